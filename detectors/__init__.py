@@ -1,0 +1,1 @@
+"""Pure detection code: data in, findings or scores out. No I/O here."""
