@@ -1,0 +1,112 @@
+"""Insert 1,000,000 events through the writer into embedded chDB; time the rollup query.
+
+    python bench/store.py [--rows 1000000] [--batch 100000]
+
+Prints rows/s for two ways in: row tuples (what collectors hand the writer) and
+ready Arrow columns, then the time of the per-sub-processor volume rollup over
+what was inserted, from the raw events and from the per-minute rollup table.
+Target (issue #2): at least 500,000 rows/s on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sentinel.config import load_settings  # noqa: E402
+from sentinel.store import Store  # noqa: E402
+from sentinel.store.writer import to_arrow  # noqa: E402
+
+COLUMNS = ("event_id", "ts", "source", "src_ip", "dst_host", "dst_ip", "dst_port", "registrable_domain",
+           "subprocessor", "method", "scheme", "path", "query", "status", "bytes_out", "bytes_in", "duration_ms",
+           "tls_version", "user_agent", "origin", "offset")
+HOSTS = [("api.stripe.com", "stripe.com", "stripe"), ("api.segment.io", "segment.io", "segment"),
+         ("api.sendgrid.com", "sendgrid.com", "sendgrid"), ("o1.ingest.sentry.io", "sentry.io", "sentry"),
+         ("api.openai.com", "openai.com", "openai"), ("api.twilio.com", "twilio.com", "twilio"),
+         ("cdn.unknown-tracker.example", "unknown-tracker.example", "")]
+PATHS = ["/v1/customers", "/v1/track", "/v3/mail/send", "/api/{id}/store/", "/v1/chat/completions", "/2010-04-01/Accounts/{token}/Messages.json"]
+
+
+def make_rows(n: int, start: int, now: float) -> list[tuple]:
+    rnd = random.Random(start)
+    rows = []
+    for i in range(start, start + n):
+        host, domain, sub = HOSTS[i % len(HOSTS)]
+        rows.append((i, now - rnd.random() * 86400, "squid", f"10.0.{i % 250}.{i % 200}", host,
+                     f"198.51.100.{i % 250}", 443, domain, sub, "POST", "https", PATHS[i % len(PATHS)], "a=*",
+                     200, rnd.randrange(200, 20000), rnd.randrange(100, 5000), rnd.random() * 300, "TLSv1.3",
+                     "python-requests/2.32", "f00dfeed", i * 120))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=100_000)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SENTINEL_DATA_DIR"] = tmp
+        os.environ.pop("SENTINEL_CONFIG", None)
+        settings = load_settings()
+        store = Store.open(settings)
+        store.migrate()
+        now = time.time()
+        print(f"generating {args.rows:,} events ...", flush=True)
+        chunks = [make_rows(min(args.batch, args.rows - s), s, now) for s in range(0, args.rows, args.batch)]
+
+        writer = store.writer()
+        writer.batch_rows = args.batch
+        started = time.perf_counter()
+        for chunk in chunks:
+            writer.add("events", COLUMNS, chunk)
+        writer.flush()
+        tuples_s = time.perf_counter() - started
+
+        # Columnar path: rows already in Arrow form (e.g. ClickHouse-parsed backfill).
+        tables = [to_arrow("events", COLUMNS, [(r[0] + args.rows,) + r[1:] for r in chunk]) for chunk in chunks]
+        started = time.perf_counter()
+        for table in tables:
+            writer.add_arrow("events", table)
+        writer.flush()
+        arrow_s = time.perf_counter() - started
+
+        total = store.query("SELECT count() FROM {db}.events").result_rows[0][0]
+        assert total == 2 * args.rows, total
+
+        query = ("SELECT subprocessor, toStartOfFiveMinutes(ts) AS w, count(), sum(bytes_out) FROM {db}.events "
+                 "GROUP BY subprocessor, w ORDER BY subprocessor, w")
+        rollup = ("SELECT subprocessor, toStartOfFiveMinutes(minute) AS w, sum(requests), sum(bytes_out) "
+                  "FROM {db}.traffic_1m GROUP BY subprocessor, w ORDER BY subprocessor, w")
+        timings = {}
+        for name, sql in (("raw events", query), ("traffic_1m rollup", rollup)):
+            best = float("inf")
+            for _ in range(3):
+                t0 = time.perf_counter()
+                result = store.query(sql).result_rows
+                best = min(best, time.perf_counter() - t0)
+            timings[name] = (best, len(result))
+        store.close()
+
+    print()
+    print(f"{'path':<40}{'rows':>12}{'seconds':>10}{'rows/s':>14}")
+    print(f"{'writer.add (row tuples -> Arrow)':<40}{args.rows:>12,}{tuples_s:>10.2f}{args.rows / tuples_s:>14,.0f}")
+    print(f"{'writer.add_arrow (columns)':<40}{args.rows:>12,}{arrow_s:>10.2f}{args.rows / arrow_s:>14,.0f}")
+    print()
+    print("per-sub-processor 5-minute volume over", f"{total:,}", "events (best of 3):")
+    for name, (seconds, n) in timings.items():
+        print(f"  {name:<24}{seconds * 1000:>8.1f} ms  ({n} windows)")
+    print(f"\ntarget: >= 500,000 rows/s insert -> row tuples {'MET' if args.rows / tuples_s >= 500_000 else 'MISSED'},"
+          f" columns {'MET' if args.rows / arrow_s >= 500_000 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Loading and validating sentinel.toml and subprocessors.toml.
+
+``--config PATH`` or ``$SENTINEL_CONFIG`` selects the daemon file; with neither,
+built-in defaults apply. The registry comes from the ``registry`` key, else the
+shipped ``subprocessors.toml``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from sentinel.config.daemon import SentinelConfig
+from sentinel.config.errors import ConfigError, pydantic_problems
+from sentinel.config.registry import Registry
+from sentinel.paths import default_data_dir
+
+__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs: the daemon config, the registry and where they came from."""
+
+    config: SentinelConfig
+    registry: Registry
+    config_path: str  # "" when running on built-in defaults
+    registry_path: str
+    digest: str  # sha256 of both files' bytes, recorded in the audit log on load
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.config.data_dir) if self.config.data_dir else default_data_dir()
+
+    @property
+    def dsn(self) -> str:
+        return self.config.storage.dsn or f"chdb://{self.data_dir / 'chdb'}"
+
+
+def _read_toml(path: Path) -> tuple[dict, bytes]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "file not found")]) from None
+    except OSError as exc:
+        raise ConfigError(path, [("", f"cannot read: {exc.strerror}")]) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except UnicodeDecodeError:
+        raise ConfigError(path, [("", "not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [("", f"TOML syntax error: {exc}")]) from None
+
+
+def load_daemon_config(path: Path) -> tuple[SentinelConfig, bytes]:
+    data, raw = _read_toml(path)
+    try:
+        return SentinelConfig.model_validate(data), raw
+    except ValidationError as exc:
+        raise ConfigError(path, pydantic_problems(exc)) from None
+
+
+def shipped_registry_path() -> Path:
+    return Path(str(resources.files("sentinel") / "defaults" / "subprocessors.toml"))
+
+
+def load_registry(path: Path | None = None) -> tuple[Registry, bytes]:
+    path = path or shipped_registry_path()
+    data, raw = _read_toml(path)
+    try:
+        return Registry.model_validate(data), raw
+    except ValidationError as exc:
+        raise ConfigError(path, pydantic_problems(exc)) from None
+
+
+def load_settings(config_path: str | os.PathLike | None = None) -> Settings:
+    """Load the daemon config (explicit path, $SENTINEL_CONFIG, or defaults) and its registry."""
+    chosen = config_path or os.environ.get("SENTINEL_CONFIG") or ""
+    if chosen:
+        path = Path(chosen)
+        config, raw = load_daemon_config(path)
+        base = path.parent
+    else:
+        config, raw, base = SentinelConfig(), b"", Path.cwd()
+    registry_path = Path(config.registry) if config.registry else shipped_registry_path()
+    if config.registry and not registry_path.is_absolute():
+        registry_path = base / registry_path  # relative to the config file, like most daemons
+    registry, registry_raw = load_registry(registry_path)
+    digest = hashlib.sha256(raw + b"\0" + registry_raw).hexdigest()
+    return Settings(config, registry, str(chosen), str(registry_path), digest)

@@ -1,0 +1,145 @@
+"""The schema of subprocessors.toml: who the third parties are and what each may receive."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sentinel.config.daemon import CATEGORY_NAME, Severity, Strict, require_unique
+
+KINDS = (
+    "payments", "analytics", "advertising", "email", "sms", "support", "crm", "error_tracking",
+    "logging", "monitoring", "ai", "search", "identity", "cloud", "cdn", "collaboration", "other",
+)
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+DOMAIN_RULE = re.compile(r"^(\*\.)?([a-z0-9*]([a-z0-9\-*]{0,61}[a-z0-9*])?\.)*[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
+
+
+def _categories(values: list[str]) -> list[str]:
+    bad = [v for v in values if v != "*" and not CATEGORY_NAME.match(v)]
+    if bad:
+        raise ValueError(f"expected upper-case category names like EMAIL or PHONE_NUMBER (or \"*\"), got {bad}")
+    return values
+
+
+class EndpointPolicy(Strict):
+    """A narrower rule for one API path: data minimisation per endpoint and field."""
+
+    path: str
+    methods: list[str] = []
+    allow: list[str] = []
+    fields: list[str] = []
+
+    @field_validator("allow")
+    @classmethod
+    def _allow(cls, values: list[str]) -> list[str]:
+        return _categories(values)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, path: str) -> str:
+        if not path.startswith("/"):
+            raise ValueError("expected a path starting with '/', '*' matches any run of characters")
+        return path
+
+
+class Policy(Strict):
+    allow: list[str] = []
+    deny: list[str] = []
+    fields: list[str] = []
+    endpoints: list[EndpointPolicy] = []
+    tls_required: bool = True
+    min_tls_version: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    severity: Severity = "high"
+
+    @field_validator("allow", "deny")
+    @classmethod
+    def _allow(cls, values: list[str]) -> list[str]:
+        return _categories(values)
+
+    @model_validator(mode="after")
+    def _no_overlap(self):
+        both = sorted(set(self.allow) & set(self.deny))
+        if both:
+            raise ValueError(f"categories both allowed and denied: {', '.join(both)}")
+        return self
+
+
+class Subprocessor(Strict):
+    name: str
+    title: str = ""
+    kind: Literal[KINDS] = "other"  # type: ignore[valid-type]
+    purpose: str = ""
+    owner: str = ""
+    dpa: str = ""
+    domains: list[str] = []
+    cidrs: list[str] = []
+    policy: Policy = Policy()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
+            raise ValueError("expected a short lower-case name ([a-z0-9_-]); it is a metric label")
+        return name
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        normalised = [d.strip().lower().rstrip(".") for d in domains]
+        bad = [d for d in normalised if not DOMAIN_RULE.match(d)]
+        if bad:
+            raise ValueError(
+                f"expected domain rules like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
+                f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {bad}"
+            )
+        return normalised
+
+    @field_validator("cidrs")
+    @classmethod
+    def _cidrs(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"expected CIDR ranges like 192.0.2.0/24 or 2001:db8::/32, got {cidr!r}") from None
+        return cidrs
+
+    @model_validator(mode="after")
+    def _reachable(self):
+        if not self.domains and not self.cidrs:
+            raise ValueError("a sub-processor needs domains or cidrs, else no traffic can be tied to it")
+        return self
+
+
+class UnknownDestinations(Strict):
+    alert: bool = True
+    severity: Severity = "low"
+    pii_severity: Severity = "high"
+    ignore: list[str] = []
+
+
+class SecretsPolicy(Strict):
+    severity: Severity = "critical"
+    allow_to: list[str] = []
+
+
+class Registry(Strict):
+    unknown: UnknownDestinations = UnknownDestinations()
+    secrets: SecretsPolicy = SecretsPolicy()
+    subprocessor: list[Subprocessor] = Field(default_factory=list)
+
+    @field_validator("subprocessor")
+    @classmethod
+    def _unique(cls, subprocessors: list[Subprocessor]) -> list[Subprocessor]:
+        require_unique("sub-processor", [s.name for s in subprocessors])
+        owners: dict[str, str] = {}
+        for sub in subprocessors:
+            for domain in sub.domains:
+                if domain in owners and owners[domain] != sub.name:
+                    raise ValueError(f"domain {domain!r} is claimed by both {owners[domain]!r} and {sub.name!r}")
+                owners[domain] = sub.name
+        return subprocessors

@@ -1,0 +1,63 @@
+"""The site key: the secret behind every keyed hash of a detected value.
+
+Counting distinct data subjects needs a stable hash of each value; an unkeyed hash
+of an e-mail address can be reversed by guessing, so the hash is an HMAC under a
+key that never leaves the host.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sentinel.config import ConfigError, Settings
+from sentinel.paths import credentials_dir
+
+KEY_BYTES = 32
+CREDENTIAL_NAME = "site-key"
+
+
+def generate_key_file(path: Path, force: bool = False) -> Path:
+    """Write a new random key (hex) with mode 0600; refuse to overwrite unless forced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    # Create with 0600 from the start: a chmod after writing leaves a window.
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(KEY_BYTES) + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def read_key_file(path: Path) -> bytes:
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "site key file not found (create one with `sentinel keygen --out PATH`)")]) from None
+    except OSError as exc:
+        raise ConfigError(path, [("", f"site key file unreadable: {exc.strerror}")]) from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = text.encode()
+    if len(key) < 16:
+        raise ConfigError(path, [("", "site key is shorter than 16 bytes; generate one with `sentinel keygen`")])
+    return key
+
+
+def load_site_key(settings: Settings) -> bytes:
+    """Configured file, else systemd credential, else <data_dir>/site.key (created on first use)."""
+    configured = settings.config.keys.site_key_file
+    if configured:
+        return read_key_file(Path(configured))
+    creds = credentials_dir()
+    if creds and (creds / CREDENTIAL_NAME).exists():
+        return read_key_file(creds / CREDENTIAL_NAME)
+    default = settings.data_dir / "site.key"
+    if not default.exists():
+        try:
+            generate_key_file(default)
+        except FileExistsError:
+            pass  # another process created it first; read theirs
+    return read_key_file(default)

@@ -1,0 +1,25 @@
+"""Where Sentinel keeps its state when the config does not say."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    """$SENTINEL_DATA_DIR, else systemd's $STATE_DIRECTORY, else the XDG data directory."""
+    explicit = os.environ.get("SENTINEL_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    # systemd may pass several directories separated by ':'; StateDirectory=sentinel is the first.
+    state = os.environ.get("STATE_DIRECTORY")
+    if state:
+        return Path(state.split(":")[0])
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "sentinel"
+
+
+def credentials_dir() -> Path | None:
+    """systemd's LoadCredential= directory, when running under it."""
+    creds = os.environ.get("CREDENTIALS_DIRECTORY")
+    return Path(creds) if creds else None

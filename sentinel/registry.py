@@ -1,0 +1,169 @@
+"""Tie a destination to a sub-processor: domain rules, wildcards and CIDR ranges.
+
+Rules (from subprocessors.toml):
+  "stripe.com"             stripe.com and every subdomain
+  "*.stripe.com"           subdomains only
+  "email.*.amazonaws.com"  '*' stands for exactly one label
+The most specific rule (most labels, exact beats wildcard) wins; for addresses the
+longest prefix wins. Unmatched destinations are unknown and keep their
+registrable domain (Public Suffix List shipped inside tldextract; never fetched).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import tldextract
+
+from sentinel.config.registry import Registry, Subprocessor
+
+_CACHE_LIMIT = 200_000
+# suffix_list_urls=() keeps tldextract on its bundled snapshot: nothing is downloaded.
+_psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    subprocessor: str  # "" for an unknown destination
+    registrable_domain: str
+    host: str  # the name or address that was matched
+
+
+UNKNOWN = ""
+
+
+class SubprocessorRegistry:
+    def __init__(self, registry: Registry):
+        self.config = registry
+        self.by_name: dict[str, Subprocessor] = {s.name: s for s in registry.subprocessor}
+        self._suffix: dict[str, str] = {}  # "stripe.com" -> name: the domain and its subdomains
+        self._subdomains: dict[str, str] = {}  # "*.stripe.com" -> name: subdomains only
+        self._patterns: list[tuple[tuple[str, ...], str]] = []  # single-label wildcards in the middle
+        networks = []
+        for sub in registry.subprocessor:
+            for rule in sub.domains:
+                if rule.startswith("*.") and "*" not in rule[2:]:
+                    self._subdomains[rule[2:]] = sub.name
+                elif "*" in rule:
+                    self._patterns.append((tuple(rule.split(".")), sub.name))
+                else:
+                    self._suffix[rule] = sub.name
+            for cidr in sub.cidrs:
+                networks.append((ipaddress.ip_network(cidr, strict=False), sub.name))
+        # Longest prefix first, so the first containing network is the most specific.
+        self._networks = sorted(networks, key=lambda item: item[0].prefixlen, reverse=True)
+        self._ignore = SubprocessorRegistry._rules_only(registry.unknown.ignore)
+        self._host_cache: dict[str, str | None] = {}
+        self._ip_cache: dict[str, str | None] = {}
+        self._domain_cache: dict[str, str] = {}
+
+    @staticmethod
+    def _rules_only(rules: list[str]) -> "SubprocessorRegistry | None":
+        if not rules:
+            return None
+        fake = Registry.model_validate({"subprocessor": [{"name": "ignored", "domains": rules}]})
+        return SubprocessorRegistry(fake)
+
+    # -- lookups -----------------------------------------------------------------------
+    def match_host(self, host: str) -> str | None:
+        cached = self._host_cache.get(host)
+        if cached is not None or host in self._host_cache:
+            return cached
+        found = self._match_host(host)
+        if len(self._host_cache) < _CACHE_LIMIT:
+            self._host_cache[host] = found
+        return found
+
+    def _match_host(self, host: str) -> str | None:
+        labels = host.split(".")
+        best: tuple[int, str] | None = None
+        for i in range(len(labels)):
+            suffix = ".".join(labels[i:])
+            name = self._suffix.get(suffix)
+            if name is None and i > 0:
+                name = self._subdomains.get(suffix)
+            if name is not None:
+                best = (len(labels) - i, name)
+                break  # walking from the longest suffix: the first hit is the most specific
+        for pattern, name in self._patterns:
+            if _pattern_matches(pattern, labels) and (best is None or len(pattern) > best[0]):
+                best = (len(pattern), name)
+        return best[1] if best else None
+
+    def match_ip(self, address: str) -> str | None:
+        if not self._networks or not address:
+            return None
+        cached = self._ip_cache.get(address)
+        if cached is not None or address in self._ip_cache:
+            return cached
+        try:
+            ip = ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            found = None
+        else:
+            if ip.version == 6 and ip.ipv4_mapped:
+                ip = ip.ipv4_mapped
+            found = next((name for net, name in self._networks if ip.version == net.version and ip in net), None)
+        if len(self._ip_cache) < _CACHE_LIMIT:
+            self._ip_cache[address] = found
+        return found
+
+    def registrable_domain(self, host: str) -> str:
+        cached = self._domain_cache.get(host)
+        if cached is not None:
+            return cached
+        if not host or _looks_like_ip(host):
+            domain = ""
+        else:
+            domain = _psl(host).top_domain_under_public_suffix or host
+        if len(self._domain_cache) < _CACHE_LIMIT:
+            self._domain_cache[host] = domain
+        return domain
+
+    def classify(self, sni: str = "", host: str = "", ip: str = "") -> Match:
+        """Names win over addresses: SNI, then Host/authority/URL host, then the IP."""
+        for name in (sni, host):
+            if name:
+                name = normalise_host(name)
+                if _looks_like_ip(name):
+                    found = self.match_ip(name)
+                    if found:
+                        return Match(found, "", name)
+                    continue
+                found = self.match_host(name)
+                if found:
+                    return Match(found, self.registrable_domain(name), name)
+                return Match(UNKNOWN, self.registrable_domain(name), name)
+        found = self.match_ip(ip)
+        return Match(found or UNKNOWN, "", ip)
+
+    def is_ignored(self, host: str) -> bool:
+        return bool(self._ignore and host and self._ignore.match_host(normalise_host(host)))
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+
+def normalise_host(host: str) -> str:
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("["):  # [v6]:port
+        return host[1:host.find("]")] if "]" in host else host[1:]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host
+
+
+def _looks_like_ip(host: str) -> bool:
+    if ":" in host:
+        return True
+    last = host.rpartition(".")[2]
+    return last.isdigit()
+
+
+def _pattern_matches(pattern: tuple[str, ...], labels: list[str]) -> bool:
+    # A pattern covers the host and its subdomains, like plain rules: compare the tail.
+    if len(labels) < len(pattern):
+        return False
+    tail = labels[len(labels) - len(pattern):]
+    return all(p == "*" or p == label for p, label in zip(pattern, tail))

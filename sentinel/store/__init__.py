@@ -1,0 +1,55 @@
+"""ClickHouse is Sentinel's system of record; this package is the only way to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sentinel.config import Settings
+from sentinel.metrics import Metrics
+from sentinel.store.client import StoreUnavailable, client_for, database_for
+from sentinel.store.ddl import DdlContext
+from sentinel.store.migrations import migrate, status
+from sentinel.store.spool import Spool
+from sentinel.store.writer import Ack, Writer
+
+__all__ = ["Store", "StoreUnavailable", "Ack", "Writer", "DdlContext"]
+
+
+@dataclass
+class Store:
+    client: object
+    ctx: DdlContext
+    settings: Settings
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Store":
+        ctx = DdlContext(
+            database=database_for(settings),
+            cluster=settings.config.storage.cluster,
+            retention=settings.config.retention.model_dump(),
+        )
+        return cls(client_for(settings), ctx, settings)
+
+    def migrate(self) -> list[int]:
+        return migrate(self.client, self.ctx)
+
+    def status(self):
+        return status(self.client, self.ctx)
+
+    def writer(self, metrics: Metrics | None = None) -> Writer:
+        storage = self.settings.config.storage
+        spool = Spool(self.settings.data_dir / "spool", storage.spool_max_bytes)
+        return Writer(self.client, self.ctx, spool, storage.batch_rows, storage.batch_seconds, metrics)
+
+    def table(self, name: str) -> str:
+        return self.ctx.qualified(name)
+
+    def query(self, sql: str, parameters: dict | None = None):
+        """Run a query; `{db}` in the SQL names Sentinel's database."""
+        return self.client.query(sql.replace("{db}", f"`{self.ctx.database}`"), parameters=parameters or {})
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:
+            pass

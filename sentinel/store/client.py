@@ -1,0 +1,63 @@
+"""Opening ClickHouse through clickhouse-connect: embedded chDB or a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import clickhouse_connect
+
+from sentinel.config import ConfigError, Settings
+
+
+class StoreUnavailable(Exception):
+    """ClickHouse cannot be reached or refused the operation; callers spool and retry."""
+
+
+def open_client(dsn: str, database: str = "", password_file: str = ""):
+    """A clickhouse-connect client for `chdb:///path` or `http(s)://user@host:port/db`.
+
+    The database is not selected here: it may not exist before the first migration,
+    so statements name it explicitly.
+    """
+    parts = urlsplit(dsn)
+    if parts.scheme == "chdb":
+        path = Path(unquote(parts.path or "")) if parts.path else None
+        if path:
+            path.mkdir(parents=True, exist_ok=True)
+        try:
+            return clickhouse_connect.get_client(dsn=dsn)
+        except Exception as exc:  # chDB allows one data path per process
+            raise StoreUnavailable(f"cannot open embedded ClickHouse at {path}: {_first_line(exc)}") from None
+    if parts.scheme in ("http", "https"):
+        kwargs = {}
+        if password_file:
+            try:
+                kwargs["password"] = Path(password_file).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(password_file, [("", f"ClickHouse password file unreadable: {exc.strerror}")]) from None
+        # The path of the DSN names the database; it may not exist yet, so connect to default.
+        base = parts._replace(path="").geturl()
+        try:
+            return clickhouse_connect.get_client(dsn=base, connect_timeout=5, send_receive_timeout=60, **kwargs)
+        except Exception as exc:
+            raise StoreUnavailable(f"cannot reach ClickHouse at {parts.hostname}:{parts.port}: {_first_line(exc)}") from None
+    raise ConfigError("storage.dsn", [("", f"unsupported scheme {parts.scheme!r}; expected chdb, http or https")])
+
+
+def client_for(settings: Settings):
+    storage = settings.config.storage
+    return open_client(settings.dsn, storage.database, storage.password_file)
+
+
+def database_for(settings: Settings) -> str:
+    """The DSN path names the database for a server; else storage.database."""
+    parts = urlsplit(settings.dsn)
+    if parts.scheme in ("http", "https") and parts.path.strip("/"):
+        return parts.path.strip("/")
+    return settings.config.storage.database
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

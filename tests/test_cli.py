@@ -1,0 +1,67 @@
+"""The `sentinel` command as a user runs it: a subprocess with its exit code and output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def sentinel(*args, env=None, tmp_path=None):
+    environment = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    if tmp_path is not None:
+        environment["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "sentinel.cli", *args], capture_output=True, text=True,
+                          env=environment, timeout=120)
+
+
+def test_help_lists_every_command():
+    result = sentinel("--help")
+    assert result.returncode == 0
+    for command in ("run", "ingest", "scan", "inventory", "alerts", "audit", "db", "drill", "demo", "keygen"):
+        assert command in result.stdout
+
+
+def test_db_migrate_then_status_on_default_embedded_store(tmp_path):
+    first = sentinel("db", "migrate", tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "applied migrations: 1" in first.stdout
+    again = sentinel("db", "migrate", tmp_path=tmp_path)
+    assert "up to date" in again.stdout
+    status = sentinel("db", "status", tmp_path=tmp_path)
+    assert status.returncode == 0
+    assert "events" in status.stdout and "pending" not in status.stdout
+    assert (tmp_path / "state" / "chdb").is_dir()
+
+
+def test_config_error_exits_2_naming_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[storage]\nbatch_rows = -1\n")
+    result = sentinel("--config", str(bad), "config", "check", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert f"{bad}: storage.batch_rows:" in result.stderr
+
+
+def test_config_from_environment(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text(f'data_dir = "{tmp_path}/elsewhere"\n')
+    result = sentinel("config", "check", env={"SENTINEL_CONFIG": str(good)})
+    assert result.returncode == 0
+    assert f"{tmp_path}/elsewhere" in result.stdout
+
+
+def test_keygen_creates_private_key(tmp_path):
+    out = tmp_path / "k.key"
+    assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 0
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
+
+
+@pytest.mark.parametrize("command", ["run", "drill"])
+def test_commands_not_yet_built_say_so_and_exit_2(command, tmp_path):
+    result = sentinel(command, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "not available yet" in result.stderr

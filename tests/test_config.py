@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from sentinel.config import ConfigError, load_daemon_config, load_registry, load_settings, shipped_registry_path
+from sentinel.keys import generate_key_file, load_site_key
+
+CONF = Path(__file__).parent / "conf"
+
+
+def _expectation(path: Path) -> tuple[str, str]:
+    first = path.read_text().splitlines()[0]
+    key, _, message = first.removeprefix("# expect:").partition("|")
+    return key.strip(), message.strip()
+
+
+@pytest.mark.parametrize("path", sorted((CONF / "broken").glob("*.toml")), ids=lambda p: p.stem)
+def test_broken_daemon_config_names_file_key_and_expectation(path):
+    key, message = _expectation(path)
+    with pytest.raises(ConfigError) as caught:
+        load_daemon_config(path)
+    text = str(caught.value)
+    assert str(path) in text
+    assert any(k == key and message in m for k, m in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize("path", sorted((CONF / "registry").glob("*.toml")), ids=lambda p: p.stem)
+def test_broken_registry_names_file_key_and_expectation(path):
+    key, message = _expectation(path)
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    assert str(path) in str(caught.value)
+    assert any(k == key and message in m for k, m in caught.value.problems), caught.value.problems
+
+
+def test_shipped_files_validate_and_cover_at_least_30_subprocessors():
+    repo = Path(__file__).parent.parent
+    config, _ = load_daemon_config(repo / "config" / "sentinel.toml")
+    assert config.storage.database == "sentinel"
+    registry, _ = load_registry(repo / "config" / "subprocessors.toml")
+    kinds = {sub.kind for sub in registry.subprocessor}
+    assert len(registry.subprocessor) >= 30
+    assert {"payments", "analytics", "email", "support", "error_tracking", "logging", "ai"} <= kinds
+    assert shipped_registry_path().read_bytes() == (repo / "config" / "subprocessors.toml").read_bytes()
+
+
+def test_every_shipped_key_is_documented_by_a_comment():
+    text = (Path(__file__).parent.parent / "config" / "sentinel.toml").read_text().splitlines()
+    for i, line in enumerate(text):
+        if "=" in line and not line.startswith("#") and not line.startswith("["):
+            previous = [l for l in text[max(0, i - 12):i] if l.strip()]
+            assert any(l.lstrip().startswith("#") for l in previous), f"undocumented key: {line}"
+
+
+def test_defaults_apply_without_any_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("SENTINEL_CONFIG", raising=False)
+    monkeypatch.setenv("SENTINEL_DATA_DIR", str(tmp_path / "state"))
+    settings = load_settings()
+    assert settings.config_path == ""
+    assert settings.data_dir == tmp_path / "state"
+    assert settings.dsn == f"chdb://{tmp_path / 'state' / 'chdb'}"
+
+
+def test_state_directory_under_systemd(monkeypatch, tmp_path):
+    monkeypatch.delenv("SENTINEL_DATA_DIR", raising=False)
+    monkeypatch.delenv("SENTINEL_CONFIG", raising=False)
+    monkeypatch.setenv("STATE_DIRECTORY", f"{tmp_path}/sentinel:{tmp_path}/other")
+    assert load_settings().data_dir == tmp_path / "sentinel"
+
+
+def test_environment_selects_config_and_relative_registry(monkeypatch, tmp_path):
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acme.test"]\n')
+    (tmp_path / "s.toml").write_text('registry = "reg.toml"\n')
+    monkeypatch.setenv("SENTINEL_CONFIG", str(tmp_path / "s.toml"))
+    settings = load_settings()
+    assert [s.name for s in settings.registry.subprocessor] == ["acme"]
+    assert settings.registry_path == str(tmp_path / "reg.toml")
+
+
+def test_digest_changes_with_registry(tmp_path):
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acme.test"]\n')
+    (tmp_path / "s.toml").write_text('registry = "reg.toml"\n')
+    before = load_settings(tmp_path / "s.toml").digest
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acme.example"]\n')
+    assert load_settings(tmp_path / "s.toml").digest != before
+
+
+def test_missing_registry_file_is_named(tmp_path):
+    (tmp_path / "s.toml").write_text('registry = "nope.toml"\n')
+    with pytest.raises(ConfigError, match="nope.toml: file not found"):
+        load_settings(tmp_path / "s.toml")
+
+
+# -- site key ------------------------------------------------------------------------------
+def test_keygen_writes_0600_and_refuses_overwrite(tmp_path):
+    path = generate_key_file(tmp_path / "k" / "site.key")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(bytes.fromhex(path.read_text().strip())) == 32
+    with pytest.raises(FileExistsError):
+        generate_key_file(path)
+    old = path.read_text()
+    generate_key_file(path, force=True)
+    assert path.read_text() != old
+
+
+def test_key_generated_on_first_use_and_reused(settings_factory):
+    settings = settings_factory()
+    first = load_site_key(settings)
+    assert stat.S_IMODE(os.stat(settings.data_dir / "site.key").st_mode) == 0o600
+    assert load_site_key(settings) == first
+
+
+def test_configured_key_missing_is_clear_error(settings_factory, tmp_path):
+    settings = settings_factory(f'[keys]\nsite_key_file = "{tmp_path}/absent.key"\n')
+    with pytest.raises(ConfigError, match="absent.key: site key file not found"):
+        load_site_key(settings)
+
+
+def test_systemd_credential_is_used(settings_factory, tmp_path, monkeypatch):
+    creds = tmp_path / "creds"
+    generate_key_file(creds / "site-key")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(creds))
+    settings = settings_factory()
+    assert load_site_key(settings) == bytes.fromhex((creds / "site-key").read_text().strip())
+    assert not (settings.data_dir / "site.key").exists()
+
+
+def test_short_key_rejected(settings_factory, tmp_path):
+    (tmp_path / "short.key").write_text("abcd")
+    settings = settings_factory(f'[keys]\nsite_key_file = "{tmp_path}/short.key"\n')
+    with pytest.raises(ConfigError, match="shorter than 16 bytes"):
+        load_site_key(settings)

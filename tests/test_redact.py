@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from sentinel.redact import excerpt, mask_query, mask_url, path_template
+
+
+@pytest.mark.parametrize("path, template", [
+    ("/v1/customers/cus_9s8d7f6g5h4j3k2l/cards/42", "/v1/customers/{token}/cards/{id}"),
+    ("/users/jane.doe@example.com/profile", "/users/{email}/profile"),
+    ("/users/jane.doe%40example.com", "/users/{email}"),
+    ("/orders/3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", "/orders/{uuid}"),
+    ("/blobs/deadbeefcafebabe1234", "/blobs/{hex}"),
+    ("/v2/track", "/v2/track"),
+    ("/api/sdk/init2", "/api/sdk/init2"),
+    ("/app;jsessionid=ABC123", "/app;*"),
+    ("/", "/"),
+])
+def test_path_template(path, template):
+    assert path_template(path) == template
+
+
+def test_query_values_are_masked_and_keys_kept():
+    assert mask_query("em=jane%40example.com&ph=%2B15551234567&flag") == "em=*&ph=*&flag"
+    assert mask_query("jane@example.com=1") == "*=*"
+
+
+def test_mask_url_handles_absolute_urls_and_fragments():
+    assert mask_url("https://api.stripe.com/v1/customers?email=a%40b.co#x") == ("/v1/customers", "email=*")
+    assert mask_url("/track?uid=42") == ("/track", "uid=*")
+
+
+def test_no_raw_value_survives():
+    secret_url = "/u/555-12-3456/x?token=sk_live_abcdefghijklmnop&e=jane@example.com"
+    stored = " ".join(mask_url(secret_url))
+    for value in ("555-12-3456", "sk_live_abcdefghijklmnop", "jane@example.com", "jane"):
+        assert value not in stored
+
+
+def test_excerpt_hides_letters_and_digits_but_keeps_structure():
+    text = excerpt('1.2.3.4 - jane [10/Oct/2000:13:55:36 -0700] "GET /a?b=c"')
+    assert "jane" not in text and "1.2.3.4" not in text
+    assert text.startswith("9.9.9.9 - aaaa [99/aaa/9999:")
+    assert excerpt("x" * 500).endswith("…")

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from sentinel.config.registry import Registry
+from sentinel.registry import SubprocessorRegistry, normalise_host
+
+REGISTRY = SubprocessorRegistry(Registry.model_validate({
+    "unknown": {"ignore": ["ubuntu.com"]},
+    "subprocessor": [
+        {"name": "stripe", "domains": ["stripe.com"]},
+        {"name": "stripe_files", "domains": ["files.stripe.com"]},
+        {"name": "sentry", "domains": ["*.sentry.io"]},
+        {"name": "ses", "domains": ["email.*.amazonaws.com"]},
+        {"name": "aws", "domains": ["amazonaws.com"]},
+        {"name": "netblock", "cidrs": ["198.51.100.0/24", "2001:db8::/32"]},
+        {"name": "netblock_narrow", "cidrs": ["198.51.100.128/25"]},
+    ],
+}))
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("stripe.com", "stripe"),
+    ("api.stripe.com", "stripe"),
+    ("API.Stripe.COM.", "stripe"),
+    ("api.stripe.com:443", "stripe"),
+    ("files.stripe.com", "stripe_files"),  # the longer suffix wins
+    ("a.files.stripe.com", "stripe_files"),
+    ("notstripe.com", ""),
+    ("stripe.com.evil.example", ""),
+    ("o123.ingest.sentry.io", "sentry"),
+    ("sentry.io", ""),  # *.sentry.io is subdomains only
+    ("email.eu-west-1.amazonaws.com", "ses"),  # a one-label wildcard beats the shorter suffix
+    ("s3.eu-west-1.amazonaws.com", "aws"),
+    ("email.a.b.amazonaws.com", "aws"),  # * is exactly one label
+])
+def test_host_rules(host, expected):
+    assert REGISTRY.classify(host=host).subprocessor == expected
+
+
+@pytest.mark.parametrize("ip, expected", [
+    ("198.51.100.7", "netblock"),
+    ("198.51.100.200", "netblock_narrow"),  # longest prefix wins
+    ("::ffff:198.51.100.7", "netblock"),
+    ("2001:db8:1::5", "netblock"),
+    ("203.0.113.1", ""),
+    ("garbage", ""),
+])
+def test_address_rules(ip, expected):
+    assert REGISTRY.classify(ip=ip).subprocessor == expected
+
+
+def test_names_win_over_addresses_and_sni_over_host():
+    assert REGISTRY.classify(sni="api.stripe.com", host="unknown.example", ip="198.51.100.7").subprocessor == "stripe"
+    assert REGISTRY.classify(host="unknown.example", ip="198.51.100.7").subprocessor == ""
+    assert REGISTRY.classify(host="198.51.100.7").subprocessor == "netblock"  # a Host header that is an address
+
+
+@pytest.mark.parametrize("host, domain", [
+    ("sdk.xinxiansk.com", "xinxiansk.com"),
+    ("www.bbc.co.uk", "bbc.co.uk"),
+    ("user.github.io", "user.github.io"),  # private PSL suffixes are honoured
+    ("localhost", "localhost"),
+])
+def test_unknown_destinations_keep_registrable_domain(host, domain):
+    match = REGISTRY.classify(host=host)
+    assert match.subprocessor == "" and match.registrable_domain == domain
+
+
+def test_ignore_list():
+    assert REGISTRY.is_ignored("archive.ubuntu.com")
+    assert not REGISTRY.is_ignored("ubuntu.com.example")
+
+
+@pytest.mark.parametrize("raw, host", [("[2001:db8::1]:443", "2001:db8::1"), ("Example.COM:8080", "example.com"),
+                                       ("2001:db8::1", "2001:db8::1")])
+def test_normalise_host(raw, host):
+    assert normalise_host(raw) == host
+
+
+def test_shipped_registry_maps_real_api_domains():
+    from sentinel.config import load_registry
+
+    registry = SubprocessorRegistry(load_registry()[0])
+    for host, name in [("api.stripe.com", "stripe"), ("api.segment.io", "segment"), ("api.openai.com", "openai"),
+                       ("o1.ingest.sentry.io", "sentry"), ("api.sendgrid.com", "sendgrid"),
+                       ("email.us-east-1.amazonaws.com", "amazon_ses"), ("api.twilio.com", "twilio"),
+                       ("http-intake.logs.datadoghq.com", "datadog"), ("myco.openai.azure.com", "azure_openai")]:
+        assert registry.classify(host=host).subprocessor == name, host
