@@ -38,3 +38,49 @@ class Metrics:
         self.rejected = Counter(
             "sentinel_parse_errors_total", "Input lines or records that could not be parsed, by reason.",
             ["source", "reason"], registry=registry)
+        self.findings = Counter(
+            "sentinel_findings_total", "Personal data and secrets found in requests.",
+            ["subprocessor", "category"], registry=registry)
+        self.violations = Counter(
+            "sentinel_policy_violations_total", "Policy violations, by kind and severity.",
+            ["subprocessor", "kind", "severity"], registry=registry)
+        self.samples = Counter(
+            "sentinel_samples_scanned_total", "Plaintext request samples handed to the detectors.",
+            ["source"], registry=registry)
+        self.samples_shed = Counter(
+            "sentinel_samples_shed_total", "Samples not scanned because the pipeline was over capacity.",
+            ["source"], registry=registry)
+        self.queue_depth = Gauge(
+            "sentinel_queue_depth", "Items waiting between pipeline stages.", ["queue"], registry=registry)
+        self.queue_capacity = Gauge(
+            "sentinel_queue_capacity", "Bound of each pipeline queue.", ["queue"], registry=registry)
+        self.lag = Gauge(
+            "sentinel_pipeline_lag_seconds", "Age of the newest event written, per source (now - event time).",
+            ["source"], registry=registry)
+        self.flows = Gauge(
+            "sentinel_capture_flows", "TCP flows tracked by the reassembly table.", ["source"], registry=registry)
+        self.flows_evicted = Counter(
+            "sentinel_capture_flows_evicted_total", "Flows dropped from the reassembly table at its limits.",
+            ["source"], registry=registry)
+        self.anomaly_score = Gauge(
+            "sentinel_anomaly_score", "Latest calibrated anomaly score per sub-processor and window (0-1).",
+            ["subprocessor", "window"], registry=registry)
+        self.source_up = Gauge(
+            "sentinel_source_up", "1 when a source is open and reading, 0 when it is failing.", ["source"],
+            registry=registry)
+        self.config_reloads = Counter(
+            "sentinel_config_reloads_total", "Configuration reloads on SIGHUP, by result.", ["result"],
+            registry=registry)
+        # Alerts: `channel` is the route name from config, a bounded set.
+        self.alerts = Counter(
+            "sentinel_alerts_total", "Alerts raised (a new condition; repeats of a firing alert are not counted).",
+            ["kind", "severity"], registry=registry)
+        self.notifications = Counter(
+            "sentinel_notifications_total",
+            "Notification delivery outcomes per route: sent, failed (an attempt; it is retried) or expired.",
+            ["channel", "status"], registry=registry)
+        self.outbox_pending = Gauge(
+            "sentinel_outbox_pending", "Notifications in the outbox not yet delivered or expired.", registry=registry)
+        self.alert_delivery_seconds = Histogram(
+            "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600), registry=registry)

@@ -1,0 +1,202 @@
+"""Judge what was sent against each sub-processor's policy.
+
+Input: an event tied to a sub-processor (or not), the findings in its request, its
+TLS facts. Output: violations, each naming the rule that was broken. Pure logic:
+the caller decides what to do with them (alerts in the daemon, an exit code in
+`sentinel scan`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+from sentinel.config.registry import EndpointPolicy, Policy, Registry
+from sentinel.registry import Match
+
+SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+# Credentials a client must send to the API it calls: a secret in one of these,
+# going to a known sub-processor, is authentication, not a leak.
+AUTH_FIELDS = frozenset({
+    "header.authorization", "header.proxy-authorization", "header.x-api-key", "header.api-key", "header.apikey",
+    "header.x-auth-token", "header.dd-api-key", "header.x-postmark-server-token", "header.x-goog-api-key",
+    "header.anthropic-api-key", "header.x-sentry-auth", "query.api_key", "query.apikey", "query.key",
+    "query.access_token", "query.sentry_key", "form.token", "header.openai-organization",
+})
+
+KINDS = (
+    "unapproved_category", "unapproved_field", "pii_to_unknown", "secret_leak", "watchlist_hit",
+    "new_field_path", "plaintext_transfer", "weak_tls", "unknown_destination", "volume_anomaly",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str
+    severity: str
+    subprocessor: str  # "" for an unknown destination
+    destination: str  # registrable domain, host or address
+    rule: str  # the policy that was broken, in words
+    ts: float = 0.0
+    category: str = ""
+    field_path: str = ""
+    endpoint: str = ""  # "POST /v1/customers" with the path as a template
+    masked: tuple[str, ...] = ()  # masked previews only
+    value_hashes: tuple[str, ...] = ()
+    event_id: int = 0
+
+    def labels(self) -> dict[str, str]:
+        """What identifies the condition (its fingerprint): never a value."""
+        labels = {"kind": self.kind, "subprocessor": self.subprocessor or "unknown"}
+        if not self.subprocessor:
+            labels["destination"] = self.destination
+        for key in ("category", "field_path", "endpoint"):
+            value = getattr(self, key)
+            if value:
+                labels[key] = value
+        return labels
+
+
+def tls_rank(version: str) -> float | None:
+    """'TLSv1.2', 'TLS 1.2', 'tls1_2', '1.2', 'SSLv3' -> comparable number; None if unknown."""
+    text = version.strip().lower().replace("_", ".").replace(" ", "")
+    if not text:
+        return None
+    if text.startswith("ssl"):
+        return 0.0
+    digits = text.removeprefix("tlsv").removeprefix("tls")
+    try:
+        return float(digits) if digits else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class RequestFacts:
+    """What the policy needs about one request; built by the pipeline or `scan`."""
+
+    ts: float
+    method: str
+    path: str  # raw path, for endpoint globs; never stored
+    endpoint: str  # "METHOD /template"
+    scheme: str
+    tls_version: str
+    event_id: int = 0
+
+
+class PolicyEngine:
+    def __init__(self, registry: Registry, known_paths: set[tuple[str, str, str]] | None = None):
+        self.config = registry
+        self.policies: dict[str, Policy] = {s.name: s.policy for s in registry.subprocessor}
+        # (subprocessor, category, field_path) seen before: a new one is worth telling.
+        self.known_paths: set[tuple[str, str, str]] = set(known_paths or ())
+        self.seen_unknown: set[str] = set()
+
+    # -- one request -----------------------------------------------------------------------
+    def evaluate(self, facts: RequestFacts, match: Match, findings: list) -> list[Violation]:
+        out: list[Violation] = []
+        sub = match.subprocessor
+        destination = match.registrable_domain or match.host
+        if not sub:
+            out += self._unknown_destination(facts, destination)
+        else:
+            out += self._transport(facts, sub, destination)
+        for finding in findings:
+            violation = self._judge_finding(facts, sub, destination, finding)
+            if violation:
+                out.append(violation)
+        return out
+
+    def _unknown_destination(self, facts: RequestFacts, destination: str) -> list[Violation]:
+        unknown = self.config.unknown
+        if not unknown.alert or not destination or destination in self.seen_unknown:
+            return []
+        self.seen_unknown.add(destination)
+        if any(fnmatch.fnmatchcase(destination, rule.removeprefix("*.")) for rule in unknown.ignore):
+            return []
+        return [Violation("unknown_destination", unknown.severity, "", destination,
+                          "traffic to a destination no sub-processor in the registry covers", facts.ts,
+                          endpoint=facts.endpoint, event_id=facts.event_id)]
+
+    def _transport(self, facts: RequestFacts, sub: str, destination: str) -> list[Violation]:
+        policy = self.policies[sub]
+        if facts.scheme == "http" and policy.tls_required:
+            return [Violation("plaintext_transfer", policy.severity, sub, destination,
+                              f"{sub} requires TLS; a request went in plaintext HTTP", facts.ts,
+                              endpoint=facts.endpoint, event_id=facts.event_id)]
+        return self.evaluate_tls(sub, destination, facts.tls_version, facts.ts, facts.event_id)
+
+    def evaluate_tls(self, sub: str, destination: str, version: str, ts: float, event_id: int = 0) -> list[Violation]:
+        """A negotiated TLS version below the sub-processor's minimum."""
+        if not sub:
+            return []
+        policy = self.policies[sub]
+        rank, minimum = tls_rank(version), float(policy.min_tls_version)
+        if rank is None or rank >= minimum:
+            return []
+        return [Violation("weak_tls", policy.severity, sub, destination,
+                          f"{sub} requires TLS {policy.min_tls_version} or later; {version} was negotiated", ts,
+                          category=version, event_id=event_id)]
+
+    # -- one finding -------------------------------------------------------------------------
+    def _judge_finding(self, facts: RequestFacts, sub: str, destination: str, finding) -> Violation | None:
+        category, path = finding.category, finding.field_path
+        base = dict(ts=facts.ts, category=category, field_path=path, endpoint=facts.endpoint,
+                    masked=(finding.masked,), value_hashes=(finding.value_hash,), event_id=facts.event_id)
+        if category == "SECRET":
+            return self._judge_secret(sub, destination, finding, base)
+        if not sub:
+            return Violation("pii_to_unknown", self.config.unknown.pii_severity, "", destination,
+                             "personal data sent to a destination no sub-processor in the registry covers", **base)
+        allowed, rule = self.allows(sub, facts.method, facts.path, category, path)
+        first_time = (sub, category, path) not in self.known_paths
+        self.known_paths.add((sub, category, path))
+        if finding.watchlist and (not allowed or category == "CANARY"):
+            return Violation("watchlist_hit", "critical", sub, destination,
+                             f"a guarded identifier (watchlist or canary) left for {sub}; {rule}", **base)
+        if not allowed:
+            kind = "unapproved_field" if rule.startswith("field") else "unapproved_category"
+            return Violation(kind, self.policies[sub].severity, sub, destination, rule.split(": ", 1)[-1], **base)
+        if first_time:
+            return Violation("new_field_path", "low", sub, destination,
+                             f"{category} at {path} sent to {sub} for the first time (allowed by policy)", **base)
+        return None
+
+    def _judge_secret(self, sub: str, destination: str, finding, base: dict) -> Violation | None:
+        secrets = self.config.secrets
+        if sub and (sub in secrets.allow_to or finding.field_path.lower() in AUTH_FIELDS):
+            return None
+        where = f"to {sub}" if sub else f"to unknown destination {destination}"
+        subtype = getattr(finding, "subtype", "") or "secret"
+        return Violation("secret_leak", secrets.severity, sub, destination,
+                         f"a {subtype} was sent {where} outside its authentication fields", **base)
+
+    def allows(self, sub: str, method: str, path: str, category: str, field_path: str) -> tuple[bool, str]:
+        """(allowed, the rule in words). Endpoint rules narrow the sub-processor's rule."""
+        policy = self.policies[sub]
+        if category in policy.deny:
+            return False, f"category: {sub} must never receive {category}"
+        endpoint = _matching_endpoint(policy.endpoints, method, path)
+        allow = endpoint.allow if endpoint and endpoint.allow else policy.allow
+        fields = endpoint.fields if endpoint and endpoint.fields else policy.fields
+        scope = f"{sub} {endpoint.path}" if endpoint else sub
+        if "*" not in allow and category not in allow:
+            allowed_text = ", ".join(allow) if allow else "no personal data"
+            return False, f"category: {scope} may receive {allowed_text}; not {category}"
+        if fields and not any(fnmatch.fnmatchcase(field_path, pattern) for pattern in fields):
+            return False, f"field: {scope} may receive {category} only at {', '.join(fields)}; not at {field_path}"
+        return True, f"{scope} may receive {category}"
+
+
+def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) -> EndpointPolicy | None:
+    for endpoint in endpoints:
+        if endpoint.methods and method.upper() not in {m.upper() for m in endpoint.methods}:
+            continue
+        if fnmatch.fnmatchcase(path, endpoint.path):
+            return endpoint
+    return None
+
+
+def at_or_above(severity: str, threshold: str) -> bool:
+    return SEVERITY_ORDER[severity] >= SEVERITY_ORDER[threshold]

@@ -1,0 +1,123 @@
+"""Policy decisions, table-driven, with real detector Finding objects."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.pii.finding import Finding
+from sentinel.config.registry import Registry
+from sentinel.policy import PolicyEngine, RequestFacts, tls_rank
+from sentinel.registry import Match
+
+REGISTRY = Registry.model_validate({
+    "unknown": {"severity": "low", "pii_severity": "high", "ignore": ["ubuntu.com"]},
+    "secrets": {"severity": "critical", "allow_to": ["vault"]},
+    "subprocessor": [
+        {"name": "segment", "domains": ["segment.io"],
+         "policy": {"allow": ["EMAIL"], "fields": ["$.traits.email", "$.batch[].traits.email"]}},
+        {"name": "mixpanel", "domains": ["mixpanel.com"], "policy": {"allow": []}},
+        {"name": "stripe", "domains": ["stripe.com"], "policy": {
+            "allow": ["EMAIL", "CREDIT_CARD", "PERSON"], "deny": ["US_SSN"], "min_tls_version": "1.2",
+            "severity": "medium",
+            "endpoints": [{"path": "/v1/tokens*", "methods": ["POST"], "allow": ["CREDIT_CARD"]}]}},
+        {"name": "vault", "domains": ["vault.example"]},
+        {"name": "legacy", "domains": ["legacy.example"], "policy": {"tls_required": False, "allow": ["*"]}},
+    ],
+})
+
+
+def finding(category="EMAIL", field_path="$.traits.email", watchlist=False, location="body", subtype=""):
+    return Finding(category, subtype, "plain", location, field_path, 0, 5, 0.9, "test", "j***@e***.com",
+                   "ab" * 32, watchlist)
+
+
+def facts(method="POST", path="/v1/track", scheme="https", tls="TLSv1.3"):
+    return RequestFacts(ts=1.0, method=method, path=path, endpoint=f"{method} {path}", scheme=scheme,
+                        tls_version=tls)
+
+
+def match(sub):
+    return Match(sub, f"{sub}.com" if sub else "tracker.example", f"api.{sub or 'tracker'}.com")
+
+
+@pytest.mark.parametrize("sub, found, method, path, kind, severity", [
+    ("segment", finding("EMAIL", "$.traits.email"), "POST", "/v1/identify", "new_field_path", "low"),
+    ("segment", finding("EMAIL", "$.properties.email"), "POST", "/v1/track", "unapproved_field", "high"),
+    ("segment", finding("PHONE_NUMBER", "$.traits.phone"), "POST", "/v1/track", "unapproved_category", "high"),
+    ("mixpanel", finding("EMAIL", "query.data"), "GET", "/track", "unapproved_category", "high"),
+    ("", finding("EMAIL", "query.em"), "GET", "/px", "pii_to_unknown", "high"),
+    ("stripe", finding("SECRET", "header.authorization", location="header", subtype="stripe_secret_key"),
+     "POST", "/v1/charges", None, None),
+    ("stripe", finding("SECRET", "form.metadata[note]", subtype="aws_access_key"), "POST", "/v1/charges",
+     "secret_leak", "critical"),
+    ("", finding("SECRET", "header.authorization", location="header"), "GET", "/", "secret_leak", "critical"),
+    ("vault", finding("SECRET", "$.data.value"), "POST", "/v1/secret", None, None),
+    ("stripe", finding("US_SSN", "form.ssn"), "POST", "/v1/customers", "unapproved_category", "medium"),
+    ("stripe", finding("EMAIL", "form.email"), "POST", "/v1/tokens", "unapproved_category", "medium"),
+    ("stripe", finding("CREDIT_CARD", "form.card[number]"), "POST", "/v1/tokens", "new_field_path", "low"),
+    ("stripe", finding("PERSON", "form.name"), "GET", "/v1/tokens", "new_field_path", "low"),  # rule is POST-only
+    ("mixpanel", finding("EMAIL", "query.data", watchlist=True), "GET", "/track", "watchlist_hit", "critical"),
+    ("legacy", finding("NATIONAL_ID", "form.nino"), "POST", "/x", "new_field_path", "low"),
+])
+def test_finding_decisions(sub, found, method, path, kind, severity):
+    engine = PolicyEngine(REGISTRY)
+    engine.seen_unknown.add("tracker.example")  # isolate finding decisions from first-sight alerts
+    violations = engine.evaluate(facts(method, path), match(sub), [found])
+    if kind is None:
+        assert violations == []
+    else:
+        assert [(v.kind, v.severity) for v in violations] == [(kind, severity)]
+        assert violations[0].masked == ("j***@e***.com",) and violations[0].rule
+
+
+def test_approved_path_is_reported_once_then_quiet():
+    engine = PolicyEngine(REGISTRY)
+    first = engine.evaluate(facts(), match("segment"), [finding()])
+    again = engine.evaluate(facts(), match("segment"), [finding()])
+    assert [v.kind for v in first] == ["new_field_path"] and again == []
+
+
+def test_known_paths_from_history_are_not_new():
+    engine = PolicyEngine(REGISTRY, known_paths={("segment", "EMAIL", "$.traits.email")})
+    assert engine.evaluate(facts(), match("segment"), [finding()]) == []
+
+
+@pytest.mark.parametrize("scheme, tls, kind", [
+    ("http", "", "plaintext_transfer"),
+    ("https", "TLSv1.1", "weak_tls"),
+    ("https", "TLSv1.0", "weak_tls"),
+    ("https", "SSLv3", "weak_tls"),
+    ("https", "TLSv1.2", None),
+    ("https", "TLSv1.3", None),
+    ("https", "", None),  # unknown version: no claim
+])
+def test_transport_rules(scheme, tls, kind):
+    violations = PolicyEngine(REGISTRY).evaluate(facts(scheme=scheme, tls=tls), match("stripe"), [])
+    assert [v.kind for v in violations] == ([kind] if kind else [])
+
+
+def test_plaintext_allowed_when_tls_not_required():
+    assert PolicyEngine(REGISTRY).evaluate(facts(scheme="http"), match("legacy"), []) == []
+
+
+def test_unknown_destination_reported_on_first_sight_only_and_ignore_list():
+    engine = PolicyEngine(REGISTRY)
+    first = engine.evaluate(facts(), Match("", "tracker.example", "cdn.tracker.example"), [])
+    again = engine.evaluate(facts(), Match("", "tracker.example", "cdn.tracker.example"), [])
+    ignored = engine.evaluate(facts(), Match("", "ubuntu.com", "archive.ubuntu.com"), [])
+    assert [v.kind for v in first] == ["unknown_destination"] and again == [] and ignored == []
+    assert first[0].labels() == {"kind": "unknown_destination", "subprocessor": "unknown",
+                                 "destination": "tracker.example", "endpoint": "POST /v1/track"}
+
+
+def test_labels_identify_condition_without_values():
+    (violation,) = PolicyEngine(REGISTRY).evaluate(facts(), match("mixpanel"), [finding("EMAIL", "query.em")])
+    labels = violation.labels()
+    assert labels == {"kind": "unapproved_category", "subprocessor": "mixpanel", "category": "EMAIL",
+                      "field_path": "query.em", "endpoint": "POST /v1/track"}
+
+
+@pytest.mark.parametrize("text, rank", [("TLSv1.2", 1.2), ("TLS 1.3", 1.3), ("tls1_1", 1.1), ("1.0", 1.0),
+                                        ("SSLv3", 0.0), ("", None), ("unknown", None)])
+def test_tls_rank(text, rank):
+    assert tls_rank(text) == rank
