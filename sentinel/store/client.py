@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 import clickhouse_connect
 
 from sentinel.config import ConfigError, Settings
+from sentinel.paths import credentials_dir
 
 
 class StoreUnavailable(Exception):
@@ -33,7 +34,9 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
         kwargs = {}
         if password_file:
             try:
-                kwargs["password"] = Path(password_file).read_text().strip()
+                password = Path(password_file).read_text().strip()
+                if password:
+                    kwargs["password"] = password
             except OSError as exc:
                 raise ConfigError(password_file, [("", f"ClickHouse password file unreadable: {exc.strerror}")]) from None
         # The path of the DSN names the database; it may not exist yet, so connect to default.
@@ -47,7 +50,11 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
 
 def client_for(settings: Settings):
     storage = settings.config.storage
-    return open_client(settings.dsn, storage.database, storage.password_file)
+    password_file = storage.password_file
+    creds = credentials_dir()
+    if not password_file and creds and (creds / "clickhouse-password").exists():
+        password_file = str(creds / "clickhouse-password")  # systemd LoadCredential=clickhouse-password:...
+    return open_client(settings.dsn, storage.database, password_file)
 
 
 def database_for(settings: Settings) -> str:

@@ -1,0 +1,189 @@
+"""The daemon's HTTP surface: `/metrics` for Prometheus and `/healthz` for probes.
+
+A small threaded server on its own thread, so a slow scrape never stalls the
+pipeline and a stalled pipeline still answers (with 503 and the failing checks).
+Nothing here echoes request input back: paths and query strings are not logged
+above debug, and health details come only from the daemon's own checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Mapping
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+log = logging.getLogger("sentinel.http")
+
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One health check's result. `detail` is shown to whoever can reach /healthz: no values."""
+
+    ok: bool
+    detail: str = ""
+
+
+HealthResult = Mapping[str, "Check | bool"]
+HealthFn = Callable[[], HealthResult]
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """'127.0.0.1:9464', '[::1]:9464', 'localhost:0', ':9464' -> (host, port)."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"expected host:port ([::1]:port for IPv6), got {listen!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ValueError(f"an IPv6 address needs brackets: [{host}]:{port}")
+    return host, int(port)
+
+
+def health_report(health: HealthFn | None) -> tuple[int, dict]:
+    """Run the checks; (200, report) when all pass, else (503, report naming the failures)."""
+    if health is None:
+        return 200, {"status": "ok", "checks": {}}
+    try:
+        results = dict(health())
+    except Exception as exc:
+        # The exception text may carry data from the pipeline; only its type leaves the process.
+        log.warning("health check raised %s", type(exc).__name__)
+        return 503, {"status": "failing", "checks": {}, "failing": ["health"], "error": type(exc).__name__}
+    checks = {}
+    for name, result in results.items():
+        check = result if isinstance(result, Check) else Check(bool(result))
+        checks[name] = {"ok": check.ok, **({"detail": check.detail} if check.detail else {})}
+    failing = sorted(name for name, c in checks.items() if not c["ok"])
+    if failing:
+        return 503, {"status": "failing", "checks": checks, "failing": failing}
+    return 200, {"status": "ok", "checks": checks}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # an open keep-alive connection must not block shutdown
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, family: int):
+        self.address_family = family
+        super().__init__(address, handler)
+
+    def server_bind(self):
+        if self.address_family == socket.AF_INET6:
+            # "[::]:port" means IPv6 and IPv4, whatever the host's bindv6only default.
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+class HttpServer:
+    """Serves `registry` at /metrics and `health()` at /healthz on `listen` ("host:port")."""
+
+    def __init__(self, listen: str, registry: CollectorRegistry, health: HealthFn | None = None):
+        self.listen = listen
+        self.registry = registry
+        self.health = health
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "HttpServer":
+        if self._server is not None:
+            return self
+        host, port = parse_listen(self.listen)
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, _, _, _, address = infos[0]
+        try:
+            self._server = _Server(address[:2], _handler(self), family)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot listen on {self.listen} (metrics.listen): {exc.strerror}") from None
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="sentinel-http", daemon=True)
+        self._thread.start()
+        log.info("serving /metrics and /healthz on %s", self.url)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port): with port 0 in `listen`, the port the kernel chose."""
+        if self._server is None:
+            raise RuntimeError("server not started")
+        host, port = self._server.server_address[:2]
+        return host, port
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def __enter__(self) -> "HttpServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "sentinel"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+        timeout = 10  # a client that stops sending must not hold a thread forever
+
+        def do_GET(self):
+            self._respond(head=False)
+
+        def do_HEAD(self):
+            self._respond(head=True)
+
+        def _respond(self, head: bool) -> None:
+            self._head = head
+            path = self.path.split("?", 1)[0]
+            if path == "/metrics":
+                try:
+                    body = generate_latest(owner.registry)
+                except Exception as exc:  # a failing custom collector must not kill the scrape thread silently
+                    log.warning("collecting metrics failed: %s", type(exc).__name__)
+                    self._send(500, "text/plain; charset=utf-8", b"collecting metrics failed\n")
+                    return
+                self._send(200, CONTENT_TYPE_LATEST, body)
+            elif path == "/healthz":
+                status, report = health_report(owner.health)
+                self._send(status, JSON, json.dumps(report, sort_keys=True).encode() + b"\n")
+            elif path == "/":
+                self._send(200, "text/plain; charset=utf-8", b"sentinel: /metrics /healthz\n")
+            else:
+                self._send(404, "text/plain; charset=utf-8", b"not found\n")
+
+        def _send(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not self._head:
+                self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            log.debug("%s " + format, self.address_string(), *args)
+
+    return Handler
