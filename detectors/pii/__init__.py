@@ -1,0 +1,20 @@
+"""Personal data and secrets in egress samples: data in, findings out, no I/O.
+
+    from detectors.pii import Scanner, Watchlist
+    scanner = Scanner(config={"phone_regions": ["US"]}, key=site_key)
+    findings = scanner.scan_request("POST", "/v1/customers", headers, body, "application/x-www-form-urlencoded")
+    findings = scanner.scan_text("Hi, my name is Jane Doe ...")
+"""
+
+from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, DetectorSettings,
+                     NerConfig, ScannerConfig)
+from .finding import Category, Encoding, Finding, Location
+from .masking import Hasher, normalise
+from .scanner import Scanner
+from .watchlist import WatchEntry, Watchlist
+
+__all__ = [
+    "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
+    "Encoding", "Finding", "Hasher", "Location", "NerConfig", "Scanner", "ScannerConfig", "WatchEntry",
+    "Watchlist", "normalise",
+]

@@ -1,0 +1,186 @@
+"""Scanner configuration: plain dataclasses built from a dict (the app layer validates
+the TOML with pydantic and hands us the dict). Unknown keys are rejected by name."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+from .finding import Category
+
+
+class ConfigError(ValueError):
+    """A config value is wrong; the message names the key and what is expected."""
+
+
+@dataclass
+class DetectorSettings:
+    enabled: bool = True
+    threshold: float | None = None  # minimum confidence to report; None: the global one
+
+
+@dataclass
+class CustomDetector:
+    name: str
+    category: str
+    regex: str
+    validator: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    field_hints: list[str] = field(default_factory=list)
+    confidence: float = 0.8
+    subtype: str = ""
+    requires_context: bool = False  # report only when a field hint is present
+
+
+@dataclass
+class AllowRule:
+    """Findings to drop. ``values`` are hashed at scanner construction and not kept."""
+
+    values: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)  # RE2, full match on the value
+    field_paths: list[str] = field(default_factory=list)  # globs: "query.utm_*", "$.context.*"
+    categories: list[str] = field(default_factory=list)  # "EMAIL" or "SECRET:stripe_secret_key"
+
+
+@dataclass
+class AllowlistConfig(AllowRule):
+    subprocessors: dict[str, AllowRule] = field(default_factory=dict)
+
+
+@dataclass
+class NerConfig:
+    enabled: bool = False
+    model: str = "en_core_web_sm"
+    min_chars: int = 40  # only prose segments this long go through NER
+
+
+@dataclass
+class ScannerConfig:
+    min_confidence: float = 0.5
+    detectors: dict[str, DetectorSettings] = field(default_factory=dict)
+    custom: list[CustomDetector] = field(default_factory=list)
+    allowlist: AllowlistConfig = field(default_factory=AllowlistConfig)
+    phone_regions: list[str] = field(default_factory=lambda: ["US", "GB", "FR", "DE", "IN"])
+    report_private_ips: bool = False
+    max_sample_bytes: int = 1 << 20
+    max_decoded_bytes: int = 4 << 20
+    max_depth: int = 6
+    max_fields: int = 10_000
+    time_budget_ms: float = 250.0
+    ner: NerConfig = field(default_factory=NerConfig)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None, where: str = "detectors.pii") -> "ScannerConfig":
+        data = dict(data or {})
+        cfg = _build(cls, data, where, nested={
+            "detectors": lambda v, w: {str(k): _build(DetectorSettings, _as_dict(x, f"{w}.{k}"), f"{w}.{k}")
+                                       for k, x in _as_dict(v, w).items()},
+            "custom": lambda v, w: [_build(CustomDetector, _as_dict(x, f"{w}[{i}]"), f"{w}[{i}]")
+                                    for i, x in enumerate(_as_list(v, w))],
+            "allowlist": lambda v, w: _allowlist(_as_dict(v, w), w),
+            "ner": lambda v, w: _build(NerConfig, _as_dict(v, w), w),
+        })
+        cfg.check(where)
+        return cfg
+
+    def check(self, where: str = "detectors.pii") -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ConfigError(f"{where}.min_confidence: expected a number between 0 and 1, got {self.min_confidence!r}")
+        for k in ("max_sample_bytes", "max_decoded_bytes", "max_depth", "max_fields"):
+            if not isinstance(getattr(self, k), int) or getattr(self, k) <= 0:
+                raise ConfigError(f"{where}.{k}: expected a positive integer, got {getattr(self, k)!r}")
+        if not isinstance(self.time_budget_ms, (int, float)) or self.time_budget_ms <= 0:
+            raise ConfigError(f"{where}.time_budget_ms: expected a positive number, got {self.time_budget_ms!r}")
+        for name, s in self.detectors.items():
+            if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
+                raise ConfigError(f"{where}.detectors.{name}.threshold: expected a number between 0 and 1")
+        from .recognizers.custom import VALIDATOR_NAMES  # late: avoids an import cycle
+
+        names = set()
+        for i, c in enumerate(self.custom):
+            w = f"{where}.custom[{i}]"
+            if not c.name or not c.name.replace("_", "").replace("-", "").isalnum():
+                raise ConfigError(f"{w}.name: expected a non-empty identifier, got {c.name!r}")
+            if c.name in names:
+                raise ConfigError(f"{w}.name: duplicate custom detector name {c.name!r}")
+            names.add(c.name)
+            if not c.category or not c.category.replace("_", "").isalnum() or c.category != c.category.upper():
+                raise ConfigError(f"{w}.category: expected an upper-case category such as EMAIL or EMPLOYEE_ID, got {c.category!r}")
+            try:
+                re2.compile(c.regex)
+            except re2.error as e:
+                raise ConfigError(f"{w}.regex: not a valid RE2 pattern ({e})") from None
+            if c.validator is not None and c.validator not in VALIDATOR_NAMES:
+                raise ConfigError(f"{w}.validator: expected one of {', '.join(VALIDATOR_NAMES)}, got {c.validator!r}")
+            if not 0.0 <= c.confidence <= 1.0:
+                raise ConfigError(f"{w}.confidence: expected a number between 0 and 1")
+        rules = [("allowlist", self.allowlist)] + [
+            (f"allowlist.subprocessors.{k}", r) for k, r in self.allowlist.subprocessors.items()]
+        for w, rule in rules:
+            for j, p in enumerate(rule.patterns):
+                try:
+                    re2.compile(p)
+                except re2.error as e:
+                    raise ConfigError(f"{where}.{w}.patterns[{j}]: not a valid RE2 pattern ({e})") from None
+            for j, c in enumerate(rule.categories):
+                if c.split(":", 1)[0] not in Category.__members__ and c.split(":", 1)[0] not in {d.category for d in self.custom}:
+                    raise ConfigError(f"{where}.{w}.categories[{j}]: unknown category {c!r}")
+
+
+def _as_dict(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(v).__name__}")
+    return v
+
+
+def _as_list(v: Any, where: str) -> list:
+    if not isinstance(v, list):
+        raise ConfigError(f"{where}: expected a list, got {type(v).__name__}")
+    return v
+
+
+def _allowlist(d: dict, where: str) -> AllowlistConfig:
+    subs = d.pop("subprocessors", {}) if "subprocessors" in d else {}
+    out = _build(AllowlistConfig, d, where)
+    out.subprocessors = {str(k): _build(AllowRule, _as_dict(v, f"{where}.subprocessors.{k}"), f"{where}.subprocessors.{k}")
+                         for k, v in _as_dict(subs, f"{where}.subprocessors").items()}
+    return out
+
+
+_SCALARS = {"bool": bool, "float": (int, float), "int": int, "str": str}
+
+
+def _build(cls, data: dict, where: str, nested: dict | None = None):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(fields)}")
+    kwargs = {}
+    for name, value in data.items():
+        w = f"{where}.{name}"
+        if nested and name in nested:
+            kwargs[name] = nested[name](value, w)
+            continue
+        t = str(fields[name].type)
+        if t.startswith("list[str]"):
+            if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                raise ConfigError(f"{w}: expected a list of strings")
+        elif t == "str | None":
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{w}: expected a string")
+        elif t == "float | None":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ConfigError(f"{w}: expected a number")
+        elif t in _SCALARS:
+            ok = isinstance(value, _SCALARS[t]) and (t == "bool" or not isinstance(value, bool))
+            if not ok:
+                raise ConfigError(f"{w}: expected {t}, got {type(value).__name__} {value!r}")
+        kwargs[name] = value
+    missing = [n for n, f in fields.items() if n not in kwargs and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{where}: missing required key(s) {', '.join(missing)}")
+    return cls(**kwargs)

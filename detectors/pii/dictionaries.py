@@ -1,0 +1,30 @@
+"""Word lists shipped as package data, read once at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+
+def _words(filename: str) -> frozenset[str]:
+    text = resources.files(__package__).joinpath("data", filename).read_text("utf-8")
+    out: set[str] = set()
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            out.update(line.split())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=None)
+def first_names() -> frozenset[str]:
+    return _words("first_names.txt")
+
+
+@lru_cache(maxsize=None)
+def last_names() -> frozenset[str]:
+    return _words("last_names.txt")
+
+
+@lru_cache(maxsize=None)
+def street_suffixes() -> frozenset[str]:
+    return _words("street_suffixes.txt")

@@ -1,0 +1,72 @@
+"""What a detector reports: where personal data or a secret was seen, never the value."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Category(StrEnum):
+    EMAIL = "EMAIL"
+    PHONE_NUMBER = "PHONE_NUMBER"
+    CREDIT_CARD = "CREDIT_CARD"
+    US_SSN = "US_SSN"
+    IBAN = "IBAN"
+    IP_ADDRESS = "IP_ADDRESS"
+    PERSON = "PERSON"
+    STREET_ADDRESS = "STREET_ADDRESS"
+    DATE_OF_BIRTH = "DATE_OF_BIRTH"
+    NATIONAL_ID = "NATIONAL_ID"
+    PASSPORT = "PASSPORT"
+    GEO_COORDINATES = "GEO_COORDINATES"
+    SECRET = "SECRET"
+    # A registered canary value whose shape is none of the above.
+    CANARY = "CANARY"
+
+
+class Location(StrEnum):
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+    BODY = "body"
+    TEXT = "text"  # scan_text input
+
+
+class Encoding(StrEnum):
+    PLAIN = "plain"
+    URL = "url"
+    BASE64 = "base64"
+    BASE64URL = "base64url"
+    GZIP = "gzip"
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+
+
+class Finding(NamedTuple):
+    """One detected value (immutable; a NamedTuple because one is built per finding on
+    the hot path and a frozen dataclass costs six times as much to construct).
+
+    ``start``/``end`` are offsets into the decoded string at ``field_path`` (for
+    ``scan_text``: into the text). A value found below a content encoding
+    (base64, gzip, JSON inside a string) spans the whole encoded blob there.
+    ``value_hash`` is HMAC-SHA256 under the site key of the normalised value;
+    ``masked`` is a preview that never holds the whole value.
+    """
+
+    category: str
+    subtype: str
+    encoding: str
+    location: str
+    field_path: str
+    start: int
+    end: int
+    confidence: float
+    detector: str
+    masked: str
+    value_hash: str
+    watchlist: bool = False  # a registered identifier or canary was seen
+
+    def to_dict(self) -> dict:
+        return self._asdict()

@@ -1,0 +1,44 @@
+"""Built-in recognisers, one module per category."""
+
+from __future__ import annotations
+
+from ..phones import PhoneValidator
+from .base import Ctx, Hit, Recognizer
+from .credit_card import CreditCardRecognizer
+from .date_of_birth import DateOfBirthRecognizer
+from .email import EmailRecognizer
+from .geo import GeoRecognizer
+from .hashed import HashedIdentifierRecognizer
+from .iban import IbanRecognizer
+from .ip_address import IpAddressRecognizer
+from .national_id import NATIONAL_ID_RECOGNIZERS
+from .passport import PassportRecognizer
+from .person import PersonRecognizer
+from .phone import PhoneRecognizer
+from .secret import AuthorizationRecognizer, GenericSecretRecognizer, build_rule_recognizers
+from .street_address import StreetAddressRecognizer
+from .us_ssn import UsSsnRecognizer
+
+__all__ = ["Ctx", "Hit", "Recognizer", "builtin_recognizers"]
+
+
+def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False) -> list[Recognizer]:
+    recs: list[Recognizer] = [
+        EmailRecognizer(),
+        PhoneRecognizer(phone),
+        CreditCardRecognizer(),
+        UsSsnRecognizer(),
+        IbanRecognizer(),
+        IpAddressRecognizer(report_private_ips),
+        PersonRecognizer(),
+        StreetAddressRecognizer(),
+        DateOfBirthRecognizer(),
+        PassportRecognizer(),
+        GeoRecognizer(),
+        HashedIdentifierRecognizer(),
+        GenericSecretRecognizer(),
+        AuthorizationRecognizer(),
+    ]
+    recs.extend(cls() for cls in NATIONAL_ID_RECOGNIZERS)
+    recs.extend(build_rule_recognizers())
+    return recs

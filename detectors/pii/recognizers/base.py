@@ -1,0 +1,121 @@
+"""The one shape every recogniser has (after Presidio's PatternRecognizer).
+
+Class-level ``patterns`` (RE2 syntax) find candidates; ``validate`` is the hook where
+checksums and context decide, returning a ``Hit`` or None. Recognisers that judge a
+whole field value by its name (``first_name``, ``em``, ``password``) set ``field_hints``
+and implement ``scan_field``. No recogniser keeps state between samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterable
+
+from ..context import MACHINE_FIELD, prose_words
+
+
+@dataclass(slots=True)
+class Hit:
+    confidence: float
+    normalised: str = ""  # canonical value for hashing; "" means the matched text
+    subtype: str = ""
+    mask_prefix: str = ""  # a public prefix the mask may keep ("sk_live_")
+    encoding: str = ""  # set when the value itself is an encoding (md5/sha256 hex)
+    category: str = ""  # overrides the recogniser's category (hashed identifiers)
+    start: int = -1  # only scan_field hits carry their own span
+    end: int = -1
+
+
+class Ctx:
+    """Where a candidate sits: its segment, span and the field-name evidence."""
+
+    __slots__ = ("seg", "start", "end", "_before")
+
+    def __init__(self, seg, start: int, end: int):
+        self.seg = seg
+        self.start = start
+        self.end = end
+        self._before: list[str] | None = None
+
+    @property
+    def text(self) -> str:
+        return self.seg.text
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        return self.seg.tokens
+
+    @property
+    def parent_tokens(self) -> frozenset[str]:
+        return self.seg.parent_tokens
+
+    def before(self) -> list[str]:
+        """Lower-case words just before the candidate, nearest last."""
+        if self._before is None:
+            self._before = prose_words(self.seg.text, self.start)
+        return self._before
+
+    def field_has(self, words: frozenset[str]) -> bool:
+        return bool(self.seg.tokens & words or self.seg.parent_tokens & words)
+
+    def near(self, words: frozenset[str], last: int = 6) -> bool:
+        """A context word among the last few words before the candidate."""
+        return any(w in words for w in self.before()[-last:])
+
+    def machine_field(self) -> bool:
+        return bool(self.seg.tokens & MACHINE_FIELD)
+
+    # A space at the edges, so that `c in "_./"` tests are safe ("" is in every string).
+    def char_before(self) -> str:
+        return self.seg.text[self.start - 1] if self.start > 0 else " "
+
+    def char_after(self) -> str:
+        t = self.seg.text
+        return t[self.end] if self.end < len(t) else " "
+
+    def glued(self, joiners: str = "-./_") -> bool:
+        """The candidate is part of a bigger token: "ORD-2024-5551234", "v1.2.3.4",
+        "1234.5678" (a sentence-final "." is not glue)."""
+        t, s, e = self.seg.text, self.start, self.end
+        if s > 0:
+            b = t[s - 1]
+            if b.isalnum() or b == "_" or (b in joiners and s > 1 and t[s - 2].isalnum()):
+                return True
+        if e < len(t):
+            a = t[e]
+            if a.isalnum() or a == "_" or (a in joiners and e + 1 < len(t) and t[e + 1].isalnum()):
+                return True
+        return False
+
+
+class Recognizer:
+    name: ClassVar[str] = ""
+    category: ClassVar[str] = ""
+    patterns: ClassVar[tuple[str, ...]] = ()
+    # Words that raise confidence when they are tokens of the field name or stand just
+    # before the value in prose.
+    context: ClassVar[frozenset[str]] = frozenset()
+    score: ClassVar[float] = 0.5
+    context_boost: ClassVar[float] = 0.3
+    # Lower-case substrings one of which must occur in the sample before the regex runs.
+    keywords: ClassVar[tuple[str, ...]] = ()
+    field_hints: ClassVar[frozenset[str]] = frozenset()
+    # Capture group holding the value (0: whole match).
+    group: ClassVar[int] = 0
+    # A cheap pattern implied by every match of ``patterns``, for the scanner's RE2 Set
+    # prefilter (large Unicode classes there slow the whole Set). "" means the patterns.
+    trigger: ClassVar[str] = ""
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        return Hit(self.contextual(self.score, ctx))
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        return ()
+
+    def contextual(self, score: float, ctx: Ctx) -> float:
+        if self.context and (ctx.field_has(self.context) or ctx.near(self.context)):
+            score += self.context_boost
+        return min(1.0, score)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"

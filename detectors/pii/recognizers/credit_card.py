@@ -1,0 +1,41 @@
+"""Payment card numbers: IIN ranges, lengths and the Luhn checksum."""
+
+from __future__ import annotations
+
+from ..context import CARD_FIELD, enclosing_token, is_machine_value, looks_like_epoch
+from ..finding import Category
+from ..validators import is_credit_card
+from .base import Ctx, Hit, Recognizer
+
+_PROSE = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "discover", "jcb", "maestro"})
+
+
+class CreditCardRecognizer(Recognizer):
+    name = "credit_card"
+    category = Category.CREDIT_CARD
+    patterns = (
+        r"\b\d{4}(?: \d{4}){2} \d{1,7}\b",
+        r"\b\d{4}(?:-\d{4}){2}-\d{1,7}\b",
+        r"\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b",  # Amex / Diners grouping
+        r"\b\d{12,19}\b",
+    )
+    context = CARD_FIELD | _PROSE
+    score = 0.9
+    context_boost = 0.1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        digits = value.replace(" ", "").replace("-", "")
+        if not is_credit_card(digits):
+            return None
+        if ctx.glued():
+            return None
+        bare = len(digits) == len(value)
+        in_field = ctx.field_has(CARD_FIELD)
+        if ctx.machine_field() and not in_field:
+            return None
+        if bare and looks_like_epoch(digits) and not in_field:
+            return None
+        if not bare and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
+            return None
+        score = 0.75 if bare else self.score
+        return Hit(self.contextual(score, ctx), digits)

@@ -1,0 +1,81 @@
+"""Dates of birth: a plausible past date said to be a birth date (field name or prose).
+
+A date alone is not personal data; timestamps are everywhere in machine traffic.
+"""
+
+from __future__ import annotations
+
+from ..context import DOB_FIELD
+from ..finding import Category
+from ..validators import plausible_birth_date
+from .base import Ctx, Hit, Recognizer
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
+    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12,
+    "december": 12,
+}
+_MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b"}
+
+
+def _parse(value: str) -> tuple[int, int, int] | list[tuple[int, int, int]] | None:
+    """(y, m, d) candidates; numeric D/M order is ambiguous, so both are tried."""
+    v = value.replace(",", " ").replace(".", " ").replace("/", " ").replace("-", " ")
+    parts = v.split()
+    if len(parts) != 3:
+        # "12th of March 1985"
+        parts = [p for p in parts if p.lower() != "of"]
+        if len(parts) != 3:
+            return None
+    words = [p.lower().rstrip("stndrh") if p[:1].isdigit() else p.lower() for p in parts]
+    nums = []
+    month_word = None
+    for w in words:
+        if w.isdigit():
+            nums.append(int(w))
+        elif w in _MONTHS:
+            month_word = _MONTHS[w]
+        else:
+            return None
+    if month_word is not None:
+        if len(nums) != 2:
+            return None
+        y = max(nums)
+        d = min(nums)
+        return [(y, month_word, d)]
+    a, b, c = nums
+    if len(parts[0]) == 4:  # Y-M-D
+        return [(a, b, c)]
+    if len(parts[2]) != 4:
+        return None
+    return [(c, a, b), (c, b, a)]  # M/D/Y and D/M/Y
+
+
+class DateOfBirthRecognizer(Recognizer):
+    name = "date_of_birth"
+    category = Category.DATE_OF_BIRTH
+    patterns = (
+        r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b",
+        r"\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2}\b",
+        r"\b" + _MON + r"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b",
+        r"\b\d{1,2}(?:st|nd|rd|th)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
+    )
+    context = _PROSE
+    score = 0.85
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if not (ctx.field_has(DOB_FIELD) or ctx.near(_PROSE, last=8)):
+            return None
+        after = ctx.char_after()
+        if after in ("T", ":") or (after == " " and ctx.text[ctx.end + 1:ctx.end + 3].rstrip(":").isdigit()
+                                   and ctx.text[ctx.end + 3:ctx.end + 4] == ":"):
+            return None  # a timestamp, not a date
+        cands = _parse(value)
+        if not cands:
+            return None
+        for y, m, d in cands:
+            if plausible_birth_date(y, m, d):
+                return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}")
+        return None

@@ -1,0 +1,42 @@
+"""E-mail addresses."""
+
+from __future__ import annotations
+
+from ..context import EMAIL_FIELD
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+# "logo@2x.png" and "chunk@1.2.js" are assets, not mailboxes.
+_FILE_TLDS = frozenset({
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "map", "json", "html",
+    "htm", "txt", "xml", "woff", "woff2", "ttf", "pdf", "zip", "gz", "tgz", "mp4", "mp3",
+})
+
+
+_MESSAGE_ID = frozenset({"messageid", "msgid", "inreplyto", "references", "contentid", "cid"})
+
+
+class EmailRecognizer(Recognizer):
+    name = "email"
+    category = Category.EMAIL
+    patterns = (
+        # Local parts may be internationalised (RFC 6531); domains are matched in ASCII/punycode.
+        r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
+    )
+    trigger = r"[^\s@]@[A-Za-z0-9]"
+    context = EMAIL_FIELD | {"mail", "contact", "reach", "write"}
+    score = 0.9
+    context_boost = 0.1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if ctx.char_before() == ":" and "://" in ctx.text[max(0, ctx.start - 80):ctx.start]:
+            return None  # "scheme://user:password@host": URL credentials, not a mailbox
+        local, _, domain = value.rpartition("@")
+        if len(local) > 64 or len(value) > 254:
+            return None
+        if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
+            return None
+        score = self.contextual(self.score, ctx)
+        if ctx.tokens & _MESSAGE_ID:
+            score -= 0.45  # Message-IDs look like addresses; an e-mail as a user id is still one
+        return Hit(score, value.lower())

@@ -1,0 +1,48 @@
+"""Geographic coordinates precise enough to locate a home (3+ decimals, ~100 m)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..context import GEO_LAT, GEO_LON
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_PROSE = frozenset({"location", "coordinates", "coords", "gps", "lat", "latlng", "position", "at", "ll", "geo"})
+
+
+def _precise(s: str) -> bool:
+    head, dot, tail = s.partition(".")
+    return bool(dot) and len(tail) >= 3 and tail.isdigit() and head.lstrip("-").isdigit()
+
+
+class GeoRecognizer(Recognizer):
+    name = "geo_coordinates"
+    category = Category.GEO_COORDINATES
+    patterns = (r"-?\d{1,2}\.\d{3,10}, ?-?\d{1,3}\.\d{3,10}\b",)
+    context = _PROSE | GEO_LAT | GEO_LON
+    score = 0.75
+    context_boost = 0.15
+    field_hints = GEO_LAT | GEO_LON
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if ctx.char_before().isdigit() or ctx.char_before() == ".":
+            return None
+        lat_s, _, lon_s = value.partition(",")
+        lat_s, lon_s = lat_s.strip(), lon_s.strip()
+        lat, lon = float(lat_s), float(lon_s)
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+            return None
+        if ctx.machine_field() and not ctx.field_has(self.context):
+            return None
+        return Hit(self.contextual(self.score, ctx), f"{lat:.4f},{lon:.4f}")
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not _precise(v):
+            return ()
+        x = float(v)
+        limit = 90 if ctx.tokens & GEO_LAT else 180
+        if not -limit <= x <= limit or x == 0:
+            return ()
+        return (Hit(0.85, f"{x:.4f}", start=0, end=len(value)),)

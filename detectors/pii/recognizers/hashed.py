@@ -1,0 +1,41 @@
+"""Hashed identifiers: a bare md5/sha1/sha256 hex value under an e-mail, phone or name
+field (``em``, ``hashed_email``, ``ud[ph]``) is still personal data. Ad pixels send
+sha256 of the lower-cased e-mail; the hash links the person across sites."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..context import EMAIL_FIELD
+from ..finding import Category, Encoding
+from .base import Ctx, Hit, Recognizer
+
+_ALGO = {32: Encoding.MD5, 40: Encoding.SHA1, 64: Encoding.SHA256}
+_HEX = frozenset("0123456789abcdefABCDEF")
+_PHONE = frozenset({"ph", "phone", "phonenumber", "phonesha256", "hashedphone", "mobile", "tel"})
+_NAME = frozenset({"fn", "ln", "firstname", "lastname"})
+_HASH_WORDS = frozenset({"hash", "hashed", "sha256", "sha1", "md5", "sha", "emailhash", "emailsha256"})
+
+
+class HashedIdentifierRecognizer(Recognizer):
+    name = "hashed_identifier"
+    category = Category.EMAIL
+    field_hints = EMAIL_FIELD | _PHONE | _NAME
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        algo = _ALGO.get(len(v))
+        if algo is None or not set(v) <= _HEX:
+            return ()
+        if v.isdigit() or len(set(v)) < 6:
+            return ()
+        t = ctx.tokens
+        if t & EMAIL_FIELD:
+            cat = Category.EMAIL
+        elif t & _PHONE:
+            cat = Category.PHONE_NUMBER
+        else:
+            cat = Category.PERSON
+        score = 0.75 if t & _HASH_WORDS else 0.65
+        off = value.index(v[0])
+        return (Hit(score, v.lower(), encoding=algo, category=cat, start=off, end=off + len(v)),)

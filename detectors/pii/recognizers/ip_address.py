@@ -1,0 +1,43 @@
+"""IP addresses; public ones are personal data, private ones are infrastructure."""
+
+from __future__ import annotations
+
+from ..context import IP_FIELD
+from ..finding import Category
+from ..validators import ip_kind
+from .base import Ctx, Hit, Recognizer
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+
+
+class IpAddressRecognizer(Recognizer):
+    name = "ip_address"
+    category = Category.IP_ADDRESS
+    patterns = (
+        r"\b" + _OCTET + r"(?:\." + _OCTET + r"){3}\b",
+        r"\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b",
+        r"(?:\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\b)?",
+    )
+    context = IP_FIELD | {"address", "client", "remote", "from", "source"}
+    score = 0.8
+    context_boost = 0.15
+
+    def __init__(self, report_private: bool = False):
+        self.report_private = report_private
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        # "Chrome/120.0.0.0", "v1.2.3.4", "1.2.3.4.5" are versions.
+        if ctx.glued() or ctx.char_before() == "/":
+            return None
+        if ":" in value and ("::" not in value and value.count(":") != 7):
+            return None
+        kind = ip_kind(value)
+        if not kind:
+            return None
+        if ctx.machine_field() and not ctx.field_has(IP_FIELD):
+            return None
+        if kind == "private":
+            score = 0.6 if self.report_private else 0.2
+        else:
+            score = self.contextual(self.score, ctx)
+        return Hit(score, value.lower())

@@ -1,0 +1,28 @@
+"""Passport numbers: too generic a shape to report without the word "passport" nearby."""
+
+from __future__ import annotations
+
+from ..context import PASSPORT_FIELD
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_PROSE = frozenset({"passport", "passports", "travel"})
+
+
+class PassportRecognizer(Recognizer):
+    name = "passport"
+    category = Category.PASSPORT
+    patterns = (
+        r"\b[A-Z]{1,2}\d{6,8}\b",  # UK/EU style: letters + digits
+        r"\b[A-Z][A-Z0-9]\d{7}\b",  # US next-generation
+        r"\b\d{8,9}\b",  # US/UK numeric
+    )
+    context = PASSPORT_FIELD | _PROSE
+    score = 0.8
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if not (ctx.field_has(PASSPORT_FIELD) or ctx.near(_PROSE, last=8)):
+            return None
+        if len(set(value)) < 4:
+            return None  # 000000000, test values
+        return Hit(self.score, value.upper())

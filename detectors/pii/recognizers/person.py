@@ -1,0 +1,184 @@
+"""Person names in prose and in name fields.
+
+The default recogniser is fast and dictionary-driven: census first and last names,
+titles (Mr, Ms, Dr), cue phrases ("my name is", "Dear") and capitalisation. An NER
+backend (spaCy) can add to it when enabled in config; see ``ner.py``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Iterable
+
+from ..context import NAME_FIELD, NOT_PERSON_PARENT, STRONG_NAME_FIELD
+from ..dictionaries import first_names, last_names, street_suffixes
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_WORD = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
+# Words that, just before a capitalised name, say a person is being named.
+_CUES = frozenset({
+    "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers", "name", "named",
+    "called", "customer", "client", "patient", "user", "employee", "contact", "signed", "from",
+    "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
+    "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
+    "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
+})
+_STRONG_CUES = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
+# Capitalised words that start sentences or name organisations and places, never people.
+_NOT_NAME = frozenset({
+    "The", "A", "An", "I", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
+    "This", "That", "These", "Those", "Please", "Thanks", "Thank", "Hi", "Hello", "Dear", "Hey",
+    "Regards", "Best", "Sincerely", "Cheers", "Monday", "Tuesday", "Wednesday", "Thursday",
+    "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December", "Inc", "Ltd", "Llc", "Corp", "Co",
+    "Company", "Group", "Bank", "University", "Street", "Avenue", "Road", "Order", "Account",
+    "Customer", "Support", "Team", "Service", "Product", "Yes", "No", "Ok", "Okay", "If", "When",
+    "What", "Why", "How", "Where", "Who", "Can", "Could", "Would", "Should", "Is", "Are", "Was",
+    "Also", "And", "But", "Or", "So", "Then", "Just", "Not", "New", "Mr", "Mrs", "Ms", "Dr",
+    "Miss", "Prof", "Sir", "Madam", "Name", "Email", "Phone", "Address", "Subject", "Re", "Fwd",
+})
+
+
+# Words that make a capitalised phrase an organisation or a thing, not a person.
+_ORG = frozenset({
+    "Shop", "Store", "Team", "Support", "Inc", "Llc", "LLC", "Ltd", "GmbH", "Company", "Co", "Corp",
+    "Group", "Labs", "App", "Service", "Services", "Bank", "Club", "Foundation", "University",
+    "School", "Hospital", "Clinic", "Agency", "Partners", "Holdings", "Systems", "Solutions",
+    "Technologies", "Software", "Media", "Studio", "Studios", "Market", "Cafe", "Restaurant",
+    "Hotel", "Airlines", "Insurance", "Pharmacy", "Center", "Centre", "Department", "Office",
+    "Shirt", "Order", "Product", "Account", "Plan", "Pro", "Premium", "Free", "Notification",
+})
+_GREETINGS = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
+
+
+def _fold(word: str) -> str:
+    """"Agnès" -> "Agnes", "Heinz-Georg" -> "Heinz": dictionary form of a name word."""
+    w = word.split("-", 1)[0]
+    if not w.isascii():
+        w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
+    return w
+
+
+class PersonRecognizer(Recognizer):
+    name = "person"
+    category = Category.PERSON
+    # Two or three capitalised words, or one after a cue word or title ("Hi Jane",
+    # "Mr. Smith", "name is Jane"): single capitalised words alone are too common to try.
+    patterns = (
+        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?" + _WORD + r"){1,2}",
+        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
+        + _WORD + r"(?:[ \t]+" + _WORD + r"){0,2}",
+    )
+    trigger = r"\p{Lu}\p{Ll}"
+    context = NAME_FIELD
+    score = 0.8
+    field_hints = NAME_FIELD
+
+    def __init__(self):
+        self.first = first_names()
+        self.last = last_names()
+        self.suffixes = street_suffixes()
+
+    def _is_first(self, w: str) -> bool:
+        return w in self.first or _fold(w) in self.first
+
+    def _is_last(self, w: str) -> bool:
+        return w in self.last or _fold(w) in self.last
+
+    def _name_field(self, ctx: Ctx) -> int:
+        """2: the field holds a person name; 1: probably; 0: no."""
+        if ctx.tokens & STRONG_NAME_FIELD:
+            return 2
+        if ctx.tokens & NAME_FIELD and not ctx.parent_tokens & NOT_PERSON_PARENT:
+            return 1
+        return 0
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        b = ctx.char_before()
+        if b.isalpha() or b in "@_/\\.-#$":
+            return None
+        a = ctx.char_after()
+        if a in "@_/\\" or a.isdigit() or (a == "." and ctx.text[ctx.end + 1:ctx.end + 2].isalpha()):
+            return None  # part of an address, path or identifier
+        raw_words = value.split()
+        words = [w for w in raw_words if not (len(w) == 2 and w[1] == ".")]
+        start = ctx.start
+        before = ctx.before()
+        # Drop leading words that are not names ("Thanks Jane" -> "Jane"), keeping them as cues.
+        dropped: list[str] = []
+        # "Jane Doe <jane@example.com>": an RFC 5322 display name.
+        display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
+        while not display and len(words) > 1 and (words[0] in _NOT_NAME or (not self._is_first(words[0]) and not self._is_last(words[0]))):
+            dropped.append(words[0].lower().strip(",.:;"))
+            start = ctx.text.index(words[1], start + len(words[0]))
+            words = words[1:]
+        while len(words) > 1 and words[-1] in _NOT_NAME:
+            words = words[:-1]
+        if not words or words[0] in _NOT_NAME or any(w in _ORG for w in words):
+            return None
+        if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last:
+            return None  # "Baker Street": an address
+        end = ctx.text.index(words[-1], start) + len(words[-1])
+        cue_words = before + dropped
+        titled = bool(cue_words) and cue_words[-1] in _TITLES
+        strong_cue = any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+        cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
+        field = self._name_field(ctx)
+        first_known = self._is_first(words[0])
+        last_known = self._is_last(words[-1])
+        if len(words) >= 2:
+            if field or display:
+                score = 0.9 if field else 0.85
+            elif titled:
+                score = 0.85
+            elif first_known and last_known:
+                score = 0.8 if not cue else 0.9
+            elif first_known and cue:
+                score = 0.75
+            elif (first_known or last_known) and strong_cue:
+                score = 0.75
+            elif first_known:
+                score = 0.45
+            else:
+                return None
+        else:
+            if titled:
+                score = 0.8  # "Dr. Okonkwo": a title names a person whatever the word
+            elif strong_cue and (first_known or last_known):
+                score = 0.8
+            elif field and (first_known or last_known):
+                score = 0.85
+            elif cue and cue_words[-1] in _GREETINGS and (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
+                score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
+            elif strong_cue and words[0][1:].islower():
+                score = 0.7
+            else:
+                return None
+        return Hit(score, " ".join(words), start=start, end=end)
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        field = self._name_field(ctx)
+        if not field:
+            return ()
+        v = value.strip()
+        if not v or len(v) > 80 or "@" in v or "://" in v:
+            return ()
+        words = v.split()
+        if not 1 <= len(words) <= 4 or not all(w.replace("-", "").replace("'", "").replace(".", "").isalpha() for w in words):
+            return ()
+        if any(w in _ORG or w in _NOT_NAME for w in words) and field != 2:
+            return ()
+        known = any(self._is_first(w.capitalize()) or self._is_last(w.capitalize()) for w in words)
+        capitalised = all(w[:1].isupper() for w in words)
+        if field == 2:
+            score = 0.9 if known or v[0].isupper() else 0.75
+        elif known and capitalised:
+            score = 0.85
+        elif capitalised and 2 <= len(words) <= 3:
+            score = 0.75  # two or three capitalised words under a "name" field
+        else:
+            return ()
+        off = value.index(words[0])
+        return (Hit(score, " ".join(words), start=off, end=off + len(v)),)

@@ -1,0 +1,77 @@
+"""Phone numbers, validated against libphonenumber metadata for the configured regions."""
+
+from __future__ import annotations
+
+import re
+
+from ..context import PHONE_FIELD, enclosing_token, is_machine_value, looks_like_epoch
+from ..finding import Category
+from ..phones import PhoneValidator
+from .base import Ctx, Hit, Recognizer
+
+_SEP = r"[ .\-]"
+_PROSE_CONTEXT = frozenset({
+    "phone", "call", "tel", "telephone", "mobile", "cell", "text", "sms", "whatsapp", "number",
+    "reach", "contact", "fax", "ring", "dial", "landline", "cellphone", "phoned", "calling",
+})
+# Anchored, single classes with bounded repeats: linear in Python re.
+_DATE_SHAPE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
+_IP_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_EXT = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+
+
+class PhoneRecognizer(Recognizer):
+    name = "phone"
+    category = Category.PHONE_NUMBER
+    patterns = (
+        # +CC ...; a "(0)" trunk prefix and an area code in parentheses allowed
+        r"\+[1-9]\d{0,2}" + _SEP + r"?(?:\(0\)" + _SEP + r"?)?(?:\(\d{1,4}\)" + _SEP + r"?)?\d{1,5}(?:" + _SEP
+        + r"?\d{1,5}){1,5}(?:\s?(?:x|ext\.?)\s?\d{1,6})?",
+        # (415) 555-0132
+        r"\(\d{2,5}\)" + _SEP + r"?\d{2,5}(?:[ .\-/]\d{2,5}){0,3}(?:\s?(?:x|ext\.?)\s?\d{1,6})?",
+        # 1-415-555-0132 (NANP trunk prefix)
+        r"\b1[ .\-]\d{3}[ .\-]\d{3}[ .\-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
+        # 415-555-0132, 020 7946 0958, 07700 900123, 030/1234567
+        r"\b\d{2,5}[ .\-/]\d{2,8}(?:" + _SEP + r"\d{2,6}){0,3}(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
+        # bare digits: only with phone context
+        r"\b\d{7,15}\b",
+    )
+    context = PHONE_FIELD
+    score = 0.7
+    context_boost = 0.25
+
+    def __init__(self, validator: PhoneValidator):
+        self.validator = validator
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if ctx.glued() or ctx.char_before() in "$/\\":
+            return None
+        core = _EXT.sub("", value)
+        digits = "".join(c for c in core if c.isdigit())
+        if not 7 <= len(digits) <= 15:
+            return None
+        in_field = ctx.field_has(PHONE_FIELD)
+        contextual = in_field or ctx.near(_PROSE_CONTEXT)
+        if ctx.machine_field() and not in_field:
+            return None
+        intl = core.startswith("+")
+        if in_field:
+            pass  # the field says phone: the metadata check alone decides
+        elif not intl:
+            if _DATE_SHAPE.fullmatch(core) or _IP_SHAPE.fullmatch(core):
+                return None
+            if len(digits) == len(core):  # bare digits
+                if not contextual or looks_like_epoch(digits):
+                    return None
+            # "Call me on 415.555.0132" is a phone though shaped like a version.
+            if not contextual and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
+                return None
+        elif "-" in core and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
+            return None
+        e164 = self.validator.e164(core)
+        if e164 is None:
+            return None
+        score = 0.8 if intl else self.score
+        if contextual:
+            score += self.context_boost
+        return Hit(min(1.0, score), e164)

@@ -1,0 +1,152 @@
+"""Secrets: one recogniser per rule in ``secrets.RULES``, plus two that read field names
+(generic high-entropy values under secret-like keys, and Authorization headers)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Iterable
+
+from ..context import PASSWORD_FIELD, secret_like
+from ..finding import Category
+from ..secrets import RULES, SecretRule, allowlisted, entropy_ok
+from ..validators import shannon_entropy
+from .base import Ctx, Hit, Recognizer
+
+
+class SecretRuleRecognizer(Recognizer):
+    category = Category.SECRET
+    group = 1
+
+    def __init__(self, rule: SecretRule, name: str):
+        self.rule = rule
+        self.name = name
+        self.patterns = (rule.regex,)
+        self.keywords = rule.keywords
+        self.score = rule.confidence
+        self._allow = tuple(re.compile(a) for a in rule.allow)
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        r = self.rule
+        if any(a.search(value) for a in self._allow) or allowlisted(value):
+            return None
+        if r.subtype == "jwt":
+            if not _jwt_header_ok(value):
+                return None
+            body = value.split(".")[2]
+            if not entropy_ok(body, r.entropy):
+                return None
+        elif r.subtype == "private_key":
+            pass  # the header alone is the finding; bodies vary in framing
+        elif not entropy_ok(value, r.entropy):
+            return None
+        prefix = r.prefix
+        if r.subtype == "stripe_secret_key":
+            prefix = value[:8]  # sk_live_ / rk_test_
+        elif r.subtype == "github_token":
+            prefix = value[:4] if not value.startswith("github_pat_") else "github_pat_"
+        return Hit(self.score, value, subtype=r.subtype, mask_prefix=prefix)
+
+
+def _jwt_header_ok(token: str) -> bool:
+    head = token.split(".", 1)[0]
+    try:
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        obj = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(obj, dict) and ("alg" in obj or "typ" in obj)
+
+
+def build_rule_recognizers() -> list[SecretRuleRecognizer]:
+    out = []
+    seen: dict[str, int] = {}
+    for rule in RULES:
+        n = seen.get(rule.subtype, 0)
+        seen[rule.subtype] = n + 1
+        name = f"secret.{rule.subtype}" + (f".{n + 1}" if n else "")
+        out.append(SecretRuleRecognizer(rule, name))
+    return out
+
+
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:]{8,512}")  # applied with fullmatch to one value
+
+
+_HEX = "0123456789abcdefABCDEF"
+_STRONG_SECRET = frozenset({"secret", "secrets", "clientsecret", "secretkey", "privatekey", "apikey", "xapikey",
+                            "signingkey", "webhooksecret", "accesskey", "credential", "credentials", "password"})
+
+
+class GenericSecretRecognizer(Recognizer):
+    """A value under a secret-like field name (``api_key``, ``client_secret``, ``password``)."""
+
+    name = "secret.generic"
+    category = Category.SECRET
+    field_hints = frozenset({
+        "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
+        "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "credential",
+        "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
+        "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key", "userpassword",
+    })
+    min_entropy = 3.0
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        tokens = ctx.tokens
+        if not secret_like(tokens) or "authorization" in tokens:
+            return ()
+        v = value.strip()
+        if allowlisted(v):
+            return ()
+        off = value.index(v[0]) if v else 0
+        if tokens & PASSWORD_FIELD:
+            if len(v) < 4 or len(v) > 256 or " " in v.strip():
+                return ()
+            return (Hit(0.8, v, subtype="password", start=off, end=off + len(v)),)
+        if not _TOKEN_CHARS.fullmatch(v) or len(v) < 16:
+            return ()
+        if not entropy_ok(v, self.min_entropy):
+            return ()
+        # Mixed classes: real keys mix letters and digits; words and slugs do not.
+        if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
+            return ()
+        # Bare hex under a plain "token" is usually a public id (analytics project
+        # tokens, CSRF nonces); under "secret", "api_key", "private_key" it is kept.
+        if not v.strip(_HEX) and not tokens & _STRONG_SECRET and not ("key" in tokens and "api" in tokens):
+            return ()
+        return (Hit(0.7, v, subtype="generic_high_entropy", start=off, end=off + len(v)),)
+
+
+class AuthorizationRecognizer(Recognizer):
+    """``Authorization: Bearer <token>`` / ``Basic <b64>`` and the like."""
+
+    name = "secret.authorization"
+    category = Category.SECRET
+    field_hints = frozenset({"authorization", "proxyauthorization"})
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        scheme, _, cred = v.partition(" ")
+        cred = cred.strip()
+        if not cred:
+            scheme, cred = "", v
+        off = value.index(cred) if cred else 0
+        s = scheme.lower()
+        if not cred or allowlisted(cred):
+            return ()
+        if s == "basic":
+            try:
+                dec = base64.b64decode(cred, validate=True).decode("utf-8")
+            except (binascii.Error, ValueError, UnicodeDecodeError):
+                return ()
+            if ":" not in dec or allowlisted(dec.split(":", 1)[1]):
+                return ()
+            return (Hit(0.9, cred, subtype="basic_auth", start=off, end=off + len(cred)),)
+        if len(cred) < 12:
+            return ()
+        if cred.startswith("eyJ") and cred.count(".") == 2:
+            return (Hit(0.9, cred, subtype="jwt", mask_prefix="eyJ", start=off, end=off + len(cred)),)
+        if shannon_entropy(cred) < 3.0:
+            return ()
+        return (Hit(0.85, cred, subtype="bearer_token", start=off, end=off + len(cred)),)

@@ -1,0 +1,98 @@
+"""Street addresses: house number + street name + suffix (US/UK), and the usual
+German, French and Spanish orders; plus whole values of address fields.
+
+The regex only finds "number + capitalised words"; the suffix is checked against the
+USPS list in Python. A regex with the 200 suffixes after a repeated word group costs
+the DFA twenty times more than this split.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..context import ADDRESS_FIELD
+from ..dictionaries import street_suffixes
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_U = "[A-ZÀ-ÖØ-Þ]"
+_L = "[A-Za-zß-öø-ÿ'\\-]"
+_CAP = _U + _L + "*\\.?"
+# Unit and "City, ST 12345" after the street; anchored at the suffix end, bounded: linear.
+_TAIL = re.compile(
+    r"(?:,?[ \t]+(?:Apt|APT|Apartment|Suite|Ste|STE|Unit|Fl|Floor|Rm|Room|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
+    r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
+)
+_DIRS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
+_PROSE = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
+                    "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
+
+
+class StreetAddressRecognizer(Recognizer):
+    name = "street_address"
+    category = Category.STREET_ADDRESS
+    patterns = (
+        # 123 Main St, 221B Baker Street, 5 W 42nd Street (suffix checked in validate)
+        r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:" + _CAP + r"|\d{1,3}(?:st|nd|rd|th))(?:[ \t]+(?:" + _CAP
+        + r"|\d{1,3}(?:st|nd|rd|th))){1,5}",
+        # Hauptstraße 5, Lindenweg 12a
+        _U + r"[a-zß-öø-ÿ\-]*(?:straße|strasse|str\.|weg|allee|gasse|platz|ring|damm)[ \t]+\d{1,4}[a-z]?\b",
+        # 12 rue de la Paix, 5 bis avenue Victor Hugo
+        r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+(?:(?:de|du|des|la|le|l'|d')[ \t]*){0,2}"
+        + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3}",
+        # Calle Mayor 5, Avenida de la Constitución 12
+        r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]+(?:(?:de|del|la|los|las)[ \t]+){0,2}"
+        + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3},?[ \t]+\d{1,4}\b",
+    )
+    trigger = r"\d[A-Za-z]?[ \t]+\S|(?:e|g|z|r\.|y|m)[ \t]+\d|(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]"
+    context = ADDRESS_FIELD | _PROSE
+    score = 0.75
+    context_boost = 0.15
+    field_hints = ADDRESS_FIELD
+
+    def __init__(self):
+        self.suffixes = street_suffixes()
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        b = ctx.char_before()
+        if b.isalnum() or b in "-./_#$":
+            return None
+        end = ctx.end
+        if value[:1].isdigit() and not value.split()[1][:1].islower():
+            words = value.split()
+            num = words[0]
+            digits = "".join(c for c in num if c.isdigit())
+            # Years and long numbers are rarely house numbers.
+            if len(digits) > 5 or (len(digits) == 4 and digits[:2] in ("19", "20") and not ctx.field_has(ADDRESS_FIELD)):
+                return None
+            # The street ends at the last suffix word after at least one name word.
+            cut = -1
+            for i in range(len(words) - 1, 1, -1):
+                w = words[i].rstrip(".,")
+                # USPS lists plural forms too ("Villages", "Shoals"): accept any plural.
+                if w in self.suffixes or (w.endswith("s") and w[:-1] in self.suffixes):
+                    cut = i
+                    break
+            if cut < 0:
+                return None
+            if all(w in _DIRS for w in words[1:cut]):
+                return None
+            last = words[cut]
+            end = ctx.start + value.index(last, len(" ".join(words[:cut]))) + len(last.rstrip(",."))
+            if last.endswith(".") and value[end - ctx.start:end - ctx.start + 1] == ".":
+                end += 1
+            m = _TAIL.match(ctx.text, end)
+            if m:
+                end = m.end()
+        norm = " ".join(ctx.text[ctx.start:end].split())
+        return Hit(self.contextual(self.score, ctx), norm, end=end)
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not 5 <= len(v) <= 160 or "://" in v or "@" in v:
+            return ()
+        if not any(c.isdigit() for c in v) or sum(c.isalpha() for c in v) < 3 or " " not in v:
+            return ()
+        off = value.index(v[0])
+        return (Hit(0.8, " ".join(v.split()), start=off, end=off + len(v)),)

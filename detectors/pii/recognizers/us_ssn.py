@@ -1,0 +1,37 @@
+"""US Social Security numbers: area, group and serial rules."""
+
+from __future__ import annotations
+
+from ..context import SSN_FIELD, enclosing_token, is_machine_value
+from ..finding import Category
+from ..validators import is_us_ssn
+from .base import Ctx, Hit, Recognizer
+
+_PROSE = SSN_FIELD | {"security"}
+
+
+class UsSsnRecognizer(Recognizer):
+    name = "us_ssn"
+    category = Category.US_SSN
+    patterns = (r"\b\d{3}-\d{2}-\d{4}\b", r"\b\d{3} \d{2} \d{4}\b", r"\b\d{9}\b")
+    context = _PROSE
+    context_boost = 0.25
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        digits = value.replace("-", "").replace(" ", "")
+        if not is_us_ssn(digits):
+            return None
+        contextual = ctx.field_has(SSN_FIELD) or ctx.near(_PROSE)
+        if ctx.machine_field() and not contextual:
+            return None
+        if ctx.glued():
+            return None
+        if len(digits) == len(value):
+            score = 0.6 if contextual else 0.0  # nine bare digits are an SSN only when said so
+        else:
+            if is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
+                return None
+            score = 0.7 if "-" in value else 0.45
+        if contextual:
+            score += self.context_boost
+        return Hit(min(1.0, score), digits)

@@ -1,0 +1,100 @@
+"""Secret rules in the manner of gitleaks and detect-secrets.
+
+Each rule has lower-case keywords (one must occur in the sample before its regex runs),
+a regex, a minimum Shannon entropy for the secret part and its own allowlist. A global
+allowlist drops templated and example values (``${VAR}``, ``{{x}}``, ``<token>``,
+``...EXAMPLE``, ``xxxx``, repeated characters).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .validators import shannon_entropy
+
+
+@dataclass(frozen=True)
+class SecretRule:
+    subtype: str
+    regex: str  # RE2 syntax; group 1 (if any) is the secret
+    keywords: tuple[str, ...]
+    entropy: float = 0.0
+    prefix: str = ""  # public prefix the mask may keep
+    confidence: float = 0.9
+    allow: tuple[str, ...] = field(default=())  # Python-re patterns, searched in the value
+
+
+RULES: tuple[SecretRule, ...] = (
+    SecretRule("aws_access_key", r"\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})\b",
+               ("akia", "asia", "abia", "acca", "a3t"), 3.0, "AKIA", 0.95, (r"EXAMPLE$",)),
+    SecretRule("gcp_api_key", r"\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)", ("aiza",), 3.5, "AIza", 0.9),
+    SecretRule("github_token", r"\b((?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36})\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+               3.0, "", 0.95),
+    SecretRule("github_token", r"\b(github_pat_[0-9A-Za-z_]{82})\b", ("github_pat_",), 3.0, "github_pat_", 0.95),
+    SecretRule("gitlab_token", r"\b(glpat-[0-9A-Za-z_\-]{20})\b", ("glpat-",), 3.0, "glpat-", 0.95),
+    SecretRule("slack_token", r"\b(xox[baprs]-[0-9A-Za-z\-]{10,72})\b", ("xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"),
+               3.0, "xox", 0.95),
+    SecretRule("slack_webhook", r"(hooks\.slack\.com/services/T[0-9A-Z]{8,12}/B[0-9A-Z]{8,12}/[0-9A-Za-z]{20,32})",
+               ("hooks.slack.com",), 3.0, "hooks.slack.com/services/", 0.95),
+    SecretRule("discord_webhook", r"(discord(?:app)?\.com/api/webhooks/\d{17,20}/[0-9A-Za-z_\-]{60,80})",
+               ("discord",), 3.0, "discord.com/api/webhooks/", 0.95),
+    SecretRule("stripe_secret_key", r"\b((?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,99})\b", ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+               3.0, "", 0.95),
+    SecretRule("stripe_webhook_secret", r"\b(whsec_[0-9A-Za-z]{24,64})\b", ("whsec_",), 3.0, "whsec_", 0.9),
+    SecretRule("twilio_api_key", r"\b(SK[0-9a-f]{32})\b", ("sk",), 3.0, "SK", 0.75),
+    SecretRule("sendgrid_api_key", r"\b(SG\.[0-9A-Za-z_\-]{22}\.[0-9A-Za-z_\-]{43})\b", ("sg.",), 3.5, "SG.", 0.95),
+    SecretRule("mailgun_api_key", r"\b(key-[0-9a-f]{32})\b", ("key-",), 3.0, "key-", 0.85),
+    SecretRule("openai_api_key", r"\b(sk-(?:proj-|svcacct-|admin-)?[0-9A-Za-z_\-]{20,200}T3BlbkFJ[0-9A-Za-z_\-]{20,200})\b",
+               ("t3blbkfj",), 3.5, "sk-", 0.95),
+    SecretRule("openai_api_key", r"\b(sk-(?:proj|svcacct|admin)-[0-9A-Za-z_\-]{40,200})\b", ("sk-proj-", "sk-svcacct-", "sk-admin-"),
+               3.5, "sk-", 0.9),
+    SecretRule("anthropic_api_key", r"\b(sk-ant-(?:api|admin)\d{2}-[0-9A-Za-z_\-]{80,120})\b", ("sk-ant-",), 3.5, "sk-ant-", 0.95),
+    SecretRule("npm_token", r"\b(npm_[0-9A-Za-z]{36})\b", ("npm_",), 3.0, "npm_", 0.9),
+    SecretRule("pypi_token", r"\b(pypi-AgEIcHlwaS5vcmc[0-9A-Za-z_\-]{50,})", ("pypi-ageichlwas5vcmc",), 3.0, "pypi-", 0.95),
+    SecretRule("shopify_token", r"\b(shp(?:at|ca|pa|ss)_[0-9a-fA-F]{32})\b", ("shpat_", "shpca_", "shppa_", "shpss_"), 3.0, "shp", 0.95),
+    SecretRule("square_token", r"\b(EAAA[0-9A-Za-z_\-]{60})\b", ("eaaa",), 3.5, "EAAA", 0.8),
+    SecretRule("datadog_api_key", r"(?:dd|datadog)[_\-]?api[_\-]?key[\"']?\s*[:=]\s*[\"']?([0-9a-f]{32})\b",
+               ("dd_api_key", "dd-api-key", "datadog"), 3.0, "", 0.85),
+    SecretRule("private_key",
+               r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)",
+               ("-----begin",), 0.0, "-----BEGIN", 0.95),
+    SecretRule("jwt", r"\b(eyJ[0-9A-Za-z_\-]{8,}\.eyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,})", ("eyj",), 3.0, "eyJ", 0.85),
+    SecretRule("url_credentials", r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:([^\s:/@\"']{3,128})@[0-9A-Za-z.\-]{3,255}",
+               ("://",), 0.0, "", 0.95),
+)
+
+# --- global allowlist -------------------------------------------------------------
+
+_TEMPLATED = re.compile(
+    r"\$\{[^}]{0,100}\}|\{\{[^}]{0,100}\}\}|<[A-Za-z_\- ]{1,60}>|%\([A-Za-z_]{1,40}\)s|^\$[A-Z_][A-Z0-9_]{0,60}$|"
+    r"^%[A-Z_]{1,60}%$|^\[[A-Z_ ]{1,40}\]$|^\*+$"
+)
+_PLACEHOLDER_WORDS = ("example", "xxxx", "****", "....", "changeme", "placeholder", "redacted", "dummy", "sample",
+                      "[filtered]", "your_api_key", "your-api-key", "yourapikey", "your_token", "your-token",
+                      "your_secret", "your-secret", "your_key", "insert_", "replace_me", "replaceme")
+_TEMPLATE_CHARS = frozenset("${}<>%[]*")
+_SEQUENCES = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop", "12345678")
+_LITERALS = frozenset({"true", "false", "null", "none", "undefined", "nil", "yes", "no", "on", "off", "password", "secret", "token"})
+
+
+def allowlisted(value: str) -> bool:
+    """True for templated, placeholder and example values that are not real secrets."""
+    v = value.strip().strip("\"'")
+    if not v or v.lower() in _LITERALS:
+        return True
+    if not _TEMPLATE_CHARS.isdisjoint(v) and _TEMPLATED.search(v):
+        return True
+    low = v.lower()
+    if any(w in low for w in _PLACEHOLDER_WORDS):
+        return True
+    # Repeated characters: "aaaaaaaa", "00000000", "abababab".
+    if len(v) >= 6 and len(set(v)) <= 2:
+        return True
+    if any(low == s or (len(low) >= 8 and s in low and len(low) - len(s) <= 2) for s in _SEQUENCES):
+        return True
+    return False
+
+
+def entropy_ok(value: str, minimum: float) -> bool:
+    return minimum <= 0 or shannon_entropy(value) >= minimum

@@ -1,0 +1,519 @@
+"""Turns a request or a text into segments: decoded strings with a location, a field
+path and the field-name tokens that serve as context.
+
+Structure is decoded before matching: URL path and query, forms, JSON (arrays as
+``[]``), multipart, cookies, headers, JSON inside strings, URLs inside strings,
+percent-encoding and gzip. Base64 blobs are found by the scanner's regex pass and come
+back here through ``decoded_segments``. Every layer adds one to ``depth``; past
+``limits.max_depth`` a value is scanned as it is, not decoded further.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from dataclasses import dataclass
+from urllib.parse import unquote, unquote_plus
+
+from .context import field_tokens, machine_shape
+from .finding import Encoding, Location
+
+_EMPTY: frozenset[str] = frozenset()
+
+# Headers that never carry personal data worth the time, or only protocol noise.
+_SKIP_HEADERS = frozenset({
+    "host", "content-length", "content-type", "accept", "accept-encoding", "accept-language",
+    "connection", "cache-control", "pragma", "user-agent", "upgrade-insecure-requests",
+    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "sec-ch-ua",
+    "sec-ch-ua-mobile", "sec-ch-ua-platform", "te", "transfer-encoding", "content-encoding",
+    "if-none-match", "if-modified-since", "dnt", "priority", "keep-alive", "expect",
+    "content-md5", "traceparent", "tracestate", "x-request-id", "x-amzn-trace-id",
+    "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "date", "stripe-version",
+    "idempotency-key", "x-stainless-lang", "x-stainless-package-version", "x-stainless-os",
+    "x-stainless-arch", "x-stainless-runtime", "x-stainless-runtime-version", "openai-beta",
+    "anthropic-version", "x-forwarded-proto", "x-forwarded-port", "via",
+})
+_URL_HEADERS = frozenset({"referer", "origin", "location", "content-location"})
+_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+@dataclass(slots=True)
+class Limits:
+    max_depth: int = 6
+    max_fields: int = 10_000
+    max_decoded_bytes: int = 4 << 20
+    max_field_chars: int = 1 << 20
+
+
+class Segment:
+    """One decoded string to scan. Offsets of matches map back through ``anchor``."""
+
+    __slots__ = ("text", "location", "path", "tokens", "parent_tokens", "encoding", "depth",
+                 "span", "scan", "derived")
+
+    def __init__(self, text: str, location: str, path: str, tokens: frozenset[str] = _EMPTY,
+                 parent_tokens: frozenset[str] = _EMPTY, encoding: str = Encoding.PLAIN,
+                 depth: int = 0, span: tuple[int, int] | None = None):
+        self.text = text
+        self.location = location
+        self.path = path
+        self.tokens = tokens
+        self.parent_tokens = parent_tokens
+        self.encoding = encoding
+        self.depth = depth
+        # None: offsets are into ``text`` itself; else the span of the encoded blob that
+        # held this text in the enclosing field.
+        self.span = span
+        # False: a machine value (UUID, timestamp, version...) that only field-name
+        # recognisers and the watchlist look at; the regex pass skips it.
+        self.scan = True
+        # True for a decoded blob of the same field (base64, gzip): the field name
+        # describes the encoded value, so field-name recognisers skip it.
+        self.derived = False
+
+    def anchor(self, start: int, end: int) -> tuple[int, int]:
+        return (start, end) if self.span is None else self.span
+
+    def child(self, text: str, encoding: str, start: int, end: int) -> "Segment":
+        """A decoded layer of text[start:end], same field."""
+        enc = encoding if encoding != Encoding.URL or self.encoding == Encoding.PLAIN else self.encoding
+        return Segment(text, self.location, self.path, self.tokens, self.parent_tokens, enc,
+                       self.depth + 1, self.anchor(start, end))
+
+    def __repr__(self) -> str:  # no text: it may hold personal data
+        return f"<Segment {self.location} {self.path} {self.encoding} {len(self.text)} chars>"
+
+
+class Walker:
+    """Builds the segments of one sample; bounded by ``Limits``."""
+
+    def __init__(self, limits: Limits, stats: dict, hints: frozenset[str] = _EMPTY, keep_all: bool = True):
+        self.limits = limits
+        self.stats = stats
+        self.out: list[Segment] = []
+        self.decoded = 0
+        # Values that cannot hold personal data in plain form (short, UUIDs, timestamps)
+        # are dropped unless a field-name recogniser wants them (``hints``) or the
+        # watchlist must see every value (``keep_all``).
+        self.hints = hints
+        self.keep_all = keep_all
+
+    # --- helpers -----------------------------------------------------------------
+
+    def _add(self, text: str, location: str, path: str, name: str, parent: str,
+             encoding: str, depth: int, span=None) -> None:
+        if not text:
+            return
+        out = self.out
+        if len(out) >= self.limits.max_fields:
+            self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
+            return
+        if len(text) > self.limits.max_field_chars:
+            text = text[: self.limits.max_field_chars]
+            self.stats["truncated"] = self.stats.get("truncated", 0) + 1
+        tokens = _tokens(name) if name else _EMPTY
+        if machine_shape(text, tokens):
+            if self.keep_all or tokens & self.hints:
+                seg = Segment(text, location, path, tokens, _tokens(parent) if parent else _EMPTY, encoding, depth, span)
+                seg.scan = False
+                out.append(seg)
+            return
+        ptokens = _tokens(parent) if parent else _EMPTY
+        if depth < self.limits.max_depth and self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
+            return
+        out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
+
+    def _nested_text(self, text: str, location, path, tokens, ptokens, encoding, depth, span) -> bool:
+        """Layers hidden inside a string value: JSON, a URL with a query, %-escapes.
+        True when the value was replaced by its parts."""
+        c0 = text[0]
+        if (c0 == "{" or c0 == "[") and text[-1] in "}]" and len(text) > 2:
+            try:
+                obj = json.loads(text)
+            except (ValueError, RecursionError):
+                obj = None
+            if isinstance(obj, (dict, list)):
+                n0 = len(self.out)
+                self.walk_json(obj, location, path + ".$", depth + 1, encoding)
+                if span is not None:
+                    for child in self.out[n0:]:
+                        child.span = span
+                return True
+        if "?" in text and (text.startswith("http://") or text.startswith("https://") or c0 == "/"):
+            qpos = text.index("?")
+            self.out.append(Segment(text[:qpos], location, path, tokens, ptokens, encoding, depth, span))
+            n0 = len(self.out)
+            self.query(text[qpos + 1:], location, path + ".query", depth + 1)
+            if span is not None:
+                for child in self.out[n0:]:
+                    child.span = span
+            return True
+        if "=" in text and "&" in text and " " not in text and "://" not in text:
+            # A bare query string in a field ("query_string": "a=1&email=...").
+            n0 = len(self.out)
+            self.query(text, location, path, depth + 1)
+            if span is not None:
+                for child in self.out[n0:]:
+                    child.span = span
+            return True
+        if "%" in text:
+            dec = _pct_decode(text)
+            if dec != text:
+                self.out.append(Segment(dec, location, path, tokens, ptokens,
+                                        Encoding.URL if encoding == Encoding.PLAIN else encoding,
+                                        depth + 1, span if span is not None else (0, len(text))))
+        return False
+
+    # --- URL ---------------------------------------------------------------------
+
+    def url(self, url: str, location: str = Location.PATH, prefix: str = "", depth: int = 0) -> None:
+        if not url:
+            return
+        frag = url.find("#")
+        if frag >= 0:
+            url = url[:frag]
+        if "://" in url[:12]:
+            rest = url.split("://", 1)[1]
+            slash = rest.find("/")
+            q = rest.find("?")
+            cut = min(x for x in (slash, q, len(rest)) if x >= 0)
+            authority, url = rest[:cut], rest[cut:]
+            if "@" in authority:
+                # user:password@host: credentials in a URL are a secret, a user a name.
+                userinfo = authority.rsplit("@", 1)[0]
+                self._add(_pct_decode(userinfo), location, (prefix or "url") + ".userinfo",
+                          "userinfo", "", Encoding.PLAIN, depth)
+        path, _, query = url.partition("?")
+        if path and path != "/":
+            dec = _pct_decode(path)
+            enc = Encoding.URL if dec != path else Encoding.PLAIN
+            loc = location if prefix else Location.PATH
+            self._add(dec, loc, (prefix + ".path") if prefix else "path", "", "", enc, depth,
+                      None)
+        if query:
+            self.query(query, location if prefix else Location.QUERY,
+                       (prefix + ".query") if prefix else "query", depth)
+
+    def query(self, qs: str, location: str, prefix: str, depth: int, plus: bool = True) -> None:
+        for pair in qs.split("&"):
+            if not pair:
+                continue
+            name, eq, value = pair.partition("=")
+            if not eq:
+                # A bare value ("?jane@example.com") is scanned under the prefix alone.
+                name, value = "", name
+            name_d = _pct_decode(name, plus)
+            value_d = _pct_decode(value, plus)
+            enc = Encoding.URL if "%" in value and value_d != value else Encoding.PLAIN
+            safe = _path_name(name_d)
+            if safe != name_d:
+                self._add(name_d, location, f"{prefix}.*", "", "", Encoding.PLAIN, depth)
+            path = f"{prefix}.{safe}" if name_d else prefix
+            self._add(value_d, location, path, name_d if safe == name_d else "", _last_name(prefix), enc, depth)
+
+    # --- headers and cookies ---------------------------------------------------------
+
+    def headers(self, headers, depth: int = 0) -> None:
+        items = headers.items() if hasattr(headers, "items") else headers
+        for name, value in items:
+            lname = name.lower()
+            if lname in _SKIP_HEADERS or not value:
+                continue
+            if lname == "cookie":
+                self.cookies(value, depth)
+            elif lname in _URL_HEADERS:
+                self.url(value, Location.HEADER, "header." + lname, depth)
+            elif lname in _AUTH_HEADERS:
+                # Kept whole: the scheme word is part of the evidence.
+                self._add_flat(value, Location.HEADER, "header." + lname, lname, depth)
+            else:
+                self._add(value, Location.HEADER, "header." + lname, lname, "", Encoding.PLAIN, depth)
+
+    def _add_flat(self, text, location, path, name, depth) -> None:
+        self.out.append(Segment(text, location, path, _tokens(name), _EMPTY,
+                                Encoding.PLAIN, depth))
+
+    def cookies(self, value: str, depth: int) -> None:
+        for part in value.split(";"):
+            name, eq, val = part.strip().partition("=")
+            if not eq:
+                continue
+            val = val.strip('"')
+            dec = _pct_decode(val, False)
+            enc = Encoding.URL if dec != val else Encoding.PLAIN
+            safe = _path_name(name)
+            if safe != name:
+                self._add(name, Location.COOKIE, "cookie.*", "", "", Encoding.PLAIN, depth)
+            self._add(dec, Location.COOKIE, "cookie." + safe, name if safe == name else "", "", enc, depth)
+
+    # --- bodies ----------------------------------------------------------------------
+
+    def body(self, data: bytes, content_type: str | None, location: str = Location.BODY,
+             prefix: str = "", depth: int = 0, encoding: str = Encoding.PLAIN, span=None) -> None:
+        if not data:
+            return
+        if depth > self.limits.max_depth:
+            self.stats["depth_limited"] = self.stats.get("depth_limited", 0) + 1
+            return
+        ctype = (content_type or "").lower()
+        if data[:2] == b"\x1f\x8b":
+            raw = self._gunzip(data)
+            if raw is not None:
+                self.body(raw, None if "gzip" in ctype else content_type, location, prefix,
+                          depth + 1, Encoding.GZIP, span if span is not None else (0, len(data)))
+            return
+        if "multipart/" in ctype:
+            self.multipart(data, content_type or "", depth)
+            return
+        text = data.decode("utf-8", "replace")
+        stripped = text.lstrip()
+        c0 = stripped[:1]
+        if "json" in ctype or c0 in ("{", "["):
+            if self._json_doc(stripped, location, prefix, depth, encoding):
+                return
+        if "x-www-form-urlencoded" in ctype or (
+            not c0.isspace() and "=" in text[:256] and " " not in text[:256] and "\n" not in text[:256]
+            and "json" not in ctype and "xml" not in ctype and c0 not in ("<", "{", "[")
+        ):
+            self.query(text, location, (prefix + ".form") if prefix else "form", depth)
+            return
+        if span is None:
+            self.out.append(Segment(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth))
+        else:
+            self.out.append(Segment(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth, span))
+
+    def _json_doc(self, text: str, location, prefix, depth, encoding) -> bool:
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError):
+            # NDJSON / batched events: one document per line.
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            if len(lines) < 2:
+                return False
+            ok = False
+            for i, ln in enumerate(lines):
+                try:
+                    obj = json.loads(ln)
+                except (ValueError, RecursionError):
+                    continue
+                ok = True
+                self.walk_json(obj, location, f"{prefix}[{i}].$" if prefix else "$", depth, encoding)
+            return ok
+        self.walk_json(obj, location, (prefix + ".$") if prefix else "$", depth, encoding)
+        return True
+
+    def _gunzip(self, data: bytes) -> bytes | None:
+        budget = self.limits.max_decoded_bytes - self.decoded
+        if budget <= 0:
+            self.stats["decode_limited"] = self.stats.get("decode_limited", 0) + 1
+            return None
+        try:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = d.decompress(data, budget)
+        except zlib.error:
+            self.stats["decode_errors"] = self.stats.get("decode_errors", 0) + 1
+            return None
+        if d.unconsumed_tail:
+            # A bomb or just big: scan what fits, count it.
+            self.stats["decode_limited"] = self.stats.get("decode_limited", 0) + 1
+        self.decoded += len(raw)
+        return raw
+
+    def multipart(self, data: bytes, ctype: str, depth: int) -> None:
+        boundary = ""
+        for param in ctype.split(";")[1:]:
+            k, _, v = param.strip().partition("=")
+            if k.lower() == "boundary":
+                boundary = v.strip('"')
+        if not boundary:
+            self.out.append(Segment(data.decode("utf-8", "replace"), Location.BODY, "body"))
+            return
+        delim = b"--" + boundary.encode("latin-1", "replace")
+        for i, part in enumerate(data.split(delim)[1:]):
+            if part.startswith(b"--"):
+                break
+            head, sep, content = part.partition(b"\r\n\r\n")
+            if not sep:
+                head, sep, content = part.partition(b"\n\n")
+            if content.endswith(b"\r\n"):
+                content = content[:-2]
+            elif content.endswith(b"\n"):
+                content = content[:-1]
+            name, ptype = "", None
+            for line in head.decode("latin-1").splitlines():
+                lk, _, lv = line.partition(":")
+                lk = lk.strip().lower()
+                if lk == "content-disposition":
+                    for p in lv.split(";"):
+                        pk, _, pv = p.strip().partition("=")
+                        if pk == "name":
+                            name = pv.strip('"')
+                elif lk == "content-type":
+                    ptype = lv.strip()
+            path = "multipart." + (_path_name(name) if name else str(i))
+            if ptype is None:
+                text = content.decode("utf-8", "replace")
+                self._add(text, Location.BODY, path, name, "", Encoding.PLAIN, depth)
+            else:
+                self.body(content, ptype, Location.BODY, path, depth + 1)
+
+    def walk_json(self, obj, location: str, path: str, depth: int, encoding: str = Encoding.PLAIN) -> None:
+        self._json(obj, location, path, "", "", depth, encoding, 0)
+
+    def _json(self, node, loc: str, p: str, name: str, parent: str, depth: int, enc: str, level: int) -> None:
+        # Recursion is bounded by ``level``; deeper documents are counted and cut.
+        if level > self.limits.max_depth + 32:
+            self.stats["depth_limited"] = self.stats.get("depth_limited", 0) + 1
+            return
+        if type(node) is dict:
+            items = node.items()
+        elif type(node) is list:
+            items = (("", v) for v in node)
+        else:
+            return self._scalar(node, loc, p, name, parent, depth, enc)
+        for k, v in items:
+            if k == "":
+                sp, sn, spar = p + "[]", name, parent
+            else:
+                if type(k) is not str:
+                    k = str(k)
+                safe = _path_name(k)
+                if safe != k:
+                    # A map keyed by data ({"jane@example.com": {...}}): the key is a
+                    # value to scan, and the path must not carry it.
+                    self._add(k, loc, p + ".*", "", "", enc, depth)
+                    sp, sn, spar = p + ".*", "", name
+                else:
+                    sp, sn, spar = p + "." + k, k, name
+            t = type(v)
+            if t is str:
+                if v:
+                    self._add(v, loc, sp, sn, spar, enc, depth)
+            elif t is dict or t is list:
+                self._json(v, loc, sp, sn, spar, depth, enc, level + 1)
+            elif t is not bool and v is not None:
+                self._scalar(v, loc, sp, sn, spar, depth, enc)
+
+    def _scalar(self, v, loc, p, name, parent, depth, enc) -> None:
+        if isinstance(v, str):
+            if v:
+                self._add(v, loc, p, name, parent, enc, depth)
+        elif isinstance(v, bool) or v is None:
+            return
+        elif isinstance(v, int):
+            # Numbers are scanned only when long enough to be a phone, card or id number.
+            if v >= 1_000_000 or v <= -1_000_000:
+                self._add(str(v), loc, p, name, parent, enc, depth)
+        elif isinstance(v, float):
+            # Coordinates arrive as floats; other floats are amounts and times.
+            s = repr(v)
+            if -180.0 <= v <= 180.0 and "." in s and len(s) - s.index(".") > 3:
+                self._add(s, loc, p, name, parent, enc, depth)
+
+    # --- decoded blobs (called by the scanner) ------------------------------------------
+
+    def decoded_segments(self, seg: Segment, start: int, end: int, raw: bytes, encoding: str) -> None:
+        """``raw`` came out of seg.text[start:end]; scan it as a nested document."""
+        self.decoded += len(raw)
+        d = seg.depth + 1
+        span = seg.anchor(start, end)
+        if raw[:2] == b"\x1f\x8b":
+            unz = self._gunzip(raw)
+            if unz is None:
+                return
+            raw, encoding = unz, encoding
+        text = raw.decode("utf-8", "replace")
+        s = text.lstrip()
+        if s[:1] in ("{", "["):
+            try:
+                obj = json.loads(s)
+            except (ValueError, RecursionError):
+                obj = None
+            if isinstance(obj, (dict, list)):
+                n0 = len(self.out)
+                self.walk_json(obj, seg.location, seg.path + ".$", d, encoding)
+                for child in self.out[n0:]:
+                    child.span = span  # offsets point at the blob in the outer field
+                return
+        if "=" in s and " " not in s[:128] and "&" in s:
+            n0 = len(self.out)
+            self.query(s, seg.location, seg.path, d)
+            for child in self.out[n0:]:
+                child.span = span
+                child.encoding = encoding
+            return
+        child = Segment(text, seg.location, seg.path, seg.tokens, seg.parent_tokens, encoding, d, span)
+        child.derived = True
+        self.out.append(child)
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-[].$:")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF-")
+
+
+def _path_name(name: str) -> str:
+    """``name`` if it reads like a field name, else "*": field paths are stored and must
+    not carry data used as keys (e-mails, phone numbers, ids)."""
+    if not name or len(name) > 64 or not _NAME_CHARS.issuperset(name):
+        return "*"
+    digits = sum(c.isdigit() for c in name)
+    if digits >= 6 or (len(name) >= 16 and _HEX_CHARS.issuperset(name)):
+        return "*"
+    return name
+
+
+_TOKEN_CACHE: dict[str, frozenset[str]] = {}
+
+
+def _tokens(name: str) -> frozenset[str]:
+    t = _TOKEN_CACHE.get(name)
+    if t is None:
+        if len(_TOKEN_CACHE) > 16384:
+            _TOKEN_CACHE.clear()
+        t = _TOKEN_CACHE[name] = field_tokens(name)
+    return t
+
+
+def _last_name(path: str) -> str:
+    return path.rsplit(".", 1)[-1] if path else ""
+
+
+def _pct_decode(s: str, plus: bool = False) -> str:
+    if plus and "+" in s:
+        return unquote_plus(s)
+    if "%" not in s:
+        return s
+    return unquote(s)
+
+
+# --- base64 ----------------------------------------------------------------------
+
+_B64_STD = bytes.maketrans(b"-_", b"+/")
+
+
+def try_b64decode(blob: str, min_printable: float = 0.85) -> tuple[bytes, str] | None:
+    """Decoded bytes and "base64"/"base64url" if ``blob`` decodes to text or gzip."""
+    s = blob.rstrip("=")
+    if len(s) % 4 == 1:
+        return None
+    url = "-" in s or "_" in s
+    try:
+        raw = base64.b64decode(s.encode("ascii").translate(_B64_STD) + b"=" * (-len(s) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if raw[:2] == b"\x1f\x8b":
+        return raw, Encoding.BASE64URL if url else Encoding.BASE64
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text:
+        return None
+    if text.isprintable():
+        return raw, Encoding.BASE64URL if url else Encoding.BASE64
+    printable = sum(1 for c in text if c.isprintable() or c in "\r\n\t")
+    if printable < min_printable * len(text):
+        return None
+    return raw, Encoding.BASE64URL if url else Encoding.BASE64

@@ -1,0 +1,54 @@
+"""Shared helpers for the detectors.pii tests. All values are synthetic: test card
+numbers, example.com addresses, documentation IBANs, fictional 555-01xx numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from detectors.pii import Scanner
+
+KEY = b"test-site-key-000000000000000000"
+
+
+@pytest.fixture(scope="module")
+def _shared_scanner() -> Scanner:
+    return Scanner(key=KEY)  # built once per module: compiling the RE2 set is the slow part
+
+
+@pytest.fixture
+def scanner(_shared_scanner) -> Scanner:
+    before = _shared_scanner.stats["errors"]
+    yield _shared_scanner
+    # A recogniser that raised is counted, not surfaced: fail loudly here instead.
+    assert _shared_scanner.stats["errors"] == before
+
+
+def scan_json(scanner: Scanner, obj, url: str = "https://api.example.net/v1/x", headers=()):
+    return scanner.scan_request("POST", url, list(headers), json.dumps(obj).encode(), "application/json")
+
+
+def cats(findings) -> set[str]:
+    return {f.category for f in findings}
+
+
+def by_path(findings) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for f in findings:
+        out.setdefault(f.field_path, set()).add(f.category)
+    return out
+
+
+def aadhaar_number(prefix: str = "23456789012") -> str:
+    """A Verhoeff-valid synthetic Aadhaar-shaped number."""
+    from detectors.pii.validators import verhoeff
+
+    for c in "0123456789":
+        if verhoeff(prefix + c):
+            return prefix + c
+    raise AssertionError("no check digit")
+
+
+def nir_number(body: str = "1850578006084") -> str:
+    return body + f"{97 - int(body) % 97:02d}"

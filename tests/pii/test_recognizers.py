@@ -1,0 +1,144 @@
+"""Each category: positives and look-alike negatives side by side, in prose and in fields."""
+
+import pytest
+
+from tests.pii.conftest import aadhaar_number, by_path, cats, nir_number, scan_json
+
+# (text, category expected or None, why)
+PROSE = [
+    ("Contact me at jane.doe@example.com please", "EMAIL", "plain address"),
+    ("Write to JANE.DOE+billing@Example.COM today", "EMAIL", "case and plus tag"),
+    ("see logo@2x.png in the bundle", None, "asset name, not a mailbox"),
+    ("installed lodash@4.17.21 yesterday", None, "package pin"),
+    ("Call me on (415) 555-0132 any time", "PHONE_NUMBER", "US national format"),
+    ("Call me on +44 20 7946 0958 any time", "PHONE_NUMBER", "UK international"),
+    ("my phone number is 415.555.0132.", "PHONE_NUMBER", "dotted, with context"),
+    ("text me at 4155550132", "PHONE_NUMBER", "bare digits with a prose cue"),
+    ("the build 4155550132 failed", None, "bare digits without a cue"),
+    ("order 123-456-7890 shipped", None, "not a valid number"),
+    ("version 10.0.19045.2965 installed", None, "version string"),
+    ("request a1b2c3d4-1111-2222-3333-444455556666 failed", None, "UUID groups"),
+    ("at 2024-05-01T12:34:56Z the job ran", None, "ISO timestamp"),
+    ("Card: 4242 4242 4242 4242, exp 12/29", "CREDIT_CARD", "test Visa with spaces"),
+    ("Card: 4242-4242-4242-4241", None, "Luhn fails"),
+    ("Amex 3782 822463 10005 on file", "CREDIT_CARD", "Amex grouping"),
+    ("My SSN is 512-34-7788.", "US_SSN", "dashed SSN at sentence end"),
+    ("ref 666-34-7788", None, "area 666"),
+    ("Wire to DE89 3704 0044 0532 0130 00 EUR", "IBAN", "grouped IBAN followed by a word"),
+    ("Wire to DE89 3704 0044 0532 0130 01", None, "mod-97 fails"),
+    ("login from 8.8.4.4 at noon", "IP_ADDRESS", "public address"),
+    ("login from 10.0.0.12 at noon", None, "private address is infrastructure"),
+    ("Chrome/120.0.0.0 Safari", None, "version inside a user agent"),
+    ("Hi, my name is Jane Doe.", "PERSON", "cue phrase"),
+    ("Please ask Dr. Okonkwo about it", "PERSON", "title"),
+    ("Thanks, Margaret", "PERSON", "sign-off"),
+    ("The Order Completed event fired", None, "capitalised words that are not names"),
+    ("I live at 742 Evergreen Terrace, Springfield, IL 62704.", "STREET_ADDRESS", "US street + city line"),
+    ("Ship to 221B Baker Street please", "STREET_ADDRESS", "UK style"),
+    ("Meine Adresse ist Hauptstraße 5 in Berlin", "STREET_ADDRESS", "German order"),
+    ("We sold 2024 Annual Reports", None, "number + capitalised words, no suffix"),
+    ("I was born on March 3, 1985.", "DATE_OF_BIRTH", "month name"),
+    ("DOB: 1985-04-12", "DATE_OF_BIRTH", "ISO with cue"),
+    ("The invoice is dated 1985-04-12.", None, "a date without a birth cue"),
+    ("born 2024-05-01T10:30:00Z", None, "timestamp even after a cue"),
+    ("My passport number is 123456789", "PASSPORT", "passport cue"),
+    ("tracking number 123456789", None, "same digits, no passport cue"),
+    ("NI number AB 12 34 56 C", "NATIONAL_ID", "UK NINO"),
+    (f"Aadhaar {aadhaar_number()[:4]} {aadhaar_number()[4:8]} {aadhaar_number()[8:]}", "NATIONAL_ID", "Aadhaar, Verhoeff valid"),
+    (f"numéro de sécu {nir_number()}", "NATIONAL_ID", "French NIR"),
+    ("DNI 12345678Z", "NATIONAL_ID", "Spanish DNI"),
+    ("DNI 12345678A", None, "DNI with the wrong letter"),
+    ("CPF 529.982.247-25", "NATIONAL_ID", "Brazilian CPF"),
+    ("codice fiscale RSSMRA85T10A562S", "NATIONAL_ID", "Italian codice fiscale"),
+    ("the courier left it at 48.85661, 2.35222", "GEO_COORDINATES", "lat, lon pair"),
+    ("scores 3.14159, 2.71828", "GEO_COORDINATES", "a pair of precise floats reads as coordinates"),
+    ("price 48.5, 2.3", None, "too few decimals"),
+]
+
+
+@pytest.mark.parametrize("text,category,why", PROSE, ids=[p[2] for p in PROSE])
+def test_prose(scanner, text, category, why):
+    found = cats(scanner.scan_text(text))
+    if category is None:
+        assert found == set(), f"{why}: got {found}"
+    else:
+        assert category in found, f"{why}: got {found}"
+
+
+def test_prose_offsets_point_at_the_value(scanner):
+    text = "Reach jane@example.com or (415) 555-0132."
+    fs = {f.category: f for f in scanner.scan_text(text)}
+    assert text[fs["EMAIL"].start:fs["EMAIL"].end] == "jane@example.com"
+    assert text[fs["PHONE_NUMBER"].start:fs["PHONE_NUMBER"].end] == "(415) 555-0132"
+
+
+# (field name, value, category expected or None)
+FIELDS = [
+    ("email", "jane@example.com", "EMAIL"),
+    ("phone", "4155550132", "PHONE_NUMBER"),
+    ("ph", "+1 415-555-0132", "PHONE_NUMBER"),
+    ("order_id", "4155550132", None),  # a number under an id field
+    ("timestamp", "1714567890", None),  # epoch seconds
+    ("ts", "1714567890123", None),  # epoch milliseconds
+    ("version", "10.2.3", None),
+    ("uuid", "a1b2c3d4-1111-2222-3333-444455556666", None),
+    ("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", None),
+    ("dob", "1985-04-12", "DATE_OF_BIRTH"),
+    ("birthday", "04/12/1985", "DATE_OF_BIRTH"),
+    ("created_at", "1985-04-12", None),  # a date, not a birth date
+    ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token
+    ("ssn", "512347788", "US_SSN"),
+    ("lesson_count", "512347788", None),
+    ("first_name", "jane", "PERSON"),  # lower case is still a name in a name field
+    ("lastName", "Hill", "PERSON"),
+    ("name", "Jane Doe", "PERSON"),
+    ("passport_number", "C01234567", "PASSPORT"),
+    ("transport_ref", "C01234567", None),
+    ("iban", "GB82 WEST 1234 5698 7654 32", "IBAN"),
+    ("card_number", "4242424242424242", "CREDIT_CARD"),
+    ("ip", "8.8.4.4", "IP_ADDRESS"),
+    ("latitude", "48.85661", "GEO_COORDINATES"),
+    ("latitude", "48.8", None),  # ~10 km: not a home
+]
+
+
+@pytest.mark.parametrize("name,value,category", FIELDS, ids=[f"{f[0]}={f[1]}" for f in FIELDS])
+def test_field_context(scanner, name, value, category):
+    found = by_path(scan_json(scanner, {name: value})).get(f"$.{name}", set())
+    if category is None:
+        assert not found & {"PHONE_NUMBER", "DATE_OF_BIRTH", "US_SSN", "PASSPORT", "CREDIT_CARD"}, found
+    else:
+        assert category in found, found
+
+
+def test_product_names_are_not_people(scanner):
+    fs = scan_json(scanner, {"products": [{"name": "Blue Cotton Shirt"}], "library": {"name": "analytics.js"},
+                             "from": {"name": "Example Shop"}})
+    assert "PERSON" not in cats(fs)
+
+
+def test_address_field_line1(scanner):
+    fs = scanner.scan_request("POST", "/v1/customers", [], b"address[line1]=123+Main+Street+Apt+4&address[city]=Springfield",
+                              "application/x-www-form-urlencoded")
+    assert by_path(fs).get("form.address[line1]") == {"STREET_ADDRESS"}
+
+
+def test_hashed_email_under_email_field(scanner):
+    import hashlib
+
+    h = hashlib.sha256(b"jane@example.com").hexdigest()
+    fs = scanner.scan_request("GET", f"/tr?ud[em]={h}&event_id={hashlib.md5(b'x').hexdigest()}", [], b"")
+    f = [x for x in fs if x.field_path == "query.ud[em]"]
+    assert len(f) == 1 and f[0].category == "EMAIL" and f[0].encoding == "sha256"
+    assert f[0].confidence < 0.9  # not on the watchlist: weaker evidence
+    assert not [x for x in fs if x.field_path == "query.event_id"]
+    md5 = hashlib.md5(b"jane@example.com").hexdigest().upper()
+    f = scanner.scan_request("GET", f"/p?hashed_email={md5}", [], b"")
+    assert [(x.category, x.encoding) for x in f] == [("EMAIL", "md5")]
+
+
+def test_private_ip_reported_when_configured():
+    from detectors.pii import Scanner
+
+    s = Scanner({"report_private_ips": True}, key=b"k")
+    assert "IP_ADDRESS" in cats(s.scan_text("from 10.0.0.12 today"))

@@ -1,0 +1,159 @@
+"""Every layer of structure and encoding a value can hide under."""
+
+import base64
+import gzip
+import json
+from urllib.parse import quote
+
+from tests.pii.conftest import by_path, scan_json
+
+EMAIL = "jane.doe@example.com"
+
+
+def _one(findings, category="EMAIL"):
+    hits = [f for f in findings if f.category == category]
+    assert len(hits) == 1, findings
+    return hits[0]
+
+
+def test_query_string_plain_and_url_encoded(scanner):
+    f = _one(scanner.scan_request("GET", f"https://t.example.net/p?em={EMAIL}&v=2", [], b""))
+    assert (f.location, f.field_path, f.encoding) == ("query", "query.em", "plain")
+    f = _one(scanner.scan_request("GET", f"/p?em={quote(EMAIL, safe='')}", [], b""))
+    assert (f.location, f.field_path, f.encoding) == ("query", "query.em", "url")
+
+
+def test_path_segment(scanner):
+    f = _one(scanner.scan_request("GET", f"/v1/users/{quote(EMAIL)}/profile", [], b""))
+    assert (f.location, f.field_path) == ("path", "path")
+    assert "/v1/users/" + EMAIL + "/profile"[f.start:f.end] or True
+    assert ("/v1/users/" + EMAIL + "/profile")[f.start:f.end] == EMAIL
+
+
+def test_form_body(scanner):
+    body = f"email={quote(EMAIL)}&phone=%2B14155550132&metadata[order]=123".encode()
+    fs = scanner.scan_request("POST", "/v1/customers", [], body, "application/x-www-form-urlencoded")
+    assert by_path(fs) == {"form.email": {"EMAIL"}, "form.phone": {"PHONE_NUMBER"}}
+
+
+def test_form_body_sniffed_without_content_type(scanner):
+    fs = scanner.scan_request("POST", "/x", [], f"to={quote(EMAIL)}&body=hi".encode())
+    assert by_path(fs) == {"form.to": {"EMAIL"}}
+
+
+def test_json_paths_with_arrays(scanner):
+    fs = scan_json(scanner, {"personalizations": [{"to": [{"email": EMAIL}]}], "customer": {"email": "j@example.org"}})
+    assert set(by_path(fs)) == {"$.personalizations[].to[].email", "$.customer.email"}
+
+
+def test_ndjson_batch(scanner):
+    body = b"\n".join(json.dumps({"event": "x", "email": e}).encode() for e in (EMAIL, "b@example.org"))
+    fs = scanner.scan_request("POST", "/batch", [], body, "application/x-ndjson")
+    assert {f.field_path for f in fs} == {"$.email"} and len(fs) == 2
+
+
+def test_multipart(scanner):
+    b = "XyZbOuNdArY"
+    body = (f"--{b}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nJane Doe <{EMAIL}>\r\n"
+            f"--{b}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n"
+            f"{json.dumps({'phone': '+1 415 555 0132'})}\r\n--{b}--\r\n").encode()
+    fs = scanner.scan_request("POST", "/messages", [], body, f"multipart/form-data; boundary={b}")
+    assert by_path(fs) == {"multipart.to": {"EMAIL", "PERSON"}, "multipart.meta.$.phone": {"PHONE_NUMBER"}}
+
+
+def test_cookie_and_header(scanner):
+    fs = scanner.scan_request("GET", "/", [("Cookie", f"sid=abc; user_email={quote(EMAIL)}"),
+                                           ("X-Customer-Phone", "+1 415 555 0132"), ("User-Agent", "Mozilla/5.0")], b"")
+    got = {(f.location, f.field_path, f.category) for f in fs}
+    assert got == {("cookie", "cookie.user_email", "EMAIL"), ("header", "header.x-customer-phone", "PHONE_NUMBER")}
+
+
+def test_referer_query_is_parsed(scanner):
+    fs = scanner.scan_request("GET", "/", [("Referer", f"https://shop.example.com/thanks?email={quote(EMAIL)}")], b"")
+    f = _one(fs)
+    assert (f.location, f.field_path, f.encoding) == ("header", "header.referer.query.email", "url")
+
+
+def test_json_inside_a_string(scanner):
+    fs = scan_json(scanner, {"payload": json.dumps({"user": {"email": EMAIL}})})
+    assert _one(fs).field_path == "$.payload.$.user.email"
+
+
+def test_url_and_query_string_inside_json(scanner):
+    fs = scan_json(scanner, {"page": {"url": f"https://x.example.com/a?em={quote(EMAIL)}"}, "qs": f"a=1&e={quote(EMAIL)}"})
+    assert set(by_path(fs)) == {"$.page.url.query.em", "$.qs.e"}
+
+
+def test_base64_in_json_in_query(scanner):
+    inner = json.dumps({"event": "Signed Up", "properties": {"distinct_id": EMAIL, "time": 1714567890}})
+    data = base64.b64encode(inner.encode()).decode()
+    url = f"/track/?data={quote(data)}&ip=1"
+    f = _one(scanner.scan_request("GET", url, [], b""))
+    assert (f.field_path, f.encoding, f.location) == ("query.data.$.properties.distinct_id", "base64", "query")
+    assert (f.start, f.end) == (0, len(data))  # the blob in the decoded parameter
+
+
+def test_base64url_in_text(scanner):
+    blob = base64.urlsafe_b64encode(f"user={EMAIL}&ok=1".encode()).decode().rstrip("=")
+    text = f"token {blob} end"
+    f = _one(scanner.scan_text(text))
+    assert f.encoding in ("base64", "base64url") and text[f.start:f.end] == blob
+
+
+def test_gzip_body(scanner):
+    body = gzip.compress(json.dumps({"traits": {"email": EMAIL}}).encode())
+    f = _one(scanner.scan_request("POST", "/v1/batch", [("Content-Encoding", "gzip")], body, "application/json"))
+    assert (f.field_path, f.encoding) == ("$.traits.email", "gzip")
+
+
+def test_gzip_inside_base64_inside_json(scanner):
+    blob = base64.b64encode(gzip.compress(json.dumps({"email": EMAIL}).encode())).decode()
+    f = _one(scan_json(scanner, {"compressed": blob}))
+    assert f.field_path == "$.compressed.$.email"
+
+
+def test_json_number_phone_and_card(scanner):
+    fs = scan_json(scanner, {"phone": 14155550132, "card": 4242424242424242, "amount": 4999})
+    assert by_path(fs) == {"$.phone": {"PHONE_NUMBER"}, "$.card": {"CREDIT_CARD"}}
+
+
+def test_json_float_coordinates(scanner):
+    fs = scan_json(scanner, {"location": {"lat": 48.85661, "lng": 2.35222}, "total": 19.995})
+    assert by_path(fs) == {"$.location.lat": {"GEO_COORDINATES"}, "$.location.lng": {"GEO_COORDINATES"}}
+
+
+def test_depth_limit_stops_decoding(scanner):
+    from detectors.pii import Scanner
+
+    value = EMAIL
+    for _ in range(8):
+        value = base64.b64encode(json.dumps({"d": value}).encode()).decode()
+    s = Scanner({"max_depth": 3}, key=b"k")
+    assert not s.scan_request("GET", f"/x?q={quote(value)}", [], b"")
+    assert s.stats["depth_limited"] >= 1
+    deep = Scanner({"max_depth": 20}, key=b"k")
+    assert [f.category for f in deep.scan_request("GET", f"/x?q={quote(value)}", [], b"")] == ["EMAIL"]
+
+
+def test_deeply_nested_json_is_bounded(scanner):
+    doc = EMAIL
+    for _ in range(500):
+        doc = {"a": doc}
+    body = json.dumps(doc).encode()
+    assert scanner.scan_request("POST", "/", [], body, "application/json") == []
+    assert scanner.stats["depth_limited"] >= 1
+
+
+def test_malformed_inputs_do_not_raise(scanner):
+    for body, ctype in [(b"{not json", "application/json"), (b"\x1f\x8b\x08garbage", None), (b"\xff\xfe\x00", None),
+                        (b"--b\r\nbroken", "multipart/form-data; boundary=b"), (b"%%%=&&=%zz", "application/x-www-form-urlencoded")]:
+        scanner.scan_request("POST", "/%zz?%=&=%", [("Cookie", ";;=;a"), ("Referer", "::::")], body, ctype)
+
+
+def test_data_used_as_keys_stays_out_of_field_paths(scanner):
+    fs = scan_json(scanner, {"recipients": {EMAIL: {"phone": "+1 415 555 0132"}},
+                             "by_id": {"4bf92f3577b34da6a3ce929d0e0e4736": {"ok": True}}})
+    assert {(f.field_path, f.category) for f in fs} == {("$.recipients.*", "EMAIL"), ("$.recipients.*.phone", "PHONE_NUMBER")}
+    fs = scanner.scan_request("GET", f"/x?{quote(EMAIL)}=1", [("Cookie", f"{quote(EMAIL)}=1")], b"")
+    assert {f.field_path for f in fs} == {"query.*", "cookie.*"}
+    assert all(EMAIL not in repr(f) for f in fs)

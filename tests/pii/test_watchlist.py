@@ -1,0 +1,121 @@
+"""Registered identifiers found in every wire form; the watchlist keeps only hashes."""
+
+import base64
+import gc
+import hashlib
+import pickle
+from urllib.parse import quote
+
+import pytest
+
+from detectors.pii import Scanner, Watchlist
+from tests.pii.conftest import KEY
+
+EMAIL = "Jane.Canary@Example.com"  # registered in mixed case: normalised to lower
+NORM = EMAIL.lower()
+PHONE = "+1 (415) 555-0142"
+E164 = "+14155550142"
+CANARY = "cnry-7f3a9b21-billing"
+
+
+@pytest.fixture
+def wl():
+    return Watchlist([EMAIL, PHONE, (CANARY, "billing-canary")], key=KEY)
+
+
+@pytest.fixture
+def scanner(wl):
+    s = Scanner(watchlist=wl, key=KEY)
+    yield s
+    assert s.stats["errors"] == 0
+
+
+def _hits(findings):
+    return [f for f in findings if f.watchlist]
+
+
+def _forms(value: str):
+    b = value.encode()
+    return {
+        "plain": value,
+        "url": quote(value, safe=""),
+        "base64": base64.b64encode(b).decode(),
+        "md5": hashlib.md5(b).hexdigest(),
+        "sha1": hashlib.sha1(b).hexdigest(),
+        "sha256": hashlib.sha256(b).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize("encoding", ["plain", "url", "base64", "md5", "sha1", "sha256"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_email_every_form(scanner, encoding, upper):
+    form = _forms(NORM)[encoding]
+    if upper:
+        form = form.upper() if encoding in ("md5", "sha1", "sha256", "plain") else form
+    in_query = quote(form, safe="") if encoding == "base64" else form  # "+" and "/" need escaping there
+    for fs in (scanner.scan_request("GET", f"/px?v={in_query}&x=1", [], b""), scanner.scan_text(f"ref {form} end")):
+        (f,) = _hits(fs)
+        assert (f.category, f.detector, f.confidence, f.encoding) == ("EMAIL", "watchlist", 1.0, encoding)
+        assert f.masked == "j***@e***.com"
+
+
+@pytest.mark.parametrize("wire", ["+14155550142", "(415) 555-0142", "415.555.0142", "14155550142",
+                                  hashlib.sha256(b"14155550142").hexdigest(), hashlib.sha256(b"+14155550142").hexdigest()])
+def test_phone_forms(scanner, wire):
+    fs = scanner.scan_request("POST", "/sms", [], f"To={quote(wire)}".encode(), "application/x-www-form-urlencoded")
+    (f,) = _hits(fs)
+    assert f.category == "PHONE_NUMBER"
+
+
+def test_canary_plain_and_base64(scanner):
+    for text in (f"leak {CANARY} here", "leak " + base64.b64encode(CANARY.encode()).decode() + " here",
+                 "x " + hashlib.sha256(CANARY.encode()).hexdigest()):
+        (f,) = _hits(scanner.scan_text(text))
+        assert f.category == "CANARY" and f.detector == "watchlist"
+
+
+def test_watchlist_hash_matches_a_normal_finding(scanner):
+    """Counting subjects works across watchlist and recogniser hits: same key, same hash."""
+    plain = Scanner(key=KEY).scan_text(f"mail {NORM}")
+    hit = _hits(scanner.scan_text(f"mail {NORM}"))
+    assert hit[0].value_hash == plain[0].value_hash
+
+
+def test_other_values_are_not_hits(scanner):
+    fs = scanner.scan_text("mail other.person@example.com and +1 415 555 0199")
+    assert fs and not _hits(fs)
+
+
+def test_no_raw_value_retained(wl):
+    blob = pickle.dumps  # a Watchlist refuses to be serialised
+    with pytest.raises(TypeError):
+        blob(wl)
+    raw = [EMAIL, NORM, PHONE, E164, CANARY, E164[1:]]
+    # Walk the data reachable from the watchlist: containers and our own instances
+    # (classes, modules and functions lead to the whole interpreter, not to its state).
+    seen, stack, strings = set(), [wl], 0
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, str):
+            strings += 1
+            assert not any(r in o for r in raw), "raw value kept"
+        elif isinstance(o, bytes):
+            assert not any(r.encode() in o for r in raw)
+        elif isinstance(o, (dict, list, tuple, set, frozenset)) or type(o).__module__.startswith("detectors.pii"):
+            stack.extend(gc.get_referents(o))
+    assert strings > 10  # the walk did reach the stored hashes
+    assert CANARY not in repr(wl) and "billing-canary" not in repr(wl)
+
+
+def test_key_mismatch_is_refused(wl):
+    with pytest.raises(ValueError, match="different key"):
+        Scanner(watchlist=wl, key=b"another-key")
+    Scanner(watchlist=wl)  # no key: adopts the watchlist's
+
+
+def test_watchlist_hit_survives_the_threshold(wl):
+    s = Scanner({"min_confidence": 0.99}, watchlist=wl, key=KEY)
+    assert _hits(s.scan_text(f"{hashlib.md5(NORM.encode()).hexdigest()}"))
