@@ -57,6 +57,9 @@ class TrafficSample:
     flow_id: str = ""
     body_truncated: bool = False
     source: str = ""  # pcap, live, har
+    # The (origin, offset) of the EgressEvent for the same request, so findings join it.
+    origin: str = ""
+    offset: int = 0
 
 
 @dataclass(slots=True)
