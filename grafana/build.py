@@ -322,7 +322,9 @@ def overview() -> dict:
         prom('sum by (table) (rate(sentinel_spool_overflow_total{' + INSTANCE + '}[$__rate_interval]))',
              "rows refused, spool full: {{table}}", ref="C"),
         prom('sum by (table) (increase(sentinel_spool_rejected_batches_total{' + INSTANCE + '}[$__rate_interval]))',
-             "batches rejected: {{table}}", ref="D")], unit="ops",
+             "batches rejected: {{table}}", ref="D"),
+        prom('sum by (source) (rate(sentinel_events_shed_total{' + INSTANCE + '}[$__rate_interval]))',
+             "captured events shed {{source}}", ref="E")], unit="ops",
         description="Anything here means work Sentinel did not do: each series says what and where."), 8, 8)
     lay.add(timeseries("Throughput", [
         prom('sum by (source) (rate(sentinel_samples_scanned_total{' + INSTANCE + '}[$__rate_interval]))',

@@ -50,6 +50,9 @@ class Metrics:
         self.samples_shed = Counter(
             "sentinel_samples_shed_total", "Samples not scanned because the pipeline was over capacity.",
             ["source"], registry=registry)
+        self.events_shed = Counter(
+            "sentinel_events_shed_total", "Captured events dropped because the pipeline queue stayed full.",
+            ["source"], registry=registry)
         self.queue_depth = Gauge(
             "sentinel_queue_depth", "Items waiting between pipeline stages.", ["queue"], registry=registry)
         self.queue_capacity = Gauge(

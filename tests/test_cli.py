@@ -60,7 +60,7 @@ def test_keygen_creates_private_key(tmp_path):
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
 
 
-@pytest.mark.parametrize("command", ["run", "drill"])
+@pytest.mark.parametrize("command", ["drill"])
 def test_commands_not_yet_built_say_so_and_exit_2(command, tmp_path):
     result = sentinel(command, tmp_path=tmp_path)
     assert result.returncode == 2

@@ -103,6 +103,7 @@ class SourceConfig(Strict):
     start_at: Literal["beginning", "end"] = "beginning"
     field_map: dict[str, str] = {}
     timestamp_format: str = ""
+    tls_terminated: bool = False
 
     @field_validator("name")
     @classmethod
@@ -155,6 +156,13 @@ class RouteConfig(Strict):
     categories: list[str] = []
     continue_: bool = Field(True, alias="continue")
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
+            raise ValueError("expected a short lower-case name ([a-z0-9_-], used as a metric label)")
+        return name
+
     @model_validator(mode="after")
     def _has_target(self):
         if not self.urls and not self.apprise_config:
@@ -164,12 +172,17 @@ class RouteConfig(Strict):
 
 class AlertsConfig(Strict):
     base_url: str = "http://localhost:3000"
+    # Grafana path of the sub-processor drill-down; {subprocessor}, {from_ms} and {to_ms} are filled in.
+    drilldown_path: str = "/d/sentinel-subprocessor/sub-processor?var-subprocessor={subprocessor}&from={from_ms}&to={to_ms}"
     group_by: list[Literal["kind", "subprocessor", "category", "severity"]] = ["subprocessor", "kind"]
     group_wait_seconds: float = Field(10.0, ge=0)
     group_interval_seconds: float = Field(300.0, ge=0)
     repeat_interval_seconds: float = Field(4 * 3600.0, gt=0)
+    resolve_timeout_seconds: float = Field(3600.0, ge=0)
+    retry_initial_seconds: float = Field(5.0, gt=0)
     retry_max_seconds: float = Field(600.0, gt=0)
     expire_after_seconds: float = Field(7 * 86400.0, gt=0)
+    approval_min_severity: Severity = "high"
     routes: list[RouteConfig] = []
 
     @field_validator("routes")
@@ -177,6 +190,32 @@ class AlertsConfig(Strict):
     def _unique_routes(cls, routes: list[RouteConfig]) -> list[RouteConfig]:
         require_unique("route", [route.name for route in routes])
         return routes
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, url: str) -> str:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise ValueError("expected the http(s):// address of Grafana, e.g. https://grafana.example.com")
+        return url.rstrip("/")
+
+    @field_validator("drilldown_path")
+    @classmethod
+    def _drilldown_path(cls, path: str) -> str:
+        import string
+
+        names = {name for _, name, _, _ in string.Formatter().parse(path) if name is not None}
+        unknown = names - {"subprocessor", "from_ms", "to_ms"}
+        if unknown or not path.startswith("/"):
+            raise ValueError("expected a path starting with / using only {subprocessor}, {from_ms} and {to_ms}")
+        return path
+
+    @model_validator(mode="after")
+    def _retry_bounds(self):
+        if self.retry_initial_seconds > self.retry_max_seconds:
+            raise ValueError("retry_initial_seconds must not exceed retry_max_seconds")
+        if self.retry_max_seconds > self.expire_after_seconds:
+            raise ValueError("retry_max_seconds must not exceed expire_after_seconds")
+        return self
 
 
 class SentinelConfig(Strict):

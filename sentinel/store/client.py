@@ -28,7 +28,12 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
             path.mkdir(parents=True, exist_ok=True)
         try:
             return clickhouse_connect.get_client(dsn=dsn)
-        except Exception as exc:  # chDB allows one data path per process
+        except Exception as exc:  # chDB allows one data path per process, and one process per path
+            if "lock" in str(exc).lower():
+                raise StoreUnavailable(
+                    f"the embedded store at {path} is in use by another Sentinel process (the daemon?); "
+                    "stop it to use this command, or run Sentinel with a ClickHouse server dsn so that "
+                    "commands and Grafana can query while the daemon runs") from None
             raise StoreUnavailable(f"cannot open embedded ClickHouse at {path}: {_first_line(exc)}") from None
     if parts.scheme in ("http", "https"):
         kwargs = {}

@@ -13,7 +13,7 @@ from typing import Callable
 
 from sentinel.store import ddl
 from sentinel.store.ddl import DdlContext
-from sentinel.store.schema import TABLES, VIEWS, Table
+from sentinel.store.schema import ADDED_COLUMNS_V2, ALL_TABLES, TABLES, TABLES_V2, VIEWS, Table
 
 MIGRATIONS_TABLE = Table(
     "schema_migrations",
@@ -50,9 +50,24 @@ def _initial_schema(ctx: DdlContext) -> list[str]:
     return statements
 
 
+def _alert_pipeline(ctx: DdlContext) -> list[str]:
+    statements: list[str] = []
+    for table, columns in ADDED_COLUMNS_V2.items():
+        # On a cluster both the shard table and the Distributed table over it need the column.
+        targets = [ctx.storage_name(table)] + ([table] if ctx.cluster else [])
+        for target in targets:
+            adds = ", ".join(f"ADD COLUMN IF NOT EXISTS `{name}` {ctype}" for name, ctype in columns)
+            statements.append(f"ALTER TABLE {ctx.qualified(target)}{ctx.on_cluster} {adds}")
+    for table in TABLES_V2:
+        statements += ddl.create_table(table, ctx)
+    return statements
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: events, tls, findings, quarantine, alerts, outbox, audit, anomaly, rollups",
               _initial_schema),
+    Migration(2, "alert pipeline: alert groups, silences, acknowledgements; alert and outbox columns",
+              _alert_pipeline),
 )
 
 
@@ -114,7 +129,7 @@ def reconcile_retention(client, ctx: DdlContext) -> list[str]:
         ).result_rows
     )
     changed = []
-    for table in TABLES:
+    for table in ALL_TABLES:
         if not table.retention:
             continue
         engine_full = current.get(ctx.storage_name(table.name), "")

@@ -9,7 +9,7 @@ the rollup views.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 TS = "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))"
 LC = "LowCardinality(String)"
@@ -322,9 +322,100 @@ FINDINGS_1M_MV = View(
     ),
 )
 
+# The schema of migration 1. Later migrations add to it below; these stay as they were.
 TABLES: tuple[Table, ...] = (
     EVENTS, TLS_HANDSHAKES, FINDINGS, QUARANTINE, ALERTS, ALERT_OUTBOX, AUDIT_LOG,
     ANOMALY_SCORES, TRAFFIC_1M, FINDINGS_1M,
 )
 VIEWS: tuple[View, ...] = (TRAFFIC_1M_MV, FINDINGS_1M_MV)
-TABLES_BY_NAME = {table.name: table for table in TABLES}
+
+# -- migration 2: the alert pipeline ----------------------------------------------------
+# Columns added to existing tables (ADD COLUMN IF NOT EXISTS). A zero DateTime means "none".
+ADDED_COLUMNS_V2: dict[str, tuple[tuple[str, str], ...]] = {
+    "alerts": (
+        ("policy", "String"),  # the rule that was broken
+        ("raised_at", "DateTime64(3, 'UTC')"),  # when Sentinel raised it (first_seen is the traffic's time)
+        ("ends_at", "DateTime64(3, 'UTC')"),
+        ("resolved_at", "DateTime64(3, 'UTC')"),
+        ("resolve_after", "Float64"),  # seconds without a new sighting before auto-resolve; 0 = never
+    ),
+    "alert_outbox": (
+        ("route", LC),
+        ("raised_at", "DateTime64(3, 'UTC')"),  # earliest raise among the alerts it announces
+        ("delivered_at", "DateTime64(3, 'UTC')"),
+    ),
+}
+
+# Grouping state, so timers and "what each route was last told" survive a restart.
+ALERT_GROUPS = Table(
+    "alert_groups",
+    (
+        ("group_key", "String"),
+        ("version", "UInt64"),
+        ("updated_at", "DateTime64(3, 'UTC')"),
+        ("created_at", "DateTime64(3, 'UTC')"),
+        ("labels", "Map(LowCardinality(String), String)"),
+        ("next_flush_at", "DateTime64(3, 'UTC')"),
+        ("members", "Array(String)"),  # fingerprints: firing, or resolved and not yet announced
+        ("routes", "String"),  # JSON {route: {"firing": [fingerprint...], "at": epoch}}
+        ("active", "UInt8"),  # 0 once the group has nothing left to say
+    ),
+    engine="ReplacingMergeTree(version)",
+    order_by="group_key",
+    ttl_column="updated_at",
+    retention="alerts_days",
+    shard_key="0",  # one alerting node reads all groups
+)
+
+ALERT_SILENCES = Table(
+    "alert_silences",
+    (
+        ("silence_id", "String"),
+        ("version", "UInt64"),
+        ("created_at", "DateTime64(3, 'UTC')"),
+        ("created_by", LC),
+        ("reason", "String"),
+        ("matchers", "String"),  # JSON [[key, op, value], ...]
+        ("starts_at", "DateTime64(3, 'UTC')"),
+        ("ends_at", "DateTime64(3, 'UTC')"),
+        ("approved_by", LC),
+        ("approved_at", "DateTime64(3, 'UTC')"),
+    ),
+    engine="ReplacingMergeTree(version)",
+    order_by="silence_id",
+    ttl_column="created_at",
+    retention="alerts_days",
+    shard_key="0",
+)
+
+ALERT_ACKS = Table(
+    "alert_acks",
+    (
+        ("ack_id", "String"),
+        ("version", "UInt64"),
+        ("alert_id", "String"),
+        ("fingerprint", "String"),
+        ("created_at", "DateTime64(3, 'UTC')"),
+        ("created_by", LC),
+        ("reason", "String"),
+        ("approved_by", LC),
+        ("approved_at", "DateTime64(3, 'UTC')"),
+    ),
+    engine="ReplacingMergeTree(version)",
+    order_by="ack_id",
+    ttl_column="created_at",
+    retention="alerts_days",
+    shard_key="0",
+)
+
+TABLES_V2: tuple[Table, ...] = (ALERT_GROUPS, ALERT_SILENCES, ALERT_ACKS)
+
+
+def _current(table: Table) -> Table:
+    added = ADDED_COLUMNS_V2.get(table.name, ())
+    return replace(table, columns=table.columns + added) if added else table
+
+
+# Every table as it is after the last migration: what writers and readers use.
+ALL_TABLES: tuple[Table, ...] = tuple(_current(t) for t in TABLES) + TABLES_V2
+TABLES_BY_NAME = {table.name: table for table in ALL_TABLES}
