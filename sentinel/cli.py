@@ -26,7 +26,8 @@ config_app = typer.Typer(help="Check and show configuration.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 
-console = Console(stderr=False)
+# Piped output keeps whole table rows: 80 columns would wrap every cell.
+console = Console(stderr=False) if sys.stdout.isatty() else Console(stderr=False, width=200)
 err = Console(stderr=True)
 
 
@@ -139,37 +140,127 @@ def _not_yet(command: str, issue: int) -> None:
 @app.command()
 def run():
     """Run the daemon: every configured source, detection, policy, alerts, metrics."""
-    _not_yet("run", 8)
+    from sentinel.daemon import Daemon
+
+    raise typer.Exit(Daemon(state.config_path).run())
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def ingest():
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Log, pcap/pcapng or HAR files, or directories of them."),
+    log_format: str = typer.Option("auto", "--format", "-f",
+                                   help="Log format: auto, squid, envoy, nginx, haproxy, zeek, suricata, vpcflow, "
+                                        "jsonl."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
+    force: bool = typer.Option(False, "--force", help="Re-ingest files already ingested."),
+    no_detect: bool = typer.Option(False, "--no-detect", help="Skip PII/secret detection (volumes only)."),
+    tls_terminated: bool = typer.Option(False, "--tls-terminated",
+                                        help="Captures come from behind a TLS-terminating proxy: their plaintext "
+                                             "left encrypted, so it is not a plaintext-transfer violation."),
+):
     """Backfill logs, captures and HAR files into the store."""
-    _not_yet("ingest", 3)
+    from sentinel.ingest_cli import run_ingest
+
+    raise typer.Exit(run_ingest(state.settings(), paths, log_format, as_json, force, not no_detect, console, err,
+                                tls_terminated))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def scan():
+@app.command()
+def scan(
+    paths: list[Path] = typer.Argument(..., help="HAR, pcap/pcapng or log files (or directories) from a test run."),
+    policy: Optional[Path] = typer.Option(None, "--policy", help="subprocessors.toml to judge against "
+                                                                 "(default: the configured registry)."),
+    fmt: str = typer.Option("table", "--format", help="table, json, junit or sarif."),
+    fail_on: str = typer.Option("high", "--fail-on", help="Exit 1 when a violation is at or above this severity: "
+                                                          "info, low, medium, high, critical."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+):
     """Policy-as-code for CI: scan HAR/pcap files and fail on violations."""
-    _not_yet("scan", 6)
+    import tempfile
+
+    from sentinel import scan as sc
+    from sentinel.config import load_registry
+    from sentinel.ingest import InputError
+
+    if fmt not in ("table", "json", "junit", "sarif"):
+        err.print(f"--format: expected table, json, junit or sarif, got {fmt!r}", markup=False)
+        raise typer.Exit(2)
+    if fail_on not in sc.SEVERITY_ORDER:
+        err.print(f"--fail-on: expected one of {', '.join(sc.SEVERITY_ORDER)}, got {fail_on!r}", markup=False)
+        raise typer.Exit(2)
+    settings = state.settings()
+    if policy:
+        import dataclasses
+
+        registry, raw = load_registry(policy)
+        settings = dataclasses.replace(settings, registry=registry, registry_path=str(policy))
+    with tempfile.TemporaryDirectory(prefix="sentinel-scan-") as tmp:
+        try:
+            violations, pipeline, errors = sc.scan_paths(settings, paths, Path(tmp))
+        except InputError as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(2)
+    for error in errors:
+        err.print(error, style="red", markup=False, highlight=False)
+    if fmt == "table":
+        text = None
+        target = Console(file=open(output, "w"), width=200) if output else console
+        target.print(sc.to_table(violations, fail_on))
+        target.print(f"{pipeline.summary.events} requests, {pipeline.summary.samples} samples scanned, "
+                     f"{pipeline.summary.findings} findings, {len(violations)} distinct violations, "
+                     f"{len(sc.failing(violations, fail_on))} at or above {fail_on}", markup=False)
+    else:
+        text = {"json": lambda: sc.to_json(violations, fail_on), "junit": lambda: sc.to_junit(violations, fail_on),
+                "sarif": lambda: sc.to_sarif(violations, paths)}[fmt]()
+        if output:
+            output.write_text(text)
+        else:
+            sys.stdout.write(text + "\n")
+    if errors and not pipeline.summary.events:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if sc.failing(violations, fail_on) else 0)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def inventory():
-    """What personal data goes to which sub-processor."""
-    _not_yet("inventory", 6)
+@app.command()
+def inventory(
+    since: str = typer.Option("30d", "--since", help="Period to cover: 30d, 12h, 2w or all."),
+    diff: Optional[str] = typer.Option(None, "--diff", help="Show only flows that started or stopped within "
+                                                            "this period, e.g. 7d."),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or html."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+):
+    """What personal data goes to which sub-processor: first/last seen, requests, data subjects, approved."""
+    from sentinel import inventory as inv
 
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def alerts():
-    """List, acknowledge and silence alerts."""
-    _not_yet("alerts", 6)
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def audit():
-    """Show and verify the hash-chained audit log."""
-    _not_yet("audit", 6)
+    if fmt not in ("table", "json", "csv", "html"):
+        err.print(f"--format: expected table, json, csv or html, got {fmt!r}", markup=False)
+        raise typer.Exit(2)
+    try:
+        inv.parse_duration(since)
+        if diff:
+            inv.parse_duration(diff)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2)
+    settings = state.settings()
+    store = open_store()
+    try:
+        flows = inv.collect(store, settings, since, diff)
+    finally:
+        store.close()
+    if fmt == "table":
+        title = f"data flows, last {since}" + (f", changed in the last {diff}" if diff else "")
+        if output:
+            Console(file=open(output, "w"), width=200).print(inv.to_table(flows, title))
+        else:
+            console.print(inv.to_table(flows, title))
+        return
+    text = {"json": inv.to_json, "csv": inv.to_csv}.get(fmt, lambda f: inv.to_html(f, settings, since))(flows)
+    if output:
+        output.write_text(text)
+        console.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -178,10 +269,212 @@ def drill():
     _not_yet("drill", 8)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def demo():
-    """Generate a day of egress, run the whole pipeline and show what it finds."""
-    _not_yet("demo", 8)
+@app.command()
+def demo(
+    directory: Optional[Path] = typer.Option(None, "--dir", help="Where to put the demo (default: a new "
+                                                                  "temporary directory)."),
+):
+    """Generate a week of egress with planted incidents, run the whole pipeline, show what it finds."""
+    from sentinel.demo import run_demo
+
+    raise typer.Exit(run_demo(directory, console))
+
+
+# -- alerts ----------------------------------------------------------------------------
+alerts_app = typer.Typer(help="List, acknowledge, silence and approve alerts; test routes; run the outbox.",
+                         no_args_is_help=True)
+audit_app = typer.Typer(help="Show and verify the hash-chained audit log.", no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(audit_app, name="audit")
+
+
+def _manager():
+    from sentinel.alert.manager import AlertManager
+
+    return AlertManager(open_store(), state.settings())
+
+
+def _refused(exc: Exception) -> None:
+    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    status: str = typer.Option("firing", "--status", help="firing (includes acknowledged and silenced), "
+                               "resolved or all."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array instead of a table."),
+    limit: int = typer.Option(1000, "--limit", min=1),
+):
+    """Alerts and their status now."""
+    import json
+
+    if status not in ("firing", "resolved", "all"):
+        err.print("--status must be firing, resolved or all")
+        raise typer.Exit(2)
+    views = _manager().alerts(status, limit)
+    if as_json:
+        console.print_json(json.dumps([v.as_dict() for v in views]))
+        return
+    table = Table(title=f"{len(views)} alert(s), status {status}")
+    for column in ("id", "status", "severity", "kind", "sub-processor", "category", "title", "seen", "first seen",
+                   "waiting for approval"):
+        table.add_column(column)
+    for view in views:
+        row = view.as_dict()
+        table.add_row(row["alert_id"], row["status"], row["severity"], row["kind"], row["subprocessor"],
+                      row["category"], row["title"], str(row["occurrences"]), row["first_seen"],
+                      ", ".join(row["awaiting_approval"]))
+    console.print(table)
+
+
+@alerts_app.command("ack")
+def alerts_ack(
+    alert_id: str = typer.Argument(..., metavar="ID"),
+    by: str = typer.Option(..., "--by", help="Your name, recorded in the audit log."),
+    reason: str = typer.Option("", "--reason"),
+):
+    """Acknowledge a firing alert: it stops notifying (high and critical: once a second operator approves)."""
+    from sentinel.alert.silences import SilenceError
+
+    try:
+        ack, waiting = _manager().acknowledge(alert_id, by, reason)
+    except SilenceError as exc:
+        _refused(exc)
+    if waiting:
+        console.print(f"acknowledgement {ack.ack_id} recorded; the alert is severe and stays visible until a "
+                      f"second operator runs: sentinel alerts approve {ack.ack_id} --by NAME", markup=False)
+    else:
+        console.print(f"acknowledged {alert_id} ({ack.ack_id})")
+
+
+@alerts_app.command("silence")
+def alerts_silence(
+    match: list[str] = typer.Option(..., "--match", help="label=value (also label!=value, label=~regex); "
+                                    "repeat for more, all must match. Labels: kind, subprocessor, category, "
+                                    "field_path, endpoint, severity, alert_id, fingerprint, policy."),
+    duration: str = typer.Option(..., "--duration", help="How long, e.g. 30m, 2h, 1d."),
+    reason: str = typer.Option(..., "--reason"),
+    by: str = typer.Option(..., "--by", help="Your name, recorded in the audit log."),
+):
+    """Silence alerts matching labels for a while."""
+    from sentinel.alert.silences import SilenceError
+
+    try:
+        silence, matching, severe = _manager().silence(match, duration, reason, by)
+    except SilenceError as exc:
+        _refused(exc)
+    from sentinel.alert.payloads import iso
+
+    console.print(f"silence {silence.silence_id} until {iso(silence.ends_at)}; it matches {len(matching)} "
+                  "firing alert(s) now", markup=False)
+    console.print(f"high and critical alerts stay visible until a second operator runs: "
+                  f"sentinel alerts approve {silence.silence_id} --by NAME"
+                  + (f" ({len(severe)} such alert(s) now)" if severe else ""), markup=False)
+
+
+@alerts_app.command("approve")
+def alerts_approve(
+    item_id: str = typer.Argument(..., metavar="ID", help="A silence (si-...) or acknowledgement (ak-...)."),
+    by: str = typer.Option(..., "--by", help="Your name: not the operator who created it."),
+):
+    """Approve another operator's silence or acknowledgement, so it hides high and critical alerts too."""
+    from sentinel.alert.silences import SilenceError
+
+    try:
+        _manager().approve(item_id, by)
+    except SilenceError as exc:
+        _refused(exc)
+    console.print(f"approved {item_id} (by {by})", markup=False)
+
+
+@alerts_app.command("silences")
+def alerts_silences(all_: bool = typer.Option(False, "--all", help="Include expired silences.")):
+    """Silences: matchers, who and why, until when, approval."""
+    from sentinel.alert.payloads import iso
+
+    manager = _manager()
+    now = manager.clock()
+    table = Table(title="silences")
+    for column in ("id", "state", "matchers", "until", "by", "approved by", "reason"):
+        table.add_column(column)
+    for s in manager.silences(include_expired=all_):
+        table.add_row(s.silence_id, s.state(now), " ".join(map(str, s.matchers)), iso(s.ends_at), s.created_by,
+                      s.approved_by or "-", s.reason)
+    console.print(table)
+
+
+@alerts_app.command("test")
+def alerts_test(route: Optional[str] = typer.Option(None, "--route", help="Only this route (default: all).")):
+    """Send a test notification to every channel of a route, past its filters."""
+    import getpass
+
+    from sentinel.alert.silences import SilenceError
+
+    try:
+        results = _manager().send_test(route, by=f"cli:{getpass.getuser()}")
+    except SilenceError as exc:
+        _refused(exc)
+    for d in results:
+        outcome = "delivered" if d.ok else f"failed ({d.error}); kept in the outbox for retries"
+        console.print(f"{d.channel}: {outcome}", markup=False, highlight=False)
+    if not results or not all(d.ok for d in results):
+        raise typer.Exit(1)
+
+
+@alerts_app.command("deliver")
+def alerts_deliver():
+    """Run the outbox once: flush due groups, resolve timed-out alerts, deliver what is due."""
+    manager = _manager()
+    result = manager.tick()
+    console.print(f"resolved {result.resolved}, queued {result.notifications}, sent {result.sent}, "
+                  f"failed {result.failed}, expired {result.expired}, pending {len(manager.outbox)}")
+    for d in result.deliveries:
+        if not d.ok:
+            console.print(f"  {d.channel}: {d.error}", markup=False, highlight=False)
+    manager.close()
+    if result.failed:
+        raise typer.Exit(1)
+
+
+# -- audit -----------------------------------------------------------------------------
+def _audit():
+    from sentinel.audit import AuditLog
+
+    return AuditLog(open_store())
+
+
+@audit_app.command("show")
+def audit_show(
+    limit: int = typer.Option(50, "--limit", min=1, help="The newest N entries."),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """The newest audit entries."""
+    import datetime as dt
+    import json
+
+    entries = _audit().entries(limit)
+    if as_json:
+        console.print_json(json.dumps([{**e.__dict__, "details": e.details_dict()} for e in entries]))
+        return
+    table = Table(title="audit log")
+    for column in ("seq", "time (UTC)", "actor", "action", "subject", "details"):
+        table.add_column(column)
+    for e in entries:
+        when = dt.datetime.fromtimestamp(e.ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(e.seq), when, e.actor, e.action, e.subject, e.details)
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify():
+    """Recompute the hash chain; exit 1 naming the first entry altered or removed."""
+    result = _audit().verify()
+    if result.ok:
+        console.print(str(result), markup=False)
+        return
+    err.print(str(result), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def main() -> int:

@@ -1,0 +1,194 @@
+"""Backfill: files and directories of logs, captures and HAR exports into the store.
+
+Each input file is identified by a fingerprint of its first bytes; how far it was
+ingested is checkpointed after the store acknowledged it, so running the same
+backfill again skips what is in, and an interrupted one resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sentinel.collect.checkpoint import CheckpointStore, hash_head
+from sentinel.collect.logs import UnknownFormatError, detect_format, open_log, parse_file
+from sentinel.collect.logs import read_head as read_head_lines
+from sentinel.collect.logs.base import ParseError
+from sentinel.collect.tail import FINGERPRINT_BYTES, fingerprint, read_head
+from sentinel.pipeline import Pipeline
+from sentinel.store.writer import Ack
+
+log = logging.getLogger("sentinel.ingest")
+
+CHUNK = 2_000  # events handed to the pipeline at a time
+PCAP_MAGICS = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+
+
+class InputError(Exception):
+    """An input that cannot be ingested at all; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    kind: str  # log | pcap | har
+    size: int
+
+
+def sniff_kind(path: Path) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head[:4] in PCAP_MAGICS:
+        return "pcap"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if path.suffix.lower() == ".har" or (text.startswith(b"{") and b'"log"' in text[:200] and b'"entries"' in head):
+        return "har"
+    return "log"
+
+
+def expand(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
+    """Files named, and every file below directories named, in a stable order."""
+    found: list[InputFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            candidates = [path]
+        else:
+            raise InputError(f"{path}: no such file or directory")
+        for candidate in candidates:
+            if candidate.suffix.lower() in (".md", ".txt") and candidate.name.upper().startswith(("NOTICE", "README")):
+                continue  # licence notices beside sample data are not input
+            try:
+                found.append(InputFile(candidate, sniff_kind(candidate), candidate.stat().st_size))
+            except OSError as exc:
+                raise InputError(f"{candidate}: cannot read: {exc.strerror}") from None
+    return found
+
+
+class Ingestor:
+    def __init__(self, pipeline: Pipeline, checkpoints: CheckpointStore, settings=None, log_format: str = "auto",
+                 log_options: dict | None = None, force: bool = False,
+                 on_progress: Callable[[int], None] | None = None, capture_factory=None,
+                 tls_terminated: bool = False):
+        self.pipeline = pipeline
+        self.tls_terminated = tls_terminated
+        self.settings = settings
+        self.checkpoints = checkpoints
+        self.log_format = log_format
+        self.log_options = log_options
+        self.force = force
+        self.on_progress = on_progress or (lambda advanced: None)
+        self.capture_factory = capture_factory
+        self.errors: list[str] = []
+
+    # -- checkpoints -------------------------------------------------------------------
+    def _commit(self, acks: list[Ack]) -> None:
+        for ack in acks:
+            if not ack.durable:
+                self.pipeline.summary.not_acknowledged += sum(ack.rows.values())
+                continue
+            for (fp, path), offset in ack.positions.items():
+                if fp not in self.checkpoints:
+                    head = read_head(path, FINGERPRINT_BYTES)
+                    self.checkpoints.register(fp, offset=offset, path=path, head_len=len(head),
+                                              head_hash=hash_head(head))
+                else:
+                    self.checkpoints.advance(fp, offset, path)
+        self.checkpoints.save()
+
+    def flush(self) -> None:
+        self._commit([self.pipeline.writer.flush()])
+
+    # -- logs --------------------------------------------------------------------------
+    def ingest(self, inputs: list[InputFile]) -> None:
+        for item in inputs:
+            try:
+                if item.kind == "log":
+                    self.ingest_log(item)
+                elif self.capture_factory is None:
+                    raise InputError(f"{item.path}: {item.kind} input is not supported yet")
+                else:
+                    self.capture_factory(self, item)
+            except InputError as exc:
+                self.errors.append(str(exc))  # the caller reports these: the CLI prints, the daemon logs
+                self.on_progress(item.size)
+        self.flush()
+
+    def _start_offset(self, fp: str, item: InputFile) -> int | None:
+        """Where to resume; None to skip the file (already fully ingested)."""
+        if self.force:
+            return 0
+        entry = self.checkpoints.get(fp)
+        if entry is None:
+            return 0
+        if entry.offset >= item.size:
+            return None
+        return entry.offset
+
+    def ingest_log(self, item: InputFile) -> None:
+        summary = self.pipeline.summary
+        fp = fingerprint(item.path)
+        if fp is None:
+            summary.skipped["empty_file"] += 1
+            self.on_progress(item.size)
+            return
+        start = self._start_offset(fp, item)
+        if start is None:
+            summary.files_skipped += 1
+            self.on_progress(item.size)
+            return
+        summary.files += 1
+        key = (fp, str(item.path))
+        origin = fp[:16]
+        chunk = []
+        reported = 0
+        last_offset = start
+        try:
+            family = self.log_format
+            if family == "auto":
+                with open_log(item.path) as handle:
+                    family = detect_format(read_head_lines(handle))
+            records = parse_file(item.path, family, self.log_options, skipped=summary.skipped)
+            for offset, result in records:
+                if offset < start:
+                    continue
+                if isinstance(result, ParseError):
+                    self._quarantine(item, family, origin, offset, result)
+                else:
+                    result.origin = origin
+                    chunk.append(result)
+                last_offset = offset
+                if len(chunk) >= CHUNK:
+                    self._commit(self.pipeline.add_events(chunk, {key: offset}))
+                    chunk = []
+                    self.on_progress(min(offset, item.size) - reported)
+                    reported = min(offset, item.size)
+        except UnknownFormatError as exc:
+            raise InputError(f"{item.path}: {exc}") from None
+        except ValueError as exc:  # bad parser options name the option
+            raise InputError(f"{item.path}: {exc}") from None
+        except OSError as exc:
+            raise InputError(f"{item.path}: read failed at byte {last_offset}: {exc.strerror or exc}") from None
+        # The whole file is now queued: its end is the position to checkpoint.
+        self._commit(self.pipeline.add_events(chunk, {key: item.size}))
+        self.on_progress(item.size - reported)
+
+    def _quarantine(self, item: InputFile, family: str, origin: str, offset: int, error: ParseError) -> None:
+        raw = _line_at(item.path, offset)
+        self._commit(self.pipeline.reject(family, origin, offset, error.reason, raw, time.time()))
+
+
+def _line_at(path: Path, offset: int, limit: int = 4096) -> str:
+    """The raw line at `offset`, only to build a masked excerpt for the quarantine."""
+    try:
+        with open_log(path) as handle:
+            handle.seek(offset)
+            return handle.readline(limit).decode("utf-8", "replace").rstrip("\r\n")
+    except OSError:
+        return ""

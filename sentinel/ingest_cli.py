@@ -1,0 +1,91 @@
+"""`sentinel ingest`: progress on a terminal, a summary table or one JSON object."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from sentinel.collect.checkpoint import CheckpointStore
+from sentinel.config import Settings
+from sentinel.ingest import Ingestor, InputError, expand
+from sentinel.runtime import build_pipeline
+from sentinel.store import Store
+
+
+def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: bool, force: bool, detect: bool,
+               console: Console, err: Console, tls_terminated: bool = False) -> int:
+    try:
+        inputs = expand(paths)
+    except InputError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        return 2
+    store = Store.open(settings)
+    try:
+        store.migrate()
+        pipeline = build_pipeline(settings, store, detect=detect)
+        checkpoints = CheckpointStore(settings.data_dir / "checkpoints", filename="ingest.json")
+        total = sum(item.size for item in inputs)
+        show_progress = not as_json and console.is_terminal
+        with Progress(TextColumn("ingesting"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                      TimeRemainingColumn(), console=err, disable=not show_progress, transient=True) as progress:
+            task = progress.add_task("ingest", total=total)
+            ingestor = Ingestor(pipeline, checkpoints, settings, log_format=log_format, force=force,
+                                on_progress=lambda n: progress.advance(task, n), capture_factory=_capture(),
+                                tls_terminated=tls_terminated)
+            ingestor.ingest(inputs)
+    finally:
+        store.close()
+    summary = pipeline.summary
+    if as_json:
+        out = summary.as_dict()
+        out["errors"] = ingestor.errors
+        print(json.dumps(out, sort_keys=True))
+    else:
+        for error in ingestor.errors:
+            err.print(error, style="red", markup=False, highlight=False)
+        console.print(summary_table(summary))
+    if ingestor.errors and not summary.events:
+        return 1
+    return 0
+
+
+def _capture():
+    try:
+        from sentinel.ingest_capture import ingest_capture
+    except ImportError:
+        return None
+    return ingest_capture
+
+
+def summary_table(summary) -> Table:
+    table = Table(title="ingest summary", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("files ingested", f"{summary.files:,}")
+    if summary.files_skipped:
+        table.add_row("files already ingested (skipped)", f"{summary.files_skipped:,}")
+    table.add_row("events", f"{summary.events:,}")
+    table.add_row("bytes sent", f"{summary.bytes_out:,}")
+    for name, count in summary.by_subprocessor.most_common():
+        table.add_row(f"  to {name}", f"{count:,}")
+    table.add_row("unknown destinations", f"{len(summary.unknown_destinations):,}")
+    for name, count in summary.unknown_destinations.most_common(10):
+        table.add_row(f"  {name}", f"{count:,}")
+    if summary.samples or summary.tls_handshakes:
+        table.add_row("request samples scanned", f"{summary.samples:,}")
+        table.add_row("TLS handshakes", f"{summary.tls_handshakes:,}")
+        table.add_row("flows", f"{summary.flows:,}")
+        table.add_row("truncated flows", f"{summary.truncated_flows:,}")
+    table.add_row("findings", f"{summary.findings:,}")
+    for name, count in summary.findings_by_category.most_common():
+        table.add_row(f"  {name}", f"{count:,}")
+    table.add_row("rejected lines", f"{sum(summary.rejected.values()):,}")
+    for reason, count in summary.rejected.most_common():
+        table.add_row(f"  {reason}", f"{count:,}")
+    if summary.not_acknowledged:
+        table.add_row("[red]not acknowledged (spool full)[/]", f"{summary.not_acknowledged:,}")
+    return table
