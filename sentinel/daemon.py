@@ -1,0 +1,341 @@
+"""`sentinel run`: every configured source, the pipeline, policy, alerts, scoring and
+metrics in one process.
+
+Threads: one per source, one pipeline worker (the only one that touches the
+writer), the alert deliverer, the scorer, the HTTP server; the main thread waits
+for signals and pings the systemd watchdog while the worker keeps beating.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from sentinel import logs
+from sentinel.config import ConfigError, Settings, load_settings
+from sentinel.ingest_capture import CaptureBridge, processor_for
+from sentinel.judge import Judge
+from sentinel.metrics import Metrics
+from sentinel.pipeline import Pipeline
+from sentinel.policy import PolicyEngine
+from sentinel.registry import SubprocessorRegistry
+from sentinel.runtime import build_scanner
+from sentinel.sources import (
+    CaptureFileSource, CaptureItem, LiveSource, LogBatch, LogSource, Source, SourceEmitter, WorkQueue,
+)
+from sentinel.store import Store, StoreUnavailable
+from sentinel.systemd import Notifier, watchdog_interval
+
+log = logging.getLogger("sentinel.daemon")
+
+STALL_SECONDS = 60.0  # a worker silent this long stops the watchdog pings: systemd restarts us
+
+
+class Daemon:
+    def __init__(self, config_path: str | None = None, registry: CollectorRegistry | None = None):
+        self.config_path = config_path
+        self.metrics = Metrics(registry or CollectorRegistry())
+        self.notifier = Notifier()
+        self.queue = WorkQueue()
+        self.stop_event = threading.Event()
+        self.sources: dict[str, Source] = {}
+        self.retired: dict[str, Source] = {}  # stopped by a reload, still owed acknowledgements
+        self.heartbeat = time.monotonic()
+        self._signals: list[int] = []
+        self._wake = threading.Event()
+        self.alerts = None
+        self.scoring = None
+        self.http = None
+        self.store: Store | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def run(self) -> int:
+        try:
+            self.settings = load_settings(self.config_path)
+        except ConfigError as exc:
+            logs.setup("info")
+            log.error("configuration error: %s", str(exc).replace("\n", "; "))
+            return 2
+        logs.setup(self.settings.config.log_level)
+        try:
+            self._open()
+        except ConfigError as exc:
+            log.error("configuration error: %s", str(exc).replace("\n", "; "))
+            return 2
+        except StoreUnavailable as exc:
+            log.error("store unavailable: %s", exc)
+            return 1
+        self._install_signals()
+        self.notifier.ready(f"watching {len(self.sources)} sources")
+        log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs()}})
+        self._main_loop()
+        return self._shutdown()
+
+    def _dsn_for_logs(self) -> str:
+        dsn = self.settings.dsn
+        return dsn.split("@")[-1] if "@" in dsn else dsn  # never log credentials in a DSN
+
+    def _open(self) -> None:
+        settings = self.settings
+        self.store = self._open_store(settings)
+        self.writer = self.store.writer(self.metrics)
+        self.pipeline = Pipeline(SubprocessorRegistry(settings.registry), self.writer,
+                                 scanner=build_scanner(settings), metrics=self.metrics)
+        self.pipeline.replay_check_rows = 4 * settings.config.storage.batch_rows * max(1, len(settings.config.sources))
+        self.pipeline.stored_ids = self._stored_ids
+        self._open_alerts(settings)
+        self.engine = PolicyEngine(settings.registry, self._known_paths())
+        self.judge = Judge(self.engine, self.alerts, self.metrics)
+        self.pipeline.observers.append(self.judge)
+        self._open_scoring(settings)
+        self._open_http(settings)
+        self.worker = threading.Thread(target=self._work, name="pipeline", daemon=True)
+        self.worker.start()
+        for source in settings.config.sources:
+            self._start_source(source)
+
+    def _open_store(self, settings: Settings) -> Store:
+        store = Store.open(settings)
+        store.migrate()
+        return store
+
+    def _open_alerts(self, settings: Settings) -> None:
+        from sentinel.alert.manager import AlertManager
+
+        self.alerts = AlertManager(self.store, settings, metrics=self.metrics)
+        self.alert_thread = threading.Thread(target=self.alerts.run, args=(self.stop_event,), name="alerts",
+                                             daemon=True)
+        self.alert_thread.start()
+
+    def _open_scoring(self, settings: Settings) -> None:
+        try:
+            from sentinel.scoring import ScoringJob
+        except ImportError:
+            return
+        self.scoring = ScoringJob(self.store, settings, self.alerts, self.metrics)
+        self.scoring_thread = threading.Thread(target=self.scoring.run, args=(self.stop_event,), name="scoring",
+                                               daemon=True)
+        self.scoring_thread.start()
+
+    def _open_http(self, settings: Settings) -> None:
+        listen = settings.config.metrics.listen
+        if not listen:
+            return
+        from sentinel.http import HttpServer
+
+        self.http = HttpServer(listen, self.metrics.registry, health=self.health).start()
+        log.info("metrics listening", extra={"fields": {"url": self.http.url}})
+
+    def _stored_ids(self, ids: list[int]) -> set[int]:
+        rows = self.store.query("SELECT event_id FROM {db}.events WHERE event_id IN %(ids)s",
+                                {"ids": ids}).result_rows
+        return {row[0] for row in rows}
+
+    def _known_paths(self) -> set[tuple[str, str, str]]:
+        rows = self.store.query("SELECT DISTINCT subprocessor, category, field_path FROM {db}.findings "
+                                "WHERE subprocessor != ''").result_rows
+        return {tuple(row) for row in rows}
+
+    def _start_source(self, config) -> None:
+        state_dir = self.settings.data_dir
+        if config.type == "log":
+            source = LogSource(config, self.queue, self.metrics, state_dir)
+        elif config.type in ("pcap", "har"):
+            source = CaptureFileSource(config, self.queue, self.metrics, state_dir, self._process_capture_file)
+        else:
+            source = LiveSource(config, self.queue, self.metrics, self._live_processor)
+        self.sources[config.name] = source
+        source.start()
+
+    # -- capture plumbing: callbacks run on source threads, enqueue for the worker -----------
+    def _process_capture_file(self, source: CaptureFileSource, path: Path, origin: str) -> None:
+        if source.config.type == "har" or path.suffix.lower() == ".har":
+            from sentinel.collect.har import read_har
+
+            for record in read_har(path, max_body_bytes=self.settings.config.samples.max_body_bytes):
+                record.event.origin = origin
+                if source.config.tls_terminated and record.event.scheme == "http":
+                    record.event.scheme = "https"
+                record.sample.origin, record.sample.offset = origin, record.index
+                source.emit("sample", record.sample)
+                source.emit("event", record.event)
+            return
+        emitter = SourceEmitter(source, origin)
+        processor = processor_for(self.settings, emitter, source=source.config.name)
+        processor.process_file(path)
+        processor.flush()
+        self.metrics.flows_evicted.labels(source.config.name).inc(processor.stats.get("flows_evicted", 0))
+
+    def _live_processor(self, source: LiveSource):
+        emitter = SourceEmitter(source, f"live:{source.config.name}:{int(time.time())}")
+        return processor_for(self.settings, emitter, source=source.config.name)
+
+    # -- the worker ------------------------------------------------------------------------
+    def _work(self) -> None:
+        bridges: dict[str, CaptureBridge] = {}
+        while not self.stop_event.is_set() or len(self.queue):
+            self.heartbeat = time.monotonic()
+            item = self.queue.get(timeout=0.2)
+            acks = []
+            try:
+                if isinstance(item, LogBatch):
+                    acks += self.pipeline.add_events(item.events, item.positions)
+                    for origin, offset, reason, raw in item.rejects:
+                        acks += self.pipeline.reject(item.source, origin, offset, reason, raw, time.time())
+                    if item.events:
+                        self.metrics.lag.labels(item.source).set(max(0.0, time.time() - item.events[-1].ts))
+                elif isinstance(item, CaptureItem):
+                    acks += self._capture_item(item, bridges)
+                acks += self.writer.due()
+            except Exception:  # never let one bad item kill the worker; the type is logged, not the data
+                log.exception("pipeline failed on an item")
+            self._route(acks)
+            self.metrics.queue_depth.labels("pipeline").set(len(self.queue))
+        self._route([self.writer.flush()])
+
+    def _capture_item(self, item: CaptureItem, bridges: dict[str, CaptureBridge]) -> list:
+        if item.kind == "mark":
+            self.writer.mark(item.positions)
+            return []
+        payload = item.payload
+        origin = payload.origin if hasattr(payload, "origin") and payload.origin else item.source
+        bridge = bridges.get(origin)
+        if bridge is None:
+            source = self.sources.get(item.source) or self.retired.get(item.source)
+            terminated = bool(source and source.config.tls_terminated)
+            bridge = bridges[origin] = CaptureBridge(self.pipeline, origin, terminated)
+            if len(bridges) > 256:
+                bridges.pop(next(iter(bridges)))
+        if item.kind == "sample":
+            bridge.on_sample(payload)
+        elif item.kind == "event":
+            bridge.on_event(payload)
+        else:
+            bridge.on_handshake(payload)
+        return []
+
+    def _route(self, acks: list) -> None:
+        for ack in acks:
+            if not ack.durable:
+                continue  # sources keep their positions: the data is re-read later
+            for key, offset in ack.positions.items():
+                name = key[0] if isinstance(key, tuple) else None
+                source = self.sources.get(name) or self.retired.get(name)
+                if source is not None:
+                    source.acknowledge(key, offset)
+
+    # -- health ----------------------------------------------------------------------------
+    def health(self) -> dict:
+        from sentinel.http import Check
+
+        stalled = time.monotonic() - self.heartbeat
+        checks = {
+            "pipeline": Check(stalled < STALL_SECONDS, f"last beat {stalled:.1f}s ago"),
+            "queue": Check(self.queue.fill() < 0.95, f"{len(self.queue)} items"),
+            "spool": Check(len(self.writer.spool) == 0 or self.writer.spool.bytes < self.writer.spool.max_bytes,
+                           f"{self.writer.spool.bytes} bytes spooled"),
+        }
+        for name, source in self.sources.items():
+            checks[f"source:{name}"] = Check(source.is_alive(), "running" if source.is_alive() else "stopped")
+        return checks
+
+    # -- signals and the main loop ---------------------------------------------------------
+    def _install_signals(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum, frame) -> None:
+        self._signals.append(signum)
+        self._wake.set()
+
+    def _main_loop(self) -> None:
+        interval = watchdog_interval()
+        tick = min(interval, 1.0) if interval else 1.0
+        while True:
+            self._wake.wait(tick)
+            self._wake.clear()
+            while self._signals:
+                signum = self._signals.pop(0)
+                if signum == signal.SIGHUP:
+                    self.reload()
+                else:
+                    log.info("stopping", extra={"fields": {"signal": signal.Signals(signum).name}})
+                    return
+            if interval and time.monotonic() - self.heartbeat < STALL_SECONDS:
+                self.notifier.watchdog()
+            for name, source in self.sources.items():
+                self.metrics.source_up.labels(name).set(1 if source.is_alive() else 0)
+
+    def reload(self) -> None:
+        """SIGHUP: load and validate everything first; swap only when all of it is good."""
+        self.notifier.reloading()
+        try:
+            settings = load_settings(self.config_path)
+            scanner = build_scanner(settings)
+        except ConfigError as exc:
+            self.metrics.config_reloads.labels("failed").inc()
+            log.error("reload rejected, keeping the running configuration: %s", str(exc).replace("\n", "; "))
+            self.notifier.ready("reload rejected; running configuration kept")
+            return
+        old = self.settings
+        self.settings = settings
+        self.pipeline.set_registry(SubprocessorRegistry(settings.registry))
+        self.pipeline.scanner = scanner
+        self.engine = PolicyEngine(settings.registry, self.engine.known_paths)
+        self.judge.engine = self.engine
+        if self.alerts is not None:
+            self.alerts.reload(settings)
+        if self.scoring is not None and hasattr(self.scoring, "reload"):
+            self.scoring.reload(settings)
+        old_sources = {s.name: s for s in old.config.sources}
+        for config in settings.config.sources:
+            if old_sources.get(config.name) != config:
+                self._stop_source(config.name)
+                self._start_source(config)
+        for name in set(old_sources) - {s.name for s in settings.config.sources}:
+            self._stop_source(name)
+        self.metrics.config_reloads.labels("ok").inc()
+        log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
+        self.notifier.ready(f"watching {len(self.sources)} sources")
+
+    def _stop_source(self, name: str) -> None:
+        source = self.sources.pop(name, None)
+        if source is None:
+            return
+        source.stop()
+        source.join(timeout=10)
+        self.retired[name] = source
+
+    def _shutdown(self) -> int:
+        self.notifier.stopping()
+        for name in list(self.sources):
+            self._stop_source(name)
+        self.stop_event.set()  # the worker drains the queue, then flushes the writer
+        self.worker.join(timeout=60)
+        for source in self.retired.values():
+            if hasattr(source, "close"):
+                source.close()
+            elif hasattr(source, "_drain_acks"):
+                source._drain_acks()
+        if self.alerts is not None:
+            self.alert_thread.join(timeout=10)
+            try:
+                self.alerts.deliver()
+            except Exception:
+                log.exception("final alert delivery failed; the outbox keeps it for next start")
+            self.alerts.close()
+        if self.http is not None:
+            self.http.stop()
+        self.store.close()
+        log.info("stopped cleanly")
+        return 0
+
+
+def main(config_path: str | None = None) -> int:
+    return Daemon(config_path or os.environ.get("SENTINEL_CONFIG")).run()

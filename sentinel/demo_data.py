@@ -1,0 +1,221 @@
+"""Synthetic but realistic egress for `sentinel demo` and `sentinel drill`.
+
+A week of an egress proxy's Squid log (daily and weekly rhythm, several
+sub-processors, real API paths) ending now, with the incidents a privacy team
+cares about planted in the last day, plus a TLS-terminated capture of plaintext
+requests with bodies. Every value is fake: example.com/example.net addresses,
+test card numbers, 555 phone numbers, documentation IP ranges.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import random
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+SQUID = "{ts:.3f} {elapsed:6d} {client} TCP_MISS/{status} {size} {method} {url} - HIER_DIRECT/{ip} {ctype}\n"
+CONNECT = "{ts:.3f} {elapsed:6d} {client} TCP_TUNNEL/200 {size} CONNECT {host}:443 - HIER_DIRECT/{ip} -\n"
+
+# (host, sub-processor ip, paths, relative weight): plain API traffic, no personal data in URLs.
+NORMAL = [
+    ("api.stripe.com", "198.51.100.10", ["/v1/charges", "/v1/customers", "/v1/payment_intents"], 6),
+    ("api.segment.io", "198.51.100.20", ["/v1/track", "/v1/identify", "/v1/batch"], 10),
+    ("api.sendgrid.com", "198.51.100.30", ["/v3/mail/send"], 3),
+    ("o450.ingest.sentry.io", "198.51.100.40", ["/api/12/envelope/"], 4),
+    ("api.openai.com", "198.51.100.50", ["/v1/chat/completions", "/v1/embeddings"], 3),
+    ("api.twilio.com", "198.51.100.60", ["/2010-04-01/Accounts/AC0f/Messages.json"], 2),
+    ("http-intake.logs.datadoghq.com", "198.51.100.70", ["/api/v2/logs"], 8),
+    ("api.mixpanel.com", "198.51.100.80", ["/track", "/engage"], 3),
+]
+CLIENTS = [f"10.20.{i}.{j}" for i in range(1, 4) for j in range(10, 20)]
+
+
+@dataclass
+class DemoFiles:
+    log: Path
+    capture: Path
+    lines: int
+    incidents: list[str]
+
+
+def _rhythm(ts: float) -> float:
+    """Load factor by hour of day and weekday: busy office hours, quiet nights and weekends."""
+    hour = (ts % 86400) / 3600
+    weekday = int(ts // 86400 + 4) % 7  # 1970-01-01 was a Thursday
+    daily = 0.25 + 0.75 * max(0.0, math.sin(math.pi * (hour - 6) / 14)) if 6 <= hour <= 20 else 0.25
+    return daily * (0.45 if weekday >= 5 else 1.0)
+
+
+def write_log(path: Path, now: float, days: int = 7, per_minute: float = 14.0, seed: int = 7) -> tuple[int, list[str]]:
+    rnd = random.Random(seed)
+    start = now - days * 86400
+    lines: list[tuple[float, str]] = []
+    weights = [w for *_, w in NORMAL]
+    minute = start
+    while minute < now:
+        expected = per_minute * _rhythm(minute)
+        for _ in range(max(0, int(rnd.gauss(expected, math.sqrt(expected + 1))))):
+            host, ip, paths, _ = rnd.choices(NORMAL, weights)[0]
+            ts = minute + rnd.random() * 60
+            if rnd.random() < 0.3:
+                lines.append((ts, CONNECT.format(ts=ts, elapsed=rnd.randint(50, 900), client=rnd.choice(CLIENTS),
+                                                 size=rnd.randint(2_000, 40_000), host=host, ip=ip)))
+            else:
+                url = f"https://{host}{rnd.choice(paths)}"
+                lines.append((ts, SQUID.format(ts=ts, elapsed=rnd.randint(20, 400), client=rnd.choice(CLIENTS),
+                                               status=200, size=rnd.randint(300, 4000), method="POST", url=url,
+                                               ip=ip, ctype="application/json")))
+        minute += 60
+    incidents = _plant_incidents(lines, rnd, now)
+    lines.sort(key=lambda item: item[0])
+    with open(path, "w") as handle:
+        handle.writelines(text for _, text in lines)
+    return len(lines), incidents
+
+
+def _plant_incidents(lines: list, rnd: random.Random, now: float) -> list[str]:
+    day = now - 86400
+    incidents = []
+    # 1. An analytics pixel carrying e-mail addresses in the query string (Mixpanel may get none).
+    for i in range(40):
+        ts = day + 3600 * 10 + i * 60
+        email = f"customer{i}@example.com"
+        url = f"https://api.mixpanel.com/track?ip=1&email={quote(email)}&event=signup"
+        lines.append((ts, SQUID.format(ts=ts, elapsed=80, client=rnd.choice(CLIENTS), status=200, size=420,
+                                       method="GET", url=url, ip="198.51.100.80", ctype="image/gif")))
+    incidents.append("e-mail addresses in Mixpanel query strings (unapproved category)")
+    # 2. An ad pixel to an unknown destination with sha256-hashed e-mails.
+    for i in range(25):
+        ts = day + 3600 * 14 + i * 90
+        hashed = hashlib.sha256(f"customer{i}@example.com".encode()).hexdigest()
+        url = f"https://px.adtracker-example.net/collect?ev=purchase&em={hashed}&ph=&cur=EUR"
+        lines.append((ts, SQUID.format(ts=ts, elapsed=60, client=rnd.choice(CLIENTS), status=200, size=43,
+                                       method="GET", url=url, ip="203.0.113.99", ctype="image/gif")))
+    incidents.append("hashed e-mails to an unknown ad tracker (unknown destination, PII to unknown)")
+    # 3. A bulk export to the AI API at 03:00: ten times the usual volume for 40 minutes.
+    night = day + 86400 - ((day + 86400) % 86400) - 86400 + 3 * 3600
+    night = night if night > day else night + 86400
+    for i in range(900):
+        ts = night + rnd.random() * 2400
+        lines.append((ts, SQUID.format(ts=ts, elapsed=900, client="10.20.9.9", status=200,
+                                       size=rnd.randint(30_000, 90_000), method="POST",
+                                       url="https://api.openai.com/v1/embeddings", ip="198.51.100.50",
+                                       ctype="application/json")))
+    incidents.append("bulk export to the AI API at 03:00 (volume anomaly)")
+    # 4. A token in a callback URL to the support tool nobody registered yet.
+    ts = day + 3600 * 16
+    url = "https://hooks.slack-example.org/services/cb?token=ghp_" + "R7x2Kq9Lm4Np8Wv3Ty6Zb1Hc5Jd0Fg2Sa7Qe"
+    lines.append((ts, SQUID.format(ts=ts, elapsed=120, client="10.20.2.15", status=200, size=90, method="POST",
+                                   url=url, ip="203.0.113.50", ctype="application/json")))
+    incidents.append("a GitHub token in a webhook URL (secret leak)")
+    # 5. A legacy job still calling the SMS API over plain HTTP.
+    for i in range(3):
+        ts = day + 3600 * 20 + i * 600
+        url = "http://api.twilio.com/2010-04-01/Accounts/AC0f/Messages.json"
+        lines.append((ts, SQUID.format(ts=ts, elapsed=150, client="10.20.3.12", status=201, size=700,
+                                       method="POST", url=url, ip="198.51.100.60", ctype="application/json")))
+    incidents.append("SMS API called over plaintext HTTP")
+    return incidents
+
+
+# -- a TLS-terminated capture with bodies -------------------------------------------------
+def _request(method: str, host: str, path: str, body: bytes, ctype: str, extra: str = "") -> bytes:
+    head = (f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: billing-svc/2.3\r\n"
+            f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}\r\n")
+    return head.encode() + body
+
+
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def demo_requests() -> list[tuple[str, str, int, bytes]]:
+    """(client ip, server ip, port, request bytes) for the capture."""
+    identify = json.dumps({"userId": "u-1842", "traits": {"email": "ada.lovelace@example.com", "plan": "pro"}})
+    track = json.dumps({"userId": "u-1842", "event": "Checkout", "properties": {
+        "email": "ada.lovelace@example.com", "phone": "+1 202-555-0147", "total": 42}})
+    prompt = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content":
+                         "Draft a reply to Grace Hopper, 221B Baker Street, London, who called from "
+                         "+44 20 7946 0958 about her refund."}]})
+    sentry = json.dumps({"exception": "Timeout", "extra": {"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/"
+                                                           "bPxRfiCYzKvA3NxQmPL", "aws_access_key_id":
+                                                           "AKIAZ7Q4M2N8P5R3T6V9"}})
+    customers = "email=ada.lovelace%40example.com&name=Ada+Lovelace&phone=%2B12025550147"
+    beacon = base64.b64encode(json.dumps({"event": "view", "properties": {
+        "distinct_id": "ada.lovelace@example.com", "token": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}}).encode()).decode()
+    return [
+        ("10.20.1.11", "198.51.100.20", 80, _request("POST", "api.segment.io", "/v1/identify", identify.encode(),
+                                                      "application/json")),
+        ("10.20.1.12", "198.51.100.20", 80, _request("POST", "api.segment.io", "/v1/track", track.encode(),
+                                                      "application/json")),
+        ("10.20.1.13", "198.51.100.50", 80, _request("POST", "api.openai.com", "/v1/chat/completions",
+                                                      prompt.encode(), "application/json")),
+        ("10.20.1.14", "198.51.100.40", 80, _request("POST", "o450.ingest.sentry.io", "/api/12/store/",
+                                                      sentry.encode(), "application/json")),
+        ("10.20.1.15", "198.51.100.10", 80, _request("POST", "api.stripe.com", "/v1/customers", customers.encode(),
+                                                      "application/x-www-form-urlencoded",
+                                                      "Authorization: Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc\r\n")),
+        ("10.20.1.16", "198.51.100.80", 80, _request("GET", "api.mixpanel.com", f"/track?data={beacon}", b"",
+                                                      "text/plain")),
+    ]
+
+
+def write_capture(path: Path, now: float) -> int:
+    """A pcap (Ethernet, IPv4) with one TCP connection per request, handshake to FIN."""
+    packets: list[tuple[float, bytes]] = []
+    for n, (client, server, port, request) in enumerate(demo_requests()):
+        ts = now - 3600 + n * 5
+        packets += _tcp_conversation(ts, client, server, 40000 + n, port, request, RESPONSE)
+    with open(path, "wb") as handle:
+        handle.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for ts, frame in packets:
+            sec = int(ts)
+            handle.write(struct.pack("<IIII", sec, int((ts - sec) * 1e6), len(frame), len(frame)))
+            handle.write(frame)
+    return len(packets)
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _frame(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int, payload: bytes) -> bytes:
+    s, d = bytes(map(int, src.split("."))), bytes(map(int, dst.split(".")))
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    pseudo = s + d + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", _checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, s, d)
+    ip = ip[:10] + struct.pack("!H", _checksum(ip)) + ip[12:]
+    return b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + tcp
+
+
+def _tcp_conversation(ts, client, server, sport, dport, request, response) -> list[tuple[float, bytes]]:
+    SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+    c, s = 1000, 5000
+    out = [
+        (ts, _frame(client, server, sport, dport, c, 0, SYN, b"")),
+        (ts + 0.001, _frame(server, client, dport, sport, s, c + 1, SYN | ACK, b"")),
+        (ts + 0.002, _frame(client, server, sport, dport, c + 1, s + 1, ACK, b"")),
+    ]
+    c += 1
+    s += 1
+    for i in range(0, len(request), 1400):
+        chunk = request[i:i + 1400]
+        out.append((ts + 0.003, _frame(client, server, sport, dport, c, s, PSH | ACK, chunk)))
+        c += len(chunk)
+    out.append((ts + 0.010, _frame(server, client, dport, sport, s, c, PSH | ACK, response)))
+    s += len(response)
+    out.append((ts + 0.011, _frame(client, server, sport, dport, c, s, FIN | ACK, b"")))
+    out.append((ts + 0.012, _frame(server, client, dport, sport, s, c + 1, FIN | ACK, b"")))
+    out.append((ts + 0.013, _frame(client, server, sport, dport, c + 1, s + 1, ACK, b"")))
+    return out

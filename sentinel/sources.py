@@ -1,0 +1,318 @@
+"""The daemon's inputs: each source is a thread that turns its input into work items
+on one bounded queue; the pipeline thread consumes them and acknowledges positions
+back once the store has them.
+
+Overload: log sources block (the file is the buffer; lag grows and is measured);
+capture sources shed samples first, then events, and count what they shed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sentinel.collect.checkpoint import CheckpointStore, hash_head
+from sentinel.collect.logs import UnknownFormatError, detect_format, make_parser
+from sentinel.collect.logs.base import ParseError
+from sentinel.collect.tail import FINGERPRINT_BYTES, FileTailer, fingerprint, read_head
+from sentinel.config.daemon import SourceConfig
+from sentinel.metrics import Metrics
+from sentinel.model import EgressEvent
+
+log = logging.getLogger("sentinel.sources")
+
+
+# -- the queue between sources and the pipeline -------------------------------------------
+class WorkQueue:
+    """FIFO bounded by item count and by bytes of sample bodies."""
+
+    def __init__(self, max_items: int = 20_000, max_bytes: int = 64 << 20):
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._items: deque = deque()
+        self._bytes = 0
+        self._cond = threading.Condition()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def fill(self) -> float:
+        return max(len(self._items) / self.max_items, self._bytes / self.max_bytes if self.max_bytes else 0.0)
+
+    def put(self, item: Any, nbytes: int = 0, timeout: float | None = None) -> bool:
+        """Wait for room up to `timeout` (None = forever, 0 = not at all); False when still full."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while len(self._items) >= self.max_items or (nbytes and self._bytes + nbytes > self.max_bytes):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(remaining if remaining is not None else 0.5)
+            self._items.append((item, nbytes))
+            self._bytes += nbytes
+            self._cond.notify_all()
+            return True
+
+    def get(self, timeout: float = 0.2) -> Any | None:
+        with self._cond:
+            if not self._items and not self._cond.wait_for(lambda: self._items, timeout):
+                return None
+            item, nbytes = self._items.popleft()
+            self._bytes -= nbytes
+            self._cond.notify_all()
+            return item
+
+
+@dataclass
+class LogBatch:
+    source: str
+    events: list[EgressEvent]
+    rejects: list[tuple[str, int, str, str]]  # (origin, offset, reason, raw line)
+    positions: dict  # {(source, fingerprint): end offset}
+
+
+@dataclass
+class CaptureItem:
+    source: str
+    kind: str  # sample | event | handshake | mark
+    payload: Any = None
+    positions: dict = field(default_factory=dict)
+
+
+class Source(threading.Thread):
+    def __init__(self, config: SourceConfig, queue: WorkQueue, metrics: Metrics):
+        super().__init__(name=f"source-{config.name}", daemon=True)
+        self.config = config
+        self.queue = queue
+        self.metrics = metrics
+        self.stop_event = threading.Event()
+        self._acks: deque = deque()
+
+    def acknowledge(self, key: str, offset: int) -> None:
+        """Called from the pipeline thread once the store holds data up to `offset`."""
+        self._acks.append((key, offset))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _set_up(self, up: bool) -> None:
+        self.metrics.source_up.labels(self.config.name).set(1 if up else 0)
+
+
+class SourceEmitter:
+    """Capture callbacks that enqueue for the pipeline worker instead of running it."""
+
+    def __init__(self, source: "Source", origin: str):
+        self.source = source
+        self.origin = origin
+
+    def on_sample(self, sample) -> None:
+        self.source.emit("sample", sample)
+
+    def on_event(self, event) -> None:
+        self.source.emit("event", event)
+
+    def on_handshake(self, handshake) -> None:
+        self.source.emit("handshake", handshake)
+
+
+# -- tailed logs --------------------------------------------------------------------------
+class LogSource(Source):
+    def __init__(self, config: SourceConfig, queue: WorkQueue, metrics: Metrics, state_dir: Path,
+                 batch_lines: int = 2000):
+        super().__init__(config, queue, metrics)
+        self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
+        self.tailer = FileTailer(config.paths, self.checkpoints, start_at=config.start_at,
+                                 max_batch_lines=batch_lines)
+        self.parsers: dict[str, Any] = {}
+        self.options = {"field_map": config.field_map, "timestamp_format": config.timestamp_format} \
+            if config.format == "jsonl" else None
+
+    def _parser(self, path: str, fp: str, first_offset: int):
+        parser = self.parsers.get(fp)
+        if parser is None:
+            with open(path, "rb") as handle:
+                head = handle.read(64 << 10).decode("utf-8", "replace").splitlines()
+            family = self.config.format if self.config.format != "auto" else detect_format(head)
+            parser = make_parser(family, self.options)
+            if first_offset > 0:
+                parser.prime(head)  # resuming mid-file: Zeek/VPC headers come first in the file
+            self.parsers[fp] = parser
+            if len(self.parsers) > 1024:
+                self.parsers.pop(next(iter(self.parsers)))
+        return parser
+
+    def run(self) -> None:
+        self._set_up(True)
+        name = self.config.name
+        while not self.stop_event.is_set():
+            self._drain_acks()
+            try:
+                lines = self.tailer.poll()
+            except OSError as exc:
+                self._set_up(False)
+                log.error("source %s: read failed: %s", name, exc.strerror or type(exc).__name__)
+                self.stop_event.wait(5)
+                continue
+            if not lines:
+                self.stop_event.wait(0.25)
+                continue
+            events, rejects, positions = [], [], {}
+            for line in lines:
+                positions[(name, line.fingerprint)] = line.end_offset
+                origin = line.fingerprint[:16]
+                try:
+                    parser = self._parser(line.path, line.fingerprint, line.offset)
+                except (UnknownFormatError, ValueError, OSError) as exc:
+                    rejects.append((origin, line.offset, "unknown_format", line.text))
+                    log.warning("source %s: %s: %s", name, line.path, str(exc)[:200])
+                    continue
+                if line.truncated:
+                    rejects.append((origin, line.offset, "too_long", line.text))
+                    continue
+                if not line.text:
+                    continue
+                try:
+                    results = parser.parse_all(line.text) if parser.expands else [parser.parse(line.text)]
+                except ParseError as exc:
+                    results = [exc]
+                for result in results:
+                    if isinstance(result, ParseError):
+                        rejects.append((origin, line.offset, result.reason, line.text))
+                    elif result is not None:
+                        result.origin, result.offset = origin, line.offset
+                        events.append(result)
+            # Logs block: the file holds what the pipeline has no room for yet.
+            while not self.queue.put(LogBatch(name, events, rejects, positions), timeout=1.0):
+                self._drain_acks()
+                if self.stop_event.is_set():
+                    return
+        self._drain_acks()
+
+    def _drain_acks(self) -> None:
+        commits: dict[str, int] = {}
+        while self._acks:
+            (_, fp), offset = self._acks.popleft()
+            commits[fp] = max(offset, commits.get(fp, 0))
+        if commits:
+            self.tailer.commit(commits)
+
+    def close(self) -> None:
+        self._drain_acks()
+        self.tailer.close()
+
+
+# -- capture files and HAR exports --------------------------------------------------------
+class CaptureFileSource(Source):
+    """Capture (pcap/pcapng) and HAR files appearing in paths, processed once each.
+
+    A file still being written (modified in the last `settle` seconds) waits.
+    """
+
+    def __init__(self, config: SourceConfig, queue: WorkQueue, metrics: Metrics, state_dir: Path,
+                 processor_factory, settle: float = 5.0):
+        super().__init__(config, queue, metrics)
+        self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
+        self.processor_factory = processor_factory
+        self.settle = settle
+
+    def candidates(self) -> list[Path]:
+        found = []
+        for raw in self.config.paths:
+            path = Path(raw)
+            if path.is_dir():
+                found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            elif any(ch in raw for ch in "*?["):
+                found += sorted(Path(p) for p in map(str, Path(raw).parent.glob(Path(raw).name)))
+            elif path.is_file():
+                found.append(path)
+        return found
+
+    def run(self) -> None:
+        self._set_up(True)
+        while not self.stop_event.is_set():
+            self._drain_acks()
+            for path in self.candidates():
+                if self.stop_event.is_set():
+                    break
+                try:
+                    stat = path.stat()
+                    if time.time() - stat.st_mtime < self.settle:
+                        continue
+                    fp = fingerprint(path)
+                except OSError:
+                    continue
+                entry = self.checkpoints.get(fp) if fp else None
+                if fp is None or (entry is not None and entry.offset >= stat.st_size):
+                    continue
+                self._process(path, fp, stat.st_size)
+            self.stop_event.wait(2.0)
+        self._drain_acks()
+
+    def _process(self, path: Path, fp: str, size: int) -> None:
+        name = self.config.name
+        if fp not in self.checkpoints:
+            head = read_head(path, FINGERPRINT_BYTES)
+            self.checkpoints.register(fp, offset=0, path=str(path), head_len=len(head), head_hash=hash_head(head))
+        try:
+            self.processor_factory(self, path, fp[:16])
+        except Exception as exc:  # a broken file must not stop the source: name it and go on
+            log.error("source %s: %s: %s", name, path, str(exc)[:300])
+        # Done once the store acknowledges everything queued before this mark.
+        self.queue.put(CaptureItem(name, "mark", positions={(name, fp): size}))
+
+    def emit(self, kind: str, payload: Any) -> None:
+        nbytes = len(payload.body) if kind == "sample" else 0
+        if kind == "sample" and self.queue.fill() > 0.8:
+            self.metrics.samples_shed.labels(self.config.name).inc()  # detection sheds before events do
+            return
+        self.queue.put(CaptureItem(self.config.name, kind, payload), nbytes=nbytes)
+
+    def _drain_acks(self) -> None:
+        while self._acks:
+            (_, fp), offset = self._acks.popleft()
+            if fp in self.checkpoints:
+                self.checkpoints.advance(fp, offset)
+        self.checkpoints.save()
+
+
+class LiveSource(Source):
+    """Live capture on an interface; never blocks the capture loop."""
+
+    def __init__(self, config: SourceConfig, queue: WorkQueue, metrics: Metrics, processor_factory):
+        super().__init__(config, queue, metrics)
+        self.processor_factory = processor_factory
+
+    def run(self) -> None:
+        from sentinel.collect.capture import live_capture
+
+        processor = self.processor_factory(self)
+        while not self.stop_event.is_set():
+            self._set_up(True)
+            try:
+                live_capture(self.config.interface, self.config.bpf, processor, self.stop_event)
+            except (OSError, PermissionError) as exc:
+                self._set_up(False)
+                log.error("source %s: capture on %s failed: %s (needs CAP_NET_RAW)", self.config.name,
+                          self.config.interface, exc)
+                self.stop_event.wait(10)
+        processor.flush()
+
+    def emit(self, kind: str, payload: Any) -> None:
+        name = self.config.name
+        if kind == "sample":
+            if self.queue.fill() > 0.8 or not self.queue.put(CaptureItem(name, kind, payload),
+                                                             nbytes=len(payload.body), timeout=0):
+                self.metrics.samples_shed.labels(name).inc()
+            return
+        if not self.queue.put(CaptureItem(name, kind, payload), timeout=0.05):
+            self.metrics.events_shed.labels(name).inc()

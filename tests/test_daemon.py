@@ -1,0 +1,215 @@
+"""The daemon as systemd runs it: a subprocess with a real notify socket, signals, restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "logs"
+SQUID_LINE = ('{ts:.3f}    120 10.0.0.{n} TCP_MISS/200 {size} GET http://api.segment.io/v1/track?n={n} - '
+              'HIER_DIRECT/52.1.1.1 application/json\n')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class NotifySocket:
+    """A real AF_UNIX datagram socket standing in for systemd's."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.5)
+        self.messages: list[str] = []
+
+    def wait_for(self, field: str, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(field in m.split("\n") for m in self.messages):
+                return True
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+        return False
+
+    def collect(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+
+    def count(self, field: str) -> int:
+        return sum(field in m.split("\n") for m in self.messages)
+
+
+class DaemonProcess:
+    def __init__(self, tmp: Path, config_text: str):
+        self.tmp = tmp
+        self.port = free_port()
+        self.config = tmp / "sentinel.toml"
+        self.config.write_text(f'data_dir = "{tmp / "state"}"\n[metrics]\nlisten = "127.0.0.1:{self.port}"\n'
+                               + config_text)
+        self.notify = NotifySocket(tmp / "notify.sock")
+        self.proc = None
+        self.log = open(tmp / "daemon.log", "ab")
+
+    def start(self, watchdog_usec: int = 2_000_000):
+        env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+        env.update(NOTIFY_SOCKET=str(self.notify.path), WATCHDOG_USEC=str(watchdog_usec))
+        self.notify.messages.clear()
+        self.proc = subprocess.Popen([sys.executable, "-m", "sentinel.cli", "--config", str(self.config), "run"],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        assert self.notify.wait_for("READY=1"), self.logs()
+        return self
+
+    def signal(self, signum):
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout=90) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def get(self, path: str):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
+            return response.read().decode()
+
+    def metric(self, name: str, **labels) -> float:
+        want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        for line in self.get("/metrics").splitlines():
+            if line.startswith(name + ("{" + want + "}" if want else " ")) or \
+                    (want and line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items())):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def logs(self) -> str:
+        return (self.tmp / "daemon.log").read_text(errors="replace")[-3000:]
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def wait_until(predicate, timeout=60.0, step=0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def append_lines(path: Path, start: int, count: int):
+    now = time.time()
+    with open(path, "a") as handle:
+        for n in range(start, start + count):
+            handle.write(SQUID_LINE.format(ts=now, n=n, size=100 + n))
+
+
+def stored_events(tmp: Path) -> tuple[int, int]:
+    """(rows, distinct event ids) in the daemon's embedded store, opened after it stopped."""
+    from sentinel.config import load_settings
+    from sentinel.store import Store
+
+    store = Store.open(load_settings(tmp / "sentinel.toml"))
+    try:
+        rows, distinct = store.query("SELECT count(), uniqExact(event_id) FROM {db}.events").result_rows[0]
+        return rows, distinct
+    finally:
+        store.close()
+
+
+def checkpointed(tmp: Path, source: str) -> int:
+    """The offset the source has committed (after the store acknowledged it)."""
+    try:
+        doc = json.loads((tmp / "state" / "checkpoints" / f"{source}.json").read_text())
+    except (OSError, ValueError):
+        return 0
+    return max((entry["offset"] for entry in doc.get("checkpoints", {}).values()), default=0)
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    created = []
+
+    def make(config_text: str) -> DaemonProcess:
+        process = DaemonProcess(tmp_path, config_text)
+        created.append(process)
+        return process
+
+    yield make
+    for process in created:
+        process.kill()
+
+
+def log_source(path: Path) -> str:
+    return f'[[sources]]\nname = "squid"\ntype = "log"\npaths = ["{path}"]\n'
+
+
+def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
+    access = tmp_path / "access.log"
+    append_lines(access, 0, 300)
+    proc = daemon(log_source(access)).start()
+    assert proc.notify.wait_for("WATCHDOG=1", timeout=10)
+    pings = proc.notify.count("WATCHDOG=1")
+    proc.notify.collect(4.0)  # WATCHDOG_USEC=2s: a ping every second
+    assert proc.notify.count("WATCHDOG=1") >= pings + 3
+    assert json.loads(proc.get("/healthz"))["status"] == "ok"
+    append_lines(access, 300, 200)
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") >= 500)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+    assert proc.notify.wait_for("STOPPING=1", timeout=5)
+    assert stored_events(tmp_path) == (500, 500)
+
+
+def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path):
+    access = tmp_path / "access.log"
+    append_lines(access, 0, 10)
+    proc = daemon(log_source(access)).start()
+    good = proc.config.read_text()
+    proc.config.write_text(good + "\n[storage]\nbatch_rows = -5\n")
+    proc.signal(signal.SIGHUP)
+    assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="failed") == 1)
+    assert "reload rejected" in proc.logs() and "storage.batch_rows" in proc.logs()
+    proc.notify.collect(1.0)
+    assert proc.notify.count("RELOADING=1") == 1
+    append_lines(access, 10, 10)  # still running on the old config
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") >= 20)
+    proc.config.write_text(good)
+    proc.signal(signal.SIGHUP)
+    assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="ok") == 1)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
+def test_kill_9_during_ingest_then_restart_stores_every_event_exactly_once(daemon, tmp_path):
+    access = tmp_path / "access.log"
+    total = 40_000
+    append_lines(access, 0, total)
+    proc = daemon(log_source(access) + "[storage]\nbatch_rows = 2000\nbatch_seconds = 0.2\n").start()
+    assert wait_until(lambda: proc.metric("sentinel_store_rows_written_total", table="events") >= 4000, timeout=120)
+    proc.proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.start()
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") > 0)
+
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size, timeout=180), proc.logs()
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+    assert stored_events(tmp_path) == (total, total)
