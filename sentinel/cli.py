@@ -131,12 +131,6 @@ def db_status():
     console.print(counts)
 
 
-# -- commands that later work fills ----------------------------------------------------
-def _not_yet(command: str, issue: int) -> None:
-    err.print(f"`sentinel {command}` is not available yet (it lands with issue #{issue}).", markup=False)
-    raise typer.Exit(2)
-
-
 @app.command()
 def run():
     """Run the daemon: every configured source, detection, policy, alerts, metrics."""
@@ -263,10 +257,39 @@ def inventory(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def drill():
-    """Inject canary traffic through the real path and time the alert."""
-    _not_yet("drill", 8)
+@app.command()
+def drill(
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for the alert (default: "
+                                                                   "group_wait + group_interval + 60)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+):
+    """Inject canary traffic through the real path and time the alert until it is delivered."""
+    import json as _json
+
+    from sentinel import drill as drills
+
+    settings = state.settings()
+    alerts_cfg = settings.config.alerts
+    wait = timeout or alerts_cfg.group_wait_seconds + alerts_cfg.group_interval_seconds + 60.0
+    if not alerts_cfg.routes:
+        err.print("no [[alerts.routes]] configured: a drill needs a channel to deliver to", markup=False)
+        raise typer.Exit(2)
+    mode = "daemon"
+    try:
+        if not settings.config.metrics.listen:
+            raise drills.DaemonUnreachable("metrics.listen is empty")
+        result = drills.via_daemon(settings.config.metrics.listen, wait)
+    except drills.DaemonUnreachable:
+        mode = "in-process"
+        result = drills.in_process(settings, wait)
+    if as_json:
+        print(_json.dumps({**result.as_dict(), "mode": mode}, sort_keys=True))
+    else:
+        verdict = "PASS" if result.status == "passed" else "FAIL"
+        latency = f"{result.latency_seconds:.2f} s" if result.latency_seconds is not None else "-"
+        console.print(f"drill {result.id} ({mode}): {verdict}; alert delivered to {result.channels} channel(s) "
+                      f"in {latency}{'; ' + result.detail if result.detail else ''}", markup=False)
+    raise typer.Exit(0 if result.status == "passed" else 1)
 
 
 @app.command()

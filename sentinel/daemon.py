@@ -50,6 +50,7 @@ class Daemon:
         self._signals: list[int] = []
         self._wake = threading.Event()
         self.alerts = None
+        self.drills: dict = {}
         self.scoring = None
         self.http = None
         self.store: Store | None = None
@@ -129,7 +130,7 @@ class Daemon:
             return
         from sentinel.http import HttpServer
 
-        self.http = HttpServer(listen, self.metrics.registry, health=self.health).start()
+        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api).start()
         log.info("metrics listening", extra={"fields": {"url": self.http.url}})
 
     def _stored_ids(self, ids: list[int]) -> set[int]:
@@ -229,6 +230,34 @@ class Daemon:
                 source = self.sources.get(name) or self.retired.get(name)
                 if source is not None:
                     source.acknowledge(key, offset)
+
+    # -- the loopback API: drills ------------------------------------------------------------
+    def api(self, method: str, path: str, body: bytes) -> tuple[int, dict]:
+        from sentinel import drill as drills
+
+        timeout = self._drill_timeout()
+        if method == "POST" and path == "/api/drill":
+            drill = drills.new_drill()
+            self.drills[drill.id] = drill
+            if len(self.drills) > 100:
+                self.drills.pop(next(iter(self.drills)))
+            if not self.queue.put(drills.canary_batch(drill), timeout=5):
+                drill.status, drill.detail = "failed", "pipeline queue full: the daemon is overloaded"
+            return 202, drill.as_dict()
+        if method == "GET" and path.startswith("/api/drill/"):
+            drill = self.drills.get(path.rsplit("/", 1)[1])
+            if drill is None:
+                return 404, {"error": "no such drill"}
+            was = drill.status
+            drills.check(self.store, drill, timeout)
+            if was == "pending" and drill.status != "pending":
+                drills.audit(self.alerts.audit, drill)
+            return 200, drill.as_dict()
+        return 404, {"error": "not found"}
+
+    def _drill_timeout(self) -> float:
+        alerts = self.settings.config.alerts
+        return alerts.group_wait_seconds + alerts.group_interval_seconds + 60.0
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> dict:

@@ -8,6 +8,7 @@ above debug, and health details come only from the daemon's own checks.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import socket
@@ -85,10 +86,13 @@ class _Server(ThreadingHTTPServer):
 class HttpServer:
     """Serves `registry` at /metrics and `health()` at /healthz on `listen` ("host:port")."""
 
-    def __init__(self, listen: str, registry: CollectorRegistry, health: HealthFn | None = None):
+    def __init__(self, listen: str, registry: CollectorRegistry, health: HealthFn | None = None, api=None):
         self.listen = listen
         self.registry = registry
         self.health = health
+        # api(method, path, body) -> (status, json-able) for /api/...; loopback clients only,
+        # since it can inject drills into the running pipeline.
+        self.api = api
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -155,6 +159,28 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self):
             self._respond(head=True)
 
+        def do_POST(self):
+            self._head = False
+            length = min(int(self.headers.get("Content-Length") or 0), 65536)
+            body = self.rfile.read(length) if length else b""
+            if not self._api("POST", body):
+                self._send(404, "text/plain; charset=utf-8", b"not found\n")
+
+        def _api(self, method: str, body: bytes = b"") -> bool:
+            path = self.path.split("?", 1)[0]
+            if owner.api is None or not path.startswith("/api/"):
+                return False
+            if not ipaddress.ip_address(self.client_address[0].split("%")[0]).is_loopback:
+                self._send(403, JSON, b'{"error": "the API answers loopback clients only"}\n')
+                return True
+            try:
+                status, payload = owner.api(method, path, body)
+            except Exception as exc:  # the type only: messages may quote input
+                log.warning("api %s %s failed: %s", method, path, type(exc).__name__)
+                status, payload = 500, {"error": type(exc).__name__}
+            self._send(status, JSON, json.dumps(payload, sort_keys=True).encode() + b"\n")
+            return True
+
         def _respond(self, head: bool) -> None:
             self._head = head
             path = self.path.split("?", 1)[0]
@@ -171,6 +197,8 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
                 self._send(status, JSON, json.dumps(report, sort_keys=True).encode() + b"\n")
             elif path == "/":
                 self._send(200, "text/plain; charset=utf-8", b"sentinel: /metrics /healthz\n")
+            elif not head and self._api("GET"):
+                pass
             else:
                 self._send(404, "text/plain; charset=utf-8", b"not found\n")
 

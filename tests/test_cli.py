@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 
 def sentinel(*args, env=None, tmp_path=None):
@@ -58,10 +57,3 @@ def test_keygen_creates_private_key(tmp_path):
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
-
-
-@pytest.mark.parametrize("command", ["drill"])
-def test_commands_not_yet_built_say_so_and_exit_2(command, tmp_path):
-    result = sentinel(command, tmp_path=tmp_path)
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr

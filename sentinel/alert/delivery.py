@@ -27,6 +27,7 @@ import apprise
 from apprise import AppriseAttachment, NotifyFormat, NotifyType
 from urllib.parse import urlsplit
 
+from sentinel.alert import filechannel  # noqa: F401  registers file:// with Apprise
 from sentinel.alert import payloads
 from sentinel.config import ConfigError
 from sentinel.config.daemon import RouteConfig

@@ -1,0 +1,196 @@
+"""The daemon under sustained load: logs at a fixed rate plus a capture stream.
+
+    python bench/daemon.py [--minutes 10] [--rate 5000]
+
+Starts `sentinel run` as a subprocess on an embedded store with a tailed Squid log and
+a directory of capture files, appends log lines at --rate events/s, drops a small
+capture file every few seconds, and every second plants a request to a new unknown
+destination carrying an e-mail address (a policy violation). A webhook receiver on
+127.0.0.1 timestamps each alert notification; alert latency is from the moment the
+line was written to the moment the webhook received it. Prints CPU per core, peak
+RSS, pipeline lag and alert latency p50/p99.
+Targets (issue #8): RSS under 512 MiB, alert latency p99 under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sentinel.demo_data import write_capture  # noqa: E402
+
+LINE = ("{ts:.3f}    120 10.0.{a}.{b} TCP_MISS/200 {size} POST https://api.segment.io/v1/track - "
+        "HIER_DIRECT/198.51.100.20 application/json\n")
+PLANT = ("{ts:.3f}     90 10.0.9.9 TCP_MISS/200 43 GET https://px.t{n}.bench-tracker.net/c?em={email} - "
+         "HIER_DIRECT/203.0.113.9 image/gif\n")
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[float, str]] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode(errors="replace")
+        Receiver.received.append((time.time(), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_stats(pid: int) -> tuple[float, int]:
+    """(CPU seconds user+system, RSS bytes) of a process and its threads."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    with open(f"/proc/{pid}/status") as handle:
+        rss = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmRSS:"))
+    return cpu, rss
+
+
+def metric(port: int, name: str) -> float:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return float("nan")
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name)]
+    return max(values) if values else 0.0
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate", type=int, default=5000, help="log events per second")
+    parser.add_argument("--capture-every", type=float, default=5.0, help="seconds between capture files")
+    args = parser.parse_args()
+
+    hook_port, metrics_port = free_port(), free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", hook_port), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tmp = Path(tempfile.mkdtemp(prefix="sentinel-bench-daemon-"))
+    (tmp / "captures").mkdir()
+    log = tmp / "access.log"
+    log.touch()
+    config = tmp / "sentinel.toml"
+    config.write_text(f"""data_dir = "{tmp / 'state'}"
+[metrics]
+listen = "127.0.0.1:{metrics_port}"
+[alerts]
+group_wait_seconds = 0
+group_interval_seconds = 0
+[[alerts.routes]]
+name = "bench"
+urls = ["json://127.0.0.1:{hook_port}/hook"]
+min_severity = "high"
+[[sources]]
+name = "squid"
+type = "log"
+paths = ["{log}"]
+[[sources]]
+name = "mirror"
+type = "pcap"
+paths = ["{tmp / 'captures'}"]
+tls_terminated = true
+""")
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+    daemon = subprocess.Popen([sys.executable, "-m", "sentinel.cli", "--config", str(config), "run"],
+                              stdout=open(tmp / "daemon.log", "w"), stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not healthy(metrics_port):
+        time.sleep(0.5)
+    print(f"daemon pid {daemon.pid}; {args.rate} log events/s + a capture file every {args.capture_every:.0f} s "
+          f"for {args.minutes:.1f} min; state in {tmp}", flush=True)
+
+    planted: dict[str, float] = {}
+    cpu0, _ = proc_stats(daemon.pid)
+    start = time.monotonic()
+    end = start + args.minutes * 60
+    next_capture = start
+    peak_rss, lags, written, n = 0, [], 0, 0
+    with open(log, "a", buffering=1 << 20) as handle:
+        second = start
+        while time.monotonic() < end:
+            now = time.time()
+            lines = [LINE.format(ts=now, a=i % 200, b=i % 250, size=300 + i % 700) for i in range(args.rate)]
+            email = f"bench{n}%40example.com"
+            lines.append(PLANT.format(ts=now, n=n, email=email))
+            handle.writelines(lines)
+            handle.flush()
+            planted[f"t{n}.bench-tracker.net"] = time.time()
+            written += len(lines)
+            n += 1
+            if time.monotonic() >= next_capture:
+                write_capture(tmp / "captures" / f"mirror-{n:06d}.pcap", now)
+                next_capture += args.capture_every
+            _, rss = proc_stats(daemon.pid)
+            peak_rss = max(peak_rss, rss)
+            lag = metric(metrics_port, "sentinel_pipeline_lag_seconds")
+            if lag == lag:
+                lags.append(lag)
+            second += 1.0
+            time.sleep(max(0.0, second - time.monotonic()))
+    elapsed = time.monotonic() - start
+    cpu1, rss = proc_stats(daemon.pid)
+    time.sleep(10)  # let the last alerts arrive
+    events_in = metric(metrics_port, "sentinel_store_rows_written_total")
+    daemon.terminate()
+    code = daemon.wait(timeout=120)
+    server.shutdown()
+
+    latencies = []
+    for received_at, body in Receiver.received:
+        for domain, written_at in planted.items():
+            if domain in body:
+                latencies.append(received_at - written_at)
+    latencies.sort()
+    cpu = (cpu1 - cpu0) / elapsed
+    print(f"\nran {elapsed:.0f} s, wrote {written:,} log lines ({written / elapsed:,.0f}/s), exit code {code}")
+    print(f"CPU: {cpu:.2f} cores ({cpu * 100:.0f}% of one core); RSS peak {peak_rss / 2**20:.0f} MiB, "
+          f"end {rss / 2**20:.0f} MiB (target < 512 MiB)")
+    if lags:
+        print(f"pipeline lag: median {statistics.median(lags):.2f} s, max {max(lags):.2f} s")
+    print(f"rows written (largest table counter): {events_in:,.0f}")
+    if latencies:
+        p50 = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(f"alert latency over {len(latencies)} notifications (of {len(planted)} planted): "
+              f"p50 {p50:.2f} s, p99 {p99:.2f} s (target p99 < 2 s)")
+    else:
+        print("no alert notification arrived: see", tmp / "daemon.log")
+    print(json.dumps({"cpu_cores": round(cpu, 3), "rss_peak_mib": round(peak_rss / 2**20),
+                      "lag_max_s": round(max(lags), 2) if lags else None,
+                      "alert_p99_s": round(p99, 2) if latencies else None}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Drills through the real path, with and without a running daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_daemon import DaemonProcess
+
+
+def drill(config: Path, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+    return subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(config), "drill", *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+ROUTE = """[alerts]
+group_wait_seconds = 0.5
+group_interval_seconds = 2
+[[alerts.routes]]
+name = "drills"
+urls = ["file://{path}"]
+min_severity = "high"
+"""
+
+
+def audit_drills(config: Path) -> list[dict]:
+    from sentinel.audit import AuditLog
+    from sentinel.config import load_settings
+    from sentinel.store import Store
+
+    store = Store.open(load_settings(config))
+    try:
+        return [e.details_dict() for e in AuditLog(store).entries() if e.action == "drill"]
+    finally:
+        store.close()
+
+
+def test_drill_in_process_passes_and_is_audited(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text(f'data_dir = "{tmp_path / "state"}"\n[metrics]\nlisten = ""\n'
+                      + ROUTE.format(path=tmp_path / "alerts.jsonl"))
+    result = drill(config, "--json")
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["status"] == "passed" and outcome["mode"] == "in-process" and outcome["channels"] == 1
+    delivered = (tmp_path / "alerts.jsonl").read_text()
+    assert outcome["host"] in delivered
+    assert f"drill-{outcome['id']}@example.com" not in delivered  # the canary value itself is masked
+    assert [d["status"] for d in audit_drills(config)] == ["passed"]
+
+
+def test_drill_through_the_running_daemon(tmp_path):
+    proc = DaemonProcess(tmp_path, ROUTE.format(path=tmp_path / "alerts.jsonl"))
+    try:
+        proc.start()
+        result = drill(proc.config, "--json")
+        assert result.returncode == 0, result.stderr + proc.logs()
+        outcome = json.loads(result.stdout)
+        assert outcome["status"] == "passed" and outcome["mode"] == "daemon"
+        assert outcome["latency_seconds"] > 0
+    finally:
+        proc.signal(15)
+        proc.wait()
+        proc.kill()
+    assert [d["status"] for d in audit_drills(proc.config)] == ["passed"]
+
+
+def test_drill_without_routes_is_refused(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text(f'data_dir = "{tmp_path / "state"}"\n')
+    result = drill(config)
+    assert result.returncode == 2 and "alerts.routes" in result.stderr
