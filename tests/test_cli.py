@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 
-
 def sentinel(*args, env=None, tmp_path=None):
     environment = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
     if tmp_path is not None:
