@@ -154,6 +154,12 @@ class Ingestor:
             if family == "auto":
                 with open_log(item.path) as handle:
                     family = detect_format(read_head_lines(handle))
+            from sentinel import ingest_columnar  # numpy and the SQL fast path, only when needed
+
+            if ingest_columnar.eligible(self, item, family):
+                # Large Squid/nginx/Envoy file, no per-event observers: parse to insert as Arrow columns.
+                ingest_columnar.ingest_file(self, item, key, origin, start, family)
+                return
             records = parse_file(item.path, family, self.log_options, skipped=summary.skipped)
             for offset, result in records:
                 if offset < start:

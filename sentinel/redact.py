@@ -91,3 +91,235 @@ def excerpt(text: str, limit: int = 160) -> str:
     cut = text[:limit]
     masked = re.sub(r"[A-Za-z]", "a", re.sub(r"[0-9]", "9", cut))
     return masked + ("…" if len(text) > limit else "")
+
+
+
+# -- vectorised (pyarrow.compute / RE2) twins of split_url, path_template and mask_query --
+# Used by the columnar backfill (sentinel.ingest_columnar); tests/test_redact_vectorised.py
+# checks they agree with the scalar functions above string for string. RE2 has no
+# lookahead and folds case differently from `re` (Python's re.I lets [a-z] match 'İ' and
+# 'ı'), so the patterns are spelled out rather than derived from _SEGMENT_RULES.
+_TOKEN_CHARS = r"[A-Za-z0-9_\-.=+%~]"
+_RE2_SEGMENT_RULES = (
+    ("{email}", r"^[^/@]+(?:@|%40)[^/@]+\.[a-zA-Z\x{130}\x{131}\x{17f}\x{212a}]{2,}$"),
+    ("{uuid}", r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"),
+    ("{id}", r"^[0-9][0-9_\-.:]*$"),
+    ("{hex}", r"^[0-9a-fA-F]{12,}$"),
+    # (?=[^/]*\d) needs lookahead: {token} is this fullmatch AND a digit (an ASCII one,
+    # since every character of the match is ASCII): two predicates.
+    ("{token}", rf"^{_TOKEN_CHARS}{{16,}}$"),
+)
+# Segments matching none of these keep their text (unless ';', '@' or '%40'); only the
+# others go through the rules one by one, in order.
+_RE2_ANY_RULE = "|".join(f"(?:{rx})" for _, rx in _RE2_SEGMENT_RULES)
+# re.match + '$' also accepts one trailing newline; RE2's '$' is the end of the text.
+_RE2_KEY_SAFE = r"^[A-Za-z0-9_\-.\[\]$]{1,64}\n?$"
+# A query with a pair whose key is empty, too long or has an unsafe character: anything
+# else (with at most 64 pairs) is masked by replacing each value.
+_KEY = r"[A-Za-z0-9_\-.\[\]$]"
+_RE2_QUERY_UNUSUAL = rf"(?:^|&)(?:[=&]|$|{_KEY}{{65}}|{_KEY}*[^A-Za-z0-9_\-.\[\]$=&])"
+
+
+def _pa():
+    import numpy as np  # imported late: the scalar functions need neither
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return np, pa, pc
+
+
+def _plain_strings(values):
+    _, pa, _ = _pa()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, pa.string())
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    if not pa.types.is_string(values.type):
+        values = values.cast(pa.string())
+    if values.null_count:
+        values = values.fill_null("")
+    return values
+
+
+def _may_contain(values, needle: str) -> bool:
+    """Whether any string may hold `needle`: one search over the character data, no per-row work."""
+    np, _, _ = _pa()
+    if not len(values):
+        return False
+    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset:values.offset + len(values) + 1]
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    return needle.encode() in memoryview(data)[int(offsets[0]):int(offsets[-1])].tobytes()
+
+
+def _mask(array):
+    """A boolean pyarrow array as a numpy bool array."""
+    np, _, _ = _pa()
+    return np.asarray(array, dtype=bool)
+
+
+def _expand(compact, where):
+    """Strings for the rows where `where` is true (in order) -> one per row, '' elsewhere.
+
+    Builds the offsets only: the character data is shared, nothing is copied.
+    """
+    np, pa, _ = _pa()
+    n = len(where)
+    if len(compact) == n:
+        return compact
+    offsets = np.frombuffer(compact.buffers()[1], np.int32)[compact.offset:compact.offset + len(compact) + 1]
+    lengths = np.zeros(n, np.int64)
+    lengths[where] = np.diff(offsets)
+    expanded = np.empty(n + 1, np.int64)
+    expanded[0] = 0
+    np.cumsum(lengths, out=expanded[1:])
+    expanded += offsets[0]
+    return pa.StringArray.from_buffers(n, pa.py_buffer(expanded.astype(np.int32)), compact.buffers()[2])
+
+
+def _split_once(values, sep: str):
+    """(text before the first `sep`, text after it or '', whether there was one)."""
+    _, _, pc = _pa()
+    found = _mask(pc.match_substring(values, sep))
+    if not found.any():
+        return values, None, found
+    lists = pc.split_pattern(values, sep, max_splits=1)
+    head = pc.list_slice(lists, 0, 1).flatten()
+    tail = pc.list_slice(lists, 1, 2).flatten()  # only the rows that had one
+    return head, _expand(tail, found), found
+
+
+def _on_subset(fn, values, where):
+    """fn over values[where] only, the rest unchanged."""
+    _, pa, pc = _pa()
+    if not where.any():
+        return values
+    if where.all():
+        return fn(values)
+    mask = pa.array(where)
+    return pc.if_else(mask, _expand(fn(values.filter(mask)), where), values)
+
+
+def split_url_array(urls):
+    """split_url over an array of URLs -> (paths, queries), both string arrays."""
+    _, _, pc = _pa()
+    urls = _plain_strings(urls)
+
+    def strip_origin(subset):
+        absolute = pc.match_substring_regex(subset, r"^(?s).{0,13}://")  # '://' in url[:16]
+        rest = pc.replace_substring_regex(subset, r"^(?s).*?://[^/]*", "", max_replacements=1)
+        return pc.if_else(absolute, pc.if_else(pc.equal(rest, ""), "/", rest), subset)
+
+    if _may_contain(urls, "://"):
+        urls = _on_subset(strip_origin, urls, _mask(pc.match_substring(urls, "://")))
+    if _may_contain(urls, "#"):
+        urls = _on_subset(lambda subset: _split_once(subset, "#")[0], urls, _mask(pc.match_substring(urls, "#")))
+    paths, queries, found = _split_once(urls, "?")
+    return paths, (queries if queries is not None else pc.if_else(found, urls, ""))
+
+
+def _segment_templates(segments):
+    """Each path segment -> its placeholder, or itself; the first matching rule wins."""
+    np, pa, pc = _pa()
+    n = len(segments)
+    out = segments
+    candidate = _mask(pc.match_substring_regex(segments, _RE2_ANY_RULE))
+    matched = np.zeros(n, bool)
+    if candidate.any():
+        where = np.flatnonzero(candidate)
+        sub = segments.take(pa.array(where))
+        free = np.ones(len(where), bool)
+        rule = np.zeros(n, np.int8)
+        for k, (placeholder, rx) in enumerate(_RE2_SEGMENT_RULES, start=1):
+            hit = _mask(pc.match_substring_regex(sub, rx)) & free
+            if placeholder == "{token}" and hit.any():
+                hit &= _mask(pc.match_substring_regex(sub, "[0-9]"))
+            rule[where[hit]] = k
+            free &= ~hit
+        matched = rule > 0
+        for k, (placeholder, _) in enumerate(_RE2_SEGMENT_RULES, start=1):
+            mask = rule == k
+            if mask.any():
+                out = pc.if_else(pa.array(mask), placeholder, out)
+    rest = ~matched
+    semi = _mask(pc.match_substring(segments, ";")) & rest
+    if semi.any():  # matrix params: keep the name, mask the values
+        out = pc.if_else(pa.array(semi), pc.binary_join_element_wise(_split_once(segments, ";")[0], ";" + MASK, ""),
+                         out)
+    email = (_mask(pc.match_substring(segments, "@")) | _mask(pc.match_substring(segments, "%40"))) & rest & ~semi
+    if email.any():
+        out = pc.if_else(pa.array(email), "{email}", out)
+    return out
+
+
+def path_template_array(paths):
+    """path_template over an array of paths (already split from their URLs)."""
+    _, pa, pc = _pa()
+    paths = _plain_strings(paths)
+    if not len(paths):
+        return paths
+    paths = pc.utf8_slice_codeunits(paths, 0, _MAX_PATH)  # counts code points, like path[:512]
+    lists = pc.split_pattern(paths, "/")
+    out = _segment_templates(lists.flatten())
+    offsets = lists.offsets
+    if offsets[0].as_py():
+        offsets = pc.subtract(offsets, offsets[0])
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, out), "/")
+
+
+def _mask_query_general(queries):
+    np, pa, pc = _pa()
+    lists = pc.split_pattern(queries, "&")
+    pairs = lists.flatten()
+    offsets = np.asarray(lists.offsets)
+    offsets = offsets - offsets[0]
+    parent = np.asarray(pc.list_parent_indices(lists))
+    position = np.arange(len(pairs), dtype=np.int64) - offsets[parent]
+    keys, _, has_sep = _split_once(pairs, "=")
+    keys = pc.if_else(pc.match_substring_regex(keys, _RE2_KEY_SAFE), keys, MASK)
+    masked = pc.if_else(pa.array(has_sep), pc.binary_join_element_wise(keys, "=" + MASK, ""), keys)
+    over = position == _MAX_QUERY_KEYS
+    if over.any():
+        masked = pc.if_else(pa.array(over), "…", masked)
+    keep = ((position < _MAX_QUERY_KEYS) & _mask(pc.not_equal(pairs, ""))) | over
+    kept = np.zeros(len(queries) + 1, np.int32)
+    np.cumsum(np.bincount(parent[keep], minlength=len(queries)), out=kept[1:])
+    values = masked if keep.all() else masked.filter(pa.array(keep))
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(kept), values), "&")
+
+
+def mask_query_array(queries):
+    """mask_query over an array of query strings (without the '?')."""
+    np, pa, pc = _pa()
+    queries = _plain_strings(queries)
+    present = _mask(pc.not_equal(queries, ""))
+    if not present.any():
+        return queries
+
+    def mask_present(subset):
+        # The usual query (named keys, no empty pairs, at most 64): replace each value.
+        plain = ~_mask(pc.match_substring_regex(subset, _RE2_QUERY_UNUSUAL))
+        plain &= np.asarray(pc.count_substring(subset, "&")) < _MAX_QUERY_KEYS
+        out = pc.replace_substring_regex(subset, "=[^&]*", "=" + MASK)
+        return _on_subset(_mask_query_general, out if plain.all() else pc.if_else(pa.array(plain), out, subset),
+                          ~plain)
+
+    return _on_subset(mask_present, queries, present)
+
+
+def _per_unique(fn, values):
+    """fn over the distinct values only, mapped back: logs repeat their paths."""
+    _, _, pc = _pa()
+    encoded = pc.dictionary_encode(values)
+    if len(encoded.dictionary) * 4 > len(values) * 3:
+        return fn(values)
+    return fn(encoded.dictionary).take(encoded.indices)
+
+
+def mask_url_array(urls):
+    """mask_url over an array: (path templates, masked queries)."""
+    paths, queries = split_url_array(urls)
+    return _per_unique(path_template_array, paths), mask_query_array(queries)

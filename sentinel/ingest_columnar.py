@@ -1,0 +1,313 @@
+"""Columnar backfill: a large log file from parse to insert as Arrow columns.
+
+For Squid, nginx combined and Envoy JSON files of fastpath.AUTO_MIN_BYTES or more, the
+per-event Python path (Pipeline.add_events) costs more than parsing. Here:
+
+  parse      fastpath.parse_file_arrow() in the store's own chDB (one data path per process)
+  classify   once per distinct (sni, dst_host, dst_ip); per-row columns are dictionary codes
+  mask       redact.mask_url_array: the RE2 twins of split_url/path_template/mask_query
+  event_id   pipeline.make_event_id in numpy uint64 arithmetic
+  detect     the scanner only over rows whose URL has '?' or '@' (as add_events does)
+  count      summary and metrics per (source, subprocessor) with one group_by
+  insert     Writer.add_arrow in slices of batch_rows, each acknowledged slice checkpointed
+
+The rows stored are the ones Pipeline.add_events stores for the same file, column for
+column (tests/test_ingest_columnar.py). Policy observers need per-event facts, and replay
+filtering needs per-event lookups: with either, the Ingestor keeps the per-event path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sentinel.collect.logs import fastpath
+from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, destination
+from sentinel.redact import mask_url_array
+from sentinel.store.schema import TABLES_BY_NAME
+from sentinel.store.writer import arrow_type, clean_ip
+
+if TYPE_CHECKING:
+    from sentinel.ingest import Ingestor, InputFile
+
+MIN_BYTES = fastpath.AUTO_MIN_BYTES  # below this, starting the SQL costs more than it saves
+# The whole file is parsed at once (fastpath.parse_file_arrow): peak memory grows by about
+# 1 GB per million lines (measured on Squid; mostly chDB's result and its Arrow copy).
+# Larger files stream through the per-event path instead.
+MAX_LINES = 2_000_000
+_USER_AGENT_CHARS = 256
+
+
+def _event_field(name: str) -> pa.Field:
+    ch_type = TABLES_BY_NAME["events"].column_type(name)
+    value_type = arrow_type(ch_type)
+    if ch_type.startswith("LowCardinality("):
+        # dictionary arrays: chDB builds LowCardinality from them without hashing every
+        # string, and the Arrow buffer handed to it is a third smaller
+        return pa.field(name, pa.dictionary(pa.int32(), value_type))
+    return pa.field(name, value_type)
+
+
+EVENT_SCHEMA = pa.schema([_event_field(name) for name in EVENT_COLUMNS])
+
+
+def eligible(ingestor: Ingestor, item: InputFile, family: str) -> bool:
+    """Whether this file takes the columnar path (else Pipeline.add_events, event by event)."""
+    pipeline = ingestor.pipeline
+    if family not in fastpath.FAST_FAMILIES or item.size < MIN_BYTES:
+        return False
+    if pipeline.observers or pipeline.replay_check_rows > 0:
+        return False
+    if not fastpath._fast_supported(family, dict(ingestor.log_options or {})):
+        return False
+    client = getattr(pipeline.writer, "client", None)
+    if client is None or "chdb" not in type(client).__module__.lower():
+        return False  # file() reads the server's disk: only embedded chDB sees our file
+    with open(item.path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if head[:2] == b"\x1f\x8b":
+        return False  # gzip: parse_file_arrow would parse it in Python
+    return item.size * max(head.count(b"\n"), 1) / max(len(head), 1) <= MAX_LINES  # lines, estimated
+
+
+_HEAD_BYTES = 256 << 10
+
+
+def ingest_file(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, start: int, family: str) -> None:
+    """Parse, classify, mask and queue a whole file; checkpoints advance from the writer's acks."""
+    pipeline = ingestor.pipeline
+    writer = pipeline.writer
+    result = fastpath.parse_file_arrow(item.path, family, ingestor.log_options, engine="clickhouse",
+                                       client=writer.client)
+    pipeline.summary.skipped.update(result.skipped)
+    table = result.table
+    if start > 0:
+        table = table.filter(pc.greater_equal(table.column("offset"), start))
+    for offset, error in result.errors:
+        if offset >= start:
+            ingestor._quarantine(item, family, origin, offset, error)
+    events, finding_rows = build_events(pipeline, table, origin)
+    n = events.num_rows
+    if not n:
+        writer.mark({key: item.size})
+        ingestor._commit([])
+        ingestor.on_progress(item.size)
+        return
+    # The writer's batch concatenates what it holds: per-event rows (plain strings) and these
+    # dictionary columns must not meet in one batch, so it starts and ends empty of events.
+    if writer.pending_rows:
+        ingestor.flush()
+    if finding_rows:  # flushed with the first events (events are inserted first)
+        ingestor._commit(writer.add("findings", FINDING_COLUMNS, finding_rows))
+    offsets = table.column("offset").to_numpy()
+    step = max(int(writer.batch_rows), 1)
+    reported = 0
+    for begin in range(0, n, step):
+        end = min(begin + step, n)
+        # like the per-event path: a chunk checkpoints at its last record, the file's end at the end
+        position = item.size if end == n else int(offsets[end - 1])
+        ingestor._commit(writer.add_arrow("events", events.slice(begin, end - begin), {key: position}))
+        if end == n and writer.pending_rows:
+            ingestor.flush()
+        done = min(position, item.size)
+        ingestor.on_progress(done - reported)
+        reported = done
+
+
+# -- the columns ---------------------------------------------------------------------------
+def _seed(origin: str) -> int:
+    return int.from_bytes(hashlib.blake2b(origin.encode(), digest_size=8).digest(), "big")
+
+
+def event_ids(origin: str, offsets: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    """pipeline.make_event_id(origin, offset, index) for arrays of offsets (and indexes), bit for bit."""
+    z = np.asarray(offsets).astype(np.uint64) << np.uint64(8)
+    if index is not None:
+        z |= np.asarray(index).astype(np.uint64) & np.uint64(0xFF)
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps modulo 2**64, like the & _MASK64
+        z = np.uint64(_seed(origin)) + z * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _index_at_offset(offsets: np.ndarray) -> np.ndarray:
+    """n-th event of the same record (offsets are sorted): 0 unless a record held several."""
+    n = len(offsets)
+    if n < 2 or (offsets[1:] != offsets[:-1]).all():
+        return np.zeros(n, np.int64)
+    new_run = np.ones(n, bool)
+    new_run[1:] = offsets[1:] != offsets[:-1]
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))
+    return np.arange(n) - run_start
+
+
+def _encoded(table: pa.Table, name: str) -> pa.DictionaryArray:
+    """A string column dictionary-encoded (one dictionary for all chunks, no string copied)."""
+    column = table.column(name)
+    if column.null_count:
+        column = column.fill_null("")
+    encoded = pc.dictionary_encode(column)
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.string()))
+        encoded = encoded.combine_chunks() if encoded.num_chunks > 1 else encoded.chunk(0)
+    return encoded
+
+
+def _from_values(values: list[str], codes: np.ndarray) -> pa.DictionaryArray:
+    """values[codes] as a dictionary array; `values` may repeat (the dictionary does not)."""
+    slots: dict[str, int] = {}
+    remap = np.fromiter((slots.setdefault(v, len(slots)) for v in values), np.int32, len(values))
+    return pa.DictionaryArray.from_arrays(pa.array(remap[codes] if len(remap) else codes.astype(np.int32)),
+                                          pa.array(list(slots), pa.string()))
+
+
+def _map_dictionary(encoded: pa.DictionaryArray, fn) -> pa.DictionaryArray:
+    """fn(str) -> str applied to the distinct values only."""
+    return _from_values([fn(v) for v in encoded.dictionary.to_pylist()], np.asarray(encoded.indices))
+
+
+def _codes(encoded: pa.DictionaryArray) -> np.ndarray:
+    return np.asarray(encoded.indices, np.int64)
+
+
+class _Key:
+    """What Pipeline.classify reads from an event."""
+
+    __slots__ = ("dst_host", "dst_ip", "sni")
+
+    def __init__(self, sni: str, dst_host: str, dst_ip: str):
+        self.sni, self.dst_host, self.dst_ip = sni, dst_host, dst_ip
+
+
+def _truncate(text: str) -> str:
+    return text[:_USER_AGENT_CHARS]
+
+
+def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list[tuple]]:
+    """The events table (EVENT_COLUMNS, writer types) for a fastpath table; also finding rows,
+    and counts into the summary and metrics, exactly as Pipeline.add_events would."""
+    n = table.num_rows
+    if not n:
+        return EVENT_SCHEMA.empty_table(), []
+    offsets = table.column("offset").to_numpy()
+    ids = event_ids(origin, offsets, _index_at_offset(offsets))
+    sni, dst_host, dst_ip = (_encoded(table, c) for c in ("sni", "dst_host", "dst_ip"))
+
+    # classify once per distinct (sni, dst_host, dst_ip)
+    s_values, h_values, i_values = (a.dictionary.to_pylist() for a in (sni, dst_host, dst_ip))
+    n_hosts, n_ips = max(len(h_values), 1), max(len(i_values), 1)
+    pair = pc.dictionary_encode(pa.array(_codes(sni) * n_hosts + _codes(dst_host)))
+    triple = pc.dictionary_encode(pa.array(np.asarray(pair.indices, np.int64) * n_ips + _codes(dst_ip)))
+    which = np.asarray(triple.indices, np.int64)
+    pair_of, ip_of = np.divmod(np.asarray(triple.dictionary, np.int64), n_ips)
+    sni_of, host_of = np.divmod(np.asarray(pair.dictionary, np.int64)[pair_of], n_hosts)
+    keys = [(s_values[s], h_values[h], i_values[i]) for s, h, i in zip(sni_of.tolist(), host_of.tolist(),
+                                                                       ip_of.tolist())]
+    matches = [pipeline.classify(_Key(*key)) for key in keys]
+    subprocessor = _from_values([m.subprocessor for m in matches], which)
+    source = _encoded(table, "source")
+    _tally(pipeline, source, subprocessor, table.column("bytes_out"), matches, [k[2] for k in keys], which)
+
+    findings = np.zeros(n, np.uint16)
+    finding_rows: list[tuple] = []
+    url = table.column("url")
+    url = (url.combine_chunks() if url.num_chunks != 1 else url.chunk(0)) if url.num_chunks else pa.array([""] * n)
+    if url.null_count:
+        url = url.fill_null("")
+    if pipeline.scan_urls:
+        findings, finding_rows = _scan(pipeline, table, url, ids, matches, which)
+
+    path, query = mask_url_array(url)
+    columns = {
+        "event_id": pa.array(ids, pa.uint64()),
+        "ts": table.column("ts"),
+        "source": source,
+        "src_ip": _map_dictionary(_encoded(table, "src_ip"), clean_ip).dictionary_decode(),
+        "src_host": _encoded(table, "src_host"),
+        # ev.dst_host or match.host, destination(match): per distinct triple
+        "dst_host": _from_values([k[1] or m.host for k, m in zip(keys, matches)], which),
+        "dst_ip": _map_dictionary(dst_ip, clean_ip).dictionary_decode(),
+        "dst_port": table.column("dst_port"),
+        "registrable_domain": _from_values([destination(m) for m in matches], which),
+        "subprocessor": subprocessor,
+        "method": _encoded(table, "method"),
+        "scheme": _encoded(table, "scheme"),
+        "path": path,
+        "query": query,
+        "status": table.column("status"),
+        "bytes_out": table.column("bytes_out"),
+        "bytes_in": table.column("bytes_in"),
+        "duration_ms": table.column("duration_ms"),
+        "http_version": _encoded(table, "http_version"),
+        "tls_version": _encoded(table, "tls_version"),
+        "tls_cipher": _encoded(table, "tls_cipher"),
+        "sni": sni,
+        "user_agent": _map_dictionary(_encoded(table, "user_agent"), _truncate),  # ev.user_agent[:256]
+        "action": _encoded(table, "action"),
+        "findings": pa.array(findings, pa.uint16()),
+        "origin": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([origin], pa.string())),
+        "offset": table.column("offset"),
+    }
+    arrays = []
+    for field in EVENT_SCHEMA:
+        column = columns[field.name]
+        if column.type != field.type:
+            # dictionaries are built above with int32 indices and string values; numbers:
+            # a checked cast (an out-of-range value fails as pa.array() does in to_arrow),
+            # float64 -> float32 rounds like pa.array(floats, pa.float32())
+            column = pc.cast(column, field.type, safe=not pa.types.is_floating(field.type))
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA), finding_rows
+
+
+def _tally(pipeline, source: pa.DictionaryArray, subprocessor: pa.DictionaryArray, bytes_out, matches: list,
+           ips: list[str], which: np.ndarray) -> None:
+    """pipeline.Tally for a whole table: per (source, subprocessor) counts and bytes, unknowns."""
+    summary, metrics = pipeline.summary, pipeline.metrics
+    grouped = (pa.table({"s": source.indices, "p": subprocessor.indices, "bytes_out": bytes_out})
+               .group_by(["s", "p"], use_threads=False)
+               .aggregate([("bytes_out", "count"), ("bytes_out", "sum")]))
+    sources, subs = source.dictionary.to_pylist(), subprocessor.dictionary.to_pylist()
+    for s, p, events, nbytes in zip(*(grouped.column(c).to_pylist() for c in ("s", "p", "bytes_out_count",
+                                                                                "bytes_out_sum"))):
+        src, sub, nbytes = sources[s], subs[p], nbytes or 0
+        summary.events += events
+        summary.bytes_out += nbytes
+        if sub:
+            summary.by_subprocessor[sub] += events
+        if metrics:
+            metrics.events.labels(src, sub or "unknown").inc(events)
+            if nbytes:
+                metrics.event_bytes.labels(src, sub or "unknown").inc(nbytes)
+    counts = np.bincount(which, minlength=len(matches))
+    for match, ip, count in zip(matches, ips, counts.tolist()):
+        if count and not match.subprocessor:
+            summary.unknown_destinations[destination(match) or ip or "(no destination)"] += count
+
+
+def _scan(pipeline, table: pa.Table, url: pa.Array, ids: np.ndarray, matches: list,
+          which: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """The detectors over the rows add_events would scan (URL with '?' or '@'), row by row."""
+    n = table.num_rows
+    findings = np.zeros(n, np.uint16)
+    rows = np.flatnonzero(np.asarray(pc.or_(pc.match_substring(url, "?"), pc.match_substring(url, "@")), bool))
+    finding_rows: list[tuple] = []
+    if not len(rows):
+        return findings, finding_rows
+    take = pa.array(rows)
+    subset = table.select(["ts", "source", "dst_host", "method"]).take(take)
+    urls = url.take(take).to_pylist()
+    ts, source, host, method = (subset.column(c).to_pylist() for c in ("ts", "source", "dst_host", "method"))
+    for j, row in enumerate(rows.tolist()):
+        origin = SimpleNamespace(ts=ts[j], source=source[j], dst_host=host[j] or "")
+        found = pipeline._scan(method[j] or "", urls[j], [], b"", "", origin, matches[which[row]],
+                               int(ids[row]), finding_rows)
+        findings[row] = len(found)
+    return findings, finding_rows
