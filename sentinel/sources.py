@@ -286,7 +286,9 @@ class CaptureFileSource(Source):
 
 
 class LiveSource(Source):
-    """Live capture on an interface; never blocks the capture loop."""
+    """Live capture on an interface; never blocks the capture loop for long."""
+
+    event_wait = 0.05  # seconds an event may wait for room before it is shed
 
     def __init__(self, config: SourceConfig, queue: WorkQueue, metrics: Metrics, processor_factory):
         super().__init__(config, queue, metrics)
@@ -314,5 +316,5 @@ class LiveSource(Source):
                                                              nbytes=len(payload.body), timeout=0):
                 self.metrics.samples_shed.labels(name).inc()
             return
-        if not self.queue.put(CaptureItem(name, kind, payload), timeout=0.05):
+        if not self.queue.put(CaptureItem(name, kind, payload), timeout=self.event_wait):
             self.metrics.events_shed.labels(name).inc()

@@ -282,3 +282,11 @@ def test_server_store_migrates_and_takes_rows(tmp_path, monkeypatch):
     finally:
         store.client.command(f"DROP DATABASE IF EXISTS {store.ctx.database}")
         store.close()
+
+
+def test_values_outside_a_column_type_keep_their_row(store, tmp_path):
+    writer = new_writer(store, tmp_path)
+    writer.add("events", ("event_id", "ts", "status", "bytes_out"), [(1, TS, -200, 10), (2, TS, 200, 2**70)])
+    assert not writer.flush().spooled
+    got = sorted(store.query("SELECT event_id, status, bytes_out FROM {db}.events").result_rows)
+    assert got == [(1, 0, 10), (2, 200, 0)]

@@ -138,8 +138,27 @@ def to_arrow(table: str, names: Sequence[str], rows: list[tuple]) -> pa.Table:
             values = [clean_ip(v) for v in values]
         elif ch_type.startswith("Map("):
             values = [list(v.items()) if isinstance(v, dict) else v for v in values]
-        arrays.append(pa.array(values, type=arrow_type(ch_type)))
+        arrow = arrow_type(ch_type)
+        try:
+            arrays.append(pa.array(values, type=arrow))
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            arrays.append(pa.array([_coerce(v, arrow) for v in values], type=arrow))
+            log.error("table %s column %s: values outside its type were stored as zero or empty", table, name)
     return pa.Table.from_arrays(arrays, names=list(names))
+
+
+def _coerce(value, arrow: pa.DataType):
+    """One value the column type cannot hold (a negative status, a NaN) becomes its zero:
+    the row is kept, which matters more than one broken number in it."""
+    try:
+        pa.array([value], type=arrow)
+        return value
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        if pa.types.is_integer(arrow) or pa.types.is_floating(arrow):
+            return 0
+        if pa.types.is_list(arrow) or pa.types.is_map(arrow):
+            return []
+        return "" if value is None else str(value)
 
 
 class Writer:

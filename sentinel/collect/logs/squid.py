@@ -73,6 +73,8 @@ class SquidParser(LogParser):
             status = int(code[cut + 1 :])
         except ValueError:
             raise ParseError("bad_number", "elapsed, code/status or size is not a number") from None
+        if not 0 <= status <= 999 or size < 0:
+            raise ParseError("bad_number", "status outside 0-999 or negative size")
         if ts != ts or duration != duration or ts in _INF or duration in _INF:
             raise ParseError("bad_number", "non-finite number")
         method = f[5]
