@@ -167,18 +167,18 @@ def machine_shape(text: str, tokens: frozenset[str]) -> bool:
             return True
         if text.count(".") >= 2 and text.replace(".", "").isdigit():
             groups = text.split(".")
-            if tokens & MACHINE_FIELD:
+            if not MACHINE_FIELD.isdisjoint(tokens):
                 return True
             if len(groups) == 4 and all(len(g) <= 3 for g in groups):
                 return False  # an IP address
             if len(groups) == 3 and len(groups[0]) >= 2 and len(groups[2]) == 4:
                 return False  # 415.555.0132
             return True  # 4.1.0, 10.0.19045.2965
-        if text.isdigit() and tokens & MACHINE_FIELD:
+        if text.isdigit() and not MACHINE_FIELD.isdisjoint(tokens):
             return True
     if n >= 16 and not text.strip(_HEXCHARS) and not text.isdigit():
         return True  # hex ids; hashed identifiers are judged by the field pass
-    if tokens & _AGENT or text.startswith("Mozilla/"):
+    if not _AGENT.isdisjoint(tokens) or text.startswith("Mozilla/"):
         return True
     return False
 

@@ -8,18 +8,56 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 
 from .finding import Category
 
 _C = Category
 
 
-def _digits(s: str) -> str:
+_NON_DIGITS = re.compile(r"[^0-9]+")
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+
+
+# One regex pass for ASCII (the usual case); str methods decide for the rest.
+def digits_of(s: str) -> str:
+    """The ``str.isdigit`` characters of ``s``, in order."""
+    if s.isascii():
+        return _NON_DIGITS.sub("", s)
     return "".join(ch for ch in s if ch.isdigit())
 
 
-def _alnum_upper(s: str) -> str:
+def alnum_upper(s: str) -> str:
+    """The ``str.isalnum`` characters of ``s``, in order, upper-cased."""
+    if s.isascii():
+        return _NON_ALNUM.sub("", s).upper()
     return "".join(ch for ch in s if ch.isalnum()).upper()
+
+
+_digits = digits_of
+_alnum_upper = alnum_upper
+
+
+def _lower_strip(v: str) -> str:
+    return v.strip().lower()
+
+
+def _words_lower(v: str) -> str:
+    return " ".join(v.lower().split())
+
+
+def _phone(v: str) -> str:
+    d = _digits(v)
+    return "+" + d if v.lstrip().startswith("+") else d
+
+
+# Category -> canonical form; the rest are stripped. A dict, not an if-chain: this
+# runs once per candidate.
+_NORMALISERS = {
+    _C.EMAIL: _lower_strip, _C.CREDIT_CARD: _digits, _C.US_SSN: _digits, _C.IBAN: _alnum_upper,
+    _C.NATIONAL_ID: _alnum_upper, _C.PASSPORT: _alnum_upper, _C.PHONE_NUMBER: _phone,
+    _C.PERSON: _words_lower, _C.STREET_ADDRESS: _words_lower, _C.IP_ADDRESS: _lower_strip,
+}
 
 
 def normalise(category: str, value: str) -> str:
@@ -27,20 +65,8 @@ def normalise(category: str, value: str) -> str:
 
     Phone numbers are expected already in E.164 (the recogniser normalises them).
     """
-    if category == _C.EMAIL:
-        return value.strip().lower()
-    if category in (_C.CREDIT_CARD, _C.US_SSN):
-        return _digits(value)
-    if category in (_C.IBAN, _C.NATIONAL_ID, _C.PASSPORT):
-        return _alnum_upper(value)
-    if category == _C.PHONE_NUMBER:
-        d = _digits(value)
-        return "+" + d if value.lstrip().startswith("+") else d
-    if category in (_C.PERSON, _C.STREET_ADDRESS):
-        return " ".join(value.lower().split())
-    if category == _C.IP_ADDRESS:
-        return value.strip().lower()
-    return value.strip()
+    f = _NORMALISERS.get(category)
+    return f(value) if f is not None else value.strip()
 
 
 class Hasher:
@@ -119,7 +145,7 @@ def mask_ssn(v: str) -> str:
 
 def mask_words(v: str) -> str:
     """"Jane Doe" -> "J*** D***"; digits are hidden too ("123 Main St" -> "#*** M*** S***")."""
-    return " ".join(("#" if w[0].isdigit() else w[0]) + "***" for w in v.split())
+    return " ".join([("#" if w[0].isdigit() else w[0]) + "***" for w in v.split()])
 
 
 def mask_ip(v: str) -> str:
@@ -161,28 +187,20 @@ def mask_canary(v: str) -> str:
     return v[:1] + _stars(len(v) - 1)
 
 
+_MASKS = {
+    _C.EMAIL: mask_email, _C.CREDIT_CARD: mask_card, _C.PHONE_NUMBER: mask_phone, _C.IBAN: mask_iban,
+    _C.US_SSN: mask_ssn, _C.PERSON: mask_words, _C.STREET_ADDRESS: mask_words, _C.IP_ADDRESS: mask_ip,
+    _C.DATE_OF_BIRTH: mask_date, _C.GEO_COORDINATES: mask_geo,
+}
+
+
 def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
+    f = _MASKS.get(category)
+    if f is not None:
+        return f(value)
     c = category
-    if c == _C.EMAIL:
-        return mask_email(value)
-    if c == _C.CREDIT_CARD:
-        return mask_card(value)
-    if c == _C.PHONE_NUMBER:
-        return mask_phone(value)
-    if c == _C.IBAN:
-        return mask_iban(value)
-    if c == _C.US_SSN:
-        return mask_ssn(value)
     if c in (_C.NATIONAL_ID, _C.PASSPORT):
         return mask_last(value, 3)
-    if c in (_C.PERSON, _C.STREET_ADDRESS):
-        return mask_words(value)
-    if c == _C.IP_ADDRESS:
-        return mask_ip(value)
-    if c == _C.DATE_OF_BIRTH:
-        return mask_date(value)
-    if c == _C.GEO_COORDINATES:
-        return mask_geo(value)
     if c == _C.SECRET:
         return mask_secret(value, prefix)
     return mask_canary(value)

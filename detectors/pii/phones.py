@@ -15,6 +15,8 @@ import re
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
+from .masking import digits_of
+
 _TYPE_FIELDS = (
     "mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip",
     "personal_number", "pager", "uan", "voicemail",
@@ -105,7 +107,7 @@ class PhoneValidator:
         return None
 
     def e164(self, raw: str) -> str | None:
-        digits = "".join(ch for ch in raw if ch.isdigit())
+        digits = digits_of(raw)
         if not 7 <= len(digits) <= 17:
             return None
         key = hash(raw)

@@ -1,104 +1,41 @@
-"""The Scanner: structure first, then one linear-time regex pass per wave of segments.
+"""The Scanner: structure first, then one Hyperscan pass per wave of segments.
 
 A sample (request or text) becomes segments (structure.py). The segments of one wave
-are joined with NUL into one UTF-8 buffer; an RE2 Set over every recogniser's patterns
-says which recognisers can match at all, and only those run their own RE2 pass over
-the buffer. Matches map back to their segment by offset; the recogniser's ``validate``
-decides. Base64 blobs found in a wave are decoded into the next wave, up to
-``max_depth``. Field-name recognisers and the watchlist look at each segment directly.
+are joined with NUL into one UTF-8 buffer; one Hyperscan pass over it (prefilter.py)
+says which recogniser can match in which segment, and each runs its own RE2 pattern
+(linear time, the authority on spans) over those segments only; the recogniser's
+``validate`` decides. Base64 blobs found in a wave are decoded into the next wave, up
+to ``max_depth``. Field-name recognisers and the watchlist look at each segment
+directly. resolve.py turns candidates into Findings.
 
 Raw values live only inside one call; a Finding holds a mask and a keyed hash.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from bisect import bisect_right
 from urllib.parse import unquote
-from typing import Iterable
-
-import re2
 
 from .allowlist import AllowMatcher
 from .config import ScannerConfig
 from .finding import Category, Encoding, Finding, Location
-from .masking import Hasher, mask, mask_hash, normalise
+from .masking import Hasher
 from .phones import PhoneValidator
-from .recognizers import Ctx, Hit, Recognizer, builtin_recognizers
+from .prefilter import Prefilter
+from .recognizers import Ctx, Recognizer, builtin_recognizers
 from .recognizers.custom import CustomRecognizer
+from .resolve import Resolver, direct
+from .rx import UNANCHORED, compile_raw, spans
 from .structure import Limits, Segment, Walker, try_b64decode
 from .watchlist import Watchlist
 
-_HASH_ENCODINGS = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
-_B64_PATTERN = r"[A-Za-z0-9+/_\-]{24,}={0,2}"
-_UNANCHORED = getattr(re2, "_Anchor").UNANCHORED
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
+# Reports once per run of 24 base64 characters (at the run's 24th), not at every end.
+_B64_PREFILTER = (r"(?:^|[^A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{24}",)
 
 STAT_KEYS = ("samples", "bytes", "findings", "budget_overruns", "truncated", "decode_errors",
              "decode_limited", "depth_limited", "fields_dropped", "errors", "base64_decoded")
-
-
-def _rx(pattern: str):
-    opts = re2.Options()
-    opts.max_mem = 64 << 20
-    return re2.compile(pattern, opts)
-
-
-class _PublicMatch:
-    """Stand-in for the wrapper's private RE2 handle, through the public API."""
-
-    def __init__(self, rx):
-        self.rx = rx
-
-    def Match(self, anchor, data: bytes, pos: int, end: int):  # noqa: N802 - mirrors _re2.RE2
-        m = self.rx.search(data, pos, end)
-        if m is None:
-            return [(-1, -1)]
-        return [m.span(i) for i in range(self.rx.groups + 1)]
-
-
-def _raw(rx):
-    """The compiled RE2 object: ``Match`` on bytes returns spans without building a
-    match object per hit, a third of the per-match cost of ``finditer``."""
-    raw = getattr(rx, "_regexp", None)
-    return raw if raw is not None and hasattr(raw, "Match") else _PublicMatch(rx)
-
-
-def _spans(raw, data: bytes, group: int = 0) -> Iterable[tuple[int, int]]:
-    """Byte spans of successive matches (of ``group`` if it took part)."""
-    n = len(data)
-    pos = 0
-    while pos <= n:
-        sp = raw.Match(_UNANCHORED, data, pos, n)
-        s, e = sp[0]
-        if s < 0:
-            return
-        pos = e if e > s else e + 1
-        if group and sp[group][0] >= 0:
-            yield sp[group]
-        else:
-            yield s, e
-
-
-class _Cand:
-    """A validated match; holds the raw value only until it becomes a Finding."""
-
-    __slots__ = ("seg", "start", "end", "category", "subtype", "detector", "confidence",
-                 "normalised", "value", "encoding", "mask_prefix", "watch")
-
-    def __init__(self, seg, start, end, category, subtype, detector, confidence, normalised,
-                 value, encoding="", mask_prefix="", watch=None):
-        self.seg = seg
-        self.start = start
-        self.end = end
-        self.category = category
-        self.subtype = subtype
-        self.detector = detector
-        self.confidence = confidence
-        self.normalised = normalised
-        self.value = value
-        self.encoding = encoding
-        self.mask_prefix = mask_prefix
-        self.watch = watch  # WatchEntry when the value is registered
 
 
 class _Overrun(Exception):
@@ -136,6 +73,7 @@ class Scanner:
         self._phones = PhoneValidator(tuple(cfg.phone_regions))
 
         recs = builtin_recognizers(self._phones, cfg.report_private_ips)
+        n_builtin = len(recs)
         recs += [CustomRecognizer(c, self._phones) for c in cfg.custom]
         known = {r.name for r in recs} | {r.category for r in recs} | set(Category.__members__)
         unknown = sorted(set(cfg.detectors) - known)
@@ -155,26 +93,39 @@ class Scanner:
             self._threshold[r.name] = th
         self._threshold["watchlist"] = 0.0
 
-        # Regex recognisers: one compiled pattern each, and one Set over all of them.
-        self._regex: list[tuple[Recognizer, object, tuple[bytes, ...]]] = []
-        self._set = re2.Set.SearchSet(_set_options())
+        # Regex recognisers: one compiled RE2 pattern each (the authority on spans), and
+        # Hyperscan prefilters that say in which segments each can match. Built-ins share
+        # one database whatever the config (compiled once per process); custom detectors
+        # get their own small one.
+        builtin_gid = {id(r): i for i, r in enumerate(recs[:n_builtin])}
+        groups = [r.prefilter or r.patterns for r in recs[:n_builtin]]
+        self._b64_gid = len(groups)
+        groups.append(_B64_PREFILTER)
+        # Prefilter id -> (recogniser, RE2, keywords); None for a disabled recogniser.
+        self._by_gid: list[tuple | None] = [None] * len(groups)
+        self._by_cgid: list[tuple] = []
         for r in self.recognizers:
             if not r.patterns:
                 continue
             pat = "|".join(f"(?:{p})" for p in r.patterns) if len(r.patterns) > 1 else r.patterns[0]
-            self._regex.append((r, _raw(_rx(pat)), tuple(k.encode() for k in r.keywords)))
-            self._set.Add(r.trigger or pat)
-        self._b64 = _raw(_rx(_B64_PATTERN))
-        self._pct = _raw(_rx(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+"))
-        self._b64_index = len(self._regex)
-        self._set.Add(_B64_PATTERN)
-        self._set.Compile()
+            entry = (r, compile_raw(pat), tuple(k.encode() for k in r.keywords))
+            if id(r) in builtin_gid:
+                self._by_gid[builtin_gid[id(r)]] = entry
+            else:
+                self._by_cgid.append(entry)
+        self._pre = Prefilter(groups)
+        self._pre_custom = Prefilter([e[0].prefilter or e[0].patterns for e in self._by_cgid]) if self._by_cgid else None
+        self._pct = compile_raw(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
         self._field = [r for r in self.recognizers if r.field_hints]
         self._field_hints = frozenset().union(*(r.field_hints for r in self._field)) if self._field else frozenset()
+        # (field tokens, parent tokens) -> the field recognisers that apply (names repeat).
+        self._field_for: dict[tuple, tuple[Recognizer, ...]] = {}
 
         al = cfg.allowlist
         self._allow = AllowMatcher(al, self._hasher, self._phones)
         self._allow_sub = {k: AllowMatcher(v, self._hasher, self._phones) for k, v in al.subprocessors.items()}
+        self._resolver = Resolver(self._threshold, cfg.min_confidence, self._hasher, self.watchlist,
+                                  self._allow, self._allow_sub)
 
         self._ner = None
         if cfg.ner.enabled:
@@ -202,7 +153,7 @@ class Scanner:
             if "%" in text:
                 # Percent-encoded runs ("jane%40example.com") decoded in place, each a child
                 # whose findings point at the encoded run.
-                for s, e in _spans(self._pct, text.encode("utf-8", "replace")):
+                for s, e in spans(self._pct, text.encode("utf-8", "replace")):
                     cs, ce = _chars(text, text.encode("utf-8", "replace"), s, e)
                     dec = unquote(text[cs:ce])
                     if dec != text[cs:ce]:
@@ -243,7 +194,7 @@ class Scanner:
         return Walker(self._limits, self.stats, self._field_hints, self.watchlist is not None)
 
     def _run(self, walker: Walker, deadline: float, subprocessor: str | None) -> list[Finding]:
-        cands: list[_Cand] = []
+        cands: list[tuple] = []
         done = 0
         try:
             while done < len(walker.out):
@@ -252,7 +203,7 @@ class Scanner:
                 self._wave(wave, walker, deadline, cands)
         except _Overrun:
             self.stats["budget_overruns"] += 1
-        findings = self._finish(cands, subprocessor)
+        findings = self._resolver.findings(cands, subprocessor)
         self.stats["findings"] += len(findings)
         return findings
 
@@ -260,111 +211,145 @@ class Scanner:
         if time.perf_counter() > deadline:
             raise _Overrun
 
-    def _wave(self, all_segs: list[Segment], walker: Walker, deadline: float, cands: list[_Cand]) -> None:
+    def _wave(self, all_segs: list[Segment], walker: Walker, deadline: float, cands: list) -> None:
         self._check(deadline)
-        segs = [s for s in all_segs if s.scan]
-        parts = [s.text.encode("utf-8", "replace") for s in segs]
-        data = b"\x00".join(parts)
+        segs = []
+        parts = []
         starts = []
         pos = 0
-        for p in parts:
-            starts.append(pos)
-            pos += len(p) + 1
-        hits = self._set.Match(data)
-        # None also means the Set's DFA ran out of memory: then every recogniser runs.
-        active = range(len(self._regex) + 1) if hits is None else sorted(hits)
-        lowered = None
-        for idx in active:
-            if idx == self._b64_index:
-                self._b64_pass(data, segs, parts, starts, walker, deadline)
-                continue
-            rec, raw, kws = self._regex[idx]
-            if kws:
-                if lowered is None:
-                    lowered = data.lower()
-                if not any(k in lowered for k in kws):
-                    continue
-            validate = rec.validate
-            group = rec.group
-            n = 0
-            pos = 0
-            end = len(data)
-            try:
-                while pos <= end:
-                    sp = raw.Match(_UNANCHORED, data, pos, end)
-                    s, e = sp[0]
-                    if s < 0:
-                        break
-                    pos = e if e > s else e + 1
-                    if group and sp[group][0] >= 0:
-                        s, e = sp[group]
-                    n += 1
-                    if not n & 63:
-                        self._check(deadline)
-                    i = bisect_right(starts, s) - 1
-                    base = starts[i]
-                    part = parts[i]
-                    if e > base + len(part):
-                        continue  # crossed a segment boundary
-                    seg = segs[i]
-                    text = seg.text
-                    if len(part) == len(text):
-                        cs, ce = s - base, e - base
-                    else:
-                        cs, ce = _chars(text, part, s - base, e - base)
-                    hit = validate(text[cs:ce], Ctx(seg, cs, ce))
-                    if hit is not None:
-                        cands.append(self._cand(rec, seg, hit, cs, ce))
-            except _Overrun:
-                raise
-            except Exception:  # a recogniser bug must not drop the sample
-                self.stats["errors"] += 1
+        for seg in all_segs:
+            if seg.scan:
+                b = seg.text.encode("utf-8", "replace")
+                segs.append(seg)
+                parts.append(b)
+                starts.append(pos)
+                pos += len(b) + 1
+        data = b"\x00".join(parts)
+        where = self._pre.scan(data, starts, deadline)
+        if where is None:
+            raise _Overrun
+        b64 = where.pop(self._b64_gid, None)
+        if b64 is not None:
+            self._b64_pass(segs, b64, walker, deadline)
+        by_gid = self._by_gid
+        active = [(by_gid[g], where[g]) for g in sorted(where) if by_gid[g] is not None]
+        if self._pre_custom is not None:
+            more = self._pre_custom.scan(data, starts, deadline)
+            if more is None:
+                raise _Overrun
+            active += [(self._by_cgid[g], more[g]) for g in sorted(more)]
+        if active:
+            self._regex_pass(active, data, segs, parts, starts, deadline, cands)
         self._check(deadline)
         hints = self._field_hints
+        field_for = self._field_for
         for seg in all_segs:
-            if seg.tokens & hints and not seg.derived:
-                for rec in self._field:
-                    if rec.field_hints & seg.tokens:
-                        try:
-                            for hit in rec.scan_field(seg.text, Ctx(seg, 0, len(seg.text))):
-                                cands.append(self._cand(rec, seg, hit, 0, len(seg.text)))
-                        except Exception:
-                            self.stats["errors"] += 1
+            tokens = seg.tokens
+            if tokens and not seg.derived and not hints.isdisjoint(tokens):
+                key = (tokens, seg.parent_tokens)
+                recs = field_for.get(key)
+                if recs is None:
+                    if len(field_for) > 4096:
+                        field_for.clear()
+                    recs = field_for[key] = tuple(r for r in self._field if r.field_applies(*key))
+                if not recs:
+                    continue
+                text = seg.text
+                ctx = Ctx(seg, 0, len(text))  # read-only to scan_field: one per segment
+                for rec in recs:
+                    try:
+                        for hit in rec.scan_field(text, ctx):
+                            cands.append((rec, seg, hit, 0, len(text)))
+                    except Exception:
+                        self.stats["errors"] += 1
         if self.watchlist is not None:
             self._check(deadline)
             for seg in all_segs:
                 for s, e, entry, enc in self.watchlist.scan_tokens(seg.text):
-                    cands.append(_Cand(seg, s, e, entry.category, "", "watchlist", 1.0, "", "",
-                                       enc if enc != Encoding.PLAIN else "", "", entry))
+                    cands.append(direct(seg, s, e, entry.category, "watchlist", 1.0,
+                                        encoding=enc if enc != Encoding.PLAIN else "", watch=entry))
         if self._ner is not None:
             self._ner_pass(segs, cands, deadline)
 
-    def _b64_pass(self, data, segs, parts, starts, walker: Walker, deadline) -> None:
-        for s, e in _spans(self._b64, data, 0):
-            i = bisect_right(starts, s) - 1
-            base = starts[i]
-            if e > base + len(parts[i]):
-                continue
+    def _regex_pass(self, active, data, segs, parts, starts, deadline, cands) -> None:
+        """Each active recogniser's RE2 over the segments its prefilter pointed at;
+        candidates are (recogniser, segment, hit, start, end) until resolve.py."""
+        lowered = None
+        n = 0
+        add = cands.append
+        for (rec, raw, kws), seg_ids in active:
+            if kws:
+                if lowered is None:
+                    lowered = data.lower()
+                for k in kws:
+                    if k in lowered:
+                        break
+                else:
+                    continue
+            validate = rec.validate
+            group = rec.group
+            try:
+                for i, last in seg_ids:
+                    part = parts[i]
+                    base = starts[i]
+                    end = base + len(part)
+                    seg = segs[i]
+                    text = seg.text
+                    ascii_ = len(part) == len(text)
+                    pos = base
+                    while pos <= end:
+                        sp = raw.Match(UNANCHORED, data, pos, end)
+                        s, e = sp[0]
+                        if s < 0:
+                            break
+                        pos = e if e > s else e + 1
+                        if group and sp[group][0] >= 0:
+                            s, e = sp[group]
+                        n += 1
+                        if not n & 63:
+                            self._check(deadline)
+                        if ascii_:
+                            cs = s - base
+                            ce = e - base
+                        else:
+                            cs, ce = _chars(text, part, s - base, e - base)
+                        hit = validate(text[cs:ce], Ctx(seg, cs, ce))
+                        if hit is not None:
+                            add((rec, seg, hit, cs, ce))
+                        if pos >= last:
+                            break  # no prefilter report beyond: no further match
+            except _Overrun:
+                raise
+            except Exception:  # a recogniser bug must not drop the sample
+                self.stats["errors"] += 1
+
+    def _b64_pass(self, segs, seg_ids, walker: Walker, deadline) -> None:
+        # Python re on the text itself: one class run, no backtracking to fear, and
+        # offsets come out in characters.
+        finditer = _B64_RUN.finditer
+        max_depth = self._limits.max_depth
+        max_decoded = self._limits.max_decoded_bytes
+        for i, _ in seg_ids:
             seg = segs[i]
-            if seg.depth >= self._limits.max_depth:
-                self.stats["depth_limited"] += 1
-                continue
-            if walker.decoded >= self._limits.max_decoded_bytes:
-                self.stats["decode_limited"] += 1
-                return
-            blob = data[s:e]
-            # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
-            # mixes upper and lower case.
-            if blob.isupper() or blob.islower() or blob.startswith(b"eyJ") and blob.count(b".") == 2:
-                continue
-            self._check(deadline)
-            dec = try_b64decode(blob.decode("ascii"))
-            if dec is None:
-                continue
-            raw, enc = dec
-            cs, ce = _chars(seg.text, parts[i], s - base, e - base)
-            self.stats["base64_decoded"] += 1
-            walker.decoded_segments(seg, cs, ce, raw, enc)
+            for m in finditer(seg.text):
+                if seg.depth >= max_depth:
+                    self.stats["depth_limited"] += 1
+                    continue
+                if walker.decoded >= max_decoded:
+                    self.stats["decode_limited"] += 1
+                    return
+                blob = m.group()
+                # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
+                # mixes upper and lower case.
+                if blob.isupper() or blob.islower() or blob.startswith("eyJ") and blob.count(".") == 2:
+                    continue
+                self._check(deadline)
+                dec = try_b64decode(blob)
+                if dec is None:
+                    continue
+                raw, enc = dec
+                self.stats["base64_decoded"] += 1
+                walker.decoded_segments(seg, m.start(), m.end(), raw, enc)
 
     def _ner_pass(self, segs, cands, deadline) -> None:
         min_chars = self.config.ner.min_chars
@@ -377,84 +362,7 @@ class Scanner:
                 if label == "PERSON":
                     words = t[s:e].split()
                     if words and all(w[:1].isupper() for w in words):
-                        cands.append(_Cand(seg, s, e, Category.PERSON, "", "ner", 0.75, " ".join(words), t[s:e]))
-
-    def _cand(self, rec: Recognizer, seg: Segment, hit: Hit, cs: int, ce: int) -> _Cand:
-        s = hit.start if hit.start >= 0 else cs
-        e = hit.end if hit.end >= 0 else ce
-        value = seg.text[s:e]
-        return _Cand(seg, s, e, hit.category or rec.category, hit.subtype, rec.name, hit.confidence,
-                     hit.normalised or value, value, hit.encoding, hit.mask_prefix)
-
-    def _finish(self, cands: list[_Cand], subprocessor: str | None) -> list[Finding]:
-        if not cands:
-            return []
-        wl = self.watchlist
-        threshold = self._threshold
-        default_th = self.config.min_confidence
-        live: list[tuple[_Cand, str]] = []
-        for c in cands:
-            if c.watch is not None:
-                live.append((c, ""))
-                continue
-            norm = normalise(c.category, c.normalised)
-            if wl is not None and norm:
-                m = wl.match_normalised(norm)
-                if m is not None:
-                    entry, enc = m
-                    c.watch, c.category, c.detector, c.confidence, c.subtype = entry, entry.category, "watchlist", 1.0, ""
-                    if enc != Encoding.PLAIN:
-                        c.encoding = enc
-                    live.append((c, ""))
-                    continue
-            if c.confidence >= threshold.get(c.detector, default_th):
-                live.append((c, norm))
-        # Overlaps within one segment: registered values first, then confidence, then length.
-        # Resolved before hashing, so losers cost no HMAC.
-        live.sort(key=lambda cn: (cn[0].watch is None, -cn[0].confidence, cn[0].start - cn[0].end))
-        allow = None if self._allow.empty else self._allow
-        sub_allow = self._allow_sub.get(subprocessor) if subprocessor else None
-        taken: dict[int, list[tuple[int, int]]] = {}
-        seen: dict[tuple, int] = {}
-        out: list[Finding] = []
-        for c, norm in live:
-            seg = c.seg
-            sid = id(seg)
-            spans = taken.get(sid)
-            if spans is None:
-                spans = taken[sid] = []
-            elif any(c.start < e and s < c.end for s, e in spans):
-                continue
-            vh = c.watch.value_hash if c.watch is not None else self._hasher.hex(norm)
-            path = seg.path
-            if allow is not None and allow.allows(c.category, c.subtype, c.value, vh, path):
-                continue
-            if sub_allow is not None and sub_allow.allows(c.category, c.subtype, c.value, vh, path):
-                continue
-            spans.append((c.start, c.end))
-            # The same value at the same field, seen again through another decoding layer.
-            key = (seg.location, path, c.category, vh)
-            if seen.setdefault(key, sid) != sid:
-                continue
-            enc = c.encoding or seg.encoding
-            if c.watch is not None:
-                masked = c.watch.masked
-            elif enc in _HASH_ENCODINGS:
-                masked = mask_hash(c.normalised, enc)
-            else:
-                masked = mask(c.category, c.normalised if c.category == Category.PHONE_NUMBER else c.value,
-                              c.subtype, c.mask_prefix)
-            start, end = seg.anchor(c.start, c.end)
-            out.append(Finding(str(c.category), c.subtype, str(enc), str(seg.location), path, start, end,
-                               round(c.confidence, 3), c.detector, masked, vh, c.watch is not None))
-        out.sort(key=lambda f: (f.location, f.field_path, f.start))
-        return out
-
-
-def _set_options():
-    opts = re2.Options()
-    opts.max_mem = 64 << 20
-    return opts
+                        cands.append(direct(seg, s, e, Category.PERSON, "ner", 0.75, " ".join(words), t[s:e]))
 
 
 def _chars(text: str, raw: bytes, bs: int, be: int) -> tuple[int, int]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import re2
+
+from .rx import compile_raw, found
 from .validators import shannon_entropy
 
 
@@ -23,6 +26,9 @@ class SecretRule:
     prefix: str = ""  # public prefix the mask may keep
     confidence: float = 0.9
     allow: tuple[str, ...] = field(default=())  # Python-re patterns, searched in the value
+    # A prefix of ``regex`` for the Hyperscan prefilter where ``regex`` would report at
+    # every character of an open-ended tail ("" means ``regex``).
+    prefilter: str = ""
 
 
 RULES: tuple[SecretRule, ...] = (
@@ -59,9 +65,10 @@ RULES: tuple[SecretRule, ...] = (
     SecretRule("private_key",
                r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----)",
                ("-----begin",), 0.0, "-----BEGIN", 0.95),
-    SecretRule("jwt", r"\b(eyJ[0-9A-Za-z_\-]{8,}\.eyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,})", ("eyj",), 3.0, "eyJ", 0.85),
+    SecretRule("jwt", r"\b(eyJ[0-9A-Za-z_\-]{8,}\.eyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,})", ("eyj",), 3.0, "eyJ", 0.85,
+               prefilter=r"\beyJ[0-9A-Za-z_\-]{8,}\.eyJ"),
     SecretRule("url_credentials", r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:([^\s:/@\"']{3,128})@[0-9A-Za-z.\-]{3,255}",
-               ("://",), 0.0, "", 0.95),
+               ("://",), 0.0, "", 0.95, prefilter=r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:[^\s:/@\"']{3,128}@[0-9A-Za-z.\-]"),
 )
 
 # --- global allowlist -------------------------------------------------------------
@@ -78,20 +85,30 @@ _SEQUENCES = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop",
 _LITERALS = frozenset({"true", "false", "null", "none", "undefined", "nil", "yes", "no", "on", "off", "password", "secret", "token"})
 
 
+# One RE2 pass for every placeholder word instead of one substring search each.
+_PLACEHOLDER_RX = compile_raw("|".join(re2.escape(w) for w in _PLACEHOLDER_WORDS))
+_SEQ_MAX = max(len(s) for s in _SEQUENCES) + 2
+
+
 def allowlisted(value: str) -> bool:
     """True for templated, placeholder and example values that are not real secrets."""
     v = value.strip().strip("\"'")
-    if not v or v.lower() in _LITERALS:
+    if not v:
+        return True
+    low = v.lower()
+    if low in _LITERALS:
         return True
     if not _TEMPLATE_CHARS.isdisjoint(v) and _TEMPLATED.search(v):
         return True
-    low = v.lower()
-    if any(w in low for w in _PLACEHOLDER_WORDS):
+    if found(_PLACEHOLDER_RX, low.encode("utf-8", "surrogatepass")):
         return True
-    # Repeated characters: "aaaaaaaa", "00000000", "abababab".
-    if len(v) >= 6 and len(set(v)) <= 2:
+    # Repeated characters: "aaaaaaaa", "00000000", "abababab" (a prefix with three
+    # distinct characters already rules it out).
+    if len(v) >= 6 and len(set(v[:8])) <= 2 and len(set(v)) <= 2:
         return True
-    if any(low == s or (len(low) >= 8 and s in low and len(low) - len(s) <= 2) for s in _SEQUENCES):
+    # A known sequence, alone or with at most two extra characters: short values only.
+    if len(low) <= _SEQ_MAX and any(low == s or (len(low) >= 8 and s in low and len(low) - len(s) <= 2)
+                                    for s in _SEQUENCES):
         return True
     return False
 

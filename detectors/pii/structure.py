@@ -99,30 +99,43 @@ class Walker:
         # watchlist must see every value (``keep_all``).
         self.hints = hints
         self.keep_all = keep_all
+        # Limits as plain attributes: read once per value on the hot path.
+        self._max_fields = limits.max_fields
+        self._max_chars = limits.max_field_chars
+        self._max_depth = limits.max_depth
 
     # --- helpers -----------------------------------------------------------------
 
     def _add(self, text: str, location: str, path: str, name: str, parent: str,
              encoding: str, depth: int, span=None) -> None:
+        self._value(text, location, path, _tok(name) if name else _EMPTY, _tok(parent) if parent else _EMPTY,
+                    encoding, depth, span)
+
+    def _value(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
+               encoding: str, depth: int, span=None) -> None:
+        """One string value under field-name tokens: dropped, split into layers, or kept."""
         if not text:
             return
         out = self.out
-        if len(out) >= self.limits.max_fields:
+        if len(out) >= self._max_fields:
             self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
             return
-        if len(text) > self.limits.max_field_chars:
-            text = text[: self.limits.max_field_chars]
+        if len(text) > self._max_chars:
+            text = text[: self._max_chars]
             self.stats["truncated"] = self.stats.get("truncated", 0) + 1
-        tokens = _tokens(name) if name else _EMPTY
         if machine_shape(text, tokens):
-            if self.keep_all or tokens & self.hints:
-                seg = Segment(text, location, path, tokens, _tokens(parent) if parent else _EMPTY, encoding, depth, span)
+            if self.keep_all or not self.hints.isdisjoint(tokens):
+                seg = Segment(text, location, path, tokens, ptokens, encoding, depth, span)
                 seg.scan = False
                 out.append(seg)
             return
-        ptokens = _tokens(parent) if parent else _EMPTY
-        if depth < self.limits.max_depth and self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
-            return
+        # Only values with one of these characters can hide a layer (JSON, URL, query,
+        # %-escapes): most values skip the call.
+        if depth < self._max_depth:
+            c0 = text[0]
+            if (c0 == "{" or c0 == "[" or "?" in text or "=" in text or "%" in text) and \
+                    self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
+                return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
 
     def _nested_text(self, text: str, location, path, tokens, ptokens, encoding, depth, span) -> bool:
@@ -197,6 +210,8 @@ class Walker:
                        (prefix + ".query") if prefix else "query", depth)
 
     def query(self, qs: str, location: str, prefix: str, depth: int, plus: bool = True) -> None:
+        parent = _last_name(prefix)
+        add = self._add
         for pair in qs.split("&"):
             if not pair:
                 continue
@@ -204,14 +219,17 @@ class Walker:
             if not eq:
                 # A bare value ("?jane@example.com") is scanned under the prefix alone.
                 name, value = "", name
-            name_d = _pct_decode(name, plus)
-            value_d = _pct_decode(value, plus)
-            enc = Encoding.URL if "%" in value and value_d != value else Encoding.PLAIN
+            name_d = _pct_decode(name, plus) if ("%" in name or "+" in name) else name
+            if "%" in value or (plus and "+" in value):
+                value_d = _pct_decode(value, plus)
+                enc = Encoding.URL if "%" in value and value_d != value else Encoding.PLAIN
+            else:
+                value_d, enc = value, Encoding.PLAIN
             safe = _path_name(name_d)
             if safe != name_d:
-                self._add(name_d, location, f"{prefix}.*", "", "", Encoding.PLAIN, depth)
-            path = f"{prefix}.{safe}" if name_d else prefix
-            self._add(value_d, location, path, name_d if safe == name_d else "", _last_name(prefix), enc, depth)
+                add(name_d, location, prefix + ".*", "", "", Encoding.PLAIN, depth)
+            path = prefix + "." + safe if name_d else prefix
+            add(value_d, location, path, name_d if safe == name_d else "", parent, enc, depth)
 
     # --- headers and cookies ---------------------------------------------------------
 
@@ -232,7 +250,7 @@ class Walker:
                 self._add(value, Location.HEADER, "header." + lname, lname, "", Encoding.PLAIN, depth)
 
     def _add_flat(self, text, location, path, name, depth) -> None:
-        self.out.append(Segment(text, location, path, _tokens(name), _EMPTY,
+        self.out.append(Segment(text, location, path, _tok(name), _EMPTY,
                                 Encoding.PLAIN, depth))
 
     def cookies(self, value: str, depth: int) -> None:
@@ -364,36 +382,54 @@ class Walker:
 
     def _json(self, node, loc: str, p: str, name: str, parent: str, depth: int, enc: str, level: int) -> None:
         # Recursion is bounded by ``level``; deeper documents are counted and cut.
-        if level > self.limits.max_depth + 32:
+        if level > self._max_depth + 32:
             self.stats["depth_limited"] = self.stats.get("depth_limited", 0) + 1
             return
-        if type(node) is dict:
-            items = node.items()
-        elif type(node) is list:
-            items = (("", v) for v in node)
-        else:
+        t = type(node)
+        if t is not dict and t is not list:
             return self._scalar(node, loc, p, name, parent, depth, enc)
-        for k, v in items:
+        value = self._value
+        ntok = _tok(name) if name else _EMPTY  # the tokens of this node's own name
+        if t is list:
+            # Items share the list's path, name and parent.
+            sp = p + "[]"
+            ptok = _tok(parent) if parent else _EMPTY
+            for v in node:
+                tv = type(v)
+                if tv is str:
+                    if v:
+                        value(v, loc, sp, ntok, ptok, enc, depth)
+                elif tv is dict or tv is list:
+                    self._json(v, loc, sp, name, parent, depth, enc, level + 1)
+                elif tv is not bool and v is not None:
+                    self._scalar(v, loc, sp, name, parent, depth, enc)
+            return
+        for k, v in node.items():
+            tv = type(v)
             if k == "":
+                # An empty key reads as a list item.
                 sp, sn, spar = p + "[]", name, parent
+                ktok, ptok = ntok, _tok(parent) if parent else _EMPTY
             else:
-                if type(k) is not str:
-                    k = str(k)
-                safe = _path_name(k)
-                if safe != k:
+                key = _KEY_CACHE.get(k)
+                if key is None:
+                    key = _key(k)
+                safe, suffix, ktok = key
+                if not safe:
                     # A map keyed by data ({"jane@example.com": {...}}): the key is a
                     # value to scan, and the path must not carry it.
-                    self._add(k, loc, p + ".*", "", "", enc, depth)
-                    sp, sn, spar = p + ".*", "", name
-                else:
-                    sp, sn, spar = p + "." + k, k, name
-            t = type(v)
-            if t is str:
+                    value(str(k), loc, p + ".*", _EMPTY, _EMPTY, enc, depth)
+                # Small numbers, booleans and nulls hold nothing: no path to build.
+                if (tv is int and -1_000_000 < v < 1_000_000) or tv is bool or v is None:
+                    continue
+                sp, sn, spar = p + suffix, (str(k) if safe else ""), name
+                ptok = ntok
+            if tv is str:
                 if v:
-                    self._add(v, loc, sp, sn, spar, enc, depth)
-            elif t is dict or t is list:
+                    value(v, loc, sp, ktok, ptok, enc, depth)
+            elif tv is dict or tv is list:
                 self._json(v, loc, sp, sn, spar, depth, enc, level + 1)
-            elif t is not bool and v is not None:
+            elif tv is not bool and v is not None:
                 self._scalar(v, loc, sp, sn, spar, depth, enc)
 
     def _scalar(self, v, loc, p, name, parent, depth, enc) -> None:
@@ -453,21 +489,58 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF-")
 
 
+_PATH_CACHE: dict[str, str] = {}
+
+
 def _path_name(name: str) -> str:
     """``name`` if it reads like a field name, else "*": field paths are stored and must
-    not carry data used as keys (e-mails, phone numbers, ids)."""
+    not carry data used as keys (e-mails, phone numbers, ids). Field names are cached
+    (they repeat); data used as a key is not kept."""
+    safe = _PATH_CACHE.get(name)
+    if safe is None:
+        safe = _path_name_uncached(name)
+        if safe == name:
+            if len(_PATH_CACHE) > 16384:
+                _PATH_CACHE.clear()
+            _PATH_CACHE[name] = safe
+    return safe
+
+
+_DIGIT_DEL = {ord(c): None for c in "0123456789"}
+
+
+def _path_name_uncached(name: str) -> str:
     if not name or len(name) > 64 or not _NAME_CHARS.issuperset(name):
         return "*"
-    digits = sum(c.isdigit() for c in name)
+    digits = len(name) - len(name.translate(_DIGIT_DEL))
     if digits >= 6 or (len(name) >= 16 and _HEX_CHARS.issuperset(name)):
         return "*"
     return name
 
 
+# JSON key -> (reads as a field name, path suffix, its tokens): keys repeat.
+_KEY_CACHE: dict[str, tuple[bool, str, frozenset[str]]] = {}
+
+
+def _key(k) -> tuple[bool, str, frozenset[str]]:
+    name = k if type(k) is str else str(k)
+    if _path_name(name) != name:
+        return _DATA_KEY  # data used as a key: not cached
+    out = (True, "." + name, _tok(name))
+    if len(_KEY_CACHE) > 16384:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[k] = out
+    return out
+
+
+_DATA_KEY: tuple[bool, str, frozenset[str]] = (False, ".*", _EMPTY)
+
+
 _TOKEN_CACHE: dict[str, frozenset[str]] = {}
 
 
-def _tokens(name: str) -> frozenset[str]:
+def _tok(name: str) -> frozenset[str]:
+    """Field-name tokens, cached per name (bounded): names repeat across samples."""
     t = _TOKEN_CACHE.get(name)
     if t is None:
         if len(_TOKEN_CACHE) > 16384:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections import Counter
+from operator import mul
 from datetime import date
 
 # --- payment cards -----------------------------------------------------------
 
 
+# Digit -> its Luhn contribution when doubled.
+_LUHN_DOUBLE = {str(d): (2 * d - 9 if d > 4 else 2 * d) for d in range(10)}
+
+
 def luhn(digits: str) -> bool:
     if not digits.isdigit() or len(digits) < 2:
         return False
+    if digits.isascii():
+        rev = digits[::-1]  # sums over slices: the loop runs in C
+        return (sum(map(int, rev[0::2])) + sum(map(_LUHN_DOUBLE.__getitem__, rev[1::2]))) % 10 == 0
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -209,7 +218,7 @@ def is_br_cpf(digits: str) -> bool:
         return False
     nums = [ord(c) - 48 for c in digits]
     for n in (9, 10):
-        s = sum(nums[i] * (n + 1 - i) for i in range(n))
+        s = sum(map(mul, nums[:n], range(n + 1, 1, -1)))  # weights n+1 .. 2
         if (s * 10 % 11) % 10 != nums[n]:
             return False
     return True
@@ -292,10 +301,18 @@ def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> b
 # --- entropy -------------------------------------------------------------------
 
 
+# c * log2(c) for small counts: H = log2(n) - sum(c log2 c) / n, with the counting in C.
+_CLOG2 = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
+
+
 def shannon_entropy(s: str) -> float:
     """Bits per character."""
     n = len(s)
     if not n:
         return 0.0
-    log2 = math.log2
-    return -sum((k := s.count(c) / n) * log2(k) for c in set(s))
+    counts = Counter(s).values()
+    if n < len(_CLOG2):
+        total = sum(map(_CLOG2.__getitem__, counts))
+    else:
+        total = sum(c * math.log2(c) for c in counts)
+    return math.log2(n) - total / n

@@ -29,21 +29,16 @@ class Hit:
 class Ctx:
     """Where a candidate sits: its segment, span and the field-name evidence."""
 
-    __slots__ = ("seg", "start", "end", "_before")
+    # text and tokens copied in: validators read them many times per candidate.
+    __slots__ = ("seg", "start", "end", "text", "tokens", "_before")
 
     def __init__(self, seg, start: int, end: int):
         self.seg = seg
         self.start = start
         self.end = end
+        self.text: str = seg.text
+        self.tokens: frozenset[str] = seg.tokens
         self._before: list[str] | None = None
-
-    @property
-    def text(self) -> str:
-        return self.seg.text
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        return self.seg.tokens
 
     @property
     def parent_tokens(self) -> frozenset[str]:
@@ -52,31 +47,36 @@ class Ctx:
     def before(self) -> list[str]:
         """Lower-case words just before the candidate, nearest last."""
         if self._before is None:
-            self._before = prose_words(self.seg.text, self.start)
+            self._before = prose_words(self.text, self.start)
         return self._before
 
+    # isdisjoint, not "&": no set is built per candidate.
     def field_has(self, words: frozenset[str]) -> bool:
-        return bool(self.seg.tokens & words or self.seg.parent_tokens & words)
+        seg = self.seg
+        return not words.isdisjoint(seg.tokens) or not words.isdisjoint(seg.parent_tokens)
 
     def near(self, words: frozenset[str], last: int = 6) -> bool:
         """A context word among the last few words before the candidate."""
-        return any(w in words for w in self.before()[-last:])
+        for w in self.before()[-last:]:
+            if w in words:
+                return True
+        return False
 
     def machine_field(self) -> bool:
-        return bool(self.seg.tokens & MACHINE_FIELD)
+        return not MACHINE_FIELD.isdisjoint(self.tokens)
 
     # A space at the edges, so that `c in "_./"` tests are safe ("" is in every string).
     def char_before(self) -> str:
-        return self.seg.text[self.start - 1] if self.start > 0 else " "
+        return self.text[self.start - 1] if self.start > 0 else " "
 
     def char_after(self) -> str:
-        t = self.seg.text
+        t = self.text
         return t[self.end] if self.end < len(t) else " "
 
     def glued(self, joiners: str = "-./_") -> bool:
         """The candidate is part of a bigger token: "ORD-2024-5551234", "v1.2.3.4",
         "1234.5678" (a sentence-final "." is not glue)."""
-        t, s, e = self.seg.text, self.start, self.end
+        t, s, e = self.text, self.start, self.end
         if s > 0:
             b = t[s - 1]
             if b.isalnum() or b == "_" or (b in joiners and s > 1 and t[s - 2].isalnum()):
@@ -102,15 +102,22 @@ class Recognizer:
     field_hints: ClassVar[frozenset[str]] = frozenset()
     # Capture group holding the value (0: whole match).
     group: ClassVar[int] = 0
-    # A cheap pattern implied by every match of ``patterns``, for the scanner's RE2 Set
-    # prefilter (large Unicode classes there slow the whole Set). "" means the patterns.
-    trigger: ClassVar[str] = ""
+    # Hyperscan patterns that match wherever ``patterns`` match, ending inside the same
+    # segment: a cheaper superset for the scanner's prefilter (prefilter.py). () means
+    # the patterns themselves.
+    prefilter: ClassVar[tuple[str, ...]] = ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         return Hit(self.contextual(self.score, ctx))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         return ()
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        """Whether ``scan_field`` can report anything under these field names. A pure
+        function of the names, so the scanner caches it; False must mean ``scan_field``
+        returns nothing for any value there."""
+        return not self.field_hints.isdisjoint(tokens)
 
     def contextual(self, score: float, ctx: Ctx) -> float:
         if self.context and (ctx.field_has(self.context) or ctx.near(self.context)):

@@ -23,7 +23,8 @@ class EmailRecognizer(Recognizer):
         # Local parts may be internationalised (RFC 6531); domains are matched in ASCII/punycode.
         r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
     )
-    trigger = r"[^\s@]@[A-Za-z0-9]"
+    # Every address has "x@d": one report per "@", and no Unicode classes to compile.
+    prefilter = (r"[^\s@]@[A-Za-z0-9]",)
     context = EMAIL_FIELD | {"mail", "contact", "reach", "write"}
     score = 0.9
     context_boost = 0.1
@@ -37,6 +38,6 @@ class EmailRecognizer(Recognizer):
         if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
             return None
         score = self.contextual(self.score, ctx)
-        if ctx.tokens & _MESSAGE_ID:
+        if not _MESSAGE_ID.isdisjoint(ctx.tokens):
             score -= 0.45  # Message-IDs look like addresses; an e-mail as a user id is still one
         return Hit(score, value.lower())

@@ -12,6 +12,9 @@ class IbanRecognizer(Recognizer):
     name = "iban"
     category = Category.IBAN
     patterns = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",)
+    # The pattern's start: its {11,30} repeat of optional spaces was half the prefilter
+    # database's size (a cache-sized cost on every scan).
+    prefilter = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){4}",)
     context = IBAN_FIELD | {"transfer", "sepa", "wire"}
     score = 0.9
     context_boost = 0.1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..context import NATIONAL_ID_FIELD
 from ..finding import Category
+from ..masking import alnum_upper
 from ..validators import (is_aadhaar, is_br_cpf, is_es_dni, is_fr_nir, is_it_codice_fiscale,
                           is_uk_nino)
 from .base import Ctx, Hit, Recognizer
@@ -20,7 +21,7 @@ class _NationalId(Recognizer):
         raise NotImplementedError
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        compact = "".join(c for c in value if c.isalnum()).upper()
+        compact = alnum_upper(value)
         if not self.check(compact):
             return None
         contextual = ctx.field_has(self.context) or ctx.near(self.context)

@@ -16,6 +16,12 @@ from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
 _WORD = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
+# Byte-level supersets for the prefilter: an upper-case letter (ASCII, or any non-ASCII
+# character as its UTF-8 bytes), a word's first byte, and what follows a capital
+# (\p{Ll} or an apostrophe).
+_LU_B = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
+_CAP_B = r"[A-Z\xc0-\xff]"
+_LL_B = r"(?:[a-z']|[\xc0-\xff])"
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
 # Words that, just before a capitalised name, say a person is being named.
 _CUES = frozenset({
@@ -26,6 +32,7 @@ _CUES = frozenset({
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
 })
 _STRONG_CUES = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
+_STRONG_LAST = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
 _NOT_NAME = frozenset({
     "The", "A", "An", "I", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
@@ -71,7 +78,14 @@ class PersonRecognizer(Recognizer):
         r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
         + _WORD + r"(?:[ \t]+" + _WORD + r"){0,2}",
     )
-    trigger = r"\p{Lu}\p{Ll}"
+    # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
+    # several times slower): a capitalised word, blanks, an optional initial and the
+    # first two characters of the next capitalised word; or a cue word and a capital.
+    prefilter = (
+        _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?" + _LU_B + _LL_B,
+        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
+        + _LU_B + _LL_B,
+    )
     context = NAME_FIELD
     score = 0.8
     field_hints = NAME_FIELD
@@ -82,18 +96,28 @@ class PersonRecognizer(Recognizer):
         self.suffixes = street_suffixes()
 
     def _is_first(self, w: str) -> bool:
-        return w in self.first or _fold(w) in self.first
+        if w in self.first:
+            return True
+        f = _fold(w)
+        return f is not w and f != w and f in self.first
 
     def _is_last(self, w: str) -> bool:
-        return w in self.last or _fold(w) in self.last
+        if w in self.last:
+            return True
+        f = _fold(w)
+        return f is not w and f != w and f in self.last
 
-    def _name_field(self, ctx: Ctx) -> int:
+    @staticmethod
+    def _name_field(tokens: frozenset[str], parent_tokens: frozenset[str]) -> int:
         """2: the field holds a person name; 1: probably; 0: no."""
-        if ctx.tokens & STRONG_NAME_FIELD:
+        if not STRONG_NAME_FIELD.isdisjoint(tokens):
             return 2
-        if ctx.tokens & NAME_FIELD and not ctx.parent_tokens & NOT_PERSON_PARENT:
+        if not NAME_FIELD.isdisjoint(tokens) and NOT_PERSON_PARENT.isdisjoint(parent_tokens):
             return 1
         return 0
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return self._name_field(tokens, parent_tokens) > 0
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         b = ctx.char_before()
@@ -102,10 +126,10 @@ class PersonRecognizer(Recognizer):
         a = ctx.char_after()
         if a in "@_/\\" or a.isdigit() or (a == "." and ctx.text[ctx.end + 1:ctx.end + 2].isalpha()):
             return None  # part of an address, path or identifier
-        raw_words = value.split()
-        words = [w for w in raw_words if not (len(w) == 2 and w[1] == ".")]
+        words = value.split()
+        if "." in value:
+            words = [w for w in words if not (len(w) == 2 and w[1] == ".")]  # initials
         start = ctx.start
-        before = ctx.before()
         # Drop leading words that are not names ("Thanks Jane" -> "Jane"), keeping them as cues.
         dropped: list[str] = []
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
@@ -116,22 +140,24 @@ class PersonRecognizer(Recognizer):
             words = words[1:]
         while len(words) > 1 and words[-1] in _NOT_NAME:
             words = words[:-1]
-        if not words or words[0] in _NOT_NAME or any(w in _ORG for w in words):
+        if not words or words[0] in _NOT_NAME or not _ORG.isdisjoint(words):
             return None
         if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last:
             return None  # "Baker Street": an address
         end = ctx.text.index(words[-1], start) + len(words[-1])
-        cue_words = before + dropped
+        field = self._name_field(ctx.tokens, ctx.seg.parent_tokens)
+        if len(words) >= 2 and (field or display):
+            # The field or the mail header says it is a name: cue words cannot change it.
+            return Hit(0.9 if field else 0.85, " ".join(words), start=start, end=end)
+        cue_words = ctx.before() + dropped
         titled = bool(cue_words) and cue_words[-1] in _TITLES
-        strong_cue = any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+        strong_cue = bool(cue_words) and cue_words[-1] in _STRONG_LAST and \
+            any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
         cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
-        field = self._name_field(ctx)
         first_known = self._is_first(words[0])
         last_known = self._is_last(words[-1])
         if len(words) >= 2:
-            if field or display:
-                score = 0.9 if field else 0.85
-            elif titled:
+            if titled:
                 score = 0.85
             elif first_known and last_known:
                 score = 0.8 if not cue else 0.9
@@ -159,7 +185,7 @@ class PersonRecognizer(Recognizer):
         return Hit(score, " ".join(words), start=start, end=end)
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
-        field = self._name_field(ctx)
+        field = self._name_field(ctx.tokens, ctx.seg.parent_tokens)
         if not field:
             return ()
         v = value.strip()

@@ -6,6 +6,7 @@ import re
 
 from ..context import PHONE_FIELD, enclosing_token, is_machine_value, looks_like_epoch
 from ..finding import Category
+from ..masking import digits_of
 from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
 
@@ -36,6 +37,10 @@ class PhoneRecognizer(Recognizer):
         # bare digits: only with phone context
         r"\b\d{7,15}\b",
     )
+    # Hyperscan superset: each pattern's start ("+4", "(415)", "415-55", "1-415" holds
+    # "415-55" too, seven digits). Every digit group of a number is a match end of the
+    # patterns themselves: these report a number once or twice instead of ten times.
+    prefilter = (r"\+[1-9]", r"\(\d{2,5}\)", r"\b\d{2,5}[ .\-/]\d{2}", r"\b\d{7}")
     context = PHONE_FIELD
     score = 0.7
     context_boost = 0.25
@@ -46,28 +51,31 @@ class PhoneRecognizer(Recognizer):
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if ctx.glued() or ctx.char_before() in "$/\\":
             return None
-        core = _EXT.sub("", value)
-        digits = "".join(c for c in core if c.isdigit())
+        # An extension needs an "x" ("x", "ext", "extension") or "#".
+        core = _EXT.sub("", value) if ("x" in value or "X" in value or "#" in value) else value
+        digits = digits_of(core)
         if not 7 <= len(digits) <= 15:
             return None
         in_field = ctx.field_has(PHONE_FIELD)
-        contextual = in_field or ctx.near(_PROSE_CONTEXT)
-        if ctx.machine_field() and not in_field:
+        if not in_field and ctx.machine_field():
             return None
         intl = core.startswith("+")
         if in_field:
-            pass  # the field says phone: the metadata check alone decides
+            contextual = True  # the field says phone: the metadata check alone decides
         elif not intl:
             if _DATE_SHAPE.fullmatch(core) or _IP_SHAPE.fullmatch(core):
                 return None
+            contextual = ctx.near(_PROSE_CONTEXT)
             if len(digits) == len(core):  # bare digits
                 if not contextual or looks_like_epoch(digits):
                     return None
             # "Call me on 415.555.0132" is a phone though shaped like a version.
             if not contextual and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
                 return None
-        elif "-" in core and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
-            return None
+        else:
+            contextual = ctx.near(_PROSE_CONTEXT)
+            if "-" in core and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
+                return None
         e164 = self.validator.e164(core)
         if e164 is None:
             return None

@@ -24,6 +24,7 @@ class SecretRuleRecognizer(Recognizer):
         self.rule = rule
         self.name = name
         self.patterns = (rule.regex,)
+        self.prefilter = (rule.prefilter,) if rule.prefilter else ()
         self.keywords = rule.keywords
         self.score = rule.confidence
         self._allow = tuple(re.compile(a) for a in rule.allow)
@@ -91,6 +92,9 @@ class GenericSecretRecognizer(Recognizer):
         "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key", "userpassword",
     })
     min_entropy = 3.0
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return super().field_applies(tokens, parent_tokens) and secret_like(tokens) and "authorization" not in tokens
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         tokens = ctx.tokens

@@ -45,7 +45,14 @@ class StreetAddressRecognizer(Recognizer):
         r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]+(?:(?:de|del|la|los|las)[ \t]+){0,2}"
         + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3},?[ \t]+\d{1,4}\b",
     )
-    trigger = r"\d[A-Za-z]?[ \t]+\S|(?:e|g|z|r\.|y|m)[ \t]+\d|(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]"
+    # Hyperscan superset in byte mode: the start of each pattern, up to its first
+    # capital or the digits after a street word (À-Þ are \xc3\x80-\xc3\x9e in UTF-8).
+    prefilter = (
+        r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:[A-Z]|\xc3[\x80-\x9e]|\d{1,3}(?:st|nd|rd|th))",
+        r"(?:stra\xc3\x9fe|strasse|str\.|weg|allee|gasse|platz|ring|damm)[ \t]+\d",
+        r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|all\xc3\xa9e|allee|impasse|chemin|quai|route|cours)[ \t]",
+        r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]",
+    )
     context = ADDRESS_FIELD | _PROSE
     score = 0.75
     context_boost = 0.15

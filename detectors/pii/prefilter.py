@@ -1,0 +1,175 @@
+"""One Hyperscan pass over a wave's buffer: which recogniser can match in which segment.
+
+The scanner joins the segments of a wave with NUL into one buffer. Hyperscan runs every
+recogniser's patterns over it at once (SIMD, no per-pattern pass) and reports match
+ends; an end maps to its segment. The scanner then runs a recogniser's RE2 pattern (the
+authority on spans) only over the segments where it can match, so most fields skip most
+recognisers and no recogniser walks the whole buffer.
+
+Prefilter patterns must match wherever the recogniser's RE2 patterns match, ending
+inside the same segment: the recogniser's own patterns, or a cheaper superset (its
+``prefilter``). tests/pii/test_prefilter.py checks that property. A pattern Hyperscan
+cannot compile exactly is compiled in its prefilter mode (a superset by design); one it
+cannot compile at all makes its recogniser run on every segment.
+
+Compiling the built-in database takes about half a second, so compiled databases are
+kept per process, keyed by their patterns; each Prefilter loads its own copy and keeps
+one scratch space per thread (a Scanner may be shared across threads).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_right
+from time import perf_counter
+from typing import Sequence
+
+import hyperscan as hs
+
+_CACHE: dict[tuple, bytes] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+# A pattern written over UTF-8 bytes ("[\xc0-\xff]") runs in byte mode; every other
+# one in UTF-8 mode, where ".", "[^...]" and "\p{L}" match characters as in RE2 (in byte
+# mode ".{6}" could not span six accented letters and the prefilter would miss them).
+# The buffer is always valid UTF-8.
+_BYTE_ESCAPE = re.compile(r"\\x[89a-fA-F][0-9a-fA-F]")
+
+
+def _flags(pattern: str) -> int:
+    return 0 if _BYTE_ESCAPE.search(pattern) else hs.HS_FLAG_UTF8
+
+
+def _trusted(pattern: str) -> bool:
+    """Whether Hyperscan reads the pattern as RE2 does. Unicode properties and
+    case-insensitive non-ASCII letters depend on each library's Unicode tables, which
+    may differ: such a pattern runs on every segment instead (custom detectors only;
+    the built-in prefilters spell their letters out as UTF-8 bytes)."""
+    if "\\p" in pattern or "\\P" in pattern:
+        return False
+    return pattern.isascii() or "(?i" not in pattern
+
+
+def _compiles(expr: bytes, flags: int) -> bool:
+    try:
+        hs.Database().compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
+        return True
+    except hs.error:
+        return False
+
+
+def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset[int]]:
+    """Serialised database (None if nothing compiled) and the ids that must always run."""
+    exprs: list[bytes] = []
+    ids: list[int] = []
+    flags: list[int] = []
+    always: set[int] = set()
+    for gid, patterns in enumerate(groups):
+        if not all(_trusted(p) for p in patterns):
+            always.add(gid)
+            continue
+        for p in patterns:
+            exprs.append(p.encode("utf-8"))
+            ids.append(gid)
+            flags.append(_flags(p))
+    db = hs.Database()
+    try:
+        if exprs:
+            db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    except hs.error:
+        # Find the culprits one by one: exact, in UTF-8 mode ("\x{1F600}"), then in
+        # Hyperscan's prefilter mode (a superset by design).
+        keep = []
+        for e, i, f in zip(exprs, ids, flags):
+            for g in (f, f | hs.HS_FLAG_UTF8, f | hs.HS_FLAG_PREFILTER, f | hs.HS_FLAG_UTF8 | hs.HS_FLAG_PREFILTER):
+                if _compiles(e, g):
+                    keep.append((e, i, g))
+                    break
+            else:
+                always.add(i)
+        keep = [k for k in keep if k[1] not in always]
+        exprs, ids, flags = [k[0] for k in keep], [k[1] for k in keep], [k[2] for k in keep]
+        db = hs.Database()
+        if exprs:
+            db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    return (hs.dumpb(db) if exprs else None), frozenset(always)
+
+
+_NO_LIMIT = 1 << 62
+
+
+class Prefilter:
+    """``Prefilter(groups)``: ``groups[i]`` are the patterns of id ``i``.
+
+    ``scan(data, starts)`` -> {id: [[segment, last_end], ...]} in segment order, where
+    ``starts`` are the byte offsets of the segments in ``data`` and ``last_end`` is the
+    furthest report in that segment: a match of the id's patterns starting at or after
+    it cannot exist, so the scanner need not search past it.
+    """
+
+    def __init__(self, groups: Sequence[Sequence[str]]):
+        key = tuple(tuple(g) for g in groups)
+        with _CACHE_LOCK:
+            built = _CACHE.get(key)
+            if built is None:
+                if len(_CACHE) >= 64:  # distinct configs are few; bound it anyway
+                    _CACHE.clear()
+                built = _CACHE[key] = _build(key)
+        blob, self.always = built
+        self._db = hs.loadb(blob, hs.HS_MODE_BLOCK) if blob is not None else None
+        self._local = threading.local()
+
+    def _scratch(self):
+        s = getattr(self._local, "scratch", None)
+        if s is None:
+            s = self._local.scratch = hs.Scratch(self._db)
+        return s
+
+    def scan(self, data: bytes, starts: list[int], deadline: float = 0.0) -> dict[int, list[list[int]]] | None:
+        """None when ``deadline`` (a perf_counter time) passed during the scan."""
+        out: dict[int, list[list[int]]] = {}
+        if self._db is None or not data:
+            return self._add_always(out, len(starts))
+        get = out.get
+        state = [0, False]  # reports seen, segments out of order
+
+        def on_match(gid, _from, to, _flags, _ctx):
+            # ``to`` is exclusive: the match's last byte is at to - 1.
+            seg = bisect_right(starts, to - 1) - 1
+            lst = get(gid)
+            if lst is None:
+                out[gid] = [[seg, to]]
+            else:
+                last = lst[-1]
+                if last[0] == seg:
+                    if to > last[1]:
+                        last[1] = to
+                else:
+                    # Reports mostly come in order of end offset (not guaranteed).
+                    if seg < last[0]:
+                        state[1] = True
+                    lst.append([seg, to])
+            state[0] += 1
+            # A huge sample can report hundreds of thousands of matches: check the clock.
+            if not state[0] & 4095 and deadline and perf_counter() > deadline:
+                return True  # stops the scan
+            return None
+
+        try:
+            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+        except hs.ScanTerminated:
+            return None
+        if state[1]:
+            for gid, lst in out.items():
+                merged: dict[int, int] = {}
+                for seg, to in lst:
+                    merged[seg] = max(to, merged.get(seg, 0))
+                out[gid] = [[seg, merged[seg]] for seg in sorted(merged)]
+        return self._add_always(out, len(starts))
+
+    def _add_always(self, out: dict[int, list[list[int]]], n: int) -> dict[int, list[list[int]]]:
+        for gid in self.always:
+            out[gid] = [[i, _NO_LIMIT] for i in range(n)]
+        return out

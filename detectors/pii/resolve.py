@@ -1,0 +1,131 @@
+"""Candidates to Findings: thresholds, registered values, overlaps, allowlists, hashes,
+masks. Raw values live in candidates only until here.
+
+A candidate is a plain tuple, built on the hot path without an object per match:
+``(recogniser, segment, hit, start, end)`` from a recogniser, or the 12-tuple from
+``direct()`` for watchlist and NER matches.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from .finding import Category, Encoding, Finding
+from .masking import mask, mask_hash, normalise
+
+_HASH_ENCODINGS = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
+_tuple_new = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
+
+
+def direct(seg, start: int, end: int, category: str, detector: str, confidence: float,
+           normalised: str = "", value: str = "", encoding: str = "", watch=None) -> tuple:
+    """A candidate that did not come from a recogniser's Hit."""
+    return (seg, start, end, category, "", detector, confidence, normalised, value, encoding, "", watch)
+
+
+class Resolver:
+    def __init__(self, threshold: dict[str, float], default_threshold: float, hasher, watchlist,
+                 allow, allow_sub: dict):
+        self.threshold = threshold
+        self.default = default_threshold
+        self.hasher = hasher
+        self.watchlist = watchlist
+        self.allow = None if allow.empty else allow
+        self.allow_sub = allow_sub
+
+    def _live(self, cands: list) -> list[tuple]:
+        """Candidates that pass their threshold or are registered values, each with its
+        sort key in front: registered first, then confidence, then length, then order."""
+        wl = self.watchlist
+        threshold = self.threshold
+        default = self.default
+        live = []
+        n = 0
+        for c in cands:
+            if len(c) == 5:
+                rec, seg, hit, cs, ce = c
+                conf = hit.confidence
+                det = rec.name
+                # Without a watchlist a candidate under its threshold is dropped first.
+                if wl is None and conf < threshold.get(det, default):
+                    continue
+                s = hit.start if hit.start >= 0 else cs
+                e = hit.end if hit.end >= 0 else ce
+                value = seg.text[s:e]
+                cat = hit.category or rec.category
+                sub, normalised, enc, prefix = hit.subtype, hit.normalised or value, hit.encoding, hit.mask_prefix
+                watch = None
+            else:
+                seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch = c
+            norm = ""
+            if watch is None:
+                norm = normalise(cat, normalised)
+                if wl is not None and norm:
+                    m = wl.match_normalised(norm)
+                    if m is not None:
+                        watch, wenc = m
+                        cat, det, conf, sub, norm = watch.category, "watchlist", 1.0, "", ""
+                        if wenc != Encoding.PLAIN:
+                            enc = wenc
+                if watch is None and conf < threshold.get(det, default):
+                    continue
+            n += 1
+            live.append((watch is None, -conf, s - e, n, seg, s, e, cat, sub, det, conf, normalised, value,
+                         enc, prefix, watch, norm))
+        return live
+
+    def findings(self, cands: list, subprocessor: str | None) -> list[Finding]:
+        if not cands:
+            return []
+        live = self._live(cands)
+        if not live:
+            return []
+        # Overlaps within one segment go to the first in this order. Resolved before
+        # hashing, so losers cost no HMAC.
+        live.sort()
+        allow = self.allow
+        sub_allow = self.allow_sub.get(subprocessor) if subprocessor else None
+        hex_ = self.hasher.hex
+        taken: dict[int, list[tuple[int, int]]] = {}
+        seen: dict[tuple, int] = {}
+        out: list[Finding] = []
+        for _, _, _, _, seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch, norm in live:
+            sid = id(seg)
+            spans = taken.get(sid)
+            if spans is None:
+                spans = taken[sid] = []
+            elif _overlaps(spans, s, e):
+                continue
+            vh = watch.value_hash if watch is not None else hex_(norm)
+            path = seg.path
+            if allow is not None and allow.allows(cat, sub, value, vh, path):
+                continue
+            if sub_allow is not None and sub_allow.allows(cat, sub, value, vh, path):
+                continue
+            spans.append((s, e))
+            # The same value at the same field, seen again through another decoding layer.
+            if seen.setdefault((seg.location, path, cat, vh), sid) != sid:
+                continue
+            enc = enc or seg.encoding
+            if watch is not None:
+                masked = watch.masked
+            elif enc in _HASH_ENCODINGS:
+                masked = mask_hash(normalised, enc)
+            else:
+                masked = mask(cat, normalised if cat == Category.PHONE_NUMBER else value, sub, prefix)
+            span = seg.span  # offsets point at the encoded blob when there is one
+            start, end = (s, e) if span is None else span
+            out.append(_tuple_new(Finding, (str(cat), sub, str(enc), str(seg.location), path, start, end,
+                                            round(conf, 3), det, masked, vh, watch is not None)))
+        out.sort(key=_by_place)
+        return out
+
+
+_by_place = itemgetter(3, 4, 5)  # location, field_path, start
+
+
+def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    for a, b in spans:
+        if s < b and a < e:
+            return True
+    return False

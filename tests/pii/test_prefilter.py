@@ -1,0 +1,153 @@
+"""The Hyperscan prefilter may flag too much, never too little: wherever a recogniser's
+RE2 patterns match, its prefilter reports a match end inside that match (the scanner
+relies on it both to pick segments and to stop searching a segment early)."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import hyperscan
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.pii import Scanner
+from detectors.pii.phones import PhoneValidator
+from detectors.pii.prefilter import Prefilter, _flags
+from detectors.pii.recognizers import builtin_recognizers
+from detectors.pii.rx import compile_raw, spans
+from tests.pii.conftest import KEY, cats, scan_json
+
+_RECS = builtin_recognizers(PhoneValidator(("US", "GB", "FR", "DE", "IN")))
+WITH_PREFILTER = [r for r in _RECS if r.prefilter]  # hand-written supersets
+REGEX_RECS = [r for r in _RECS if r.patterns]  # the rest use their own patterns
+
+SAMPLES = [
+    # person
+    "Jane Doe", "Hi Jane,", "Dear Mr. Okonkwo", "my name is Émile Zola", "Zoë O'Brien-Smith",
+    "María José Carreño", "Łukasz Żółć signed", "Jean-Luc Picard", "Ronald McDonald Smith",
+    "Δημήτρης Παπαδόπουλος", "Анна Каренина", "thanks, Gretl", "Mr. A. Smith", "Ngũgĩ Wa Thiong'o",
+    "Ólafur Arnalds\tÞórsson", "ÉMILE Zola", "é Zola", "I'm Ünal Öztürk",
+    # street
+    "221B Baker Street", "5 W 42nd Street", "Hauptstraße 5", "Lindenweg 12a", "Öster Allee 3",
+    "12 rue de la Paix", "5 bis allée des Écoles", "Calle Mayor 5", "Avenida de la Constitución 12",
+    "10-12 Ámbar Road", "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    # phone
+    "+1 (415) 555-0132", "(415) 555-0132", "1-415-555-0132", "020 7946 0958", "030/1234567",
+    "4155550132", "+44 (0)20 7946 0958 ext. 12", "+33 6 12 34 56 78", "415.555.0132 x12",
+    # iban, e-mail, secrets
+    "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR14 2004 1010 0505 0001 3M02 606",
+    "jane@example.com", "José.Núñez@example.es", "a@b.co",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "postgres://üser:pässwörd123@db.example.net:5432/app", "https://app:s3cr3tPass@host.example",
+    # cards, national ids, passports, dates, coordinates, IPs, keys
+    "4242 4242 4242 4242", "4242-4242-4242-4242", "3782 822463 10005", "123-45-6789", "AB 12 34 56 C",
+    "2345 6789 0123", "1 85 05 78 006 084 36", "12345678Z", "X-1234567-L", "123.456.789-09",
+    "RSSMRA85T10A562S", "C01X00T47", "born 1985-03-12", "12/03/1985", "March 12th, 1985",
+    "52.91047, -107.32004", "8.8.4.4", "2001:db8::1", "fe80:0:0:0:0:0:0:1",
+    "AKIAIOSFODNN7ABCDEFG", "ghp_" + "a1B2" * 9, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "xoxb-1234567890-abcdefghij",
+    "SG." + "a" * 22 + "." + "b" * 43, "key-" + "0a" * 16, "-----BEGIN RSA PRIVATE KEY-----",
+    "dd_api_key=" + "0123456789abcdef" * 2, "hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
+]
+
+
+@functools.lru_cache(maxsize=None)
+def _db(patterns: tuple[str, ...]):
+    db = hyperscan.Database()
+    db.compile(expressions=[p.encode() for p in patterns], ids=[0] * len(patterns), elements=len(patterns),
+               flags=[_flags(p) for p in patterns])
+    return db
+
+
+@functools.lru_cache(maxsize=None)
+def _re2(patterns: tuple[str, ...]):
+    return compile_raw("|".join(f"(?:{p})" for p in patterns))
+
+
+def _check(rec, text: str) -> None:
+    data = text.encode("utf-8", "replace")
+    matches = list(spans(_re2(rec.patterns), data))
+    if not matches:
+        return
+    ends: list[int] = []
+    _db(rec.prefilter or rec.patterns).scan(data, match_event_handler=lambda _i, _f, to, _fl, _c: ends.append(to))
+    for s, e in matches:
+        assert any(s < t <= e for t in ends), (rec.name, text, data[s:e])
+
+
+@pytest.mark.parametrize("rec", REGEX_RECS, ids=lambda r: r.name)
+def test_prefilter_covers_every_match_on_samples(rec):
+    for text in SAMPLES:
+        _check(rec, text)
+        _check(rec, "x " + text + ", y")
+
+
+_PIECES = st.sampled_from([
+    "A", "a", "Z", "z", "É", "é", "Ö", "ß", "Ł", "ł", "Ж", "ж", "'", "-", ".", ",", " ", "  ", "\t", "\n",
+    "0", "1", "4", "9", "12", "415", "2024", "/", "(", ")", "+", "@", ":", "x", "ext", "#",
+    "Jane", "Doe", "Dr", "Hi", "is", "my name", "Straße", "weg", "rue", "allée", "Calle", "de la",
+    "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=24).map("".join))
+def test_prefilter_covers_every_match_on_random_text(text):
+    for rec in REGEX_RECS:
+        _check(rec, text)
+
+
+def test_unsupported_custom_regex_runs_on_every_segment():
+    # Hyperscan cannot compile "(?U)" (ungreedy); the detector must still run.
+    s = Scanner({"custom": [{"name": "emp", "category": "EMPLOYEE_ID", "regex": r"(?U)EMP-\d{6}"}]}, key=KEY)
+    assert s._pre_custom.always == frozenset({0})
+    fs = scan_json(s, {"note": "ref EMP-123456 ok", "other": "nothing"})
+    assert cats(fs) == {"EMPLOYEE_ID"}
+
+
+def test_custom_regex_with_unicode_properties_is_not_prefiltered():
+    # Unicode tables may differ between Hyperscan and RE2: RE2 alone decides.
+    s = Scanner({"custom": [{"name": "ref", "category": "REF", "regex": r"REF-\p{Lu}{3}\d{4}"}]}, key=KEY)
+    assert s._pre_custom.always == frozenset({0})
+    assert cats(scan_json(s, {"note": "see REF-ÄÖÜ1234"})) == {"REF"}
+
+
+def test_custom_regex_spans_multibyte_characters():
+    # ".{6}" is six characters: the prefilter must count characters, not bytes.
+    s = Scanner({"custom": [{"name": "tag", "category": "TAG", "regex": r"TAG-.{6}-END"}]}, key=KEY)
+    assert cats(scan_json(s, {"note": "see TAG-éééééé-END here"})) == {"TAG"}
+
+
+def test_databases_are_compiled_once_per_process():
+    a = Prefilter([(r"\d{3}",), (r"[a-z]+@",)])
+    b = Prefilter([(r"\d{3}",), (r"[a-z]+@",)])
+    assert a.scan(b"x 123\x00jane@", [0, 6]) == b.scan(b"x 123\x00jane@", [0, 6]) == {0: [[0, 5]], 1: [[1, 11]]}
+
+
+def test_scanner_is_safe_across_threads():
+    s = Scanner(key=KEY)
+    body = b'{"email": "jane@example.com", "phone": "+14155550132", "name": "Jane Doe"}'
+    want = s.scan_request("POST", "/x", [], body, "application/json")
+    got: list = []
+
+    def work():
+        for _ in range(200):
+            got.append(s.scan_request("POST", "/x", [], body, "application/json"))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 800 and all(g == want for g in got)
+
+
+def test_caches_keep_field_names_not_data_used_as_keys():
+    from detectors.pii import structure
+
+    s = Scanner(key=KEY)
+    scan_json(s, {"by_email": {"zed.quinn@example.com": {"plan": "pro"}}, "+14155550199": 1})
+    cached = set(structure._PATH_CACHE) | set(structure._KEY_CACHE) | set(structure._TOKEN_CACHE)
+    assert "by_email" in cached
+    assert not {"zed.quinn@example.com", "+14155550199"} & cached
