@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -34,7 +35,7 @@ from sentinel.demo_data import write_capture  # noqa: E402
 
 LINE = ("{ts:.3f}    120 10.0.{a}.{b} TCP_MISS/200 {size} POST https://api.segment.io/v1/track - "
         "HIER_DIRECT/198.51.100.20 application/json\n")
-PLANT = ("{ts:.3f}     90 10.0.9.9 TCP_MISS/200 43 GET https://px.t{n}.bench-tracker.net/c?em={email} - "
+PLANT = ("{ts:.3f}     90 10.0.9.9 TCP_MISS/200 43 GET https://px.bench-tracker-{n}.net/c?em={email} - "
          "HIER_DIRECT/203.0.113.9 image/gif\n")
 
 
@@ -145,7 +146,7 @@ tls_terminated = true
             lines.append(PLANT.format(ts=now, n=n, email=email))
             handle.writelines(lines)
             handle.flush()
-            planted[f"t{n}.bench-tracker.net"] = time.time()
+            planted[f"bench-tracker-{n}.net"] = time.time()
             written += len(lines)
             n += 1
             if time.monotonic() >= next_capture:
@@ -166,11 +167,12 @@ tls_terminated = true
     code = daemon.wait(timeout=120)
     server.shutdown()
 
-    latencies = []
+    latencies, seen = [], set()
     for received_at, body in Receiver.received:
-        for domain, written_at in planted.items():
-            if domain in body:
-                latencies.append(received_at - written_at)
+        for domain in set(re.findall(r"bench-tracker-\d+\.net", body)):
+            if domain in planted and domain not in seen:
+                seen.add(domain)
+                latencies.append(received_at - planted[domain])
     latencies.sort()
     cpu = (cpu1 - cpu0) / elapsed
     print(f"\nran {elapsed:.0f} s, wrote {written:,} log lines ({written / elapsed:,.0f}/s), exit code {code}")
