@@ -119,10 +119,11 @@ class Daemon:
             from sentinel.scoring import ScoringJob
         except ImportError:
             return
-        self.scoring = ScoringJob(self.store, settings, self.alerts, self.metrics)
-        self.scoring_thread = threading.Thread(target=self.scoring.run, args=(self.stop_event,), name="scoring",
-                                               daemon=True)
-        self.scoring_thread.start()
+        # Two views of the same rollups: 5-minute windows catch bursts, hourly ones slow exports.
+        self.scorings = [ScoringJob(self.store, settings, self.alerts, self.metrics, window) for window in (300, 3600)]
+        self.scoring = self.scorings[0]
+        for job in self.scorings:
+            threading.Thread(target=job.run, args=(self.stop_event,), name=f"scoring-{job.label}", daemon=True).start()
 
     def _open_http(self, settings: Settings) -> None:
         listen = settings.config.metrics.listen
@@ -320,8 +321,8 @@ class Daemon:
         self.judge.engine = self.engine
         if self.alerts is not None:
             self.alerts.reload(settings)
-        if self.scoring is not None and hasattr(self.scoring, "reload"):
-            self.scoring.reload(settings)
+        for job in getattr(self, "scorings", []):
+            job.reload(settings)
         old_sources = {s.name: s for s in old.config.sources}
         for config in settings.config.sources:
             if old_sources.get(config.name) != config:

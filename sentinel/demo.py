@@ -27,6 +27,8 @@ from sentinel.policy import PolicyEngine
 from sentinel.runtime import build_pipeline
 from sentinel.store import Store
 
+DAYS = 21  # three weeks: the anomaly model alerts only once a sub-processor has two weeks of history
+
 CONFIG = """# Written by `sentinel demo`.
 data_dir = "{state}"
 
@@ -58,9 +60,9 @@ def run_demo(directory: Path | None, console: Console) -> int:
     config.write_text(CONFIG.format(state=root / "state", alerts=alerts_file))
     now = time.time()
     console.print(f"[bold]Sentinel demo[/] in {root}")
-    lines, incidents = write_log(egress / "squid-access.log", now)
+    lines, incidents = write_log(egress / "squid-access.log", now, days=DAYS)
     write_capture(egress / "mirror-tls-terminated.pcap", now)
-    console.print(f"generated a week of egress: {lines:,} proxy log lines and a TLS-terminated capture")
+    console.print(f"generated {DAYS} days of egress: {lines:,} proxy log lines and a TLS-terminated capture")
     console.print("planted: " + "; ".join(incidents) + "; and in the capture: PII in an AI prompt, "
                   "AWS keys in an error report, phone numbers to analytics")
 
@@ -87,7 +89,7 @@ def run_demo(directory: Path | None, console: Console) -> int:
     console.print(f"\n{delivered} notifications delivered to {alerts_file} ({notified} lines); "
                   f"{anomalies} volume anomalies; inventory report: {root / 'inventory.html'}")
     console.print(f"done in {time.monotonic() - started:.1f} s. Explore: sentinel --config {config} inventory "
-                  f"--since 8d | alerts list | audit verify")
+                  f"--since 30d | alerts list | audit verify")
     return 0
 
 
@@ -96,9 +98,11 @@ def _score(store, settings, alerts, metrics, console) -> int:
         from sentinel.scoring import ScoringJob
     except ImportError:
         return 0
-    job = ScoringJob(store, settings, alerts, metrics)
-    raised = job.backfill()
-    console.print(f"anomaly model scored {job.windows_scored:,} windows across {len(job.scorers)} sub-processors")
+    # Hourly windows: three weeks of them score in seconds (the daemon also scores 5-minute ones).
+    job = ScoringJob(store, settings, alerts, metrics, window_seconds=3600)
+    raised = job.backfill(days=DAYS + 1)
+    console.print(f"anomaly model scored {job.windows_scored:,} hourly windows across {len(job.builders)} "
+                  f"sub-processors; {raised} unusual")
     return raised
 
 
@@ -115,9 +119,9 @@ def _deliver(alerts) -> int:
 def _show_inventory(store, settings, console, root: Path) -> None:
     from sentinel import inventory as inv
 
-    flows = inv.collect(store, settings, since="8d")
-    console.print(inv.to_table([f for f in flows if f.category], "data flows with personal data, last 8 days"))
-    (root / "inventory.html").write_text(inv.to_html(flows, settings, "8d"))
+    flows = inv.collect(store, settings, since="30d")
+    console.print(inv.to_table([f for f in flows if f.category], "data flows with personal data, last 30 days"))
+    (root / "inventory.html").write_text(inv.to_html(flows, settings, "30d"))
 
 
 def _show_alerts(alerts, console) -> None:
