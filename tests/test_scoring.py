@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -48,7 +49,9 @@ def start():
 def test_a_burst_is_scored_high_and_stored(store, tmp_path, start):
     spike = start + 5 * 86400 + 11 * 3600  # day 6, 11:00
     fill(store, tmp_path, start, 6, spike_at=spike)
-    job = ScoringJob(store, store.settings)
+    settings = dataclasses.replace(store.settings,
+                                   config=store.settings.config.model_copy(update={"anomaly": {"warmup_days": 1}}))
+    job = ScoringJob(store, settings)
     job.score_range(start, start + 6 * 86400)
     rows = store.query("SELECT toUnixTimestamp(ts), score, alerted FROM {db}.anomaly_scores "
                        "WHERE subprocessor = 'segment' ORDER BY ts").result_rows
@@ -62,6 +65,14 @@ def test_a_burst_is_scored_high_and_stored(store, tmp_path, start):
     explanation = store.query("SELECT explanation FROM {db}.anomaly_scores WHERE toUnixTimestamp(ts) = %(t)s",
                               {"t": int(spike)}).result_rows[0][0]
     assert explanation and max(explanation.values()) > 0
+
+
+def test_no_alert_before_the_warm_up(store, tmp_path, start):
+    spike = start + 5 * 86400 + 11 * 3600
+    fill(store, tmp_path, start, 6, spike_at=spike)
+    job = ScoringJob(store, store.settings)  # default warm-up: 14 days
+    assert job.score_range(start, start + 6 * 86400) == 0
+    assert store.query("SELECT count() FROM {db}.anomaly_scores WHERE alerted = 1").result_rows == [(0,)]
 
 
 def test_state_persists_and_a_restart_scores_like_an_uninterrupted_run(store, tmp_path, start):
