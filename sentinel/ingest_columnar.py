@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sentinel.collect.logs import fastpath
-from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, destination
+from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, count_events, destination
 from sentinel.redact import mask_url_array
 from sentinel.store.schema import TABLES_BY_NAME
 from sentinel.store.writer import arrow_type, clean_ip
@@ -277,15 +277,7 @@ def _tally(pipeline, source: pa.DictionaryArray, subprocessor: pa.DictionaryArra
     sources, subs = source.dictionary.to_pylist(), subprocessor.dictionary.to_pylist()
     for s, p, events, nbytes in zip(*(grouped.column(c).to_pylist() for c in ("s", "p", "bytes_out_count",
                                                                                 "bytes_out_sum"))):
-        src, sub, nbytes = sources[s], subs[p], nbytes or 0
-        summary.events += events
-        summary.bytes_out += nbytes
-        if sub:
-            summary.by_subprocessor[sub] += events
-        if metrics:
-            metrics.events.labels(src, sub or "unknown").inc(events)
-            if nbytes:
-                metrics.event_bytes.labels(src, sub or "unknown").inc(nbytes)
+        count_events(summary, metrics, sources[s], subs[p], events, nbytes or 0)
     counts = np.bincount(which, minlength=len(matches))
     for match, ip, count in zip(matches, ips, counts.tolist()):
         if count and not match.subprocessor:

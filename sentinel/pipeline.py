@@ -125,15 +125,21 @@ class Tally:
 
     def flush(self, summary: "Summary", metrics: Metrics | None) -> None:
         for (source, sub), (events, nbytes) in self.counts.items():
-            summary.events += events
-            summary.bytes_out += nbytes
-            if sub:
-                summary.by_subprocessor[sub] += events
-            if metrics:
-                metrics.events.labels(source, sub or "unknown").inc(events)
-                if nbytes:
-                    metrics.event_bytes.labels(source, sub or "unknown").inc(nbytes)
+            count_events(summary, metrics, source, sub, events, nbytes)
         summary.unknown_destinations.update(self.unknown)
+
+
+def count_events(summary: "Summary", metrics: Metrics | None, source: str, sub: str, events: int,
+                 nbytes: int) -> None:
+    """Add one (source, sub-processor) group of events to the run summary and the metrics."""
+    summary.events += events
+    summary.bytes_out += nbytes
+    if sub:
+        summary.by_subprocessor[sub] += events
+    if metrics:
+        metrics.events.labels(source, sub or "unknown").inc(events)
+        if nbytes:
+            metrics.event_bytes.labels(source, sub or "unknown").inc(nbytes)
 
 
 def destination(match: Match) -> str:
