@@ -308,6 +308,10 @@ class Daemon:
         try:
             settings = load_settings(self.config_path)
             scanner = build_scanner(settings)
+            if getattr(self, "scorings", None):
+                from sentinel.scoring import ScoringJob
+
+                ScoringJob.check(settings)
         except ConfigError as exc:
             self.metrics.config_reloads.labels("failed").inc()
             log.error("reload rejected, keeping the running configuration: %s", str(exc).replace("\n", "; "))

@@ -61,6 +61,15 @@ class ScoringJob:
 
     def _configure(self, settings) -> None:
         options = dict(settings.config.anomaly)
+        try:
+            self._apply(options)
+        except (TypeError, ValueError) as exc:  # detectors.anomaly.ConfigError is a ValueError too
+            from sentinel.config import ConfigError
+
+            raise ConfigError(settings.config_path or "sentinel.toml", [("anomaly", str(exc))]) from None
+        self.settings = settings
+
+    def _apply(self, options: dict) -> None:
         threshold = float(options.pop("alert_threshold", 0.0))
         # Scores are recorded from the first window; alerts wait until a sub-processor has
         # this much history (measured: 4.6 false alerts per week during the first three
@@ -69,10 +78,16 @@ class ScoringJob:
         options.pop("windows", None)
         self.config = AnomalyConfig(**options) if options else AnomalyConfig()
         self.threshold = threshold or max(self.config.threshold, 0.2)
-        self.settings = settings
 
     def reload(self, settings) -> None:
         self._configure(settings)
+
+    @classmethod
+    def check(cls, settings) -> None:
+        """Raise ConfigError if [anomaly] is invalid, without touching a running job."""
+        probe = cls.__new__(cls)
+        probe.window = 300
+        probe._configure(settings)
 
     # -- state ----------------------------------------------------------------------------
     def _load(self) -> None:

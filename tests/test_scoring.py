@@ -96,3 +96,12 @@ def test_state_persists_and_a_restart_scores_like_an_uninterrupted_run(store, tm
     assert len(resumed_scores) == len(again) == 86400 // WINDOW
     assert [ts for ts, _ in resumed_scores] == [ts for ts, _ in again]
     assert [s for _, s in resumed_scores] == pytest.approx([s for _, s in again], abs=1e-6)
+
+
+def test_invalid_anomaly_settings_are_a_config_error(settings_factory):
+    from sentinel.config import ConfigError
+
+    settings = settings_factory("[anomaly]\nbogus = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        ScoringJob.check(settings)
+    assert caught.value.problems[0][0] == "anomaly" and "bogus" in caught.value.problems[0][1]
