@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CATEGORY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 Severity = Literal["info", "low", "medium", "high", "critical"]
+
+
+def _label_name(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
+        raise ValueError("expected a short lower-case name ([a-z0-9_-], used as a metric label)")
+    return name
+
+
+# Names that become metric labels: short, lower case, a bounded set from config.
+LabelName = Annotated[str, AfterValidator(_label_name)]
 
 
 def require_unique(what: str, names: list[str]) -> None:
@@ -94,7 +104,7 @@ SourceType = Literal["log", "pcap", "live", "har"]
 
 
 class SourceConfig(Strict):
-    name: str
+    name: LabelName
     type: SourceType
     paths: list[str] = []
     format: str = "auto"
@@ -104,13 +114,6 @@ class SourceConfig(Strict):
     field_map: dict[str, str] = {}
     timestamp_format: str = ""
     tls_terminated: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
-            raise ValueError("expected a short lower-case name ([a-z0-9_-], used as a metric label)")
-        return name
 
     @model_validator(mode="after")
     def _inputs_for_type(self):
@@ -146,7 +149,7 @@ class MetricsConfig(Strict):
 class RouteConfig(Strict):
     """Where alerts go: every matching route delivers (unless `continue = false` stops the walk)."""
 
-    name: str
+    name: LabelName
     urls: list[str] = []
     apprise_config: str = ""
     tags: list[str] = []
@@ -155,13 +158,6 @@ class RouteConfig(Strict):
     subprocessors: list[str] = []
     categories: list[str] = []
     continue_: bool = Field(True, alias="continue")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
-            raise ValueError("expected a short lower-case name ([a-z0-9_-], used as a metric label)")
-        return name
 
     @model_validator(mode="after")
     def _has_target(self):

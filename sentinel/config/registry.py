@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sentinel.config.daemon import CATEGORY_NAME, Severity, Strict, require_unique
+from sentinel.config.daemon import CATEGORY_NAME, LabelName, Severity, Strict, require_unique
 
 KINDS = (
     "payments", "analytics", "advertising", "email", "sms", "support", "crm", "error_tracking",
@@ -69,7 +69,7 @@ class Policy(Strict):
 
 
 class Subprocessor(Strict):
-    name: str
+    name: LabelName
     title: str = ""
     kind: Literal[KINDS] = "other"  # type: ignore[valid-type]
     purpose: str = ""
@@ -78,13 +78,6 @@ class Subprocessor(Strict):
     domains: list[str] = []
     cidrs: list[str] = []
     policy: Policy = Policy()
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_\-]{0,62}", name):
-            raise ValueError("expected a short lower-case name ([a-z0-9_-]); it is a metric label")
-        return name
 
     @field_validator("domains")
     @classmethod
