@@ -215,6 +215,29 @@ def scan(
     raise typer.Exit(1 if sc.failing(violations, fail_on) else 0)
 
 
+def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
+    """The embedded store is held by the running daemon: ask it over its loopback API."""
+    import json as _json
+    import urllib.parse
+    import urllib.request
+
+    from sentinel import inventory as inv
+
+    listen = settings.config.metrics.listen
+    if "in use" not in str(error) or not listen:
+        raise error
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/api/inventory?{query}"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return [inv.Flow(**flow) for flow in _json.loads(response.read())["flows"]]
+    except OSError:
+        raise error from None
+
+
 @app.command()
 def inventory(
     since: str = typer.Option("30d", "--since", help="Period to cover: 30d, 12h, 2w or all."),
@@ -237,11 +260,15 @@ def inventory(
         err.print(str(exc), markup=False)
         raise typer.Exit(2)
     settings = state.settings()
-    store = open_store()
     try:
-        flows = inv.collect(store, settings, since, diff)
-    finally:
-        store.close()
+        store = open_store()
+    except StoreUnavailable as exc:
+        flows = _inventory_from_daemon(settings, since, diff, exc)
+    else:
+        try:
+            flows = inv.collect(store, settings, since, diff)
+        finally:
+            store.close()
     if fmt == "table":
         title = f"data flows, last {since}" + (f", changed in the last {diff}" if diff else "")
         if output:

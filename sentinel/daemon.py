@@ -233,9 +233,24 @@ class Daemon:
                     source.acknowledge(key, offset)
 
     # -- the loopback API: drills ------------------------------------------------------------
-    def api(self, method: str, path: str, body: bytes) -> tuple[int, dict]:
+    def api(self, method: str, target: str, body: bytes) -> tuple[int, dict]:
+        from urllib.parse import parse_qs, urlsplit
+
         from sentinel import drill as drills
 
+        parts = urlsplit(target)
+        path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if method == "GET" and path == "/api/inventory":
+            # With the embedded store the daemon holds it: `sentinel inventory` asks here.
+            from dataclasses import asdict
+
+            from sentinel import inventory
+
+            try:
+                flows = inventory.collect(self.store, self.settings, query.get("since", "30d"), query.get("diff"))
+            except ValueError as exc:
+                return 400, {"error": str(exc)}
+            return 200, {"flows": [asdict(flow) for flow in flows]}
         timeout = self._drill_timeout()
         if method == "POST" and path == "/api/drill":
             drill = drills.new_drill()

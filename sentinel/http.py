@@ -90,7 +90,7 @@ class HttpServer:
         self.listen = listen
         self.registry = registry
         self.health = health
-        # api(method, path, body) -> (status, json-able) for /api/...; loopback clients only,
+        # api(method, target, body) -> (status, json-able) for /api/...; loopback clients only,
         # since it can inject drills into the running pipeline.
         self.api = api
         self._server: _Server | None = None
@@ -174,7 +174,7 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
                 self._send(403, JSON, b'{"error": "the API answers loopback clients only"}\n')
                 return True
             try:
-                status, payload = owner.api(method, path, body)
+                status, payload = owner.api(method, self.path, body)  # with its query string
             except Exception as exc:  # the type only: messages may quote input
                 log.warning("api %s %s failed: %s", method, path, type(exc).__name__)
                 status, payload = 500, {"error": type(exc).__name__}

@@ -213,3 +213,24 @@ def test_kill_9_during_ingest_then_restart_stores_every_event_exactly_once(daemo
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     assert stored_events(tmp_path) == (total, total)
+
+
+def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
+    access = tmp_path / "access.log"
+    now = time.time()
+    with open(access, "w") as handle:
+        handle.write(f"{now:.3f}    120 10.0.0.1 TCP_MISS/200 400 GET https://api.mixpanel.com/track?"
+                     f"email=jane.doe%40example.com - HIER_DIRECT/198.51.100.80 image/gif\n")
+    proc = daemon(log_source(access)).start()
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "inventory",
+                             "--since", "1d", "--format", "json"], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    flows = json.loads(result.stdout)
+    mixpanel = [f for f in flows if f["subprocessor"] == "mixpanel" and f["category"] == "EMAIL"]
+    assert mixpanel and not mixpanel[0]["approved"] and mixpanel[0]["field_path"] == "query.email"
+    assert "jane.doe" not in result.stdout
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +27,11 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
         path = Path(unquote(parts.path or "")) if parts.path else None
         if path:
             path.mkdir(parents=True, exist_ok=True)
+            if _held_by_another_process(path):
+                raise StoreUnavailable(
+                    f"the embedded store at {path} is in use by another Sentinel process (the daemon?); "
+                    "stop it to use this command, or run Sentinel with a ClickHouse server dsn so that "
+                    "commands and Grafana can query while the daemon runs")
         try:
             return clickhouse_connect.get_client(dsn=dsn)
         except Exception as exc:  # chDB allows one data path per process, and one process per path
@@ -51,6 +57,22 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
         except Exception as exc:
             raise StoreUnavailable(f"cannot reach ClickHouse at {parts.hostname}:{parts.port}: {_first_line(exc)}") from None
     raise ConfigError("storage.dsn", [("", f"unsupported scheme {parts.scheme!r}; expected chdb, http or https")])
+
+
+def _held_by_another_process(path: Path) -> bool:
+    """ClickHouse flocks <path>/status while it runs; probe it the same way, then let go."""
+    status = path / "status"
+    if not status.exists():
+        return False
+    try:
+        with open(status, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def client_for(settings: Settings):
