@@ -76,7 +76,11 @@ class ScoringJob:
         # weeks, 0.8 after, in bench/anomaly_exfil.py).
         self.warmup_windows = int(float(options.pop("warmup_days", 14)) * 86400 / self.window)
         options.pop("windows", None)
-        self.config = AnomalyConfig(**options) if options else AnomalyConfig()
+        if "refractory" not in options:
+            # The refractory period is counted in buckets: keep it the same length of time
+            # (12.5 h at the default) whatever the window.
+            options["refractory"] = max(1, round(AnomalyConfig().refractory * 300 / self.window))
+        self.config = AnomalyConfig(**options)
         self.threshold = threshold or max(self.config.threshold, 0.2)
 
     def reload(self, settings) -> None:
