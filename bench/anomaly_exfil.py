@@ -220,10 +220,10 @@ def main(argv=None) -> int:
 
     def row(key, delays, unit=1, label="windows"):
         got = [d for d in delays if d is not None]
-        fast = sum(1 for d in got if d <= 1)
+        fast = f"{100 * sum(1 for d in got if d <= 1) / len(delays):.0f}%" if label == "windows" else "n/a"
         med = f"{np.median(got) / unit:.1f}" if got else "-"
         mx = f"{max(got) / unit:.1f}" if got else "-"
-        print(f"{key:14s} {len(delays):3d} {100 * len(got) / len(delays):8.0f}% {100 * fast / len(delays):11.0f}% {med:>13s} {mx:>10s}"
+        print(f"{key:14s} {len(delays):3d} {100 * len(got) / len(delays):8.0f}% {fast:>12s} {med:>13s} {mx:>10s}"
               + ("" if label == "windows" else f"  ({label})"))
 
     order = sorted((k for k in r["det"] if k.startswith("burst")), key=lambda k: float(k.split("x")[1]))

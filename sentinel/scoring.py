@@ -81,7 +81,7 @@ class ScoringJob:
             # (12.5 h at the default) whatever the window.
             options["refractory"] = max(1, round(AnomalyConfig().refractory * 300 / self.window))
         self.config = AnomalyConfig(**options)
-        self.threshold = threshold or max(self.config.threshold, 0.2)
+        self.threshold = threshold or self.config.threshold
 
     def reload(self, settings) -> None:
         self._configure(settings)

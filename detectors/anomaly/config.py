@@ -45,13 +45,17 @@ class AnomalyConfig:
     # lets a score beyond anything seen in training keep growing with its size
     # (ECOD alone saturates at the training maximum).
     tail_quantile: float = 0.9
-    # -log10(tail probability) that maps to a score of 1.0 (16: p = 1e-16).
-    score_scale: float = 16.0
-    # A score only counts when it beats the maximum of the previous `refractory` rows,
-    # otherwise 0: one alert at the onset of an episode, not one per row. 0 disables.
+    # -log10(tail probability) that maps to a score of 1.0 (8: p = 1e-8). Scores above
+    # saturate, so an episode that keeps getting "more impossible" is not re-alerted.
+    score_scale: float = 8.0
+    # A score only counts when it beats the maximum score of the previous `refractory`
+    # buckets, otherwise 0: one alert at the onset of an episode, not one per bucket.
+    # Counted in buckets: 150 is 12.5 h at 5-minute windows; use ~12 for 1 h windows.
+    # 0 disables.
     refractory: int = 150
-    # Default alert threshold on the [0, 1] score (callers may use their own).
-    threshold: float = 0.2
+    # Default alert threshold on the [0, 1] score (callers may use their own): 0.4 is
+    # p = 10^-3.2, about one false alert per sub-processor-week on 5-minute windows.
+    threshold: float = 0.4
     # Features derived from a scalar value (see DEFAULT_DERIVED); ignored when update()
     # receives a mapping of named features.
     derived: tuple[str, ...] = DEFAULT_DERIVED

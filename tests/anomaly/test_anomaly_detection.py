@@ -1,8 +1,9 @@
 """End to end on generated seasonal egress (hourly windows): features -> StreamScorer.
 
 Three weeks of history, then a week scored at the default threshold, the way the daemon
-runs it (alerting windows are marked). The refractory period is counted in buckets, so the
-hourly scorer gets a half-day one (the default, 150 buckets, is 12.5 h at 5 minutes)."""
+runs it (alerting windows are marked), injections a day or more apart. The refractory
+period is counted in buckets, so the hourly scorer gets a half-day one (the default, 150
+buckets, is 12.5 h at 5 minutes)."""
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_spikes_and_off_hours_exports_are_caught():
     inject = {
         WARMUP + 1 * day + 11: ("burst 3x", dict(volume=3)),
         WARMUP + 2 * day + 15: ("burst 10x", dict(volume=10)),
-        WARMUP + 3 * day + 3: ("03:00 export", dict(bytes_=20, subjects=10)),
+        WARMUP + 4 * day + 3: ("Friday 03:00 export", dict(bytes_=20, subjects=10)),
         WARMUP + 5 * day + 2: ("Saturday 02:00 export", dict(bytes_=10, volume=2)),
         WARMUP + 6 * day + 13: ("subjects 10x", dict(subjects=10)),
     }
