@@ -226,11 +226,10 @@ def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exc
     listen = settings.config.metrics.listen
     if "in use" not in str(error) or not listen:
         raise error
-    host, _, port = listen.rpartition(":")
-    host = host.strip("[]")
-    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    from sentinel.http import loopback_url
+
     query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/api/inventory?{query}"
+    url = f"{loopback_url(listen)}/api/inventory?{query}"
     try:
         with urllib.request.urlopen(url, timeout=60) as response:
             return [inv.Flow(**flow) for flow in _json.loads(response.read())["flows"]]

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from sentinel import logs
 from sentinel.config import ConfigError, Settings, load_settings
-from sentinel.ingest_capture import CaptureBridge, processor_for
+from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
 from sentinel.judge import Judge
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline
@@ -160,11 +160,9 @@ class Daemon:
         if source.config.type == "har" or path.suffix.lower() == ".har":
             from sentinel.collect.har import read_har
 
-            for record in read_har(path, max_body_bytes=self.settings.config.samples.max_body_bytes):
-                record.event.origin = origin
-                if source.config.tls_terminated and record.event.scheme == "http":
-                    record.event.scheme = "https"
-                record.sample.origin, record.sample.offset = origin, record.index
+            # tls_terminated is applied by the worker's CaptureBridge, as for pcap events.
+            har = read_har(path, max_body_bytes=self.settings.config.samples.max_body_bytes)
+            for record in stamp_har(har, origin):
                 source.emit("sample", record.sample)
                 source.emit("event", record.event)
             return

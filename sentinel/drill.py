@@ -88,11 +88,9 @@ class DaemonUnreachable(Exception):
 
 
 def via_daemon(listen: str, timeout: float, poll: float = 0.5) -> Drill:
-    host, _, port = listen.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    if host in ("0.0.0.0", "::"):
-        host = "127.0.0.1"
-    base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    from sentinel.http import loopback_url
+
+    base = loopback_url(listen)
     try:
         started = _call(f"{base}/api/drill", data=b"{}")
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:

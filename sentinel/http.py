@@ -48,6 +48,15 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def loopback_url(listen: str) -> str:
+    """The base URL a local client uses to reach a server bound to `listen` (wildcards -> 127.0.0.1)."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def health_report(health: HealthFn | None) -> tuple[int, dict]:
     """Run the checks; (200, report) when all pass, else (503, report naming the failures)."""
     if health is None:

@@ -53,6 +53,14 @@ class CaptureBridge:
         self.pipeline.add_handshake(hs, event_id)
 
 
+def stamp_har(har, origin: str):
+    """Tie each HAR entry's event and sample to (origin, entry index): one event id for both."""
+    for record in har:
+        record.event.origin = origin
+        record.sample.origin, record.sample.offset = origin, record.index
+        yield record
+
+
 def processor_for(settings: Settings, bridge: CaptureBridge, source: str = "pcap") -> CaptureProcessor:
     capture, samples = settings.config.capture, settings.config.samples
     proc = CaptureProcessor(
@@ -88,9 +96,7 @@ def ingest_capture(ingestor, item) -> None:
             har = read_har(item.path, max_body_bytes=settings.config.samples.max_body_bytes)
         except HarParseError as exc:
             raise InputError(str(exc)) from None
-        for record in har:
-            record.event.origin = origin
-            record.sample.origin, record.sample.offset = origin, record.index
+        for record in stamp_har(har, origin):
             event_id = make_event_id(origin, record.index)
             ingestor._commit(pipeline.add_request(record.event, record.sample, event_id))
         bad = har.stats.get("bad_entries", 0)
