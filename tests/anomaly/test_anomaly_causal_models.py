@@ -62,6 +62,16 @@ def test_causal_knn_equals_pyod_row_by_row(data):
     np.testing.assert_allclose(np.sqrt(parts.sum(axis=1)), scores, rtol=1e-9)
 
 
+def test_causal_knn_fit_equals_pyod_with_repeated_rows():
+    # quiet hours repeat the same feature row: more than k copies are at distance exactly 0
+    rng = np.random.default_rng(5)
+    train = np.vstack([np.tile([[1.0, 0.0, 3.0]], (30, 1)), rng.normal(size=(300, 3))])
+    mine = CausalKNN(k=10).fit(train)
+    pyod = KNN(n_neighbors=10, method="largest").fit(mine.transform(train))
+    np.testing.assert_allclose(mine.train_scores_, pyod.decision_scores_, rtol=1e-9, atol=1e-12)
+    assert np.all(mine.train_scores_[:30] == 0.0)
+
+
 def test_sparse_feature_scale_is_floored():
     train = np.column_stack([np.random.default_rng(0).normal(size=300), np.zeros(300)])
     train[::100, 1] = 1.0  # three rare events
