@@ -34,6 +34,7 @@ from sentinel.systemd import Notifier, watchdog_interval
 
 log = logging.getLogger("sentinel.daemon")
 
+PURGE_SECONDS = 15.0  # how often the embedded store returns freed memory (see Store.release_memory)
 STALL_SECONDS = 60.0  # a worker silent this long stops the watchdog pings: systemd restarts us
 
 
@@ -47,6 +48,7 @@ class Daemon:
         self.sources: dict[str, Source] = {}
         self.retired: dict[str, Source] = {}  # stopped by a reload, still owed acknowledgements
         self.heartbeat = time.monotonic()
+        self._next_purge = 0.0
         self._signals: list[int] = []
         self._wake = threading.Event()
         self.alerts = None
@@ -314,6 +316,9 @@ class Daemon:
                 self.notifier.watchdog()
             for name, source in self.sources.items():
                 self.metrics.source_up.labels(name).set(1 if source.is_alive() else 0)
+            if time.monotonic() >= self._next_purge:
+                self.store.release_memory()
+                self._next_purge = time.monotonic() + PURGE_SECONDS
 
     def reload(self) -> None:
         """SIGHUP: load and validate everything first; swap only when all of it is good."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -290,3 +292,57 @@ def test_values_outside_a_column_type_keep_their_row(store, tmp_path):
     assert not writer.flush().spooled
     got = sorted(store.query("SELECT event_id, status, bytes_out FROM {db}.events").result_rows)
     assert got == [(1, 0, 10), (2, 200, 0)]
+
+
+RELEASE_PROGRAM = """
+import re, sys, time
+from sentinel.config import load_settings
+from sentinel.store import Store
+
+def anon_mib():
+    return int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
+
+store = Store.open(load_settings(None))
+store.migrate()
+writer = store.writer()
+names = ("event_id", "ts", "src_ip", "dst_host", "subprocessor", "path", "query", "bytes_out")
+for batch in range(20):  # a daemon's minute of one-second batches
+    rows = [(batch * 5000 + i, time.time(), f"10.0.{i % 250}.{i % 200}", "api.segment.io", "segment",
+             f"/v1/track/{i}", "a=*", i) for i in range(5000)]
+    writer.add("events", names, rows)
+    writer.flush()
+before = anon_mib()
+released = store.release_memory()
+print(before, anon_mib(), released)
+"""
+
+
+def test_embedded_store_hands_freed_memory_back(tmp_path):
+    # A fresh interpreter: the allocator's retained pages are this workload's alone.
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", RELEASE_PROGRAM], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    before, after, released = out.split()
+    assert released == "True"
+    assert int(before) - int(after) >= 10, (before, after)
+
+
+def test_a_server_store_leaves_memory_to_the_server(settings_factory):
+    settings = settings_factory('[storage]\ndsn = "http://127.0.0.1:1/sentinel"\n')
+    assert Store(client=None, ctx=None, settings=settings).release_memory() is False
+
+
+def test_embedded_engine_is_sized_for_a_shared_process(store):
+    import xml.etree.ElementTree as ET
+
+    from sentinel.store.client import EMBEDDED_ENGINE_CONFIG
+
+    config = ET.parse(EMBEDDED_ENGINE_CONFIG).getroot()
+    server = dict(store.query("SELECT name, value FROM system.server_settings").result_rows)
+    merge_tree = dict(store.query("SELECT name, value FROM system.merge_tree_settings").result_rows)
+    for element in config:
+        if element.tag == "merge_tree":
+            for setting in element:
+                assert merge_tree[setting.tag] == setting.text, setting.tag
+        else:
+            assert server[element.tag] == element.text, element.tag

@@ -16,6 +16,11 @@ class StoreUnavailable(Exception):
     """ClickHouse cannot be reached or refused the operation; callers spool and retry."""
 
 
+# Startup configuration of the embedded engine: caches, idle threads and part removal sized
+# for a process that shares its memory budget with Sentinel (see the file's comments).
+EMBEDDED_ENGINE_CONFIG = Path(__file__).with_name("embedded.xml")
+
+
 def open_client(dsn: str, database: str = "", password_file: str = ""):
     """A clickhouse-connect client for `chdb:///path` or `http(s)://user@host:port/db`.
 
@@ -33,7 +38,7 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
                     "stop it to use this command, or run Sentinel with a ClickHouse server dsn so that "
                     "commands and Grafana can query while the daemon runs")
         try:
-            return clickhouse_connect.get_client(dsn=dsn)
+            return clickhouse_connect.get_client(dsn=dsn, chdb_options={"config-file": str(EMBEDDED_ENGINE_CONFIG)})
         except Exception as exc:  # chDB allows one data path per process, and one process per path
             if "lock" in str(exc).lower():
                 raise StoreUnavailable(
