@@ -1,10 +1,13 @@
 """Insert 1,000,000 events through the writer into embedded chDB; time the rollup query.
 
-    python bench/store.py [--rows 1000000] [--batch 100000]
+    python bench/store.py [--rows 1000000] [--batch 100000] [--cores 1]
 
 Prints rows/s for two ways in: row tuples (what collectors hand the writer) and
 ready Arrow columns, then the time of the per-sub-processor volume rollup over
 what was inserted, from the raw events and from the per-minute rollup table.
+The process (chDB's threads with it) is pinned to --cores CPUs, so wall-clock rows/s
+is what that many cores sustain, background merges included; the merges one path
+leaves behind are finished (OPTIMIZE, untimed) before the next path starts.
 Target (issue #2): at least 500,000 rows/s on one core.
 """
 
@@ -50,7 +53,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--cores", type=int, default=1, help="CPUs to pin the process to (0: no pinning)")
     args = parser.parse_args()
+    if args.cores:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:args.cores])
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["SENTINEL_DATA_DIR"] = tmp
@@ -69,6 +75,7 @@ def main() -> int:
             writer.add("events", COLUMNS, chunk)
         writer.flush()
         tuples_s, tuples_cpu = time.perf_counter() - started, time.process_time() - cpu
+        store.client.command(f"OPTIMIZE TABLE {store.table('events')} FINAL")
 
         # Columnar path: rows already in Arrow form (e.g. ClickHouse-parsed backfill).
         tables = [to_arrow("events", COLUMNS, [(r[0] + args.rows,) + r[1:] for r in chunk]) for chunk in chunks]
@@ -101,12 +108,13 @@ def main() -> int:
     for name, wall, cpu in (("writer.add (row tuples -> Arrow)", tuples_s, tuples_cpu),
                             ("writer.add_arrow (columns)", arrow_s, arrow_cpu)):
         print(f"{name:<36}{args.rows:>11,}{wall:>8.2f}{cpu:>8.2f}{args.rows / wall:>13,.0f}{args.rows / cpu:>12,.0f}")
-    print(f"(load average {load:.1f} on {os.cpu_count()} cores; cpu s counts every thread, chDB's included)")
+    pinned = f"pinned to {len(os.sched_getaffinity(0))} of {os.cpu_count()} cores" if args.cores else "not pinned"
+    print(f"({pinned}, load average {load:.1f}; cpu s counts every thread, chDB's included)")
     print()
     print("per-sub-processor 5-minute volume over", f"{total:,}", "events (best of 3):")
     for name, (seconds, n) in timings.items():
         print(f"  {name:<24}{seconds * 1000:>8.1f} ms  ({n} windows)")
-    print(f"\ntarget: >= 500,000 rows/s insert -> row tuples {'MET' if args.rows / tuples_s >= 500_000 else 'MISSED'},"
+    print(f"\ntarget: >= 500,000 rows/s insert on one core -> row tuples {'MET' if args.rows / tuples_s >= 500_000 else 'MISSED'},"
           f" columns {'MET' if args.rows / arrow_s >= 500_000 else 'MISSED'}")
     return 0
 

@@ -346,3 +346,16 @@ def test_embedded_engine_is_sized_for_a_shared_process(store):
                 assert merge_tree[setting.tag] == setting.text, setting.tag
         else:
             assert server[element.tag] == element.text, element.tag
+
+
+def test_tuples_convert_the_same_through_arrow_structs_as_column_by_column():
+    from sentinel.store.writer import _to_arrow_by_column, to_arrow
+
+    names = ("event_id", "ts", "source", "src_ip", "dst_host", "dst_ip", "dst_port", "path", "bytes_out", "duration_ms")
+    rows = [(1, TS, "squid", "10.0.0.1", "api.stripe.com", "[2001:db8::1]", 443, "/v1/charges", 10, 1.5),
+            (2, TS + 1, "squid", None, None, "fe80::1%eth0", 80, "", 0, 0.25),
+            (3, TS + 2, "envoy", "not an ip", "api.stripe.com", "", 0, None, 2**40, 3.0)]
+    fast, slow = to_arrow("events", names, rows), _to_arrow_by_column("events", names, rows)
+    assert fast.equals(slow)
+    assert fast.column("dst_ip").to_pylist() == ["2001:db8::1", "fe80::1", "::"]
+    assert fast.column("src_ip").to_pylist() == ["10.0.0.1", "::", "::"]

@@ -142,6 +142,38 @@ def _plain(table: pa.Table) -> pa.Table:
 
 
 def to_arrow(table: str, names: Sequence[str], rows: list[tuple]) -> pa.Table:
+    """Rows (tuples in `names` order) as an Arrow table of the column types of `table`.
+
+    Arrow reads the tuples as one struct array in C++: half the cost of transposing them
+    in Python and converting column by column. A value outside its column type fails the
+    struct; then each column is converted on its own and the stray values coerced.
+    """
+    spec = TABLES_BY_NAME[table]
+    ch_types = [spec.column_type(name) for name in names]
+    if not rows or any(t.startswith("Map(") for t in ch_types):
+        return _to_arrow_by_column(table, names, rows)
+    struct = pa.struct([pa.field(name, arrow_type(t)) for name, t in zip(names, ch_types)])
+    try:
+        columns = pa.array(rows, type=struct).flatten()
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        return _to_arrow_by_column(table, names, rows)
+    arrays = [_finish(column, ch_type) for column, ch_type in zip(columns, ch_types)]
+    return pa.Table.from_arrays(arrays, names=list(names))
+
+
+def _finish(column: pa.Array, ch_type: str) -> pa.Array:
+    if ch_type.startswith("IPv6"):
+        # few distinct addresses: clean each once, not once per row
+        encoded = column.fill_null("").dictionary_encode()
+        cleaned = pa.array([clean_ip(v) for v in encoded.dictionary.to_pylist()], pa.string())
+        return cleaned.take(encoded.indices)
+    if ch_type.startswith("LowCardinality(String"):
+        # ClickHouse reads dictionary arrays straight into LowCardinality: ~15% faster inserts.
+        return column.dictionary_encode()
+    return column
+
+
+def _to_arrow_by_column(table: str, names: Sequence[str], rows: list[tuple]) -> pa.Table:
     spec = TABLES_BY_NAME[table]
     columns = list(zip(*rows)) if rows else [[] for _ in names]
     arrays = []
@@ -155,7 +187,6 @@ def to_arrow(table: str, names: Sequence[str], rows: list[tuple]) -> pa.Table:
         try:
             array = pa.array(values, type=arrow)
             if ch_type.startswith("LowCardinality(String"):
-                # ClickHouse reads dictionary arrays straight into LowCardinality: ~15% faster inserts.
                 array = array.dictionary_encode()
             arrays.append(array)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
