@@ -138,6 +138,7 @@ def run_ingest(monkeypatch, directory: Path, files: list[Path], columnar: bool, 
     config.write_text(f'data_dir = "{directory / "data"}"\n[storage]\nbatch_rows = 700\n')
     settings = load_settings(config)
     monkeypatch.setattr(ingest_columnar, "MIN_BYTES", 0 if columnar else 1 << 62)
+    monkeypatch.setattr(ingest_columnar, "SLICE_ROWS", 1)  # batch_rows 700 slices these small files
     monkeypatch.setattr("sentinel.runtime.load_site_key", lambda settings: b"k" * 32)  # same value hashes
     calls = []
     real = ingest_columnar.ingest_file
