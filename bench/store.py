@@ -1,6 +1,6 @@
 """Insert 1,000,000 events through the writer into embedded chDB; time the rollup query.
 
-    python bench/store.py [--rows 1000000] [--batch 100000] [--cores 1]
+    python bench/store.py [--rows 1000000] [--batch 250000] [--cores 1]
 
 Prints rows/s for two ways in: row tuples (what collectors hand the writer) and
 ready Arrow columns, then the time of the per-sub-processor volume rollup over
@@ -8,6 +8,8 @@ what was inserted, from the raw events and from the per-minute rollup table.
 The process (chDB's threads with it) is pinned to --cores CPUs, so wall-clock rows/s
 is what that many cores sustain, background merges included; the merges one path
 leaves behind are finished (OPTIMIZE, untimed) before the next path starts.
+--batch is rows per insert: 250k is what the columnar backfill inserts at a time
+(sentinel/ingest_columnar.py SLICE_ROWS); the daemon's storage.batch_rows is 50k.
 Target (issue #2): at least 500,000 rows/s on one core.
 """
 
@@ -52,7 +54,7 @@ def make_rows(n: int, start: int, now: float) -> list[tuple]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=250_000)
     parser.add_argument("--cores", type=int, default=1, help="CPUs to pin the process to (0: no pinning)")
     args = parser.parse_args()
     if args.cores:
@@ -104,6 +106,7 @@ def main() -> int:
 
     print()
     load = os.getloadavg()[0]
+    print(f"{args.batch:,} rows per insert")
     print(f"{'path':<36}{'rows':>11}{'wall s':>8}{'cpu s':>8}{'rows/s wall':>13}{'rows/s cpu':>12}")
     for name, wall, cpu in (("writer.add (row tuples -> Arrow)", tuples_s, tuples_cpu),
                             ("writer.add_arrow (columns)", arrow_s, arrow_cpu)):
