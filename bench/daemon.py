@@ -159,7 +159,8 @@ tls_terminated = true
     end = start + args.minutes * 60
     next_capture = start
     peak_rss, peak_kinds, lags, written, n = 0, {}, [], 0, 0
-    with open(log, "a", buffering=1 << 20) as handle:
+    with open(log, "a", buffering=1 << 20) as handle, open(tmp / "rss.csv", "w", buffering=1) as samples:
+        samples.write("second,rss_mib,anon_mib,file_mib\n")
         second = start
         while time.monotonic() < end:
             now = time.time()
@@ -175,6 +176,7 @@ tls_terminated = true
                 write_capture(tmp / "captures" / f"mirror-{n:06d}.pcap", now)
                 next_capture += args.capture_every
             _, rss = proc_stats(daemon.pid)
+            samples.write(f"{time.monotonic() - start:.0f},{rss['VmRSS'] >> 20},{rss['RssAnon'] >> 20},{rss['RssFile'] >> 20}\n")
             if rss["VmRSS"] > peak_rss:
                 peak_rss, peak_kinds = rss["VmRSS"], rss
             lag = metric(metrics_port, "sentinel_pipeline_lag_seconds")
