@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sentinel.collect.logs import ParseError, make_parser, parse_text
+from sentinel.collect.logs import ParseError, detect_format, make_parser, parse_text
 from sentinel.collect.logs.base import iso_to_epoch, split_host_port, split_url
 
 UTC = timezone.utc
@@ -199,6 +199,28 @@ def test_haproxy_syslog_prefix_headers_and_tcp():
     p = make_parser("haproxy")
     assert p.parse("Proxy http-in started.") is None and p.skipped == {"not_request": 1}
     assert reason("haproxy", "10.0.1.2:1 [06/Feb/2009:12:14:14.655] fe be/s 1/2/3/4/5 200 1 - - ---- 0/0/0/0/0 0/0 \"<BADREQ>\"") == "bad_request_line"
+
+
+HAPROXY_BODY = ('10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in~ static/srv1 10/0/30/69/109 200 2750 - - ---- '
+                '1/1/1/1/0 0/0 "POST /v1/charges HTTP/1.1"')
+
+
+@pytest.mark.parametrize("prefix", [
+    "<134>1 2009-02-06T12:14:14.655+00:00 lb1 haproxy 14389 - - ",  # HAProxy's `format rfc5424`
+    '<134>1 2009-02-06T12:14:14Z lb1 haproxy 14389 - [meta sequenceId="7"][origin ip="10.0.0.9" x="a]b"] ',
+    "<134>1 2009-02-06T12:14:14Z lb1 haproxy - - - \ufeff",  # nil PROCID, BOM before the message
+    "<134>Feb  6 12:14:14 lb1 haproxy[14389]: ",  # RFC 3164 with its PRI
+])
+def test_haproxy_syslog_rfc5424_and_rfc3164_prefixes(prefix):
+    ev = one("haproxy", prefix + HAPROXY_BODY, {"dst_host": "api.stripe.com"})
+    assert (ev.src_ip, ev.method, ev.url, ev.status, ev.bytes_in, ev.duration_ms, ev.scheme, ev.dst_host) == (
+        "10.0.1.2", "POST", "/v1/charges", 200, 2750, 109.0, "https", "api.stripe.com")
+    assert ev.ts == 1233922454.655  # the accept date, 2009-02-06 12:14:14.655 UTC
+
+
+def test_haproxy_rfc5424_lines_are_detected():
+    head = ["<134>1 2009-02-06T12:14:14.655+00:00 lb1 haproxy 14389 - - " + HAPROXY_BODY] * 3
+    assert detect_format(head) == "haproxy"
 
 
 # ----------------------------------------------------------------------------- zeek

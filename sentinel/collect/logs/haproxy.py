@@ -1,5 +1,7 @@
 """HAProxy HTTP (`option httplog`) and TCP (`option tcplog`) logs, with or without a
-syslog prefix (`Feb 25 16:19:49 host haproxy[7]: `).
+syslog prefix: RFC 3164 (`Feb 25 16:19:49 host haproxy[7]: `, `<134>` first or not) or
+RFC 5424 (`log ... format rfc5424`: `<134>1 2024-02-25T16:19:49.123+01:00 host haproxy 7 - - `,
+structured data `-` or `[...]` blocks).
 
 HTTP log field mapping:
   client_ip:port                -> src_ip
@@ -48,7 +50,16 @@ _CONN_MSG = re.compile(_HEAD + r"\S+: ")
 _PROCESS_MSG = ("Proxy ", "Server ", "backend ", "Backend ", "Stopping ", "Pausing ", "Resuming ", "Connect from ", "Health check ")
 
 
+# <PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA, then the message
+# (a UTF-8 BOM may open it)
+_RFC5424 = re.compile(r'<\d{1,3}>\d{1,2} \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[(?:[^\]"]|"(?:[^"\\]|\\.)*")*\])+) \ufeff?')
+
+
 def _strip_syslog(line: str) -> str:
+    if line[:1] == "<":
+        m = _RFC5424.match(line)
+        if m is not None:
+            return line[m.end():]
     c = line[:1]
     if c.isdigit() or c == ":" or c == "[":
         return line
