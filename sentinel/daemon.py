@@ -195,6 +195,11 @@ class Daemon:
                 elif isinstance(item, CaptureItem):
                     acks += self._capture_item(item, bridges)
                 acks += self.writer.due()
+                if time.monotonic() >= self._next_purge:
+                    # here, beside the inserts, not in the main loop: signals and watchdog
+                    # pings must never wait behind a slow query holding the store
+                    self.store.release_memory()
+                    self._next_purge = time.monotonic() + PURGE_SECONDS
             except Exception:  # never let one bad item kill the worker; the type is logged, not the data
                 log.exception("pipeline failed on an item")
             self._route(acks)
@@ -316,9 +321,6 @@ class Daemon:
                 self.notifier.watchdog()
             for name, source in self.sources.items():
                 self.metrics.source_up.labels(name).set(1 if source.is_alive() else 0)
-            if time.monotonic() >= self._next_purge:
-                self.store.release_memory()
-                self._next_purge = time.monotonic() + PURGE_SECONDS
 
     def reload(self) -> None:
         """SIGHUP: load and validate everything first; swap only when all of it is good."""
