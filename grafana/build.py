@@ -335,10 +335,19 @@ def overview() -> dict:
         prom('sum by (table) (rate(sentinel_store_rows_written_total{' + INSTANCE + '}[$__rate_interval]))',
              "rows/s {{table}}"),
         prom('sum by (table) (rate(sentinel_store_insert_failures_total{' + INSTANCE + '}[$__rate_interval]))',
-             "failed batches/s {{table}}", ref="B")], unit="short"), 12, 8)
+             "failed batches/s {{table}}", ref="B")], unit="short"), 8, 8)
     lay.add(timeseries("ClickHouse insert latency (p99)", [prom(
         'histogram_quantile(0.99, sum by (le, table) (rate(sentinel_store_insert_duration_seconds_bucket{'
-        + INSTANCE + '}[$__rate_interval])))', "{{table}}")], unit="s"), 12, 8)
+        + INSTANCE + '}[$__rate_interval])))', "{{table}}")], unit="s"), 8, 8)
+    lay.add(timeseries("Daemon memory and CPU", [
+        prom('max by (instance) (process_resident_memory_bytes{job="sentinel", ' + INSTANCE + '})',
+             "RSS {{instance}}"),
+        prom('sum by (instance) (rate(process_cpu_seconds_total{job="sentinel", ' + INSTANCE
+             + '}[$__rate_interval]))', "CPU cores {{instance}}", ref="B")], unit="bytes",
+        overrides=[{"matcher": {"id": "byFrameRefID", "options": "B"},
+                    "properties": [{"id": "unit", "value": "short"},
+                                   {"id": "custom.axisPlacement", "value": "right"}]}],
+        description="Resident memory of the daemon (embedded ClickHouse included) and CPU it uses."), 8, 8)
     lay.add(table("Quarantined input", sql("""
         SELECT source, reason, count() AS records, min(ts) AS first_seen, max(ts) AS last_seen
         FROM sentinel.quarantine WHERE $__timeFilter(ts)

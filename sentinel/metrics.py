@@ -5,13 +5,17 @@ hosts, URLs or values.
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         registry = registry if registry is not None else REGISTRY
         self.registry = registry
+        if registry is not REGISTRY:  # the default registry has its own
+            # process_resident_memory_bytes, process_cpu_seconds_total, open fds: the daemon's
+            # footprint, ClickHouse's included when the store is embedded
+            ProcessCollector(registry=registry)
         self.store_rows = Counter(
             "sentinel_store_rows_written_total", "Rows inserted into ClickHouse.", ["table"], registry=registry)
         self.store_failures = Counter(

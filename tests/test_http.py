@@ -99,6 +99,17 @@ def test_every_metric_is_exposed_with_a_sample(metrics):
     assert declared <= exposed
 
 
+def test_the_daemons_footprint_is_exposed(metrics):
+    with HttpServer("127.0.0.1:0", metrics.registry) as server:
+        body = get(f"{server.url}/metrics")[2].decode()
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+    rss = families["process_resident_memory_bytes"].samples[0].value
+    with open("/proc/self/status") as status:  # the same process: the same resident set, give or take a page
+        vm_rss = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+    assert 0.5 * vm_rss < rss < 2 * vm_rss
+    assert families["process_cpu_seconds"].samples[0].value > 0
+
+
 def test_healthz_is_200_when_every_check_passes():
     checks = {"store": Check(True, "chdb"), "sources": True}
     with HttpServer("127.0.0.1:0", CollectorRegistry(), health=lambda: checks) as server:
