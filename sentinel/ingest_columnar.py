@@ -3,7 +3,8 @@
 For Squid, nginx combined and Envoy JSON files of fastpath.AUTO_MIN_BYTES or more, the
 per-event Python path (Pipeline.add_events) costs more than parsing. Here:
 
-  parse      fastpath.parse_file_arrow() in the store's own chDB (one data path per process)
+  parse      fastpath.parse_file_arrow() in the store's own chDB (one data path per process),
+             CHUNK_LINES lines at a time
   classify   once per distinct (sni, dst_host, dst_ip); per-row columns are dictionary codes
   mask       redact.mask_url_array: the RE2 twins of split_url/path_template/mask_query
   event_id   pipeline.make_event_id in numpy uint64 arithmetic
@@ -37,10 +38,11 @@ if TYPE_CHECKING:
     from sentinel.ingest import Ingestor, InputFile
 
 MIN_BYTES = fastpath.AUTO_MIN_BYTES  # below this, starting the SQL costs more than it saves
-# The whole file is parsed at once (fastpath.parse_file_arrow): peak memory grows by about
-# 1 GB per million lines (measured on Squid; mostly chDB's result and its Arrow copy).
-# Larger files stream through the per-event path instead.
-MAX_LINES = 2_000_000
+# Lines parsed per ClickHouse query: peak memory grows by about 1 GB per million lines
+# (measured on Squid; mostly chDB's result and its Arrow copy). Each further chunk reads
+# the file again up to its lines (reading is ~10% of parsing), so a file of 10M lines
+# costs about 1.5x its parse instead of a peak of 10 GB.
+CHUNK_LINES = 1_000_000
 _USER_AGENT_CHARS = 256
 # Rows per insert at least: Arrow slices are compact and the file's table is in memory
 # already, and fewer, larger parts leave chDB fewer merges (bench/store.py on one core:
@@ -74,22 +76,32 @@ def eligible(ingestor: Ingestor, item: InputFile, family: str) -> bool:
     if client is None or "chdb" not in type(client).__module__.lower():
         return False  # file() reads the server's disk: only embedded chDB sees our file
     with open(item.path, "rb") as handle:
-        head = handle.read(_HEAD_BYTES)
-    if head[:2] == b"\x1f\x8b":
-        return False  # gzip: parse_file_arrow would parse it in Python
-    return item.size * max(head.count(b"\n"), 1) / max(len(head), 1) <= MAX_LINES  # lines, estimated
-
-
-_HEAD_BYTES = 256 << 10
+        return handle.read(2) != b"\x1f\x8b"  # gzip: parse_file_arrow would parse it in Python
 
 
 def ingest_file(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, start: int, family: str) -> None:
-    """Parse, classify, mask and queue a whole file; checkpoints advance from the writer's acks."""
+    """Parse, classify, mask and queue a file chunk by chunk; checkpoints advance from the writer's acks."""
+    writer = ingestor.pipeline.writer
+    row, offset, reported = 0, 0, 0
+    while True:
+        result = fastpath.parse_file_arrow(item.path, family, ingestor.log_options, engine="clickhouse",
+                                           client=writer.client, rows=(row, row + CHUNK_LINES), first_offset=offset)
+        end = item.size if result.next_row is None else result.next_offset
+        reported = _ingest_chunk(ingestor, item, key, origin, start, family, result, end, reported)
+        if result.next_row is None:
+            return
+        row, offset = result.next_row, result.next_offset
+
+
+def _ingest_chunk(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, start: int, family: str,
+                  result: fastpath.FastResult, end: int, reported: int) -> int:
+    """Queue one parsed chunk whose lines end at byte `end`; returns the bytes reported as done."""
     pipeline = ingestor.pipeline
     writer = pipeline.writer
-    result = fastpath.parse_file_arrow(item.path, family, ingestor.log_options, engine="clickhouse",
-                                       client=writer.client)
     pipeline.summary.skipped.update(result.skipped)
+    if end <= start:  # read before a crash: the checkpoint is past this chunk already
+        ingestor.on_progress(end - reported)
+        return end
     table = result.table
     if start > 0:
         table = table.filter(pc.greater_equal(table.column("offset"), start))
@@ -99,10 +111,10 @@ def ingest_file(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, st
     events, finding_rows = build_events(pipeline, table, origin)
     n = events.num_rows
     if not n:
-        writer.mark({key: item.size})
+        writer.mark({key: end})
         ingestor._commit([])
-        ingestor.on_progress(item.size)
-        return
+        ingestor.on_progress(end - reported)
+        return end
     # The writer's batch concatenates what it holds: per-event rows (plain strings) and these
     # dictionary columns must not meet in one batch, so it starts and ends empty of events.
     if writer.pending_rows:
@@ -111,17 +123,17 @@ def ingest_file(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, st
         ingestor._commit(writer.add("findings", FINDING_COLUMNS, finding_rows))
     offsets = table.column("offset").to_numpy()
     step = max(int(writer.batch_rows), SLICE_ROWS)
-    reported = 0
     for begin in range(0, n, step):
-        end = min(begin + step, n)
-        # like the per-event path: a chunk checkpoints at its last record, the file's end at the end
-        position = item.size if end == n else int(offsets[end - 1])
-        ingestor._commit(writer.add_arrow("events", events.slice(begin, end - begin), {key: position}))
-        if end == n and writer.pending_rows:
+        stop = min(begin + step, n)
+        # like the per-event path: a slice checkpoints at its last record, the chunk's end at the end
+        position = end if stop == n else int(offsets[stop - 1])
+        ingestor._commit(writer.add_arrow("events", events.slice(begin, stop - begin), {key: position}))
+        if stop == n and writer.pending_rows:
             ingestor.flush()
         done = min(position, item.size)
         ingestor.on_progress(done - reported)
         reported = done
+    return reported
 
 
 # -- the columns ---------------------------------------------------------------------------

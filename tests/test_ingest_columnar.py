@@ -205,9 +205,12 @@ def test_detection_runs_over_the_same_rows(tmp_path, monkeypatch, family):
     assert_same(per_event, columnar)
 
 
-def test_auto_family_mixed_with_small_files_and_resume(tmp_path, monkeypatch):
+@pytest.mark.parametrize("chunk_lines", [1_000_000, 97])
+def test_auto_family_mixed_with_small_files_and_resume(tmp_path, monkeypatch, chunk_lines):
     """Several files in one run (per-event and columnar share the writer's batches), one of them
-    resumed from a checkpoint in its middle."""
+    resumed from a checkpoint in its middle; with 97 lines per chunk each file is parsed in
+    chunks and the resumed one skips the chunks before its checkpoint."""
+    monkeypatch.setattr(ingest_columnar, "CHUNK_LINES", chunk_lines)
     squid = write_log(tmp_path, "squid", n=900, seed=4)
     envoy = write_log(tmp_path, "envoy", n=900, seed=5)
     logs = Path(__file__).parent / "data" / "logs"
@@ -255,10 +258,6 @@ def test_what_keeps_the_per_event_path(tmp_path, monkeypatch):
         pipeline.observers.clear()
         assert ingest_columnar.eligible(ingestor, item, "squid")
         assert not ingest_columnar.eligible(ingestor, item, "zeek")
-        monkeypatch.setattr(ingest_columnar, "MAX_LINES", 150)  # too many lines to hold at once
-        assert not ingest_columnar.eligible(ingestor, item, "squid")
-        monkeypatch.setattr(ingest_columnar, "MAX_LINES", 1000)
-        assert ingest_columnar.eligible(ingestor, item, "squid")
         gz = tmp_path / "squid.log.gz"
         gz.write_bytes(gzip.compress(path.read_bytes()))
         assert not ingest_columnar.eligible(ingestor, expand([gz])[0], "squid")

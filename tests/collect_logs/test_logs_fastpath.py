@@ -184,3 +184,54 @@ def test_store_client_and_engine_unavailable(tmp_path):
 
     res = parse_file_arrow(src, "nginx", client=HttpClient(), engine="clickhouse")
     assert res.engine == "python" and "not embedded" in res.note and res.table.num_rows == 1000
+
+
+def parse_in_chunks(path, family, lines_per_chunk):
+    """parse_file_arrow chunk after chunk, as the columnar backfill reads a large file."""
+    import pyarrow as pa
+
+    tables, errors, skipped, chunks = [], [], Counter(), 0
+    row, offset = 0, 0
+    while True:
+        res = parse_file_arrow(path, family, engine="clickhouse", rows=(row, row + lines_per_chunk),
+                               first_offset=offset)
+        tables.append(res.table)
+        errors += res.errors
+        skipped.update(res.skipped)
+        chunks += 1
+        if res.next_row is None:
+            return pa.concat_tables(tables), errors, skipped, chunks
+        assert res.next_row > row  # always moves on
+        row, offset = res.next_row, res.next_offset
+
+
+@pytest.mark.parametrize("lines_per_chunk", [3, 7, 50])
+def test_chunks_of_a_file_equal_the_whole_file(tmp_path, lines_per_chunk):
+    rng = random.Random(lines_per_chunk)
+    lines = [_envoy(rng) for _ in range(120)]
+    for at in (10, 33, 70, 71):  # pretty-printed records, some across chunk boundaries
+        lines[at:at] = ["{", '  "start_time": "2024-01-02T10:00:00.000Z",', '  "method": "PUT",',
+                        '  "path": "/multi", "authority": "api.stripe.com"', "}"]
+    lines[90:90] = ["junk that is no record", '{"start_time": "2024-01-02T10:00:01.000Z", "method":']  # truncated
+    path = tmp_path / "envoy.log"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    table, errors, skipped, chunks = parse_in_chunks(path, "envoy", lines_per_chunk)
+    rows, python_errors, python_skipped = python_rows(path, "envoy")
+    assert chunks > 1
+    assert table.column("offset").to_pylist() == [r["offset"] for r in rows]
+    for got, want in zip(table.to_pylist(), rows):
+        assert {k: got[k] for k in ("method", "url", "dst_host", "status")} == \
+            {k: want[k] for k in ("method", "url", "dst_host", "status")}
+    assert "/multi" in table.column("url").to_pylist()
+    assert [(o, e.reason) for o, e in errors] == python_errors
+    assert dict(skipped) == dict(python_skipped)
+
+
+def test_squid_sample_in_chunks_equals_python():
+    path = DATA / "logs_squid/plaso_squid_access.log"
+    table, errors, _, chunks = parse_in_chunks(path, "squid", 4)
+    rows, python_errors, _ = python_rows(path, "squid")
+    assert chunks > 1
+    assert [{k: r[k] for k in ("offset", "ts", "src_ip", "dst_host", "url", "status")} for r in table.to_pylist()] == \
+        [{k: r[k] for k in ("offset", "ts", "src_ip", "dst_host", "url", "status")} for r in rows]
+    assert [(o, e.reason) for o, e in errors] == python_errors

@@ -62,6 +62,10 @@ class FastResult:
     fallback_lines: int = 0  # lines handed to the Python parser
     engine: str = "python"  # which engine produced the bulk of the table
     note: str = ""  # why ClickHouse was not used, when it was asked for
+    # With rows=(first, last): where the next chunk starts (line number and byte offset);
+    # None when this chunk reached the end of the file.
+    next_row: int | None = None
+    next_offset: int = 0
 
 
 def _q(s: str) -> str:
@@ -341,8 +345,15 @@ def parse_file_arrow(
     *,
     engine: str = "auto",
     client: Any = None,
+    rows: tuple[int, int] | None = None,
+    first_offset: int = 0,
 ) -> FastResult:
     """Parse a whole file into a Table of events (SCHEMA).
+
+    rows=(first, last): only lines first..last-1 (0-based), the first of them at byte
+    `first_offset` (the previous chunk's next_offset), so a large file is parsed in chunks
+    of bounded memory. A multi-line record still open at the chunk's end is left whole to
+    the next chunk (next_row). Only the ClickHouse engine reads chunks.
 
     engine: 'auto' (ClickHouse for AUTO_FAMILIES in files of AUTO_MIN_BYTES or more),
     'clickhouse' (for every family in FAST_FAMILIES) or 'python'. The result is the same whichever engine runs.
@@ -384,21 +395,27 @@ def parse_file_arrow(
     try:
         # No ORDER BY (a full sort, ~10% of the query): ClickHouse returns blocks of
         # consecutive lines, only the blocks out of order; _in_line_order puts them back.
-        table = _in_line_order(_query(f"SELECT {', '.join(cols)} FROM ({sql})", settings, client))
+        # The range filter is pushed below the parsing: lines outside it are read, not parsed.
+        where = f" WHERE rn >= {int(rows[0])} AND rn < {int(rows[1])}" if rows else ""
+        table = _in_line_order(_query(f"SELECT {', '.join(cols)} FROM ({sql}){where}", settings, client))
     except EngineUnavailable as exc:
         res = _python_result(path, family, options)
         res.note = str(exc)
         return res
-    rn = table.column("rn").to_numpy()
+    first = int(rows[0]) if rows else 0
+    rn = table.column("rn").to_numpy() - first  # 0-based within this chunk
     n = len(rn)
     if n and (int(rn.min()) != 0 or int(rn.max()) != n - 1):
         raise RuntimeError("fastpath: ClickHouse row numbers do not cover the file")
     # Byte offsets from line lengths (LineAsString drops only the '\n').
     step = np.empty(n, np.int64)
     step[rn] = table.column("len_").to_numpy() + 1
-    starts = np.zeros(n + 1, np.int64)
+    starts = np.full(n + 1, first_offset, np.int64)
     np.cumsum(step, out=starts[1:])
+    starts[1:] += first_offset
+    chunked = bool(rows) and n == int(rows[1]) - first and int(starts[n]) < _size(path)  # the file goes on
     ok = table.column("ok").to_numpy().astype(bool)
+    cut = n  # lines from here on are left to the next chunk
     with open(path, "rb") as f:
         reader = _LineReader(f, starts, _size(path))
         bad = set(rn[~ok].tolist())
@@ -407,7 +424,19 @@ def parse_file_arrow(
         for r in sorted(bad):
             line = reader.line(r)
             if line[:1] == "{" and not line.rstrip().endswith("}") and _depth_delta(line) > 0:
-                bad.update(reader.continuation(r, _depth_delta(line), len(line)))
+                following, closed = reader.continuation(r, _depth_delta(line), len(line))
+                bad.update(following)
+                if chunked and not closed:
+                    if r == 0:  # a record longer than the chunk: read a chunk twice as long
+                        return parse_file_arrow(path, family, options, engine=engine, client=client,
+                                                rows=(first, first + 2 * (int(rows[1]) - first)),
+                                                first_offset=first_offset)
+                    cut = r  # the record may go on in the next chunk: parse it there, whole
+                    break
+        bad = {r for r in bad if r < cut}
+        if cut < n:
+            keep = rn < cut
+            table, rn, ok = table.filter(pa.array(keep)), rn[keep], ok[keep]
         if len(bad) != int((~ok).sum()):
             ok = ~np.isin(rn, np.fromiter(bad, np.int64, len(bad)))
         fallback_rows = sorted(bad)
@@ -419,7 +448,7 @@ def parse_file_arrow(
             runs[-1].append((int(starts[r]), reader.line(r)))
             prev = r
     fast = table if ok.all() else table.filter(pa.array(ok))
-    fast = fast.add_column(0, "offset", pa.array(starts[fast.column("rn").to_numpy()], pa.int64()))
+    fast = fast.add_column(0, "offset", pa.array(starts[fast.column("rn").to_numpy() - first], pa.int64()))
     n_fast = fast.num_rows
     fast = fast.select(SCHEMA.names)
     if fast.schema != SCHEMA:
@@ -431,7 +460,10 @@ def parse_file_arrow(
     out = pa.concat_tables([fast, _events_table(events)]) if events else fast
     if events or not _sorted(out):
         out = out.take(pc.sort_indices(out, [("offset", "ascending")]))
-    return FastResult(out, errors, Counter(parser.skipped), n_fast, len(fallback_rows), "clickhouse")
+    result = FastResult(out, errors, Counter(parser.skipped), n_fast, len(fallback_rows), "clickhouse")
+    if chunked:
+        result.next_row, result.next_offset = first + cut, int(starts[cut])
+    return result
 
 
 def _in_line_order(table: pa.Table) -> pa.Table:
@@ -474,18 +506,19 @@ class _LineReader:
             line = line[1:]
         return line
 
-    def continuation(self, r: int, depth: int, size: int) -> list[int]:
-        # Mirrors records.iter_records for a record opened at line r.
+    def continuation(self, r: int, depth: int, size: int) -> tuple[list[int], bool]:
+        """Lines of the record opened at line r after it, and whether it ended before the
+        last line read (mirrors records.iter_records)."""
         out = []
         j = r + 1
         while j < self.n:
             line = self.line(j)
             if line[:1] == "{":
-                break
+                return out, True
             out.append(j)
             size += len(line)
             depth += _depth_delta(line)
             if depth <= 0 or size > MAX_RECORD_CHARS:
-                break
+                return out, True
             j += 1
-        return out
+        return out, False
