@@ -64,6 +64,21 @@ def _cluster_host(cluster: str) -> str:
     return ""
 
 
+def _destination(host: str, port: int, up_port: int, method, sni: str, cluster: str) -> tuple[str, int, str]:
+    """(host, port, scheme) of both formats: the upstream's port wins; a request is http(s)
+    by port, a bare connection tls when it had SNI; no authority falls back to SNI, then to
+    the host in the cluster name (`cluster` is only read then)."""
+    if up_port:
+        port = up_port
+    if method:
+        scheme = "https" if port == 443 else "http"
+    else:
+        scheme = "tls" if sni else "tcp"
+    if not host:
+        host = sni or _cluster_host(cluster)
+    return host, port, scheme
+
+
 def _nz(v):
     # JSON null or text '-' placeholders
     return None if v is None or v == "-" or v == "" else v
@@ -182,14 +197,8 @@ class EnvoyParser(LogParser):
             host, port = hp
         else:
             host, port = "", 0
-        if up_port:
-            port = up_port
-        if method:
-            scheme = "https" if port == 443 else "http"
-        else:
-            scheme = "tls" if sni else "tcp"
-        if not host:
-            host = sni or _cluster_host(str(_nz(g("upstream_cluster")) or ""))
+        cluster = "" if host else str(_nz(g("upstream_cluster")) or "")
+        host, port, scheme = _destination(host, port, up_port, method, sni, cluster)
         status = g("response_code")
         if type(status) is not int:
             status = int_or_zero(status)
@@ -295,14 +304,7 @@ class EnvoyParser(LogParser):
     ) -> EgressEvent:  # fmt: skip
         sni = sni.lower()
         host, port = split_host_port(authority) if authority else ("", 0)
-        if up_port:
-            port = up_port
-        if method:
-            scheme = "https" if port == 443 else "http"
-        else:
-            scheme = "tls" if sni else "tcp"
-        if not host:
-            host = sni or _cluster_host(cluster)
+        host, port, scheme = _destination(host, port, up_port, method, sni, cluster)
         # Positional, in EVENT_FIELDS order (see base.py).
         return EgressEvent(
             ts, "envoy", src_ip, "", host, up_ip, port, method, scheme, path,
