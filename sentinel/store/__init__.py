@@ -57,7 +57,7 @@ class Store:
 
         chDB's allocator (jemalloc) keeps pages freed by inserts and merges for reuse:
         in a daemon inserting every second that is ~50 MiB of RSS nobody uses. A purge
-        takes a few milliseconds. A server's memory is its own business: no-op there.
+        takes ~0.2 ms. A server's memory is its own business: no-op there.
         """
         if not self.embedded:
             return False

@@ -410,9 +410,9 @@ def parse_file_arrow(
     # Byte offsets from line lengths (LineAsString drops only the '\n').
     step = np.empty(n, np.int64)
     step[rn] = table.column("len_").to_numpy() + 1
-    starts = np.full(n + 1, first_offset, np.int64)
+    starts = np.zeros(n + 1, np.int64)
     np.cumsum(step, out=starts[1:])
-    starts[1:] += first_offset
+    starts += first_offset
     chunked = bool(rows) and n == int(rows[1]) - first and int(starts[n]) < _size(path)  # the file goes on
     ok = table.column("ok").to_numpy().astype(bool)
     cut = n  # lines from here on are left to the next chunk
@@ -433,8 +433,8 @@ def parse_file_arrow(
                                                 first_offset=first_offset)
                     cut = r  # the record may go on in the next chunk: parse it there, whole
                     break
-        bad = {r for r in bad if r < cut}
         if cut < n:
+            bad = {r for r in bad if r < cut}
             keep = rn < cut
             table, rn, ok = table.filter(pa.array(keep)), rn[keep], ok[keep]
         if len(bad) != int((~ok).sum()):
