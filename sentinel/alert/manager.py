@@ -353,7 +353,8 @@ class AlertManager:
         raised_at = min([r.raised_at for r in new] + [r.resolved_at for r in resolved], default=now)
         notification_id = new_id("nt")
         document = payloads.build_notification(notification_id, plan.route, group.key, group.labels, firing,
-                                               resolved, now, self.links, repeat=plan.repeat)
+                                               resolved, now, self.links, repeat=plan.repeat,
+                                               new=frozenset(r.fingerprint for r in new))
         return self._queue(document, plan.route, raised_at, now)
 
     def _queue(self, document: dict, route: str, raised_at: float, now: float) -> int:

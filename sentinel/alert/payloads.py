@@ -192,8 +192,10 @@ def alert_view(record: AlertRecord, links: Links, status: str | None = None) -> 
 
 def build_notification(notification_id: str, route: str, group_key: str, group_labels: dict[str, str],
                        firing: list[AlertRecord], resolved: list[AlertRecord], created_at: float, links: Links,
-                       repeat: bool = False, test: bool = False) -> dict:
-    firing = sorted(firing, key=lambda r: (-r.severity, r.first_seen, r.alert_id))
+                       repeat: bool = False, test: bool = False, new: frozenset[str] = frozenset()) -> dict:
+    # Alerts the route has not been told of (fingerprints in `new`) lead: a message
+    # lists only the first MAX_ALERTS of a large group and counts the rest.
+    firing = sorted(firing, key=lambda r: (r.fingerprint not in new, -r.severity, r.first_seen, r.alert_id))
     resolved = sorted(resolved, key=lambda r: (-r.severity, r.first_seen, r.alert_id))
     everyone = firing + resolved
     top = max((r.severity for r in (firing or resolved)), default=Severity.INFO)

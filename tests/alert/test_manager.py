@@ -46,6 +46,22 @@ def test_same_condition_is_one_alert_counted(make_manager, receiver, clock):
     assert document["alerts"][0]["first_seen"] == clock.now - 5
 
 
+def test_a_large_group_leads_each_message_with_what_is_new(make_manager, receiver, clock):
+    from sentinel.alert.payloads import MAX_ALERTS
+
+    manager = make_manager(hook(receiver, group_interval_seconds=0))
+    for n in range(MAX_ALERTS + 5):
+        manager.raise_alert(leak("stripe", "EMAIL", field_path=f"body.customer{n}.email"))
+        clock.advance(1)
+    manager.tick()
+    manager.raise_alert(leak("stripe", "EMAIL", field_path="body.latest.email"))
+    clock.advance(1)
+    manager.tick()
+    last = receiver.documents()[-1]
+    assert last["counts"]["firing"] == MAX_ALERTS + 6 and len(last["alerts"]) == MAX_ALERTS
+    assert last["alerts"][0]["field_path"] == "body.latest.email"
+
+
 def test_group_interval_then_repeat_interval(make_manager, receiver, clock):
     manager = make_manager(hook(receiver, group_interval_seconds=60, repeat_interval_seconds=3600))
     manager.raise_alert(leak("stripe", "EMAIL"))
