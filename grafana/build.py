@@ -343,11 +343,14 @@ def overview() -> dict:
         prom('max by (instance) (process_resident_memory_bytes{job="sentinel", ' + INSTANCE + '})',
              "RSS {{instance}}"),
         prom('sum by (instance) (rate(process_cpu_seconds_total{job="sentinel", ' + INSTANCE
-             + '}[$__rate_interval]))', "CPU cores {{instance}}", ref="B")], unit="bytes",
+             + '}[$__rate_interval]))', "CPU cores {{instance}}", ref="B"),
+        prom('max by (instance) (sentinel_memory_trimmed_bytes_total{' + INSTANCE + '})',
+             "start-up code trimmed {{instance}}", ref="C")], unit="bytes",
         overrides=[{"matcher": {"id": "byFrameRefID", "options": "B"},
                     "properties": [{"id": "unit", "value": "short"},
                                    {"id": "custom.axisPlacement", "value": "right"}]}],
-        description="Resident memory of the daemon (embedded ClickHouse included) and CPU it uses."), 8, 8)
+        description="Resident memory of the daemon (embedded ClickHouse included), CPU it uses, and the "
+        "clean library pages it dropped from its resident set (they stay in the page cache)."), 8, 8)
     lay.add(table("Quarantined input", sql("""
         SELECT source, reason, count() AS records, min(ts) AS first_seen, max(ts) AS last_seen
         FROM sentinel.quarantine WHERE $__timeFilter(ts)

@@ -21,6 +21,7 @@ from sentinel import logs
 from sentinel.config import ConfigError, Settings, load_settings
 from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
 from sentinel.judge import Judge
+from sentinel.memory import trim_mapped_code
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline
 from sentinel.policy import PolicyEngine
@@ -35,6 +36,12 @@ from sentinel.systemd import Notifier, watchdog_interval
 log = logging.getLogger("sentinel.daemon")
 
 PURGE_SECONDS = 2.0  # a purge takes ~0.2 ms; how often the embedded store returns freed memory (see Store.release_memory)
+# Start-up code of the libraries (chDB's above all) leaves the resident set once the
+# worker runs, again when the first batches have gone through, then every
+# TRIM_SECONDS in case a rare path (a reload, a dashboard's query) pulled more in.
+# A trim takes ~30 ms (see sentinel.memory).
+TRIM_AFTER_START = (30.0,)
+TRIM_SECONDS = 600.0
 STALL_SECONDS = 60.0  # a worker silent this long stops the watchdog pings: systemd restarts us
 
 
@@ -49,6 +56,8 @@ class Daemon:
         self.retired: dict[str, Source] = {}  # stopped by a reload, still owed acknowledgements
         self.heartbeat = time.monotonic()
         self._next_purge = 0.0
+        self._next_trim = 0.0
+        self._trim_gaps = list(TRIM_AFTER_START)
         self._signals: list[int] = []
         self._wake = threading.Event()
         self.alerts = None
@@ -200,11 +209,19 @@ class Daemon:
                     # pings must never wait behind a slow query holding the store
                     self.store.release_memory()
                     self._next_purge = time.monotonic() + PURGE_SECONDS
+                if time.monotonic() >= self._next_trim:
+                    self._trim()
             except Exception:  # never let one bad item kill the worker; the type is logged, not the data
                 log.exception("pipeline failed on an item")
             self._route(acks)
             self.metrics.queue_depth.labels("pipeline").set(len(self.queue))
         self._route([self.writer.flush()])
+
+    def _trim(self) -> None:
+        released = trim_mapped_code()
+        self._next_trim = time.monotonic() + (self._trim_gaps.pop(0) if self._trim_gaps else TRIM_SECONDS)
+        self.metrics.memory_trimmed.inc(released)
+        log.info("unmapped clean library pages", extra={"fields": {"mib": released >> 20}})
 
     def _capture_item(self, item: CaptureItem, bridges: dict[str, CaptureBridge]) -> list:
         if item.kind == "mark":

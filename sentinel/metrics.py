@@ -88,6 +88,9 @@ class Metrics:
             ["channel", "status"], registry=registry)
         self.outbox_pending = Gauge(
             "sentinel_outbox_pending", "Notifications in the outbox not yet delivered or expired.", registry=registry)
+        self.memory_trimmed = Counter(
+            "sentinel_memory_trimmed_bytes", "Clean library pages (start-up code) unmapped from the resident set; "
+            "they stay in the page cache.", registry=registry)
         self.alert_delivery_seconds = Histogram(
             "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600), registry=registry)
