@@ -21,6 +21,7 @@ filtering needs per-event lookups: with either, the Ingestor keeps the per-event
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -108,8 +109,7 @@ def _ingest_chunk(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, 
     for offset, error in result.errors:
         if offset >= start:
             ingestor._quarantine(item, family, origin, offset, error)
-    events, finding_rows = build_events(pipeline, table, origin)
-    n = events.num_rows
+    n = table.num_rows
     if not n:
         writer.mark({key: end})
         ingestor._commit([])
@@ -119,21 +119,45 @@ def _ingest_chunk(ingestor: Ingestor, item: InputFile, key: tuple, origin: str, 
     # dictionary columns must not meet in one batch, so it starts and ends empty of events.
     if writer.pending_rows:
         ingestor.flush()
-    if finding_rows:  # flushed with the first events (events are inserted first)
-        ingestor._commit(writer.add("findings", FINDING_COLUMNS, finding_rows))
     offsets = table.column("offset").to_numpy()
-    step = max(int(writer.batch_rows), SLICE_ROWS)
-    for begin in range(0, n, step):
-        stop = min(begin + step, n)
-        # like the per-event path: a slice checkpoints at its last record, the chunk's end at the end
-        position = end if stop == n else int(offsets[stop - 1])
-        ingestor._commit(writer.add_arrow("events", events.slice(begin, stop - begin), {key: position}))
-        if stop == n and writer.pending_rows:
-            ingestor.flush()
-        done = min(position, item.size)
-        ingestor.on_progress(done - reported)
-        reported = done
+    slices = record_slices(offsets, max(int(writer.batch_rows), SLICE_ROWS))
+    # The next slice's columns are built (Arrow compute, GIL released) while this one is
+    # inserted (chDB, GIL released): on two cores the two overlap.
+    with ThreadPoolExecutor(1, thread_name_prefix="columnar-build") as pool:
+        def build(i: int):
+            begin, stop = slices[i]
+            return pool.submit(build_events, pipeline, table.slice(begin, stop - begin), origin)
+
+        built = build(0)
+        for i, (_, stop) in enumerate(slices):
+            events, finding_rows = built.result()
+            if i + 1 < len(slices):
+                built = build(i + 1)
+            if finding_rows:  # flushed with these events (events are inserted first)
+                ingestor._commit(writer.add("findings", FINDING_COLUMNS, finding_rows))
+            # like the per-event path: a slice checkpoints at its last record, the chunk's end at the end
+            position = end if stop == n else int(offsets[stop - 1])
+            ingestor._commit(writer.add_arrow("events", events, {key: position}))
+            if stop == n and writer.pending_rows:
+                ingestor.flush()
+            done = min(position, item.size)
+            ingestor.on_progress(done - reported)
+            reported = done
     return reported
+
+
+def record_slices(offsets: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """[begin, stop) ranges of about `rows` rows that never part the events of one
+    record (same offset): an event's id counts its place within its record."""
+    n = len(offsets)
+    slices, begin = [], 0
+    while begin < n:
+        stop = min(begin + rows, n)
+        if stop < n and offsets[stop] == offsets[stop - 1]:
+            stop = int(np.searchsorted(offsets, offsets[stop - 1], side="right"))
+        slices.append((begin, stop))
+        begin = stop
+    return slices
 
 
 # -- the columns ---------------------------------------------------------------------------

@@ -42,6 +42,18 @@ def test_index_at_offset_counts_events_of_one_record():
     assert ingest_columnar._index_at_offset(np.array([3, 4])).tolist() == [0, 0]
 
 
+def test_slices_never_part_the_events_of_one_record():
+    offsets = np.array([0, 5, 5, 5, 9, 12, 12, 20])
+    slices = ingest_columnar.record_slices(offsets, 2)
+    assert slices[0][0] == 0 and slices[-1][1] == len(offsets)
+    assert all(a[1] == b[0] for a, b in zip(slices, slices[1:]))  # contiguous, in order
+    for begin, stop in slices:
+        assert stop > begin
+        assert stop == len(offsets) or offsets[stop] != offsets[stop - 1]
+    assert ingest_columnar.record_slices(offsets, 100) == [(0, len(offsets))]
+    assert ingest_columnar.record_slices(offsets[:0], 3) == []
+
+
 # -- generated logs ----------------------------------------------------------------------
 HOSTS = ["api.stripe.com", "API.Segment.io", "hooks.slack.com.", "o1.ingest.sentry.io", "unknown-vendor.example",
          "52.1.1.9", "api.openai.com"]  # fmt: skip
