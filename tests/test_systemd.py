@@ -59,6 +59,9 @@ def test_daemon_unit_declares_the_contract():
     assert one(unit, "AmbientCapabilities") == "CAP_NET_RAW"
     assert one(unit, "CapabilityBoundingSet") == "CAP_NET_RAW"
     assert one(unit, "UMask") == "0077"
+    size = {"M": 1 << 20, "G": 1 << 30}
+    high, hard = (int(one(unit, k)[:-1]) * size[one(unit, k)[-1]] for k in ("MemoryHigh", "MemoryMax"))
+    assert 512 << 20 < high < hard  # throttled before it is killed, and well above its working size
     assert set(one(unit, "RestrictAddressFamilies").split()) == {"AF_UNIX", "AF_INET", "AF_INET6", "AF_PACKET",
                                                                  "AF_NETLINK"}
     for key in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "PrivateDevices", "LockPersonality",
@@ -223,6 +226,8 @@ def test_store_and_http_work_under_the_units_syscall_filter(tmp_path):
         writer.add("events", ("event_id", "ts", "subprocessor", "bytes_out"),
                    [(i, 1.7e9 + i, "stripe", 100 + i) for i in range(1000)])
         assert writer.flush().durable
+        from sentinel.memory import trim_mapped_code
+        assert trim_mapped_code() > 0  # madvise passes the filter; the queries below run after it
         for _ in range(6):
             rows = store.query("SELECT sum(bytes_out * 3 + 1) FROM {{db}}.events "
                                "WHERE bytes_out * 2 + 1 > 10").result_rows
