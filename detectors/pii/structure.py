@@ -443,10 +443,20 @@ class Walker:
             if v >= 1_000_000 or v <= -1_000_000:
                 self._add(str(v), loc, p, name, parent, enc, depth)
         elif isinstance(v, float):
-            # Coordinates arrive as floats; other floats are amounts and times.
+            # Coordinates arrive as floats; other floats are amounts and times. A lone
+            # number is no coordinate pair: only the field pass (lat/lng names) and the
+            # watchlist look at it, not the pattern pass.
             s = repr(v)
             if -180.0 <= v <= 180.0 and "." in s and len(s) - s.index(".") > 3:
-                self._add(s, loc, p, name, parent, enc, depth)
+                tokens = _tok(name) if name else _EMPTY
+                if not (self.keep_all or not self.hints.isdisjoint(tokens)):
+                    return
+                if len(self.out) >= self._max_fields:
+                    self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
+                    return
+                seg = Segment(s, loc, p, tokens, _tok(parent) if parent else _EMPTY, enc, depth)
+                seg.scan = False
+                self.out.append(seg)
 
     # --- decoded blobs (called by the scanner) ------------------------------------------
 
