@@ -40,7 +40,7 @@ def _libc_madvise():
 
 def clean_code_mappings(smaps: str = SMAPS) -> list[tuple[int, int, int, str]]:
     """(start, end, resident bytes, path) of every private read-only file mapping
-    with resident pages and none of them modified."""
+    with resident pages and none of them modified (resident or swapped out)."""
     found = []
     head = None
     fields: dict[str, int] = {}
@@ -49,9 +49,10 @@ def clean_code_mappings(smaps: str = SMAPS) -> list[tuple[int, int, int, str]]:
         if head is None:
             return
         start, end, perms, path = head
+        # A modified page may also be swapped out: Swap counts it when Anonymous does not.
         if (path.startswith("/") and perms[1] == "-" and perms[3] == "p" and fields.get("Rss", 0)
                 and fields.get("Private_Dirty", 1) == 0 and fields.get("Shared_Dirty", 1) == 0
-                and fields.get("Anonymous", 1) == 0):
+                and fields.get("Anonymous", 1) == 0 and fields.get("Swap", 1) == 0):
             found.append((start, end, fields["Rss"] * 1024, path))
 
     with open(smaps) as lines:
