@@ -158,7 +158,7 @@ tls_terminated = true
     start = time.monotonic()
     end = start + args.minutes * 60
     next_capture = start
-    peak_rss, peak_kinds, lags, written, n = 0, {}, [], 0, 0
+    peak_rss, peak_kinds, lags, written, n, rss_samples = 0, {}, [], 0, 0, []
     with open(log, "a", buffering=1 << 20) as handle, open(tmp / "rss.csv", "w", buffering=1) as samples:
         samples.write("second,rss_mib,anon_mib,file_mib\n")
         second = start
@@ -177,6 +177,7 @@ tls_terminated = true
                 next_capture += args.capture_every
             _, rss = proc_stats(daemon.pid)
             samples.write(f"{time.monotonic() - start:.0f},{rss['VmRSS'] >> 20},{rss['RssAnon'] >> 20},{rss['RssFile'] >> 20}\n")
+            rss_samples.append(rss["VmRSS"])
             if rss["VmRSS"] > peak_rss:
                 peak_rss, peak_kinds = rss["VmRSS"], rss
             lag = metric(metrics_port, "sentinel_pipeline_lag_seconds")
@@ -204,6 +205,10 @@ tls_terminated = true
     print(f"CPU: {cpu:.2f} cores ({cpu * 100:.0f}% of one core); RSS peak {peak_rss / 2**20:.0f} MiB "
           f"({peak_kinds['RssAnon'] / 2**20:.0f} anonymous, {peak_kinds['RssFile'] / 2**20:.0f} mapped files), "
           f"end {rss['VmRSS'] / 2**20:.0f} MiB (target < 512 MiB; daemon and its child processes)")
+    if rss_samples:
+        ordered = sorted(rss_samples)
+        print(f"RSS sampled every second: median {statistics.median(ordered) / 2**20:.0f} MiB, "
+              f"p95 {ordered[int(len(ordered) * 0.95)] / 2**20:.0f} MiB (per-second samples in {tmp / 'rss.csv'})")
     if lags:
         print(f"pipeline lag: median {statistics.median(lags):.2f} s, max {max(lags):.2f} s")
     print(f"rows written (largest table counter): {events_in:,.0f}")
