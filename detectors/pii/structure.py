@@ -36,6 +36,9 @@ _SKIP_HEADERS = frozenset({
     "anthropic-version", "x-forwarded-proto", "x-forwarded-port", "via",
 })
 _URL_HEADERS = frozenset({"referer", "origin", "location", "content-location"})
+# HTTP/2 pseudo-headers (HAR exports list them): method, scheme and host hold no
+# personal data, and :path repeats the request's URL, scanned already.
+_PSEUDO_HEADERS = frozenset({":method", ":scheme", ":authority", ":status", ":protocol"})
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 
@@ -99,6 +102,7 @@ class Walker:
         # watchlist must see every value (``keep_all``).
         self.hints = hints
         self.keep_all = keep_all
+        self.request_target = ""  # the URL's path and query, once url() walked it
         # Limits as plain attributes: read once per value on the hot path.
         self._max_fields = limits.max_fields
         self._max_chars = limits.max_field_chars
@@ -198,6 +202,8 @@ class Walker:
                 userinfo = authority.rsplit("@", 1)[0]
                 self._add(_pct_decode(userinfo), location, (prefix or "url") + ".userinfo",
                           "userinfo", "", Encoding.PLAIN, depth)
+        if not prefix:
+            self.request_target = url
         path, _, query = url.partition("?")
         if path and path != "/":
             dec = _pct_decode(path)
@@ -237,7 +243,9 @@ class Walker:
         items = headers.items() if hasattr(headers, "items") else headers
         for name, value in items:
             lname = name.lower()
-            if lname in _SKIP_HEADERS or not value:
+            if lname in _SKIP_HEADERS or not value or lname in _PSEUDO_HEADERS:
+                continue
+            if lname == ":path" and value == self.request_target:
                 continue
             if lname == "cookie":
                 self.cookies(value, depth)

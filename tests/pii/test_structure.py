@@ -68,6 +68,17 @@ def test_cookie_and_header(scanner):
     assert got == {("cookie", "cookie.user_email", "EMAIL"), ("header", "header.x-customer-phone", "PHONE_NUMBER")}
 
 
+def test_http2_pseudo_headers_repeating_the_url_give_one_finding(scanner):
+    # Browser HAR exports carry :path, :authority... beside the URL: one leak, one finding.
+    target = f"/p?em={quote(EMAIL)}"
+    pseudo = [(":method", "GET"), (":authority", "t.example"), (":scheme", "https"), (":path", target)]
+    fs = scanner.scan_request("GET", "https://t.example" + target, pseudo, b"")
+    assert [(f.location, f.field_path) for f in fs] == [("query", "query.em")]
+    # a :path that says something else is scanned
+    fs = scanner.scan_request("GET", "https://t.example/other", pseudo, b"")
+    assert [(f.location, f.field_path) for f in fs] == [("header", "header.:path.query.em")]
+
+
 def test_referer_query_is_parsed(scanner):
     fs = scanner.scan_request("GET", "/", [("Referer", f"https://shop.example.com/thanks?email={quote(EMAIL)}")], b"")
     f = _one(fs)
