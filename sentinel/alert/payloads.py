@@ -214,8 +214,9 @@ def build_notification(notification_id: str, route: str, group_key: str, group_l
         "created_at": created_at,
         "link": links.subprocessor(subprocessors.pop() if len(subprocessors) == 1 else "", first, last),
         "counts": {"firing": len(firing), "resolved": len(resolved)},
-        "alerts": [alert_view(r, links, "firing") for r in firing] + [alert_view(r, links, "resolved")
-                                                                      for r in resolved],
+        # only what the message lists: a group of thousands costs the same as one of twenty
+        "alerts": [alert_view(r, links, "firing") for r in firing[:MAX_ALERTS]]
+        + [alert_view(r, links, "resolved") for r in resolved[:max(0, MAX_ALERTS - len(firing))]],
     })
 
 
