@@ -307,15 +307,20 @@ class AlertManager:
 
     # -- grouping into notifications ------------------------------------------------------
     def _hidden(self, record: AlertRecord, now: float) -> bool:
-        return (self.suppressions.acknowledged(record.alert_id, record.severity)
-                or self.suppressions.silenced_by(record.labels(), record.severity, now) is not None)
+        return self._suppression(record, now) != FIRING
 
     def effective_status(self, record: AlertRecord, now: float) -> str:
         if record.status == RESOLVED:
             return RESOLVED
-        if self.suppressions.acknowledged(record.alert_id, record.severity):
+        return self._suppression(record, now)
+
+    def _suppression(self, record: AlertRecord, now: float) -> str:
+        # Asked for every alert on every tick: without acks or silences (the usual case)
+        # there is nothing to match, not even labels to build.
+        suppressions = self.suppressions
+        if suppressions.acks and suppressions.acknowledged(record.alert_id, record.severity):
             return ACKNOWLEDGED
-        if self.suppressions.silenced_by(record.labels(), record.severity, now) is not None:
+        if suppressions.silences and suppressions.silenced_by(record.labels(), record.severity, now) is not None:
             return SILENCED
         return FIRING
 
@@ -330,18 +335,22 @@ class AlertManager:
         members = [self.records[fp] for fp in sorted(group.members) if fp in self.records]
         resolved = {r.fingerprint for r in members if r.status == RESOLVED}
         firing_by_route: dict[str, set[str]] = {}
+        routes_of: dict[tuple, list[str]] = {}  # a group's members mostly share kind, category, severity
         for record in members:
             if record.status == FIRING and not self._hidden(record, now):
-                for route in self.router.routes_for(record.kind, record.subprocessor, record.category,
-                                                    record.severity):
+                key = (record.kind, record.subprocessor, record.category, record.severity)
+                routes = routes_of.get(key)
+                if routes is None:
+                    routes = routes_of[key] = self.router.routes_for(*key)
+                for route in routes:
                     firing_by_route.setdefault(route, set()).add(record.fingerprint)
-        before = (group.routes_json(), frozenset(group.members))
+        before = (dict(group.routes), frozenset(group.members))
         plans, states = plan_flush(group, now, firing_by_route, resolved, self.timing)
         created = sum(self._enqueue(group, plan, now) for plan in plans)
         alive = self.groups.flushed(group, now, states, resolved)
         for fp in resolved:
             self.records.pop(fp, None)
-        if (group.routes_json(), frozenset(group.members)) != before or not alive:
+        if (group.routes, frozenset(group.members)) != before or not alive:
             self.db.put_group(group, now, active=alive)
         return created
 
