@@ -111,13 +111,14 @@ class Walker:
     # --- helpers -----------------------------------------------------------------
 
     def _add(self, text: str, location: str, path: str, name: str, parent: str,
-             encoding: str, depth: int, span=None) -> None:
+             encoding: str, depth: int, span=None, machine: bool = False) -> None:
         self._value(text, location, path, _tok(name) if name else _EMPTY, _tok(parent) if parent else _EMPTY,
-                    encoding, depth, span)
+                    encoding, depth, span, machine)
 
     def _value(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
-               encoding: str, depth: int, span=None) -> None:
-        """One string value under field-name tokens: dropped, split into layers, or kept."""
+               encoding: str, depth: int, span=None, machine: bool = False) -> None:
+        """One string value under field-name tokens: dropped, split into layers, or kept.
+        ``machine``: the caller knows it for a machine value, whatever its shape."""
         if not text:
             return
         out = self.out
@@ -127,7 +128,7 @@ class Walker:
         if len(text) > self._max_chars:
             text = text[: self._max_chars]
             self.stats["truncated"] = self.stats.get("truncated", 0) + 1
-        if machine_shape(text, tokens):
+        if machine or machine_shape(text, tokens):
             if self.keep_all or not self.hints.isdisjoint(tokens):
                 seg = Segment(text, location, path, tokens, ptokens, encoding, depth, span)
                 seg.scan = False
@@ -456,15 +457,7 @@ class Walker:
             # watchlist look at it, not the pattern pass.
             s = repr(v)
             if -180.0 <= v <= 180.0 and "." in s and len(s) - s.index(".") > 3:
-                tokens = _tok(name) if name else _EMPTY
-                if not (self.keep_all or not self.hints.isdisjoint(tokens)):
-                    return
-                if len(self.out) >= self._max_fields:
-                    self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
-                    return
-                seg = Segment(s, loc, p, tokens, _tok(parent) if parent else _EMPTY, enc, depth)
-                seg.scan = False
-                self.out.append(seg)
+                self._add(s, loc, p, name, parent, enc, depth, machine=True)
 
     # --- decoded blobs (called by the scanner) ------------------------------------------
 
