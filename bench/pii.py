@@ -792,9 +792,9 @@ def f1_from(tp_pred, n_pred, tp_gold, n_gold) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def recorded_requests() -> list[tuple]:
+def recorded_requests() -> list[Sample]:
     """The requests of the HAR recordings in tests/data (real browser and API traffic,
-    few findings): the scanner's speed where personal data is rare."""
+    few findings, unlabelled): the scanner's speed where personal data is rare."""
     from pathlib import Path
 
     from sentinel.collect.har import HarParseError, read_har
@@ -802,8 +802,8 @@ def recorded_requests() -> list[tuple]:
     out = []
     for path in sorted((Path(__file__).resolve().parent.parent / "tests" / "data" / "har").glob("*.har")):
         try:
-            out += [(r.sample.method, r.sample.url, r.sample.headers, r.sample.body, r.sample.content_type)
-                    for r in read_har(path)]
+            out += [Sample("har", r.sample.method, r.sample.url, r.sample.headers, r.sample.body,
+                           r.sample.content_type) for r in read_har(path)]
         except HarParseError:
             continue  # the deliberately broken one
     return out
@@ -937,11 +937,12 @@ def main(argv=None) -> int:
         print(f"  {label:18s} {mbs:8.4f} MB/s on {n} requests -> Sentinel is {sent_mbs / mbs:,.0f}x faster")
     recorded = recorded_requests()
     if recorded:
-        n_bytes = sum(len(u) + len(b) + sum(len(k) + len(v) + 4 for k, v in h) for _, u, h, b, _ in recorded)
+        n_bytes = sum(s.size for s in recorded)
         best_rec = float("inf")
         for _ in range(args.repeat + 2):
             t0 = time.process_time()
-            n_found = sum(len(scanner.scan_request(*r)) for r in recorded)
+            n_found = sum(len(scanner.scan_request(s.method, s.url, s.headers, s.body, s.content_type))
+                          for s in recorded)
             best_rec = min(best_rec, time.process_time() - t0)
         print(f"  recorded browser traffic (tests/data/har, {len(recorded)} requests, {n_bytes / 1e3:.0f} kB, "
               f"{n_found} findings): Sentinel {n_bytes / best_rec / 1e6:.2f} MB/s")
