@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,27 @@ def store(settings_factory):
     opened.migrate()
     yield opened
     opened.close()
+
+
+# The opening of a program that runs in a fresh interpreter on an embedded store of its
+# own: memory figures then belong to its workload alone. It has `store`, `writer` and
+# status_mib("RssAnon") (a field of /proc/self/status, in MiB).
+FRESH_STORE_PRELUDE = """
+import re, time
+from sentinel.config import load_settings
+from sentinel.store import Store
+
+def status_mib(field):
+    return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
+
+store = Store.open(load_settings(None))
+store.migrate()
+writer = store.writer()
+"""
+
+
+def run_on_fresh_store(program: str, data_dir: Path) -> str:
+    """FRESH_STORE_PRELUDE + `program` in a new interpreter with its data in `data_dir`; its stdout."""
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-c", FRESH_STORE_PRELUDE + program], capture_output=True, text=True,
+                          env=env, check=True).stdout

@@ -5,12 +5,12 @@ from __future__ import annotations
 import ctypes
 import mmap
 import os
-import subprocess
 import sys
 
 import pytest
 
 from sentinel.memory import clean_code_mappings, trim_mapped_code
+from tests.conftest import run_on_fresh_store
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux's")
 
@@ -67,17 +67,8 @@ def test_a_modified_private_page_is_never_dropped(tmp_path):
 
 
 TRIM_PROGRAM = """
-import re, time
-from sentinel.config import load_settings
 from sentinel.memory import trim_mapped_code
-from sentinel.store import Store
 
-def file_mib():
-    return int(re.search(r"RssFile:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
-
-store = Store.open(load_settings(None))
-store.migrate()
-writer = store.writer()
 names = ("event_id", "ts", "dst_host", "subprocessor", "bytes_out")
 
 def batch(n):
@@ -86,9 +77,9 @@ def batch(n):
 
 for n in range(5):
     batch(n)
-before = file_mib()
+before = status_mib("RssFile")
 released = trim_mapped_code() >> 20
-after = file_mib()
+after = status_mib("RssFile")
 for n in range(5, 10):  # the engine runs on, its code faulting back in as it is used
     batch(n)
 rows = store.query("SELECT count(), sum(bytes_out) FROM {db}.events").result_rows[0]
@@ -97,10 +88,7 @@ print(before, after, released, rows[0], rows[1])
 
 
 def test_the_embedded_engine_runs_on_after_its_start_up_code_is_trimmed(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", TRIM_PROGRAM], capture_output=True, text=True, env=env,
-                         check=True).stdout
-    before, after, released, count, total = map(int, out.split())
-    assert released >= 50, out  # chDB's registration code alone is well over that
-    assert before - after >= 50, out
+    before, after, released, count, total = map(int, run_on_fresh_store(TRIM_PROGRAM, tmp_path).split())
+    assert released >= 50, (before, after, released)  # chDB's registration code alone is well over that
+    assert before - after >= 50, (before, after, released)
     assert count == 10_000 and total == 10 * sum(range(1000))

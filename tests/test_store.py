@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -17,6 +15,7 @@ from sentinel.store.migrations import MIGRATIONS, migrate
 from sentinel.store.schema import TABLES, Table
 from sentinel.store.spool import Spool
 from sentinel.store.writer import Writer
+from tests.conftest import run_on_fresh_store
 
 import time
 
@@ -295,34 +294,21 @@ def test_values_outside_a_column_type_keep_their_row(store, tmp_path):
 
 
 RELEASE_PROGRAM = """
-import re, sys, time
-from sentinel.config import load_settings
-from sentinel.store import Store
-
-def anon_mib():
-    return int(re.search(r"RssAnon:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
-
-store = Store.open(load_settings(None))
-store.migrate()
-writer = store.writer()
 names = ("event_id", "ts", "src_ip", "dst_host", "subprocessor", "path", "query", "bytes_out")
 for batch in range(20):  # a daemon's minute of one-second batches
     rows = [(batch * 5000 + i, time.time(), f"10.0.{i % 250}.{i % 200}", "api.segment.io", "segment",
              f"/v1/track/{i}", "a=*", i) for i in range(5000)]
     writer.add("events", names, rows)
     writer.flush()
-before = anon_mib()
+before = status_mib("RssAnon")
 released = store.release_memory()
-print(before, anon_mib(), released)
+print(before, status_mib("RssAnon"), released)
 """
 
 
 def test_embedded_store_hands_freed_memory_back(tmp_path):
     # A fresh interpreter: the allocator's retained pages are this workload's alone.
-    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", RELEASE_PROGRAM], capture_output=True, text=True, env=env,
-                         check=True).stdout
-    before, after, released = out.split()
+    before, after, released = run_on_fresh_store(RELEASE_PROGRAM, tmp_path).split()
     assert released == "True"
     assert int(before) - int(after) >= 10, (before, after)
 
