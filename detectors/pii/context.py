@@ -176,8 +176,10 @@ def machine_shape(text: str, tokens: frozenset[str]) -> bool:
             return True  # 4.1.0, 10.0.19045.2965
         if text.isdigit() and not MACHINE_FIELD.isdisjoint(tokens):
             return True
-    if n >= 16 and not text.strip(_HEXCHARS) and not text.isdigit():
-        return True  # hex ids; hashed identifiers are judged by the field pass
+    if n >= 16 and not text.strip(_HEXCHARS) and not text.isdigit() and not (c0.isalpha() and text[2:].isdigit()):
+        # Hex ids; hashed identifiers are judged by the field pass. Two letters and then
+        # only digits is an account number ("DE89370400440532013000"), not an id.
+        return True
     if not _AGENT.isdisjoint(tokens) or text.startswith("Mozilla/"):
         return True
     return False

@@ -95,6 +95,9 @@ FIELDS = [
     ("passport_number", "C01234567", "PASSPORT"),
     ("transport_ref", "C01234567", None),
     ("iban", "GB82 WEST 1234 5698 7654 32", "IBAN"),
+    # Written compact, a German or Belgian IBAN is all hex characters: not a hex id.
+    ("iban", "DE89370400440532013000", "IBAN"),
+    ("payee", "BE68539007547034", "IBAN"),
     ("card_number", "4242424242424242", "CREDIT_CARD"),
     ("ip", "8.8.4.4", "IP_ADDRESS"),
     ("latitude", "48.85661", "GEO_COORDINATES"),
