@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detectors.pii import Category, Scanner, normalise
+from detectors.pii import Category, Scanner, Watchlist, normalise
 from detectors.pii.masking import Hasher
 from tests.pii.conftest import KEY
 
@@ -117,8 +118,14 @@ _WRAPS = {
 def _planted(draw):
     category = draw(st.sampled_from(sorted(_VALUES)))
     value = draw(_VALUES[category])
-    node: object = draw(st.sampled_from(["{}", "contact: {} ok", "<{}>", "{};"])).format(value)
-    wraps = []
+    node, wraps = _nest(draw, draw(st.sampled_from(["{}", "contact: {} ok", "<{}>", "{};"])).format(value))
+    return category, value, node, wraps
+
+
+def _nest(draw, leaf: str) -> tuple[object, list[str]]:
+    """``leaf`` inside up to four generated levels, up to two of them encoded."""
+    node: object = leaf
+    wraps: list[str] = []
     for _ in range(draw(st.integers(0, 4))):  # nest: a dict or list around the value, maybe encoded
         if draw(st.booleans()):
             siblings = draw(st.dictionaries(_NEUTRAL_KEYS, _FILLER, max_size=2))
@@ -129,13 +136,10 @@ def _planted(draw):
             name = draw(st.sampled_from(sorted(_WRAPS)))
             wraps.append(name)
             node = {"v": _WRAPS[name](node)}
-    return category, value, node, wraps
+    return node, wraps
 
 
-@SETTINGS
-@given(planted=_planted(), where=st.sampled_from(["body", "query", "header"]))
-def test_planted_value_is_found_through_any_nesting(planted, where):
-    category, value, doc, wraps = planted
+def _request(doc, where: str) -> tuple[str, list, bytes]:
     text = json.dumps(doc)
     url, headers, body = "https://h.example/v1/t", [], b""
     if where == "body":
@@ -144,6 +148,14 @@ def test_planted_value_is_found_through_any_nesting(planted, where):
         url += "?d=" + quote(text)
     else:
         headers = [("X-Payload", text)]
+    return url, headers, body
+
+
+@SETTINGS
+@given(planted=_planted(), where=st.sampled_from(["body", "query", "header"]))
+def test_planted_value_is_found_through_any_nesting(planted, where):
+    category, value, doc, wraps = planted
+    url, headers, body = _request(doc, where)
     found, errors = _errors_during(lambda: SCANNER.scan_request("POST", url, headers, body, "application/json"))
     assert errors == 0
     want = HASHER.hex(normalise(category, value))
@@ -152,3 +164,61 @@ def test_planted_value_is_found_through_any_nesting(planted, where):
     dump = repr(found) + json.dumps([f.to_dict() for f in found])
     compact = value.replace(" ", "").replace("-", "")
     assert value not in dump and compact not in dump
+
+
+@SETTINGS
+@given(category=st.sampled_from(sorted(_VALUES)), data=st.data(),
+       template=st.sampled_from(["{}", "contact: {} ok", "<{}>", "{};", "({})", "\"{}\"", "x\n{}\ny"]),
+       where=st.sampled_from(["json", "form", "query", "cookie", "multipart"]))
+def test_offsets_point_at_the_value_in_its_field(category, data, template, where):
+    value = data.draw(_VALUES[category])
+    field = template.format(value)
+    url, headers, body, ctype = "https://h.example/v1/t", [], b"", "application/json"
+    if where == "json":
+        body = json.dumps({"note": field}).encode()
+    elif where == "form":
+        body, ctype = f"a=1&note={quote(field)}".encode(), "application/x-www-form-urlencoded"
+    elif where == "query":
+        url += "?note=" + quote(field)
+    elif where == "cookie":
+        headers = [("Cookie", "a=1; note=" + quote(field))]
+    else:
+        ctype = "multipart/form-data; boundary=XyZ"
+        body = (f'--XyZ\r\nContent-Disposition: form-data; name="note"\r\n\r\n{field}\r\n--XyZ--\r\n').encode()
+    found, errors = _errors_during(lambda: SCANNER.scan_request("POST", url, headers, body, ctype))
+    assert errors == 0
+    want = HASHER.hex(normalise(category, value))
+    hits = [f for f in found if f.category == category and f.value_hash == want]
+    assert hits, (where, [(f.category, f.field_path) for f in found])
+    for f in hits:
+        assert field[f.start:f.end] == value, (where, template, f.start, f.end)
+
+
+# --- a registered identifier in any wire form -------------------------------------------
+
+_WIRE_FORMS = {
+    "plain": lambda v: v,
+    "url": lambda v: quote(v, safe=""),
+    "base64": lambda v: base64.b64encode(v.encode()).decode(),
+    "md5": lambda v: hashlib.md5(v.encode()).hexdigest(),
+    "sha1": lambda v: hashlib.sha1(v.encode()).hexdigest(),
+    "sha256": lambda v: hashlib.sha256(v.encode()).hexdigest(),
+}
+
+
+@SETTINGS
+@given(email=_VALUES[Category.EMAIL], form=st.sampled_from(sorted(_WIRE_FORMS)), upper=st.booleans(),
+       data=st.data(), where=st.sampled_from(["body", "query", "header"]))
+def test_registered_email_is_found_in_any_wire_form(email, form, upper, data, where):
+    watchlist = Watchlist([email], key=KEY)
+    scanner = Scanner(watchlist=watchlist, key=KEY)
+    wire = _WIRE_FORMS[form](email)
+    if upper and form in ("md5", "sha1", "sha256"):
+        wire = wire.upper()
+    doc, wraps = _nest(data.draw, wire)
+    url, headers, body = _request(doc, where)
+    found = scanner.scan_request("POST", url, headers, body, "application/json")
+    assert scanner.stats["errors"] == 0
+    want = HASHER.hex(normalise(Category.EMAIL, email))
+    assert any(f.watchlist and f.value_hash == want for f in found), (form, wraps, where)
+    assert email not in repr(found) + repr(watchlist)
