@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import json
+from datetime import datetime
 from urllib.parse import quote
 
 from hypothesis import HealthCheck, given, settings
@@ -222,3 +223,33 @@ def test_registered_email_is_found_in_any_wire_form(email, form, upper, data, wh
     want = HASHER.hex(normalise(Category.EMAIL, email))
     assert any(f.watchlist and f.value_hash == want for f in found), (form, wraps, where)
     assert email not in repr(found) + repr(watchlist)
+
+
+# --- machine values are not personal data -----------------------------------------------
+
+_MACHINE_VALUES = st.one_of(
+    st.uuids().map(str),
+    st.uuids().map(lambda u: str(u).upper()),
+    st.binary(min_size=6, max_size=32).map(bytes.hex),
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2039, 12, 31)).map(
+        lambda d: d.isoformat(timespec="milliseconds") + "Z"),
+    st.builds(lambda a, b, c: f"{a}.{b}.{c}", st.integers(0, 30), st.integers(0, 99), st.integers(0, 9999)),
+    st.integers(1_000_000_000_000, 2_200_000_000_000),
+    st.integers(1_000_000_000_000, 2_200_000_000_000).map(str),
+    st.integers(10**6, 10**15).map(lambda n: f"ORD-{n}"),
+    st.builds(lambda a, b: f"{a}-{b}", st.sampled_from(["cus", "evt", "req", "ch", "pi"]),
+              st.binary(min_size=8, max_size=12).map(bytes.hex)),
+)
+_MACHINE_KEYS = st.sampled_from(["id", "event_id", "messageId", "ts", "sentAt", "version", "build", "trace_id",
+                                 "anonymousId", "timestamp", "data", "x", "meta"])
+
+
+@SETTINGS
+@given(doc=st.recursive(_MACHINE_VALUES, lambda kids: st.one_of(
+    st.lists(kids, max_size=3), st.dictionaries(_MACHINE_KEYS, kids, max_size=3)), max_leaves=12),
+    where=st.sampled_from(["body", "query", "header"]))
+def test_machine_values_are_not_reported(doc, where):
+    url, headers, body = _request(doc, where)
+    found, errors = _errors_during(lambda: SCANNER.scan_request("POST", url, headers, body, "application/json"))
+    assert errors == 0
+    assert not found, [(f.category, f.field_path, f.masked) for f in found]
