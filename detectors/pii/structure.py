@@ -179,9 +179,11 @@ class Walker:
         if "%" in text:
             dec = _pct_decode(text)
             if dec != text:
-                self.out.append(Segment(dec, location, path, tokens, ptokens,
-                                        Encoding.URL if encoding == Encoding.PLAIN else encoding,
-                                        depth + 1, span if span is not None else (0, len(text))))
+                # The decoded layer is a value again: it may hold JSON, a query or one more
+                # %-layer (redirect chains encode twice or three times).
+                self._value(dec, location, path, tokens, ptokens,
+                            Encoding.URL if encoding == Encoding.PLAIN else encoding,
+                            depth + 1, span if span is not None else (0, len(text)))
         return False
 
     # --- URL ---------------------------------------------------------------------

@@ -112,6 +112,7 @@ _WRAPS = {
     "base64": lambda doc: base64.b64encode(json.dumps(doc).encode()).decode(),
     "base64url-gzip": lambda doc: base64.urlsafe_b64encode(gzip.compress(json.dumps(doc).encode())).decode(),
     "query-string": lambda doc: "z=1&data=" + quote(json.dumps(doc)),
+    "percent": lambda doc: quote(json.dumps(doc), safe=""),
 }
 
 
@@ -136,7 +137,7 @@ def _nest(draw, leaf: str) -> tuple[object, list[str]]:
         if draw(st.integers(0, 3)) == 0 and len(wraps) < 2:
             name = draw(st.sampled_from(sorted(_WRAPS)))
             wraps.append(name)
-            node = {"v": _WRAPS[name](node)}
+            node = {"blob": _WRAPS[name](node)}
     return node, wraps
 
 

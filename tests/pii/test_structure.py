@@ -90,6 +90,19 @@ def test_json_inside_a_string(scanner):
     assert _one(fs).field_path == "$.payload.$.user.email"
 
 
+def test_percent_encoded_json_inside_a_field_keeps_its_paths(scanner):
+    fs = scan_json(scanner, {"ctx": quote(json.dumps({"user": {"email": EMAIL}}), safe="")})
+    f = _one(fs)
+    assert (f.field_path, f.encoding) == ("$.ctx.$.user.email", "url")
+
+
+def test_value_encoded_three_times(scanner):
+    # Redirect chains percent-encode a parameter once per hop.
+    value = quote(quote(quote(EMAIL, safe=""), safe=""), safe="")
+    f = _one(scanner.scan_request("GET", f"/r?u={value}", [], b""))
+    assert (f.field_path, f.encoding) == ("query.u", "url")
+
+
 def test_url_and_query_string_inside_json(scanner):
     fs = scan_json(scanner, {"page": {"url": f"https://x.example.com/a?em={quote(EMAIL)}"}, "qs": f"a=1&e={quote(EMAIL)}"})
     assert set(by_path(fs)) == {"$.page.url.query.em", "$.qs.e"}
