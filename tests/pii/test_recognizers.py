@@ -98,6 +98,8 @@ FIELDS = [
     # Written compact, a German or Belgian IBAN is all hex characters: not a hex id.
     ("iban", "DE89370400440532013000", "IBAN"),
     ("payee", "BE68539007547034", "IBAN"),
+    # Luhn-valid and Mastercard-prefixed too: the field names the scheme, so not a card.
+    ("aadhaar", "507038410902", "NATIONAL_ID"),
     ("card_number", "4242424242424242", "CREDIT_CARD"),
     ("ip", "8.8.4.4", "IP_ADDRESS"),
     ("latitude", "48.85661", "GEO_COORDINATES"),

@@ -24,12 +24,15 @@ class _NationalId(Recognizer):
         compact = alnum_upper(value)
         if not self.check(compact):
             return None
-        contextual = ctx.field_has(self.context) or ctx.near(self.context)
+        in_field = ctx.field_has(self.context)
+        contextual = in_field or ctx.near(self.context)
         if ctx.machine_field() and not contextual:
             return None
         if ctx.glued():
             return None
-        if compact.isdigit() and len(compact) == len(value):
+        if compact.isdigit() and len(compact) == len(value) and not in_field:
+            # Under a field named for the scheme ("aadhaar": "2345...") the digits are
+            # no chance checksum pass, and must outrank a card reading of the same run.
             score = self.bare_score
         else:
             score = self.score
