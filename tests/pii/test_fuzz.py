@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from detectors.pii import Category, Scanner, Watchlist, normalise
 from detectors.pii.masking import Hasher
-from tests.pii.conftest import KEY
+from tests.pii.conftest import KEY, aadhaar_number
 
 SCANNER = Scanner(key=KEY)
 HASHER = Hasher(KEY)
@@ -254,3 +254,52 @@ def test_machine_values_are_not_reported(doc, where):
     found, errors = _errors_during(lambda: SCANNER.scan_request("POST", url, headers, body, "application/json"))
     assert errors == 0
     assert not found, [(f.category, f.field_path, f.masked) for f in found]
+
+
+# --- national ids under a field named for their scheme -----------------------------------
+
+def _dni(n: int) -> str:
+    return f"{n:08d}{'TRWAGMYFPDXBNJZSQVHLCKE'[n % 23]}"
+
+
+def _cpf(nine: list[int]) -> str:
+    d = list(nine)
+    for weight in (10, 11):
+        r = sum(x * w for x, w in zip(d, range(weight, 1, -1))) * 10 % 11
+        d.append(0 if r == 10 else r)
+    s = "".join(map(str, d))
+    return f"{s[:3]}.{s[3:6]}.{s[6:9]}-{s[9:]}"
+
+
+def _nir(sex: int, yy: int, mm: int, dept: int, commune: int, order: int) -> str:
+    body = f"{sex}{yy:02d}{mm:02d}{dept:02d}{commune:03d}{order:03d}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+_NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
+_NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+_NATIONAL_IDS = {
+    "dni": st.integers(0, 10**8 - 1).map(_dni),
+    "cpf": st.lists(st.integers(0, 9), min_size=9, max_size=9).filter(lambda d: len(set(d)) > 1).map(_cpf),
+    "nir": st.builds(_nir, st.sampled_from([1, 2]), st.integers(0, 99), st.integers(1, 12), st.integers(1, 95),
+                     st.integers(1, 999), st.integers(1, 999)),
+    "nino": st.builds(lambda a, b, n, s: f"{a}{b}{n:06d}{s}", st.sampled_from(_NINO_FIRST), st.sampled_from(_NINO_SECOND),
+                      st.integers(0, 999_999), st.sampled_from("ABCD")).filter(
+        lambda v: v[:2] not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")),
+    "aadhaar": st.integers(2 * 10**10, 10**11 - 1).map(lambda n: aadhaar_number(str(n))).filter(
+        lambda v: len(set(v)) > 2),  # one repeated digit is a test value, never issued
+}
+
+
+@SETTINGS
+@given(scheme=st.sampled_from(sorted(_NATIONAL_IDS)), data=st.data(), where=st.sampled_from(["body", "query", "header"]))
+def test_national_id_under_its_field_is_found(scheme, data, where):
+    value = data.draw(_NATIONAL_IDS[scheme])
+    doc, wraps = _nest(data.draw, value)
+    doc = {scheme: value, "ctx": doc}  # the named field, and the same value nested without its name
+    url, headers, body = _request(doc, where)
+    found, errors = _errors_during(lambda: SCANNER.scan_request("POST", url, headers, body, "application/json"))
+    assert errors == 0
+    named = [f for f in found if f.field_path.endswith("." + scheme)]
+    assert [f.category for f in named] == [Category.NATIONAL_ID], (scheme, where, [(f.category, f.field_path) for f in found])
+    assert value not in repr(found)
