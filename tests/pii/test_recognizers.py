@@ -86,6 +86,9 @@ FIELDS = [
     ("dob", "1985-04-12", "DATE_OF_BIRTH"),
     ("birthday", "04/12/1985", "DATE_OF_BIRTH"),
     ("created_at", "1985-04-12", None),  # a date, not a birth date
+    ("dob", "19850412", "DATE_OF_BIRTH"),  # YYYYMMDD, as ad pixels send it
+    ("order_date", "19850412", None),
+    ("dob", "20850412", None),  # not yet born
     ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token
     ("ssn", "512347788", "US_SSN"),
     ("lesson_count", "512347788", None),
