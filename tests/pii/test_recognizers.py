@@ -8,6 +8,8 @@ from tests.pii.conftest import aadhaar_number, by_path, cats, nir_number, scan_j
 PROSE = [
     ("Contact me at jane.doe@example.com please", "EMAIL", "plain address"),
     ("Write to JANE.DOE+billing@Example.COM today", "EMAIL", "case and plus tag"),
+    ("Schreiben Sie an jürgen@müller.de bitte", "EMAIL", "internationalised domain"),
+    ("γράψτε στο ελένη@παράδειγμα.gr σήμερα", "EMAIL", "Greek local part and domain"),
     ("see logo@2x.png in the bundle", None, "asset name, not a mailbox"),
     ("installed lodash@4.17.21 yesterday", None, "package pin"),
     ("Call me on (415) 555-0132 any time", "PHONE_NUMBER", "US national format"),

@@ -20,11 +20,13 @@ class EmailRecognizer(Recognizer):
     name = "email"
     category = Category.EMAIL
     patterns = (
-        # Local parts may be internationalised (RFC 6531); domains are matched in ASCII/punycode.
-        r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b",
+        # Internationalised (RFC 6531): local part and domain labels in any script
+        # ("jürgen@müller.de"); the top-level domain in ASCII or punycode.
+        r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,61}[\p{L}\p{N}])?\.)+[A-Za-z]{2,24}\b",
     )
-    # Every address has "x@d": one report per "@", and no Unicode classes to compile.
-    prefilter = (r"[^\s@]@[A-Za-z0-9]",)
+    # Every address has "x@d": one report per "@", and no Unicode classes to compile (in
+    # byte mode: a domain may start with a multi-byte letter, lead byte \xc0-\xff).
+    prefilter = (r"[^\s@]@[A-Za-z0-9\xc0-\xff]",)
     context = EMAIL_FIELD | {"mail", "contact", "reach", "write"}
     score = 0.9
     context_boost = 0.1
