@@ -32,6 +32,12 @@ PROSE = [
     ("login from 10.0.0.12 at noon", None, "private address is infrastructure"),
     ("Chrome/120.0.0.0 Safari", None, "version inside a user agent"),
     ("Hi, my name is Jane Doe.", "PERSON", "cue phrase"),
+    ("My name is Mark Hicks and I need help", "PERSON", "naming cue; 'Mark' is a word, not in the name list"),
+    ("my name is Zoran Baum, order 55", "PERSON", "naming cue, names outside the US census lists"),
+    ("Hello, my name is Rens van der Veiver", "PERSON", "particles inside a family name"),
+    ("This is Acme Billing calling about invoices", None, "'this is' introduces an organisation too"),
+    ("I am Still Waiting for my refund", None, "title case in an angry ticket"),
+    ("we flew to Rio de Janeiro last week", None, "a place with a particle"),
     ("Please ask Dr. Okonkwo about it", "PERSON", "title"),
     ("Thanks, Margaret", "PERSON", "sign-off"),
     ("The Order Completed event fired", None, "capitalised words that are not names"),
@@ -97,6 +103,8 @@ FIELDS = [
     ("first_name", "jane", "PERSON"),  # lower case is still a name in a name field
     ("lastName", "Hill", "PERSON"),
     ("name", "Jane Doe", "PERSON"),
+    ("name", "Sanne van Dijk", "PERSON"),  # a particle in lower case
+    ("line1", "rue Clémence Samson", "STREET_ADDRESS"),  # a street line without a number
     ("passport_number", "C01234567", "PASSPORT"),
     ("transport_ref", "C01234567", None),
     ("iban", "GB82 WEST 1234 5698 7654 32", "IBAN"),
@@ -125,6 +133,11 @@ def test_product_names_are_not_people(scanner):
     fs = scan_json(scanner, {"products": [{"name": "Blue Cotton Shirt"}], "library": {"name": "analytics.js"},
                              "from": {"name": "Example Shop"}})
     assert "PERSON" not in cats(fs)
+
+
+def test_city_under_an_address_is_not_a_street(scanner):
+    fs = scan_json(scanner, {"address": {"city": "Port Smith", "line1": "12 Harbour Road"}})
+    assert by_path(fs) == {"$.address.line1": {"STREET_ADDRESS"}}
 
 
 def test_address_field_line1(scanner):

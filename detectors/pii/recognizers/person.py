@@ -22,6 +22,8 @@ _WORD = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
 _LU_B = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
 _CAP_B = r"[A-Z\xc0-\xff]"
 _LL_B = r"(?:[a-z']|[\xc0-\xff])"
+# Lower-case particles between the words of a name ("Sanne van Dijk", "Maria de la Cruz").
+_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|ter|ten|zu)[ \t]+"
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
 # Words that, just before a capitalised name, say a person is being named.
 _CUES = frozenset({
@@ -32,6 +34,12 @@ _CUES = frozenset({
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
 })
 _STRONG_CUES = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
+# Cues that can only introduce a name: after them two capitalised words are a person
+# even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik".
+_NAMING_CUES = (("name", "is"), ("call", "me"), ("named",))
+# Lower-case particles inside a family name: "Sanne van Dijk", "João da Silva".
+_PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du",
+                        "la", "le", "ter", "ten", "zu", "y", "e", "bin", "ibn", "al", "el"})
 _STRONG_LAST = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
 _NOT_NAME = frozenset({
@@ -60,6 +68,12 @@ _ORG = frozenset({
 _GREETINGS = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
 
 
+def _strong(cue_words: list[str]) -> bool:
+    """The words before end in a phrase that introduces a person ("my name is", "I am")."""
+    return bool(cue_words) and cue_words[-1] in _STRONG_LAST and \
+        any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+
+
 def _fold(word: str) -> str:
     """"Agnès" -> "Agnes", "Heinz-Georg" -> "Heinz": dictionary form of a name word."""
     w = word.split("-", 1)[0]
@@ -74,15 +88,15 @@ class PersonRecognizer(Recognizer):
     # Two or three capitalised words, or one after a cue word or title ("Hi Jane",
     # "Mr. Smith", "name is Jane"): single capitalised words alone are too common to try.
     patterns = (
-        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?" + _WORD + r"){1,2}",
+        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,2}",
         r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
-        + _WORD + r"(?:[ \t]+" + _WORD + r"){0,2}",
+        + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
     # first two characters of the next capitalised word; or a cue word and a capital.
     prefilter = (
-        _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?" + _LU_B + _LL_B,
+        _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _LU_B + _LL_B,
         r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
     )
@@ -134,7 +148,9 @@ class PersonRecognizer(Recognizer):
         dropped: list[str] = []
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
-        while not display and len(words) > 1 and (words[0] in _NOT_NAME or (not self._is_first(words[0]) and not self._is_last(words[0]))):
+        while not display and len(words) > 1 and (words[0] in _NOT_NAME or (
+                not self._is_first(words[0]) and not self._is_last(words[0])
+                and not _strong(ctx.before() + dropped))):  # "my name is Mark Hicks": keep Mark
             dropped.append(words[0].lower().strip(",.:;"))
             start = ctx.text.index(words[1], start + len(words[0]))
             words = words[1:]
@@ -151,8 +167,7 @@ class PersonRecognizer(Recognizer):
             return Hit(0.9 if field else 0.85, " ".join(words), start=start, end=end)
         cue_words = ctx.before() + dropped
         titled = bool(cue_words) and cue_words[-1] in _TITLES
-        strong_cue = bool(cue_words) and cue_words[-1] in _STRONG_LAST and \
-            any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+        strong_cue = _strong(cue_words)
         cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
         first_known = self._is_first(words[0])
         last_known = self._is_last(words[-1])
@@ -164,6 +179,8 @@ class PersonRecognizer(Recognizer):
             elif first_known and cue:
                 score = 0.75
             elif (first_known or last_known) and strong_cue:
+                score = 0.75
+            elif any(tuple(cue_words[-len(c):]) == c for c in _NAMING_CUES):
                 score = 0.75
             elif first_known:
                 score = 0.45
@@ -197,7 +214,8 @@ class PersonRecognizer(Recognizer):
         if any(w in _ORG or w in _NOT_NAME for w in words) and field != 2:
             return ()
         known = any(self._is_first(w.capitalize()) or self._is_last(w.capitalize()) for w in words)
-        capitalised = all(w[:1].isupper() for w in words)
+        capitalised = words[0][:1].isupper() and words[-1][:1].isupper() and \
+            all(w[:1].isupper() or w in _PARTICLES for w in words)
         if field == 2:
             score = 0.9 if known or v[0].isupper() else 0.75
         elif known and capitalised:

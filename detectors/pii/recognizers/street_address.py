@@ -25,6 +25,17 @@ _TAIL = re.compile(
     r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
 )
 _DIRS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
+# Street words that make an address-field value a street without a house number:
+# "rue Clémence Samson", "Rodovia Otto Pereira" (lower-cased; the USPS suffixes too).
+_STREET_WORDS = frozenset({
+    "rue", "avenue", "boulevard", "bd", "allée", "chemin", "impasse", "quai", "place", "route", "calle", "avenida",
+    "paseo", "plaza", "camino", "carrer", "rua", "rodovia", "estrada", "travessa", "alameda", "praça", "via",
+    "viale", "piazza", "corso", "vicolo", "straße", "strasse", "weg", "allee", "gasse", "platz", "straat", "laan",
+    "gracht", "plein", "ulica", "aleja", "gatan", "vägen", "gata", "vej", "gade", "setor", "quadra",
+})
+# Parts of an address that are not the street line.
+_LOCALITY = frozenset({"city", "town", "state", "region", "province", "county", "country", "zip", "postal",
+                       "postcode", "postalcode", "zipcode", "district", "suburb", "locality"})
 _PROSE = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
                     "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
 
@@ -95,11 +106,20 @@ class StreetAddressRecognizer(Recognizer):
         norm = " ".join(ctx.text[ctx.start:end].split())
         return Hit(self.contextual(self.score, ctx), norm, end=end)
 
+    def _street_word(self, v: str) -> bool:
+        for w in v.split():
+            w = w.strip(",.")
+            if w.lower() in _STREET_WORDS or w in self.suffixes:
+                return True
+        return False
+
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
         if not 5 <= len(v) <= 160 or "://" in v or "@" in v:
             return ()
-        if not any(c.isdigit() for c in v) or sum(c.isalpha() for c in v) < 3 or " " not in v:
+        if sum(c.isalpha() for c in v) < 3 or " " not in v:
             return ()
+        if not any(c.isdigit() for c in v) and (not ctx.tokens.isdisjoint(_LOCALITY) or not self._street_word(v)):
+            return ()  # "address[city]": "Port Smith" is a town, not a street
         off = value.index(v[0])
         return (Hit(0.8, " ".join(v.split()), start=off, end=off + len(v)),)
