@@ -405,6 +405,9 @@ class Walker:
             # Items share the list's path, name and parent.
             sp = p + "[]"
             ptok = _tok(parent) if parent else _EMPTY
+            if 2 <= len(node) <= 3 and type(node[0]) is float and type(node[1]) is float and \
+                    not _GEO_PAIR.isdisjoint(ntok):
+                value(_geo_pair(node[0], node[1], ntok), loc, p, ntok, ptok, enc, depth)
             for v in node:
                 tv = type(v)
                 if tv is str:
@@ -496,6 +499,20 @@ class Walker:
         child = Segment(text, seg.location, seg.path, seg.tokens, seg.parent_tokens, encoding, d, span)
         child.derived = True
         self.out.append(child)
+
+
+# A list of two or three floats under these names is a position: GeoJSON
+# ("coordinates": [lng, lat, alt]) or a [lat, lng] pair. Scanned as one "lat, lng" text.
+_GEO_PAIR = frozenset({"coordinates", "coords", "coordinate", "latlng", "lnglat", "latlon", "lonlat", "position",
+                       "location", "center", "point", "geo", "loc", "ll"})
+_LNG_FIRST = frozenset({"coordinates", "lnglat", "lonlat"})
+
+
+def _geo_pair(a: float, b: float, tokens: frozenset[str]) -> str:
+    lat, lng = (b, a) if not _LNG_FIRST.isdisjoint(tokens) else (a, b)
+    if abs(lat) > 90 >= abs(lng):
+        lat, lng = lng, lat  # the names promised the other order
+    return f"{lat!r}, {lng!r}"
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-[].$:")

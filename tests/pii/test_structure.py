@@ -146,6 +146,16 @@ def test_json_float_coordinates(scanner):
     assert by_path(fs) == {"$.location.lat": {"GEO_COORDINATES"}, "$.location.lng": {"GEO_COORDINATES"}}
 
 
+def test_geojson_and_coordinate_pairs(scanner):
+    fs = scan_json(scanner, {"geometry": {"type": "Point", "coordinates": [-122.419416, 37.774929, 12.5]},
+                             "view": {"latlng": [37.774929, -122.419416]}, "bbox": [-122.5, 37.7],
+                             "tile": {"coordinates": [1.5, 2.25]}})
+    assert by_path(fs) == {"$.geometry.coordinates": {"GEO_COORDINATES"}, "$.view.latlng": {"GEO_COORDINATES"}}
+    # GeoJSON puts longitude first: both spellings are the same place, so the same hash.
+    hashes = {f.field_path: f.value_hash for f in fs}
+    assert hashes["$.geometry.coordinates"] == hashes["$.view.latlng"]
+
+
 def test_depth_limit_stops_decoding(scanner):
     from detectors.pii import Scanner
 
