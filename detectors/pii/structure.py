@@ -19,6 +19,7 @@ from urllib.parse import unquote, unquote_plus
 
 from .context import field_tokens, machine_shape
 from .finding import Encoding, Location
+from .xmlfields import xml_fields
 
 _EMPTY: frozenset[str] = frozenset()
 
@@ -138,7 +139,7 @@ class Walker:
         # %-escapes): most values skip the call.
         if depth < self._max_depth:
             c0 = text[0]
-            if (c0 == "{" or c0 == "[" or "?" in text or "=" in text or "%" in text) and \
+            if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text) and \
                     self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
@@ -159,6 +160,8 @@ class Walker:
                     for child in self.out[n0:]:
                         child.span = span
                 return True
+        if c0 == "<" and text[-1] == ">" and self._xml_doc(text, location, path, depth + 1, encoding, span):
+            return True
         if "?" in text and (text.startswith("http://") or text.startswith("https://") or c0 == "/"):
             qpos = text.index("?")
             self.out.append(Segment(text[:qpos], location, path, tokens, ptokens, encoding, depth, span))
@@ -302,6 +305,8 @@ class Walker:
         if "json" in ctype or c0 in ("{", "["):
             if self._json_doc(stripped, location, prefix, depth, encoding):
                 return
+        if c0 == "<" and self._xml_doc(stripped, location, prefix, depth, encoding, span):
+            return
         if "x-www-form-urlencoded" in ctype or (
             not c0.isspace() and "=" in text[:256] and " " not in text[:256] and "\n" not in text[:256]
             and "json" not in ctype and "xml" not in ctype and c0 not in ("<", "{", "[")
@@ -331,6 +336,19 @@ class Walker:
                 self.walk_json(obj, location, f"{prefix}[{i}].$" if prefix else "$", depth, encoding)
             return ok
         self.walk_json(obj, location, (prefix + ".$") if prefix else "$", depth, encoding)
+        return True
+
+    def _xml_doc(self, text: str, location, prefix, depth, encoding, span=None) -> bool:
+        fields = xml_fields(text)
+        if fields is None:
+            return False
+        root = (prefix + ".xml") if prefix else "xml"
+        for value, names, name, parent in fields:
+            path = root + "".join("." + ("@" + _path_name(n[1:]) if n[:1] == "@" else _path_name(n)) for n in names)
+            if _path_name(name) != name:
+                name = ""  # data used as a label is no field-name context
+            self._add(value, location, path, name, parent if _path_name(parent) == parent else "",
+                      encoding, depth, span)
         return True
 
     def _gunzip(self, data: bytes) -> bytes | None:
@@ -489,6 +507,8 @@ class Walker:
                 for child in self.out[n0:]:
                     child.span = span  # offsets point at the blob in the outer field
                 return
+        if s[:1] == "<" and self._xml_doc(s, seg.location, seg.path, d, encoding, span):
+            return  # SAML assertions and the like
         if "=" in s and " " not in s[:128] and "&" in s:
             n0 = len(self.out)
             self.query(s, seg.location, seg.path, d)

@@ -14,6 +14,7 @@ import hashlib
 import json
 from datetime import datetime
 from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,10 @@ from detectors.pii import Category, Scanner, Watchlist, normalise
 from detectors.pii.masking import Hasher
 from tests.pii.conftest import KEY, aadhaar_number
 
-SCANNER = Scanner(key=KEY)
+# A budget far above any example's cost: an overrun on a loaded machine would drop
+# findings and make a property fail by chance (test_budget.py tests the budget itself).
+CONFIG = {"time_budget_ms": 60_000}
+SCANNER = Scanner(CONFIG, key=KEY)
 HASHER = Hasher(KEY)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,9 +42,16 @@ _JSON = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4)
                      max_leaves=20)
 
 
+_QUOT = {'"': "&quot;"}
+_TAGS = st.sampled_from(["a", "b", "soap:Body", "x-y", "Attribute", "AttributeValue"])
+_XML = st.recursive(st.text(max_size=30).map(xml_escape), lambda kids: st.builds(
+    lambda tag, attr, parts: f'<{tag} name="{xml_escape(attr, _QUOT)}">{"".join(parts)}</{tag}>',
+    _TAGS, st.text(max_size=8), st.lists(kids, max_size=3)), max_leaves=12)
+
+
 def _bodies():
     raw = st.binary(max_size=600)
-    docs = _JSON.map(lambda d: json.dumps(d).encode())
+    docs = st.one_of(_JSON.map(lambda d: json.dumps(d).encode()), _XML.map(str.encode))
     forms = st.lists(st.tuples(st.text(max_size=10), st.text(max_size=30)), max_size=6).map(
         lambda pairs: "&".join(f"{quote(k)}={quote(v)}" for k, v in pairs).encode())
     plain = st.one_of(raw, docs, forms)
@@ -50,7 +61,9 @@ def _bodies():
 
 def _errors_during(scan) -> tuple[list, int]:
     before = SCANNER.stats["errors"]
+    overruns = SCANNER.stats["budget_overruns"]
     found = scan()
+    assert SCANNER.stats["budget_overruns"] == overruns, "the time budget cut this scan short"
     return found, SCANNER.stats["errors"] - before
 
 
@@ -113,6 +126,7 @@ _WRAPS = {
     "base64url-gzip": lambda doc: base64.urlsafe_b64encode(gzip.compress(json.dumps(doc).encode())).decode(),
     "query-string": lambda doc: "z=1&data=" + quote(json.dumps(doc)),
     "percent": lambda doc: quote(json.dumps(doc), safe=""),
+    "xml": lambda doc: f"<r><v>{xml_escape(json.dumps(doc))}</v></r>",
 }
 
 
@@ -213,7 +227,7 @@ _WIRE_FORMS = {
        data=st.data(), where=st.sampled_from(["body", "query", "header"]))
 def test_registered_email_is_found_in_any_wire_form(email, form, upper, data, where):
     watchlist = Watchlist([email], key=KEY)
-    scanner = Scanner(watchlist=watchlist, key=KEY)
+    scanner = Scanner(CONFIG, watchlist=watchlist, key=KEY)
     wire = _WIRE_FORMS[form](email)
     if upper and form in ("md5", "sha1", "sha256"):
         wire = wire.upper()

@@ -156,6 +156,52 @@ def test_geojson_and_coordinate_pairs(scanner):
     assert hashes["$.geometry.coordinates"] == hashes["$.view.latlng"]
 
 
+SOAP = (b'<?xml version="1.0"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>'
+        b'<customer><first_name>Jane</first_name><email>jane.doe@example.com</email><dob>1985-04-12</dob>'
+        b'<card number="4242424242424242"/><note><![CDATA[call me on +1 415 555 0132]]></note></customer>'
+        b'</soap:Body></soap:Envelope>')
+
+
+def test_xml_body_fields_attributes_and_cdata(scanner):
+    fs = scanner.scan_request("POST", "/pay", [], SOAP, "application/soap+xml")
+    base = "xml.Envelope.Body.customer."
+    assert by_path(fs) == {base + "first_name": {"PERSON"}, base + "email": {"EMAIL"}, base + "dob": {"DATE_OF_BIRTH"},
+                           base + "card.@number": {"CREDIT_CARD"}, base + "note": {"PHONE_NUMBER"}}
+    email = next(f for f in fs if f.category == "EMAIL")
+    assert (email.start, email.end) == (0, len(EMAIL))  # offsets into the element's text
+
+
+def test_saml_assertion_in_a_form_post(scanner):
+    saml = (b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><saml:Assertion'
+            b' xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Subject><saml:NameID>jane.doe@example.com'
+            b'</saml:NameID></saml:Subject><saml:AttributeStatement><saml:Attribute Name="givenName">'
+            b'<saml:AttributeValue>Jane</saml:AttributeValue></saml:Attribute></saml:AttributeStatement>'
+            b'</saml:Assertion></samlp:Response>')
+    body = f"SAMLResponse={quote(base64.b64encode(saml).decode())}&RelayState=x".encode()
+    fs = scanner.scan_request("POST", "/acs", [], body, "application/x-www-form-urlencoded")
+    root = "form.SAMLResponse.xml.Response.Assertion."
+    assert by_path(fs) == {root + "Subject.NameID": {"EMAIL"},
+                           root + "AttributeStatement.Attribute[givenName].AttributeValue": {"PERSON"}}
+    assert {f.encoding for f in fs} == {"base64"}
+
+
+def test_xml_inside_a_json_field(scanner):
+    fs = scan_json(scanner, {"payload": "<user><email>jane.doe@example.com</email></user>"})
+    assert _one(fs).field_path == "$.payload.xml.user.email"
+
+
+def test_xml_with_a_dtd_is_scanned_as_text_without_expanding_entities(scanner):
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><r>&c; jane.doe@example.com</r>')
+    f = _one(scanner.scan_request("POST", "/x", [], bomb, "application/xml"))
+    assert f.field_path == "body"
+
+
+def test_html_and_text_starting_with_a_bracket_stay_text(scanner):
+    for body in (b"<html><body><p>mail jane.doe@example.com<br></body></html>", b"<3 thanks, jane.doe@example.com"):
+        assert _one(scanner.scan_request("POST", "/x", [], body, "text/html")).field_path == "body"
+
+
 def test_depth_limit_stops_decoding(scanner):
     from detectors.pii import Scanner
 

@@ -1,0 +1,83 @@
+"""XML documents (SOAP, SAML, payment gateways) as field values: the text of each element
+and each attribute, with the element names from the root as its field path.
+
+Parsed with expat (C, streaming). A document that declares a DTD is refused outright, so
+no entity is ever expanded (billion laughs, external entities); a refused or malformed
+document yields nothing and the caller scans the body as text.
+"""
+
+from __future__ import annotations
+
+from xml.parsers import expat
+
+# Element nesting kept in paths; deeper elements share the path of this depth.
+MAX_PATH_DEPTH = 32
+# Attributes that name what an element holds: <saml:Attribute Name="givenName">,
+# <field name="email">. The element's text and its value children take that name.
+_LABELS = ("Name", "name", "key", "FriendlyName")
+_VALUE_TAGS = frozenset({"AttributeValue", "value", "Value"})
+
+
+class _Refused(Exception):
+    pass
+
+
+def _local(name: str) -> str:
+    """"soap:Body" and "{urn:x}Body" -> "Body": prefixes and namespaces are not context."""
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _refuse(*_args) -> None:
+    raise _Refused
+
+
+def xml_fields(text: str) -> list[tuple[str, tuple[str, ...], str, str]] | None:
+    """``(value, path, name, parent)`` per non-blank element text and attribute, in
+    document order. ``path`` holds element names from the root ("Attribute[givenName]"
+    for a labelled element) and "@attr" last for an attribute; ``name`` and ``parent``
+    are the field-name context. None if ``text`` is not well-formed XML."""
+    out: list[tuple[str, tuple[str, ...], str, str]] = []
+    path: list[str] = []
+    names: list[str] = []  # what each open element holds: its label, else its name
+    texts: list[list[str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        label = next((attrs[k] for k in _LABELS if attrs.get(k)), "")
+        parent = names[-1] if names else ""
+        if label:
+            name = label
+        elif local in _VALUE_TAGS and parent:
+            name = parent  # <Attribute Name="mail"><AttributeValue>...: the value is the mail
+        else:
+            name = local
+        path.append(f"{local}[{label}]" if label else local)
+        names.append(name)
+        texts.append([])
+        here = tuple(path[:MAX_PATH_DEPTH])
+        for key, value in attrs.items():
+            if value.strip() and key not in _LABELS:
+                out.append((value, here + ("@" + _local(key),), _local(key), name))
+
+    def end(_tag: str) -> None:
+        value = "".join(texts.pop()).strip()
+        name = names.pop()
+        if value:
+            out.append((value, tuple(path[:MAX_PATH_DEPTH]), name, names[-1] if names else ""))
+        path.pop()
+
+    def chars(data: str) -> None:
+        if texts:
+            texts[-1].append(data)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    try:
+        parser.Parse(text, True)
+    except (expat.ExpatError, _Refused, ValueError):
+        return None
+    return out
