@@ -8,6 +8,7 @@ A candidate is a plain tuple, built on the hot path without an object per match:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from operator import itemgetter
 
 from .finding import Category, Encoding, Finding
@@ -86,15 +87,15 @@ class Resolver:
         allow = self.allow
         sub_allow = self.allow_sub.get(subprocessor) if subprocessor else None
         hex_ = self.hasher.hex
-        taken: dict[int, list[tuple[int, int]]] = {}
+        taken: dict[int, _Spans] = {}
         seen: dict[tuple, int] = {}
         out: list[Finding] = []
         for _, _, _, _, seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch, norm in live:
             sid = id(seg)
             spans = taken.get(sid)
             if spans is None:
-                spans = taken[sid] = []
-            elif _overlaps(spans, s, e):
+                spans = taken[sid] = _Spans()
+            elif spans.overlaps(s, e):
                 continue
             vh = watch.value_hash if watch is not None else hex_(norm)
             path = seg.path
@@ -102,7 +103,7 @@ class Resolver:
                 continue
             if sub_allow is not None and sub_allow.allows(cat, sub, value, vh, path):
                 continue
-            spans.append((s, e))
+            spans.add(s, e)
             # The same value at the same field, seen again through another decoding layer.
             if seen.setdefault((seg.location, path, cat, vh), sid) != sid:
                 continue
@@ -124,8 +125,23 @@ class Resolver:
 _by_place = itemgetter(3, 4, 5)  # location, field_path, start
 
 
-def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    for a, b in spans:
-        if s < b and a < e:
-            return True
-    return False
+class _Spans:
+    """The disjoint spans taken in one segment, sorted by start: an overlap test looks at
+    the two neighbours only, so a segment with thousands of findings stays n log n."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect_right(self.starts, s)
+        if i and self.ends[i - 1] > s:
+            return True  # the span starting at or before s reaches past it
+        return i < len(self.starts) and self.starts[i] < e
+
+    def add(self, s: int, e: int) -> None:
+        i = bisect_right(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)

@@ -317,3 +317,20 @@ def test_national_id_under_its_field_is_found(scheme, data, where):
     named = [f for f in found if f.field_path.endswith("." + scheme)]
     assert [f.category for f in named] == [Category.NATIONAL_ID], (scheme, where, [(f.category, f.field_path) for f in found])
     assert value not in repr(found)
+
+
+# --- overlap bookkeeping in resolve -----------------------------------------------------
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(1, 30)), max_size=60))
+def test_overlap_index_agrees_with_a_plain_scan(spans):
+    from detectors.pii.resolve import _Spans
+
+    index, kept = _Spans(), []
+    for s, length in spans:
+        e = s + length
+        plain = any(s < b and a < e for a, b in kept)
+        assert index.overlaps(s, e) == plain
+        if not plain:
+            index.add(s, e)
+            kept.append((s, e))
