@@ -340,9 +340,13 @@ class Walker:
 
     def _xml_doc(self, text: str, location, prefix, depth, encoding, span=None) -> bool:
         fields = xml_fields(text)
-        if fields is None:
-            return False
+        if not fields:
+            return False  # not XML, or nothing in it but names: scanned as text
         root = (prefix + ".xml") if prefix else "xml"
+        tags = {n.partition("[")[0] for _, names, _, _ in fields for n in names}
+        for tag in tags:
+            if _path_name(tag.lstrip("@")) != tag.lstrip("@"):
+                self._add(tag.lstrip("@"), location, root + ".*", "", "", encoding, depth, span)  # data as a name
         for value, names, name, parent in fields:
             path = root + "".join("." + ("@" + _path_name(n[1:]) if n[:1] == "@" else _path_name(n)) for n in names)
             if _path_name(name) != name:

@@ -3,7 +3,8 @@ and each attribute, with the element names from the root as its field path.
 
 Parsed with expat (C, streaming). A document that declares a DTD is refused outright, so
 no entity is ever expanded (billion laughs, external entities); a refused or malformed
-document yields nothing and the caller scans the body as text.
+document yields nothing and the caller scans the body as text. A document that is only cut
+short (a capped sample) keeps what was read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ MAX_PATH_DEPTH = 32
 # <field name="email">. The element's text and its value children take that name.
 _LABELS = ("Name", "name", "key", "FriendlyName")
 _VALUE_TAGS = frozenset({"AttributeValue", "value", "Value"})
+
+
+# How expat reports a document that simply stops: open elements at the end, a tag or a
+# character cut in half.
+_CUT_SHORT = frozenset({expat.errors.codes[m] for m in (
+    expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR)})
 
 
 class _Refused(Exception):
@@ -56,7 +63,7 @@ def xml_fields(text: str) -> list[tuple[str, tuple[str, ...], str, str]] | None:
         texts.append([])
         here = tuple(path[:MAX_PATH_DEPTH])
         for key, value in attrs.items():
-            if value.strip() and key not in _LABELS:
+            if value.strip():  # labels too: a label may be data (<field name="jane@...">)
                 out.append((value, here + ("@" + _local(key),), _local(key), name))
 
     def end(_tag: str) -> None:
@@ -78,6 +85,16 @@ def xml_fields(text: str) -> list[tuple[str, tuple[str, ...], str, str]] | None:
     parser.EntityDeclHandler = _refuse
     try:
         parser.Parse(text, True)
-    except (expat.ExpatError, _Refused, ValueError):
+    except expat.ExpatError as exc:
+        if exc.code not in _CUT_SHORT or not names:
+            return None
+        # A document cut short (a capped sample): keep what was read, and the text of the
+        # elements still open.
+        for level in range(len(names)):
+            value = "".join(texts[level]).strip()
+            if value:
+                out.append((value, tuple(path[:min(level + 1, MAX_PATH_DEPTH)]), names[level],
+                            names[level - 1] if level else ""))
+    except (_Refused, ValueError):
         return None
     return out

@@ -185,6 +185,16 @@ def test_saml_assertion_in_a_form_post(scanner):
     assert {f.encoding for f in fs} == {"base64"}
 
 
+def test_xml_cut_short_by_the_size_cap_keeps_what_was_read():
+    from detectors.pii import Scanner
+
+    s = Scanner({"max_sample_bytes": SOAP.index(b"</dob>") + 3}, key=b"k")
+    fs = s.scan_request("POST", "/pay", [], SOAP, "application/soap+xml")
+    base = "xml.Envelope.Body.customer."
+    assert by_path(fs) == {base + "first_name": {"PERSON"}, base + "email": {"EMAIL"}, base + "dob": {"DATE_OF_BIRTH"}}
+    assert s.stats["truncated"] == 1
+
+
 def test_xml_inside_a_json_field(scanner):
     fs = scan_json(scanner, {"payload": "<user><email>jane.doe@example.com</email></user>"})
     assert _one(fs).field_path == "$.payload.xml.user.email"
