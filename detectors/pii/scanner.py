@@ -180,6 +180,9 @@ class Scanner:
                     content_type = v
                     break
         walker = self._walker()
+        # Structure may take half the budget (a 1 MB XML body parses for ~0.4 s), so that
+        # what was read is still matched.
+        walker.deadline = deadline - self._budget / 2
         try:
             walker.url(url or "")
             walker.headers(items)

@@ -104,6 +104,7 @@ class Walker:
         self.hints = hints
         self.keep_all = keep_all
         self.request_target = ""  # the URL's path and query, once url() walked it
+        self.deadline = 0.0  # perf_counter time at which a long parse stops (0: none)
         # Limits as plain attributes: read once per value on the hot path.
         self._max_fields = limits.max_fields
         self._max_chars = limits.max_field_chars
@@ -339,9 +340,12 @@ class Walker:
         return True
 
     def _xml_doc(self, text: str, location, prefix, depth, encoding, span=None) -> bool:
-        fields = xml_fields(text)
+        room = self._max_fields - len(self.out)
+        fields = xml_fields(text, room, self.deadline)
         if not fields:
             return False  # not XML, or nothing in it but names: scanned as text
+        if len(fields) >= room:
+            self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
         root = (prefix + ".xml") if prefix else "xml"
         tags = {n.partition("[")[0] for _, names, _, _ in fields for n in names}
         for tag in tags:

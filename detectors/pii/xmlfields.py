@@ -9,6 +9,7 @@ short (a capped sample) keeps what was read.
 
 from __future__ import annotations
 
+from time import perf_counter
 from xml.parsers import expat
 
 # Element nesting kept in paths; deeper elements share the path of this depth.
@@ -29,6 +30,10 @@ class _Refused(Exception):
     pass
 
 
+class _Enough(Exception):
+    pass
+
+
 def _local(name: str) -> str:
     """"soap:Body" and "{urn:x}Body" -> "Body": prefixes and namespaces are not context."""
     return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
@@ -38,17 +43,25 @@ def _refuse(*_args) -> None:
     raise _Refused
 
 
-def xml_fields(text: str) -> list[tuple[str, tuple[str, ...], str, str]] | None:
+def xml_fields(text: str, max_values: int = 1 << 30,
+               deadline: float = 0.0) -> list[tuple[str, tuple[str, ...], str, str]] | None:
     """``(value, path, name, parent)`` per non-blank element text and attribute, in
     document order. ``path`` holds element names from the root ("Attribute[givenName]"
     for a labelled element) and "@attr" last for an attribute; ``name`` and ``parent``
-    are the field-name context. None if ``text`` is not well-formed XML."""
+    are the field-name context. None if ``text`` is not well-formed XML.
+
+    Reading stops, keeping what was read, at ``max_values`` values or when the
+    ``perf_counter`` time ``deadline`` (0: none) has passed."""
     out: list[tuple[str, tuple[str, ...], str, str]] = []
     path: list[str] = []
     names: list[str] = []  # what each open element holds: its label, else its name
     texts: list[list[str]] = []
+    opened = [0]  # elements started, for a clock check every 256
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        opened[0] += 1
+        if len(out) >= max_values or (deadline and not opened[0] & 255 and perf_counter() > deadline):
+            raise _Enough
         local = _local(tag)
         label = next((attrs[k] for k in _LABELS if attrs.get(k)), "")
         parent = names[-1] if names else ""
@@ -85,11 +98,11 @@ def xml_fields(text: str) -> list[tuple[str, tuple[str, ...], str, str]] | None:
     parser.EntityDeclHandler = _refuse
     try:
         parser.Parse(text, True)
-    except expat.ExpatError as exc:
-        if exc.code not in _CUT_SHORT or not names:
+    except (expat.ExpatError, _Enough) as exc:
+        if not names or (isinstance(exc, expat.ExpatError) and exc.code not in _CUT_SHORT):
             return None
-        # A document cut short (a capped sample): keep what was read, and the text of the
-        # elements still open.
+        # A document cut short (a capped sample) or read no further: keep what was read,
+        # and the text of the elements still open.
         for level in range(len(names)):
             value = "".join(texts[level]).strip()
             if value:

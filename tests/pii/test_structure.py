@@ -195,6 +195,28 @@ def test_xml_cut_short_by_the_size_cap_keeps_what_was_read():
     assert s.stats["truncated"] == 1
 
 
+def test_a_large_xml_body_is_read_up_to_the_field_cap():
+    from detectors.pii import Scanner
+
+    s = Scanner({"max_fields": 50}, key=b"k")
+    users = "".join(f"<user><id>{i}</id><email>user{i}@example.com</email></user>" for i in range(1000))
+    fs = s.scan_request("POST", "/bulk", [], f"<users>{users}</users>".encode(), "application/xml")
+    assert {f.field_path for f in fs} == {"xml.users.user.email"}
+    assert 20 <= len(fs) <= 25  # the first 50 values: ids and e-mails
+    assert s.stats["fields_dropped"] >= 1
+
+
+def test_xml_reading_stops_at_its_deadline_keeping_what_was_read():
+    from time import perf_counter
+
+    from detectors.pii.xmlfields import xml_fields
+
+    doc = "<r>" + "<e>x</e>" * 1000 + "</r>"
+    assert len(xml_fields(doc)) == 1000
+    cut = xml_fields(doc, deadline=perf_counter() - 1)  # a deadline already past
+    assert 0 < len(cut) < 1000 and all(v == "x" for v, *_ in cut)
+
+
 def test_xml_inside_a_json_field(scanner):
     fs = scan_json(scanner, {"payload": "<user><email>jane.doe@example.com</email></user>"})
     assert _one(fs).field_path == "$.payload.xml.user.email"
