@@ -160,6 +160,26 @@ def ingest(
 
 
 @app.command()
+def detect(
+    inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
+    read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
+                                                     "json or xml."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+):
+    """What the detectors find in a payload, a raw HTTP request or text (exit 1 if anything)."""
+    from sentinel.detect_cli import MODES, run_detect
+    from sentinel.runtime import build_scanner
+
+    if read_as not in MODES:
+        err.print(f"--as: expected one of {', '.join(MODES)}, got {read_as!r}", markup=False)
+        raise typer.Exit(2)
+    if fmt not in ("table", "json"):
+        err.print(f"--format: expected table or json, got {fmt!r}", markup=False)
+        raise typer.Exit(2)
+    raise typer.Exit(run_detect(build_scanner(state.settings()), inputs or [], read_as, fmt, console, err))
+
+
+@app.command()
 def scan(
     paths: list[Path] = typer.Argument(..., help="HAR, pcap/pcapng or log files (or directories) from a test run."),
     policy: Optional[Path] = typer.Option(None, "--policy", help="subprocessors.toml to judge against "

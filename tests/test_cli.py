@@ -19,7 +19,7 @@ def sentinel(*args, env=None, tmp_path=None):
 def test_help_lists_every_command():
     result = sentinel("--help")
     assert result.returncode == 0
-    for command in ("run", "ingest", "scan", "inventory", "alerts", "audit", "db", "drill", "demo", "keygen"):
+    for command in ("run", "ingest", "scan", "detect", "inventory", "alerts", "audit", "db", "drill", "demo", "keygen"):
         assert command in result.stdout
 
 

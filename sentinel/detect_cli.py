@@ -1,0 +1,118 @@
+"""`sentinel detect`: what the detectors find in a payload, a raw HTTP request or text.
+
+For trying a payload before it ships, tuning custom detectors and allowlists, and
+pre-commit hooks: exit 0 when nothing is found, 1 when something is, 2 when an input
+could not be read (the others are still scanned). Output holds masks and keyed hashes,
+never the values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sentinel.collect.capture.http1 import parse_head
+
+MODES = ("auto", "text", "http", "json", "xml")
+_REQUEST_LINE = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?\r?$")
+
+
+@dataclass
+class Detected:
+    source: str
+    kind: str  # how the input was read: text, http, json or xml
+    findings: list
+    text: str = ""  # for text inputs: to turn offsets into line:column
+
+
+def read_kind(data: bytes, mode: str) -> str:
+    if mode != "auto":
+        return mode
+    first_line = data.split(b"\n", 1)[0]
+    if _REQUEST_LINE.fullmatch(first_line):
+        return "http"
+    head = data.lstrip()[:1]
+    if head in (b"{", b"["):
+        try:
+            json.loads(data)
+            return "json"
+        except ValueError:
+            return "text"
+    if head == b"<":
+        return "xml"
+    return "text"
+
+
+def detect(scanner, source: str, data: bytes, mode: str = "auto") -> Detected:
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    kind = read_kind(data, mode)
+    if kind == "http":
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if not sep:
+            head, _, body = data.partition(b"\n\n")
+        start, headers, _ = parse_head(head)
+        parts = start.split(" ")
+        method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("GET", "/")
+        return Detected(source, kind, scanner.scan_request(method, target, headers, body))
+    if kind in ("json", "xml"):
+        ctype = "application/json" if kind == "json" else "application/xml"
+        return Detected(source, kind, scanner.scan_request("POST", "", [], data, ctype))
+    text = data.decode("utf-8", "replace")
+    return Detected(source, kind, scanner.scan_text(text), text)
+
+
+def line_col(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+
+
+def where(d: Detected, f) -> str:
+    if d.kind == "text":
+        return line_col(d.text, f.start)
+    return f.field_path or f.location
+
+
+def to_table(results: list[Detected]) -> Table:
+    table = Table(show_edge=False)
+    for col in ("input", "where", "category", "encoding", "masked", "confidence", "detector", "hash"):
+        table.add_column(col, justify="right" if col == "confidence" else "left")
+    for d in results:
+        for f in d.findings:
+            table.add_row(d.source, where(d, f), f.category + (f"/{f.subtype}" if f.subtype else ""), f.encoding,
+                          f.masked, f"{f.confidence:.2f}", f.detector, f.value_hash[:12])
+    return table
+
+
+def to_json(results: list[Detected]) -> str:
+    return json.dumps([{"input": d.source, "read_as": d.kind, "where": where(d, f), **f.to_dict()}
+                       for d in results for f in d.findings], indent=2)
+
+
+def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console, err: Console) -> int:
+    results: list[Detected] = []
+    unreadable = 0
+    for name in inputs or ["-"]:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:
+            err.print(f"{name}: cannot read: {exc.strerror}", markup=False, highlight=False, soft_wrap=True)
+            unreadable += 1
+            continue
+        results.append(detect(scanner, "stdin" if name == "-" else name, data, mode))
+    found = sum(len(d.findings) for d in results)
+    if fmt == "json":
+        sys.stdout.write(to_json(results) + "\n")
+    else:
+        if found:
+            console.print(to_table(results))
+        kinds = ", ".join(f"{d.source} as {d.kind}" for d in results)
+        console.print(f"{found} finding(s) in {len(results)} input(s) ({kinds})", markup=False, highlight=False)
+    if unreadable:
+        return 2
+    return 1 if found else 0

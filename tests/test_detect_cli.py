@@ -1,0 +1,99 @@
+"""`sentinel detect` as a user runs it: files and standard input, every way of reading
+them, exit codes, and output that names places, never values."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+EMAIL = "jane.doe@example.com"
+CARD = "4242 4242 4242 4242"
+STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+def detect(*args, stdin: bytes = b"", tmp_path=None, config=None):
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+    pre = ["--config", str(config)] if config else []
+    return subprocess.run([sys.executable, "-m", "sentinel.cli", *pre, "detect", *args], input=stdin,
+                          capture_output=True, env=env, timeout=120)
+
+
+def found(result) -> list[dict]:
+    return json.loads(result.stdout)
+
+
+def assert_no_values(result):
+    out = result.stdout + result.stderr
+    for value in (EMAIL.encode(), CARD.encode(), STRIPE_KEY.encode(), b"4242424242424242"):
+        assert value not in out
+
+
+def test_raw_http_request_file(tmp_path):
+    request = tmp_path / "req.http"
+    request.write_bytes(
+        b"POST /v1/customers?email=jane.doe%40example.com HTTP/1.1\r\nHost: api.stripe.com\r\n"
+        b"Authorization: Bearer " + STRIPE_KEY.encode() + b"\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n\r\nname=Jane+Doe&phone=%2B14155550132")
+    result = detect(str(request), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    got = {(f["field_path"], f["category"]) for f in found(result)}
+    assert got == {("query.email", "EMAIL"), ("header.authorization", "SECRET"), ("form.name", "PERSON"),
+                   ("form.phone", "PHONE_NUMBER")}
+    assert {f["read_as"] for f in found(result)} == {"http"}
+    assert_no_values(result)
+
+
+def test_json_on_standard_input_gets_field_paths(tmp_path):
+    doc = json.dumps({"user": {"contact": EMAIL, "dob": "1985-04-12"}, "order": {"id": 1234567}}).encode()
+    result = detect(stdin=doc, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "$.user.contact" in result.stdout.decode() and "$.user.dob" in result.stdout.decode()
+    assert "2 finding(s) in 1 input(s) (stdin as json)" in result.stdout.decode()
+    assert_no_values(result)
+
+
+def test_text_findings_are_placed_by_line_and_column(tmp_path):
+    text = f"Hello,\nplease charge {CARD} today.\nThanks\n"
+    result = detect("--format", "json", stdin=text.encode(), tmp_path=tmp_path)
+    (card,) = [f for f in found(result) if f["category"] == "CREDIT_CARD"]
+    line2 = text.split("\n")[1]
+    assert card["where"] == f"2:{line2.index(CARD) + 1}"
+    assert text[card["start"]:card["end"]] == CARD
+    assert_no_values(result)
+
+
+def test_nothing_found_exits_0(tmp_path):
+    result = detect(stdin=b'{"event": "Page Viewed", "version": "4.1.0"}', tmp_path=tmp_path)
+    assert result.returncode == 0
+    assert "0 finding(s)" in result.stdout.decode()
+
+
+def test_unreadable_input_exits_2_and_the_others_are_still_scanned(tmp_path):
+    good = tmp_path / "note.txt"
+    good.write_text(f"write to {EMAIL}\n")
+    result = detect(str(tmp_path / "missing.json"), str(good), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert b"missing.json: cannot read" in result.stderr
+    assert [f["category"] for f in found(result)] == ["EMAIL"]
+
+
+def test_forced_reading_and_bad_options(tmp_path):
+    doc = json.dumps({"email": EMAIL}).encode()
+    as_text = detect("--as", "text", "--format", "json", stdin=doc, tmp_path=tmp_path)
+    (f,) = found(as_text)
+    assert (f["read_as"], f["location"], f["field_path"]) == ("text", "text", "")
+    bad = detect("--as", "yaml", stdin=doc, tmp_path=tmp_path)
+    assert bad.returncode == 2 and b"--as: expected one of" in bad.stderr
+
+
+def test_configured_custom_detector_applies(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[[detectors.custom]]\nname = "employee_id"\ncategory = "EMPLOYEE_ID"\n'
+                      'regex = "\\\\bEMP-\\\\d{6}\\\\b"\nconfidence = 0.9\n')
+    result = detect("--format", "json", stdin=b"ticket from EMP-123456 about payroll", tmp_path=tmp_path,
+                    config=config)
+    assert [(f["category"], f["detector"]) for f in found(result)] == [("EMPLOYEE_ID", "custom.employee_id")]
+    assert b"EMP-123456" not in result.stdout
