@@ -302,6 +302,13 @@ _NATIONAL_IDS = {
         lambda v: v[:2] not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")),
     "aadhaar": st.integers(2 * 10**10, 10**11 - 1).map(lambda n: aadhaar_number(str(n))).filter(
         lambda v: len(set(v)) > 2),  # one repeated digit is a test value, never issued
+    # Checked by python-stdnum: the schemes' published examples, nested at random.
+    "bsn": st.just("111222333"),
+    "pesel": st.just("44051401359"),
+    "nhs_number": st.just("943 476 5919"),
+    "steuer_id": st.just("36 574 261 809"),
+    "hetu": st.just("131052-308T"),
+    "insz": st.just("85.07.30-033 28"),
 }
 
 

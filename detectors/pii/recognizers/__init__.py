@@ -16,6 +16,7 @@ from .passport import PassportRecognizer
 from .person import PersonRecognizer
 from .phone import PhoneRecognizer
 from .secret import AuthorizationRecognizer, GenericSecretRecognizer, build_rule_recognizers
+from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
 from .us_ssn import UsSsnRecognizer
 
@@ -40,5 +41,6 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         AuthorizationRecognizer(),
     ]
     recs.extend(cls() for cls in NATIONAL_ID_RECOGNIZERS)
+    recs.append(StdnumIdRecognizer())
     recs.extend(build_rule_recognizers())
     return recs

@@ -1,0 +1,109 @@
+"""More national identifiers, checked by python-stdnum: Dutch BSN, Swedish personnummer,
+Polish PESEL, Canadian SIN, UK NHS number, German Steuer-ID, Danish CPR, Finnish HETU,
+Norwegian fødselsnummer and the Belgian national number.
+
+Most are bare runs of 9 to 11 digits with a one-in-ten or one-in-eleven check: alone
+they cannot be told from order numbers, amounts or phone numbers. So they are reported
+only where the scheme is named: by the field ("bsn": "111222333") or just before the
+number in text ("my PESEL is 44051401359"). The text pattern starts with those names,
+so the prefilter reports only where one occurs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str  # the finding's subtype
+    module: str  # python-stdnum module
+    fields: frozenset[str]  # field-name tokens that name it
+    cues: tuple[str, ...]  # words that name it in text (lower case, ASCII)
+
+
+SCHEMES = (
+    Scheme("nl_bsn", "stdnum.nl.bsn", frozenset({"bsn", "burgerservicenummer", "sofinummer"}),
+           ("bsn", "burgerservicenummer", "sofinummer")),
+    Scheme("se_personnummer", "stdnum.se.personnummer", frozenset({"personnummer", "personnr"}),
+           ("personnummer", "personnr")),
+    Scheme("pl_pesel", "stdnum.pl.pesel", frozenset({"pesel"}), ("pesel",)),
+    # "sin" alone is a Spanish word ("sin 2 cuotas"): in text only the full name counts.
+    Scheme("ca_sin", "stdnum.ca.sin", frozenset({"sin", "socialinsurancenumber"}), ("social insurance number",)),
+    Scheme("gb_nhs", "stdnum.gb.nhs", frozenset({"nhs", "nhsnumber", "nhsno"}), ("nhs", "nhs number", "nhs no")),
+    Scheme("de_idnr", "stdnum.de.idnr", frozenset({"steuerid", "idnr", "steueridentifikationsnummer"}),
+           ("steuer-id", "steuerid", "steueridentifikationsnummer", "idnr")),
+    Scheme("dk_cpr", "stdnum.dk.cpr", frozenset({"cpr", "cprnr", "cprnummer"}), ("cpr", "cpr-nr", "cpr-nummer")),
+    Scheme("fi_hetu", "stdnum.fi.hetu", frozenset({"hetu", "henkilotunnus"}), ("hetu", "henkilotunnus")),
+    Scheme("no_fnr", "stdnum.no.fodselsnummer", frozenset({"fnr", "fodselsnummer"}), ("fnr", "fodselsnummer")),
+    Scheme("be_nn", "stdnum.be.nn", frozenset({"rijksregisternummer", "insz", "niss", "rrn"}),
+           ("rijksregisternummer", "insz", "niss", "rrn")),
+)
+_NUMBER = r"\d[\d .\-+]{7,16}[\dA-Y]"
+
+
+def _cue_rx(cue: str) -> str:
+    return cue.replace(" ", r"[ \t]+").replace("-", r"[\- ]?")
+
+
+class StdnumIdRecognizer(Recognizer):
+    name = "national_id.named"
+    category = Category.NATIONAL_ID
+    score = 0.9
+    field_hints = frozenset().union(*(s.fields for s in SCHEMES))
+    # The scheme's name, up to 24 characters that are not digits ("PESEL:", "NHS number is"),
+    # then the number (group 1).
+    patterns = (r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}("
+                + _NUMBER + ")",)
+    prefilter = (r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}\d",)
+    keywords = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
+    group = 1
+
+    def __init__(self):
+        self._valid = {s.name: importlib.import_module(s.module) for s in SCHEMES}
+
+    def _schemes_for(self, tokens: frozenset[str]) -> list[Scheme]:
+        return [s for s in SCHEMES if not s.fields.isdisjoint(tokens)]
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return bool(self._schemes_for(tokens))
+
+    def _check(self, scheme: Scheme, value: str) -> str | None:
+        module = self._valid[scheme.name]
+        try:
+            return module.compact(value) if module.is_valid(value) else None
+        except Exception:  # noqa: BLE001 - a validator's own error is a "no"
+            return None
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not 8 <= len(v) <= 20:
+            return ()
+        for scheme in self._schemes_for(ctx.tokens):
+            compact = self._check(scheme, v)
+            if compact is not None:
+                off = value.index(v)
+                return (Hit(self.score, compact, subtype=scheme.name, start=off, end=off + len(v)),)
+        return ()
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        before = ctx.text[max(0, ctx.start - 48):ctx.start].lower()
+        # The number may run into what follows ("44051401359 - 12"): try it whole, then
+        # cut at each blank from the right.
+        cuts = [len(value)] + [i for i in range(len(value) - 1, 7, -1) if value[i] == " "]
+        for scheme in SCHEMES:
+            if not any(c in before for c in scheme.cues):
+                continue
+            for cut in cuts:
+                compact = self._check(scheme, value[:cut].rstrip(" .-+"))
+                if compact is not None:
+                    end = ctx.start + len(value[:cut].rstrip(" .-+"))
+                    # Named just before and passing its check: stronger than the generic
+                    # "number" cue that makes "943 476 5919" a phone as well.
+                    return Hit(0.97, compact, subtype=scheme.name, end=end)
+        return None
