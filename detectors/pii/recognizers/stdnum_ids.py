@@ -75,10 +75,7 @@ class StdnumIdRecognizer(Recognizer):
 
     def _check(self, scheme: Scheme, value: str) -> str | None:
         module = self._valid[scheme.name]
-        try:
-            return module.compact(value) if module.is_valid(value) else None
-        except Exception:  # noqa: BLE001 - a validator's own error is a "no"
-            return None
+        return module.compact(value) if module.is_valid(value) else None
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
