@@ -32,7 +32,10 @@ SAMPLES = [
     # street
     "221B Baker Street", "5 W 42nd Street", "Hauptstraße 5", "Lindenweg 12a", "Öster Allee 3",
     "12 rue de la Paix", "5 bis allée des Écoles", "Calle Mayor 5", "Avenida de la Constitución 12",
-    "10-12 Ámbar Road", "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    "10-12 Ámbar Road", "1600 Pennsylvania Avenue NW, Washington, DC 20500", "Kurt-Zahn-Gasse 8/7",
+    "Storgatan 12", "ul. Długa 90/2", "Via Roma, 40", "Mayalaan 9", "12 Łódzka Street", "Praça da Sé 10",
+    # national ids named in text
+    "PESEL: 44051401359", "NHS number 943 476 5919", "Steuer-ID 36 574 261 809", "hetu 131052-308T",
     # phone
     "+1 (415) 555-0132", "(415) 555-0132", "1-415-555-0132", "020 7946 0958", "030/1234567",
     "4155550132", "+44 (0)20 7946 0958 ext. 12", "+33 6 12 34 56 78", "415.555.0132 x12",
@@ -88,6 +91,7 @@ _PIECES = st.sampled_from([
     "0", "1", "4", "9", "12", "415", "2024", "/", "(", ")", "+", "@", ":", "x", "ext", "#",
     "Jane", "Doe", "Dr", "Hi", "is", "my name", "Straße", "weg", "rue", "allée", "Calle", "de la",
     "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
+    "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
 ])
 
 

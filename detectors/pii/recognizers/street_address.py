@@ -16,14 +16,55 @@ from ..dictionaries import street_suffixes
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_U = "[A-ZÀ-ÖØ-Þ]"
-_L = "[A-Za-zß-öø-ÿ'\\-]"
+# Capitals and letters of Latin-1 and Latin Extended-A (Polish, Czech, Baltic: "Łódzka",
+# "Kołłątaja"); Extended-A mixes cases, so both classes take all of it.
+_U = "[A-ZÀ-ÖØ-Þ\\x{0100}-\\x{017F}]"
+
+
+def _word_rx(word: str) -> str:
+    """A street word with its first letter in either case."""
+    return "[" + word[0].upper() + word[0] + "]" + re.escape(word[1:])
+
+
+def _bytes_rx(pattern: str) -> str:
+    """``pattern`` over UTF-8 bytes, for the prefilter's byte mode: non-ASCII letters
+    outside classes as their \\xNN escapes."""
+    return "".join(ch if ch.isascii() else "".join(f"\\x{b:02x}" for b in ch.encode()) for ch in pattern)
+
+
+# Street words that end a one-word street name before its number: German, Dutch,
+# Scandinavian ("Hauptstraße 5", "Mayalaan 9", "Storgatan 12", "Strandvejen 3").
+_COMPOUND_WORDS = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
+                   "singel", "gracht", "plein", "kade", "dijk", "dreef", "steeg", "baan", "hof", "markt", "gatan",
+                   "vägen", "väg", "stigen", "torget", "gränd", "backen", "vej", "vejen", "gade", "stræde", "veien", "vei",
+                   "gata", "gaten")
+_COMPOUND = "(?:" + "|".join(_word_rx(w) for w in _COMPOUND_WORDS) + ")"
+# Street types written first: Spanish, Catalan, Italian, Portuguese, Polish ("al." and
+# "pl." are left out: "et al. Jones 2019").
+_FIRST_WORDS = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
+                "Piazzale", "Corso", "Vicolo", "Largo", "Strada", "Rua", "Travessa", "Alameda", "Praça", "Rodovia",
+                "Estrada", "ulica", "ul.", "aleja", "plac", "osiedle")
+_FIRST = "\\b(?:" + "|".join(re.escape(w) for w in _FIRST_WORDS) + ")"
+_L = "[A-Za-zß-öø-ÿ\\x{0100}-\\x{017F}'\\-]"
 _CAP = _U + _L + "*\\.?"
 # Unit and "City, ST 12345" after the street; anchored at the suffix end, bounded: linear.
 _TAIL = re.compile(
     r"(?:,?[ \t]+(?:Apt|APT|Apartment|Suite|Ste|STE|Unit|Fl|Floor|Rm|Room|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
     r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
 )
+# English words that end like a street ("Monitoring 5 hosts", "Spring 2024", "Brigade 7"):
+# "-ring" after a vowel is a gerund, not a Ring.
+_NOT_STREETS = frozenset({"spring", "string", "bring", "wring", "brigade", "renegade", "offspring", "hamstring",
+                          "drawstring", "bowstring", "shoestring"})
+
+
+def _compound_ok(word: str) -> bool:
+    w = word.lower().rstrip(",.")
+    if w in _NOT_STREETS:
+        return False
+    return not (w.endswith("ring") and len(w) > 4 and w[-5] in "aeiouy")
+
+
 _DIRS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
 # Street words that make an address-field value a street without a house number:
 # "rue Clémence Samson", "Rodovia Otto Pereira" (lower-cased; the USPS suffixes too).
@@ -47,22 +88,22 @@ class StreetAddressRecognizer(Recognizer):
         # 123 Main St, 221B Baker Street, 5 W 42nd Street (suffix checked in validate)
         r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:" + _CAP + r"|\d{1,3}(?:st|nd|rd|th))(?:[ \t]+(?:" + _CAP
         + r"|\d{1,3}(?:st|nd|rd|th))){1,5}",
-        # Hauptstraße 5, Lindenweg 12a
-        _U + r"[a-zß-öø-ÿ\-]*(?:straße|strasse|str\.|weg|allee|gasse|platz|ring|damm)[ \t]+\d{1,4}[a-z]?\b",
+        # Hauptstraße 5, Lindenweg 12a, Kurt-Zahn-Gasse 8/7, Mayalaan 9, Storgatan 12
+        _U + _L + "*" + _COMPOUND + r"[ \t]+\d{1,4}[a-z]?(?:[/\-]\d{1,4})?\b",
         # 12 rue de la Paix, 5 bis avenue Victor Hugo
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+(?:(?:de|du|des|la|le|l'|d')[ \t]*){0,2}"
         + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3}",
-        # Calle Mayor 5, Avenida de la Constitución 12
-        r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]+(?:(?:de|del|la|los|las)[ \t]+){0,2}"
-        + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3},?[ \t]+\d{1,4}\b",
+        # Calle Mayor 5, Avenida de la Constitución 12, Via Roma, 40, Rua Augusta 89, ul. Długa 90/2
+        _FIRST + r"[ \t]+(?:(?:de|del|della|di|da|do|dos|das|la|los|las|i)[ \t]+){0,2}"
+        + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3},?[ \t]+\d{1,4}[a-zA-Z]?(?:[/\-]\d{1,4})?\b",
     )
     # Hyperscan superset in byte mode: the start of each pattern, up to its first
     # capital or the digits after a street word (À-Þ are \xc3\x80-\xc3\x9e in UTF-8).
     prefilter = (
-        r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:[A-Z]|\xc3[\x80-\x9e]|\d{1,3}(?:st|nd|rd|th))",
-        r"(?:stra\xc3\x9fe|strasse|str\.|weg|allee|gasse|platz|ring|damm)[ \t]+\d",
+        r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf]|\d{1,3}(?:st|nd|rd|th))",
+        _bytes_rx(_COMPOUND) + r"[ \t]+\d",
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|all\xc3\xa9e|allee|impasse|chemin|quai|route|cours)[ \t]",
-        r"\b(?:Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer)[ \t]",
+        _bytes_rx(_FIRST) + r"[ \t]",
     )
     context = ADDRESS_FIELD | _PROSE
     score = 0.75
@@ -103,6 +144,8 @@ class StreetAddressRecognizer(Recognizer):
             m = _TAIL.match(ctx.text, end)
             if m:
                 end = m.end()
+        elif not value[:1].isdigit() and not _compound_ok(value.split()[0]):
+            return None
         norm = " ".join(ctx.text[ctx.start:end].split())
         return Hit(self.contextual(self.score, ctx), norm, end=end)
 
