@@ -53,6 +53,8 @@ _NOT_NAME = frozenset({
     "What", "Why", "How", "Where", "Who", "Can", "Could", "Would", "Should", "Is", "Are", "Was",
     "Also", "And", "But", "Or", "So", "Then", "Just", "Not", "New", "Mr", "Mrs", "Ms", "Dr",
     "Miss", "Prof", "Sir", "Madam", "Name", "Email", "Phone", "Address", "Subject", "Re", "Fwd",
+    # "the name is None": literals in technical text and tickets
+    "None", "True", "False", "Null", "Nil", "Undefined", "NaN", "Unknown", "Empty", "Missing", "Blank", "Default",
 })
 
 
@@ -66,12 +68,33 @@ _ORG = frozenset({
     "Shirt", "Order", "Product", "Account", "Plan", "Pro", "Premium", "Free", "Notification",
 })
 _GREETINGS = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
+# Words that label the next words as a person: "Customer: Zofia Wójcik", "Attn Jan de Vries".
+_LABELS = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
+                     "attention", "signed", "passenger", "guest", "employee", "applicant"})
+# What follows a greeting or a label without being anyone's name.
+_ROLES = frozenset({
+    "Manager", "Customer", "Customers", "Holder", "Colleague", "Colleagues", "All", "Everyone", "Friend", "Friends",
+    "Member", "Members", "Partner", "Partners", "User", "Users", "Client", "Clients", "World", "There", "Folks",
+    "Valued", "Hiring", "Recruiter", "Admin", "Administrator", "Owner", "Applicant", "Candidate", "Sales",
+    "Billing", "Accounts", "Payable", "Receivable", "Desk", "Sir", "Madam", "Guest", "Guests", "Patient",
+    "Marketing", "Ops", "Operations", "Engineering", "Finance", "Legal", "Security", "Compliance", "HR", "IT",
+    "Success", "Care", "Help", "Helpdesk", "Onboarding", "Payroll", "Procurement", "Management", "Board",
+})
 
 
 def _strong(cue_words: list[str]) -> bool:
     """The words before end in a phrase that introduces a person ("my name is", "I am")."""
     return bool(cue_words) and cue_words[-1] in _STRONG_LAST and \
         any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+
+
+def _introduces(cue_words: list[str]) -> bool:
+    """The words before end in a phrase, title, greeting or label that introduces a person:
+    an unknown capitalised word right after it is kept as part of the name."""
+    if not cue_words:
+        return False
+    last = cue_words[-1]
+    return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words)
 
 
 def _fold(word: str) -> str:
@@ -150,7 +173,7 @@ class PersonRecognizer(Recognizer):
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
         while not display and len(words) > 1 and (words[0] in _NOT_NAME or (
                 not self._is_first(words[0]) and not self._is_last(words[0])
-                and not _strong(ctx.before() + dropped))):  # "my name is Mark Hicks": keep Mark
+                and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
             start = ctx.text.index(words[1], start + len(words[0]))
             words = words[1:]
@@ -182,6 +205,9 @@ class PersonRecognizer(Recognizer):
                 score = 0.75
             elif any(tuple(cue_words[-len(c):]) == c for c in _NAMING_CUES):
                 score = 0.75
+            elif cue_words and (cue_words[-1] in _GREETINGS or cue_words[-1] in _LABELS) and _ROLES.isdisjoint(words) \
+                    and words[0][:1].isupper() and words[-1][:1].isupper():
+                score = 0.75  # "Dear Zofia Wójcik,", "Best regards, Sanne van Dijk", "Customer: Jan Nowak"
             elif first_known:
                 score = 0.45
             else:
@@ -193,7 +219,8 @@ class PersonRecognizer(Recognizer):
                 score = 0.8
             elif field and (first_known or last_known):
                 score = 0.85
-            elif cue and cue_words[-1] in _GREETINGS and (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
+            elif cue and cue_words[-1] in _GREETINGS and words[0] not in _ROLES and \
+                    (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
                 score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
             elif strong_cue and words[0][1:].islower():
                 score = 0.7
