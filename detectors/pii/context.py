@@ -13,6 +13,8 @@ from functools import lru_cache
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORDS = re.compile(r"[a-z][a-z']*")  # linear: one class, one star
+# Words of any script ("né", "urodzony"), for windows that are not ASCII (half the speed).
+_WORDS_ANY = re.compile(r"[^\W\d_][^\W\d_']*'?[^\W\d_]*")
 
 
 @lru_cache(maxsize=8192)
@@ -31,7 +33,8 @@ def field_tokens(name: str) -> frozenset[str]:
 def prose_words(text: str, start: int, window: int = 48) -> list[str]:
     """Lower-case words just before ``start`` (nearest last), for prose context."""
     lo = max(0, start - window)
-    return _WORDS.findall(text[lo:start].lower())
+    window = text[lo:start].lower()
+    return (_WORDS if window.isascii() else _WORDS_ANY).findall(window)
 
 
 # --- hint vocabularies ----------------------------------------------------------
@@ -61,12 +64,19 @@ NAME_FIELD = frozenset({
     "givenname", "familyname", "surname", "middlename", "displayname", "customername",
     "cardholder", "cardholdername", "holder", "nickname", "contactname", "recipient",
     "username", "realname", "billingname", "shippingname", "toname", "fromname", "maidenname",
+    # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Nordic field names
+    "vorname", "nachname", "familienname", "prenom", "nom", "nombre", "apellido", "apellidos", "nome", "cognome",
+    "sobrenome", "naam", "voornaam", "achternaam", "imie", "nazwisko", "fornavn", "efternavn", "etternavn",
+    "fornamn", "efternamn", "etunimi", "sukunimi",
 })
 # Fields whose value is a person name even when written in lower case.
 STRONG_NAME_FIELD = frozenset({
     "firstname", "lastname", "fn", "ln", "fname", "lname", "givenname", "familyname",
     "surname", "middlename", "fullname", "customername", "cardholder", "cardholdername",
     "contactname", "maidenname", "billingname", "shippingname", "toname", "fromname",
+    "vorname", "nachname", "familienname", "prenom", "apellido", "apellidos", "cognome", "sobrenome", "voornaam",
+    "achternaam", "imie", "nazwisko", "fornavn", "efternavn", "etternavn", "fornamn", "efternamn", "etunimi",
+    "sukunimi",
 })
 # A "name" under these parents is a product, event or software name, not a person.
 NOT_PERSON_PARENT = frozenset({
@@ -83,6 +93,9 @@ ADDRESS_FIELD = frozenset({
 })
 DOB_FIELD = frozenset({
     "dob", "birth", "birthday", "birthdate", "dateofbirth", "bday", "born", "db", "birthdt",
+    "geburtsdatum", "geburtstag", "naissance", "datenaissance", "nacimiento", "fechanacimiento", "nascita",
+    "datanascita", "nascimento", "datanascimento", "geboortedatum", "urodzenia", "dataurodzenia", "fodselsdato",
+    "fodelsedatum", "syntymaaika",
 })
 SSN_FIELD = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin"})
 PASSPORT_FIELD = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel"})

@@ -42,6 +42,10 @@ PROSE = [
     ("My name is Mark Hicks and I need help", "PERSON", "naming cue; 'Mark' is a word, not in the name list"),
     ("my name is Zoran Baum, order 55", "PERSON", "naming cue, names outside the US census lists"),
     ("Hello, my name is Rens van der Veiver", "PERSON", "particles inside a family name"),
+    ("Ich bin geboren am 12.03.1985 in Berlin", "DATE_OF_BIRTH", "German birth cue"),
+    ("Je suis née le 12/03/1985", "DATE_OF_BIRTH", "French birth cue with an accent"),
+    ("urodzony 12.03.1985 w Gdańsku", "DATE_OF_BIRTH", "Polish birth cue"),
+    ("the invoice dated 12/03/1985", None, "a date, no birth cue"),
     ("Dear Zofia Wójcik,\nthanks for your order.", "PERSON", "greeting, names outside the census lists"),
     ("Best regards,\nSanne van Dijk", "PERSON", "sign-off"),
     ("Customer: Jan Nowakowski\nOrder: 1234", "PERSON", "a label names the person"),
@@ -109,6 +113,17 @@ FIELDS = [
     ("birthday", "04/12/1985", "DATE_OF_BIRTH"),
     ("created_at", "1985-04-12", None),  # a date, not a birth date
     ("dob", "19850412", "DATE_OF_BIRTH"),  # YYYYMMDD, as ad pixels send it
+    # Field names in other languages: German, French, Spanish, Italian, Dutch, Polish
+    ("geburtsdatum", "12.04.1985", "DATE_OF_BIRTH"),
+    ("date_naissance", "12/04/1985", "DATE_OF_BIRTH"),
+    ("fecha_nacimiento", "12/04/1985", "DATE_OF_BIRTH"),
+    ("data_urodzenia", "12.04.1985", "DATE_OF_BIRTH"),
+    ("vorname", "Jan", "PERSON"),
+    ("nachname", "Kowalski", "PERSON"),
+    ("apellido", "García", "PERSON"),
+    ("cognome", "Rossi", "PERSON"),
+    ("achternaam", "Jansen", "PERSON"),
+    ("nazwisko", "Nowak", "PERSON"),
     ("order_date", "19850412", None),
     ("dob", "20850412", None),  # not yet born
     ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token

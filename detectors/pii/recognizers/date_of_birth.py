@@ -19,7 +19,9 @@ _MONTHS = {
     "december": 12,
 }
 _MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-_PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b"}
+_PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
+                      "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
+                      "född", "syntynyt"}
 
 
 def _parse(value: str) -> tuple[int, int, int] | list[tuple[int, int, int]] | None:
