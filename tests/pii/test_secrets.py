@@ -35,6 +35,19 @@ POSITIVES = [
     ("openai_api_key", "sk-proj-" + rnd(48)),
     ("anthropic_api_key", "sk-ant-api03-" + rnd(95)),
     ("npm_token", "npm_" + rnd(36)),
+    ("huggingface_token", "hf_" + rnd(34, string.ascii_letters)),
+    ("groq_api_key", "gsk_" + rnd(52)),
+    ("replicate_api_token", "r8_" + rnd(37)),
+    ("google_oauth_client_secret", "GOCSPX-" + rnd(28)),
+    ("telegram_bot_token", "123456789:AA" + rnd(33)),
+    ("digitalocean_token", "dop_v1_" + rnd(64, "0123456789abcdef")),
+    ("databricks_token", "dapi" + rnd(32, "0123456789abcdef")),
+    ("linear_api_key", "lin_api_" + rnd(40)),
+    ("new_relic_key", "NRAK-" + rnd(27, string.ascii_uppercase + string.digits)),
+    ("vault_token", "hvs." + rnd(100)),
+    ("sentry_auth_token", "sntrys_" + rnd(80)),
+    ("mailchimp_api_key", rnd(32, "0123456789abcdef") + "-us12"),
+    ("grafana_token", "glsa_" + rnd(32) + "_" + rnd(8, "0123456789abcdef")),
     ("private_key", "-----BEGIN RSA PRIVATE KEY-----"),
     ("jwt", jwt()),
 ]
@@ -54,6 +67,9 @@ def test_rule_positives(scanner, subtype, value):
     "ghp_" + "a" * 36,  # repeated characters: no entropy
     "AIza" + "0" * 35,
     "xoxb-your-token-here-please",
+    "hf_" + "x" * 34,  # placeholder
+    "GOCSPX-" + "a" * 28,
+    "lin_api_" + "0" * 40,
 ])
 def test_rule_negatives(scanner, value):
     assert not [f for f in scanner.scan_text(f"key={value}") if f.category == "SECRET"]
@@ -109,3 +125,15 @@ def test_url_credentials(scanner):
 def test_keywords_gate_the_regex(scanner):
     # A sample without any rule keyword never runs that rule's regex: nothing to find.
     assert not [f for f in scanner.scan_text("plain words and 12345 numbers only") if f.category == "SECRET"]
+
+
+def test_aws_secret_key_and_azure_connection_string_need_their_names(scanner):
+    secret = rnd(40, string.ascii_letters + string.digits + "/+")
+    (f,) = [f for f in scanner.scan_text(f"aws_secret_access_key = {secret}") if f.category == "SECRET"]
+    assert f.subtype == "aws_secret_access_key" and secret not in f.masked
+    assert not [f for f in scanner.scan_text(f"checksum {secret} ok") if f.category == "SECRET"]
+    key = rnd(86, string.ascii_letters + string.digits + "+/") + "=="
+    conn = f"DefaultEndpointsProtocol=https;AccountName=acme;AccountKey={key};EndpointSuffix=core.windows.net"
+    fs = [f for f in scanner.scan_request("POST", "/x", [], json.dumps({"storage": conn}).encode(), "application/json")
+          if f.category == "SECRET"]
+    assert [f.subtype for f in fs] == ["azure_storage_key"] and key not in fs[0].masked
