@@ -92,7 +92,7 @@ class PhoneValidator:
             return None  # a country code matched; longer prefixes are never also codes
         return None
 
-    def _national(self, digits: str) -> tuple[str, int] | None:
+    def _national(self, digits: str, named: bool) -> tuple[str, int] | None:
         for code in self.regions:
             reg = self._region(code)
             if reg is None:
@@ -101,16 +101,19 @@ class PhoneValidator:
             if np and digits.startswith(np) and reg.valid(digits[len(np):]):
                 return reg.cc, len(np)
             # Written nationally, a number carries its trunk prefix ("020 ..."), except in
-            # NANP where the leading 1 is optional.
-            if (not np or reg.cc == "1") and reg.valid(digits):
+            # NANP where the leading 1 is optional, and where the context already says
+            # phone: Indian mobiles are written "98765 43210", toll-free "1800 12 3456".
+            if (not np or reg.cc == "1" or named) and reg.valid(digits):
                 return reg.cc, 0
         return None
 
-    def e164(self, raw: str) -> str | None:
+    def e164(self, raw: str, named: bool = False) -> str | None:
+        """``named``: a field name or nearby word says this is a phone number, so a
+        national number without its trunk prefix is accepted too."""
         digits = digits_of(raw)
         if not 7 <= len(digits) <= 17:
             return None
-        key = hash(raw)
+        key = hash((raw, named))
         verdict = self._cache.get(key, False)
         if verdict is False:
             s = raw.lstrip()
@@ -121,7 +124,7 @@ class PhoneValidator:
             elif digits.startswith("011") and len(digits) > 10:
                 verdict = self._intl(digits, 3)
             else:
-                verdict = self._national(digits)
+                verdict = self._national(digits, named)
             if len(self._cache) >= self._CACHE_MAX:
                 self._cache.clear()
             self._cache[key] = verdict

@@ -16,6 +16,8 @@ PROSE = [
     ("Call me on +44 20 7946 0958 any time", "PHONE_NUMBER", "UK international"),
     ("my phone number is 415.555.0132.", "PHONE_NUMBER", "dotted, with context"),
     ("text me at 4155550132", "PHONE_NUMBER", "bare digits with a prose cue"),
+    ("please call me on 98765 43210 today", "PHONE_NUMBER", "Indian mobile, national form without the trunk 0"),
+    ("toll-free: call 1800 12 3456", "PHONE_NUMBER", "Indian toll-free"),
     ("the build 4155550132 failed", None, "bare digits without a cue"),
     ("order 123-456-7890 shipped", None, "not a valid number"),
     ("version 10.0.19045.2965 installed", None, "version string"),
@@ -113,6 +115,11 @@ FIELDS = [
     ("birthday", "04/12/1985", "DATE_OF_BIRTH"),
     ("created_at", "1985-04-12", None),  # a date, not a birth date
     ("dob", "19850412", "DATE_OF_BIRTH"),  # YYYYMMDD, as ad pixels send it
+    # Indian mobiles are written without the trunk 0; the field says phone
+    ("phone", "98765 43210", "PHONE_NUMBER"),
+    ("mobile", "9876543210", "PHONE_NUMBER"),
+    ("ref", "9876543210", None),
+    ("phone", "098765 43210", "PHONE_NUMBER"),  # with it: a six-digit first group
     # Field names in other languages: German, French, Spanish, Italian, Dutch, Polish
     ("geburtsdatum", "12.04.1985", "DATE_OF_BIRTH"),
     ("date_naissance", "12/04/1985", "DATE_OF_BIRTH"),

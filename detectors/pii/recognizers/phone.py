@@ -15,6 +15,7 @@ _PROSE_CONTEXT = frozenset({
     "phone", "call", "tel", "telephone", "mobile", "cell", "text", "sms", "whatsapp", "number",
     "reach", "contact", "fax", "ring", "dial", "landline", "cellphone", "phoned", "calling",
 })
+_PHONE_WORDS = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
 # Anchored, single classes with bounded repeats: linear in Python re.
 _DATE_SHAPE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 _IP_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
@@ -32,15 +33,15 @@ class PhoneRecognizer(Recognizer):
         r"\(\d{2,5}\)" + _SEP + r"?\d{2,5}(?:[ .\-/]\d{2,5}){0,3}(?:\s?(?:x|ext\.?)\s?\d{1,6})?",
         # 1-415-555-0132 (NANP trunk prefix)
         r"\b1[ .\-]\d{3}[ .\-]\d{3}[ .\-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
-        # 415-555-0132, 020 7946 0958, 07700 900123, 030/1234567
-        r"\b\d{2,5}[ .\-/]\d{2,8}(?:" + _SEP + r"\d{2,6}){0,3}(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
+        # 415-555-0132, 020 7946 0958, 07700 900123, 030/1234567, 098765 43210
+        r"\b\d{2,6}[ .\-/]\d{2,10}(?:" + _SEP + r"\d{2,6}){0,3}(?:\s?(?:x|ext\.?)\s?\d{1,6})?\b",
         # bare digits: only with phone context
         r"\b\d{7,15}\b",
     )
     # Hyperscan superset: each pattern's start ("+4", "(415)", "415-55", "1-415" holds
     # "415-55" too, seven digits). Every digit group of a number is a match end of the
     # patterns themselves: these report a number once or twice instead of ten times.
-    prefilter = (r"\+[1-9]", r"\(\d{2,5}\)", r"\b\d{2,5}[ .\-/]\d{2}", r"\b\d{7}")
+    prefilter = (r"\+[1-9]", r"\(\d{2,5}\)", r"\b\d{2,6}[ .\-/]\d{2}", r"\b\d{7}")
     context = PHONE_FIELD
     score = 0.7
     context_boost = 0.25
@@ -76,7 +77,10 @@ class PhoneRecognizer(Recognizer):
             contextual = ctx.near(_PROSE_CONTEXT)
             if "-" in core and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
                 return None
-        e164 = self.validator.e164(core)
+        # A trunk prefix may be left out ("98765 43210") only where the field or a word
+        # names a phone, not after "number" or "contact", which precede any id.
+        named = in_field or (contextual and ctx.near(_PHONE_WORDS))
+        e164 = self.validator.e164(core, named=named)
         if e164 is None:
             return None
         score = 0.8 if intl else self.score
