@@ -15,6 +15,7 @@ from .finding import Category, Encoding, Finding
 from .masking import mask, mask_hash, normalise
 
 _HASH_ENCODINGS = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
+_MASK_NORMALISED = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
 _tuple_new = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
 
 
@@ -113,7 +114,8 @@ class Resolver:
             elif enc in _HASH_ENCODINGS:
                 masked = mask_hash(normalised, enc)
             else:
-                masked = mask(cat, normalised if cat == Category.PHONE_NUMBER else value, sub, prefix)
+                # Phones and IPs mask their normal form: "+1 (415)..." and "::ffff:81.2..." alike.
+                masked = mask(cat, normalised if cat in _MASK_NORMALISED else value, sub, prefix)
             span = seg.span  # offsets point at the encoded blob when there is one
             start, end = (s, e) if span is None else span
             out.append(_tuple_new(Finding, (str(cat), sub, str(enc), str(seg.location), path, start, end,

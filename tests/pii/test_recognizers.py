@@ -39,6 +39,8 @@ PROSE = [
     ("Wire to DE89 3704 0044 0532 0130 01", None, "mod-97 fails"),
     ("login from 8.8.4.4 at noon", "IP_ADDRESS", "public address"),
     ("login from 10.0.0.12 at noon", None, "private address is infrastructure"),
+    ("client ::ffff:81.2.69.160 connected", "IP_ADDRESS", "IPv4-mapped IPv6, as Node and Java servers report clients"),
+    ("client ::ffff:10.0.0.12 connected", None, "a mapped private address"),
     ("Chrome/120.0.0.0 Safari", None, "version inside a user agent"),
     ("Hi, my name is Jane Doe.", "PERSON", "cue phrase"),
     ("My name is Mark Hicks and I need help", "PERSON", "naming cue; 'Mark' is a word, not in the name list"),
@@ -201,3 +203,9 @@ def test_private_ip_reported_when_configured():
 
     s = Scanner({"report_private_ips": True}, key=b"k")
     assert "IP_ADDRESS" in cats(s.scan_text("from 10.0.0.12 today"))
+
+
+def test_mapped_ipv4_is_the_same_subject_as_the_plain_address(scanner):
+    (mapped,) = scanner.scan_text("client ::ffff:81.2.69.160 connected")
+    (plain,) = scanner.scan_text("client 81.2.69.160 connected")
+    assert mapped.value_hash == plain.value_hash and mapped.masked == plain.masked

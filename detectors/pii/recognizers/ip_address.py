@@ -14,6 +14,8 @@ class IpAddressRecognizer(Recognizer):
     name = "ip_address"
     category = Category.IP_ADDRESS
     patterns = (
+        # IPv4-mapped IPv6 first: servers report clients as "::ffff:81.2.69.160".
+        r"::[fF]{4}:" + _OCTET + r"(?:\." + _OCTET + r"){3}\b",
         r"\b" + _OCTET + r"(?:\." + _OCTET + r"){3}\b",
         r"\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b",
         r"(?:\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\b)?",
@@ -29,7 +31,9 @@ class IpAddressRecognizer(Recognizer):
         # "Chrome/120.0.0.0", "v1.2.3.4", "1.2.3.4.5" are versions.
         if ctx.glued() or ctx.char_before() == "/":
             return None
-        if ":" in value and ("::" not in value and value.count(":") != 7):
+        if value[:7].lower() == "::ffff:" and "." in value:
+            value = value[7:]  # the IPv4 address itself: the same subject, the same hash
+        elif ":" in value and ("::" not in value and value.count(":") != 7):
             return None
         kind = ip_kind(value)
         if not kind:
