@@ -117,6 +117,10 @@ FIELDS = [
     ("birthday", "04/12/1985", "DATE_OF_BIRTH"),
     ("created_at", "1985-04-12", None),  # a date, not a birth date
     ("dob", "19850412", "DATE_OF_BIRTH"),  # YYYYMMDD, as ad pixels send it
+    ("birthdate", "1985-04-12T00:00:00.000Z", "DATE_OF_BIRTH"),  # a JavaScript Date, serialised
+    ("dob", "12/04/85", "DATE_OF_BIRTH"),  # two-digit year
+    ("dob", "12-Apr-1985", "DATE_OF_BIRTH"),
+    ("created_at", "1985-04-12T00:00:00.000Z", None),
     # Indian mobiles are written without the trunk 0; the field says phone
     ("phone", "98765 43210", "PHONE_NUMBER"),
     ("mobile", "9876543210", "PHONE_NUMBER"),
@@ -209,3 +213,9 @@ def test_mapped_ipv4_is_the_same_subject_as_the_plain_address(scanner):
     (mapped,) = scanner.scan_text("client ::ffff:81.2.69.160 connected")
     (plain,) = scanner.scan_text("client 81.2.69.160 connected")
     assert mapped.value_hash == plain.value_hash and mapped.masked == plain.masked
+
+
+def test_birth_date_forms_hash_alike(scanner):
+    forms = ("1985-04-12", "19850412", "1985-04-12T00:00:00.000Z", "04/12/85", "12-Apr-1985", "April 12, 1985")
+    hashes = {next(f.value_hash for f in scan_json(scanner, {"dob": v}) if f.category == "DATE_OF_BIRTH") for v in forms}
+    assert len(hashes) == 1

@@ -5,6 +5,8 @@ A date alone is not personal data; timestamps are everywhere in machine traffic.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Iterable
 
 from ..context import DOB_FIELD
@@ -19,6 +21,8 @@ _MONTHS = {
     "december": 12,
 }
 _MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DATETIME = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_SHORT_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
 _PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
                       "född", "syntynyt"}
@@ -65,6 +69,8 @@ class DateOfBirthRecognizer(Recognizer):
         r"\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2}\b",
         r"\b" + _MON + r"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b",
         r"\b\d{1,2}(?:st|nd|rd|th)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
+        # 12-Mar-1985, as banks and KYC forms print it
+        r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
     )
     context = _PROSE
     score = 0.85
@@ -73,14 +79,25 @@ class DateOfBirthRecognizer(Recognizer):
     field_hints = DOB_FIELD
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        """Forms the patterns leave alone elsewhere, read only under a birth-date field:
+        19871016, a serialised date-time (1987-10-16T00:00:00.000Z) and two-digit years
+        (16/10/87)."""
         v = value.strip()
-        if len(v) != 8 or not v.isdigit():
+        if len(v) == 8 and v.isdigit():
+            cands = [(int(v[:4]), int(v[4:6]), int(v[6:]))]
+        elif (m := _DATETIME.fullmatch(v)) is not None:
+            cands = [(int(m[1]), int(m[2]), int(m[3]))]
+        elif (m := _SHORT_YEAR.fullmatch(v)) is not None:
+            a, b, yy = int(m[1]), int(m[2]), int(m[3])
+            y = 2000 + yy if 2000 + yy <= date.today().year else 1900 + yy
+            cands = [(y, a, b), (y, b, a)]  # M/D/Y, then D/M/Y, as in _parse
+        else:
             return ()
-        y, m, d = int(v[:4]), int(v[4:6]), int(v[6:])
-        if not plausible_birth_date(y, m, d):
-            return ()
-        off = value.index(v)
-        return (Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}", start=off, end=off + 8),)
+        for y, mo, d in cands:
+            if plausible_birth_date(y, mo, d):
+                off = value.index(v)
+                return (Hit(self.score, f"{y:04d}-{mo:02d}-{d:02d}", start=off, end=off + len(v)),)
+        return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if not (ctx.field_has(DOB_FIELD) or ctx.near(_PROSE, last=8)):
