@@ -58,6 +58,10 @@ EMAIL_FIELD = frozenset({
 PHONE_FIELD = frozenset({
     "phone", "phones", "phonenumber", "ph", "tel", "telephone", "mobile", "cell", "msisdn",
     "cellphone", "mobilephone", "fax", "to", "from", "sms", "whatsapp", "contact",
+    # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Nordic
+    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "telephone", "portable", "telefono",
+    "movil", "celular", "cellulare", "telefone", "telemovel", "telefoon", "telefoonnummer", "mobiel", "komorka",
+    "telefonu", "puhelin", "matkapuhelin", "mobiltelefon",
 })
 NAME_FIELD = frozenset({
     "name", "fullname", "firstname", "lastname", "first", "last", "fn", "ln", "fname", "lname",

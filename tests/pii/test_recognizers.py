@@ -18,6 +18,8 @@ PROSE = [
     ("text me at 4155550132", "PHONE_NUMBER", "bare digits with a prose cue"),
     ("please call me on 98765 43210 today", "PHONE_NUMBER", "Indian mobile, national form without the trunk 0"),
     ("toll-free: call 1800 12 3456", "PHONE_NUMBER", "Indian toll-free"),
+    ("Meine Handynummer ist 015123456789", "PHONE_NUMBER", "German cue before bare digits"),
+    ("Bestellnummer 015123456789", None, "an order number, same digits"),
     ("the build 4155550132 failed", None, "bare digits without a cue"),
     ("order 123-456-7890 shipped", None, "not a valid number"),
     ("version 10.0.19045.2965 installed", None, "version string"),
@@ -126,6 +128,7 @@ FIELDS = [
     ("mobile", "9876543210", "PHONE_NUMBER"),
     ("ref", "9876543210", None),
     ("phone", "098765 43210", "PHONE_NUMBER"),  # with it: a six-digit first group
+    ("handy", "015123456789", "PHONE_NUMBER"),  # German field name, bare digits
     # Field names in other languages: German, French, Spanish, Italian, Dutch, Polish
     ("geburtsdatum", "12.04.1985", "DATE_OF_BIRTH"),
     ("date_naissance", "12/04/1985", "DATE_OF_BIRTH"),
