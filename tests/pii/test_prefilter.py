@@ -47,7 +47,8 @@ SAMPLES = [
     # cards, national ids, passports, dates, coordinates, IPs, keys
     "4242 4242 4242 4242", "4242-4242-4242-4242", "3782 822463 10005", "123-45-6789", "AB 12 34 56 C",
     "2345 6789 0123", "1 85 05 78 006 084 36", "12345678Z", "X-1234567-L", "123.456.789-09",
-    "RSSMRA85T10A562S", "C01X00T47", "born 1985-03-12", "12/03/1985", "March 12th, 1985",
+    "RSSMRA85T10A562S", "C01X00T47", "born 1985-03-12", "12/03/1985", "March 12th, 1985", "12. März 1985",
+    "12 de março de 1985", "12-Mar-1985", "12 Août 1985",
     "52.91047, -107.32004", "8.8.4.4", "2001:db8::1", "fe80:0:0:0:0:0:0:1",
     "AKIAIOSFODNN7ABCDEFG", "ghp_" + "a1B2" * 9, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "xoxb-1234567890-abcdefghij",
     "SG." + "a" * 22 + "." + "b" * 43, "key-" + "0a" * 16, "-----BEGIN RSA PRIVATE KEY-----",

@@ -21,6 +21,25 @@ _MONTHS = {
     "december": 12,
 }
 _MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+# Month names in French, German, Spanish, Italian, Dutch and Portuguese ("12 mars 1985",
+# "12. März 1985", "12 de marzo de 1985"). Case is spelt out, not (?i): the prefilter
+# cannot trust case-folding of non-ASCII letters and would run this on every field.
+_INTL_MONTHS = {
+    **dict.fromkeys(("janvier", "januar", "jänner", "enero", "gennaio", "januari", "janeiro"), 1),
+    **dict.fromkeys(("février", "februar", "febrero", "febbraio", "februari", "fevereiro"), 2),
+    **dict.fromkeys(("mars", "märz", "marzo", "maart", "março"), 3),
+    **dict.fromkeys(("avril", "abril", "aprile"), 4),
+    **dict.fromkeys(("mai", "mayo", "maggio", "mei", "maio"), 5),
+    **dict.fromkeys(("juin", "juni", "junio", "giugno", "junho"), 6),
+    **dict.fromkeys(("juillet", "juli", "julio", "luglio", "julho"), 7),
+    **dict.fromkeys(("août", "agosto", "augustus"), 8),
+    **dict.fromkeys(("septembre", "septiembre", "setiembre", "settembre", "setembro"), 9),
+    **dict.fromkeys(("octobre", "oktober", "octubre", "ottobre", "outubro"), 10),
+    **dict.fromkeys(("novembre", "noviembre", "novembro"), 11),
+    **dict.fromkeys(("décembre", "dezember", "diciembre", "dicembre", "dezembro"), 12),
+}
+_MONTHS.update(_INTL_MONTHS)
+_MON_INTL = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
 _PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
@@ -34,7 +53,7 @@ def _parse(value: str) -> tuple[int, int, int] | list[tuple[int, int, int]] | No
     parts = v.split()
     if len(parts) != 3:
         # "12th of March 1985"
-        parts = [p for p in parts if p.lower() != "of"]
+        parts = [p for p in parts if p.lower() not in ("of", "de")]
         if len(parts) != 3:
             return None
     words = [p.lower().rstrip("stndrh") if p[:1].isdigit() else p.lower() for p in parts]
@@ -71,6 +90,7 @@ class DateOfBirthRecognizer(Recognizer):
         r"\b\d{1,2}(?:st|nd|rd|th)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
         # 12-Mar-1985, as banks and KYC forms print it
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
+        r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",
     )
     context = _PROSE
     score = 0.85
