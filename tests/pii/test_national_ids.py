@@ -18,6 +18,7 @@ SCHEMES = [
     ("hetu", "131052-308T", "131052-308U", "fi_hetu"),
     ("fnr", "15108695088", "15108695077", "no_fnr"),
     ("insz", "85.07.30-033 28", "85.07.30-033 29", "be_nn"),
+    ("itin", "912-70-1234", "912-89-1234", "us_itin"),  # group 89 is never issued
 ]
 IDS = [s[3] for s in SCHEMES]
 
@@ -46,6 +47,7 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("my social insurance number is 123-456-782.", "123-456-782", "ca_sin"),
     ("Steuer-ID 36 574 261 809 liegt bei", "36 574 261 809", "de_idnr"),
     ("hetu 131052-308T kiitos", "131052-308T", "fi_hetu"),
+    ("my ITIN is 912-70-1234.", "912-70-1234", "us_itin"),
 ])
 def test_named_in_text(scanner, text, value, subtype):
     (f,) = _national(scanner.scan_text(text))

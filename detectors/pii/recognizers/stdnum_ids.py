@@ -1,6 +1,6 @@
 """More national identifiers, checked by python-stdnum: Dutch BSN, Swedish personnummer,
 Polish PESEL, Canadian SIN, UK NHS number, German Steuer-ID, Danish CPR, Finnish HETU,
-Norwegian fødselsnummer and the Belgian national number.
+Norwegian fødselsnummer, the Belgian national number and the US ITIN.
 
 Most are bare runs of 9 to 11 digits with a one-in-ten or one-in-eleven check: alone
 they cannot be told from order numbers, amounts or phone numbers. So they are reported
@@ -43,6 +43,8 @@ SCHEMES = (
     Scheme("no_fnr", "stdnum.no.fodselsnummer", frozenset({"fnr", "fodselsnummer"}), ("fnr", "fodselsnummer")),
     Scheme("be_nn", "stdnum.be.nn", frozenset({"rijksregisternummer", "insz", "niss", "rrn"}),
            ("rijksregisternummer", "insz", "niss", "rrn")),
+    # US taxpayer number for people without an SSN: 9XX-7X-XXXX, which SSN rules reject.
+    Scheme("us_itin", "stdnum.us.itin", frozenset({"itin", "taxid", "tin", "taxpayerid"}), ("itin",)),
 )
 _NUMBER = r"\d[\d .\-+]{7,16}[\dA-Y]"
 
