@@ -115,13 +115,18 @@ IBAN_FIELD = frozenset({"iban", "account", "bank", "bankaccount", "accountnumber
 GEO_LAT = frozenset({"lat", "latitude"})
 GEO_LON = frozenset({"lon", "lng", "long", "longitude"})
 IP_FIELD = frozenset({"ip", "ipaddress", "clientip", "remoteaddr", "forwarded", "forwardedfor", "realip", "xff"})
+PASSWORD_FIELD = frozenset({
+    "password", "passwd", "pwd", "pass", "passphrase", "userpassword",
+    # German, French, Spanish, Portuguese, Dutch, Polish, Finnish, Danish, Swedish
+    "passwort", "kennwort", "motdepasse", "mdp", "contrasena", "senha", "wachtwoord", "haslo",
+    "salasana", "adgangskode", "losenord",
+})
 SECRET_FIELD = frozenset({
     "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
     "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "authorization",
     "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey",
     "signingkey", "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken",
-})
-PASSWORD_FIELD = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "userpassword"})
+}) | PASSWORD_FIELD
 
 
 def secret_like(tokens: frozenset[str]) -> bool:

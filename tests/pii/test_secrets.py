@@ -137,3 +137,11 @@ def test_aws_secret_key_and_azure_connection_string_need_their_names(scanner):
     fs = [f for f in scanner.scan_request("POST", "/x", [], json.dumps({"storage": conn}).encode(), "application/json")
           if f.category == "SECRET"]
     assert [f.subtype for f in fs] == ["azure_storage_key"] and key not in fs[0].masked
+
+
+@pytest.mark.parametrize("field", ["passwort", "mot_de_passe", "contrasena", "senha", "wachtwoord", "haslo"])
+def test_password_fields_in_other_languages(scanner, field):
+    value = "Tr0ub4dor&" + rnd(4)
+    fs = [f for f in scan_json(scanner, {"login": {field: value}}) if f.category == "SECRET"]
+    assert [(f.subtype, f.field_path) for f in fs] == [("password", f"$.login.{field}")]
+    assert value not in fs[0].masked

@@ -90,7 +90,7 @@ class GenericSecretRecognizer(Recognizer):
         "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "credential",
         "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
         "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key", "userpassword",
-    })
+    }) | PASSWORD_FIELD
     min_entropy = 3.0
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
