@@ -94,6 +94,8 @@ NOT_PERSON_PARENT = frozenset({
 ADDRESS_FIELD = frozenset({
     "address", "addr", "street", "line1", "line2", "addressline1", "addressline2", "address1",
     "address2", "streetaddress", "billingaddress", "shippingaddress", "residence", "home",
+    "adresse", "anschrift", "strasse", "direccion", "domicilio", "indirizzo", "endereco", "morada", "adres",
+    "straat", "ulica", "osoite", "gatuadress",
 })
 DOB_FIELD = frozenset({
     "dob", "birth", "birthday", "birthdate", "dateofbirth", "bday", "born", "db", "birthdt",

@@ -144,6 +144,9 @@ FIELDS = [
     ("cognome", "Rossi", "PERSON"),
     ("achternaam", "Jansen", "PERSON"),
     ("nazwisko", "Nowak", "PERSON"),
+    ("adresse", "rue Clémence Samson", "STREET_ADDRESS"),
+    ("anschrift", "Am Markt 5", "STREET_ADDRESS"),
+    ("endereco", "Rua Augusta, 89", "STREET_ADDRESS"),
     ("order_date", "19850412", None),
     ("dob", "20850412", None),  # not yet born
     ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token

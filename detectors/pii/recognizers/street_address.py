@@ -76,7 +76,9 @@ _STREET_WORDS = frozenset({
 })
 # Parts of an address that are not the street line.
 _LOCALITY = frozenset({"city", "town", "state", "region", "province", "county", "country", "zip", "postal",
-                       "postcode", "postalcode", "zipcode", "district", "suburb", "locality"})
+                       "postcode", "postalcode", "zipcode", "district", "suburb", "locality", "ort", "stadt", "plz",
+                       "postleitzahl", "ville", "codepostal", "ciudad", "provincia", "citta", "cap", "cidade", "cep",
+                       "plaats", "miasto", "kod", "land", "pays", "pais", "paese"})
 _PROSE = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
                     "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
 
