@@ -54,6 +54,7 @@ MACHINE_FIELD = frozenset({
 EMAIL_FIELD = frozenset({
     "email", "emails", "mail", "em", "e", "emailaddress", "useremail", "customeremail",
     "hashedemail", "hashed", "emailhash", "emailsha256", "emailmd5", "emailsha1",
+    "courriel", "correo", "correoelectronico", "epost", "sahkoposti",
 })
 PHONE_FIELD = frozenset({
     "phone", "phones", "phonenumber", "ph", "tel", "telephone", "mobile", "cell", "msisdn",
@@ -104,7 +105,8 @@ DOB_FIELD = frozenset({
     "fodelsedatum", "syntymaaika",
 })
 SSN_FIELD = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin"})
-PASSPORT_FIELD = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel"})
+PASSPORT_FIELD = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel", "reisepass",
+                            "passeport", "pasaporte", "passaporto", "passaporte", "paspoort", "paszport", "passi"})
 NATIONAL_ID_FIELD = frozenset({
     "nino", "ni", "nin", "insurance", "nationalinsurance", "aadhaar", "aadhar", "uid", "nir",
     "insee", "secu", "dni", "nie", "nif", "cpf", "codicefiscale", "cf", "national", "nationalid",

@@ -147,6 +147,10 @@ FIELDS = [
     ("adresse", "rue Clémence Samson", "STREET_ADDRESS"),
     ("anschrift", "Am Markt 5", "STREET_ADDRESS"),
     ("endereco", "Rua Augusta, 89", "STREET_ADDRESS"),
+    ("reisepass", "C01X00T47", "PASSPORT"),  # German format, German field name
+    ("passeport", "12AB34567", "PASSPORT"),  # French format
+    ("ref", "C01X00T47", None),
+    ("correo", "8c87b489ce35cf2e2f39f80e282cb2e804932a56a213983eeeb428407d43b52d", "EMAIL"),  # a hashed e-mail
     ("order_date", "19850412", None),
     ("dob", "20850412", None),  # not yet born
     ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token

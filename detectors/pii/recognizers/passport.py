@@ -6,7 +6,8 @@ from ..context import PASSPORT_FIELD
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_PROSE = frozenset({"passport", "passports", "travel"})
+_PROSE = frozenset({"passport", "passports", "travel", "reisepass", "passeport", "pasaporte", "passaporto",
+                    "paspoort", "paszport"})
 
 
 class PassportRecognizer(Recognizer):
@@ -16,6 +17,8 @@ class PassportRecognizer(Recognizer):
         r"\b[A-Z]{1,2}\d{6,8}\b",  # UK/EU style: letters + digits
         r"\b[A-Z][A-Z0-9]\d{7}\b",  # US next-generation
         r"\b\d{8,9}\b",  # US/UK numeric
+        r"\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}\b",  # German: nine from a reduced alphabet
+        r"\b\d{2}[A-Z]{2}\d{5}\b",  # French
     )
     context = PASSPORT_FIELD | _PROSE
     score = 0.8
