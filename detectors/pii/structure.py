@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, unquote_plus
 
 from .context import field_tokens, machine_shape
+from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .xmlfields import xml_fields
 
@@ -308,6 +309,9 @@ class Walker:
                 return
         if c0 == "<" and self._xml_doc(stripped, location, prefix, depth, encoding, span):
             return
+        if ("csv" in ctype or "tab-separated" in ctype) and self._csv_doc(text, location, prefix, depth, encoding,
+                                                                          "\t" if "tab" in ctype else None, span):
+            return
         if "x-www-form-urlencoded" in ctype or (
             not c0.isspace() and "=" in text[:256] and " " not in text[:256] and "\n" not in text[:256]
             and "json" not in ctype and "xml" not in ctype and c0 not in ("<", "{", "[")
@@ -359,6 +363,24 @@ class Walker:
                       encoding, depth, span)
         return True
 
+    def _csv_doc(self, text: str, location, prefix, depth, encoding, delim=None, span=None) -> bool:
+        cells = csv_cells(text, delim)
+        if not cells:
+            return False
+        root = (prefix + ".csv") if prefix else "csv"
+        room = self._max_fields - len(self.out)
+        if len(cells) > room:
+            cells = cells[:room]
+            self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
+        paths: dict[str, tuple[str, str]] = {}  # column -> (path, name): columns repeat per row
+        for column, cell in cells:
+            got = paths.get(column)
+            if got is None:
+                safe = _path_name(column) if column else ""
+                got = paths[column] = (root + "." + safe if safe else root + "[]", column if safe == column else "")
+            self._add(cell, location, got[0], got[1], "", encoding, depth, span)
+        return True
+
     def _gunzip(self, data: bytes) -> bytes | None:
         budget = self.limits.max_decoded_bytes - self.decoded
         if budget <= 0:
@@ -396,7 +418,7 @@ class Walker:
                 content = content[:-2]
             elif content.endswith(b"\n"):
                 content = content[:-1]
-            name, ptype = "", None
+            name, ptype, filename = "", None, ""
             for line in head.decode("latin-1").splitlines():
                 lk, _, lv = line.partition(":")
                 lk = lk.strip().lower()
@@ -405,8 +427,12 @@ class Walker:
                         pk, _, pv = p.strip().partition("=")
                         if pk == "name":
                             name = pv.strip('"')
+                        elif pk == "filename":
+                            filename = pv.strip('"')
                 elif lk == "content-type":
                     ptype = lv.strip()
+            if ptype is None and filename.lower().endswith((".csv", ".tsv")):
+                ptype = "text/csv" if filename.lower().endswith(".csv") else "text/tab-separated-values"
             path = "multipart." + (_path_name(name) if name else str(i))
             if ptype is None:
                 text = content.decode("utf-8", "replace")

@@ -35,7 +35,7 @@ _HEADER_NAMES = st.sampled_from(["cookie", "authorization", "referer", "x-custom
                                  ":path", "x-api-key", "origin"])
 _CONTENT_TYPES = st.sampled_from([None, "application/json", "application/x-www-form-urlencoded",
                                   "multipart/form-data; boundary=XyZ", "text/plain", "application/gzip",
-                                  "application/json; charset=utf-8", "application/octet-stream"])
+                                  "application/json; charset=utf-8", "application/octet-stream", "text/csv"])
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40))
 _JSON = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4),
                                                       st.dictionaries(st.text(max_size=12), kids, max_size=4)),

@@ -234,6 +234,31 @@ def test_html_and_text_starting_with_a_bracket_stay_text(scanner):
         assert _one(scanner.scan_request("POST", "/x", [], body, "text/html")).field_path == "body"
 
 
+CONTACTS = (b"email,first_name,last_name,phone\r\n" + EMAIL.encode() + b",Jane,Hill,+14155550132\r\n"
+            b"zofia@example.pl,Zofia,Wojcik,+48512345678\r\n")
+
+
+def test_csv_body_cells_take_their_column_names(scanner):
+    fs = scanner.scan_request("POST", "/3.0/lists/abc/members", [], CONTACTS, "text/csv")
+    assert by_path(fs) == {"csv.email": {"EMAIL"}, "csv.first_name": {"PERSON"}, "csv.last_name": {"PERSON"},
+                           "csv.phone": {"PHONE_NUMBER"}}
+    assert len([f for f in fs if f.category == "EMAIL"]) == 2  # one per row
+
+
+def test_csv_upload_in_multipart_by_file_name_with_semicolons(scanner):
+    body = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="contacts.csv"\r\n\r\n'
+            + CONTACTS.replace(b",", b";") + b"\r\n--XyZ--\r\n")
+    fs = scanner.scan_request("POST", "/v3/marketing/contacts/imports", [], body, "multipart/form-data; boundary=XyZ")
+    assert by_path(fs)["multipart.file.csv.first_name"] == {"PERSON"}
+
+
+def test_csv_without_a_header_and_broken_csv_are_still_scanned(scanner):
+    fs = scanner.scan_request("POST", "/x", [], (EMAIL + ",Jane,Hill\n").encode(), "text/csv")
+    assert _one(fs).field_path == "csv[]"  # the first row was data, not names
+    fs = scanner.scan_request("POST", "/x", [], b'a,b\n"never closed,' + EMAIL.encode() + b"\n", "text/csv")
+    assert _one(fs).category == "EMAIL"
+
+
 def test_depth_limit_stops_decoding(scanner):
     from detectors.pii import Scanner
 
