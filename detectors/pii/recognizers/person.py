@@ -23,7 +23,9 @@ _LU_B = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
 _CAP_B = r"[A-Z\xc0-\xff]"
 _LL_B = r"(?:[a-z']|[\xc0-\xff])"
 # Lower-case particles between the words of a name ("Sanne van Dijk", "Maria de la Cruz").
-_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|das|do|dos|du|la|le|ter|ten|zu)[ \t]+"
+_PARTICLE_WORDS = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
+                   "le", "ter", "ten", "zu")
+_PARTICLE = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
 # Words that, just before a capitalised name, say a person is being named.
 _CUES = frozenset({
@@ -37,9 +39,9 @@ _STRONG_CUES = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("t
 # Cues that can only introduce a name: after them two capitalised words are a person
 # even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik".
 _NAMING_CUES = (("name", "is"), ("call", "me"), ("named",))
-# Lower-case particles inside a family name: "Sanne van Dijk", "João da Silva".
-_PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du",
-                        "la", "le", "ter", "ten", "zu", "y", "e", "bin", "ibn", "al", "el"})
+# In a name field, also the particles the text patterns leave out ("Ana y Ruiz", "bin"):
+# the field already says a name is there.
+_PARTICLES = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}
 _STRONG_LAST = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
 _NOT_NAME = frozenset({
@@ -82,10 +84,13 @@ _ROLES = frozenset({
 })
 
 
+def _ends_with(cue_words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(cue_words[-len(c):]) == c for c in phrases)
+
+
 def _strong(cue_words: list[str]) -> bool:
     """The words before end in a phrase that introduces a person ("my name is", "I am")."""
-    return bool(cue_words) and cue_words[-1] in _STRONG_LAST and \
-        any(tuple(cue_words[-len(c):]) == c for c in _STRONG_CUES)
+    return bool(cue_words) and cue_words[-1] in _STRONG_LAST and _ends_with(cue_words, _STRONG_CUES)
 
 
 def _introduces(cue_words: list[str]) -> bool:
@@ -203,7 +208,7 @@ class PersonRecognizer(Recognizer):
                 score = 0.75
             elif (first_known or last_known) and strong_cue:
                 score = 0.75
-            elif any(tuple(cue_words[-len(c):]) == c for c in _NAMING_CUES):
+            elif _ends_with(cue_words, _NAMING_CUES):
                 score = 0.75
             elif cue_words and (cue_words[-1] in _GREETINGS or cue_words[-1] in _LABELS) and _ROLES.isdisjoint(words) \
                     and words[0][:1].isupper() and words[-1][:1].isupper():
