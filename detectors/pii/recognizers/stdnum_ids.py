@@ -53,16 +53,17 @@ def _cue_rx(cue: str) -> str:
     return cue.replace(" ", r"[ \t]+").replace("-", r"[\- ]?")
 
 
+# The scheme's name, then up to 24 characters that are not digits ("PESEL:", "NHS number is").
+_NAMED = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}"
+
+
 class StdnumIdRecognizer(Recognizer):
     name = "national_id.named"
     category = Category.NATIONAL_ID
     score = 0.9
     field_hints = frozenset().union(*(s.fields for s in SCHEMES))
-    # The scheme's name, up to 24 characters that are not digits ("PESEL:", "NHS number is"),
-    # then the number (group 1).
-    patterns = (r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}("
-                + _NUMBER + ")",)
-    prefilter = (r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}\d",)
+    patterns = (_NAMED + "(" + _NUMBER + ")",)  # the number is group 1
+    prefilter = (_NAMED + r"\d",)
     keywords = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
     group = 1
 
@@ -99,9 +100,10 @@ class StdnumIdRecognizer(Recognizer):
             if not any(c in before for c in scheme.cues):
                 continue
             for cut in cuts:
-                compact = self._check(scheme, value[:cut].rstrip(" .-+"))
+                number = value[:cut].rstrip(" .-+")
+                compact = self._check(scheme, number)
                 if compact is not None:
-                    end = ctx.start + len(value[:cut].rstrip(" .-+"))
+                    end = ctx.start + len(number)
                     # Named just before and passing its check: stronger than the generic
                     # "number" cue that makes "943 476 5919" a phone as well.
                     return Hit(0.97, compact, subtype=scheme.name, end=end)
