@@ -32,9 +32,8 @@ def field_tokens(name: str) -> frozenset[str]:
 
 def prose_words(text: str, start: int, window: int = 48) -> list[str]:
     """Lower-case words just before ``start`` (nearest last), for prose context."""
-    lo = max(0, start - window)
-    window = text[lo:start].lower()
-    return (_WORDS if window.isascii() else _WORDS_ANY).findall(window)
+    before = text[max(0, start - window):start].lower()
+    return (_WORDS if before.isascii() else _WORDS_ANY).findall(before)
 
 
 # --- hint vocabularies ----------------------------------------------------------
@@ -60,7 +59,7 @@ PHONE_FIELD = frozenset({
     "phone", "phones", "phonenumber", "ph", "tel", "telephone", "mobile", "cell", "msisdn",
     "cellphone", "mobilephone", "fax", "to", "from", "sms", "whatsapp", "contact",
     # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Nordic
-    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "telephone", "portable", "telefono",
+    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "portable", "telefono",
     "movil", "celular", "cellulare", "telefone", "telemovel", "telefoon", "telefoonnummer", "mobiel", "komorka",
     "telefonu", "puhelin", "matkapuhelin", "mobiltelefon",
 })
@@ -126,7 +125,7 @@ PASSWORD_FIELD = frozenset({
     "salasana", "adgangskode", "losenord",
 })
 SECRET_FIELD = frozenset({
-    "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
+    "secret", "secrets", "token", "tokens",
     "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "authorization",
     "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey",
     "signingkey", "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken",

@@ -14,9 +14,10 @@ _SEP = r"[ .\-]"
 _PROSE_CONTEXT = frozenset({
     "phone", "call", "tel", "telephone", "mobile", "cell", "text", "sms", "whatsapp", "number",
     "reach", "contact", "fax", "ring", "dial", "landline", "cellphone", "phoned", "calling",
-    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen", "téléphone", "portable", "appelez", "appeler", "teléfono",
-    "móvil", "llamar", "telefono", "cellulare", "chiamare", "telefone", "celular", "telefoon", "mobiel", "bellen",
-    "telefonu", "komórka", "zadzwoń", "ring", "puhelin",
+    # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Finnish
+    "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen", "téléphone",
+    "portable", "appelez", "appeler", "teléfono", "móvil", "llamar", "telefono", "cellulare", "chiamare",
+    "telefone", "celular", "telefoon", "mobiel", "bellen", "telefonu", "komórka", "zadzwoń", "puhelin",
 })
 _PHONE_WORDS = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
 # Anchored, single classes with bounded repeats: linear in Python re.

@@ -86,10 +86,9 @@ class GenericSecretRecognizer(Recognizer):
     name = "secret.generic"
     category = Category.SECRET
     field_hints = frozenset({
-        "secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
-        "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "credential",
-        "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
-        "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key", "userpassword",
+        "secret", "secrets", "token", "tokens", "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken",
+        "auth", "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
+        "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key",
     }) | PASSWORD_FIELD
     min_entropy = 3.0
 
