@@ -351,12 +351,16 @@ class Walker:
         if len(fields) >= room:
             self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
         root = (prefix + ".xml") if prefix else "xml"
-        tags = {n.partition("[")[0] for _, names, _, _ in fields for n in names}
+        tags = {n.partition("[")[0].lstrip("@") for _, names, _, _ in fields for n in names}
         for tag in tags:
-            if _path_name(tag.lstrip("@")) != tag.lstrip("@"):
-                self._add(tag.lstrip("@"), location, root + ".*", "", "", encoding, depth, span)  # data as a name
+            if _path_name(tag) != tag:
+                self._add(tag, location, root + ".*", "", "", encoding, depth, span)  # data as a name
+        paths: dict[tuple[str, ...], str] = {}  # element paths repeat from field to field
         for value, names, name, parent in fields:
-            path = root + "".join("." + ("@" + _path_name(n[1:]) if n[:1] == "@" else _path_name(n)) for n in names)
+            path = paths.get(names)
+            if path is None:
+                path = paths[names] = root + "".join(
+                    "." + ("@" + _path_name(n[1:]) if n[:1] == "@" else _path_name(n)) for n in names)
             if _path_name(name) != name:
                 name = ""  # data used as a label is no field-name context
             self._add(value, location, path, name, parent if _path_name(parent) == parent else "",

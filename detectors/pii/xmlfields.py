@@ -74,10 +74,12 @@ def xml_fields(text: str, max_values: int = 1 << 30,
         path.append(f"{local}[{label}]" if label else local)
         names.append(name)
         texts.append([])
-        here = tuple(path[:MAX_PATH_DEPTH])
-        for key, value in attrs.items():
-            if value.strip():  # labels too: a label may be data (<field name="jane@...">)
-                out.append((value, here + ("@" + _local(key),), _local(key), name))
+        if attrs:
+            here = tuple(path[:MAX_PATH_DEPTH])
+            for key, value in attrs.items():
+                if value.strip():  # labels too: a label may be data (<field name="jane@...">)
+                    attr = _local(key)
+                    out.append((value, here + ("@" + attr,), attr, name))
 
     def end(_tag: str) -> None:
         value = "".join(texts.pop()).strip()
