@@ -25,7 +25,8 @@ def csv_cells(text: str, delim: str | None = None) -> list[tuple[str, str]] | No
     """(column name, cell) for each non-blank cell, row by row; the name is "" for
     columns without a header. None when the csv reader fails (a NUL byte, a cell over
     its size limit): the caller then scans the body as text, losing nothing."""
-    first = text.split("\n", 1)[0]
+    eol = text.find("\n")
+    first = text if eol < 0 else text[:eol]  # not split(): that would copy the whole body
     reader = csv.reader(io.StringIO(text), delimiter=delim or delimiter(first))
     out: list[tuple[str, str]] = []
     try:
