@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 
-def sentinel(*args, env=None, tmp_path=None):
+def sentinel(*args, env=None, tmp_path=None, stdin: str | None = None):
     environment = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
     if tmp_path is not None:
         environment["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "sentinel.cli", *args], capture_output=True, text=True,
-                          env=environment, timeout=120)
+                          env=environment, timeout=120, input=stdin)
 
 
 def test_help_lists_every_command():

@@ -4,21 +4,17 @@ them, exit codes, and output that names places, never values."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+
+from tests.test_cli import sentinel
 
 EMAIL = "jane.doe@example.com"
 CARD = "4242 4242 4242 4242"
 STRIPE_KEY = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
 
 
-def detect(*args, stdin: bytes = b"", tmp_path=None, config=None):
-    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
-    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+def detect(*args, stdin: str = "", tmp_path=None, config=None):
     pre = ["--config", str(config)] if config else []
-    return subprocess.run([sys.executable, "-m", "sentinel.cli", *pre, "detect", *args], input=stdin,
-                          capture_output=True, env=env, timeout=120)
+    return sentinel(*pre, "detect", *args, tmp_path=tmp_path, stdin=stdin)
 
 
 def found(result) -> list[dict]:
@@ -27,7 +23,7 @@ def found(result) -> list[dict]:
 
 def assert_no_values(result):
     out = result.stdout + result.stderr
-    for value in (EMAIL.encode(), CARD.encode(), STRIPE_KEY.encode(), b"4242424242424242"):
+    for value in (EMAIL, CARD, STRIPE_KEY, "4242424242424242"):
         assert value not in out
 
 
@@ -47,17 +43,17 @@ def test_raw_http_request_file(tmp_path):
 
 
 def test_json_on_standard_input_gets_field_paths(tmp_path):
-    doc = json.dumps({"user": {"contact": EMAIL, "dob": "1985-04-12"}, "order": {"id": 1234567}}).encode()
+    doc = json.dumps({"user": {"contact": EMAIL, "dob": "1985-04-12"}, "order": {"id": 1234567}})
     result = detect(stdin=doc, tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "$.user.contact" in result.stdout.decode() and "$.user.dob" in result.stdout.decode()
-    assert "2 finding(s) in 1 input(s) (stdin as json)" in result.stdout.decode()
+    assert "$.user.contact" in result.stdout and "$.user.dob" in result.stdout
+    assert "2 finding(s) in 1 input(s) (stdin as json)" in result.stdout
     assert_no_values(result)
 
 
 def test_text_findings_are_placed_by_line_and_column(tmp_path):
     text = f"Hello,\nplease charge {CARD} today.\nThanks\n"
-    result = detect("--format", "json", stdin=text.encode(), tmp_path=tmp_path)
+    result = detect("--format", "json", stdin=text, tmp_path=tmp_path)
     (card,) = [f for f in found(result) if f["category"] == "CREDIT_CARD"]
     line2 = text.split("\n")[1]
     assert card["where"] == f"2:{line2.index(CARD) + 1}"
@@ -66,9 +62,9 @@ def test_text_findings_are_placed_by_line_and_column(tmp_path):
 
 
 def test_nothing_found_exits_0(tmp_path):
-    result = detect(stdin=b'{"event": "Page Viewed", "version": "4.1.0"}', tmp_path=tmp_path)
+    result = detect(stdin='{"event": "Page Viewed", "version": "4.1.0"}', tmp_path=tmp_path)
     assert result.returncode == 0
-    assert "0 finding(s)" in result.stdout.decode()
+    assert "0 finding(s)" in result.stdout
 
 
 def test_unreadable_input_exits_2_and_the_others_are_still_scanned(tmp_path):
@@ -76,24 +72,24 @@ def test_unreadable_input_exits_2_and_the_others_are_still_scanned(tmp_path):
     good.write_text(f"write to {EMAIL}\n")
     result = detect(str(tmp_path / "missing.json"), str(good), "--format", "json", tmp_path=tmp_path)
     assert result.returncode == 2
-    assert b"missing.json: cannot read" in result.stderr
+    assert "missing.json: cannot read" in result.stderr
     assert [f["category"] for f in found(result)] == ["EMAIL"]
 
 
 def test_forced_reading_and_bad_options(tmp_path):
-    doc = json.dumps({"email": EMAIL}).encode()
+    doc = json.dumps({"email": EMAIL})
     as_text = detect("--as", "text", "--format", "json", stdin=doc, tmp_path=tmp_path)
     (f,) = found(as_text)
     assert (f["read_as"], f["location"], f["field_path"]) == ("text", "text", "")
     bad = detect("--as", "yaml", stdin=doc, tmp_path=tmp_path)
-    assert bad.returncode == 2 and b"--as: expected one of" in bad.stderr
+    assert bad.returncode == 2 and "--as: expected one of" in bad.stderr
 
 
 def test_configured_custom_detector_applies(tmp_path):
     config = tmp_path / "sentinel.toml"
     config.write_text('[[detectors.custom]]\nname = "employee_id"\ncategory = "EMPLOYEE_ID"\n'
                       'regex = "\\\\bEMP-\\\\d{6}\\\\b"\nconfidence = 0.9\n')
-    result = detect("--format", "json", stdin=b"ticket from EMP-123456 about payroll", tmp_path=tmp_path,
+    result = detect("--format", "json", stdin="ticket from EMP-123456 about payroll", tmp_path=tmp_path,
                     config=config)
     assert [(f["category"], f["detector"]) for f in found(result)] == [("EMPLOYEE_ID", "custom.employee_id")]
-    assert b"EMP-123456" not in result.stdout
+    assert "EMP-123456" not in result.stdout
