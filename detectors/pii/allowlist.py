@@ -26,7 +26,7 @@ class AllowMatcher:
     __slots__ = ("_hashes", "_patterns", "_paths", "_categories", "empty")
 
     def __init__(self, rule: AllowRule, hasher: Hasher, phones: PhoneValidator):
-        hashes = set()
+        hashes: set[str] = set()
         for v in rule.values:
             # The category is unknown here: hash every normal form a recogniser may produce.
             s = v.strip()

@@ -125,9 +125,9 @@ class ScannerConfig:
                     re2.compile(p)
                 except re2.error as e:
                     raise ConfigError(f"{where}.{w}.patterns[{j}]: not a valid RE2 pattern ({e})") from None
-            for j, c in enumerate(rule.categories):
-                if c.split(":", 1)[0] not in Category.__members__ and c.split(":", 1)[0] not in {d.category for d in self.custom}:
-                    raise ConfigError(f"{where}.{w}.categories[{j}]: unknown category {c!r}")
+            for j, cat in enumerate(rule.categories):
+                if cat.split(":", 1)[0] not in Category.__members__ and cat.split(":", 1)[0] not in {d.category for d in self.custom}:
+                    raise ConfigError(f"{where}.{w}.categories[{j}]: unknown category {cat!r}")
 
 
 def _as_dict(v: Any, where: str) -> dict:
@@ -150,7 +150,7 @@ def _allowlist(d: dict, where: str) -> AllowlistConfig:
     return out
 
 
-_SCALARS = {"bool": bool, "float": (int, float), "int": int, "str": str}
+_SCALARS: dict[str, type | tuple[type, ...]] = {"bool": bool, "float": (int, float), "int": int, "str": str}
 
 
 def _build(cls, data: dict, where: str, nested: dict | None = None):

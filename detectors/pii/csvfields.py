@@ -17,7 +17,7 @@ _DATA_LIKE = re.compile(r"@|\d{5}")
 
 def delimiter(first_line: str, default: str = ",") -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else default
 
 

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 import re
+from typing import Callable
 
 from .finding import Category
 
@@ -53,7 +54,7 @@ def _phone(v: str) -> str:
 
 # Category -> canonical form; the rest are stripped. A dict, not an if-chain: this
 # runs once per candidate.
-_NORMALISERS = {
+_NORMALISERS: dict[str, Callable[[str], str]] = {
     _C.EMAIL: _lower_strip, _C.CREDIT_CARD: _digits, _C.US_SSN: _digits, _C.IBAN: _alnum_upper,
     _C.NATIONAL_ID: _alnum_upper, _C.PASSPORT: _alnum_upper, _C.PHONE_NUMBER: _phone,
     _C.PERSON: _words_lower, _C.STREET_ADDRESS: _words_lower, _C.IP_ADDRESS: _lower_strip,
@@ -187,7 +188,7 @@ def mask_canary(v: str) -> str:
     return v[:1] + _stars(len(v) - 1)
 
 
-_MASKS = {
+_MASKS: dict[str, Callable[[str], str]] = {
     _C.EMAIL: mask_email, _C.CREDIT_CARD: mask_card, _C.PHONE_NUMBER: mask_phone, _C.IBAN: mask_iban,
     _C.US_SSN: mask_ssn, _C.PERSON: mask_words, _C.STREET_ADDRESS: mask_words, _C.IP_ADDRESS: mask_ip,
     _C.DATE_OF_BIRTH: mask_date, _C.GEO_COORDINATES: mask_geo,

@@ -31,8 +31,8 @@ class _Region:
         self.cc = str(md.country_code)
         self.national_prefix = md.national_prefix or ""
         gd = md.general_desc
-        self.lengths = frozenset(gd.possible_length or ())
-        self.general = re.compile(gd.national_number_pattern) if gd.national_number_pattern else None
+        self.lengths = frozenset((gd.possible_length or ()) if gd is not None else ())
+        self.general = re.compile(gd.national_number_pattern) if gd is not None and gd.national_number_pattern else None
         types = []
         for name in _TYPE_FIELDS:
             desc = getattr(md, name, None)
@@ -114,8 +114,9 @@ class PhoneValidator:
         if not 7 <= len(digits) <= 17:
             return None
         key = hash((raw, named))
-        verdict = self._cache.get(key, False)
-        if verdict is False:
+        if key in self._cache:
+            verdict = self._cache[key]
+        else:
             s = raw.lstrip()
             if s.startswith("+"):
                 verdict = self._intl(digits, 0)

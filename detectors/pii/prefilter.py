@@ -27,7 +27,7 @@ from typing import Sequence
 
 import hyperscan as hs
 
-_CACHE: dict[tuple, bytes] = {}
+_CACHE: dict[tuple, tuple[bytes | None, frozenset[int]]] = {}
 _CACHE_LOCK = threading.Lock()
 
 

@@ -133,7 +133,7 @@ class _Spans:
 
     __slots__ = ("starts", "ends")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.starts: list[int] = []
         self.ends: list[int] = []
 

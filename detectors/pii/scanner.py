@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Callable
 from urllib.parse import unquote
 
 from .allowlist import AllowMatcher
@@ -127,7 +128,7 @@ class Scanner:
         self._resolver = Resolver(self._threshold, cfg.min_confidence, self._hasher, self.watchlist,
                                   self._allow, self._allow_sub)
 
-        self._ner = None
+        self._ner: Callable[[str], list[tuple[int, int, str]]] | None = None
         if cfg.ner.enabled:
             from .ner import load_spacy
 
@@ -197,6 +198,13 @@ class Scanner:
         return Walker(self._limits, self.stats, self._field_hints, self.watchlist is not None)
 
     def _run(self, walker: Walker, deadline: float, subprocessor: str | None) -> list[Finding]:
+        findings = self._resolver.findings(self._candidates(walker, deadline), subprocessor)
+        self.stats["findings"] += len(findings)
+        return findings
+
+    def _candidates(self, walker: Walker, deadline: float) -> list[tuple]:
+        """Every recogniser's candidates over the walked segments and the layers decoded
+        from them, wave after wave, until none is left or the budget runs out."""
         cands: list[tuple] = []
         done = 0
         try:
@@ -206,9 +214,7 @@ class Scanner:
                 self._wave(wave, walker, deadline, cands)
         except _Overrun:
             self.stats["budget_overruns"] += 1
-        findings = self._resolver.findings(cands, subprocessor)
-        self.stats["findings"] += len(findings)
-        return findings
+        return cands
 
     def _check(self, deadline: float) -> None:
         if time.perf_counter() > deadline:
@@ -272,7 +278,7 @@ class Scanner:
                     cands.append(direct(seg, s, e, entry.category, "watchlist", 1.0,
                                         encoding=enc if enc != Encoding.PLAIN else "", watch=entry))
         if self._ner is not None:
-            self._ner_pass(segs, cands, deadline)
+            self._ner_pass(self._ner, segs, cands, deadline)
 
     def _regex_pass(self, active, data, segs, parts, starts, deadline, cands) -> None:
         """Each active recogniser's RE2 over the segments its prefilter pointed at;
@@ -354,14 +360,14 @@ class Scanner:
                 self.stats["base64_decoded"] += 1
                 walker.decoded_segments(seg, m.start(), m.end(), raw, enc)
 
-    def _ner_pass(self, segs, cands, deadline) -> None:
+    def _ner_pass(self, ner: Callable[[str], list[tuple[int, int, str]]], segs, cands, deadline) -> None:
         min_chars = self.config.ner.min_chars
         for seg in segs:
             t = seg.text
             if len(t) < min_chars or t.count(" ") < 4:
                 continue
             self._check(deadline)
-            for s, e, label in self._ner(t):
+            for s, e, label in ner(t):
                 if label == "PERSON":
                     words = t[s:e].split()
                     if words and all(w[:1].isupper() for w in words):

@@ -9,7 +9,7 @@ and implement ``scan_field``. No recogniser keeps state between samples.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Iterable
+from typing import Iterable
 
 from ..context import MACHINE_FIELD, prose_words
 
@@ -89,23 +89,23 @@ class Ctx:
 
 
 class Recognizer:
-    name: ClassVar[str] = ""
-    category: ClassVar[str] = ""
-    patterns: ClassVar[tuple[str, ...]] = ()
+    name: str = ""
+    category: str = ""
+    patterns: tuple[str, ...] = ()
     # Words that raise confidence when they are tokens of the field name or stand just
     # before the value in prose.
-    context: ClassVar[frozenset[str]] = frozenset()
-    score: ClassVar[float] = 0.5
-    context_boost: ClassVar[float] = 0.3
+    context: frozenset[str] = frozenset()
+    score: float = 0.5
+    context_boost: float = 0.3
     # Lower-case substrings one of which must occur in the sample before the regex runs.
-    keywords: ClassVar[tuple[str, ...]] = ()
-    field_hints: ClassVar[frozenset[str]] = frozenset()
+    keywords: tuple[str, ...] = ()
+    field_hints: frozenset[str] = frozenset()
     # Capture group holding the value (0: whole match).
-    group: ClassVar[int] = 0
+    group: int = 0
     # Hyperscan patterns that match wherever ``patterns`` match, ending inside the same
     # segment: a cheaper superset for the scanner's prefilter (prefilter.py). () means
     # the patterns themselves.
-    prefilter: ClassVar[tuple[str, ...]] = ()
+    prefilter: tuple[str, ...] = ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         return Hit(self.contextual(self.score, ctx))

@@ -11,17 +11,17 @@ _PROSE = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "cc
 
 
 class CreditCardRecognizer(Recognizer):
-    name = "credit_card"
-    category = Category.CREDIT_CARD
-    patterns = (
+    name: str = "credit_card"
+    category: str = Category.CREDIT_CARD
+    patterns: tuple[str, ...] = (
         r"\b\d{4}(?: \d{4}){2} \d{1,7}\b",
         r"\b\d{4}(?:-\d{4}){2}-\d{1,7}\b",
         r"\b\d{4}[ \-]\d{6}[ \-]\d{4,5}\b",  # Amex / Diners grouping
         r"\b\d{12,19}\b",
     )
-    context = CARD_FIELD | _PROSE
-    score = 0.9
-    context_boost = 0.1
+    context: frozenset[str] = CARD_FIELD | _PROSE
+    score: float = 0.9
+    context_boost: float = 0.1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         digits = value.replace(" ", "").replace("-", "")

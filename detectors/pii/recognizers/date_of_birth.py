@@ -47,7 +47,7 @@ _PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "gebo
                       "född", "syntynyt"}
 
 
-def _parse(value: str) -> tuple[int, int, int] | list[tuple[int, int, int]] | None:
+def _parse(value: str) -> list[tuple[int, int, int]] | None:
     """(y, m, d) candidates; numeric D/M order is ambiguous, so both are tried."""
     v = value.replace(",", " ").replace(".", " ").replace("/", " ").replace("-", " ")
     parts = v.split()
@@ -81,9 +81,9 @@ def _parse(value: str) -> tuple[int, int, int] | list[tuple[int, int, int]] | No
 
 
 class DateOfBirthRecognizer(Recognizer):
-    name = "date_of_birth"
-    category = Category.DATE_OF_BIRTH
-    patterns = (
+    name: str = "date_of_birth"
+    category: str = Category.DATE_OF_BIRTH
+    patterns: tuple[str, ...] = (
         r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b",
         r"\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2}\b",
         r"\b" + _MON + r"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b",
@@ -92,11 +92,11 @@ class DateOfBirthRecognizer(Recognizer):
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
         r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",
     )
-    context = _PROSE
-    score = 0.85
+    context: frozenset[str] = _PROSE
+    score: float = 0.85
     # "19871016" under a birth-date field (ad pixels and KYC APIs send YYYYMMDD); a bare
     # eight-digit run elsewhere is an id or an amount far more often.
-    field_hints = DOB_FIELD
+    field_hints: frozenset[str] = DOB_FIELD
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         """Forms the patterns leave alone elsewhere, read only under a birth-date field:

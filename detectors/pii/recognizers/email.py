@@ -17,19 +17,19 @@ _MESSAGE_ID = frozenset({"messageid", "msgid", "inreplyto", "references", "conte
 
 
 class EmailRecognizer(Recognizer):
-    name = "email"
-    category = Category.EMAIL
-    patterns = (
+    name: str = "email"
+    category: str = Category.EMAIL
+    patterns: tuple[str, ...] = (
         # Internationalised (RFC 6531): local part and domain labels in any script
         # ("jürgen@müller.de"); the top-level domain in ASCII or punycode.
         r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,61}[\p{L}\p{N}])?\.)+[A-Za-z]{2,24}\b",
     )
     # Every address has "x@d": one report per "@", and no Unicode classes to compile (in
     # byte mode: a domain may start with a multi-byte letter, lead byte \xc0-\xff).
-    prefilter = (r"[^\s@]@[A-Za-z0-9\xc0-\xff]",)
-    context = EMAIL_FIELD | {"mail", "contact", "reach", "write"}
-    score = 0.9
-    context_boost = 0.1
+    prefilter: tuple[str, ...] = (r"[^\s@]@[A-Za-z0-9\xc0-\xff]",)
+    context: frozenset[str] = EMAIL_FIELD | {"mail", "contact", "reach", "write"}
+    score: float = 0.9
+    context_boost: float = 0.1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if ctx.char_before() == ":" and "://" in ctx.text[max(0, ctx.start - 80):ctx.start]:

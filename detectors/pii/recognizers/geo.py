@@ -17,13 +17,13 @@ def _precise(s: str) -> bool:
 
 
 class GeoRecognizer(Recognizer):
-    name = "geo_coordinates"
-    category = Category.GEO_COORDINATES
-    patterns = (r"-?\d{1,2}\.\d{3,10}, ?-?\d{1,3}\.\d{3,10}\b",)
-    context = _PROSE | GEO_LAT | GEO_LON
-    score = 0.75
-    context_boost = 0.15
-    field_hints = GEO_LAT | GEO_LON
+    name: str = "geo_coordinates"
+    category: str = Category.GEO_COORDINATES
+    patterns: tuple[str, ...] = (r"-?\d{1,2}\.\d{3,10}, ?-?\d{1,3}\.\d{3,10}\b",)
+    context: frozenset[str] = _PROSE | GEO_LAT | GEO_LON
+    score: float = 0.75
+    context_boost: float = 0.15
+    field_hints: frozenset[str] = GEO_LAT | GEO_LON
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if ctx.char_before().isdigit() or ctx.char_before() == ".":

@@ -18,9 +18,9 @@ _HASH_WORDS = frozenset({"hash", "hashed", "sha256", "sha1", "md5", "sha", "emai
 
 
 class HashedIdentifierRecognizer(Recognizer):
-    name = "hashed_identifier"
-    category = Category.EMAIL
-    field_hints = EMAIL_FIELD | _PHONE | _NAME
+    name: str = "hashed_identifier"
+    category: str = Category.EMAIL
+    field_hints: frozenset[str] = EMAIL_FIELD | _PHONE | _NAME
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()

@@ -9,15 +9,15 @@ from .base import Ctx, Hit, Recognizer
 
 
 class IbanRecognizer(Recognizer):
-    name = "iban"
-    category = Category.IBAN
-    patterns = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",)
+    name: str = "iban"
+    category: str = Category.IBAN
+    patterns: tuple[str, ...] = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b",)
     # The pattern's start: its {11,30} repeat of optional spaces was half the prefilter
     # database's size (a cache-sized cost on every scan).
-    prefilter = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){4}",)
-    context = IBAN_FIELD | {"transfer", "sepa", "wire"}
-    score = 0.9
-    context_boost = 0.1
+    prefilter: tuple[str, ...] = (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){4}",)
+    context: frozenset[str] = IBAN_FIELD | {"transfer", "sepa", "wire"}
+    score: float = 0.9
+    context_boost: float = 0.1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         want = IBAN_LENGTHS.get(value[:2])

@@ -11,18 +11,18 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
 
 class IpAddressRecognizer(Recognizer):
-    name = "ip_address"
-    category = Category.IP_ADDRESS
-    patterns = (
+    name: str = "ip_address"
+    category: str = Category.IP_ADDRESS
+    patterns: tuple[str, ...] = (
         # IPv4-mapped IPv6 first: servers report clients as "::ffff:81.2.69.160".
         r"::[fF]{4}:" + _OCTET + r"(?:\." + _OCTET + r"){3}\b",
         r"\b" + _OCTET + r"(?:\." + _OCTET + r"){3}\b",
         r"\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b",
         r"(?:\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\b)?",
     )
-    context = IP_FIELD | {"address", "client", "remote", "from", "source"}
-    score = 0.8
-    context_boost = 0.15
+    context: frozenset[str] = IP_FIELD | {"address", "client", "remote", "from", "source"}
+    score: float = 0.8
+    context_boost: float = 0.15
 
     def __init__(self, report_private: bool = False):
         self.report_private = report_private

@@ -11,8 +11,8 @@ from .base import Ctx, Hit, Recognizer
 
 
 class _NationalId(Recognizer):
-    category = Category.NATIONAL_ID
-    context_boost = 0.25
+    category: str = Category.NATIONAL_ID
+    context_boost: float = 0.25
     # Confidence for a bare digit run that passed the checksum but has no context:
     # below the default threshold, as too many ids pass a 1-in-10 check by chance.
     bare_score = 0.3
@@ -42,20 +42,20 @@ class _NationalId(Recognizer):
 
 
 class UkNinoRecognizer(_NationalId):
-    name = "uk_nino"
-    patterns = (r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b",)
-    context = NATIONAL_ID_FIELD | {"national", "insurance", "nino", "ni"}
-    score = 0.7
+    name: str = "uk_nino"
+    patterns: tuple[str, ...] = (r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b",)
+    context: frozenset[str] = NATIONAL_ID_FIELD | {"national", "insurance", "nino", "ni"}
+    score: float = 0.7
 
     def check(self, compact: str) -> bool:
         return is_uk_nino(compact)
 
 
 class InAadhaarRecognizer(_NationalId):
-    name = "in_aadhaar"
-    patterns = (r"\b[2-9]\d{3} \d{4} \d{4}\b", r"\b[2-9]\d{3}-\d{4}-\d{4}\b", r"\b[2-9]\d{11}\b")
-    context = frozenset({"aadhaar", "aadhar", "uid", "uidai", "aadhaarnumber", "adhaar"})
-    score = 0.55
+    name: str = "in_aadhaar"
+    patterns: tuple[str, ...] = (r"\b[2-9]\d{3} \d{4} \d{4}\b", r"\b[2-9]\d{3}-\d{4}-\d{4}\b", r"\b[2-9]\d{11}\b")
+    context: frozenset[str] = frozenset({"aadhaar", "aadhar", "uid", "uidai", "aadhaarnumber", "adhaar"})
+    score: float = 0.55
 
     def check(self, compact: str) -> bool:
         return is_aadhaar(compact)
@@ -70,10 +70,10 @@ class InAadhaarRecognizer(_NationalId):
 
 
 class FrNirRecognizer(_NationalId):
-    name = "fr_nir"
-    patterns = (r"\b[12378] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",)
-    context = frozenset({"nir", "insee", "secu", "securite", "sociale", "social", "vitale", "ssn"})
-    score = 0.75
+    name: str = "fr_nir"
+    patterns: tuple[str, ...] = (r"\b[12378] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",)
+    context: frozenset[str] = frozenset({"nir", "insee", "secu", "securite", "sociale", "social", "vitale", "ssn"})
+    score: float = 0.75
     bare_score = 0.6  # 15 digits, a month field and a mod-97 key: rarely chance
 
     def check(self, compact: str) -> bool:
@@ -81,30 +81,30 @@ class FrNirRecognizer(_NationalId):
 
 
 class EsDniRecognizer(_NationalId):
-    name = "es_dni"
-    patterns = (r"\b\d{8}-?[A-Z]\b", r"\b[XYZ]-?\d{7}-?[A-Z]\b")
-    context = frozenset({"dni", "nie", "nif", "documento", "identidad", "national", "id"})
-    score = 0.7
+    name: str = "es_dni"
+    patterns: tuple[str, ...] = (r"\b\d{8}-?[A-Z]\b", r"\b[XYZ]-?\d{7}-?[A-Z]\b")
+    context: frozenset[str] = frozenset({"dni", "nie", "nif", "documento", "identidad", "national", "id"})
+    score: float = 0.7
 
     def check(self, compact: str) -> bool:
         return is_es_dni(compact)
 
 
 class BrCpfRecognizer(_NationalId):
-    name = "br_cpf"
-    patterns = (r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b", r"\b\d{11}\b")
-    context = frozenset({"cpf", "cadastro", "contribuinte"})
-    score = 0.8
+    name: str = "br_cpf"
+    patterns: tuple[str, ...] = (r"\b\d{3}\.\d{3}\.\d{3}-\d{2}\b", r"\b\d{11}\b")
+    context: frozenset[str] = frozenset({"cpf", "cadastro", "contribuinte"})
+    score: float = 0.8
 
     def check(self, compact: str) -> bool:
         return is_br_cpf(compact)
 
 
 class ItCodiceFiscaleRecognizer(_NationalId):
-    name = "it_codice_fiscale"
-    patterns = (r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b",)
-    context = frozenset({"codice", "fiscale", "codicefiscale", "cf", "tax"})
-    score = 0.9
+    name: str = "it_codice_fiscale"
+    patterns: tuple[str, ...] = (r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b",)
+    context: frozenset[str] = frozenset({"codice", "fiscale", "codicefiscale", "cf", "tax"})
+    score: float = 0.9
 
     def check(self, compact: str) -> bool:
         return is_it_codice_fiscale(compact)

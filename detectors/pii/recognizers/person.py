@@ -111,11 +111,11 @@ def _fold(word: str) -> str:
 
 
 class PersonRecognizer(Recognizer):
-    name = "person"
-    category = Category.PERSON
+    name: str = "person"
+    category: str = Category.PERSON
     # Two or three capitalised words, or one after a cue word or title ("Hi Jane",
     # "Mr. Smith", "name is Jane"): single capitalised words alone are too common to try.
-    patterns = (
+    patterns: tuple[str, ...] = (
         _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,2}",
         r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
@@ -123,14 +123,14 @@ class PersonRecognizer(Recognizer):
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
     # first two characters of the next capitalised word; or a cue word and a capital.
-    prefilter = (
+    prefilter: tuple[str, ...] = (
         _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _LU_B + _LL_B,
         r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
     )
-    context = NAME_FIELD
-    score = 0.8
-    field_hints = NAME_FIELD
+    context: frozenset[str] = NAME_FIELD
+    score: float = 0.8
+    field_hints: frozenset[str] = NAME_FIELD
 
     def __init__(self):
         self.first = first_names()

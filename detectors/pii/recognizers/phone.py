@@ -27,9 +27,9 @@ _EXT = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
 
 
 class PhoneRecognizer(Recognizer):
-    name = "phone"
-    category = Category.PHONE_NUMBER
-    patterns = (
+    name: str = "phone"
+    category: str = Category.PHONE_NUMBER
+    patterns: tuple[str, ...] = (
         # +CC ...; a "(0)" trunk prefix and an area code in parentheses allowed
         r"\+[1-9]\d{0,2}" + _SEP + r"?(?:\(0\)" + _SEP + r"?)?(?:\(\d{1,4}\)" + _SEP + r"?)?\d{1,5}(?:" + _SEP
         + r"?\d{1,5}){1,5}(?:\s?(?:x|ext\.?)\s?\d{1,6})?",
@@ -45,10 +45,10 @@ class PhoneRecognizer(Recognizer):
     # Hyperscan superset: each pattern's start ("+4", "(415)", "415-55", "1-415" holds
     # "415-55" too, seven digits). Every digit group of a number is a match end of the
     # patterns themselves: these report a number once or twice instead of ten times.
-    prefilter = (r"\+[1-9]", r"\(\d{2,5}\)", r"\b\d{2,6}[ .\-/]\d{2}", r"\b\d{7}")
-    context = PHONE_FIELD
-    score = 0.7
-    context_boost = 0.25
+    prefilter: tuple[str, ...] = (r"\+[1-9]", r"\(\d{2,5}\)", r"\b\d{2,6}[ .\-/]\d{2}", r"\b\d{7}")
+    context: frozenset[str] = PHONE_FIELD
+    score: float = 0.7
+    context_boost: float = 0.25
 
     def __init__(self, validator: PhoneValidator):
         self.validator = validator

@@ -17,8 +17,8 @@ from .base import Ctx, Hit, Recognizer
 
 
 class SecretRuleRecognizer(Recognizer):
-    category = Category.SECRET
-    group = 1
+    category: str = Category.SECRET
+    group: int = 1
 
     def __init__(self, rule: SecretRule, name: str):
         self.rule = rule
@@ -83,9 +83,9 @@ _STRONG_SECRET = frozenset({"secret", "secrets", "clientsecret", "secretkey", "p
 class GenericSecretRecognizer(Recognizer):
     """A value under a secret-like field name (``api_key``, ``client_secret``, ``password``)."""
 
-    name = "secret.generic"
-    category = Category.SECRET
-    field_hints = frozenset({
+    name: str = "secret.generic"
+    category: str = Category.SECRET
+    field_hints: frozenset[str] = frozenset({
         "secret", "secrets", "token", "tokens", "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken",
         "auth", "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
         "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key",
@@ -124,9 +124,9 @@ class GenericSecretRecognizer(Recognizer):
 class AuthorizationRecognizer(Recognizer):
     """``Authorization: Bearer <token>`` / ``Basic <b64>`` and the like."""
 
-    name = "secret.authorization"
-    category = Category.SECRET
-    field_hints = frozenset({"authorization", "proxyauthorization"})
+    name: str = "secret.authorization"
+    category: str = Category.SECRET
+    field_hints: frozenset[str] = frozenset({"authorization", "proxyauthorization"})
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()

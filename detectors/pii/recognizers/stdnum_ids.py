@@ -58,14 +58,14 @@ _NAMED = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + 
 
 
 class StdnumIdRecognizer(Recognizer):
-    name = "national_id.named"
-    category = Category.NATIONAL_ID
-    score = 0.9
-    field_hints = frozenset().union(*(s.fields for s in SCHEMES))
-    patterns = (_NAMED + "(" + _NUMBER + ")",)  # the number is group 1
-    prefilter = (_NAMED + r"\d",)
-    keywords = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
-    group = 1
+    name: str = "national_id.named"
+    category: str = Category.NATIONAL_ID
+    score: float = 0.9
+    field_hints: frozenset[str] = frozenset().union(*(s.fields for s in SCHEMES))
+    patterns: tuple[str, ...] = (_NAMED + "(" + _NUMBER + ")",)  # the number is group 1
+    prefilter: tuple[str, ...] = (_NAMED + r"\d",)
+    keywords: tuple[str, ...] = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
+    group: int = 1
 
     def __init__(self):
         self._valid = {s.name: importlib.import_module(s.module) for s in SCHEMES}

@@ -84,9 +84,9 @@ _PROSE = frozenset({"address", "live", "living", "lives", "located", "ship", "sh
 
 
 class StreetAddressRecognizer(Recognizer):
-    name = "street_address"
-    category = Category.STREET_ADDRESS
-    patterns = (
+    name: str = "street_address"
+    category: str = Category.STREET_ADDRESS
+    patterns: tuple[str, ...] = (
         # 123 Main St, 221B Baker Street, 5 W 42nd Street (suffix checked in validate)
         r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:" + _CAP + r"|\d{1,3}(?:st|nd|rd|th))(?:[ \t]+(?:" + _CAP
         + r"|\d{1,3}(?:st|nd|rd|th))){1,5}",
@@ -101,16 +101,16 @@ class StreetAddressRecognizer(Recognizer):
     )
     # Hyperscan superset in byte mode: the start of each pattern, up to its first
     # capital or the digits after a street word (À-Þ are \xc3\x80-\xc3\x9e in UTF-8).
-    prefilter = (
+    prefilter: tuple[str, ...] = (
         r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf]|\d{1,3}(?:st|nd|rd|th))",
         _bytes_rx(_COMPOUND) + r"[ \t]+\d",
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|all\xc3\xa9e|allee|impasse|chemin|quai|route|cours)[ \t]",
         _bytes_rx(_FIRST) + r"[ \t]",
     )
-    context = ADDRESS_FIELD | _PROSE
-    score = 0.75
-    context_boost = 0.15
-    field_hints = ADDRESS_FIELD
+    context: frozenset[str] = ADDRESS_FIELD | _PROSE
+    score: float = 0.75
+    context_boost: float = 0.15
+    field_hints: frozenset[str] = ADDRESS_FIELD
 
     def __init__(self):
         self.suffixes = street_suffixes()

@@ -11,11 +11,11 @@ _PROSE = SSN_FIELD | {"security"}
 
 
 class UsSsnRecognizer(Recognizer):
-    name = "us_ssn"
-    category = Category.US_SSN
-    patterns = (r"\b\d{3}-\d{2}-\d{4}\b", r"\b\d{3} \d{2} \d{4}\b", r"\b\d{9}\b")
-    context = _PROSE
-    context_boost = 0.25
+    name: str = "us_ssn"
+    category: str = Category.US_SSN
+    patterns: tuple[str, ...] = (r"\b\d{3}-\d{2}-\d{4}\b", r"\b\d{3} \d{2} \d{4}\b", r"\b\d{9}\b")
+    context: frozenset[str] = _PROSE
+    context_boost: float = 0.25
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         digits = value.replace("-", "").replace(" ", "")
