@@ -15,6 +15,24 @@ from sentinel.config import load_settings
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+def stale_compiled_modules() -> list[str]:
+    """Sources edited after `pip install -e .` compiled them: Python would import the old
+    compiled module and the tests would not see the edit."""
+    built = [ext.stat().st_mtime for ext in (ROOT / "detectors").rglob("*__mypyc*.so")]
+    if not built:
+        return []
+    return [str(src.relative_to(ROOT)) for src in (ROOT / "detectors").rglob("*.py")
+            if any(src.parent.glob(src.stem + ".*.so")) and src.stat().st_mtime > min(built)]
+
+
+def pytest_configure(config):
+    stale = stale_compiled_modules()
+    if stale:
+        pytest.exit(f"{', '.join(stale)} changed after being compiled: rebuild with `pip install -e .` "
+                    "(or delete detectors/**/*.so and set SENTINEL_PURE_PYTHON=1 to test them interpreted)", returncode=4)
 
 
 def write_config(directory: Path, text: str = "", name: str = "sentinel.toml") -> Path:

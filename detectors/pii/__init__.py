@@ -10,11 +10,16 @@ from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, De
                      NerConfig, ScannerConfig)
 from .finding import Category, Encoding, Finding, Location
 from .masking import Hasher, normalise
+from . import scanner as _scanner_module
 from .scanner import Scanner
 from .watchlist import WatchEntry, Watchlist
 
+# True when the scan path runs as C extensions compiled by mypyc from this source
+# (setup.py); False when interpreted (no C compiler at install, or SENTINEL_PURE_PYTHON=1).
+COMPILED = not _scanner_module.__file__.endswith(".py")
+
 __all__ = [
-    "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
+    "COMPILED", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
     "Encoding", "Finding", "Hasher", "Location", "NerConfig", "Scanner", "ScannerConfig", "WatchEntry",
     "Watchlist", "normalise",
 ]

@@ -1,0 +1,34 @@
+"""The README's install compiles the scan path with mypyc (setup.py), so the tests and
+the benchmark run the code users run."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+import detectors.pii
+
+PII = Path(detectors.pii.__file__).parent
+# What setup.py leaves interpreted.
+INTERPRETED = {"detectors.pii", "detectors.pii.ner", "detectors.pii.config"}
+
+
+def scan_path_modules() -> list[str]:
+    names = []
+    for source in sorted(PII.rglob("*.py")):
+        parts = source.relative_to(PII.parent.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        if name not in INTERPRETED:
+            names.append(name)
+    return names
+
+
+@pytest.mark.skipif(bool(os.environ.get("SENTINEL_PURE_PYTHON")), reason="installed interpreted on purpose")
+def test_every_scan_path_module_is_compiled():
+    interpreted = [n for n in scan_path_modules() if importlib.import_module(n).__file__.endswith(".py")]
+    assert len(scan_path_modules()) > 20
+    assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
+    assert detectors.pii.COMPILED
