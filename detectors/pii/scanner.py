@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from .allowlist import AllowMatcher
@@ -37,6 +37,10 @@ _B64_PREFILTER = (r"(?:^|[^A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{24}",)
 
 STAT_KEYS = ("samples", "bytes", "findings", "budget_overruns", "truncated", "decode_errors",
              "decode_limited", "depth_limited", "fields_dropped", "errors", "base64_decoded")
+
+
+# A regex recogniser's entry: (recogniser, its compiled RE2, its keywords as bytes).
+_Entry = tuple[Any, Any, tuple[bytes, ...]]
 
 
 class _Overrun(Exception):
@@ -103,8 +107,8 @@ class Scanner:
         self._b64_gid = len(groups)
         groups.append(_B64_PREFILTER)
         # Prefilter id -> (recogniser, RE2, keywords); None for a disabled recogniser.
-        self._by_gid: list[tuple | None] = [None] * len(groups)
-        self._by_cgid: list[tuple] = []
+        self._by_gid: list[_Entry | None] = [None] * len(groups)
+        self._by_cgid: list[_Entry] = []
         for r in self.recognizers:
             if not r.patterns:
                 continue
@@ -222,9 +226,9 @@ class Scanner:
 
     def _wave(self, all_segs: list[Segment], walker: Walker, deadline: float, cands: list) -> None:
         self._check(deadline)
-        segs = []
-        parts = []
-        starts = []
+        segs: list[Segment] = []
+        parts: list[bytes] = []
+        starts: list[int] = []
         pos = 0
         for seg in all_segs:
             if seg.scan:
@@ -241,7 +245,7 @@ class Scanner:
         if b64 is not None:
             self._b64_pass(segs, b64, walker, deadline)
         by_gid = self._by_gid
-        active = [(by_gid[g], where[g]) for g in sorted(where) if by_gid[g] is not None]
+        active = [(known, where[g]) for g in sorted(where) if (known := by_gid[g]) is not None]
         if self._pre_custom is not None:
             more = self._pre_custom.scan(data, starts, deadline)
             if more is None:
@@ -280,11 +284,15 @@ class Scanner:
         if self._ner is not None:
             self._ner_pass(self._ner, segs, cands, deadline)
 
-    def _regex_pass(self, active, data, segs, parts, starts, deadline, cands) -> None:
+    def _regex_pass(self, active: list[tuple[_Entry, list[list[int]]]], data: bytes,
+                    segs: list[Segment], parts: list[bytes], starts: list[int], deadline: float,
+                    cands: list[tuple]) -> None:
         """Each active recogniser's RE2 over the segments its prefilter pointed at;
         candidates are (recogniser, segment, hit, start, end) until resolve.py."""
-        lowered = None
+        lowered: bytes | None = None
         n = 0
+        s: int
+        e: int
         add = cands.append
         for (rec, raw, kws), seg_ids in active:
             if kws:
@@ -296,7 +304,7 @@ class Scanner:
                 else:
                     continue
             validate = rec.validate
-            group = rec.group
+            group: int = rec.group
             try:
                 for i, last in seg_ids:
                     part = parts[i]
@@ -332,7 +340,7 @@ class Scanner:
             except Exception:  # a recogniser bug must not drop the sample
                 self.stats["errors"] += 1
 
-    def _b64_pass(self, segs, seg_ids, walker: Walker, deadline) -> None:
+    def _b64_pass(self, segs: list[Segment], seg_ids: list[list[int]], walker: Walker, deadline: float) -> None:
         # Python re on the text itself: one class run, no backtracking to fear, and
         # offsets come out in characters.
         finditer = _B64_RUN.finditer
