@@ -8,22 +8,28 @@ and implement ``scan_field``. No recogniser keeps state between samples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable
 
 from ..context import MACHINE_FIELD, prose_words
 
 
-@dataclass(slots=True)
 class Hit:
-    confidence: float
-    normalised: str = ""  # canonical value for hashing; "" means the matched text
-    subtype: str = ""
-    mask_prefix: str = ""  # a public prefix the mask may keep ("sk_live_")
-    encoding: str = ""  # set when the value itself is an encoding (md5/sha256 hex)
-    category: str = ""  # overrides the recogniser's category (hashed identifiers)
-    start: int = -1  # only scan_field hits carry their own span
-    end: int = -1
+    """A recogniser's verdict on one candidate. A plain class, not a dataclass: compiled,
+    its constructor runs natively (a dataclass's generated __init__ stays interpreted),
+    and it has no repr that could print the normalised value."""
+
+    __slots__ = ("confidence", "normalised", "subtype", "mask_prefix", "encoding", "category", "start", "end")
+
+    def __init__(self, confidence: float, normalised: str = "", subtype: str = "", mask_prefix: str = "",
+                 encoding: str = "", category: str = "", start: int = -1, end: int = -1):
+        self.confidence = confidence
+        self.normalised = normalised  # canonical value for hashing; "" means the matched text
+        self.subtype = subtype
+        self.mask_prefix = mask_prefix  # a public prefix the mask may keep ("sk_live_")
+        self.encoding = encoding  # set when the value itself is an encoding (md5/sha256 hex)
+        self.category = category  # overrides the recogniser's category (hashed identifiers)
+        self.start = start  # only scan_field hits carry their own span
+        self.end = end
 
 
 class Ctx:
