@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 import time
 from typing import Any, Callable
-from urllib.parse import unquote
 
 from .allowlist import AllowMatcher
 from .config import ScannerConfig
 from .finding import Category, Encoding, Finding, Location
 from .masking import Hasher
+from .percent import unquote
 from .phones import PhoneValidator
 from .prefilter import Prefilter
 from .recognizers import Ctx, Recognizer, builtin_recognizers

@@ -15,11 +15,11 @@ import binascii
 import json
 import zlib
 from dataclasses import dataclass
-from urllib.parse import unquote, unquote_plus
 
 from .context import field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
+from .percent import unquote, unquote_plus
 from .xmlfields import xml_fields
 
 _EMPTY: frozenset[str] = frozenset()
