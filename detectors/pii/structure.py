@@ -10,7 +10,6 @@ back here through ``decoded_segments``. Every layer adds one to ``depth``; past
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import zlib
@@ -661,7 +660,8 @@ def try_b64decode(blob: str, min_printable: float = 0.85) -> tuple[bytes, str] |
         return None
     url = "-" in s or "_" in s
     try:
-        raw = base64.b64decode(s.encode("ascii").translate(_B64_STD) + b"=" * (-len(s) % 4), validate=True)
+        # What base64.b64decode(..., validate=True) does, without its interpreted wrapper.
+        raw = binascii.a2b_base64(s.encode("ascii").translate(_B64_STD) + b"=" * (-len(s) % 4), strict_mode=True)
     except (binascii.Error, ValueError):
         return None
     if raw[:2] == b"\x1f\x8b":
