@@ -143,8 +143,11 @@ class Scanner:
 
     # --- public API ------------------------------------------------------------------
 
-    def scan_text(self, text: str, *, subprocessor: str | None = None) -> list[Finding]:
-        """Free text (tickets, chat, prompts). Offsets are into ``text``."""
+    def scan_text(self, text: str | bytes | None, *, subprocessor: str | None = None) -> list[Finding]:
+        """Free text (tickets, chat, prompts). Offsets are into ``text`` (bytes are read
+        as UTF-8)."""
+        if type(text) is not str:
+            text = _as_text(text)
         deadline = time.perf_counter() + self._budget
         self.stats["samples"] += 1
         self.stats["bytes"] += len(text)
@@ -166,16 +169,22 @@ class Scanner:
                         walker.out.append(child)
         return self._run(walker, deadline, subprocessor)
 
-    def scan_request(self, method: str, url: str, headers, body: bytes | None,
-                     content_type: str | None = None, *, subprocessor: str | None = None) -> list[Finding]:
-        """One HTTP request. Offsets are into the decoded value at each field path."""
+    def scan_request(self, method: str | None, url: str | None, headers,
+                     body: bytes | bytearray | memoryview | str | None, content_type: str | None = None, *,
+                     subprocessor: str | None = None) -> list[Finding]:
+        """One HTTP request. Offsets are into the decoded value at each field path.
+        ``headers``: a mapping or (name, value) pairs; bytes are read as UTF-8 and None
+        as empty, as in ``body`` and ``url``."""
         deadline = time.perf_counter() + self._budget
         st = self.stats
         st["samples"] += 1
-        headers = headers or ()
-        items = list(headers.items()) if hasattr(headers, "items") else list(headers)
-        body = body or b""
-        st["bytes"] += len(url or "") + len(body) + sum(len(k) + len(v) + 4 for k, v in items)
+        if type(url) is not str:
+            url = _as_text(url)
+        if type(body) is not bytes:
+            body = _as_bytes(body)
+        pairs = (headers.items() if hasattr(headers, "items") else headers) if headers else ()
+        items = [(k if type(k) is str else _as_text(k), v if type(v) is str else _as_text(v)) for k, v in pairs]
+        st["bytes"] += len(url) + len(body) + sum(len(k) + len(v) + 4 for k, v in items)
         if len(body) > self.config.max_sample_bytes:
             body = body[: self.config.max_sample_bytes]
             st["truncated"] += 1
@@ -189,7 +198,7 @@ class Scanner:
         # what was read is still matched.
         walker.deadline = deadline - self._budget / 2
         try:
-            walker.url(url or "")
+            walker.url(url)
             walker.headers(items)
             walker.body(body, content_type)
         except Exception:  # malformed input must not stop the stream; the error text may hold values
@@ -380,6 +389,24 @@ class Scanner:
                     words = t[s:e].split()
                     if words and all(w[:1].isupper() for w in words):
                         cands.append(direct(seg, s, e, Category.PERSON, "ner", 0.75, " ".join(words), t[s:e]))
+
+
+def _as_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v).decode("utf-8", "replace")
+    return str(v)
+
+
+def _as_bytes(v: object) -> bytes:
+    if v is None:
+        return b""
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogatepass")
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    raise TypeError(f"body: expected bytes, str or None, got {type(v).__name__}")
 
 
 def _chars(text: str, raw: bytes, bs: int, be: int) -> tuple[int, int]:
