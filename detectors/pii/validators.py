@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections import Counter
 from operator import mul
 from datetime import date
 
@@ -300,7 +301,7 @@ def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> b
 # --- entropy -------------------------------------------------------------------
 
 
-# c * log2(c) for small counts: H = log2(n) - sum(c log2 c) / n.
+# c * log2(c) for small counts: H = log2(n) - sum(c log2 c) / n, with the counting in C.
 _CLOG2 = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
@@ -309,10 +310,7 @@ def shannon_entropy(s: str) -> float:
     n = len(s)
     if not n:
         return 0.0
-    tally: dict[str, int] = {}  # a compiled loop: Counter's constructor is interpreted
-    for ch in s:
-        tally[ch] = tally.get(ch, 0) + 1
-    counts = tally.values()
+    counts = Counter(s).values()
     if n < len(_CLOG2):
         total = sum(map(_CLOG2.__getitem__, counts))
     else:
