@@ -17,7 +17,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
 from .masking import digits_of
 
-_TYPE_FIELDS = (
+_TYPE_FIELDS: tuple[str, ...] = (
     "mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip",
     "personal_number", "pager", "uan", "voicemail",
 )

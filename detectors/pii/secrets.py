@@ -97,11 +97,11 @@ _TEMPLATED = re.compile(
     r"\$\{[^}]{0,100}\}|\{\{[^}]{0,100}\}\}|<[A-Za-z_\- ]{1,60}>|%\([A-Za-z_]{1,40}\)s|^\$[A-Z_][A-Z0-9_]{0,60}$|"
     r"^%[A-Z_]{1,60}%$|^\[[A-Z_ ]{1,40}\]$|^\*+$"
 )
-_PLACEHOLDER_WORDS = ("example", "xxxx", "****", "....", "changeme", "placeholder", "redacted", "dummy", "sample",
+_PLACEHOLDER_WORDS: tuple[str, ...] = ("example", "xxxx", "****", "....", "changeme", "placeholder", "redacted", "dummy", "sample",
                       "[filtered]", "your_api_key", "your-api-key", "yourapikey", "your_token", "your-token",
                       "your_secret", "your-secret", "your_key", "insert_", "replace_me", "replaceme")
 _TEMPLATE_CHARS = frozenset("${}<>%[]*")
-_SEQUENCES = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop", "12345678")
+_SEQUENCES: tuple[str, ...] = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop", "12345678")
 _LITERALS = frozenset({"true", "false", "null", "none", "undefined", "nil", "yes", "no", "on", "off", "password", "secret", "token"})
 
 

@@ -33,7 +33,7 @@ def luhn(digits: str) -> bool:
 
 
 # (prefix low, prefix high, prefix length, allowed lengths, issuer)
-_CARD_RANGES = (
+_CARD_RANGES: tuple[tuple[int, int, int, tuple[int, ...], str], ...] = (
     (4, 4, 1, (13, 16, 19), "visa"),
     (51, 55, 2, (16,), "mastercard"),
     (2221, 2720, 4, (16,), "mastercard"),
@@ -122,14 +122,14 @@ def is_us_ssn(digits: str) -> bool:
 
 # --- Verhoeff (Aadhaar) -----------------------------------------------------
 
-_VD = (
+_VD: tuple[tuple[int, ...], ...] = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
     (2, 3, 4, 0, 1, 7, 8, 9, 5, 6), (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
     (4, 0, 1, 2, 3, 9, 5, 6, 7, 8), (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
     (6, 5, 9, 8, 7, 1, 0, 4, 3, 2), (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
     (8, 7, 6, 5, 9, 3, 2, 1, 0, 4), (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
 )
-_VP = (
+_VP: tuple[tuple[int, ...], ...] = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
     (5, 8, 0, 3, 7, 9, 6, 1, 4, 2), (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
     (9, 4, 5, 3, 1, 2, 6, 8, 7, 0), (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
@@ -253,7 +253,7 @@ def is_it_codice_fiscale(cf: str) -> bool:
 # IPv4 ranges that are not globally routed (IANA special-purpose registry), as
 # (network, prefix length); checked by integer arithmetic, which is ten times faster
 # than the ipaddress module on the hot path.
-_V4_SPECIAL = (
+_V4_SPECIAL: tuple[tuple[int, int], ...] = (
     (0x00000000, 8), (0x0A000000, 8), (0x64400000, 10), (0x7F000000, 8), (0xA9FE0000, 16),
     (0xAC100000, 12), (0xC0000000, 24), (0xC0000200, 24), (0xC0A80000, 16), (0xC6120000, 15),
     (0xC6336400, 24), (0xCB007100, 24), (0xE0000000, 4), (0xF0000000, 4),

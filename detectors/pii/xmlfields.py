@@ -16,7 +16,7 @@ from xml.parsers import expat
 MAX_PATH_DEPTH = 32
 # Attributes that name what an element holds: <saml:Attribute Name="givenName">,
 # <field name="email">. The element's text and its value children take that name.
-_LABELS = ("Name", "name", "key", "FriendlyName")
+_LABELS: tuple[str, ...] = ("Name", "name", "key", "FriendlyName")
 _VALUE_TAGS = frozenset({"AttributeValue", "value", "Value"})
 
 

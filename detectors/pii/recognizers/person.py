@@ -23,7 +23,7 @@ _LU_B = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
 _CAP_B = r"[A-Z\xc0-\xff]"
 _LL_B = r"(?:[a-z']|[\xc0-\xff])"
 # Lower-case particles between the words of a name ("Sanne van Dijk", "Maria de la Cruz").
-_PARTICLE_WORDS = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
+_PARTICLE_WORDS: tuple[str, ...] = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
                    "le", "ter", "ten", "zu")
 _PARTICLE = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
@@ -35,10 +35,10 @@ _CUES = frozenset({
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
 })
-_STRONG_CUES = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
+_STRONG_CUES: tuple[tuple[str, ...], ...] = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
 # Cues that can only introduce a name: after them two capitalised words are a person
 # even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik".
-_NAMING_CUES = (("name", "is"), ("call", "me"), ("named",))
+_NAMING_CUES: tuple[tuple[str, ...], ...] = (("name", "is"), ("call", "me"), ("named",))
 # In a name field, also the particles the text patterns leave out ("Ana y Ruiz", "bin"):
 # the field already says a name is there.
 _PARTICLES = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}

@@ -34,14 +34,14 @@ def _bytes_rx(pattern: str) -> str:
 
 # Street words that end a one-word street name before its number: German, Dutch,
 # Scandinavian ("Hauptstraße 5", "Mayalaan 9", "Storgatan 12", "Strandvejen 3").
-_COMPOUND_WORDS = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
+_COMPOUND_WORDS: tuple[str, ...] = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
                    "singel", "gracht", "plein", "kade", "dijk", "dreef", "steeg", "baan", "hof", "markt", "gatan",
                    "vägen", "väg", "stigen", "torget", "gränd", "backen", "vej", "vejen", "gade", "stræde", "veien", "vei",
                    "gata", "gaten")
 _COMPOUND = "(?:" + "|".join(_word_rx(w) for w in _COMPOUND_WORDS) + ")"
 # Street types written first: Spanish, Catalan, Italian, Portuguese, Polish ("al." and
 # "pl." are left out: "et al. Jones 2019").
-_FIRST_WORDS = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
+_FIRST_WORDS: tuple[str, ...] = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
                 "Piazzale", "Corso", "Vicolo", "Largo", "Strada", "Rua", "Travessa", "Alameda", "Praça", "Rodovia",
                 "Estrada", "ulica", "ul.", "aleja", "plac", "osiedle")
 _FIRST = "\\b(?:" + "|".join(re.escape(w) for w in _FIRST_WORDS) + ")"
