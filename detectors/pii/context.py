@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Final
 
 # Splits "ud[em]", "billing_details.address.line1", "firstName", "HTTPHeader".
-_SPLIT = re.compile(r"[^A-Za-z0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORDS = re.compile(r"[a-z][a-z']*")  # linear: one class, one star
+_SPLIT: Final = re.compile(r"[^A-Za-z0-9]+")
+_CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORDS: Final = re.compile(r"[a-z][a-z']*")  # linear: one class, one star
 # Words of any script ("né", "urodzony"), for windows that are not ASCII (half the speed).
-_WORDS_ANY = re.compile(r"[^\W\d_][^\W\d_']*'?[^\W\d_]*")
+_WORDS_ANY: Final = re.compile(r"[^\W\d_][^\W\d_']*'?[^\W\d_]*")
 
 
 @lru_cache(maxsize=8192)
@@ -40,7 +41,7 @@ def prose_words(text: str, start: int, window: int = 48) -> list[str]:
 
 # Tokens that say "this field is an identifier or machine value" and so lower confidence
 # for numeric categories (phone, date, card, national id).
-MACHINE_FIELD = frozenset({
+MACHINE_FIELD: Final = frozenset({
     "id", "ids", "uuid", "guid", "version", "ver", "v", "timestamp", "ts", "time", "epoch",
     "created", "updated", "modified", "sequence", "seq", "count", "total", "amount", "price",
     "quantity", "qty", "size", "length", "offset", "limit", "page", "revision", "rev", "build",
@@ -50,12 +51,12 @@ MACHINE_FIELD = frozenset({
     "width", "height", "screen", "density", "lib", "library", "sdk", "os", "app", "build",
 })
 
-EMAIL_FIELD = frozenset({
+EMAIL_FIELD: Final = frozenset({
     "email", "emails", "mail", "em", "e", "emailaddress", "useremail", "customeremail",
     "hashedemail", "hashed", "emailhash", "emailsha256", "emailmd5", "emailsha1",
     "courriel", "correo", "correoelectronico", "epost", "sahkoposti",
 })
-PHONE_FIELD = frozenset({
+PHONE_FIELD: Final = frozenset({
     "phone", "phones", "phonenumber", "ph", "tel", "telephone", "mobile", "cell", "msisdn",
     "cellphone", "mobilephone", "fax", "to", "from", "sms", "whatsapp", "contact",
     # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Nordic
@@ -63,7 +64,7 @@ PHONE_FIELD = frozenset({
     "movil", "celular", "cellulare", "telefone", "telemovel", "telefoon", "telefoonnummer", "mobiel", "komorka",
     "telefonu", "puhelin", "matkapuhelin", "mobiltelefon",
 })
-NAME_FIELD = frozenset({
+NAME_FIELD: Final = frozenset({
     "name", "fullname", "firstname", "lastname", "first", "last", "fn", "ln", "fname", "lname",
     "givenname", "familyname", "surname", "middlename", "displayname", "customername",
     "cardholder", "cardholdername", "holder", "nickname", "contactname", "recipient",
@@ -74,7 +75,7 @@ NAME_FIELD = frozenset({
     "fornamn", "efternamn", "etunimi", "sukunimi",
 })
 # Fields whose value is a person name even when written in lower case.
-STRONG_NAME_FIELD = frozenset({
+STRONG_NAME_FIELD: Final = frozenset({
     "firstname", "lastname", "fn", "ln", "fname", "lname", "givenname", "familyname",
     "surname", "middlename", "fullname", "customername", "cardholder", "cardholdername",
     "contactname", "maidenname", "billingname", "shippingname", "toname", "fromname",
@@ -83,7 +84,7 @@ STRONG_NAME_FIELD = frozenset({
     "sukunimi",
 })
 # A "name" under these parents is a product, event or software name, not a person.
-NOT_PERSON_PARENT = frozenset({
+NOT_PERSON_PARENT: Final = frozenset({
     "library", "lib", "product", "products", "event", "page", "app", "application", "browser",
     "os", "device", "campaign", "plan", "company", "organization", "org", "item", "items",
     "sku", "screen", "category", "file", "sdk", "tag", "tags", "integration", "integrations",
@@ -91,40 +92,40 @@ NOT_PERSON_PARENT = frozenset({
     "function", "module", "frame", "frames", "exception", "package", "runtime", "server",
     "client", "network", "carrier", "brand", "store", "shop", "team", "project", "repository",
 })
-ADDRESS_FIELD = frozenset({
+ADDRESS_FIELD: Final = frozenset({
     "address", "addr", "street", "line1", "line2", "addressline1", "addressline2", "address1",
     "address2", "streetaddress", "billingaddress", "shippingaddress", "residence", "home",
     "adresse", "anschrift", "strasse", "direccion", "domicilio", "indirizzo", "endereco", "morada", "adres",
     "straat", "ulica", "osoite", "gatuadress",
 })
-DOB_FIELD = frozenset({
+DOB_FIELD: Final = frozenset({
     "dob", "birth", "birthday", "birthdate", "dateofbirth", "bday", "born", "db", "birthdt",
     "geburtsdatum", "geburtstag", "naissance", "datenaissance", "nacimiento", "fechanacimiento", "nascita",
     "datanascita", "nascimento", "datanascimento", "geboortedatum", "urodzenia", "dataurodzenia", "fodselsdato",
     "fodelsedatum", "syntymaaika",
 })
-SSN_FIELD = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin"})
-PASSPORT_FIELD = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel", "reisepass",
+SSN_FIELD: Final = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin"})
+PASSPORT_FIELD: Final = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel", "reisepass",
                             "passeport", "pasaporte", "passaporto", "passaporte", "paspoort", "paszport", "passi"})
-NATIONAL_ID_FIELD = frozenset({
+NATIONAL_ID_FIELD: Final = frozenset({
     "nino", "ni", "nin", "insurance", "nationalinsurance", "aadhaar", "aadhar", "uid", "nir",
     "insee", "secu", "dni", "nie", "nif", "cpf", "codicefiscale", "cf", "national", "nationalid",
     "idnumber", "identity", "citizen", "personnummer", "bsn",
 })
-CARD_FIELD = frozenset({
+CARD_FIELD: Final = frozenset({
     "card", "cc", "ccnumber", "cardnumber", "pan", "creditcard", "number", "credit", "debit",
 })
-IBAN_FIELD = frozenset({"iban", "account", "bank", "bankaccount", "accountnumber"})
-GEO_LAT = frozenset({"lat", "latitude"})
-GEO_LON = frozenset({"lon", "lng", "long", "longitude"})
-IP_FIELD = frozenset({"ip", "ipaddress", "clientip", "remoteaddr", "forwarded", "forwardedfor", "realip", "xff"})
-PASSWORD_FIELD = frozenset({
+IBAN_FIELD: Final = frozenset({"iban", "account", "bank", "bankaccount", "accountnumber"})
+GEO_LAT: Final = frozenset({"lat", "latitude"})
+GEO_LON: Final = frozenset({"lon", "lng", "long", "longitude"})
+IP_FIELD: Final = frozenset({"ip", "ipaddress", "clientip", "remoteaddr", "forwarded", "forwardedfor", "realip", "xff"})
+PASSWORD_FIELD: Final = frozenset({
     "password", "passwd", "pwd", "pass", "passphrase", "userpassword",
     # German, French, Spanish, Portuguese, Dutch, Polish, Finnish, Danish, Swedish
     "passwort", "kennwort", "motdepasse", "mdp", "contrasena", "senha", "wachtwoord", "haslo",
     "salasana", "adgangskode", "losenord",
 })
-SECRET_FIELD = frozenset({
+SECRET_FIELD: Final = frozenset({
     "secret", "secrets", "token", "tokens",
     "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken", "auth", "authorization",
     "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey",
@@ -142,11 +143,11 @@ def secret_like(tokens: frozenset[str]) -> bool:
 # --- machine values -------------------------------------------------------------
 
 # Each pattern is anchored and built from single classes with bounded repeats: linear.
-_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-_ISO_TS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
-_VERSION = re.compile(r"[vV]?\d{1,4}(?:\.\d{1,6}){2,4}(?:[-+][0-9A-Za-z.\-]{1,40})?")
-_HEXID = re.compile(r"(?:0x)?[0-9a-fA-F]{12,}")
-_TOKEN_CHARS = frozenset("0123456789abcdefABCDEFxXvVtTzZ-:.+_")
+_UUID: Final = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+_ISO_TS: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_VERSION: Final = re.compile(r"[vV]?\d{1,4}(?:\.\d{1,6}){2,4}(?:[-+][0-9A-Za-z.\-]{1,40})?")
+_HEXID: Final = re.compile(r"(?:0x)?[0-9a-fA-F]{12,}")
+_TOKEN_CHARS: Final = frozenset("0123456789abcdefABCDEFxXvVtTzZ-:.+_")
 
 
 def enclosing_token(text: str, start: int, end: int, limit: int = 64) -> str:
@@ -173,8 +174,8 @@ def is_machine_value(token: str) -> bool:
     return False
 
 
-_HEXCHARS = "0123456789abcdefABCDEF"
-_AGENT = frozenset({"agent", "useragent", "ua"})
+_HEXCHARS: Final = "0123456789abcdefABCDEF"
+_AGENT: Final = frozenset({"agent", "useragent", "ua"})
 
 
 def machine_shape(text: str, tokens: frozenset[str]) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Final
 
-_DATA_LIKE = re.compile(r"@|\d{5}")
+_DATA_LIKE: Final = re.compile(r"@|\d{5}")
 
 
 def delimiter(first_line: str, default: str = ",") -> str:

@@ -9,15 +9,15 @@ import hashlib
 import hmac
 import os
 import re
-from typing import Callable
+from typing import Callable, Final
 
 from .finding import Category
 
-_C = Category
+_C: Final = Category
 
 
-_NON_DIGITS = re.compile(r"[^0-9]+")
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_NON_DIGITS: Final = re.compile(r"[^0-9]+")
+_NON_ALNUM: Final = re.compile(r"[^0-9A-Za-z]+")
 
 
 # One regex pass for ASCII (the usual case); str methods decide for the rest.
@@ -35,8 +35,8 @@ def alnum_upper(s: str) -> str:
     return "".join(ch for ch in s if ch.isalnum()).upper()
 
 
-_digits = digits_of
-_alnum_upper = alnum_upper
+_digits: Final = digits_of
+_alnum_upper: Final = alnum_upper
 
 
 def _lower_strip(v: str) -> str:
@@ -54,7 +54,7 @@ def _phone(v: str) -> str:
 
 # Category -> canonical form; the rest are stripped. A dict, not an if-chain: this
 # runs once per candidate.
-_NORMALISERS: dict[str, Callable[[str], str]] = {
+_NORMALISERS: Final[dict[str, Callable[[str], str]]] = {
     _C.EMAIL: _lower_strip, _C.CREDIT_CARD: _digits, _C.US_SSN: _digits, _C.IBAN: _alnum_upper,
     _C.NATIONAL_ID: _alnum_upper, _C.PASSPORT: _alnum_upper, _C.PHONE_NUMBER: _phone,
     _C.PERSON: _words_lower, _C.STREET_ADDRESS: _words_lower, _C.IP_ADDRESS: _lower_strip,
@@ -188,7 +188,7 @@ def mask_canary(v: str) -> str:
     return v[:1] + _stars(len(v) - 1)
 
 
-_MASKS: dict[str, Callable[[str], str]] = {
+_MASKS: Final[dict[str, Callable[[str], str]]] = {
     _C.EMAIL: mask_email, _C.CREDIT_CARD: mask_card, _C.PHONE_NUMBER: mask_phone, _C.IBAN: mask_iban,
     _C.US_SSN: mask_ssn, _C.PERSON: mask_words, _C.STREET_ADDRESS: mask_words, _C.IP_ADDRESS: mask_ip,
     _C.DATE_OF_BIRTH: mask_date, _C.GEO_COORDINATES: mask_geo,

@@ -11,11 +11,12 @@ against the standard library on arbitrary strings.
 from __future__ import annotations
 
 import re
+from typing import Final
 
-_HEX_DIGITS = "0123456789ABCDEFabcdef"
+_HEX_DIGITS: Final = "0123456789ABCDEFabcdef"
 # "4a" -> b"J": a two-character escape body and its byte, as urllib builds them.
-_ESCAPES: dict[str, bytes] = {a + b: bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}
-_ASCII_RUNS = re.compile("([\x00-\x7f]+)")
+_ESCAPES: Final[dict[str, bytes]] = {a + b: bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}
+_ASCII_RUNS: Final = re.compile("([\x00-\x7f]+)")
 
 
 def unquote(s: str) -> str:

@@ -11,13 +11,14 @@ The metadata patterns are fixed alternations of digit classes matched against at
 from __future__ import annotations
 
 import re
+from typing import Final
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
 
 from .masking import digits_of
 
-_TYPE_FIELDS: tuple[str, ...] = (
+_TYPE_FIELDS: Final[tuple[str, ...]] = (
     "mobile", "fixed_line", "toll_free", "premium_rate", "shared_cost", "voip",
     "personal_number", "pager", "uan", "voicemail",
 )

@@ -23,19 +23,19 @@ import re
 import threading
 from bisect import bisect_right
 from time import perf_counter
-from typing import Sequence
+from typing import Final, Sequence
 
 import hyperscan as hs
 
-_CACHE: dict[tuple, tuple[bytes | None, frozenset[int]]] = {}
-_CACHE_LOCK = threading.Lock()
+_CACHE: Final[dict[tuple, tuple[bytes | None, frozenset[int]]]] = {}
+_CACHE_LOCK: Final = threading.Lock()
 
 
 # A pattern written over UTF-8 bytes ("[\xc0-\xff]") runs in byte mode; every other
 # one in UTF-8 mode, where ".", "[^...]" and "\p{L}" match characters as in RE2 (in byte
 # mode ".{6}" could not span six accented letters and the prefilter would miss them).
 # The buffer is always valid UTF-8.
-_BYTE_ESCAPE = re.compile(r"\\x[89a-fA-F][0-9a-fA-F]")
+_BYTE_ESCAPE: Final = re.compile(r"\\x[89a-fA-F][0-9a-fA-F]")
 
 
 def _flags(pattern: str) -> int:
@@ -97,7 +97,7 @@ def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset
     return (hs.dumpb(db) if exprs else None), frozenset(always)
 
 
-_NO_LIMIT = 1 << 62
+_NO_LIMIT: Final = 1 << 62
 
 
 class Prefilter:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from operator import itemgetter
+from typing import Final
 
 from .finding import Category, Encoding, Finding
 from .masking import mask, mask_hash, normalise
 
-_HASH_ENCODINGS = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
-_MASK_NORMALISED = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
-_tuple_new = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
+_HASH_ENCODINGS: Final = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
+_MASK_NORMALISED: Final = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
+_tuple_new: Final = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
 
 
 def direct(seg, start: int, end: int, category: str, detector: str, confidence: float,
@@ -124,7 +125,7 @@ class Resolver:
         return out
 
 
-_by_place = itemgetter(3, 4, 5)  # location, field_path, start
+_by_place: Final = itemgetter(3, 4, 5)  # location, field_path, start
 
 
 class _Spans:

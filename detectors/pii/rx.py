@@ -3,11 +3,11 @@ without the wrapper building a match object per call (a third of its cost)."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Final, Iterable
 
 import re2
 
-UNANCHORED = getattr(re2, "_Anchor").UNANCHORED
+UNANCHORED: Final = getattr(re2, "_Anchor").UNANCHORED
 
 
 def compile_raw(pattern: str, max_mem: int = 64 << 20):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 import re2
 
@@ -31,7 +32,7 @@ class SecretRule:
     prefilter: str = ""
 
 
-RULES: tuple[SecretRule, ...] = (
+RULES: Final[tuple[SecretRule, ...]] = (
     SecretRule("aws_access_key", r"\b((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})\b",
                ("akia", "asia", "abia", "acca", "a3t"), 3.0, "AKIA", 0.95, (r"EXAMPLE$",)),
     SecretRule("gcp_api_key", r"\b(AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)", ("aiza",), 3.5, "AIza", 0.9),
@@ -93,21 +94,21 @@ RULES: tuple[SecretRule, ...] = (
 
 # --- global allowlist -------------------------------------------------------------
 
-_TEMPLATED = re.compile(
+_TEMPLATED: Final = re.compile(
     r"\$\{[^}]{0,100}\}|\{\{[^}]{0,100}\}\}|<[A-Za-z_\- ]{1,60}>|%\([A-Za-z_]{1,40}\)s|^\$[A-Z_][A-Z0-9_]{0,60}$|"
     r"^%[A-Z_]{1,60}%$|^\[[A-Z_ ]{1,40}\]$|^\*+$"
 )
-_PLACEHOLDER_WORDS: tuple[str, ...] = ("example", "xxxx", "****", "....", "changeme", "placeholder", "redacted", "dummy", "sample",
+_PLACEHOLDER_WORDS: Final[tuple[str, ...]] = ("example", "xxxx", "****", "....", "changeme", "placeholder", "redacted", "dummy", "sample",
                       "[filtered]", "your_api_key", "your-api-key", "yourapikey", "your_token", "your-token",
                       "your_secret", "your-secret", "your_key", "insert_", "replace_me", "replaceme")
-_TEMPLATE_CHARS = frozenset("${}<>%[]*")
-_SEQUENCES: tuple[str, ...] = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop", "12345678")
-_LITERALS = frozenset({"true", "false", "null", "none", "undefined", "nil", "yes", "no", "on", "off", "password", "secret", "token"})
+_TEMPLATE_CHARS: Final = frozenset("${}<>%[]*")
+_SEQUENCES: Final[tuple[str, ...]] = ("0123456789", "123456789", "abcdefghij", "abcdefgh", "qwertyuiop", "12345678")
+_LITERALS: Final = frozenset({"true", "false", "null", "none", "undefined", "nil", "yes", "no", "on", "off", "password", "secret", "token"})
 
 
 # One RE2 pass for every placeholder word instead of one substring search each.
-_PLACEHOLDER_RX = compile_raw("|".join(re2.escape(w) for w in _PLACEHOLDER_WORDS))
-_SEQ_MAX = max(len(s) for s in _SEQUENCES) + 2
+_PLACEHOLDER_RX: Final = compile_raw("|".join(re2.escape(w) for w in _PLACEHOLDER_WORDS))
+_SEQ_MAX: Final = max(len(s) for s in _SEQUENCES) + 2
 
 
 def allowlisted(value: str) -> bool:

@@ -14,6 +14,7 @@ import binascii
 import json
 import zlib
 from dataclasses import dataclass
+from typing import Final
 
 from .context import field_tokens, machine_shape
 from .csvfields import csv_cells
@@ -21,10 +22,10 @@ from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
 from .xmlfields import xml_fields
 
-_EMPTY: frozenset[str] = frozenset()
+_EMPTY: Final[frozenset[str]] = frozenset()
 
 # Headers that never carry personal data worth the time, or only protocol noise.
-_SKIP_HEADERS = frozenset({
+_SKIP_HEADERS: Final = frozenset({
     "host", "content-length", "content-type", "accept", "accept-encoding", "accept-language",
     "connection", "cache-control", "pragma", "user-agent", "upgrade-insecure-requests",
     "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-fetch-user", "sec-ch-ua",
@@ -36,11 +37,11 @@ _SKIP_HEADERS = frozenset({
     "x-stainless-arch", "x-stainless-runtime", "x-stainless-runtime-version", "openai-beta",
     "anthropic-version", "x-forwarded-proto", "x-forwarded-port", "via",
 })
-_URL_HEADERS = frozenset({"referer", "origin", "location", "content-location"})
+_URL_HEADERS: Final = frozenset({"referer", "origin", "location", "content-location"})
 # HTTP/2 pseudo-headers (HAR exports list them): method, scheme and host hold no
 # personal data, and :path repeats the request's URL, scanned already.
-_PSEUDO_HEADERS = frozenset({":method", ":scheme", ":authority", ":status", ":protocol"})
-_AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
+_PSEUDO_HEADERS: Final = frozenset({":method", ":scheme", ":authority", ":status", ":protocol"})
+_AUTH_HEADERS: Final = frozenset({"authorization", "proxy-authorization"})
 
 
 @dataclass(slots=True)
@@ -560,9 +561,9 @@ class Walker:
 
 # A list of two or three floats under these names is a position: GeoJSON
 # ("coordinates": [lng, lat, alt]) or a [lat, lng] pair. Scanned as one "lat, lng" text.
-_GEO_PAIR = frozenset({"coordinates", "coords", "coordinate", "latlng", "lnglat", "latlon", "lonlat", "position",
+_GEO_PAIR: Final = frozenset({"coordinates", "coords", "coordinate", "latlng", "lnglat", "latlon", "lonlat", "position",
                        "location", "center", "point", "geo", "loc", "ll"})
-_LNG_FIRST = frozenset({"coordinates", "lnglat", "lonlat"})
+_LNG_FIRST: Final = frozenset({"coordinates", "lnglat", "lonlat"})
 
 
 def _geo_pair(a: float, b: float, tokens: frozenset[str]) -> str:
@@ -572,11 +573,11 @@ def _geo_pair(a: float, b: float, tokens: frozenset[str]) -> str:
     return f"{lat!r}, {lng!r}"
 
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-[].$:")
-_HEX_CHARS = frozenset("0123456789abcdefABCDEF-")
+_NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-[].$:")
+_HEX_CHARS: Final = frozenset("0123456789abcdefABCDEF-")
 
 
-_PATH_CACHE: dict[str, str] = {}
+_PATH_CACHE: Final[dict[str, str]] = {}
 
 
 def _path_name(name: str) -> str:
@@ -593,7 +594,7 @@ def _path_name(name: str) -> str:
     return safe
 
 
-_DIGIT_DEL = {ord(c): None for c in "0123456789"}
+_DIGIT_DEL: Final = {ord(c): None for c in "0123456789"}
 
 
 def _path_name_uncached(name: str) -> str:
@@ -606,7 +607,7 @@ def _path_name_uncached(name: str) -> str:
 
 
 # JSON key -> (reads as a field name, path suffix, its tokens): keys repeat.
-_KEY_CACHE: dict[str, tuple[bool, str, frozenset[str]]] = {}
+_KEY_CACHE: Final[dict[str, tuple[bool, str, frozenset[str]]]] = {}
 
 
 def _key(k) -> tuple[bool, str, frozenset[str]]:
@@ -620,10 +621,10 @@ def _key(k) -> tuple[bool, str, frozenset[str]]:
     return out
 
 
-_DATA_KEY: tuple[bool, str, frozenset[str]] = (False, ".*", _EMPTY)
+_DATA_KEY: Final[tuple[bool, str, frozenset[str]]] = (False, ".*", _EMPTY)
 
 
-_TOKEN_CACHE: dict[str, frozenset[str]] = {}
+_TOKEN_CACHE: Final[dict[str, frozenset[str]]] = {}
 
 
 def _tok(name: str) -> frozenset[str]:
@@ -650,7 +651,7 @@ def _pct_decode(s: str, plus: bool = False) -> str:
 
 # --- base64 ----------------------------------------------------------------------
 
-_B64_STD = bytes.maketrans(b"-_", b"+/")
+_B64_STD: Final = bytes.maketrans(b"-_", b"+/")
 
 
 def try_b64decode(blob: str, min_printable: float = 0.85) -> tuple[bytes, str] | None:

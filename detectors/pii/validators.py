@@ -5,14 +5,15 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections import Counter
-from operator import mul
 from datetime import date
+from operator import mul
+from typing import Final
 
 # --- payment cards -----------------------------------------------------------
 
 
 # Digit -> its Luhn contribution when doubled.
-_LUHN_DOUBLE = {str(d): (2 * d - 9 if d > 4 else 2 * d) for d in range(10)}
+_LUHN_DOUBLE: Final = {str(d): (2 * d - 9 if d > 4 else 2 * d) for d in range(10)}
 
 
 def luhn(digits: str) -> bool:
@@ -33,7 +34,7 @@ def luhn(digits: str) -> bool:
 
 
 # (prefix low, prefix high, prefix length, allowed lengths, issuer)
-_CARD_RANGES: tuple[tuple[int, int, int, tuple[int, ...], str], ...] = (
+_CARD_RANGES: Final[tuple[tuple[int, int, int, tuple[int, ...], str], ...]] = (
     (4, 4, 1, (13, 16, 19), "visa"),
     (51, 55, 2, (16,), "mastercard"),
     (2221, 2720, 4, (16,), "mastercard"),
@@ -68,7 +69,7 @@ def is_credit_card(digits: str) -> bool:
 
 # --- IBAN ---------------------------------------------------------------------
 
-IBAN_LENGTHS = {
+IBAN_LENGTHS: Final = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
     "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
     "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
@@ -106,7 +107,7 @@ def is_iban(compact: str) -> bool:
 # --- US SSN -----------------------------------------------------------------
 
 # Published as examples or in advertising, never valid for a person.
-_SSN_BLOCKED = {"078051120", "219099999", "123456789", "457555462"}
+_SSN_BLOCKED: Final = {"078051120", "219099999", "123456789", "457555462"}
 
 
 def is_us_ssn(digits: str) -> bool:
@@ -122,14 +123,14 @@ def is_us_ssn(digits: str) -> bool:
 
 # --- Verhoeff (Aadhaar) -----------------------------------------------------
 
-_VD: tuple[tuple[int, ...], ...] = (
+_VD: Final[tuple[tuple[int, ...], ...]] = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
     (2, 3, 4, 0, 1, 7, 8, 9, 5, 6), (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
     (4, 0, 1, 2, 3, 9, 5, 6, 7, 8), (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
     (6, 5, 9, 8, 7, 1, 0, 4, 3, 2), (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
     (8, 7, 6, 5, 9, 3, 2, 1, 0, 4), (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
 )
-_VP: tuple[tuple[int, ...], ...] = (
+_VP: Final[tuple[tuple[int, ...], ...]] = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
     (5, 8, 0, 3, 7, 9, 6, 1, 4, 2), (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
     (9, 4, 5, 3, 1, 2, 6, 8, 7, 0), (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
@@ -156,7 +157,7 @@ def is_aadhaar(digits: str) -> bool:
 
 # --- UK National Insurance number -----------------------------------------------
 
-_NINO_BAD_PREFIX = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+_NINO_BAD_PREFIX: Final = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
 
 def is_uk_nino(compact: str) -> bool:
@@ -196,7 +197,7 @@ def is_fr_nir(compact: str) -> bool:
 
 # --- Spanish DNI / NIE -------------------------------------------------------------
 
-_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
 def is_es_dni(compact: str) -> bool:
@@ -226,7 +227,7 @@ def is_br_cpf(digits: str) -> bool:
 
 # --- Italian codice fiscale -------------------------------------------------------
 
-_CF_ODD = {
+_CF_ODD: Final = {
     **{str(d): v for d, v in zip(range(10), (1, 0, 5, 7, 9, 13, 15, 17, 19, 21))},
     **dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20,
                                                11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23))),
@@ -253,7 +254,7 @@ def is_it_codice_fiscale(cf: str) -> bool:
 # IPv4 ranges that are not globally routed (IANA special-purpose registry), as
 # (network, prefix length); checked by integer arithmetic, which is ten times faster
 # than the ipaddress module on the hot path.
-_V4_SPECIAL: tuple[tuple[int, int], ...] = (
+_V4_SPECIAL: Final[tuple[tuple[int, int], ...]] = (
     (0x00000000, 8), (0x0A000000, 8), (0x64400000, 10), (0x7F000000, 8), (0xA9FE0000, 16),
     (0xAC100000, 12), (0xC0000000, 24), (0xC0000200, 24), (0xC0A80000, 16), (0xC6120000, 15),
     (0xC6336400, 24), (0xCB007100, 24), (0xE0000000, 4), (0xF0000000, 4),
@@ -302,7 +303,7 @@ def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> b
 
 
 # c * log2(c) for small counts: H = log2(n) - sum(c log2 c) / n, with the counting in C.
-_CLOG2 = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
+_CLOG2: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
 def shannon_entropy(s: str) -> float:

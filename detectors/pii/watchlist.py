@@ -13,14 +13,14 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Final, Iterable
 
 from .finding import Category, Encoding
 from .masking import Hasher, normalise
 from .phones import PhoneValidator
 from .validators import is_credit_card
 
-_TOKEN_SPLIT = re.compile(r"[^A-Za-z0-9_.@+\-/=]+")  # one negated class: linear
+_TOKEN_SPLIT: Final = re.compile(r"[^A-Za-z0-9_.@+\-/=]+")  # one negated class: linear
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,20 @@ short (a capped sample) keeps what was read.
 from __future__ import annotations
 
 from time import perf_counter
+from typing import Final
 from xml.parsers import expat
 
 # Element nesting kept in paths; deeper elements share the path of this depth.
-MAX_PATH_DEPTH = 32
+MAX_PATH_DEPTH: Final = 32
 # Attributes that name what an element holds: <saml:Attribute Name="givenName">,
 # <field name="email">. The element's text and its value children take that name.
-_LABELS: tuple[str, ...] = ("Name", "name", "key", "FriendlyName")
-_VALUE_TAGS = frozenset({"AttributeValue", "value", "Value"})
+_LABELS: Final[tuple[str, ...]] = ("Name", "name", "key", "FriendlyName")
+_VALUE_TAGS: Final = frozenset({"AttributeValue", "value", "Value"})
 
 
 # How expat reports a document that simply stops: open elements at the end, a tag or a
 # character cut in half.
-_CUT_SHORT = frozenset({expat.errors.codes[m] for m in (
+_CUT_SHORT: Final = frozenset({expat.errors.codes[m] for m in (
     expat.errors.XML_ERROR_NO_ELEMENTS, expat.errors.XML_ERROR_UNCLOSED_TOKEN, expat.errors.XML_ERROR_PARTIAL_CHAR)})
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import CARD_FIELD, enclosing_token, is_machine_value, looks_like_epoch
 from ..finding import Category
 from ..validators import is_credit_card
 from .base import Ctx, Hit, Recognizer
 
-_PROSE = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "discover", "jcb", "maestro"})
+_PROSE: Final = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "discover", "jcb", "maestro"})
 
 
 class CreditCardRecognizer(Recognizer):

@@ -3,15 +3,17 @@ gate the regex, field-name hints that raise confidence (or are required)."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import field_tokens
 from ..phones import PhoneValidator
 from .. import validators as v
 from .base import Ctx, Hit, Recognizer
 
-_digits = lambda s: "".join(c for c in s if c.isdigit())  # noqa: E731
-_alnum = lambda s: "".join(c for c in s if c.isalnum()).upper()  # noqa: E731
+_digits: Final = lambda s: "".join(c for c in s if c.isdigit())  # noqa: E731
+_alnum: Final = lambda s: "".join(c for c in s if c.isalnum()).upper()  # noqa: E731
 
-VALIDATORS = {
+VALIDATORS: Final = {
     "luhn": lambda s: v.luhn(_digits(s)),
     "credit_card": lambda s: v.is_credit_card(_digits(s)),
     "mod97": lambda s: v.mod97(_alnum(s)) == 1,
@@ -27,7 +29,7 @@ VALIDATORS = {
     "ip": lambda s: bool(v.ip_kind(s)),
     "public_ip": lambda s: v.ip_kind(s) == "public",
 }
-VALIDATOR_NAMES = tuple(sorted(VALIDATORS)) + ("phone",)
+VALIDATOR_NAMES: Final = tuple(sorted(VALIDATORS)) + ("phone",)
 
 
 class CustomRecognizer(Recognizer):

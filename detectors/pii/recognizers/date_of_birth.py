@@ -7,24 +7,24 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import DOB_FIELD
 from ..finding import Category
 from ..validators import plausible_birth_date
 from .base import Ctx, Hit, Recognizer
 
-_MONTHS = {
+_MONTHS: Final = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
     "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12,
     "december": 12,
 }
-_MON = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_MON: Final = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 # Month names in French, German, Spanish, Italian, Dutch and Portuguese ("12 mars 1985",
 # "12. März 1985", "12 de marzo de 1985"). Case is spelt out, not (?i): the prefilter
 # cannot trust case-folding of non-ASCII letters and would run this on every field.
-_INTL_MONTHS = {
+_INTL_MONTHS: Final = {
     **dict.fromkeys(("janvier", "januar", "jänner", "enero", "gennaio", "januari", "janeiro"), 1),
     **dict.fromkeys(("février", "februar", "febrero", "febbraio", "februari", "fevereiro"), 2),
     **dict.fromkeys(("mars", "märz", "marzo", "maart", "março"), 3),
@@ -39,10 +39,10 @@ _INTL_MONTHS = {
     **dict.fromkeys(("décembre", "dezember", "diciembre", "dicembre", "dezembro"), 12),
 }
 _MONTHS.update(_INTL_MONTHS)
-_MON_INTL = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
-_DATETIME = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
-_SHORT_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
-_PROSE = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
+_MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
+_DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+_PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
                       "född", "syntynyt"}
 

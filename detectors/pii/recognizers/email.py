@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import EMAIL_FIELD
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
 # "logo@2x.png" and "chunk@1.2.js" are assets, not mailboxes.
-_FILE_TLDS = frozenset({
+_FILE_TLDS: Final = frozenset({
     "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "css", "js", "mjs", "map", "json", "html",
     "htm", "txt", "xml", "woff", "woff2", "ttf", "pdf", "zip", "gz", "tgz", "mp4", "mp3",
 })
 
 
-_MESSAGE_ID = frozenset({"messageid", "msgid", "inreplyto", "references", "contentid", "cid"})
+_MESSAGE_ID: Final = frozenset({"messageid", "msgid", "inreplyto", "references", "contentid", "cid"})
 
 
 class EmailRecognizer(Recognizer):

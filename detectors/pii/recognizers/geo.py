@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import GEO_LAT, GEO_LON
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_PROSE = frozenset({"location", "coordinates", "coords", "gps", "lat", "latlng", "position", "at", "ll", "geo"})
+_PROSE: Final = frozenset({"location", "coordinates", "coords", "gps", "lat", "latlng", "position", "at", "ll", "geo"})
 
 
 def _precise(s: str) -> bool:

@@ -4,17 +4,17 @@ sha256 of the lower-cased e-mail; the hash links the person across sites."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import EMAIL_FIELD
 from ..finding import Category, Encoding
 from .base import Ctx, Hit, Recognizer
 
-_ALGO = {32: Encoding.MD5, 40: Encoding.SHA1, 64: Encoding.SHA256}
-_HEX = frozenset("0123456789abcdefABCDEF")
-_PHONE = frozenset({"ph", "phone", "phonenumber", "phonesha256", "hashedphone", "mobile", "tel"})
-_NAME = frozenset({"fn", "ln", "firstname", "lastname"})
-_HASH_WORDS = frozenset({"hash", "hashed", "sha256", "sha1", "md5", "sha", "emailhash", "emailsha256"})
+_ALGO: Final = {32: Encoding.MD5, 40: Encoding.SHA1, 64: Encoding.SHA256}
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
+_PHONE: Final = frozenset({"ph", "phone", "phonenumber", "phonesha256", "hashedphone", "mobile", "tel"})
+_NAME: Final = frozenset({"fn", "ln", "firstname", "lastname"})
+_HASH_WORDS: Final = frozenset({"hash", "hashed", "sha256", "sha1", "md5", "sha", "emailhash", "emailsha256"})
 
 
 class HashedIdentifierRecognizer(Recognizer):

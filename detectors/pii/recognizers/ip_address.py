@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import IP_FIELD
 from ..finding import Category
 from ..validators import ip_kind
 from .base import Ctx, Hit, Recognizer
 
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_OCTET: Final = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 
 
 class IpAddressRecognizer(Recognizer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import NATIONAL_ID_FIELD
 from ..finding import Category
 from ..masking import alnum_upper
@@ -110,7 +112,7 @@ class ItCodiceFiscaleRecognizer(_NationalId):
         return is_it_codice_fiscale(compact)
 
 
-NATIONAL_ID_RECOGNIZERS = (
+NATIONAL_ID_RECOGNIZERS: Final = (
     UkNinoRecognizer, InAadhaarRecognizer, FrNirRecognizer, EsDniRecognizer, BrCpfRecognizer,
     ItCodiceFiscaleRecognizer,
 )

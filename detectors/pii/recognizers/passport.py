@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import PASSPORT_FIELD
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_PROSE = frozenset({"passport", "passports", "travel", "reisepass", "passeport", "pasaporte", "passaporto",
+_PROSE: Final = frozenset({"passport", "passports", "travel", "reisepass", "passeport", "pasaporte", "passaporto",
                     "paspoort", "paszport"})
 
 

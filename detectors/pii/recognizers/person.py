@@ -8,43 +8,43 @@ backend (spaCy) can add to it when enabled in config; see ``ner.py``.
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import NAME_FIELD, NOT_PERSON_PARENT, STRONG_NAME_FIELD
 from ..dictionaries import first_names, last_names, street_suffixes
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_WORD = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
+_WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
 # Byte-level supersets for the prefilter: an upper-case letter (ASCII, or any non-ASCII
 # character as its UTF-8 bytes), a word's first byte, and what follows a capital
 # (\p{Ll} or an apostrophe).
-_LU_B = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
-_CAP_B = r"[A-Z\xc0-\xff]"
-_LL_B = r"(?:[a-z']|[\xc0-\xff])"
+_LU_B: Final = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
+_CAP_B: Final = r"[A-Z\xc0-\xff]"
+_LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
 # Lower-case particles between the words of a name ("Sanne van Dijk", "Maria de la Cruz").
-_PARTICLE_WORDS: tuple[str, ...] = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
+_PARTICLE_WORDS: Final[tuple[str, ...]] = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
                    "le", "ter", "ten", "zu")
-_PARTICLE = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
+_PARTICLE: Final = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
+_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
 # Words that, just before a capitalised name, say a person is being named.
-_CUES = frozenset({
+_CUES: Final = frozenset({
     "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers", "name", "named",
     "called", "customer", "client", "patient", "user", "employee", "contact", "signed", "from",
     "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
 })
-_STRONG_CUES: tuple[tuple[str, ...], ...] = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
+_STRONG_CUES: Final[tuple[tuple[str, ...], ...]] = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
 # Cues that can only introduce a name: after them two capitalised words are a person
 # even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik".
-_NAMING_CUES: tuple[tuple[str, ...], ...] = (("name", "is"), ("call", "me"), ("named",))
+_NAMING_CUES: Final[tuple[tuple[str, ...], ...]] = (("name", "is"), ("call", "me"), ("named",))
 # In a name field, also the particles the text patterns leave out ("Ana y Ruiz", "bin"):
 # the field already says a name is there.
-_PARTICLES = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}
-_STRONG_LAST = frozenset(c[-1] for c in _STRONG_CUES)
+_PARTICLES: Final = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}
+_STRONG_LAST: Final = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
-_NOT_NAME = frozenset({
+_NOT_NAME: Final = frozenset({
     "The", "A", "An", "I", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
     "This", "That", "These", "Those", "Please", "Thanks", "Thank", "Hi", "Hello", "Dear", "Hey",
     "Regards", "Best", "Sincerely", "Cheers", "Monday", "Tuesday", "Wednesday", "Thursday",
@@ -61,7 +61,7 @@ _NOT_NAME = frozenset({
 
 
 # Words that make a capitalised phrase an organisation or a thing, not a person.
-_ORG = frozenset({
+_ORG: Final = frozenset({
     "Shop", "Store", "Team", "Support", "Inc", "Llc", "LLC", "Ltd", "GmbH", "Company", "Co", "Corp",
     "Group", "Labs", "App", "Service", "Services", "Bank", "Club", "Foundation", "University",
     "School", "Hospital", "Clinic", "Agency", "Partners", "Holdings", "Systems", "Solutions",
@@ -69,12 +69,12 @@ _ORG = frozenset({
     "Hotel", "Airlines", "Insurance", "Pharmacy", "Center", "Centre", "Department", "Office",
     "Shirt", "Order", "Product", "Account", "Plan", "Pro", "Premium", "Free", "Notification",
 })
-_GREETINGS = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
+_GREETINGS: Final = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
 # Words that label the next words as a person: "Customer: Zofia Wójcik", "Attn Jan de Vries".
-_LABELS = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
+_LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
                      "attention", "signed", "passenger", "guest", "employee", "applicant"})
 # What follows a greeting or a label without being anyone's name.
-_ROLES = frozenset({
+_ROLES: Final = frozenset({
     "Manager", "Customer", "Customers", "Holder", "Colleague", "Colleagues", "All", "Everyone", "Friend", "Friends",
     "Member", "Members", "Partner", "Partners", "User", "Users", "Client", "Clients", "World", "There", "Folks",
     "Valued", "Hiring", "Recruiter", "Admin", "Administrator", "Owner", "Applicant", "Candidate", "Sales",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ..context import PHONE_FIELD, enclosing_token, is_machine_value, looks_like_epoch
 from ..finding import Category
@@ -10,8 +11,8 @@ from ..masking import digits_of
 from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
 
-_SEP = r"[ .\-]"
-_PROSE_CONTEXT = frozenset({
+_SEP: Final = r"[ .\-]"
+_PROSE_CONTEXT: Final = frozenset({
     "phone", "call", "tel", "telephone", "mobile", "cell", "text", "sms", "whatsapp", "number",
     "reach", "contact", "fax", "ring", "dial", "landline", "cellphone", "phoned", "calling",
     # German, French, Spanish, Italian, Portuguese, Dutch, Polish, Finnish
@@ -19,11 +20,11 @@ _PROSE_CONTEXT = frozenset({
     "portable", "appelez", "appeler", "teléfono", "móvil", "llamar", "telefono", "cellulare", "chiamare",
     "telefone", "celular", "telefoon", "mobiel", "bellen", "telefonu", "komórka", "zadzwoń", "puhelin",
 })
-_PHONE_WORDS = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
+_PHONE_WORDS: Final = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
 # Anchored, single classes with bounded repeats: linear in Python re.
-_DATE_SHAPE = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
-_IP_SHAPE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
-_EXT = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+_DATE_SHAPE: Final = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
+_IP_SHAPE: Final = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_EXT: Final = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
 
 
 class PhoneRecognizer(Recognizer):

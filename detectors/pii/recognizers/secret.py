@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import PASSWORD_FIELD, secret_like
 from ..finding import Category
@@ -72,11 +72,11 @@ def build_rule_recognizers() -> list[SecretRuleRecognizer]:
     return out
 
 
-_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=.~:]{8,512}")  # applied with fullmatch to one value
+_TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_\-+/=.~:]{8,512}")  # applied with fullmatch to one value
 
 
-_HEX = "0123456789abcdefABCDEF"
-_STRONG_SECRET = frozenset({"secret", "secrets", "clientsecret", "secretkey", "privatekey", "apikey", "xapikey",
+_HEX: Final = "0123456789abcdefABCDEF"
+_STRONG_SECRET: Final = frozenset({"secret", "secrets", "clientsecret", "secretkey", "privatekey", "apikey", "xapikey",
                             "signingkey", "webhooksecret", "accesskey", "credential", "credentials", "password"})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
@@ -27,7 +27,7 @@ class Scheme:
     cues: tuple[str, ...]  # words that name it in text (lower case, ASCII)
 
 
-SCHEMES = (
+SCHEMES: Final = (
     Scheme("nl_bsn", "stdnum.nl.bsn", frozenset({"bsn", "burgerservicenummer", "sofinummer"}),
            ("bsn", "burgerservicenummer", "sofinummer")),
     Scheme("se_personnummer", "stdnum.se.personnummer", frozenset({"personnummer", "personnr"}),
@@ -46,7 +46,7 @@ SCHEMES = (
     # US taxpayer number for people without an SSN: 9XX-7X-XXXX, which SSN rules reject.
     Scheme("us_itin", "stdnum.us.itin", frozenset({"itin", "taxid", "tin", "taxpayerid"}), ("itin",)),
 )
-_NUMBER = r"\d[\d .\-+]{7,16}[\dA-Y]"
+_NUMBER: Final = r"\d[\d .\-+]{7,16}[\dA-Y]"
 
 
 def _cue_rx(cue: str) -> str:
@@ -54,7 +54,7 @@ def _cue_rx(cue: str) -> str:
 
 
 # The scheme's name, then up to 24 characters that are not digits ("PESEL:", "NHS number is").
-_NAMED = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}"
+_NAMED: Final = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)[^\d\n]{0,24}"
 
 
 class StdnumIdRecognizer(Recognizer):

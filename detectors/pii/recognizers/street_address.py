@@ -9,7 +9,7 @@ the DFA twenty times more than this split.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Final, Iterable
 
 from ..context import ADDRESS_FIELD
 from ..dictionaries import street_suffixes
@@ -18,7 +18,7 @@ from .base import Ctx, Hit, Recognizer
 
 # Capitals and letters of Latin-1 and Latin Extended-A (Polish, Czech, Baltic: "Łódzka",
 # "Kołłątaja"); Extended-A mixes cases, so both classes take all of it.
-_U = "[A-ZÀ-ÖØ-Þ\\x{0100}-\\x{017F}]"
+_U: Final = "[A-ZÀ-ÖØ-Þ\\x{0100}-\\x{017F}]"
 
 
 def _word_rx(word: str) -> str:
@@ -34,27 +34,27 @@ def _bytes_rx(pattern: str) -> str:
 
 # Street words that end a one-word street name before its number: German, Dutch,
 # Scandinavian ("Hauptstraße 5", "Mayalaan 9", "Storgatan 12", "Strandvejen 3").
-_COMPOUND_WORDS: tuple[str, ...] = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
+_COMPOUND_WORDS: Final[tuple[str, ...]] = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
                    "singel", "gracht", "plein", "kade", "dijk", "dreef", "steeg", "baan", "hof", "markt", "gatan",
                    "vägen", "väg", "stigen", "torget", "gränd", "backen", "vej", "vejen", "gade", "stræde", "veien", "vei",
                    "gata", "gaten")
-_COMPOUND = "(?:" + "|".join(_word_rx(w) for w in _COMPOUND_WORDS) + ")"
+_COMPOUND: Final = "(?:" + "|".join(_word_rx(w) for w in _COMPOUND_WORDS) + ")"
 # Street types written first: Spanish, Catalan, Italian, Portuguese, Polish ("al." and
 # "pl." are left out: "et al. Jones 2019").
-_FIRST_WORDS: tuple[str, ...] = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
+_FIRST_WORDS: Final[tuple[str, ...]] = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
                 "Piazzale", "Corso", "Vicolo", "Largo", "Strada", "Rua", "Travessa", "Alameda", "Praça", "Rodovia",
                 "Estrada", "ulica", "ul.", "aleja", "plac", "osiedle")
-_FIRST = "\\b(?:" + "|".join(re.escape(w) for w in _FIRST_WORDS) + ")"
-_L = "[A-Za-zß-öø-ÿ\\x{0100}-\\x{017F}'\\-]"
-_CAP = _U + _L + "*\\.?"
+_FIRST: Final = "\\b(?:" + "|".join(re.escape(w) for w in _FIRST_WORDS) + ")"
+_L: Final = "[A-Za-zß-öø-ÿ\\x{0100}-\\x{017F}'\\-]"
+_CAP: Final = _U + _L + "*\\.?"
 # Unit and "City, ST 12345" after the street; anchored at the suffix end, bounded: linear.
-_TAIL = re.compile(
+_TAIL: Final = re.compile(
     r"(?:,?[ \t]+(?:Apt|APT|Apartment|Suite|Ste|STE|Unit|Fl|Floor|Rm|Room|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
     r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
 )
 # English words that end like a street ("Monitoring 5 hosts", "Spring 2024", "Brigade 7"):
 # "-ring" after a vowel is a gerund, not a Ring.
-_NOT_STREETS = frozenset({"spring", "string", "bring", "wring", "brigade", "renegade", "offspring", "hamstring",
+_NOT_STREETS: Final = frozenset({"spring", "string", "bring", "wring", "brigade", "renegade", "offspring", "hamstring",
                           "drawstring", "bowstring", "shoestring"})
 
 
@@ -65,21 +65,21 @@ def _compound_ok(word: str) -> bool:
     return not (w.endswith("ring") and len(w) > 4 and w[-5] in "aeiouy")
 
 
-_DIRS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
+_DIRS: Final = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
 # Street words that make an address-field value a street without a house number:
 # "rue Clémence Samson", "Rodovia Otto Pereira" (lower-cased; the USPS suffixes too).
-_STREET_WORDS = frozenset({
+_STREET_WORDS: Final = frozenset({
     "rue", "avenue", "boulevard", "bd", "allée", "chemin", "impasse", "quai", "place", "route", "calle", "avenida",
     "paseo", "plaza", "camino", "carrer", "rua", "rodovia", "estrada", "travessa", "alameda", "praça", "via",
     "viale", "piazza", "corso", "vicolo", "straße", "strasse", "weg", "allee", "gasse", "platz", "straat", "laan",
     "gracht", "plein", "ulica", "aleja", "gatan", "vägen", "gata", "vej", "gade", "setor", "quadra",
 })
 # Parts of an address that are not the street line.
-_LOCALITY = frozenset({"city", "town", "state", "region", "province", "county", "country", "zip", "postal",
+_LOCALITY: Final = frozenset({"city", "town", "state", "region", "province", "county", "country", "zip", "postal",
                        "postcode", "postalcode", "zipcode", "district", "suburb", "locality", "ort", "stadt", "plz",
                        "postleitzahl", "ville", "codepostal", "ciudad", "provincia", "citta", "cap", "cidade", "cep",
                        "plaats", "miasto", "kod", "land", "pays", "pais", "paese"})
-_PROSE = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
+_PROSE: Final = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
                     "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
 
 

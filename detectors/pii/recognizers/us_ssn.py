@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..context import SSN_FIELD, enclosing_token, is_machine_value
 from ..finding import Category
 from ..validators import is_us_ssn
 from .base import Ctx, Hit, Recognizer
 
-_PROSE = SSN_FIELD | {"security"}
+_PROSE: Final = SSN_FIELD | {"security"}
 
 
 class UsSsnRecognizer(Recognizer):
