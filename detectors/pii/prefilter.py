@@ -132,13 +132,12 @@ class Prefilter:
         out: dict[int, list[list[int]]] = {}
         if self._db is None or not data:
             return self._add_always(out, len(starts))
-        get = out.get
         state = [0, False]  # reports seen, segments out of order
 
         def on_match(gid, _from, to, _flags, _ctx):
             # ``to`` is exclusive: the match's last byte is at to - 1.
             seg = bisect_right(starts, to - 1) - 1
-            lst = get(gid)
+            lst = out.get(gid)
             if lst is None:
                 out[gid] = [[seg, to]]
             else:

@@ -12,8 +12,10 @@ from bisect import bisect_right
 from operator import itemgetter
 from typing import Final
 
+from .allowlist import AllowMatcher
 from .finding import Category, Encoding, Finding
-from .masking import mask, mask_hash, normalise
+from .masking import Hasher, mask, mask_hash, normalise
+from .watchlist import Watchlist
 
 _HASH_ENCODINGS: Final = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
 _MASK_NORMALISED: Final = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
@@ -27,8 +29,8 @@ def direct(seg, start: int, end: int, category: str, detector: str, confidence: 
 
 
 class Resolver:
-    def __init__(self, threshold: dict[str, float], default_threshold: float, hasher, watchlist,
-                 allow, allow_sub: dict):
+    def __init__(self, threshold: dict[str, float], default_threshold: float, hasher: Hasher,
+                 watchlist: Watchlist | None, allow: AllowMatcher, allow_sub: dict[str, AllowMatcher]):
         self.threshold = threshold
         self.default = default_threshold
         self.hasher = hasher
@@ -88,7 +90,6 @@ class Resolver:
         live.sort()
         allow = self.allow
         sub_allow = self.allow_sub.get(subprocessor) if subprocessor else None
-        hex_ = self.hasher.hex
         taken: dict[int, _Spans] = {}
         seen: dict[tuple, int] = {}
         out: list[Finding] = []
@@ -99,7 +100,7 @@ class Resolver:
                 spans = taken[sid] = _Spans()
             elif spans.overlaps(s, e):
                 continue
-            vh = watch.value_hash if watch is not None else hex_(norm)
+            vh = watch.value_hash if watch is not None else self.hasher.hex(norm)
             path = seg.path
             if allow is not None and allow.allows(cat, sub, value, vh, path):
                 continue

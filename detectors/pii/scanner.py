@@ -302,7 +302,6 @@ class Scanner:
         n = 0
         s: int
         e: int
-        add = cands.append
         for (rec, raw, kws), seg_ids in active:
             if kws:
                 if lowered is None:
@@ -341,7 +340,7 @@ class Scanner:
                             cs, ce = _chars(text, part, s - base, e - base)
                         hit = validate(text[cs:ce], Ctx(seg, cs, ce))
                         if hit is not None:
-                            add((rec, seg, hit, cs, ce))
+                            cands.append((rec, seg, hit, cs, ce))
                         if pos >= last:
                             break  # no prefilter report beyond: no further match
             except _Overrun:

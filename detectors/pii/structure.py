@@ -225,7 +225,6 @@ class Walker:
 
     def query(self, qs: str, location: str, prefix: str, depth: int, plus: bool = True) -> None:
         parent = _last_name(prefix)
-        add = self._add
         for pair in qs.split("&"):
             if not pair:
                 continue
@@ -241,9 +240,9 @@ class Walker:
                 value_d, enc = value, Encoding.PLAIN
             safe = _path_name(name_d)
             if safe != name_d:
-                add(name_d, location, prefix + ".*", "", "", Encoding.PLAIN, depth)
+                self._add(name_d, location, prefix + ".*", "", "", Encoding.PLAIN, depth)
             path = prefix + "." + safe if name_d else prefix
-            add(value_d, location, path, name_d if safe == name_d else "", parent, enc, depth)
+            self._add(value_d, location, path, name_d if safe == name_d else "", parent, enc, depth)
 
     # --- headers and cookies ---------------------------------------------------------
 
@@ -455,26 +454,27 @@ class Walker:
         t = type(node)
         if t is not dict and t is not list:
             return self._scalar(node, loc, p, name, parent, depth, enc)
-        value = self._value
         ntok = _tok(name) if name else _EMPTY  # the tokens of this node's own name
         if t is list:
+            items: list = node  # typed, so the compiled loops index and iterate natively
             # Items share the list's path, name and parent.
             sp = p + "[]"
             ptok = _tok(parent) if parent else _EMPTY
-            if 2 <= len(node) <= 3 and type(node[0]) is float and type(node[1]) is float and \
+            if 2 <= len(items) <= 3 and type(items[0]) is float and type(items[1]) is float and \
                     not _GEO_PAIR.isdisjoint(ntok):
-                value(_geo_pair(node[0], node[1], ntok), loc, p, ntok, ptok, enc, depth)
-            for v in node:
+                self._value(_geo_pair(items[0], items[1], ntok), loc, p, ntok, ptok, enc, depth)
+            for v in items:
                 tv = type(v)
                 if tv is str:
                     if v:
-                        value(v, loc, sp, ntok, ptok, enc, depth)
+                        self._value(v, loc, sp, ntok, ptok, enc, depth)
                 elif tv is dict or tv is list:
                     self._json(v, loc, sp, name, parent, depth, enc, level + 1)
                 elif tv is not bool and v is not None:
                     self._scalar(v, loc, sp, name, parent, depth, enc)
             return
-        for k, v in node.items():
+        fields: dict = node
+        for k, v in fields.items():
             tv = type(v)
             if k == "":
                 # An empty key reads as a list item.
@@ -488,7 +488,7 @@ class Walker:
                 if not safe:
                     # A map keyed by data ({"jane@example.com": {...}}): the key is a
                     # value to scan, and the path must not carry it.
-                    value(str(k), loc, p + ".*", _EMPTY, _EMPTY, enc, depth)
+                    self._value(str(k), loc, p + ".*", _EMPTY, _EMPTY, enc, depth)
                 # Small numbers, booleans and nulls hold nothing: no path to build.
                 if (tv is int and -1_000_000 < v < 1_000_000) or tv is bool or v is None:
                     continue
@@ -496,7 +496,7 @@ class Walker:
                 ptok = ntok
             if tv is str:
                 if v:
-                    value(v, loc, sp, ktok, ptok, enc, depth)
+                    self._value(v, loc, sp, ktok, ptok, enc, depth)
             elif tv is dict or tv is list:
                 self._json(v, loc, sp, sn, spar, depth, enc, level + 1)
             elif tv is not bool and v is not None:
