@@ -15,6 +15,7 @@ from typing import Final
 from .allowlist import AllowMatcher
 from .finding import Category, Encoding, Finding
 from .masking import Hasher, mask, mask_hash, normalise
+from .structure import Segment
 from .watchlist import Watchlist
 
 _HASH_ENCODINGS: Final = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
@@ -22,7 +23,7 @@ _MASK_NORMALISED: Final = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS}
 _tuple_new: Final = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
 
 
-def direct(seg, start: int, end: int, category: str, detector: str, confidence: float,
+def direct(seg: Segment, start: int, end: int, category: str, detector: str, confidence: float,
            normalised: str = "", value: str = "", encoding: str = "", watch=None) -> tuple:
     """A candidate that did not come from a recogniser's Hit."""
     return (seg, start, end, category, "", detector, confidence, normalised, value, encoding, "", watch)

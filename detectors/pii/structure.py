@@ -114,12 +114,12 @@ class Walker:
     # --- helpers -----------------------------------------------------------------
 
     def _add(self, text: str, location: str, path: str, name: str, parent: str,
-             encoding: str, depth: int, span=None, machine: bool = False) -> None:
+             encoding: str, depth: int, span: tuple[int, int] | None = None, machine: bool = False) -> None:
         self._value(text, location, path, _tok(name) if name else _EMPTY, _tok(parent) if parent else _EMPTY,
                     encoding, depth, span, machine)
 
     def _value(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
-               encoding: str, depth: int, span=None, machine: bool = False) -> None:
+               encoding: str, depth: int, span: tuple[int, int] | None = None, machine: bool = False) -> None:
         """One string value under field-name tokens: dropped, split into layers, or kept.
         ``machine``: the caller knows it for a machine value, whatever its shape."""
         if not text:
@@ -146,7 +146,8 @@ class Walker:
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
 
-    def _nested_text(self, text: str, location, path, tokens, ptokens, encoding, depth, span) -> bool:
+    def _nested_text(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
+                     encoding: str, depth: int, span: tuple[int, int] | None) -> bool:
         """Layers hidden inside a string value: JSON, a URL with a query, %-escapes.
         True when the value was replaced by its parts."""
         c0 = text[0]
@@ -264,7 +265,7 @@ class Walker:
             else:
                 self._add(value, Location.HEADER, "header." + lname, lname, "", Encoding.PLAIN, depth)
 
-    def _add_flat(self, text, location, path, name, depth) -> None:
+    def _add_flat(self, text: str, location: str, path: str, name: str, depth: int) -> None:
         self.out.append(Segment(text, location, path, _tok(name), _EMPTY,
                                 Encoding.PLAIN, depth))
 
@@ -284,7 +285,7 @@ class Walker:
     # --- bodies ----------------------------------------------------------------------
 
     def body(self, data: bytes, content_type: str | None, location: str = Location.BODY,
-             prefix: str = "", depth: int = 0, encoding: str = Encoding.PLAIN, span=None) -> None:
+             prefix: str = "", depth: int = 0, encoding: str = Encoding.PLAIN, span: tuple[int, int] | None = None) -> None:
         if not data:
             return
         if depth > self.limits.max_depth:
@@ -322,7 +323,7 @@ class Walker:
         else:
             self.out.append(Segment(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth, span))
 
-    def _json_doc(self, text: str, location, prefix, depth, encoding) -> bool:
+    def _json_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str) -> bool:
         try:
             obj = json.loads(text)
         except (ValueError, RecursionError):
@@ -342,7 +343,7 @@ class Walker:
         self.walk_json(obj, location, (prefix + ".$") if prefix else "$", depth, encoding)
         return True
 
-    def _xml_doc(self, text: str, location, prefix, depth, encoding, span=None) -> bool:
+    def _xml_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str, span: tuple[int, int] | None = None) -> bool:
         room = self._max_fields - len(self.out)
         fields = xml_fields(text, room, self.deadline)
         if not fields:
@@ -366,7 +367,8 @@ class Walker:
                       encoding, depth, span)
         return True
 
-    def _csv_doc(self, text: str, location, prefix, depth, encoding, delim=None, span=None) -> bool:
+    def _csv_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str, delim: str | None = None,
+                 span: tuple[int, int] | None = None) -> bool:
         cells = csv_cells(text, delim)
         if not cells:
             return False
@@ -502,7 +504,7 @@ class Walker:
             elif tv is not bool and v is not None:
                 self._scalar(v, loc, sp, sn, spar, depth, enc)
 
-    def _scalar(self, v, loc, p, name, parent, depth, enc) -> None:
+    def _scalar(self, v: object, loc: str, p: str, name: str, parent: str, depth: int, enc: str) -> None:
         if isinstance(v, str):
             if v:
                 self._add(v, loc, p, name, parent, enc, depth)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..context import MACHINE_FIELD, prose_words
+from ..structure import Segment
 
 
 class Hit:
@@ -38,7 +39,7 @@ class Ctx:
     # text and tokens copied in: validators read them many times per candidate.
     __slots__ = ("seg", "start", "end", "text", "tokens", "_before")
 
-    def __init__(self, seg, start: int, end: int):
+    def __init__(self, seg: Segment, start: int, end: int):
         self.seg = seg
         self.start = start
         self.end = end
