@@ -291,12 +291,16 @@ def overview() -> dict:
     lay.row("Health")
     lay.add(stat("Daemons up", prom('sum(up{job="sentinel", ' + INSTANCE + '})', instant=True),
                  color="green", description='Scrape job must be named "sentinel" (see grafana/README.md).'), 4, 6)
+    lay.add(stat("Detectors interpreted", prom(
+        'count(sentinel_detectors_compiled{' + INSTANCE + '} == 0) or vector(0)', instant=True), color="orange",
+        description="Daemons whose PII detectors run interpreted, at about half the scan throughput: "
+                    "reinstall them where a C compiler is present (README, install on a host)."), 4, 6)
     lay.add(timeseries("Sources up", [prom(
         'min by (source) (sentinel_source_up{' + INSTANCE + '})', "{{source}}")],
-        description="1 while a source reads; 0 while it fails (file missing, capture denied)."), 10, 6)
+        description="1 while a source reads; 0 while it fails (file missing, capture denied)."), 8, 6)
     lay.add(timeseries("Config reloads", [prom(
         'sum by (result) (increase(sentinel_config_reloads_total{' + INSTANCE + '}[$__rate_interval]))',
-        "{{result}}")]), 10, 6)
+        "{{result}}")]), 8, 6)
     lay.add(timeseries("Queue fill", [prom(
         'max by (queue) (sentinel_queue_depth{' + INSTANCE + '} / sentinel_queue_capacity{' + INSTANCE + '})',
         "{{queue}}")], unit="percentunit",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from detectors.pii import COMPILED
 from sentinel import logs
 from sentinel.config import ConfigError, Settings, load_settings
 from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
@@ -85,7 +86,11 @@ class Daemon:
             return 1
         self._install_signals()
         self.notifier.ready(f"watching {len(self.sources)} sources")
-        log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs()}})
+        log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs(),
+                                            "detectors": "compiled" if COMPILED else "interpreted"}})
+        if not COMPILED:
+            log.warning("the PII detectors run interpreted, at about half the scan throughput: reinstall "
+                        "Sentinel where a C compiler and the Python headers are present")
         self._main_loop()
         return self._shutdown()
 

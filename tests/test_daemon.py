@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+import detectors.pii
+
 DATA = Path(__file__).parent / "data" / "logs"
 SQUID_LINE = ('{ts:.3f}    120 10.0.0.{n} TCP_MISS/200 {size} GET http://api.segment.io/v1/track?n={n} - '
               'HIER_DIRECT/52.1.1.1 application/json\n')
@@ -174,6 +176,10 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") >= 500)
     # start-up code was trimmed from the resident set, and the events after it still went through
     assert proc.metric("sentinel_memory_trimmed_bytes_total") > 0
+    # the daemon says which build of the detectors it runs, as the test process loaded it
+    build = "compiled" if detectors.pii.COMPILED else "interpreted"
+    assert proc.metric("sentinel_detectors_compiled") == (1 if detectors.pii.COMPILED else 0)
+    assert f'"detectors": "{build}"' in proc.logs()
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     assert proc.notify.wait_for("STOPPING=1", timeout=5)
