@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
+from sentinel import prefilter_cache
 from sentinel.config import ConfigError, Settings
 from sentinel.keys import load_site_key
 from sentinel.metrics import Metrics
@@ -21,7 +22,11 @@ def build_scanner(settings: Settings):
     except (ValueError, TypeError) as exc:
         where = settings.config_path or "sentinel.toml"
         raise ConfigError(where, [("detectors", str(exc))]) from None
-    return Scanner(config=config, key=load_site_key(settings))
+    cached = prefilter_cache.cache_dir(settings.data_dir)
+    loaded = prefilter_cache.load(cached)
+    scanner = Scanner(config=config, key=load_site_key(settings))
+    prefilter_cache.save(cached, loaded)
+    return scanner
 
 
 def build_pipeline(settings: Settings, store: Store, metrics: Metrics | None = None,

@@ -19,6 +19,9 @@ one scratch space per thread (a Scanner may be shared across threads).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import platform
 import re
 import threading
 from bisect import bisect_right
@@ -100,6 +103,53 @@ def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset
 _NO_LIMIT: Final = 1 << 62
 
 
+# --- compiled databases kept by the caller across runs ------------------------------
+# The detectors do no I/O: the caller (sentinel.runtime) saves what export_databases()
+# returns and hands it back to import_databases() at the next start, which then loads
+# in milliseconds instead of compiling for half a second. An entry is named by a digest
+# of its patterns and of the Hyperscan build; one that does not load is compiled anew.
+
+_STORED: Final[dict[str, bytes]] = {}
+
+
+def _digest(key: tuple) -> str:
+    h = hashlib.sha256(repr(key).encode("utf-8", "surrogatepass"))
+    h.update(f"|hyperscan {hs.__version__}|{platform.machine()}".encode())
+    return h.hexdigest()[:32]
+
+
+def export_databases() -> dict[str, bytes]:
+    """{digest: entry} for every database this process compiled or loaded."""
+    with _CACHE_LOCK:
+        built = list(_CACHE.items())
+    out = {}
+    for key, (blob, always) in built:
+        if blob is not None:
+            head = json.dumps({"always": sorted(always)}).encode()
+            out[_digest(key)] = head + b"\n" + blob
+    return out
+
+
+def import_databases(entries: dict[str, bytes]) -> None:
+    """Entries from an earlier export_databases(), used instead of compiling when their
+    patterns come up again."""
+    with _CACHE_LOCK:
+        _STORED.update(entries)
+
+
+def _stored(key: tuple) -> tuple[bytes | None, frozenset[int]] | None:
+    entry = _STORED.get(_digest(key))
+    if entry is None:
+        return None
+    head, _, blob = entry.partition(b"\n")
+    try:
+        always = frozenset(int(i) for i in json.loads(head)["always"])
+        hs.loadb(blob, hs.HS_MODE_BLOCK)  # refuses a damaged entry or another platform's
+    except (ValueError, KeyError, TypeError, hs.error):
+        return None
+    return blob, always
+
+
 class Prefilter:
     """``Prefilter(groups)``: ``groups[i]`` are the patterns of id ``i``.
 
@@ -116,7 +166,7 @@ class Prefilter:
             if built is None:
                 if len(_CACHE) >= 64:  # distinct configs are few; bound it anyway
                     _CACHE.clear()
-                built = _CACHE[key] = _build(key)
+                built = _CACHE[key] = _stored(key) or _build(key)
         blob, self.always = built
         self._db = hs.loadb(blob, hs.HS_MODE_BLOCK) if blob is not None else None
         self._local = threading.local()
