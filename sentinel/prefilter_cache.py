@@ -21,43 +21,44 @@ _SUFFIX = ".hsdb"
 _MAX_BYTES = 64 << 20  # the built-in database is about 1 MB
 
 
-def cache_dir(data_dir: Path) -> Path:
-    return data_dir / "cache" / "prefilter"
+class PrefilterCache:
+    """The databases under ``<data_dir>/cache/prefilter/``: ``attach()`` before a
+    Scanner is built, ``save()`` after."""
 
+    def __init__(self, data_dir: Path):
+        self.directory = data_dir / "cache" / "prefilter"
+        self.read: dict[str, bytes] = {}  # entries read intact since attach()
 
-def load(directory: Path) -> dict[str, bytes]:
-    """Hands the saved databases to the detectors; returns what was read."""
-    entries: dict[str, bytes] = {}
-    try:
-        files = [p for p in directory.iterdir() if p.suffix == _SUFFIX]
-    except OSError:
-        return entries  # nothing saved yet, or not readable: compile
-    for path in files:
+    def attach(self) -> None:
+        prefilter.use_stored_databases(self._lookup)
+
+    def _lookup(self, digest: str) -> bytes | None:
+        path = self.directory / f"{digest}{_SUFFIX}"
         try:
-            if path.stat().st_size <= _MAX_BYTES:
-                entries[path.stem] = path.read_bytes()
-        except OSError as exc:
-            log.debug("prefilter cache: cannot read %s: %s", path.name, exc)
-    prefilter.import_databases(entries)
-    return entries
+            if path.stat().st_size > _MAX_BYTES:
+                return None
+            entry = path.read_bytes()
+        except OSError:
+            return None  # nothing saved yet, or not readable: compile
+        self.read[digest] = entry
+        return entry
 
-
-def save(directory: Path, loaded: dict[str, bytes]) -> int:
-    """Writes the databases that were not read intact at start (new, or damaged and
-    compiled again); returns how many. A read-only or full disk costs the next start
-    its half second, nothing more."""
-    written = 0
-    for digest, entry in prefilter.export_databases().items():
-        if loaded.get(digest) == entry:
-            continue
-        path = directory / f"{digest}{_SUFFIX}"
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(entry)
-            os.replace(tmp, path)  # readers see a whole file or none
-            written += 1
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            log.debug("prefilter cache: cannot write %s: %s", path.name, exc)
-    return written
+    def save(self) -> int:
+        """Writes the databases that were not read intact (new, or damaged and compiled
+        again); returns how many. A read-only or full disk costs the next start its half
+        second, nothing more."""
+        written = 0
+        for digest, entry in prefilter.export_databases().items():
+            if self.read.get(digest) == entry:
+                continue
+            path = self.directory / f"{digest}{_SUFFIX}"
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(entry)
+                os.replace(tmp, path)  # readers see a whole file or none
+                written += 1
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                log.debug("prefilter cache: cannot write %s: %s", path.name, exc)
+        return written

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from sentinel import prefilter_cache
 from sentinel.config import ConfigError, Settings
 from sentinel.keys import load_site_key
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline, Summary
+from sentinel.prefilter_cache import PrefilterCache
 from sentinel.registry import SubprocessorRegistry
 from sentinel.store import Store
 
@@ -22,10 +22,10 @@ def build_scanner(settings: Settings):
     except (ValueError, TypeError) as exc:
         where = settings.config_path or "sentinel.toml"
         raise ConfigError(where, [("detectors", str(exc))]) from None
-    cached = prefilter_cache.cache_dir(settings.data_dir)
-    loaded = prefilter_cache.load(cached)
+    cache = PrefilterCache(settings.data_dir)
+    cache.attach()
     scanner = Scanner(config=config, key=load_site_key(settings))
-    prefilter_cache.save(cached, loaded)
+    cache.save()
     return scanner
 
 

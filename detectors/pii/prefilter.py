@@ -26,7 +26,7 @@ import re
 import threading
 from bisect import bisect_right
 from time import perf_counter
-from typing import Final, Sequence
+from typing import Callable, Final, Sequence
 
 import hyperscan as hs
 
@@ -104,12 +104,14 @@ _NO_LIMIT: Final = 1 << 62
 
 
 # --- compiled databases kept by the caller across runs ------------------------------
-# The detectors do no I/O: the caller (sentinel.runtime) saves what export_databases()
-# returns and hands it back to import_databases() at the next start, which then loads
-# in milliseconds instead of compiling for half a second. An entry is named by a digest
-# of its patterns and of the Hyperscan build; one that does not load is compiled anew.
+# The detectors do no I/O: the caller (sentinel.prefilter_cache) saves what
+# export_databases() returns, and at the next start hands in a lookup that reads one
+# entry by its digest, so loading replaces half a second of compiling. An entry is named
+# by a digest of its patterns, the Hyperscan version and the machine; one that does not
+# load is compiled anew. Only the entries a process needs are ever read.
 
-_STORED: Final[dict[str, bytes]] = {}
+# The caller's lookup, at most one: digest -> entry, or None when it has none.
+_LOOKUP: Final[list[Callable[[str], bytes | None]]] = []
 
 
 def _digest(key: tuple) -> str:
@@ -130,15 +132,15 @@ def export_databases() -> dict[str, bytes]:
     return out
 
 
-def import_databases(entries: dict[str, bytes]) -> None:
-    """Entries from an earlier export_databases(), used instead of compiling when their
-    patterns come up again."""
+def use_stored_databases(lookup: Callable[[str], bytes | None]) -> None:
+    """Entries of an earlier export_databases(), read by ``lookup`` when their patterns
+    come up and used instead of compiling."""
     with _CACHE_LOCK:
-        _STORED.update(entries)
+        _LOOKUP[:] = [lookup]
 
 
 def _stored(key: tuple) -> tuple[bytes | None, frozenset[int]] | None:
-    entry = _STORED.get(_digest(key))
+    entry = _LOOKUP[0](_digest(key)) if _LOOKUP else None
     if entry is None:
         return None
     head, _, blob = entry.partition(b"\n")
