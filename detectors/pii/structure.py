@@ -247,8 +247,8 @@ class Walker:
 
     # --- headers and cookies ---------------------------------------------------------
 
-    def headers(self, headers, depth: int = 0) -> None:
-        items = headers.items() if hasattr(headers, "items") else headers
+    def headers(self, items: list[tuple[str, str]], depth: int = 0) -> None:
+        """(name, value) pairs as Scanner.scan_request normalised them."""
         for name, value in items:
             lname = name.lower()
             if lname in _SKIP_HEADERS or not value or lname in _PSEUDO_HEADERS:
