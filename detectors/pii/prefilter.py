@@ -55,6 +55,45 @@ def _trusted(pattern: str) -> bool:
     return pattern.isascii() or "(?i" not in pattern
 
 
+def segment_anchors(pattern: str) -> str:
+    """The pattern for the joined buffer: the scanner joins segments with NUL, and RE2
+    reads ``^``, ``$``, ``\\A`` and ``\\z`` at a segment's edges, so for Hyperscan they also
+    match next to a NUL (``^M\\d{8}$`` must report for a field in the middle)."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            esc = pattern[i + 1]
+            if not in_class and esc in "AzZ":
+                out.append(f"(?:\\{esc}|\\x00)")
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        i += 1
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            # A leading "^" negates and a leading "]" is a member: neither ends the class.
+            if pattern[i:i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i:i + 1] == "]":
+                out.append("]")
+                i += 1
+        elif c == "^":
+            out.append("(?:^|\\x00)")
+        elif c == "$":
+            out.append("(?:$|\\x00)")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def _compiles(expr: bytes, flags: int) -> bool:
     try:
         hs.Database().compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
@@ -74,7 +113,7 @@ def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset
             always.add(gid)
             continue
         for p in patterns:
-            exprs.append(p.encode("utf-8"))
+            exprs.append(segment_anchors(p).encode("utf-8"))
             ids.append(gid)
             flags.append(_flags(p))
     db = hs.Database()
@@ -111,12 +150,15 @@ _NO_LIMIT: Final = 1 << 62
 # load is compiled anew. Only the entries a process needs are ever read.
 
 # The caller's lookup, at most one: digest -> entry, or None when it has none.
+# Changes when the same patterns compile to a different database (2: segment anchors).
+_FORMAT: Final = 2
+
 _LOOKUP: Final[list[Callable[[str], bytes | None]]] = []
 
 
 def _digest(key: tuple) -> str:
     h = hashlib.sha256(repr(key).encode("utf-8", "surrogatepass"))
-    h.update(f"|hyperscan {hs.__version__}|{platform.machine()}".encode())
+    h.update(f"|hyperscan {hs.__version__}|{platform.machine()}|{_FORMAT}".encode())
     return h.hexdigest()[:32]
 
 

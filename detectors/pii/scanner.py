@@ -315,15 +315,16 @@ class Scanner:
             group: int = rec.group
             try:
                 for i, last in seg_ids:
+                    # The segment's own bytes are the subject: ^, $ and \b see its edges.
                     part = parts[i]
-                    base = starts[i]
-                    end = base + len(part)
+                    end = len(part)
+                    last -= starts[i]
                     seg = segs[i]
                     text = seg.text
-                    ascii_ = len(part) == len(text)
-                    pos = base
+                    ascii_ = end == len(text)
+                    pos = 0
                     while pos <= end:
-                        sp = raw.Match(UNANCHORED, data, pos, end)
+                        sp = raw.Match(UNANCHORED, part, pos, end)
                         s, e = sp[0]
                         if s < 0:
                             break
@@ -334,10 +335,10 @@ class Scanner:
                         if not n & 63:
                             self._check(deadline)
                         if ascii_:
-                            cs = s - base
-                            ce = e - base
+                            cs = s
+                            ce = e
                         else:
-                            cs, ce = _chars(text, part, s - base, e - base)
+                            cs, ce = _chars(text, part, s, e)
                         hit = validate(text[cs:ce], Ctx(seg, cs, ce))
                         if hit is not None:
                             cands.append((rec, seg, hit, cs, ce))

@@ -61,6 +61,13 @@ def test_custom_detector_regex_validator_keywords_hints():
     assert not [f for f in s.scan_text("ext-4155550132") if f.category == "PHONE_NUMBER" and f.detector.startswith("custom")]
 
 
+def test_custom_detector_anchored_to_the_whole_field():
+    # "^...$" means the whole field value, wherever the field sits in the request.
+    s = Scanner({"custom": [{"name": "member_no", "category": "MEMBER_ID", "regex": r"^M\d{8}$"}]}, key=b"k")
+    fs = scan_json(s, {"first": "x", "member": "M12345678", "prose": "is M87654321 mine", "last": "y"})
+    assert [(f.field_path, f.category) for f in fs] == [("$.member", "MEMBER_ID")]
+
+
 def test_allowlist_by_value_pattern_path_and_category():
     cfg = {"allowlist": {"values": ["Support@Example.com"], "patterns": [r"noreply@.*"], "field_paths": ["$.from.*", "query.utm_*"],
                          "categories": ["IP_ADDRESS"]}}

@@ -118,6 +118,18 @@ def test_custom_regex_with_unicode_properties_is_not_prefiltered():
     assert cats(scan_json(s, {"note": "see REF-ÄÖÜ1234"})) == {"REF"}
 
 
+@pytest.mark.parametrize("regex", [r"^M\d{8}$", r"\AM\d{8}\z", r"(?m)^M\d{8}$", r"[$^]?M\d{8}(?:[^0-9]|$)"])
+def test_anchors_mean_the_edges_of_each_field(regex):
+    # Segments are joined into one buffer for Hyperscan; an anchor still means the edge of
+    # the field it stands in, first, middle or last.
+    s = Scanner({"custom": [{"name": "member", "category": "MEMBER_ID", "regex": regex}]}, key=KEY)
+    assert not s._pre_custom.always  # prefiltered, not run everywhere
+    for i in range(3):
+        doc = {f"f{j}": "x" for j in range(3)}
+        doc[f"f{i}"] = "M12345678"
+        assert [f.field_path for f in scan_json(s, doc)] == [f"$.f{i}"], doc
+
+
 def test_custom_regex_spans_multibyte_characters():
     # ".{6}" is six characters: the prefilter must count characters, not bytes.
     s = Scanner({"custom": [{"name": "tag", "category": "TAG", "regex": r"TAG-.{6}-END"}]}, key=KEY)

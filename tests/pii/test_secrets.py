@@ -60,6 +60,15 @@ def test_rule_positives(scanner, subtype, value):
     assert value not in fs[0].masked and "****" in fs[0].masked
 
 
+@pytest.mark.parametrize("subtype,value", POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)])
+def test_rule_positives_fill_a_field_that_is_not_the_last(scanner, subtype, value):
+    # A value that ends its field is found whatever field comes after it: patterns that
+    # end in "$" or "\b" see the end of the field, not the next one.
+    for fs in (scan_json(scanner, {"config": value, "note": "another field"}),
+               scanner.scan_request("GET", "/", [("x-config", value), ("x-note", "another header")], b"")):
+        assert [f.subtype for f in fs if f.category == "SECRET"] == [subtype]
+
+
 @pytest.mark.parametrize("value", [
     "AKIAIOSFODNN7EXAMPLE",  # AWS documentation key
     "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx",  # placeholder
