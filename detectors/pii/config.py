@@ -70,6 +70,9 @@ class ScannerConfig:
     max_depth: int = 6
     max_fields: int = 10_000
     time_budget_ms: float = 250.0
+    # Segments that gave nothing, remembered (by fingerprint, never by value) so that a
+    # repeated header or field value is not scanned again; 0 turns it off.
+    quiet_cache: int = 16384
     ner: NerConfig = field(default_factory=NerConfig)
 
     @classmethod
@@ -92,6 +95,9 @@ class ScannerConfig:
         for k in ("max_sample_bytes", "max_decoded_bytes", "max_depth", "max_fields"):
             if not isinstance(getattr(self, k), int) or getattr(self, k) <= 0:
                 raise ConfigError(f"{where}.{k}: expected a positive integer, got {getattr(self, k)!r}")
+        if not isinstance(self.quiet_cache, int) or self.quiet_cache < 0:
+            raise ConfigError(f"{where}.quiet_cache: expected a whole number of entries (0 turns it off), "
+                              f"got {self.quiet_cache!r}")
         if not isinstance(self.time_budget_ms, (int, float)) or self.time_budget_ms <= 0:
             raise ConfigError(f"{where}.time_budget_ms: expected a positive number, got {self.time_budget_ms!r}")
         for name, s in self.detectors.items():

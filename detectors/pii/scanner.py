@@ -8,6 +8,12 @@ says which recogniser can match in which segment, and each runs its own RE2 patt
 to ``max_depth``. Field-name recognisers and the watchlist look at each segment
 directly. resolve.py turns candidates into Findings.
 
+A segment that gave no candidate is remembered by fingerprint (never by value), and the
+same text under the same field names is skipped in later samples: real traffic repeats
+its cookies, client ids and constant fields on every request. Only a verdict that
+depends on the segment alone is remembered (not one that rested on keywords elsewhere,
+a decoded layer or a limit), so findings are the same with the cache off.
+
 Raw values live only inside one call; a Finding holds a mask and a keyed hash.
 """
 
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from .allowlist import AllowMatcher
 from .config import ScannerConfig
@@ -36,7 +42,8 @@ _B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
 _B64_PREFILTER = (r"(?:^|[^A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{24}",)
 
 STAT_KEYS = ("samples", "bytes", "findings", "budget_overruns", "truncated", "decode_errors",
-             "decode_limited", "depth_limited", "fields_dropped", "errors", "base64_decoded")
+             "decode_limited", "depth_limited", "fields_dropped", "errors", "base64_decoded",
+             "segments_repeated")
 
 
 # A regex recogniser's entry: (recogniser, its compiled RE2, its keywords as bytes).
@@ -125,6 +132,10 @@ class Scanner:
         self._field_hints = frozenset().union(*(r.field_hints for r in self._field)) if self._field else frozenset()
         # (field tokens, parent tokens) -> the field recognisers that apply (names repeat).
         self._field_for: dict[tuple, tuple[Recognizer, ...]] = {}
+        # Fingerprints of segments that gave no candidate (see _quiet_key): the same API
+        # key header, user agent or cookie on every request is not scanned again.
+        self._quiet: dict[tuple, None] | None = {} if cfg.quiet_cache > 0 else None
+        self._quiet_limit = cfg.quiet_cache
 
         al = cfg.allowlist
         self._allow = AllowMatcher(al, self._hasher, self._phones)
@@ -233,8 +244,17 @@ class Scanner:
         if time.perf_counter() > deadline:
             raise _Overrun
 
-    def _wave(self, all_segs: list[Segment], walker: Walker, deadline: float, cands: list) -> None:
+    def _wave(self, every: list[Segment], walker: Walker, deadline: float, cands: list) -> None:
         self._check(deadline)
+        all_segs = every
+        quiet = self._quiet
+        keys: list[tuple] = []
+        if quiet is not None:
+            all_segs, keys = self._not_quiet(quiet, every)
+        n_cands = len(cands)
+        n_errors = self.stats["errors"]
+        # Segments whose verdict depended on the rest of the wave: not remembered.
+        unsettled: set[int] = set()
         segs: list[Segment] = []
         parts: list[bytes] = []
         starts: list[int] = []
@@ -252,7 +272,7 @@ class Scanner:
             raise _Overrun
         b64 = where.pop(self._b64_gid, None)
         if b64 is not None:
-            self._b64_pass(segs, b64, walker, deadline)
+            self._b64_pass(segs, b64, walker, deadline, unsettled)
         by_gid = self._by_gid
         active = [(known, where[g]) for g in sorted(where) if (known := by_gid[g]) is not None]
         if self._pre_custom is not None:
@@ -261,7 +281,9 @@ class Scanner:
                 raise _Overrun
             active += [(self._by_cgid[g], more[g]) for g in sorted(more)]
         if active:
-            self._regex_pass(active, data, segs, parts, starts, deadline, cands)
+            # Keywords are looked for in the whole wave, remembered segments included.
+            hay = every if len(all_segs) < len(every) else None
+            self._regex_pass(active, data, segs, parts, starts, deadline, cands, unsettled, hay)
         self._check(deadline)
         hints = self._field_hints
         field_for = self._field_for
@@ -286,18 +308,56 @@ class Scanner:
                         self.stats["errors"] += 1
         if self.watchlist is not None:
             self._check(deadline)
-            for seg in all_segs:
+            for seg in every:  # registered values are looked for everywhere, repeated or not
                 for s, e, entry, enc in self.watchlist.scan_tokens(seg.text):
                     cands.append(direct(seg, s, e, entry.category, "watchlist", 1.0,
                                         encoding=enc if enc != Encoding.PLAIN else "", watch=entry))
         if self._ner is not None:
             self._ner_pass(self._ner, segs, cands, deadline)
+        if quiet is not None and self.stats["errors"] == n_errors:
+            self._remember_quiet(quiet, all_segs, keys, cands[n_cands:], unsettled)
+
+    def _not_quiet(self, quiet: dict[tuple, None], every: list[Segment]) -> tuple[list[Segment], list[tuple]]:
+        """The segments not known to be quiet, and their fingerprints."""
+        segs: list[Segment] = []
+        keys: list[tuple] = []
+        for seg in every:
+            if len(seg.text) < _QUIET_MIN_CHARS:
+                segs.append(seg)
+                keys.append(_UNREMEMBERED)
+                continue
+            key = _quiet_key(seg)
+            if key not in quiet:
+                segs.append(seg)
+                keys.append(key)
+        self.stats["segments_repeated"] += len(every) - len(segs)
+        return segs, keys
+
+    def _remember_quiet(self, quiet: dict[tuple, None], segs: list[Segment], keys: list[tuple],
+                        new: list[tuple], unsettled: set[int]) -> None:
+        # Without a watchlist, a candidate under its threshold is dropped in resolve
+        # whatever else the request holds: its segment is still quiet.
+        threshold = self._threshold if self.watchlist is None else None
+        default = self.config.min_confidence
+        for c in new:
+            if len(c) != 5:
+                unsettled.add(id(c[0]))
+            elif threshold is None or c[2].confidence >= threshold.get(c[0].name, default):
+                unsettled.add(id(c[1]))
+        if len(quiet) + len(segs) > self._quiet_limit:
+            quiet.clear()  # cheaper than an LRU, and the hot values come back at once
+        for i in range(len(segs)):
+            if keys[i] is not _UNREMEMBERED and id(segs[i]) not in unsettled:
+                quiet[keys[i]] = None
 
     def _regex_pass(self, active: list[tuple[_Entry, list[list[int]]]], data: bytes,
                     segs: list[Segment], parts: list[bytes], starts: list[int], deadline: float,
-                    cands: list[tuple]) -> None:
+                    cands: list[tuple], unsettled: set[int], hay: list[Segment] | None) -> None:
         """Each active recogniser's RE2 over the segments its prefilter pointed at;
-        candidates are (recogniser, segment, hit, start, end) until resolve.py."""
+        candidates are (recogniser, segment, hit, start, end) until resolve.py. A
+        recogniser whose keywords are nowhere in the wave (``hay`` when some of its
+        segments were left out) skips its segments, which are then ``unsettled``: with a
+        keyword elsewhere it would have run on them."""
         lowered: bytes | None = None
         n = 0
         s: int
@@ -305,11 +365,13 @@ class Scanner:
         for (rec, raw, kws), seg_ids in active:
             if kws:
                 if lowered is None:
-                    lowered = data.lower()
+                    lowered = data.lower() if hay is None else \
+                        b"\x00".join([h.text.encode("utf-8", "replace") for h in hay if h.scan]).lower()
                 for k in kws:
                     if k in lowered:
                         break
                 else:
+                    unsettled.update(id(segs[i]) for i, _ in seg_ids)
                     continue
             validate = rec.validate
             group: int = rec.group
@@ -349,7 +411,11 @@ class Scanner:
             except Exception:  # a recogniser bug must not drop the sample
                 self.stats["errors"] += 1
 
-    def _b64_pass(self, segs: list[Segment], seg_ids: list[list[int]], walker: Walker, deadline: float) -> None:
+    def _b64_pass(self, segs: list[Segment], seg_ids: list[list[int]], walker: Walker, deadline: float,
+                  unsettled: set[int]) -> None:
+        """Base64 blobs decoded into the next wave. A segment with a decoded blob, or one
+        the limits cut short, is ``unsettled``: its layers are scanned later, or depend on
+        the budget left."""
         # Python re on the text itself: one class run, no backtracking to fear, and
         # offsets come out in characters.
         finditer = _B64_RUN.finditer
@@ -360,9 +426,11 @@ class Scanner:
             for m in finditer(seg.text):
                 if seg.depth >= max_depth:
                     self.stats["depth_limited"] += 1
+                    unsettled.add(id(seg))
                     continue
                 if walker.decoded >= max_decoded:
                     self.stats["decode_limited"] += 1
+                    unsettled.update(id(segs[j]) for j, _ in seg_ids)
                     return
                 blob = m.group()
                 # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
@@ -375,6 +443,7 @@ class Scanner:
                     continue
                 raw, enc = dec
                 self.stats["base64_decoded"] += 1
+                unsettled.add(id(seg))
                 walker.decoded_segments(seg, m.start(), m.end(), raw, enc)
 
     def _ner_pass(self, ner: Callable[[str], list[tuple[int, int, str]]], segs, cands, deadline) -> None:
@@ -389,6 +458,19 @@ class Scanner:
                     words = t[s:e].split()
                     if words and all(w[:1].isupper() for w in words):
                         cands.append(direct(seg, s, e, Category.PERSON, "ner", 0.75, " ".join(words), t[s:e]))
+
+
+# Shorter values cost less to scan than to look up.
+_QUIET_MIN_CHARS: Final = 16
+_UNREMEMBERED: Final[tuple] = ()
+
+
+def _quiet_key(seg: Segment) -> tuple:
+    """What a segment's candidates depend on, its text as a 64-bit hash under the
+    process's random hash key: the cache keeps no value. A collision (odds about
+    n / 2**64 per lookup, n the entries) would skip one segment."""
+    text = seg.text
+    return (hash(text), len(text), seg.tokens, seg.parent_tokens, seg.depth, seg.scan, seg.derived)
 
 
 def _as_text(v: object) -> str:
