@@ -318,6 +318,13 @@ def overview() -> dict:
     lay.add(timeseries("Parse errors per second", [prom(
         'sum by (source, reason) (rate(sentinel_parse_errors_total{' + INSTANCE + '}[$__rate_interval]))',
         "{{source}} {{reason}}")], unit="ops", stack=True), 8, 8)
+    lay.add(timeseries("Detector limits hit", [prom(
+        'sum by (event) (rate(sentinel_detector_events_total{event=~"budget_overruns|truncated|fields_dropped|'
+        'decode_limited|depth_limited|decode_errors|errors", ' + INSTANCE + '}[$__rate_interval]))',
+        "{{event}}")], unit="ops", stack=True,
+        description="Samples or layers the PII detectors did not scan in full: the time budget ran out, a size, "
+                    "field, depth or decode limit cut them, or a recogniser failed (the sample went on). "
+                    "Raise the limits in [detectors] if these grow."), 8, 8)
     lay.add(timeseries("Load shed and data refused", [
         prom('sum by (source) (rate(sentinel_samples_shed_total{' + INSTANCE + '}[$__rate_interval]))',
              "samples shed {{source}}"),

@@ -362,7 +362,7 @@ class Daemon:
         old = self.settings
         self.settings = settings
         self.pipeline.set_registry(SubprocessorRegistry(settings.registry))
-        self.pipeline.scanner = scanner
+        self.pipeline.set_scanner(scanner)
         self.engine = PolicyEngine(settings.registry, self.engine.known_paths)
         self.judge.engine = self.engine
         if self.alerts is not None:

@@ -5,7 +5,11 @@ hosts, URLs or values.
 
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 import detectors.pii
 
@@ -97,6 +101,57 @@ class Metrics:
             "sentinel_detectors_compiled", "1 when the PII detectors run compiled (mypyc), 0 when interpreted: "
             "about half the scan throughput (installed without a C compiler).", registry=registry)
         self.detectors_compiled.set(1 if detectors.pii.COMPILED else 0)
+        self.detector_stats = DetectorStats(registry)
         self.alert_delivery_seconds = Histogram(
             "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600), registry=registry)
+
+
+# Scanner.stats keys exported, with what each counts.
+DETECTOR_EVENTS = {
+    "budget_overruns": "samples whose time budget ran out (the rest of the sample was not scanned)",
+    "truncated": "samples or fields cut to the size cap",
+    "fields_dropped": "fields beyond max_fields",
+    "decode_errors": "layers that claimed an encoding and did not decode",
+    "decode_limited": "layers not decoded because the sample's decode budget was spent",
+    "depth_limited": "layers deeper than max_depth",
+    "errors": "recogniser or parser errors (the sample went on)",
+    "base64_decoded": "base64 layers decoded",
+    "segments_repeated": "fields skipped because the same value gave nothing before",
+}
+
+
+class DetectorStats(Collector):
+    """The scanner's own counters, read at scrape time (nothing on the scan path). A
+    reload brings a new scanner: what the old one counted is carried, so the counters
+    only grow."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.scanner: Any = None
+        self.carried: dict[str, int] = {}
+        registry.register(self)
+
+    def watch(self, scanner: Any) -> None:
+        if scanner is self.scanner:
+            return
+        if self.scanner is not None:
+            for k, v in self.scanner.stats.items():
+                self.carried[k] = self.carried.get(k, 0) + v
+        self.scanner = scanner
+
+    def _count(self, key: str) -> int:
+        now = self.scanner.stats.get(key, 0) if self.scanner is not None else 0
+        return self.carried.get(key, 0) + now
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        events = CounterMetricFamily(
+            "sentinel_detector_events", "What the PII detectors met while scanning, by event: "
+            + "; ".join(f"{k}: {v}" for k, v in DETECTOR_EVENTS.items()) + ".", labels=["event"])
+        for key in DETECTOR_EVENTS:
+            events.add_metric([key], self._count(key))
+        yield events
+        yield CounterMetricFamily("sentinel_detector_scanned_bytes", "Bytes of requests and text handed to the "
+                                  "PII detectors.", value=self._count("bytes"))
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        return iter(())  # no sample read at registration: the scanner may not exist yet

@@ -165,8 +165,9 @@ class Pipeline:
     ):
         self.registry = registry
         self.writer = writer
-        self.scanner = scanner
+        self.scanner = None
         self.metrics = metrics
+        self.set_scanner(scanner)
         self.summary = summary or Summary()
         self.scan_urls = scan_urls and scanner is not None
         self.observers: list[Callable[[RequestFacts, Match, list], None]] = []
@@ -176,6 +177,11 @@ class Pipeline:
         self.stored_ids: Callable[[list[int]], set[int]] | None = None
         self._templates: dict[str, str] = {}
         self._matches: dict[tuple[str, str, str], Match] = {}
+
+    def set_scanner(self, scanner: Any) -> None:
+        self.scanner = scanner
+        if self.metrics is not None and scanner is not None:
+            self.metrics.detector_stats.watch(scanner)
 
     def set_registry(self, registry: SubprocessorRegistry) -> None:
         """A reloaded registry: cached destinations may now belong elsewhere."""

@@ -180,6 +180,9 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     build = "compiled" if detectors.pii.COMPILED else "interpreted"
     assert proc.metric("sentinel_detectors_compiled") == (1 if detectors.pii.COMPILED else 0)
     assert f'"detectors": "{build}"' in proc.logs()
+    # the query strings went through the detectors, and their counters are exported
+    assert proc.metric("sentinel_detector_scanned_bytes_total") > 0
+    assert proc.metric("sentinel_detector_events_total", event="budget_overruns") == 0
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     assert proc.notify.wait_for("STOPPING=1", timeout=5)
