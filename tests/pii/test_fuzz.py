@@ -341,3 +341,36 @@ def test_overlap_index_agrees_with_a_plain_scan(spans):
         if not plain:
             index.add(s, e)
             kept.append((s, e))
+
+
+# --- where a field sits does not matter -------------------------------------------------
+
+def _placed(findings) -> list[tuple]:
+    return sorted((f.location, f.field_path, f.category, f.subtype, f.start, f.end, f.value_hash) for f in findings)
+
+
+_KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_SECRETS = st.one_of(  # rules that end at the end of their field
+    st.text(_KEY_CHARS, min_size=35, max_size=35).map(lambda s: "AIza" + s),
+    st.text(_KEY_CHARS, min_size=36, max_size=36).map(lambda s: "ghp_" + s),
+    st.text(_KEY_CHARS, min_size=24, max_size=24).map(lambda s: "sk_live_" + s))
+
+
+@SETTINGS
+@given(fields=st.lists(st.tuples(st.sampled_from(["note", "contact", "id", "token", "a", "meta"]),
+                                 st.one_of(st.sampled_from(sorted(_VALUES)).flatmap(lambda c: _VALUES[c]),
+                                           _SECRETS, st.text(max_size=30))),
+                       min_size=1, max_size=6, unique_by=lambda kv: kv[0]),
+       order=st.randoms(use_true_random=False))
+def test_findings_do_not_depend_on_the_order_of_fields(fields, order):
+    # Fields are scanned together in one buffer; a pattern must not see its neighbours
+    # (an anchor once matched only in the last field).
+    shuffled = fields[:]
+    order.shuffle(shuffled)
+    for build in (lambda fs: ([], json.dumps(dict(fs)).encode()),
+                  lambda fs: ([(f"x-{k}", v) for k, v in fs if v.isprintable()], b"")):
+        h1, b1 = build(fields)
+        h2, b2 = build(shuffled)
+        first = _placed(SCANNER.scan_request("POST", "https://h.example/v1/t", h1, b1, "application/json"))
+        second = _placed(SCANNER.scan_request("POST", "https://h.example/v1/t", h2, b2, "application/json"))
+        assert first == second
