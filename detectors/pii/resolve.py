@@ -15,8 +15,9 @@ from typing import Final
 from .allowlist import AllowMatcher
 from .finding import Category, Encoding, Finding
 from .masking import Hasher, mask, mask_hash, normalise
+from .recognizers.base import Hit, Recognizer
 from .structure import Segment
-from .watchlist import Watchlist
+from .watchlist import WatchEntry, Watchlist
 
 _HASH_ENCODINGS: Final = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
 _MASK_NORMALISED: Final = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
@@ -47,9 +48,16 @@ class Resolver:
         default = self.default
         live = []
         n = 0
+        # Typed, so that the compiled build reads their attributes natively.
+        seg: Segment
+        watch: WatchEntry | None
         for c in cands:
             if len(c) == 5:
-                rec, seg, hit, cs, ce = c
+                rec: Recognizer = c[0]
+                seg = c[1]
+                hit: Hit = c[2]
+                cs: int = c[3]
+                ce: int = c[4]
                 conf = hit.confidence
                 det = rec.name
                 # Without a watchlist a candidate under its threshold is dropped first.
@@ -94,6 +102,10 @@ class Resolver:
         taken: dict[int, _Spans] = {}
         seen: dict[tuple, int] = {}
         out: list[Finding] = []
+        seg: Segment
+        watch: WatchEntry | None
+        s: int
+        e: int
         for _, _, _, _, seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch, norm in live:
             sid = id(seg)
             spans = taken.get(sid)
