@@ -1,6 +1,12 @@
 """Checksums and structural rules, valid and invalid side by side."""
 
+import collections
+import math
+import string
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.pii import validators as v
 from tests.pii.conftest import aadhaar_number, nir_number
@@ -110,6 +116,15 @@ def test_entropy_orders_values():
     assert v.shannon_entropy("aaaaaaaa") == 0
     assert v.shannon_entropy("abcd") == 2
     assert v.shannon_entropy("k7Qp2ZxW9mLr4VtB") > v.shannon_entropy("passwordpassword")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.text(string.ascii_letters + string.digits + "-_.", max_size=2000)))
+def test_entropy_is_the_textbook_formula(s):
+    # ASCII values take a byte-table path, others a Counter: both are -sum(p log2 p).
+    n = len(s)
+    want = -sum(c / n * math.log2(c / n) for c in collections.Counter(s).values()) if n else 0.0
+    assert math.isclose(v.shannon_entropy(s), want, abs_tol=1e-9)
 
 
 @pytest.mark.parametrize("ymd,ok", [((1985, 4, 12), True), ((2090, 1, 1), False), ((1850, 1, 1), False), ((1985, 2, 30), False)])
