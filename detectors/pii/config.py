@@ -149,7 +149,8 @@ def _as_list(v: Any, where: str) -> list:
 
 
 def _allowlist(d: dict, where: str) -> AllowlistConfig:
-    subs = d.pop("subprocessors", {}) if "subprocessors" in d else {}
+    d = dict(d)  # the caller's table stays as it was: it may configure the next scanner too
+    subs = d.pop("subprocessors", {})
     out = _build(AllowlistConfig, d, where)
     out.subprocessors = {str(k): _build(AllowRule, _as_dict(v, f"{where}.subprocessors.{k}"), f"{where}.subprocessors.{k}")
                          for k, v in _as_dict(subs, f"{where}.subprocessors").items()}

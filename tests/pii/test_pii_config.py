@@ -1,5 +1,7 @@
 """Config: precise errors, per-detector control, custom detectors, allowlists."""
 
+import copy
+
 import pytest
 
 from detectors.pii import ConfigError, Scanner, ScannerConfig
@@ -75,6 +77,17 @@ def test_allowlist_by_value_pattern_path_and_category():
     fs = scan_json(s, {"a": "support@example.com", "b": "noreply@shop.example.com", "from": {"email": "x@example.org"},
                        "c": "jane@example.com", "ip": "8.8.4.4"}, url="/p?utm_source=j@example.com")
     assert [(f.field_path, f.category) for f in fs] == [("$.c", "EMAIL")]
+
+
+def test_one_config_table_builds_the_same_scanner_twice():
+    # A reload or a second command builds from the same parsed table: it must not be
+    # consumed by the first (the per-sub-processor allowlist once was).
+    cfg = {"allowlist": {"values": ["support@example.com"], "subprocessors": {"stripe": {"categories": ["IP_ADDRESS"]}}}}
+    before = copy.deepcopy(cfg)
+    for _ in range(2):
+        s = Scanner(cfg, key=b"k")
+        assert not s.scan_request("GET", "/", [("x-forwarded-for", "8.8.4.4")], b"", subprocessor="stripe")
+    assert cfg == before
 
 
 def test_allowlist_values_are_stored_hashed():
