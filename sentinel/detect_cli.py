@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +29,7 @@ class Detected:
     kind: str  # how the input was read: text, http, json or xml
     findings: list
     text: str = ""  # for text inputs: to turn offsets into line:column
+    not_reported: list = field(default_factory=list)  # with --explain
 
 
 def read_kind(data: bytes, mode: str) -> str:
@@ -49,9 +50,24 @@ def read_kind(data: bytes, mode: str) -> str:
     return "text"
 
 
-def detect(scanner, source: str, data: bytes, mode: str = "auto") -> Detected:
+def detect(scanner, source: str, data: bytes, mode: str = "auto", explain: bool = False) -> Detected:
     data = data.removeprefix(b"\xef\xbb\xbf")
     kind = read_kind(data, mode)
+    if kind == "text":
+        text = data.decode("utf-8", "replace")
+        if explain:
+            result = scanner.explain_text(text)
+            return Detected(source, kind, result.findings, text, result.not_reported)
+        return Detected(source, kind, scanner.scan_text(text), text)
+    request = as_request(kind, data)
+    if explain:
+        result = scanner.explain_request(*request)
+        return Detected(source, kind, result.findings, not_reported=result.not_reported)
+    return Detected(source, kind, scanner.scan_request(*request))
+
+
+def as_request(kind: str, data: bytes) -> tuple:
+    """(method, target, headers, body, content type) of a raw request or a payload."""
     if kind == "http":
         head, sep, body = data.partition(b"\r\n\r\n")
         if not sep:
@@ -59,12 +75,8 @@ def detect(scanner, source: str, data: bytes, mode: str = "auto") -> Detected:
         start, headers, _ = parse_head(head)
         parts = start.split(" ")
         method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("GET", "/")
-        return Detected(source, kind, scanner.scan_request(method, target, headers, body))
-    if kind in ("json", "xml"):
-        ctype = "application/json" if kind == "json" else "application/xml"
-        return Detected(source, kind, scanner.scan_request("POST", "", [], data, ctype))
-    text = data.decode("utf-8", "replace")
-    return Detected(source, kind, scanner.scan_text(text), text)
+        return method, target, headers, body, None
+    return "POST", "", [], data, "application/json" if kind == "json" else "application/xml"
 
 
 def line_col(text: str, offset: int) -> str:
@@ -89,12 +101,28 @@ def to_table(results: list[Detected]) -> Table:
     return table
 
 
-def to_json(results: list[Detected]) -> str:
-    return json.dumps([{"input": d.source, "read_as": d.kind, "where": where(d, f), **f.to_dict()}
-                       for d in results for f in d.findings], indent=2)
+def not_reported_table(results: list[Detected]) -> Table:
+    table = Table(title="found, not reported", show_edge=False)
+    for col in ("input", "where", "category", "masked", "confidence", "detector", "why"):
+        table.add_column(col, justify="right" if col == "confidence" else "left")
+    for d in results:
+        for n in d.not_reported:
+            table.add_row(d.source, where(d, n), n.category + (f"/{n.subtype}" if n.subtype else ""), n.masked,
+                          f"{n.confidence:.2f}", n.detector, n.reason)
+    return table
 
 
-def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console, err: Console) -> int:
+def to_json(results: list[Detected], explain: bool = False) -> str:
+    rows = [{"input": d.source, "read_as": d.kind, "where": where(d, f), **f.to_dict(),
+             **({"reported": True} if explain else {})} for d in results for f in d.findings]
+    if explain:
+        rows += [{"input": d.source, "read_as": d.kind, "where": where(d, n), **n.to_dict(), "reported": False}
+                 for d in results for n in d.not_reported]
+    return json.dumps(rows, indent=2)
+
+
+def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console, err: Console,
+               explain: bool = False) -> int:
     results: list[Detected] = []
     unreadable = 0
     for name in inputs or ["-"]:
@@ -104,15 +132,20 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
             err.print(f"{name}: cannot read: {exc.strerror}", markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
             continue
-        results.append(detect(scanner, "stdin" if name == "-" else name, data, mode))
+        results.append(detect(scanner, "stdin" if name == "-" else name, data, mode, explain))
     found = sum(len(d.findings) for d in results)
+    left_out = sum(len(d.not_reported) for d in results)
     if fmt == "json":
-        sys.stdout.write(to_json(results) + "\n")
+        sys.stdout.write(to_json(results, explain) + "\n")
     else:
         if found:
             console.print(to_table(results))
+        if left_out:
+            console.print(not_reported_table(results))
         kinds = ", ".join(f"{d.source} as {d.kind}" for d in results)
-        console.print(f"{found} finding(s) in {len(results)} input(s) ({kinds})", markup=False, highlight=False)
+        more = f"; {left_out} found and not reported" if explain else ""
+        console.print(f"{found} finding(s) in {len(results)} input(s) ({kinds}){more}", markup=False,
+                      highlight=False)
     if unreadable:
         return 2
     return 1 if found else 0

@@ -93,3 +93,25 @@ def test_configured_custom_detector_applies(tmp_path):
                     config=config)
     assert [(f["category"], f["detector"]) for f in found(result)] == [("EMPLOYEE_ID", "custom.employee_id")]
     assert "EMP-123456" not in result.stdout
+
+
+def test_explain_lists_what_was_found_and_left_out(tmp_path):
+    # A tuning session: why is the person not reported, why is the support address not?
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[detectors.detectors.person]\nthreshold = 0.8\n'
+                      '[detectors.allowlist]\nvalues = ["support@example.com"]\n')
+    text = f"Thanks, Margaret. Write to support@example.com or {EMAIL}\n"
+    plain = detect("--format", "json", stdin=text, tmp_path=tmp_path, config=config)
+    result = detect("--explain", "--format", "json", stdin=text, tmp_path=tmp_path, config=config)
+    assert result.returncode == 1  # the one reported finding decides, as without --explain
+    rows = found(result)
+    assert [r for r in rows if r["reported"]] == [{**f, "reported": True} for f in found(plain)]
+    left_out = {(r["category"], r["where"], r["reason"]) for r in rows if not r["reported"]}
+    assert left_out == {("PERSON", "1:9", "below its threshold 0.80"), ("EMAIL", "1:28", "allowlisted")}
+    table = detect("--explain", stdin=text, tmp_path=tmp_path, config=config)
+    assert "found, not reported" in table.stdout and "below its threshold 0.80" in table.stdout
+    assert "1 finding(s) in 1 input(s) (stdin as text); 2 found and not reported" in table.stdout
+    for out in (result.stdout, table.stdout):
+        assert "Margaret" not in out and "support@example.com" not in out and EMAIL not in out
+    only_left_out = detect("--explain", stdin="Thanks, Margaret.", tmp_path=tmp_path, config=config)
+    assert only_left_out.returncode == 0

@@ -8,7 +8,7 @@
 
 from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, DetectorSettings,
                      NerConfig, ScannerConfig)
-from .finding import Category, Encoding, Finding, Location
+from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher, normalise
 from . import scanner as _scanner_module
 from .scanner import Scanner
@@ -20,6 +20,7 @@ COMPILED = not _scanner_module.__file__.endswith(".py")
 
 __all__ = [
     "COMPILED", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
-    "Encoding", "Finding", "Hasher", "Location", "NerConfig", "Scanner", "ScannerConfig", "WatchEntry",
+    "Encoding", "Explanation", "Finding", "Hasher", "Location", "NerConfig", "NotReported", "Scanner",
+    "ScannerConfig", "WatchEntry",
     "Watchlist", "normalise",
 ]

@@ -70,3 +70,31 @@ class Finding(NamedTuple):
 
     def to_dict(self) -> dict:
         return self._asdict()
+
+
+class NotReported(NamedTuple):
+    """A candidate the resolver dropped, and why (``Scanner.explain_request``): for tuning
+    thresholds and allowlists. Like a Finding, it holds a mask, never the value.
+    Candidates a validator rejected (a checksum, a machine value) are not listed."""
+
+    category: str
+    subtype: str
+    encoding: str
+    location: str
+    field_path: str
+    start: int
+    end: int
+    confidence: float
+    detector: str
+    masked: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return self._asdict()
+
+
+class Explanation(NamedTuple):
+    """What ``Scanner.explain_request`` / ``explain_text`` return."""
+
+    findings: list[Finding]
+    not_reported: list[NotReported]

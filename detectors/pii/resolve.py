@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Final
 
 from .allowlist import AllowMatcher
-from .finding import Category, Encoding, Finding
+from .finding import Category, Encoding, Finding, NotReported
 from .masking import Hasher, mask, mask_hash, normalise
 from .recognizers.base import Hit, Recognizer
 from .structure import Segment
@@ -40,7 +40,7 @@ class Resolver:
         self.allow = None if allow.empty else allow
         self.allow_sub = allow_sub
 
-    def _live(self, cands: list) -> list[tuple]:
+    def _live(self, cands: list, dropped: list[NotReported] | None) -> list[tuple]:
         """Candidates that pass their threshold or are registered values, each with its
         sort key in front: registered first, then confidence, then length, then order."""
         wl = self.watchlist
@@ -60,11 +60,11 @@ class Resolver:
                 ce: int = c[4]
                 conf = hit.confidence
                 det = rec.name
-                # Without a watchlist a candidate under its threshold is dropped first.
-                if wl is None and conf < threshold.get(det, default):
-                    continue
                 s = hit.start if hit.start >= 0 else cs
                 e = hit.end if hit.end >= 0 else ce
+                # Without a watchlist a candidate under its threshold is dropped first.
+                if wl is None and conf < threshold.get(det, default) and dropped is None:
+                    continue
                 value = seg.text[s:e]
                 cat = hit.category or rec.category
                 sub, normalised, enc, prefix = hit.subtype, hit.normalised or value, hit.encoding, hit.mask_prefix
@@ -81,17 +81,23 @@ class Resolver:
                         cat, det, conf, sub, norm = watch.category, "watchlist", 1.0, "", ""
                         if wenc != Encoding.PLAIN:
                             enc = wenc
-                if watch is None and conf < threshold.get(det, default):
+                limit = threshold.get(det, default)
+                if watch is None and conf < limit:
+                    if dropped is not None:
+                        dropped.append(_not_reported(seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix,
+                                                     f"below its threshold {limit:.2f}"))
                     continue
             n += 1
             live.append((watch is None, -conf, s - e, n, seg, s, e, cat, sub, det, conf, normalised, value,
                          enc, prefix, watch, norm))
         return live
 
-    def findings(self, cands: list, subprocessor: str | None) -> list[Finding]:
+    def findings(self, cands: list, subprocessor: str | None,
+                 dropped: list[NotReported] | None = None) -> list[Finding]:
+        """The Findings; with ``dropped``, the candidates left out are added to it."""
         if not cands:
             return []
-        live = self._live(cands)
+        live = self._live(cands, dropped)
         if not live:
             return []
         # Overlaps within one segment go to the first in this order. Resolved before
@@ -109,37 +115,57 @@ class Resolver:
         for _, _, _, _, seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch, norm in live:
             sid = id(seg)
             spans = taken.get(sid)
+            why = ""
             if spans is None:
                 spans = taken[sid] = _Spans()
             elif spans.overlaps(s, e):
-                continue
-            vh = watch.value_hash if watch is not None else self.hasher.hex(norm)
-            path = seg.path
-            if allow is not None and allow.allows(cat, sub, value, vh, path):
-                continue
-            if sub_allow is not None and sub_allow.allows(cat, sub, value, vh, path):
-                continue
-            spans.add(s, e)
-            # The same value at the same field, seen again through another decoding layer.
-            if seen.setdefault((seg.location, path, cat, vh), sid) != sid:
+                why = "overlaps a stronger finding in the same field"
+            if not why:
+                vh = watch.value_hash if watch is not None else self.hasher.hex(norm)
+                path = seg.path
+                if allow is not None and allow.allows(cat, sub, value, vh, path):
+                    why = "allowlisted"
+                elif sub_allow is not None and sub_allow.allows(cat, sub, value, vh, path):
+                    why = f"allowlisted for {subprocessor}"
+                else:
+                    spans.add(s, e)
+                    # The same value at the same field, seen again through another decoding layer.
+                    if seen.setdefault((seg.location, path, cat, vh), sid) != sid:
+                        why = "reported already from another layer of this field"
+            if why:
+                if dropped is not None:
+                    dropped.append(_not_reported(seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, why,
+                                                 watch))
                 continue
             enc = enc or seg.encoding
-            if watch is not None:
-                masked = watch.masked
-            elif enc in _HASH_ENCODINGS:
-                masked = mask_hash(normalised, enc)
-            else:
-                # Phones and IPs mask their normal form: "+1 (415)..." and "::ffff:81.2..." alike.
-                masked = mask(cat, normalised if cat in _MASK_NORMALISED else value, sub, prefix)
+            masked = _masked(cat, sub, enc, normalised, value, prefix, watch)
             span = seg.span  # offsets point at the encoded blob when there is one
             start, end = (s, e) if span is None else span
             out.append(_tuple_new(Finding, (str(cat), sub, str(enc), str(seg.location), path, start, end,
                                             _round3(conf), det, masked, vh, watch is not None)))
-        out.sort(key=_by_place)
+        out.sort(key=by_place)
         return out
 
 
-_by_place: Final = itemgetter(3, 4, 5)  # location, field_path, start
+by_place: Final = itemgetter(3, 4, 5)  # location, field_path, start (Finding and NotReported)
+
+
+def _masked(cat: str, sub: str, enc: str, normalised: str, value: str, prefix: str, watch: WatchEntry | None) -> str:
+    if watch is not None:
+        return watch.masked
+    if enc in _HASH_ENCODINGS:
+        return mask_hash(normalised, enc)
+    # Phones and IPs mask their normal form: "+1 (415)..." and "::ffff:81.2..." alike.
+    return mask(cat, normalised if cat in _MASK_NORMALISED else value, sub, prefix)
+
+
+def _not_reported(seg: Segment, s: int, e: int, cat: str, sub: str, det: str, conf: float, normalised: str,
+                  value: str, enc: str, prefix: str, reason: str, watch: WatchEntry | None = None) -> NotReported:
+    start, end = (s, e) if seg.span is None else seg.span
+    enc = enc or seg.encoding
+    masked = _masked(cat, sub, enc, normalised, value, prefix, watch)
+    return NotReported(str(cat), sub, str(enc), str(seg.location), seg.path, start, end, _round3(conf), det, masked,
+                       reason)
 
 # Confidences come from a few constants and boosts: round() each once (it formats the
 # float in decimal, about 2,400 instructions a call).

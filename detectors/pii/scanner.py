@@ -25,14 +25,14 @@ from typing import Any, Callable, Final
 
 from .allowlist import AllowMatcher
 from .config import ScannerConfig
-from .finding import Category, Encoding, Finding, Location
+from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher
 from .percent import unquote
 from .phones import PhoneValidator
 from .prefilter import Prefilter
 from .recognizers import Ctx, Recognizer, builtin_recognizers
 from .recognizers.custom import CustomRecognizer
-from .resolve import Resolver, direct
+from .resolve import Resolver, by_place as _by_place, direct
 from .rx import UNANCHORED, compile_raw, spans
 from .structure import Limits, Segment, Walker, try_b64decode
 from .watchlist import Watchlist
@@ -157,6 +157,34 @@ class Scanner:
     def scan_text(self, text: str | bytes | None, *, subprocessor: str | None = None) -> list[Finding]:
         """Free text (tickets, chat, prompts). Offsets are into ``text`` (bytes are read
         as UTF-8)."""
+        walker, deadline = self._walk_text(text)
+        return self._run(walker, deadline, subprocessor)
+
+    def scan_request(self, method: str | None, url: str | None, headers,
+                     body: bytes | bytearray | memoryview | str | None, content_type: str | None = None, *,
+                     subprocessor: str | None = None) -> list[Finding]:
+        """One HTTP request. Offsets are into the decoded value at each field path.
+        ``headers``: a mapping or (name, value) pairs; bytes are read as UTF-8 and None
+        as empty, as in ``body`` and ``url``."""
+        walker, deadline = self._walk_request(method, url, headers, body, content_type)
+        return self._run(walker, deadline, subprocessor)
+
+    def explain_text(self, text: str | bytes | None, *, subprocessor: str | None = None) -> Explanation:
+        """``scan_text``'s findings, and the candidates it left out with the reason:
+        under a threshold, allowlisted, overlapped by a stronger finding. For tuning."""
+        walker, deadline = self._walk_text(text)
+        return self._explain(walker, deadline, subprocessor)
+
+    def explain_request(self, method: str | None, url: str | None, headers,
+                        body: bytes | bytearray | memoryview | str | None, content_type: str | None = None, *,
+                        subprocessor: str | None = None) -> Explanation:
+        """``scan_request``'s findings, and the candidates it left out with the reason."""
+        walker, deadline = self._walk_request(method, url, headers, body, content_type)
+        return self._explain(walker, deadline, subprocessor)
+
+    # --- engine ----------------------------------------------------------------------
+
+    def _walk_text(self, text: str | bytes | None) -> tuple[Walker, float]:
         if type(text) is not str:
             text = _as_text(text)
         deadline = time.perf_counter() + self._budget
@@ -178,14 +206,11 @@ class Scanner:
                     if dec != text[cs:ce]:
                         child = root.child(dec, Encoding.URL, cs, ce)
                         walker.out.append(child)
-        return self._run(walker, deadline, subprocessor)
+        return walker, deadline
 
-    def scan_request(self, method: str | None, url: str | None, headers,
-                     body: bytes | bytearray | memoryview | str | None, content_type: str | None = None, *,
-                     subprocessor: str | None = None) -> list[Finding]:
-        """One HTTP request. Offsets are into the decoded value at each field path.
-        ``headers``: a mapping or (name, value) pairs; bytes are read as UTF-8 and None
-        as empty, as in ``body`` and ``url``."""
+    def _walk_request(self, method: str | None, url: str | None, headers,
+                      body: bytes | bytearray | memoryview | str | None,
+                      content_type: str | None) -> tuple[Walker, float]:
         deadline = time.perf_counter() + self._budget
         st = self.stats
         st["samples"] += 1
@@ -214,9 +239,7 @@ class Scanner:
             walker.body(body, content_type)
         except Exception:  # malformed input must not stop the stream; the error text may hold values
             st["errors"] += 1
-        return self._run(walker, deadline, subprocessor)
-
-    # --- engine ----------------------------------------------------------------------
+        return walker, deadline
 
     def _walker(self) -> Walker:
         return Walker(self._limits, self.stats, self._field_hints, self.watchlist is not None)
@@ -226,7 +249,15 @@ class Scanner:
         self.stats["findings"] += len(findings)
         return findings
 
-    def _candidates(self, walker: Walker, deadline: float) -> list[tuple]:
+    def _explain(self, walker: Walker, deadline: float, subprocessor: str | None) -> Explanation:
+        # Without the quiet cache: a field whose candidates all fell under their threshold
+        # is remembered as quiet, and its near misses are what an explanation is for.
+        dropped: list[NotReported] = []
+        findings = self._resolver.findings(self._candidates(walker, deadline, False), subprocessor, dropped)
+        dropped.sort(key=_by_place)
+        return Explanation(findings, dropped)
+
+    def _candidates(self, walker: Walker, deadline: float, use_quiet: bool = True) -> list[tuple]:
         """Every recogniser's candidates over the walked segments and the layers decoded
         from them, wave after wave, until none is left or the budget runs out."""
         cands: list[tuple] = []
@@ -235,7 +266,7 @@ class Scanner:
             while done < len(walker.out):
                 wave = walker.out[done:]
                 done = len(walker.out)
-                self._wave(wave, walker, deadline, cands)
+                self._wave(wave, walker, deadline, cands, use_quiet)
         except _Overrun:
             self.stats["budget_overruns"] += 1
         return cands
@@ -244,10 +275,10 @@ class Scanner:
         if time.perf_counter() > deadline:
             raise _Overrun
 
-    def _wave(self, every: list[Segment], walker: Walker, deadline: float, cands: list) -> None:
+    def _wave(self, every: list[Segment], walker: Walker, deadline: float, cands: list, use_quiet: bool) -> None:
         self._check(deadline)
         all_segs = every
-        quiet = self._quiet
+        quiet = self._quiet if use_quiet else None
         keys: list[tuple] = []
         if quiet is not None:
             all_segs, keys = self._not_quiet(quiet, every)

@@ -1,0 +1,65 @@
+"""Scanner.explain_request / explain_text: the same findings as a scan, and each candidate
+left out with its reason, masked like a finding."""
+
+from __future__ import annotations
+
+import json
+
+from detectors.pii import Scanner
+from tests.pii.conftest import KEY
+
+GCP_KEY = "AIza" + "SyD4x9Qk2LmZp7Vt0Rw3Yb6Nc8Hf1Js5GqQ"
+CONFIG = {"detectors": {"person": {"threshold": 0.8}},
+          "allowlist": {"values": ["support@example.com"], "subprocessors": {"stripe": {"categories": ["IP_ADDRESS"]}}}}
+
+
+def reasons(explanation) -> dict[tuple[str, str], str]:
+    return {(n.field_path or str(n.start), n.category): n.reason for n in explanation.not_reported}
+
+
+def test_explain_gives_the_scan_findings_and_the_reasons():
+    s = Scanner(CONFIG, key=KEY)
+    text = "Thanks, Margaret. Write to support@example.com or jane.doe@example.org"
+    ex = s.explain_text(text)
+    assert ex.findings == s.scan_text(text)
+    assert reasons(ex) == {("8", "PERSON"): "below its threshold 0.80", ("27", "EMAIL"): "allowlisted"}
+    person = next(n for n in ex.not_reported if n.category == "PERSON")
+    assert (person.confidence, person.detector, text[person.start:person.end]) == (0.7, "person", "Margaret")
+
+
+def test_explain_names_overlaps_and_per_subprocessor_allowlists():
+    s = Scanner(CONFIG, key=KEY)
+    headers = [("x-goog-api-key", GCP_KEY), ("x-forwarded-for", "8.8.4.4"), ("x-note", "a")]
+    ex = s.explain_request("GET", "/v1/x", headers, b"", subprocessor="stripe")
+    assert [(f.field_path, f.subtype) for f in ex.findings] == [("header.x-goog-api-key", "gcp_api_key")]
+    assert reasons(ex) == {
+        ("header.x-goog-api-key", "SECRET"): "overlaps a stronger finding in the same field",  # the generic rule
+        ("header.x-forwarded-for", "IP_ADDRESS"): "allowlisted for stripe",
+    }
+    assert s.explain_request("GET", "/v1/x", headers, b"", subprocessor="segment").findings == \
+        s.scan_request("GET", "/v1/x", headers, b"", subprocessor="segment")
+
+
+def test_a_value_under_two_layers_is_explained_once_reported():
+    s = Scanner(key=KEY)
+    body = json.dumps({"note": "mail jane.doe%40example.org today"}).encode()
+    ex = s.explain_request("POST", "/v1/x", [], body, "application/json")
+    assert [(f.field_path, f.encoding) for f in ex.findings] == [("$.note", "url")]
+
+
+def test_near_misses_are_explained_after_the_quiet_cache_remembered_them():
+    s = Scanner(CONFIG, key=KEY)
+    body = json.dumps({"note": "Thanks, Margaret. See the attached thread"}).encode()
+    for _ in range(2):
+        assert s.scan_request("POST", "/v1/x", [], body, "application/json") == []
+    assert s.stats["segments_repeated"] == 1  # remembered: nothing above its threshold
+    ex = s.explain_request("POST", "/v1/x", [], body, "application/json")
+    assert reasons(ex) == {("$.note", "PERSON"): "below its threshold 0.80"}
+
+
+def test_left_out_candidates_hold_masks_not_values():
+    s = Scanner(CONFIG, key=KEY)
+    ex = s.explain_text("Thanks, Margaret. Write to support@example.com")
+    text = repr(ex.not_reported) + json.dumps([n.to_dict() for n in ex.not_reported])
+    assert "Margaret" not in text and "support@example.com" not in text
+    assert {n.masked for n in ex.not_reported} == {"M***", "s***@e***.com"}
