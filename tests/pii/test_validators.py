@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.pii import validators as v
+from detectors.pii.masking import alnum_upper, digits_of
 from tests.pii.conftest import aadhaar_number, nir_number
 
 
@@ -125,6 +126,14 @@ def test_entropy_is_the_textbook_formula(s):
     n = len(s)
     want = -sum(c / n * math.log2(c / n) for c in collections.Counter(s).values()) if n else 0.0
     assert math.isclose(v.shannon_entropy(s), want, abs_tol=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.text(string.printable, max_size=60)))
+def test_normal_forms_keep_exactly_the_digits_or_alphanumerics(s):
+    # ASCII text takes a deletion table, other text str methods: the same characters kept.
+    assert digits_of(s) == "".join(ch for ch in s if ch.isdigit())
+    assert alnum_upper(s) == "".join(ch for ch in s if ch.isalnum()).upper()
 
 
 @pytest.mark.parametrize("ymd,ok", [((1985, 4, 12), True), ((2090, 1, 1), False), ((1850, 1, 1), False), ((1985, 2, 30), False)])
