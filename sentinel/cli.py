@@ -163,12 +163,12 @@ def ingest(
 def detect(
     inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
     read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
-                                                     "json or xml."),
+                                                     "json, xml or har (each request of a recording)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),
 ):
-    """What the detectors find in a payload, a raw HTTP request or text (exit 1 if anything)."""
+    """What the detectors find in a payload, a raw HTTP request, a HAR recording or text (exit 1 if anything)."""
     from sentinel.detect_cli import MODES, run_detect
     from sentinel.runtime import build_scanner
 
@@ -178,7 +178,11 @@ def detect(
     if fmt not in ("table", "json"):
         err.print(f"--format: expected table or json, got {fmt!r}", markup=False)
         raise typer.Exit(2)
-    raise typer.Exit(run_detect(build_scanner(state.settings()), inputs or [], read_as, fmt, console, err, explain))
+    from sentinel.registry import SubprocessorRegistry
+
+    settings = state.settings()
+    raise typer.Exit(run_detect(build_scanner(settings), inputs or [], read_as, fmt, console, err, explain,
+                                SubprocessorRegistry(settings.registry)))
 
 
 @app.command()

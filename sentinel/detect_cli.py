@@ -1,9 +1,11 @@
-"""`sentinel detect`: what the detectors find in a payload, a raw HTTP request or text.
+"""`sentinel detect`: what the detectors find in a payload, a raw HTTP request, a HAR
+recording or text.
 
-For trying a payload before it ships, tuning custom detectors and allowlists, and
-pre-commit hooks: exit 0 when nothing is found, 1 when something is, 2 when an input
-could not be read (the others are still scanned). Output holds masks and keyed hashes,
-never the values.
+For trying a payload before it ships, tuning custom detectors and allowlists, auditing
+what a recorded browser session sends to which third party, and pre-commit hooks: exit 0
+when nothing is found, 1 when something is, 2 when an input could not be read (the
+others are still scanned). Output holds masks and keyed hashes, never the values (nor
+a HAR request's URL: its destination host and sub-processor only).
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ from rich.console import Console
 from rich.table import Table
 
 from sentinel.collect.capture.http1 import parse_head
+from sentinel.collect.har import HarParseError, parse_har
 
-MODES = ("auto", "text", "http", "json", "xml")
+MODES = ("auto", "text", "http", "json", "xml", "har")
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?\r?$")
 
 
 @dataclass
 class Detected:
     source: str
-    kind: str  # how the input was read: text, http, json or xml
+    kind: str  # how the input was read: text, http, json, xml or har
     findings: list
     text: str = ""  # for text inputs: to turn offsets into line:column
     not_reported: list = field(default_factory=list)  # with --explain
+    entry: int = -1  # HAR: the request's index in log.entries
+    to: str = ""  # HAR: the sub-processor the request went to, else its host
 
 
 def read_kind(data: bytes, mode: str) -> str:
@@ -41,13 +46,34 @@ def read_kind(data: bytes, mode: str) -> str:
     head = data.lstrip()[:1]
     if head in (b"{", b"["):
         try:
-            json.loads(data)
-            return "json"
+            doc = json.loads(data)
         except ValueError:
             return "text"
+        log = doc.get("log") if isinstance(doc, dict) else None
+        return "har" if isinstance(log, dict) and isinstance(log.get("entries"), list) else "json"
     if head == b"<":
         return "xml"
     return "text"
+
+
+def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", explain: bool = False) -> list[Detected]:
+    """One result per input, or per request of a HAR recording (raises HarParseError)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    named_har = mode == "auto" and source.lower().endswith(".har")  # a broken one is an error, not text
+    if not named_har and read_kind(data, mode) != "har":
+        return [detect(scanner, source, data, mode, explain)]
+    out = []
+    for record in parse_har(data, source):
+        sample = record.sample
+        sub = registry.classify(host=sample.host, ip=sample.dst_ip).subprocessor if registry is not None else ""
+        request = (sample.method, sample.url, sample.headers, sample.body, sample.content_type or None)
+        if explain:
+            result = scanner.explain_request(*request, subprocessor=sub or None)
+            found, left_out = result.findings, result.not_reported
+        else:
+            found, left_out = scanner.scan_request(*request, subprocessor=sub or None), []
+        out.append(Detected(source, "har", found, not_reported=left_out, entry=record.index, to=sub or sample.host))
+    return out
 
 
 def detect(scanner, source: str, data: bytes, mode: str = "auto", explain: bool = False) -> Detected:
@@ -87,42 +113,54 @@ def line_col(text: str, offset: int) -> str:
 def where(d: Detected, f) -> str:
     if d.kind == "text":
         return line_col(d.text, f.start)
-    return f.field_path or f.location
+    place = f.field_path or f.location
+    return f"#{d.entry} {place}" if d.kind == "har" else place
+
+
+def _table(results: list[Detected], columns: tuple[str, ...], title: str | None = None) -> tuple[Table, bool]:
+    """A table with "to" after "input" when a HAR request is among the results."""
+    har = any(d.kind == "har" for d in results)
+    table = Table(title=title, show_edge=False)
+    for col in columns[:1] + (("to",) if har else ()) + columns[1:]:
+        table.add_column(col, justify="right" if col == "confidence" else "left")
+    return table, har
 
 
 def to_table(results: list[Detected]) -> Table:
-    table = Table(show_edge=False)
-    for col in ("input", "where", "category", "encoding", "masked", "confidence", "detector", "hash"):
-        table.add_column(col, justify="right" if col == "confidence" else "left")
+    table, har = _table(results, ("input", "where", "category", "encoding", "masked", "confidence", "detector", "hash"))
     for d in results:
         for f in d.findings:
-            table.add_row(d.source, where(d, f), f.category + (f"/{f.subtype}" if f.subtype else ""), f.encoding,
-                          f.masked, f"{f.confidence:.2f}", f.detector, f.value_hash[:12])
+            table.add_row(d.source, *((d.to,) if har else ()), where(d, f),
+                          f.category + (f"/{f.subtype}" if f.subtype else ""), f.encoding, f.masked,
+                          f"{f.confidence:.2f}", f.detector, f.value_hash[:12])
     return table
 
 
 def not_reported_table(results: list[Detected]) -> Table:
-    table = Table(title="found, not reported", show_edge=False)
-    for col in ("input", "where", "category", "masked", "confidence", "detector", "why"):
-        table.add_column(col, justify="right" if col == "confidence" else "left")
+    table, har = _table(results, ("input", "where", "category", "masked", "confidence", "detector", "why"),
+                        "found, not reported")
     for d in results:
         for n in d.not_reported:
-            table.add_row(d.source, where(d, n), n.category + (f"/{n.subtype}" if n.subtype else ""), n.masked,
-                          f"{n.confidence:.2f}", n.detector, n.reason)
+            table.add_row(d.source, *((d.to,) if har else ()), where(d, n),
+                          n.category + (f"/{n.subtype}" if n.subtype else ""), n.masked, f"{n.confidence:.2f}",
+                          n.detector, n.reason)
     return table
 
 
+def _row(d: Detected, item) -> dict:
+    har = {"entry": d.entry, "to": d.to} if d.kind == "har" else {}
+    return {"input": d.source, "read_as": d.kind, **har, "where": where(d, item), **item.to_dict()}
+
+
 def to_json(results: list[Detected], explain: bool = False) -> str:
-    rows = [{"input": d.source, "read_as": d.kind, "where": where(d, f), **f.to_dict(),
-             **({"reported": True} if explain else {})} for d in results for f in d.findings]
+    rows = [{**_row(d, f), **({"reported": True} if explain else {})} for d in results for f in d.findings]
     if explain:
-        rows += [{"input": d.source, "read_as": d.kind, "where": where(d, n), **n.to_dict(), "reported": False}
-                 for d in results for n in d.not_reported]
+        rows += [{**_row(d, n), "reported": False} for d in results for n in d.not_reported]
     return json.dumps(rows, indent=2)
 
 
 def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console, err: Console,
-               explain: bool = False) -> int:
+               explain: bool = False, registry=None) -> int:
     results: list[Detected] = []
     unreadable = 0
     for name in inputs or ["-"]:
@@ -132,7 +170,11 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
             err.print(f"{name}: cannot read: {exc.strerror}", markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
             continue
-        results.append(detect(scanner, "stdin" if name == "-" else name, data, mode, explain))
+        try:
+            results += detect_all(scanner, registry, "stdin" if name == "-" else name, data, mode, explain)
+        except HarParseError as exc:  # names the file and the place; holds no value
+            err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            unreadable += 1
     found = sum(len(d.findings) for d in results)
     left_out = sum(len(d.not_reported) for d in results)
     if fmt == "json":
@@ -142,9 +184,13 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
             console.print(to_table(results))
         if left_out:
             console.print(not_reported_table(results))
-        kinds = ", ".join(f"{d.source} as {d.kind}" for d in results)
+        kinds = {d.source: d.kind for d in results}
+        requests = sum(1 for d in results if d.kind == "har")
+        har = f", {requests} HAR request(s) to {len({d.to for d in results if d.kind == 'har'})} destination(s)" \
+            if requests else ""
         more = f"; {left_out} found and not reported" if explain else ""
-        console.print(f"{found} finding(s) in {len(results)} input(s) ({kinds}){more}", markup=False,
+        console.print(f"{found} finding(s) in {len(kinds)} input(s) "
+                      f"({', '.join(f'{k} as {v}' for k, v in kinds.items())}{har}){more}", markup=False,
                       highlight=False)
     if unreadable:
         return 2

@@ -115,3 +115,56 @@ def test_explain_lists_what_was_found_and_left_out(tmp_path):
         assert "Margaret" not in out and "support@example.com" not in out and EMAIL not in out
     only_left_out = detect("--explain", stdin="Thanks, Margaret.", tmp_path=tmp_path, config=config)
     assert only_left_out.returncode == 0
+
+
+def har_file(tmp_path, name="session.har"):
+    """A browser recording: an analytics call to a known sub-processor with an e-mail in
+    its JSON body and a user id in the query, and a call to an unknown host."""
+    def entry(method, url, body=None):
+        req = {"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": [], "queryString": [],
+               "cookies": [], "headersSize": -1, "bodySize": -1}
+        if body is not None:
+            req["postData"] = {"mimeType": "application/json", "text": json.dumps(body)}
+        return {"startedDateTime": "2026-11-26T10:00:00.000Z", "time": 12, "request": req,
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                             "cookies": [], "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "",
+                             "headersSize": -1, "bodySize": 0}, "cache": {}, "timings": {"send": 1, "wait": 10, "receive": 1}}
+    doc = {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
+        entry("GET", "https://shop.example.com/cart"),
+        entry("POST", "https://api.segment.io/v1/identify", {"userId": "u-1", "traits": {"email": EMAIL}}),
+        entry("GET", f"https://px.tracker.example.net/p?em={EMAIL.replace('@', '%40')}"),
+    ]}}
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_har_recording_says_what_went_to_which_destination(tmp_path):
+    har = har_file(tmp_path)
+    result = detect(str(har), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    got = {(f["entry"], f["to"], f["where"], f["category"], f["encoding"]) for f in found(result)}
+    assert got == {(1, "segment", "#1 $.traits.email", "EMAIL", "plain"),
+                   (2, "px.tracker.example.net", "#2 query.em", "EMAIL", "url")}
+    assert {f["read_as"] for f in found(result)} == {"har"}
+    table = detect(str(har), tmp_path=tmp_path)
+    assert "segment" in table.stdout and "3 HAR request(s) to 3 destination(s)" in table.stdout
+    for out in (result.stdout, table.stdout):
+        assert EMAIL not in out and "/v1/identify" not in out and "em=" not in out  # masks and places only
+
+
+def test_har_requests_get_their_subprocessors_allowlist(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[detectors.allowlist.subprocessors.segment]\ncategories = ["EMAIL"]\n')
+    result = detect(str(har_file(tmp_path)), "--explain", "--format", "json", tmp_path=tmp_path, config=config)
+    rows = {(r["to"], r["reported"], r.get("reason", "")) for r in found(result)}
+    assert rows == {("segment", False, "allowlisted for segment"), ("px.tracker.example.net", True, "")}
+
+
+def test_a_broken_har_is_an_error_and_the_other_inputs_are_scanned(tmp_path):
+    broken = tmp_path / "broken.har"
+    broken.write_text('{"log": {"entries": [')
+    result = detect(str(broken), str(har_file(tmp_path)), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "broken.har" in result.stderr and "invalid JSON" in result.stderr
+    assert {f["to"] for f in found(result)} == {"segment", "px.tracker.example.net"}

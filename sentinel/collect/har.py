@@ -211,6 +211,11 @@ def read_har(path: str | os.PathLike, *, max_body_bytes: int = 64 << 10, max_fil
             raw = f.read()
     except OSError as exc:
         raise HarParseError(path, f"cannot read: {exc.strerror or exc}") from None
+    return parse_har(raw, path, max_body_bytes=max_body_bytes)
+
+
+def parse_har(raw: bytes, path: str, *, max_body_bytes: int = 64 << 10) -> HarFile:
+    """A HAR document already in memory (standard input); ``path`` names it in errors."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # UTF-8 BOM written by some Windows tools
         bom = 3
