@@ -14,8 +14,9 @@ import re
 from typing import Final
 
 _HEX_DIGITS: Final = "0123456789ABCDEFabcdef"
-# "4a" -> b"J": a two-character escape body and its byte, as urllib builds them.
-_ESCAPES: Final[dict[str, bytes]] = {a + b: bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}
+# b"4a" -> b"J": a two-character escape body and its byte, as urllib builds them.
+_ESCAPES: Final[dict[bytes, bytes]] = {
+    (a + b).encode(): bytes.fromhex(a + b) for a in _HEX_DIGITS for b in _HEX_DIGITS}
 _ASCII_RUNS: Final = re.compile("([\x00-\x7f]+)")
 
 
@@ -37,16 +38,18 @@ def unquote_plus(s: str) -> str:
 
 
 def _ascii_to_bytes(run: str) -> bytes:
-    bits = run.split("%")
+    # Split as bytes: one encode for the run, not one per escape (cookies carry dozens).
+    bits = run.encode("ascii").split(b"%")
     if len(bits) == 1:
-        return run.encode("ascii")
-    out = [bits[0].encode("ascii")]
-    for item in bits[1:]:
+        return bits[0]
+    out = [bits[0]]
+    for i in range(1, len(bits)):
+        item = bits[i]
         byte = _ESCAPES.get(item[:2])
         if byte is None:
             out.append(b"%")
-            out.append(item.encode("ascii"))
+            out.append(item)
         else:
             out.append(byte)
-            out.append(item[2:].encode("ascii"))
+            out.append(item[2:])
     return b"".join(out)
