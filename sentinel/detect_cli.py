@@ -67,11 +67,7 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
         sample = record.sample
         sub = registry.classify(host=sample.host, ip=sample.dst_ip).subprocessor if registry is not None else ""
         request = (sample.method, sample.url, sample.headers, sample.body, sample.content_type or None)
-        if explain:
-            result = scanner.explain_request(*request, subprocessor=sub or None)
-            found, left_out = result.findings, result.not_reported
-        else:
-            found, left_out = scanner.scan_request(*request, subprocessor=sub or None), []
+        found, left_out = scan(scanner, explain, request=request, subprocessor=sub or None)
         out.append(Detected(source, "har", found, not_reported=left_out, entry=record.index, to=sub or sample.host))
     return out
 
@@ -81,15 +77,24 @@ def detect(scanner, source: str, data: bytes, mode: str = "auto", explain: bool 
     kind = read_kind(data, mode)
     if kind == "text":
         text = data.decode("utf-8", "replace")
+        found, left_out = scan(scanner, explain, text=text)
+        return Detected(source, kind, found, text, left_out)
+    found, left_out = scan(scanner, explain, request=as_request(kind, data))
+    return Detected(source, kind, found, not_reported=left_out)
+
+
+def scan(scanner, explain: bool, *, text: str | None = None, request: tuple = (),
+         subprocessor: str | None = None) -> tuple[list, list]:
+    """(findings, candidates left out: only with ``explain``) of a text or a request."""
+    if text is not None:
         if explain:
             result = scanner.explain_text(text)
-            return Detected(source, kind, result.findings, text, result.not_reported)
-        return Detected(source, kind, scanner.scan_text(text), text)
-    request = as_request(kind, data)
+            return result.findings, result.not_reported
+        return scanner.scan_text(text), []
     if explain:
-        result = scanner.explain_request(*request)
-        return Detected(source, kind, result.findings, not_reported=result.not_reported)
-    return Detected(source, kind, scanner.scan_request(*request))
+        result = scanner.explain_request(*request, subprocessor=subprocessor)
+        return result.findings, result.not_reported
+    return scanner.scan_request(*request, subprocessor=subprocessor), []
 
 
 def as_request(kind: str, data: bytes) -> tuple:
