@@ -226,43 +226,85 @@ class Prefilter:
         out: dict[int, list[list[int]]] = {}
         if self._db is None or not data:
             return self._add_always(out, len(starts))
-        state = [0, False]  # reports seen, segments out of order
-
-        def on_match(gid, _from, to, _flags, _ctx):
-            # ``to`` is exclusive: the match's last byte is at to - 1.
-            seg = bisect_right(starts, to - 1) - 1
-            lst = out.get(gid)
-            if lst is None:
-                out[gid] = [[seg, to]]
-            else:
-                last = lst[-1]
-                if last[0] == seg:
-                    if to > last[1]:
-                        last[1] = to
-                else:
-                    # Reports mostly come in order of end offset (not guaranteed).
-                    if seg < last[0]:
-                        state[1] = True
-                    lst.append([seg, to])
-            state[0] += 1
-            # A huge sample can report hundreds of thousands of matches: check the clock.
-            if not state[0] & 4095 and deadline and perf_counter() > deadline:
-                return True  # stops the scan
-            return None
-
+        reports = _Reports(starts, deadline)
         try:
-            self._db.scan(data, match_event_handler=on_match, scratch=self._scratch())
+            self._db.scan(data, match_event_handler=reports.on_match, scratch=self._scratch())
         except hs.ScanTerminated:
             return None
-        if state[1]:
-            for gid, lst in out.items():
-                merged: dict[int, int] = {}
-                for seg, to in lst:
-                    merged[seg] = max(to, merged.get(seg, 0))
-                out[gid] = [[seg, merged[seg]] for seg in sorted(merged)]
+        out = reports.result()
         return self._add_always(out, len(starts))
 
     def _add_always(self, out: dict[int, list[list[int]]], n: int) -> dict[int, list[list[int]]]:
         for gid in self.always:
             out[gid] = [[i, _NO_LIMIT] for i in range(n)]
+        return out
+
+
+class _Reports:
+    """Hyperscan's match reports of one scan, folded into {id: [[segment, last_end], ...]}.
+
+    The callback only records: Hyperscan calls it once per report through the Python call
+    protocol, and finding the segment is cheaper in one loop over a batch of reports.
+    """
+
+    def __init__(self, starts: list[int], deadline: float):
+        self.starts = starts
+        self.deadline = deadline
+        self.gids: list[int] = []
+        self.ends: list[int] = []  # exclusive: a match's last byte is at end - 1
+        self.out: dict[int, list[list[int]]] = {}
+        self.seg = 0
+        self.unordered = False
+
+    def on_match(self, gid: int, _from: int, to: int, _flags: int, _ctx: object) -> bool | None:
+        self.gids.append(gid)
+        self.ends.append(to)
+        if len(self.ends) >= 4096:
+            self._fold()  # a huge sample can report millions of matches: bounded memory
+            # ... and check the clock.
+            if self.deadline and perf_counter() > self.deadline:
+                return True  # stops the scan
+        return None
+
+    def _fold(self) -> None:
+        starts = self.starts
+        n = len(starts)
+        out = self.out
+        seg = self.seg
+        gids = self.gids
+        ends = self.ends
+        for k in range(len(ends)):
+            gid = gids[k]
+            to = ends[k]
+            last_byte = to - 1
+            if last_byte < starts[seg]:
+                seg = bisect_right(starts, last_byte) - 1  # reports mostly come in order, not always
+            else:
+                while seg + 1 < n and starts[seg + 1] <= last_byte:
+                    seg += 1
+            lst = out.get(gid)
+            if lst is None:
+                out[gid] = [[seg, to]]
+                continue
+            prev = lst[-1]
+            if prev[0] == seg:
+                if to > prev[1]:
+                    prev[1] = to
+            else:
+                if seg < prev[0]:
+                    self.unordered = True
+                lst.append([seg, to])
+        self.seg = seg
+        gids.clear()
+        ends.clear()
+
+    def result(self) -> dict[int, list[list[int]]]:
+        self._fold()
+        out = self.out
+        if self.unordered:
+            for gid, lst in out.items():
+                merged: dict[int, int] = {}
+                for seg, end in lst:
+                    merged[seg] = max(end, merged.get(seg, 0))
+                out[gid] = [[seg, merged[seg]] for seg in sorted(merged)]
         return out
