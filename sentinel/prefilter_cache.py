@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from detectors.pii import prefilter
@@ -19,6 +20,10 @@ log = logging.getLogger(__name__)
 
 _SUFFIX = ".hsdb"
 _MAX_BYTES = 64 << 20  # the built-in database is about 1 MB
+# An entry no run has used for this long is removed: an upgrade that changes the patterns
+# leaves the old database behind (about 1 MB each), and another configuration's custom
+# detectors, still in use, keep theirs fresh.
+STALE_SECONDS = 30 * 86400
 
 
 class PrefilterCache:
@@ -41,6 +46,10 @@ class PrefilterCache:
         except OSError:
             return None  # nothing saved yet, or not readable: compile
         self.read[digest] = entry
+        try:
+            os.utime(path)  # in use: not stale
+        except OSError:
+            pass
         return entry
 
     def save(self) -> int:
@@ -61,4 +70,19 @@ class PrefilterCache:
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
                 log.debug("prefilter cache: cannot write %s: %s", path.name, exc)
+        self._prune()
         return written
+
+    def _prune(self) -> None:
+        cutoff = time.time() - STALE_SECONDS
+        try:
+            entries = list(self.directory.glob(f"*{_SUFFIX}"))
+        except OSError:
+            return
+        for path in entries:
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    log.info("prefilter cache: removed %s, unused for %d days", path.name, STALE_SECONDS // 86400)
+            except OSError:
+                continue  # gone already, or not ours to remove

@@ -41,3 +41,24 @@ def test_a_damaged_database_is_compiled_again_and_replaced(tmp_path):
     entry.write_bytes(good[: len(good) // 2])  # cut short, as by a full disk
     assert detect(tmp_path) == first
     assert entry.read_bytes() == good
+
+
+def test_entries_unused_for_a_month_are_removed(tmp_path):
+    import os
+    import time
+
+    from sentinel.prefilter_cache import STALE_SECONDS
+
+    detect(tmp_path)
+    [entry] = saved(tmp_path)
+    directory = entry.parent
+    old = directory / ("0" * 32 + ".hsdb")  # an upgrade's leftover
+    recent = directory / ("1" * 32 + ".hsdb")  # another configuration's, in use
+    for path in (old, recent):
+        path.write_bytes(b'{"always": []}\n')
+    month_ago = time.time() - STALE_SECONDS - 3600
+    os.utime(old, (month_ago, month_ago))
+    os.utime(entry, (month_ago, month_ago))  # old too, but this run uses it
+    detect(tmp_path)
+    assert saved(tmp_path) == sorted([entry, recent])
+    assert entry.stat().st_mtime > month_ago
