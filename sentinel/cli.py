@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sentinel.config import ConfigError, Settings, load_settings
-from sentinel.store import Store, StoreUnavailable
+
+if TYPE_CHECKING:
+    from sentinel.store import Store
 
 app = typer.Typer(
     name="sentinel",
@@ -55,6 +57,10 @@ def main_options(
 
 
 def open_store(migrate: bool = True) -> Store:
+    # Imported here: the ClickHouse client and pyarrow cost `sentinel detect`, which needs
+    # no store, a fifth of a second at every start.
+    from sentinel.store import Store
+
     store = Store.open(state.settings())
     if migrate:
         store.migrate()
@@ -170,7 +176,7 @@ def detect(
 ):
     """What the detectors find in a payload, a raw HTTP request, a HAR recording or text (exit 1 if anything)."""
     from sentinel.detect_cli import MODES, run_detect
-    from sentinel.runtime import build_scanner
+    from sentinel.detection import build_scanner
 
     if read_as not in MODES:
         err.print(f"--as: expected one of {', '.join(MODES)}, got {read_as!r}", markup=False)
@@ -284,6 +290,8 @@ def inventory(
     except ValueError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2)
+    from sentinel.store import StoreUnavailable
+
     settings = state.settings()
     try:
         store = open_store()
@@ -559,15 +567,16 @@ def main() -> int:
         err.print("configuration error", style="red")
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return 2
-    except StoreUnavailable as exc:
-        err.print(f"store unavailable: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
-        return 3
     except typer.Exit as exc:
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
         return 130
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
+    except Exception as exc:
+        client = sys.modules.get("sentinel.store.client")  # only a store that was opened is unavailable
+        if client is not None and isinstance(exc, client.StoreUnavailable):
+            err.print(f"store unavailable: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
+            return 3
+        import click  # click usage errors carry their own exit code
 
         if isinstance(exc, click.ClickException):
             exc.show()

@@ -27,7 +27,7 @@ from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline
 from sentinel.policy import PolicyEngine
 from sentinel.registry import SubprocessorRegistry
-from sentinel.runtime import build_scanner
+from sentinel.detection import build_scanner
 from sentinel.sources import (
     CaptureFileSource, CaptureItem, LiveSource, LogBatch, LogSource, Source, SourceEmitter, WorkQueue,
 )

@@ -18,7 +18,7 @@ from sentinel.judge import TITLES
 from sentinel.pipeline import Pipeline
 from sentinel.policy import SEVERITY_ORDER, PolicyEngine, Violation, at_or_above
 from sentinel.registry import SubprocessorRegistry
-from sentinel.runtime import build_scanner
+from sentinel.detection import build_scanner
 from sentinel.store.writer import Ack
 
 SARIF_LEVEL = {"info": "note", "low": "note", "medium": "warning", "high": "error", "critical": "error"}

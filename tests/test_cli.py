@@ -56,3 +56,11 @@ def test_keygen_creates_private_key(tmp_path):
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
+
+
+def test_unreachable_store_is_exit_3_with_its_reason(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[storage]\ndsn = "http://127.0.0.1:9"\n')  # the discard port: nothing listens
+    result = sentinel("--config", str(config), "db", "status", tmp_path=tmp_path)
+    assert result.returncode == 3
+    assert "store unavailable: cannot reach ClickHouse at 127.0.0.1:9" in result.stderr

@@ -168,3 +168,19 @@ def test_a_broken_har_is_an_error_and_the_other_inputs_are_scanned(tmp_path):
     assert result.returncode == 2
     assert "broken.har" in result.stderr and "invalid JSON" in result.stderr
     assert {f["to"] for f in found(result)} == {"segment", "px.tracker.example.net"}
+
+
+def test_detect_does_not_load_the_store(tmp_path):
+    # A pre-commit hook runs detect at every commit: the ClickHouse client and pyarrow
+    # (a fifth of a second to import) have no part in it.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from sentinel.cli import main; sys.argv = ['sentinel', 'detect', '--format', 'json']; "
+            "code = main(); print(code, *(m in sys.modules for m in ('pyarrow', 'clickhouse_connect', 'chdb')))")
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps({"contact": EMAIL}), capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.stdout.splitlines()[-1] == "1 False False False", result.stderr

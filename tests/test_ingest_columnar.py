@@ -151,7 +151,7 @@ def run_ingest(monkeypatch, directory: Path, files: list[Path], columnar: bool, 
     settings = load_settings(config)
     monkeypatch.setattr(ingest_columnar, "MIN_BYTES", 0 if columnar else 1 << 62)
     monkeypatch.setattr(ingest_columnar, "SLICE_ROWS", 1)  # batch_rows 700 slices these small files
-    monkeypatch.setattr("sentinel.runtime.load_site_key", lambda settings: b"k" * 32)  # same value hashes
+    monkeypatch.setattr("sentinel.detection.load_site_key", lambda settings: b"k" * 32)  # same value hashes
     calls = []
     real = ingest_columnar.ingest_file
     monkeypatch.setattr(ingest_columnar, "ingest_file", lambda *a, **k: (calls.append(a[1]), real(*a, **k)))

@@ -1,0 +1,27 @@
+"""The scanner the configuration asks for: what every path that detects builds first.
+
+Apart from the pipeline and the store, so that `sentinel detect` (a pre-commit hook,
+run at every commit) starts without loading the ClickHouse client or pyarrow.
+"""
+
+from __future__ import annotations
+
+from sentinel.config import ConfigError, Settings
+from sentinel.keys import load_site_key
+from sentinel.prefilter_cache import PrefilterCache
+
+
+def build_scanner(settings: Settings):
+    """The PII and secret scanner configured by [detectors], keyed with the site key."""
+    from detectors.pii import Scanner, ScannerConfig
+
+    try:
+        config = ScannerConfig.from_dict(settings.config.detectors)
+    except (ValueError, TypeError) as exc:
+        where = settings.config_path or "sentinel.toml"
+        raise ConfigError(where, [("detectors", str(exc))]) from None
+    cache = PrefilterCache(settings.data_dir)
+    cache.attach()
+    scanner = Scanner(config=config, key=load_site_key(settings))
+    cache.save()
+    return scanner
