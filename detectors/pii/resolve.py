@@ -40,6 +40,11 @@ class Resolver:
         self.allow = None if allow.empty else allow
         self.allow_sub = allow_sub
 
+    def drops(self, detector: str, confidence: float) -> bool:
+        """Whether a recogniser's candidate is dropped whatever else the sample holds:
+        under its threshold, with no watchlist that could claim the value."""
+        return self.watchlist is None and confidence < self.threshold.get(detector, self.default)
+
     def _live(self, cands: list, dropped: list[NotReported] | None) -> list[tuple]:
         """Candidates that pass their threshold or are registered values, each with its
         sort key in front: registered first, then confidence, then length, then order."""
@@ -60,11 +65,10 @@ class Resolver:
                 ce: int = c[4]
                 conf = hit.confidence
                 det = rec.name
+                if dropped is None and self.drops(det, conf):
+                    continue  # before any string work
                 s = hit.start if hit.start >= 0 else cs
                 e = hit.end if hit.end >= 0 else ce
-                # Without a watchlist a candidate under its threshold is dropped first.
-                if wl is None and conf < threshold.get(det, default) and dropped is None:
-                    continue
                 value = seg.text[s:e]
                 cat = hit.category or rec.category
                 sub, normalised, enc, prefix = hit.subtype, hit.normalised or value, hit.encoding, hit.mask_prefix
@@ -166,6 +170,7 @@ def _not_reported(seg: Segment, s: int, e: int, cat: str, sub: str, det: str, co
     masked = _masked(cat, sub, enc, normalised, value, prefix, watch)
     return NotReported(str(cat), sub, str(enc), str(seg.location), seg.path, start, end, _round3(conf), det, masked,
                        reason)
+
 
 # Confidences come from a few constants and boosts: round() each once (it formats the
 # float in decimal, about 2,400 instructions a call).

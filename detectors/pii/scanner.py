@@ -366,14 +366,12 @@ class Scanner:
 
     def _remember_quiet(self, quiet: dict[tuple, None], segs: list[Segment], keys: list[tuple],
                         new: list[tuple], unsettled: set[int]) -> None:
-        # Without a watchlist, a candidate under its threshold is dropped in resolve
-        # whatever else the request holds: its segment is still quiet.
-        threshold = self._threshold if self.watchlist is None else None
-        default = self.config.min_confidence
+        # A candidate resolve drops whatever else the request holds leaves its segment quiet.
+        resolver = self._resolver
         for c in new:
             if len(c) != 5:
                 unsettled.add(id(c[0]))
-            elif threshold is None or c[2].confidence >= threshold.get(c[0].name, default):
+            elif not resolver.drops(c[0].name, c[2].confidence):
                 unsettled.add(id(c[1]))
         if len(quiet) + len(segs) > self._quiet_limit:
             quiet.clear()  # cheaper than an LRU, and the hot values come back at once
