@@ -149,10 +149,10 @@ _NO_LIMIT: Final = 1 << 62
 # by a digest of its patterns, the Hyperscan version and the machine; one that does not
 # load is compiled anew. Only the entries a process needs are ever read.
 
-# The caller's lookup, at most one: digest -> entry, or None when it has none.
 # Changes when the same patterns compile to a different database (2: segment anchors).
 _FORMAT: Final = 2
 
+# The caller's lookup, at most one: digest -> entry, or None when it has none.
 _LOOKUP: Final[list[Callable[[str], bytes | None]]] = []
 
 
@@ -223,16 +223,14 @@ class Prefilter:
 
     def scan(self, data: bytes, starts: list[int], deadline: float = 0.0) -> dict[int, list[list[int]]] | None:
         """None when ``deadline`` (a perf_counter time) passed during the scan."""
-        out: dict[int, list[list[int]]] = {}
         if self._db is None or not data:
-            return self._add_always(out, len(starts))
+            return self._add_always({}, len(starts))
         reports = _Reports(starts, deadline)
         try:
             self._db.scan(data, match_event_handler=reports.on_match, scratch=self._scratch())
         except hs.ScanTerminated:
             return None
-        out = reports.result()
-        return self._add_always(out, len(starts))
+        return self._add_always(reports.result(), len(starts))
 
     def _add_always(self, out: dict[int, list[list[int]]], n: int) -> dict[int, list[list[int]]]:
         for gid in self.always:
