@@ -60,8 +60,9 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
     """One result per input, or per request of a HAR recording (raises HarParseError)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     named_har = mode == "auto" and source.lower().endswith(".har")  # a broken one is an error, not text
-    if not named_har and read_kind(data, mode) != "har":
-        return [detect(scanner, source, data, mode, explain)]
+    kind = "har" if named_har else read_kind(data, mode)
+    if kind != "har":
+        return [detect(scanner, source, data, kind, explain)]
     out = []
     for record in parse_har(data, source):
         sample = record.sample
@@ -72,9 +73,8 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
     return out
 
 
-def detect(scanner, source: str, data: bytes, mode: str = "auto", explain: bool = False) -> Detected:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    kind = read_kind(data, mode)
+def detect(scanner, source: str, data: bytes, kind: str, explain: bool = False) -> Detected:
+    """One input read as ``kind`` (text, http, json or xml)."""
     if kind == "text":
         text = data.decode("utf-8", "replace")
         found, left_out = scan(scanner, explain, text=text)
