@@ -24,7 +24,8 @@ def stale_compiled_modules() -> list[str]:
     built = [ext.stat().st_mtime for ext in (ROOT / "detectors").rglob("*__mypyc*.so")]
     if not built:
         return []
-    return [str(src.relative_to(ROOT)) for src in (ROOT / "detectors").rglob("*.py")
+    sources = [*(ROOT / "detectors").rglob("*.py"), *(ROOT / "detectors").rglob("*.c")]
+    return [str(src.relative_to(ROOT)) for src in sources
             if any(src.parent.glob(src.stem + ".*.so")) and src.stat().st_mtime > min(built)]
 
 

@@ -14,9 +14,9 @@ import binascii
 import json
 import zlib
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from .context import field_tokens, machine_shape
+from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
@@ -131,7 +131,7 @@ class Walker:
         if len(text) > self._max_chars:
             text = text[: self._max_chars]
             self.stats["truncated"] = self.stats.get("truncated", 0) + 1
-        if machine or machine_shape(text, tokens):
+        if machine or _machine_shape(text, tokens):
             if self.keep_all or not self.hints.isdisjoint(tokens):
                 seg = Segment(text, location, path, tokens, ptokens, encoding, depth, span)
                 seg.scan = False
@@ -152,13 +152,8 @@ class Walker:
         True when the value was replaced by its parts."""
         c0 = text[0]
         if (c0 == "{" or c0 == "[") and text[-1] in "}]" and len(text) > 2:
-            try:
-                obj = json.loads(text)
-            except (ValueError, RecursionError):
-                obj = None
-            if isinstance(obj, (dict, list)):
-                n0 = len(self.out)
-                self.walk_json(obj, location, path + ".$", depth + 1, encoding)
+            n0 = len(self.out)
+            if self._json_text(text, location, path + ".$", depth + 1, encoding):
                 if span is not None:
                     for child in self.out[n0:]:
                         child.span = span
@@ -324,23 +319,32 @@ class Walker:
             self.out.append(Segment(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth, span))
 
     def _json_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str) -> bool:
+        if self._json_text(text, location, (prefix + ".$") if prefix else "$", depth, encoding, True):
+            return True
+        # NDJSON / batched events: one document per line.
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) < 2:
+            return False
+        ok = False
+        for i, ln in enumerate(lines):
+            if self._json_text(ln, location, f"{prefix}[{i}].$" if prefix else "$", depth, encoding, True):
+                ok = True
+        return ok
+
+    def _json_text(self, text: str, location: str, path: str, depth: int, encoding: str,
+                   any_value: bool = False) -> bool:
+        """Walks ``text`` when it is a JSON object or array (with ``any_value``, any JSON
+        value); False when it is not. The C walk reads the text directly; documents it
+        leaves (NaN, duplicate keys...) and installs without it take json.loads."""
+        if _CWALK is not None and _CWALK.walk_json(self, text, location, path, depth, encoding):
+            return True
         try:
             obj = json.loads(text)
         except (ValueError, RecursionError):
-            # NDJSON / batched events: one document per line.
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            if len(lines) < 2:
-                return False
-            ok = False
-            for i, ln in enumerate(lines):
-                try:
-                    obj = json.loads(ln)
-                except (ValueError, RecursionError):
-                    continue
-                ok = True
-                self.walk_json(obj, location, f"{prefix}[{i}].$" if prefix else "$", depth, encoding)
-            return ok
-        self.walk_json(obj, location, (prefix + ".$") if prefix else "$", depth, encoding)
+            return False
+        if not any_value and not isinstance(obj, (dict, list)):
+            return False
+        self.walk_json(obj, location, path, depth, encoding)
         return True
 
     def _xml_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str, span: tuple[int, int] | None = None) -> bool:
@@ -537,13 +541,8 @@ class Walker:
         text = raw.decode("utf-8", "replace")
         s = text.lstrip()
         if s[:1] in ("{", "["):
-            try:
-                obj = json.loads(s)
-            except (ValueError, RecursionError):
-                obj = None
-            if isinstance(obj, (dict, list)):
-                n0 = len(self.out)
-                self.walk_json(obj, seg.location, seg.path + ".$", d, encoding)
+            n0 = len(self.out)
+            if self._json_text(s, seg.location, seg.path + ".$", d, encoding):
                 for child in self.out[n0:]:
                     child.span = span  # offsets point at the blob in the outer field
                 return
@@ -681,3 +680,21 @@ def try_b64decode(blob: str, min_printable: float = 0.85) -> tuple[bytes, str] |
     if printable < min_printable * len(text):
         return None
     return raw, Encoding.BASE64URL if url else Encoding.BASE64
+
+
+# --- the C walk ----------------------------------------------------------------------
+
+
+def _load_c_walk() -> Any:
+    """The C walk (_walk.c) where the install compiled it, else None. The Python code
+    above is the reference it follows rule for rule (tests/pii/test_walk_c.py)."""
+    try:
+        from . import _walk
+    except ImportError:
+        return None
+    _walk.bind(_TOKEN_CACHE, _tok, _KEY_CACHE, _key, _EMPTY, _GEO_PAIR, _geo_pair, MACHINE_FIELD, _AGENT, Segment)
+    return _walk
+
+
+_CWALK: Final = _load_c_walk()
+_machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import detectors.pii
+from detectors.pii import structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
@@ -32,3 +33,4 @@ def test_every_scan_path_module_is_compiled():
     assert len(scan_path_modules()) > 20
     assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
     assert detectors.pii.COMPILED
+    assert structure._CWALK is not None, "the C walk (detectors/pii/_walk.c) was not built"
