@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import detectors.pii
-from detectors.pii import structure
+from detectors.pii import masking, structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
@@ -34,3 +34,4 @@ def test_every_scan_path_module_is_compiled():
     assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
     assert detectors.pii.COMPILED
     assert structure._CWALK is not None, "the C walk (detectors/pii/_walk.c) was not built"
+    assert masking._C_HMAC is not None, "the C HMAC (_hmac.c) was not built: are OpenSSL's headers installed?"
