@@ -18,9 +18,9 @@
 
 /* Bound once by structure.py (bind()): its caches, helpers and vocabularies. */
 static PyObject *TOKEN_CACHE, *TOK_FN, *KEY_CACHE, *KEY_FN, *EMPTY, *GEO_PAIR, *GEO_PAIR_FN,
-    *MACHINE_FIELD, *AGENT, *SEGMENT;
+    *MACHINE_FIELD, *AGENT, *SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL;
 /* Interned strings. */
-static PyObject *EMPTY_STR, *BRACKETS, *STAR, *S_VALUE, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED, *S_SCAN;
+static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_VALUE, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED, *S_SCAN;
 
 #define MAX_NESTING 256 /* deeper documents are left to the Python walker */
 
@@ -629,7 +629,8 @@ tokens_of(PyObject *name)
 /* Walker._value: a string value dropped, kept as a segment, or (when it may hide a
  * layer: JSON, XML, a URL or query, %-escapes) handed to Walker._value itself. */
 static int
-emit_value(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, int machine)
+emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, PyObject *enc,
+              int machine)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     if (n == 0)
@@ -659,7 +660,7 @@ emit_value(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *
             layered = c == '?' || c == '=' || c == '%';
         }
         if (layered) {
-            PyObject *args[9] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, w->enc, w->depth};
+            PyObject *args[9] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth};
             PyObject *res = PyObject_VectorcallMethod(S_VALUE, args + 1, 8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
             if (res != NULL) {
                 Py_DECREF(res);
@@ -675,7 +676,7 @@ emit_value(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *
             goto done;
         }
     }
-    PyObject *args[9] = {NULL, text, w->loc, path, tokens, ptokens, w->enc, w->depth, Py_None};
+    PyObject *args[9] = {NULL, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};
     PyObject *seg = PyObject_Vectorcall(SEGMENT, args + 1, 8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     if (seg == NULL)
         goto done;
@@ -690,9 +691,15 @@ done:
     return r;
 }
 
+static int
+emit_value(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, int machine)
+{
+    return emit_value_as(w, text, path, tokens, ptokens, w->enc, machine);
+}
+
 /* _add(text, ...): a value under the tokens of ``name`` and ``parent``. */
 static int
-emit_named(Walk *w, PyObject *text, PyObject *path, PyObject *name, PyObject *parent, int machine)
+emit_named_as(Walk *w, PyObject *text, PyObject *path, PyObject *name, PyObject *parent, PyObject *enc, int machine)
 {
     PyObject *tok = tokens_of(name);
     if (tok == NULL)
@@ -702,10 +709,16 @@ emit_named(Walk *w, PyObject *text, PyObject *path, PyObject *name, PyObject *pa
         Py_DECREF(tok);
         return -1;
     }
-    int r = emit_value(w, text, path, tok, ptok, machine);
+    int r = emit_value_as(w, text, path, tok, ptok, enc, machine);
     Py_DECREF(tok);
     Py_DECREF(ptok);
     return r;
+}
+
+static int
+emit_named(Walk *w, PyObject *text, PyObject *path, PyObject *name, PyObject *parent, int machine)
+{
+    return emit_named_as(w, text, path, name, parent, w->enc, machine);
 }
 
 static PyObject *
@@ -1038,22 +1051,207 @@ done:
     return result;
 }
 
-/* bind(token_cache, tok, key_cache, key, empty, geo_pair_names, geo_pair, machine_field, agent, segment) */
+/* --- query strings and forms (structure.Walker.query) ------------------------------- */
+
+static inline int
+hex_digit(Py_UCS1 c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* structure._pct_decode(s, plus): %-escapes decoded as UTF-8 (errors replaced), and "+"
+ * as a space with ``plus``. ASCII text here; other text through the Python function. */
+static PyObject *
+pct_decode(PyObject *s, int plus)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (!PyUnicode_IS_ASCII(s)) {
+        PyObject *args[2] = {s, plus ? Py_True : Py_False};
+        return PyObject_Vectorcall(PCT_DECODE_FN, args, 2, NULL);
+    }
+    const Py_UCS1 *c = PyUnicode_1BYTE_DATA(s);
+    int pct = memchr(c, '%', (size_t)n) != NULL, has_plus = plus && memchr(c, '+', (size_t)n) != NULL;
+    if (!pct && !has_plus)
+        return Py_NewRef(s);
+    char small[256] = {0};
+    char *buf = n <= (Py_ssize_t)sizeof small ? small : PyMem_Malloc((size_t)n);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 ch = c[i];
+        if (ch == '%' && i + 2 < n && hex_digit(c[i + 1]) && hex_digit(c[i + 2])) {
+            buf[k++] = (char)(hex_value(c[i + 1]) * 16 + hex_value(c[i + 2]));
+            i += 2;
+        }
+        else
+            buf[k++] = (char)(ch == '+' && has_plus ? ' ' : ch);
+    }
+    PyObject *out = PyUnicode_DecodeUTF8(buf, k, "replace");
+    if (buf != small)
+        PyMem_Free(buf);
+    return out;
+}
+
+/* structure._path_name: ``name`` if it reads like a field name, else "*". */
+static PyObject *
+path_name(PyObject *name)
+{
+    PyObject *safe = PyDict_GetItemWithError(PATH_CACHE, name);
+    if (safe != NULL)
+        return Py_NewRef(safe);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyObject_CallOneArg(PATH_NAME_FN, name);
+}
+
+static int
+query_pair(Walk *w, PyObject *pair, PyObject *prefix, PyObject *parent, int plus)
+{
+    PyObject *name = NULL, *value = NULL, *name_d = NULL, *value_d = NULL, *safe = NULL, *path = NULL;
+    int r = -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(pair);
+    Py_ssize_t eq = PyUnicode_FindChar(pair, '=', 0, n, 1);
+    if (eq == -2)
+        return -1;
+    if (eq < 0) {
+        /* A bare value ("?jane@example.com") is scanned under the prefix alone. */
+        name = Py_NewRef(EMPTY_STR);
+        value = Py_NewRef(pair);
+    }
+    else {
+        name = PyUnicode_Substring(pair, 0, eq);
+        value = name ? PyUnicode_Substring(pair, eq + 1, n) : NULL;
+        if (value == NULL)
+            goto done;
+    }
+    Py_ssize_t nn = PyUnicode_GET_LENGTH(name), vn = PyUnicode_GET_LENGTH(value);
+    int name_escaped = PyUnicode_FindChar(name, '%', 0, nn, 1) >= 0 || PyUnicode_FindChar(name, '+', 0, nn, 1) >= 0;
+    name_d = name_escaped ? pct_decode(name, plus) : Py_NewRef(name);
+    if (name_d == NULL)
+        goto done;
+    int value_pct = PyUnicode_FindChar(value, '%', 0, vn, 1) >= 0;
+    PyObject *enc = ENC_PLAIN;
+    if (value_pct || (plus && PyUnicode_FindChar(value, '+', 0, vn, 1) >= 0)) {
+        value_d = pct_decode(value, plus);
+        if (value_d == NULL)
+            goto done;
+        if (value_pct) {
+            int same = PyUnicode_Compare(value_d, value) == 0;
+            if (PyErr_Occurred())
+                goto done;
+            if (!same)
+                enc = ENC_URL;
+        }
+    }
+    else
+        value_d = Py_NewRef(value);
+    safe = path_name(name_d);
+    if (safe == NULL)
+        goto done;
+    int safe_is_name = PyUnicode_Compare(safe, name_d) == 0;
+    if (PyErr_Occurred())
+        goto done;
+    if (!safe_is_name) {
+        PyObject *star = PyUnicode_Concat(prefix, STAR);
+        int e = star ? emit_named_as(w, name_d, star, EMPTY_STR, EMPTY_STR, ENC_PLAIN, 0) : -1;
+        Py_XDECREF(star);
+        if (e < 0)
+            goto done;
+    }
+    if (PyUnicode_GET_LENGTH(name_d)) {
+        PyObject *dotted = PyUnicode_Concat(prefix, DOT);
+        path = dotted ? PyUnicode_Concat(dotted, safe) : NULL;
+        Py_XDECREF(dotted);
+        if (path == NULL)
+            goto done;
+    }
+    else
+        path = Py_NewRef(prefix);
+    r = emit_named_as(w, value_d, path, safe_is_name ? name_d : EMPTY_STR, parent, enc, 0);
+done:
+    Py_XDECREF(name);
+    Py_XDECREF(value);
+    Py_XDECREF(name_d);
+    Py_XDECREF(value_d);
+    Py_XDECREF(safe);
+    Py_XDECREF(path);
+    return r;
+}
+
+/* query(walker, qs, location, prefix, depth, plus) -> None: Walker.query. */
+static PyObject *
+query(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyUnicode_Check(args[1]) || !PyUnicode_Check(args[3]) || !PyLong_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "query(walker, qs: str, location: str, prefix: str, depth: int, plus: bool)");
+        return NULL;
+    }
+    if (TOKEN_CACHE == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "detectors.pii._walk: bind() was not called");
+        return NULL;
+    }
+    PyObject *qs = args[1], *prefix = args[3], *parent = NULL, *result = NULL;
+    int plus = PyObject_IsTrue(args[5]);
+    if (plus < 0)
+        return NULL;
+    Walk w = {0};
+    w.walker = args[0];
+    w.loc = args[2];
+    w.enc = ENC_PLAIN;
+    w.depth = args[4];
+    if (read_walker(&w) < 0)
+        goto done;
+    /* _last_name(prefix) */
+    Py_ssize_t pn = PyUnicode_GET_LENGTH(prefix);
+    Py_ssize_t dot = PyUnicode_FindChar(prefix, '.', 0, pn, -1);
+    if (dot == -2)
+        goto done;
+    parent = PyUnicode_Substring(prefix, dot + 1, pn);
+    if (parent == NULL)
+        goto done;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(qs), start = 0;
+    while (start <= n) {
+        Py_ssize_t amp = PyUnicode_FindChar(qs, '&', start, n, 1);
+        if (amp == -2)
+            goto done;
+        Py_ssize_t end = amp < 0 ? n : amp;
+        if (end > start) {
+            PyObject *pair = PyUnicode_Substring(qs, start, end);
+            int e = pair ? query_pair(&w, pair, prefix, parent, plus) : -1;
+            Py_XDECREF(pair);
+            if (e < 0)
+                goto done;
+        }
+        start = end + 1;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(parent);
+    Py_XDECREF(w.out);
+    Py_XDECREF(w.stats);
+    Py_XDECREF(w.hints);
+    return result;
+}
+
+/* bind(token_cache, tok, key_cache, key, empty, geo_pair_names, geo_pair, machine_field, agent, segment,
+ *      path_cache, path_name, pct_decode, Encoding.PLAIN, Encoding.URL) */
 static PyObject *
 bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "bind() takes 10 arguments");
+    if (nargs != 15) {
+        PyErr_SetString(PyExc_TypeError, "bind() takes 15 arguments");
         return NULL;
     }
-    if (!PyDict_Check(args[0]) || !PyDict_Check(args[2]) || !PyAnySet_Check(args[4]) || !PyAnySet_Check(args[5]) ||
+    if (!PyDict_Check(args[0]) || !PyDict_Check(args[2]) || !PyDict_Check(args[10]) || !PyAnySet_Check(args[4]) || !PyAnySet_Check(args[5]) ||
         !PyAnySet_Check(args[7]) || !PyAnySet_Check(args[8])) {
         PyErr_SetString(PyExc_TypeError, "bind(): caches must be dicts and vocabularies sets");
         return NULL;
     }
-    PyObject **slots[10] = {&TOKEN_CACHE, &TOK_FN, &KEY_CACHE, &KEY_FN, &EMPTY, &GEO_PAIR, &GEO_PAIR_FN,
-                            &MACHINE_FIELD, &AGENT, &SEGMENT};
-    for (int k = 0; k < 10; k++)
+    PyObject **slots[15] = {&TOKEN_CACHE, &TOK_FN,      &KEY_CACHE,  &KEY_FN,        &EMPTY,
+                            &GEO_PAIR,    &GEO_PAIR_FN, &MACHINE_FIELD, &AGENT,       &SEGMENT,
+                            &PATH_CACHE,  &PATH_NAME_FN, &PCT_DECODE_FN, &ENC_PLAIN,  &ENC_URL};
+    for (int k = 0; k < 15; k++)
         Py_XSETREF(*slots[k], Py_NewRef(args[k]));
     Py_RETURN_NONE;
 }
@@ -1064,6 +1262,8 @@ static PyMethodDef methods[] = {
      "context.machine_shape(text, tokens), in C."},
     {"walk_json", (PyCFunction)(void (*)(void))walk_json, METH_FASTCALL,
      "walk_json(walker, text, location, path, depth, encoding) -> bool"},
+    {"query", (PyCFunction)(void (*)(void))query, METH_FASTCALL,
+     "query(walker, qs, location, prefix, depth, plus) -> None: Walker.query."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1075,6 +1275,7 @@ PyMODINIT_FUNC
 PyInit__walk(void)
 {
     EMPTY_STR = PyUnicode_InternFromString("");
+    DOT = PyUnicode_InternFromString(".");
     BRACKETS = PyUnicode_InternFromString("[]");
     STAR = PyUnicode_InternFromString(".*");
     S_VALUE = PyUnicode_InternFromString("_value");
@@ -1089,7 +1290,7 @@ PyInit__walk(void)
     S_MAX_DEPTH = PyUnicode_InternFromString("_max_depth");
     S_MAX_FIELDS = PyUnicode_InternFromString("_max_fields");
     S_MAX_CHARS = PyUnicode_InternFromString("_max_chars");
-    if (!EMPTY_STR || !BRACKETS || !STAR || !S_VALUE || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
+    if (!EMPTY_STR || !DOT || !BRACKETS || !STAR || !S_VALUE || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
         !S_SCAN || !S_OUT || !S_STATS || !S_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS)
         return NULL;
     return PyModule_Create(&module);

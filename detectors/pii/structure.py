@@ -220,6 +220,13 @@ class Walker:
                        (prefix + ".query") if prefix else "query", depth)
 
     def query(self, qs: str, location: str, prefix: str, depth: int, plus: bool = True) -> None:
+        if _CWALK is not None:
+            _CWALK.query(self, qs, location, prefix, depth, plus)
+        else:
+            self.query_py(qs, location, prefix, depth, plus)
+
+    def query_py(self, qs: str, location: str, prefix: str, depth: int, plus: bool = True) -> None:
+        """The reference for the C walk's query: one value per pair, names as context."""
         parent = _last_name(prefix)
         for pair in qs.split("&"):
             if not pair:
@@ -692,7 +699,8 @@ def _load_c_walk() -> Any:
         from . import _walk
     except ImportError:
         return None
-    _walk.bind(_TOKEN_CACHE, _tok, _KEY_CACHE, _key, _EMPTY, _GEO_PAIR, _geo_pair, MACHINE_FIELD, _AGENT, Segment)
+    _walk.bind(_TOKEN_CACHE, _tok, _KEY_CACHE, _key, _EMPTY, _GEO_PAIR, _geo_pair, MACHINE_FIELD, _AGENT, Segment,
+               _PATH_CACHE, _path_name, _pct_decode, Encoding.PLAIN, Encoding.URL)
     return _walk
 
 

@@ -166,6 +166,47 @@ def test_documents_left_to_json_loads_are_still_walked():
     assert [(s.path, s.text) for s in w.out if s.scan] == [("$.email", "b@example.com")]
 
 
+# --- query strings and forms -----------------------------------------------------------
+
+_QUERY_CHARS = "ab=&%+2F4e0Ex.[]_-@ éü中"
+_QUERIES = st.one_of(
+    st.text(_QUERY_CHARS, max_size=60),
+    st.lists(st.tuples(st.sampled_from(["em", "email", "ph", "ud[em]", "first_name", "", "jane%40example.com",
+                                        "1234567", "a+b", "q%5B%5D", "%E2%82%AC", "id"]),
+                       st.sampled_from(["jane.doe%40example.com", "%2B14155550132", "Jane+Doe", "a%2", "%%41",
+                                        "%C3%A9", "%FF%FE", "x", "", "4.1.0", "https%3A%2F%2Fx.example%2F%3Fem%3Dj"])),
+             max_size=6).map(lambda pairs: "&".join(f"{k}={v}" for k, v in pairs)),
+)
+
+
+@SETTINGS
+@given(qs=_QUERIES, prefix=st.sampled_from(["query", "form", "header.referer.query", "", "$.url.query"]),
+       plus=st.booleans(), depth=st.integers(0, 7), max_fields=st.integers(0, 9))
+def test_query_agrees_with_python(qs, prefix, plus, depth, max_fields):
+    c_walker, py_walker = pair(Limits(max_fields=max_fields))
+    native.query(c_walker, qs, "query", prefix, depth, plus)
+    py_walker.query_py(qs, "query", prefix, depth, plus)
+    assert segments(c_walker) == segments(py_walker)
+    assert c_walker.stats == py_walker.stats
+
+
+def test_recorded_urls_walk_the_same():
+    urls = []
+    for har in sorted(HAR.glob("*.har")):
+        try:
+            entries = json.loads(har.read_text("utf-8-sig"))["log"]["entries"]
+        except (ValueError, KeyError):
+            continue
+        urls += [e["request"]["url"] for e in entries]
+    queries = [u.partition("?")[2] for u in urls if "?" in u]
+    assert len(queries) >= 10
+    for qs in queries:
+        c_walker, py_walker = pair()
+        native.query(c_walker, qs, "query", "query", 0, True)
+        py_walker.query_py(qs, "query", "query", 0, True)
+        assert segments(c_walker) == segments(py_walker)
+
+
 # --- walk_json: recorded and generated traffic ---------------------------------------
 
 def _json_bodies() -> list[str]:
