@@ -391,6 +391,7 @@ class Scanner:
         n = 0
         s: int
         e: int
+        rec: Recognizer  # typed: rec.validate is then a native call, not a Python-level one
         for (rec, raw, kws), seg_ids in active:
             if kws:
                 if lowered is None:
@@ -402,7 +403,6 @@ class Scanner:
                 else:
                     unsettled.update(id(segs[i]) for i, _ in seg_ids)
                     continue
-            validate = rec.validate
             group: int = rec.group
             try:
                 for i, last in seg_ids:
@@ -430,7 +430,7 @@ class Scanner:
                             ce = e
                         else:
                             cs, ce = _chars(text, part, s, e)
-                        hit = validate(text[cs:ce], Ctx(seg, cs, ce))
+                        hit = rec.validate(text[cs:ce], Ctx(seg, cs, ce))
                         if hit is not None:
                             cands.append((rec, seg, hit, cs, ce))
                         if pos >= last:
