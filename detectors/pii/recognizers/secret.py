@@ -140,7 +140,8 @@ class AuthorizationRecognizer(Recognizer):
             return ()
         if s == "basic":
             try:
-                dec = base64.b64decode(cred, validate=True).decode("utf-8")
+                # base64.b64decode(cred, validate=True) without its interpreted wrapper
+                dec = binascii.a2b_base64(cred.encode("ascii"), strict_mode=True).decode("utf-8")
             except (binascii.Error, ValueError, UnicodeDecodeError):
                 return ()
             if ":" not in dec or allowlisted(dec.split(":", 1)[1]):
