@@ -1,49 +1,101 @@
-"""RE2 on the hot path: the compiled handle that ``Match`` es bytes and returns spans,
-without the wrapper building a match object per call (a third of its cost)."""
+"""RE2 on the hot path: a compiled pattern whose ``spans`` returns every match in a field
+in one call.
+
+Where the install built it (libre2-dev present), that is the C++ module _rx.cpp over the
+system RE2; otherwise the google-re2 wheel's private handle, called once per match, or
+its public API. Both give the same spans (tests/pii/test_rx_c.py).
+"""
 
 from __future__ import annotations
 
-from typing import Final, Iterable
+from typing import Any, Final, Iterable
 
 import re2
 
 UNANCHORED: Final = getattr(re2, "_Anchor").UNANCHORED
 
 
-def compile_raw(pattern: str, max_mem: int = 64 << 20):
+def _load_c_rx() -> Any:
+    try:
+        from ._rx import Pattern
+    except ImportError:  # no C++ compiler or no libre2-dev at install: the wheel does it
+        return None
+    return Pattern
+
+
+_C_RX: Final = _load_c_rx()
+
+
+# Compiled patterns by (pattern, max_mem): every Scanner of a process shares them, as
+# the wheel's re2.compile shares its own (a reload or a test builds many Scanners).
+_COMPILED: Final[dict[tuple[str, int], Any]] = {}
+
+
+def compile_raw(pattern: str, max_mem: int = 64 << 20) -> Any:
+    """The pattern compiled, with ``spans(data, pos, end, last, group)``."""
+    if _C_RX is not None:
+        got = _COMPILED.get((pattern, max_mem))
+        if got is not None:
+            return got
+        try:
+            got = _C_RX(pattern, max_mem)
+        except ValueError:
+            got = None  # syntax the system RE2 predates: the wheel's newer RE2 reads it
+        if got is not None:
+            if len(_COMPILED) >= 1024:
+                _COMPILED.clear()
+            _COMPILED[(pattern, max_mem)] = got
+            return got
     opts = re2.Options()
     opts.max_mem = max_mem
     rx = re2.compile(pattern, opts)
     raw = getattr(rx, "_regexp", None)
-    return raw if raw is not None and hasattr(raw, "Match") else _PublicMatch(rx)
+    return WheelPattern(raw if raw is not None and hasattr(raw, "Match") else _PublicMatch(rx))
+
+
+class WheelPattern:
+    """A google-re2 handle with the C++ module's ``spans``: the reference for it."""
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+
+    def spans(self, data: bytes, pos: int, end: int, last: int, group: int) -> list[tuple[int, int]]:
+        """Successive matches in data[pos:end] (``^``, ``$`` and ``\\b`` see all of data):
+        after an empty match the search moves one byte on; with ``group``, a span is
+        that group's when it took part; the walk stops after the match that reaches
+        ``last``."""
+        out: list[tuple[int, int]] = []
+        s: int
+        e: int
+        while pos <= end:
+            sp = self.raw.Match(UNANCHORED, data, pos, end)
+            s, e = sp[0]
+            if s < 0:
+                break
+            pos = e if e > s else e + 1
+            if group and sp[group][0] >= 0:
+                s, e = sp[group]
+            out.append((s, e))
+            if pos >= last:
+                break
+        return out
 
 
 class _PublicMatch:
     """Stand-in for the wrapper's private RE2 handle, through the public API."""
 
-    def __init__(self, rx):
+    def __init__(self, rx: Any):
         self.rx = rx
 
-    def Match(self, anchor, data: bytes, pos: int, end: int):  # noqa: N802 - mirrors _re2.RE2
+    def Match(self, anchor: Any, data: bytes, pos: int, end: int) -> list[tuple[int, int]]:  # noqa: N802 - mirrors _re2.RE2
         m = self.rx.search(data, pos, end)
         if m is None:
             return [(-1, -1)]
         return [m.span(i) for i in range(self.rx.groups + 1)]
 
 
-def found(raw, data: bytes) -> bool:
-    """Whether ``raw`` matches anywhere in ``data``."""
-    return raw.Match(UNANCHORED, data, 0, len(data))[0][0] >= 0
-
-
-def spans(raw, data: bytes, pos: int = 0, n: int = -1) -> Iterable[tuple[int, int]]:
+def spans(raw: Any, data: bytes, pos: int = 0, n: int = -1) -> Iterable[tuple[int, int]]:
     """Byte spans of successive matches in data[pos:n]."""
     if n < 0:
         n = len(data)
-    while pos <= n:
-        sp = raw.Match(UNANCHORED, data, pos, n)
-        s, e = sp[0]
-        if s < 0:
-            return
-        pos = e if e > s else e + 1
-        yield s, e
+    return raw.spans(data, pos, n, n + 1, 0)

@@ -33,7 +33,7 @@ from .prefilter import Prefilter
 from .recognizers import Ctx, Recognizer, builtin_recognizers
 from .recognizers.custom import CustomRecognizer
 from .resolve import Resolver, by_place as _by_place, direct
-from .rx import UNANCHORED, compile_raw, spans
+from .rx import compile_raw, spans
 from .structure import Limits, Segment, Walker, try_b64decode
 from .watchlist import Watchlist
 
@@ -413,15 +413,8 @@ class Scanner:
                     seg = segs[i]
                     text = seg.text
                     ascii_ = end == len(text)
-                    pos = 0
-                    while pos <= end:
-                        sp = raw.Match(UNANCHORED, part, pos, end)
-                        s, e = sp[0]
-                        if s < 0:
-                            break
-                        pos = e if e > s else e + 1
-                        if group and sp[group][0] >= 0:
-                            s, e = sp[group]
+                    # Up to the match that reaches the last prefilter report: none beyond.
+                    for s, e in raw.spans(part, 0, end, last, group):
                         n += 1
                         if not n & 63:
                             self._check(deadline)
@@ -433,8 +426,6 @@ class Scanner:
                         hit = rec.validate(text[cs:ce], Ctx(seg, cs, ce))
                         if hit is not None:
                             cands.append((rec, seg, hit, cs, ce))
-                        if pos >= last:
-                            break  # no prefilter report beyond: no further match
             except _Overrun:
                 raise
             except Exception:  # a recogniser bug must not drop the sample

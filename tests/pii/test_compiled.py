@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import detectors.pii
-from detectors.pii import masking, structure
+from detectors.pii import masking, rx, structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
@@ -34,4 +34,16 @@ def test_every_scan_path_module_is_compiled():
     assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
     assert detectors.pii.COMPILED
     assert structure._CWALK is not None, "the C walk (detectors/pii/_walk.c) was not built"
-    assert masking._C_HMAC is not None, "the C HMAC (_hmac.c) was not built: are OpenSSL's headers installed?"
+
+
+@pytest.mark.skipif(bool(os.environ.get("SENTINEL_PURE_PYTHON")), reason="installed interpreted on purpose")
+@pytest.mark.parametrize("header, built, module", [
+    ("openssl/sha.h", lambda: masking._C_HMAC, "_hmac.c"),
+    ("re2/re2.h", lambda: rx._C_RX, "_rx.cpp"),
+])
+def test_modules_on_system_libraries_are_built_where_the_library_is(header, built, module):
+    """_hmac and _rx need OpenSSL's and RE2's headers (libssl-dev, libre2-dev); without
+    them setup.py leaves them out and the wheels do the work."""
+    if not any((Path(d) / header).exists() for d in ("/usr/include", "/usr/local/include")):
+        pytest.skip(f"{header} is not installed, so {module} is not built here")
+    assert built() is not None, f"{module} was not built although {header} is installed (see pip's warning)"
