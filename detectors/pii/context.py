@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 # Splits "ud[em]", "billing_details.address.line1", "firstName", "HTTPHeader".
 _SPLIT: Final = re.compile(r"[^A-Za-z0-9]+")
@@ -33,8 +33,28 @@ def field_tokens(name: str) -> frozenset[str]:
 
 def prose_words(text: str, start: int, window: int = 48) -> list[str]:
     """Lower-case words just before ``start`` (nearest last), for prose context."""
+    if _C_PROSE_WORDS is not None:
+        words = _C_PROSE_WORDS(text, start, window)  # None for a window that is not ASCII
+        if words is not None:
+            return words
+    return prose_words_py(text, start, window)
+
+
+def prose_words_py(text: str, start: int, window: int = 48) -> list[str]:
+    """prose_words in Python: the reference, and the reader of other scripts."""
     before = text[max(0, start - window):start].lower()
     return (_WORDS if before.isascii() else _WORDS_ANY).findall(before)
+
+
+def _load_c_prose_words() -> Any:
+    try:
+        from ._walk import prose_words as c_prose_words
+    except ImportError:  # installed without a C compiler
+        return None
+    return c_prose_words
+
+
+_C_PROSE_WORDS: Final = _load_c_prose_words()
 
 
 # --- hint vocabularies ----------------------------------------------------------

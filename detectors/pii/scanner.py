@@ -19,7 +19,6 @@ Raw values live only inside one call; a Finding holds a mask and a keyed hash.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, Callable, Final
 
@@ -34,10 +33,9 @@ from .recognizers import Ctx, Recognizer, builtin_recognizers
 from .recognizers.custom import CustomRecognizer
 from .resolve import Resolver, by_place as _by_place, direct
 from .rx import compile_raw, spans
-from .structure import Limits, Segment, Walker, try_b64decode
+from .structure import Limits, Segment, Walker, b64_runs, try_b64decode
 from .watchlist import Watchlist
 
-_B64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
 # Reports once per run of 24 base64 characters (at the run's 24th), not at every end.
 _B64_PREFILTER = (r"(?:^|[^A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{24}",)
 
@@ -436,14 +434,12 @@ class Scanner:
         """Base64 blobs decoded into the next wave. A segment with a decoded blob, or one
         the limits cut short, is ``unsettled``: its layers are scanned later, or depend on
         the budget left."""
-        # Python re on the text itself: one class run, no backtracking to fear, and
-        # offsets come out in characters.
-        finditer = _B64_RUN.finditer
         max_depth = self._limits.max_depth
         max_decoded = self._limits.max_decoded_bytes
         for i, _ in seg_ids:
             seg = segs[i]
-            for m in finditer(seg.text):
+            text = seg.text
+            for start, end in b64_runs(text):
                 if seg.depth >= max_depth:
                     self.stats["depth_limited"] += 1
                     unsettled.add(id(seg))
@@ -452,7 +448,7 @@ class Scanner:
                     self.stats["decode_limited"] += 1
                     unsettled.update(id(segs[j]) for j, _ in seg_ids)
                     return
-                blob = m.group()
+                blob = text[start:end]
                 # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
                 # mixes upper and lower case.
                 if blob.isupper() or blob.islower() or blob.startswith("eyJ") and blob.count(".") == 2:
@@ -464,7 +460,7 @@ class Scanner:
                 raw, enc = dec
                 self.stats["base64_decoded"] += 1
                 unsettled.add(id(seg))
-                walker.decoded_segments(seg, m.start(), m.end(), raw, enc)
+                walker.decoded_segments(seg, start, end, raw, enc)
 
     def _ner_pass(self, ner: Callable[[str], list[tuple[int, int, str]]], segs, cands, deadline) -> None:
         min_chars = self.config.ner.min_chars

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any, Final
@@ -659,6 +660,15 @@ def _pct_decode(s: str, plus: bool = False) -> str:
 
 # --- base64 ----------------------------------------------------------------------
 
+_B64_RUN: Final = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
+
+
+def b64_runs_py(text: str) -> list[tuple[int, int]]:
+    """Spans of the runs of 24 or more base64 or base64url characters, with their
+    padding: the blobs worth trying to decode. (The C walk's b64_runs is the same.)"""
+    return [m.span() for m in _B64_RUN.finditer(text)]
+
+
 _B64_STD: Final = bytes.maketrans(b"-_", b"+/")
 
 
@@ -675,10 +685,15 @@ def try_b64decode(blob: str, min_printable: float = 0.85) -> tuple[bytes, str] |
         return None
     if raw[:2] == b"\x1f\x8b":
         return raw, Encoding.BASE64URL if url else Encoding.BASE64
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if raw.isascii():
+        text = raw.decode("ascii")
+    else:
+        # Most blobs are random tokens, not UTF-8. Decoding with "replace" and comparing
+        # U+FFFD counts tells so without raising (the exception costs more than the
+        # decode): where the UTF-8 is valid, only the bytes EF BF BD give a U+FFFD.
+        text = raw.decode("utf-8", "replace")
+        if "\ufffd" in text and text.count("\ufffd") != raw.count(b"\xef\xbf\xbd"):
+            return None
     if not text:
         return None
     if text.isprintable():
@@ -706,3 +721,4 @@ def _load_c_walk() -> Any:
 
 _CWALK: Final = _load_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
+b64_runs: Final = b64_runs_py if _CWALK is None else _CWALK.b64_runs

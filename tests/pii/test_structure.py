@@ -3,7 +3,13 @@
 import base64
 import gzip
 import json
+import binascii
 from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.pii.structure import try_b64decode
 
 from tests.pii.conftest import by_path, scan_json
 
@@ -294,3 +300,30 @@ def test_data_used_as_keys_stays_out_of_field_paths(scanner):
     fs = scanner.scan_request("GET", f"/x?{quote(EMAIL)}=1", [("Cookie", f"{quote(EMAIL)}=1")], b"")
     assert {f.field_path for f in fs} == {"query.*", "cookie.*"}
     assert all(EMAIL not in repr(f) for f in fs)
+
+
+def _strict_utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(raw=st.one_of(st.binary(min_size=18, max_size=60), st.text(min_size=18, max_size=40).map(str.encode),
+                     st.text(min_size=18, max_size=40).map(lambda t: t.encode("utf-8", "surrogatepass")[::-1])),
+       url=st.booleans())
+def test_base64_blobs_decode_only_when_they_hold_utf8_text(raw, url):
+    # try_b64decode tells UTF-8 without raising: it must agree with a strict decode.
+    blob = (base64.urlsafe_b64encode(raw) if url else base64.b64encode(raw)).decode()
+    got = try_b64decode(blob)
+    text = _strict_utf8(raw)
+    if raw[:2] == b"\x1f\x8b":
+        assert got is not None
+    elif text is None or not text:
+        assert got is None
+    else:
+        printable = sum(1 for c in text if c.isprintable() or c in "\r\n\t")
+        assert (got is not None) == (text.isprintable() or printable >= 0.85 * len(text))
+    if got is not None:
+        assert got[0] == binascii.a2b_base64(blob.replace("-", "+").replace("_", "/").encode())
