@@ -18,9 +18,9 @@
 
 /* Bound once by structure.py (bind()): its caches, helpers and vocabularies. */
 static PyObject *TOKEN_CACHE, *TOK_FN, *KEY_CACHE, *KEY_FN, *EMPTY, *GEO_PAIR, *GEO_PAIR_FN,
-    *MACHINE_FIELD, *AGENT, *SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL;
+    *MACHINE_FIELD, *AGENT, *NEW_SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL;
 /* Interned strings. */
-static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_VALUE, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED, *S_SCAN;
+static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_VALUE, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED;
 
 #define MAX_NESTING 256 /* deeper documents are left to the Python walker */
 
@@ -676,14 +676,10 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
             goto done;
         }
     }
-    PyObject *args[9] = {NULL, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};
-    PyObject *seg = PyObject_Vectorcall(SEGMENT, args + 1, 8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    PyObject *args[9] = {NULL, text, w->loc, path, tokens, ptokens, enc, w->depth, shape ? Py_False : Py_True};
+    PyObject *seg = PyObject_Vectorcall(NEW_SEGMENT, args + 1, 8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     if (seg == NULL)
         goto done;
-    if (shape && PyObject_SetAttr(seg, S_SCAN, Py_False) < 0) {
-        Py_DECREF(seg);
-        goto done;
-    }
     r = PyList_Append(w->out, seg);
     Py_DECREF(seg);
 done:
@@ -1343,7 +1339,7 @@ prose_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
-/* bind(token_cache, tok, key_cache, key, empty, geo_pair_names, geo_pair, machine_field, agent, segment,
+/* bind(token_cache, tok, key_cache, key, empty, geo_pair_names, geo_pair, machine_field, agent, new_segment,
  *      path_cache, path_name, pct_decode, Encoding.PLAIN, Encoding.URL) */
 static PyObject *
 bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -1358,7 +1354,7 @@ bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject **slots[15] = {&TOKEN_CACHE, &TOK_FN,      &KEY_CACHE,  &KEY_FN,        &EMPTY,
-                            &GEO_PAIR,    &GEO_PAIR_FN, &MACHINE_FIELD, &AGENT,       &SEGMENT,
+                            &GEO_PAIR,    &GEO_PAIR_FN, &MACHINE_FIELD, &AGENT,       &NEW_SEGMENT,
                             &PATH_CACHE,  &PATH_NAME_FN, &PCT_DECODE_FN, &ENC_PLAIN,  &ENC_URL};
     for (int k = 0; k < 15; k++)
         Py_XSETREF(*slots[k], Py_NewRef(args[k]));
@@ -1394,7 +1390,6 @@ PyInit__walk(void)
     S_DEPTH_LIMITED = PyUnicode_InternFromString("depth_limited");
     S_FIELDS_DROPPED = PyUnicode_InternFromString("fields_dropped");
     S_TRUNCATED = PyUnicode_InternFromString("truncated");
-    S_SCAN = PyUnicode_InternFromString("scan");
     S_OUT = PyUnicode_InternFromString("out");
     S_STATS = PyUnicode_InternFromString("stats");
     S_HINTS = PyUnicode_InternFromString("hints");
@@ -1403,7 +1398,7 @@ PyInit__walk(void)
     S_MAX_FIELDS = PyUnicode_InternFromString("_max_fields");
     S_MAX_CHARS = PyUnicode_InternFromString("_max_chars");
     if (!EMPTY_STR || !DOT || !BRACKETS || !STAR || !S_VALUE || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
-        !S_SCAN || !S_OUT || !S_STATS || !S_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS)
+        !S_OUT || !S_STATS || !S_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS)
         return NULL;
     return PyModule_Create(&module);
 }
