@@ -295,12 +295,16 @@ def overview() -> dict:
         'count(sentinel_detectors_compiled{' + INSTANCE + '} == 0) or vector(0)', instant=True), color="orange",
         description="Daemons whose PII detectors run interpreted, at about half the scan throughput: "
                     "reinstall them where a C compiler is present (README, install on a host)."), 4, 6)
+    lay.add(stat("Detector C modules missing", prom(
+        'count(sentinel_detectors_c_module{' + INSTANCE + '} == 0) or vector(0)', instant=True), color="orange",
+        description="C modules of the detectors (walk, hmac, rx) that a daemon's install could not build: its scan "
+                    "is slower. hmac needs libssl-dev and rx libre2-dev at install (README)."), 4, 6)
     lay.add(timeseries("Sources up", [prom(
         'min by (source) (sentinel_source_up{' + INSTANCE + '})', "{{source}}")],
-        description="1 while a source reads; 0 while it fails (file missing, capture denied)."), 8, 6)
+        description="1 while a source reads; 0 while it fails (file missing, capture denied)."), 6, 6)
     lay.add(timeseries("Config reloads", [prom(
         'sum by (result) (increase(sentinel_config_reloads_total{' + INSTANCE + '}[$__rate_interval]))',
-        "{{result}}")]), 8, 6)
+        "{{result}}")]), 6, 6)
     lay.add(timeseries("Queue fill", [prom(
         'max by (queue) (sentinel_queue_depth{' + INSTANCE + '} / sentinel_queue_capacity{' + INSTANCE + '})',
         "{{queue}}")], unit="percentunit",

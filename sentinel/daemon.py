@@ -17,7 +17,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from detectors.pii import COMPILED
+from detectors.pii import COMPILED, NATIVE
 from sentinel import logs
 from sentinel.config import ConfigError, Settings, load_settings
 from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
@@ -87,7 +87,8 @@ class Daemon:
         self._install_signals()
         self.notifier.ready(f"watching {len(self.sources)} sources")
         log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs(),
-                                            "detectors": "compiled" if COMPILED else "interpreted"}})
+                                            "detectors": "compiled" if COMPILED else "interpreted",
+                                            "detector_c_modules": list(NATIVE)}})
         if not COMPILED:
             log.warning("the PII detectors run interpreted, at about half the scan throughput: reinstall "
                         "Sentinel where a C compiler and the Python headers are present")

@@ -101,6 +101,12 @@ class Metrics:
             "sentinel_detectors_compiled", "1 when the PII detectors run compiled (mypyc), 0 when interpreted: "
             "about half the scan throughput (installed without a C compiler).", registry=registry)
         self.detectors_compiled.set(1 if detectors.pii.COMPILED else 0)
+        self.detectors_c_module = Gauge(
+            "sentinel_detectors_c_module", "1 for each of the detectors' C modules this install loaded, 0 for one "
+            "missing: walk (always built with a C compiler), hmac (needs libssl-dev), rx (needs libre2-dev).",
+            ["module"], registry=registry)
+        for module in ("walk", "hmac", "rx"):
+            self.detectors_c_module.labels(module).set(1 if module in detectors.pii.NATIVE else 0)
         self.detector_stats = DetectorStats(registry)
         self.alert_delivery_seconds = Histogram(
             "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",

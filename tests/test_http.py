@@ -33,6 +33,7 @@ EXAMPLE_LABELS = {
     "result": ["ok", "error"],
     "channel": ["oncall", "privacy-team"],
     "status": ["sent", "failed"],
+    "module": ["walk", "rx"],
 }
 
 

@@ -10,16 +10,21 @@ from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, De
                      NerConfig, ScannerConfig)
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher, normalise
-from . import scanner as _scanner_module
+from . import masking as _masking, rx as _rx, scanner as _scanner_module, structure as _structure
 from .scanner import Scanner
 from .watchlist import WatchEntry, Watchlist
 
 # True when the scan path runs as C extensions compiled by mypyc from this source
 # (setup.py); False when interpreted (no C compiler at install, or SENTINEL_PURE_PYTHON=1).
 COMPILED = not _scanner_module.__file__.endswith(".py")
+# The modules written in C for the hot path that this install built and loaded (setup.py):
+# "walk" (structure walk), "hmac" (value hashes, needs libssl-dev), "rx" (RE2, needs
+# libre2-dev). Each one missing has its Python twin doing the same work, slower.
+NATIVE = tuple(name for name, module in (("walk", _structure._CWALK), ("hmac", _masking._C_HMAC), ("rx", _rx._C_RX))
+               if module is not None)
 
 __all__ = [
-    "COMPILED", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
+    "COMPILED", "NATIVE", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
     "Encoding", "Explanation", "Finding", "Hasher", "Location", "NerConfig", "NotReported", "Scanner",
     "ScannerConfig", "WatchEntry",
     "Watchlist", "normalise",
