@@ -159,6 +159,25 @@ def test_walk_json_leaves_what_it_does_not_read(text):
     assert walker.out == [] and walker.stats == {}
 
 
+@SETTINGS
+@given(doc=_DOCS, data=st.data())
+def test_broken_documents_are_read_as_json_loads_reads_them(doc, data):
+    # Truncated or corrupted at any place: the C walk either hands the text back having
+    # emitted nothing, or json.loads reads it too and both walks agree.
+    text = json.dumps(doc)
+    cut = data.draw(st.integers(0, len(text)))
+    text = data.draw(st.sampled_from([
+        text[:cut], text[:cut] + text[cut + 1:], text[:cut] + data.draw(st.sampled_from(list('{}[]",:\\ 0e-.tn'))) + text[cut:],
+    ]))
+    walker = Walker(Limits(), {})
+    if native.walk_json(walker, text, "body", "$", 0, "plain"):
+        py_walker = Walker(Limits(), {})
+        py_walker.walk_json(json.loads(text), "body", "$", 0, "plain")
+        assert segments(walker) == segments(py_walker)
+    else:
+        assert walker.out == [] and walker.stats == {}
+
+
 def test_documents_left_to_json_loads_are_still_walked():
     # Duplicate keys: json.loads keeps the last value, at the first key's place.
     w = Walker(Limits(), {})
