@@ -1,7 +1,7 @@
 """Compiles the PII detectors with mypyc (C extensions from the same typed Python source:
 the scan runs about 1.8x as fast, with identical results), and three modules written for
-the hot path: the structure walk (detectors/pii/_walk.c), the value hash (_hmac.c) and
-the RE2 calls (_rx.cpp).
+the hot path: the structure walk (detectors/pii/_walk.c), text scans (_text.c), the
+value hash (_hmac.c) and the RE2 calls (_rx.cpp).
 Without a C compiler, or with SENTINEL_PURE_PYTHON=1, the package installs as plain
 Python and works the same, slower. Everything else about the package is in pyproject.toml."""
 
@@ -26,7 +26,7 @@ def compiled_modules() -> list[str]:
 
 # C modules on their own: where one cannot be built (no OpenSSL headers for _hmac, no
 # libre2-dev for _rx), the Python code does its work and the rest is still compiled.
-STANDALONE = {"detectors.pii._walk", "detectors.pii._hmac", "detectors.pii._rx"}
+STANDALONE = {"detectors.pii._walk", "detectors.pii._text", "detectors.pii._hmac", "detectors.pii._rx"}
 
 
 class OptionalBuildExt(build_ext):
@@ -57,6 +57,7 @@ def extensions():
     if os.environ.get("SENTINEL_PURE_PYTHON"):
         return []
     native = [Extension("detectors.pii._walk", ["detectors/pii/_walk.c"], extra_compile_args=["-O2"]),
+              Extension("detectors.pii._text", ["detectors/pii/_text.c"], extra_compile_args=["-O2"]),
               Extension("detectors.pii._hmac", ["detectors/pii/_hmac.c"], extra_compile_args=["-O2"],
                         libraries=["crypto"]),
               Extension("detectors.pii._rx", ["detectors/pii/_rx.cpp"], extra_compile_args=["-O2", "-std=c++17"],

@@ -297,7 +297,7 @@ def overview() -> dict:
                     "reinstall them where a C compiler is present (README, install on a host)."), 4, 6)
     lay.add(stat("Detector C modules missing", prom(
         'count(sentinel_detectors_c_module{' + INSTANCE + '} == 0) or vector(0)', instant=True), color="orange",
-        description="C modules of the detectors (walk, hmac, rx) that a daemon's install could not build: its scan "
+        description="C modules of the detectors (walk, text, hmac, rx) that a daemon's install could not build: its scan "
                     "is slower. hmac needs libssl-dev and rx libre2-dev at install (README)."), 4, 6)
     lay.add(timeseries("Sources up", [prom(
         'min by (source) (sentinel_source_up{' + INSTANCE + '})', "{{source}}")],

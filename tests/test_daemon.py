@@ -180,7 +180,7 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     build = "compiled" if detectors.pii.COMPILED else "interpreted"
     assert proc.metric("sentinel_detectors_compiled") == (1 if detectors.pii.COMPILED else 0)
     assert f'"detectors": "{build}"' in proc.logs()
-    for module in ("walk", "hmac", "rx"):
+    for module in ("walk", "text", "hmac", "rx"):
         assert proc.metric("sentinel_detectors_c_module", module=module) == (1 if module in detectors.pii.NATIVE else 0)
     # the query strings went through the detectors, and their counters are exported
     assert proc.metric("sentinel_detector_scanned_bytes_total") > 0

@@ -18,9 +18,11 @@ from .watchlist import WatchEntry, Watchlist
 # (setup.py); False when interpreted (no C compiler at install, or SENTINEL_PURE_PYTHON=1).
 COMPILED = not _scanner_module.__file__.endswith(".py")
 # The modules written in C for the hot path that this install built and loaded (setup.py):
-# "walk" (structure walk), "hmac" (value hashes, needs libssl-dev), "rx" (RE2, needs
-# libre2-dev). Each one missing has its Python twin doing the same work, slower.
-NATIVE = tuple(name for name, module in (("walk", _structure._CWALK), ("hmac", _masking._C_HMAC), ("rx", _rx._C_RX))
+# "walk" (structure walk), "text" (base64 runs, prose context), "hmac" (value hashes,
+# needs libssl-dev), "rx" (RE2, needs libre2-dev). Each one missing has its Python twin
+# doing the same work, slower.
+NATIVE = tuple(name for name, module in (("walk", _structure._CWALK), ("text", _structure._C_B64_RUNS),
+                                         ("hmac", _masking._C_HMAC), ("rx", _rx._C_RX))
                if module is not None)
 
 __all__ = [

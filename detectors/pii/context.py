@@ -48,7 +48,7 @@ def prose_words_py(text: str, start: int, window: int = 48) -> list[str]:
 
 def _load_c_prose_words() -> Any:
     try:
-        from ._walk import prose_words as c_prose_words
+        from ._text import prose_words as c_prose_words
     except ImportError:  # installed without a C compiler
         return None
     return c_prose_words

@@ -665,7 +665,7 @@ _B64_RUN: Final = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
 
 def b64_runs_py(text: str) -> list[tuple[int, int]]:
     """Spans of the runs of 24 or more base64 or base64url characters, with their
-    padding: the blobs worth trying to decode. (The C walk's b64_runs is the same.)"""
+    padding: the blobs worth trying to decode. (_text.c's b64_runs is the same.)"""
     return [m.span() for m in _B64_RUN.finditer(text)]
 
 
@@ -730,4 +730,15 @@ def _load_c_walk() -> Any:
 
 _CWALK: Final = _load_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
-b64_runs: Final = b64_runs_py if _CWALK is None else _CWALK.b64_runs
+
+
+def _load_c_b64_runs() -> Any:
+    try:
+        from ._text import b64_runs as c_b64_runs
+    except ImportError:  # installed without a C compiler
+        return None
+    return c_b64_runs
+
+
+_C_B64_RUNS: Final = _load_c_b64_runs()
+b64_runs: Final = b64_runs_py if _C_B64_RUNS is None else _C_B64_RUNS
