@@ -34,6 +34,7 @@ def test_every_scan_path_module_is_compiled():
     assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
     assert detectors.pii.COMPILED
     assert structure._CWALK is not None, "the C walk (detectors/pii/_walk.c) was not built"
+    assert structure._C_B64_RUNS is not None, "the C text scans (detectors/pii/_text.c) were not built"
 
 
 @pytest.mark.skipif(bool(os.environ.get("SENTINEL_PURE_PYTHON")), reason="installed interpreted on purpose")
