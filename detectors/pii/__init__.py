@@ -10,7 +10,8 @@ from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, De
                      NerConfig, ScannerConfig)
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher, normalise
-from . import masking as _masking, rx as _rx, scanner as _scanner_module, structure as _structure
+from . import scanner as _scanner_module
+from .cmodules import c_module
 from .scanner import Scanner
 from .watchlist import WatchEntry, Watchlist
 
@@ -21,9 +22,7 @@ COMPILED = not _scanner_module.__file__.endswith(".py")
 # "walk" (structure walk), "text" (base64 runs, prose context), "hmac" (value hashes,
 # needs libssl-dev), "rx" (RE2, needs libre2-dev). Each one missing has its Python twin
 # doing the same work, slower.
-NATIVE = tuple(name for name, module in (("walk", _structure._CWALK), ("text", _structure._C_B64_RUNS),
-                                         ("hmac", _masking._C_HMAC), ("rx", _rx._C_RX))
-               if module is not None)
+NATIVE = tuple(name for name in ("walk", "text", "hmac", "rx") if c_module("_" + name) is not None)
 
 __all__ = [
     "COMPILED", "NATIVE", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",

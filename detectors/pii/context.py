@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Final
+from typing import Final
+
+from .cmodules import c_module
 
 # Splits "ud[em]", "billing_details.address.line1", "firstName", "HTTPHeader".
 _SPLIT: Final = re.compile(r"[^A-Za-z0-9]+")
@@ -46,15 +48,8 @@ def prose_words_py(text: str, start: int, window: int = 48) -> list[str]:
     return (_WORDS if before.isascii() else _WORDS_ANY).findall(before)
 
 
-def _load_c_prose_words() -> Any:
-    try:
-        from ._text import prose_words as c_prose_words
-    except ImportError:  # installed without a C compiler
-        return None
-    return c_prose_words
-
-
-_C_PROSE_WORDS: Final = _load_c_prose_words()
+_C_TEXT: Final = c_module("_text")  # base64 runs and prose words in C, or None
+_C_PROSE_WORDS: Final = _C_TEXT.prose_words if _C_TEXT is not None else None
 
 
 # --- hint vocabularies ----------------------------------------------------------

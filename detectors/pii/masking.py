@@ -10,6 +10,7 @@ import hmac
 import os
 from typing import Any, Callable, Final
 
+from .cmodules import c_module
 from .finding import Category
 
 _C: Final = Category
@@ -71,15 +72,7 @@ def normalise(category: str, value: str) -> str:
     return f(value) if f is not None else value.strip()
 
 
-def _load_c_hmac() -> Any:
-    try:
-        from ._hmac import HmacSha256
-    except ImportError:  # installed without a C compiler: hashlib does it
-        return None
-    return HmacSha256
-
-
-_C_HMAC: Final = _load_c_hmac()
+_C_HMAC: Final = c_module("_hmac")  # without it, hashlib does the work
 
 
 class Hasher:
@@ -102,7 +95,7 @@ class Hasher:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in k))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in k))
         # The same HMAC in C where the install compiled it (_hmac.c): a sixth of the cost.
-        self._c: Any = _C_HMAC(k) if _C_HMAC is not None else None
+        self._c: Any = _C_HMAC.HmacSha256(k) if _C_HMAC is not None else None
 
     def __repr__(self) -> str:  # never print the key
         return "Hasher(<key>)"

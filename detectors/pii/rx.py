@@ -12,18 +12,12 @@ from typing import Any, Final, Iterable
 
 import re2
 
+from .cmodules import c_module
+
 UNANCHORED: Final = getattr(re2, "_Anchor").UNANCHORED
 
 
-def _load_c_rx() -> Any:
-    try:
-        from ._rx import Pattern
-    except ImportError:  # no C++ compiler or no libre2-dev at install: the wheel does it
-        return None
-    return Pattern
-
-
-_C_RX: Final = _load_c_rx()
+_C_RX: Final = c_module("_rx")  # without it (no libre2-dev at install), the wheel does the work
 
 
 # Compiled patterns by (pattern, max_mem): every Scanner of a process shares them, as
@@ -38,7 +32,7 @@ def compile_raw(pattern: str, max_mem: int = 64 << 20) -> Any:
         if got is not None:
             return got
         try:
-            got = _C_RX(pattern, max_mem)
+            got = _C_RX.Pattern(pattern, max_mem)
         except ValueError:
             got = None  # syntax the system RE2 predates: the wheel's newer RE2 reads it
         if got is not None:

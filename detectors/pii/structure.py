@@ -17,7 +17,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
+from .cmodules import c_module
+from .context import _AGENT, _C_TEXT, MACHINE_FIELD, field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
@@ -716,29 +717,17 @@ def _new_segment(text: str, location: str, path: str, tokens: frozenset[str], pa
     return seg
 
 
-def _load_c_walk() -> Any:
+def _bind_c_walk() -> Any:
     """The C walk (_walk.c) where the install compiled it, else None. The Python code
     above is the reference it follows rule for rule (tests/pii/test_walk_c.py)."""
-    try:
-        from . import _walk
-    except ImportError:
+    _walk = c_module("_walk")
+    if _walk is None:
         return None
     _walk.bind(_TOKEN_CACHE, _tok, _KEY_CACHE, _key, _EMPTY, _GEO_PAIR, _geo_pair, MACHINE_FIELD, _AGENT, _new_segment,
                _PATH_CACHE, _path_name, _pct_decode, Encoding.PLAIN, Encoding.URL)
     return _walk
 
 
-_CWALK: Final = _load_c_walk()
+_CWALK: Final = _bind_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
-
-
-def _load_c_b64_runs() -> Any:
-    try:
-        from ._text import b64_runs as c_b64_runs
-    except ImportError:  # installed without a C compiler
-        return None
-    return c_b64_runs
-
-
-_C_B64_RUNS: Final = _load_c_b64_runs()
-b64_runs: Final = b64_runs_py if _C_B64_RUNS is None else _C_B64_RUNS
+b64_runs: Final = b64_runs_py if _C_TEXT is None else _C_TEXT.b64_runs

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import detectors.pii
-from detectors.pii import masking, rx, structure
+from detectors.pii import context, masking, rx, structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
@@ -34,7 +34,7 @@ def test_every_scan_path_module_is_compiled():
     assert not interpreted, f"not compiled (see the warning pip printed, setup.py): {interpreted}"
     assert detectors.pii.COMPILED
     assert structure._CWALK is not None, "the C walk (detectors/pii/_walk.c) was not built"
-    assert structure._C_B64_RUNS is not None, "the C text scans (detectors/pii/_text.c) were not built"
+    assert context._C_TEXT is not None, "the C text scans (detectors/pii/_text.c) were not built"
 
 
 @pytest.mark.skipif(bool(os.environ.get("SENTINEL_PURE_PYTHON")), reason="installed interpreted on purpose")
