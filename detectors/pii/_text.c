@@ -7,6 +7,20 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+/* Appends a new reference to ``out`` and drops it; on failure (``item`` NULL included)
+ * drops ``out`` as well, and returns -1. */
+static int
+append_new(PyObject *out, PyObject *item)
+{
+    if (item == NULL || PyList_Append(out, item) < 0) {
+        Py_XDECREF(item);
+        Py_DECREF(out);
+        return -1;
+    }
+    Py_DECREF(item);
+    return 0;
+}
+
 /* --- base64 runs (structure.b64_runs_py) --------------------------------------------- */
 
 static inline int
@@ -43,13 +57,8 @@ b64_runs(PyObject *self, PyObject *text)
             continue; /* no shorter start inside the run can reach 24 either */
         for (int pad = 0; pad < 2 && i < n && PyUnicode_READ(kind, d, i) == '='; pad++)
             i++;
-        PyObject *span = Py_BuildValue("(nn)", start, i);
-        if (span == NULL || PyList_Append(out, span) < 0) {
-            Py_XDECREF(span);
-            Py_DECREF(out);
+        if (append_new(out, Py_BuildValue("(nn)", start, i)) < 0)
             return NULL;
-        }
-        Py_DECREF(span);
     }
     return out;
 }
@@ -105,13 +114,8 @@ prose_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             word[len++] = (char)c; /* at most window (256) characters */
             i++;
         }
-        PyObject *w = PyUnicode_FromStringAndSize(word, len);
-        if (w == NULL || PyList_Append(out, w) < 0) {
-            Py_XDECREF(w);
-            Py_DECREF(out);
+        if (append_new(out, PyUnicode_FromStringAndSize(word, len)) < 0)
             return NULL;
-        }
-        Py_DECREF(w);
     }
     return out;
 }

@@ -10,7 +10,7 @@
  *
  * walk_json never builds the document's dicts and lists: it tokenises the text once into
  * an array (checking it is valid JSON as json.loads reads it), then walks the array and
- * hands each value to Walker._value, the same call the Python walk makes. */
+ * gives each value Walker._value's rules. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,7 +21,7 @@
 static PyObject *TOKEN_CACHE, *TOK_FN, *KEY_CACHE, *KEY_FN, *EMPTY, *GEO_PAIR, *GEO_PAIR_FN,
     *MACHINE_FIELD, *AGENT, *NEW_SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL;
 /* Interned strings. */
-static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_VALUE, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED;
+static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_NESTED_TEXT, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED;
 
 #define MAX_NESTING 256 /* deeper documents are left to the Python walker */
 
@@ -613,22 +613,31 @@ count(PyObject *stats, PyObject *key)
     return r;
 }
 
-/* structure._tok: field-name tokens through its cache. New reference. */
+/* cache[key] when structure.py has cached it, else fn(key), which fills the cache as it
+ * sees fit. New reference. */
+static PyObject *
+cached(PyObject *cache, PyObject *fn, PyObject *key)
+{
+    PyObject *got = PyDict_GetItemWithError(cache, key);
+    if (got != NULL)
+        return Py_NewRef(got);
+    if (PyErr_Occurred())
+        return NULL;
+    return PyObject_CallOneArg(fn, key);
+}
+
+/* structure._tok: field-name tokens. New reference. */
 static PyObject *
 tokens_of(PyObject *name)
 {
     if (PyUnicode_GET_LENGTH(name) == 0)
         return Py_NewRef(EMPTY);
-    PyObject *t = PyDict_GetItemWithError(TOKEN_CACHE, name);
-    if (t != NULL)
-        return Py_NewRef(t);
-    if (PyErr_Occurred())
-        return NULL;
-    return PyObject_CallOneArg(TOK_FN, name);
+    return cached(TOKEN_CACHE, TOK_FN, name);
 }
 
-/* Walker._value: a string value dropped, kept as a segment, or (when it may hide a
- * layer: JSON, XML, a URL or query, %-escapes) handed to Walker._value itself. */
+/* Walker._value: a string value dropped or kept as a segment; one that may hide a layer
+ * (JSON, XML, a URL or query, %-escapes) first goes to Walker._nested_text, which may
+ * replace it by its parts. */
 static int
 emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, PyObject *enc,
               int machine)
@@ -661,13 +670,17 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
             layered = c == '?' || c == '=' || c == '%';
         }
         if (layered) {
-            PyObject *args[9] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth};
-            PyObject *res = PyObject_VectorcallMethod(S_VALUE, args + 1, 8 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-            if (res != NULL) {
-                Py_DECREF(res);
-                r = 0;
+            PyObject *args[10] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};
+            PyObject *res =
+                PyObject_VectorcallMethod(S_NESTED_TEXT, args + 1, 9 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            if (res == NULL)
+                goto done;
+            int replaced = PyObject_IsTrue(res);
+            Py_DECREF(res);
+            if (replaced != 0) {
+                r = replaced < 0 ? -1 : 0;
+                goto done;
             }
-            goto done;
         }
     }
     if (shape && !w->keep_all) {
@@ -880,11 +893,7 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
             PyObject *key = token_text(w->p, &toks[kt]);
             if (key == NULL)
                 goto next;
-            PyObject *entry = PyDict_GetItemWithError(KEY_CACHE, key);
-            if (entry != NULL)
-                Py_INCREF(entry);
-            else if (!PyErr_Occurred())
-                entry = PyObject_CallOneArg(KEY_FN, key);
+            PyObject *entry = cached(KEY_CACHE, KEY_FN, key);
             if (entry == NULL || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 3) {
                 if (entry != NULL)
                     PyErr_SetString(PyExc_TypeError, "structure._key must return a 3-tuple");
@@ -1094,12 +1103,7 @@ pct_decode(PyObject *s, int plus)
 static PyObject *
 path_name(PyObject *name)
 {
-    PyObject *safe = PyDict_GetItemWithError(PATH_CACHE, name);
-    if (safe != NULL)
-        return Py_NewRef(safe);
-    if (PyErr_Occurred())
-        return NULL;
-    return PyObject_CallOneArg(PATH_NAME_FN, name);
+    return cached(PATH_CACHE, PATH_NAME_FN, name);
 }
 
 static int
@@ -1275,7 +1279,7 @@ PyInit__walk(void)
     DOT = PyUnicode_InternFromString(".");
     BRACKETS = PyUnicode_InternFromString("[]");
     STAR = PyUnicode_InternFromString(".*");
-    S_VALUE = PyUnicode_InternFromString("_value");
+    S_NESTED_TEXT = PyUnicode_InternFromString("_nested_text");
     S_DEPTH_LIMITED = PyUnicode_InternFromString("depth_limited");
     S_FIELDS_DROPPED = PyUnicode_InternFromString("fields_dropped");
     S_TRUNCATED = PyUnicode_InternFromString("truncated");
@@ -1286,7 +1290,7 @@ PyInit__walk(void)
     S_MAX_DEPTH = PyUnicode_InternFromString("_max_depth");
     S_MAX_FIELDS = PyUnicode_InternFromString("_max_fields");
     S_MAX_CHARS = PyUnicode_InternFromString("_max_chars");
-    if (!EMPTY_STR || !DOT || !BRACKETS || !STAR || !S_VALUE || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
+    if (!EMPTY_STR || !DOT || !BRACKETS || !STAR || !S_NESTED_TEXT || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
         !S_OUT || !S_STATS || !S_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS)
         return NULL;
     return PyModule_Create(&module);
