@@ -57,7 +57,7 @@ def extensions():
     if os.environ.get("SENTINEL_PURE_PYTHON"):
         return []
     native = [Extension("detectors.pii._walk", ["detectors/pii/_walk.c"], extra_compile_args=["-O2"]),
-              Extension("detectors.pii._text", ["detectors/pii/_text.c"], extra_compile_args=["-O2"]),
+              Extension("detectors.pii._text", ["detectors/pii/_text.c"], extra_compile_args=["-O2"], libraries=["m"]),
               Extension("detectors.pii._hmac", ["detectors/pii/_hmac.c"], extra_compile_args=["-O2"],
                         libraries=["crypto"]),
               Extension("detectors.pii._rx", ["detectors/pii/_rx.cpp"], extra_compile_args=["-O2", "-std=c++17"],

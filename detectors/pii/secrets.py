@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
+from .cmodules import c_module
 from .validators import shannon_entropy
 
 
@@ -115,8 +116,23 @@ def _has_any(text: str, parts: tuple[str, ...]) -> bool:
     return False
 
 
+_C_TEXT: Final = c_module("_text")
+if _C_TEXT is not None:
+    _C_TEXT.bind_allowlist(tuple(sorted(_LITERALS)), _PLACEHOLDER_WORDS, "".join(_TEMPLATE_CHARS), _SEQUENCES)
+_C_ALLOWLISTED: Final[Any] = _C_TEXT.allowlisted if _C_TEXT is not None else None
+
+
 def allowlisted(value: str) -> bool:
     """True for templated, placeholder and example values that are not real secrets."""
+    if _C_ALLOWLISTED is not None:
+        got = _C_ALLOWLISTED(value)  # None: a template character or non-ASCII text
+        if got is not None:
+            return got
+    return allowlisted_py(value)
+
+
+def allowlisted_py(value: str) -> bool:
+    """``allowlisted`` in Python: the reference for the C twin, and the rest of values."""
     v = value.strip().strip("\"'")
     if not v:
         return True

@@ -7,7 +7,9 @@ import math
 from collections import Counter
 from datetime import date
 from operator import mul
-from typing import Final
+from typing import Any, Final
+
+from .cmodules import c_module
 
 # --- payment cards -----------------------------------------------------------
 
@@ -306,8 +308,21 @@ def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> b
 _CLOG2: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
+_C_TEXT: Final = c_module("_text")
+_C_ENTROPY: Final[Any] = _C_TEXT.entropy if _C_TEXT is not None else None  # ASCII values, in C
+
+
 def shannon_entropy(s: str) -> float:
     """Bits per character."""
+    if _C_ENTROPY is not None:
+        got = _C_ENTROPY(s)
+        if got is not None:
+            return got
+    return shannon_entropy_py(s)
+
+
+def shannon_entropy_py(s: str) -> float:
+    """``shannon_entropy`` in Python: the reference for the C twin, and the fallback."""
     n = len(s)
     if not n:
         return 0.0
