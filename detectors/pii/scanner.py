@@ -36,9 +36,6 @@ from .rx import compile_raw, spans
 from .structure import Limits, Segment, Walker, b64_runs, try_b64decode
 from .watchlist import Watchlist
 
-# Reports once per run of 24 base64 characters (at the run's 24th), not at every end.
-_B64_PREFILTER = (r"(?:^|[^A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{24}",)
-
 STAT_KEYS = ("samples", "bytes", "findings", "budget_overruns", "truncated", "decode_errors",
              "decode_limited", "depth_limited", "fields_dropped", "errors", "base64_decoded",
              "segments_repeated")
@@ -109,8 +106,6 @@ class Scanner:
         # get their own small one.
         builtin_gid = {id(r): i for i, r in enumerate(recs[:n_builtin])}
         groups = [r.prefilter or r.patterns for r in recs[:n_builtin]]
-        self._b64_gid = len(groups)
-        groups.append(_B64_PREFILTER)
         # Prefilter id -> (recogniser, RE2, keywords); None for a disabled recogniser.
         self._by_gid: list[_Entry | None] = [None] * len(groups)
         self._by_cgid: list[_Entry] = []
@@ -299,9 +294,7 @@ class Scanner:
         where = self._pre.scan(data, starts, deadline)
         if where is None:
             raise _Overrun
-        b64 = where.pop(self._b64_gid, None)
-        if b64 is not None:
-            self._b64_pass(segs, b64, walker, deadline, unsettled)
+        self._b64_pass(segs, walker, deadline, unsettled)
         by_gid = self._by_gid
         active = [(known, where[g]) for g in sorted(where) if (known := by_gid[g]) is not None]
         if self._pre_custom is not None:
@@ -429,24 +422,25 @@ class Scanner:
             except Exception:  # a recogniser bug must not drop the sample
                 self.stats["errors"] += 1
 
-    def _b64_pass(self, segs: list[Segment], seg_ids: list[list[int]], walker: Walker, deadline: float,
-                  unsettled: set[int]) -> None:
-        """Base64 blobs decoded into the next wave. A segment with a decoded blob, or one
-        the limits cut short, is ``unsettled``: its layers are scanned later, or depend on
-        the budget left."""
+    def _b64_pass(self, segs: list[Segment], walker: Walker, deadline: float, unsettled: set[int]) -> None:
+        """Base64 blobs (runs of 24 base64 characters or more) decoded into the next wave.
+        A segment with a decoded blob, or one the limits cut short, is ``unsettled``: its
+        layers are scanned later, or depend on the budget left."""
         max_depth = self._limits.max_depth
         max_decoded = self._limits.max_decoded_bytes
-        for i, _ in seg_ids:
-            seg = segs[i]
+        # One pass in C over each long enough value costs less than a Hyperscan pattern
+        # over the whole wave and its reports.
+        with_runs = [(seg, runs) for seg in segs if len(seg.text) >= 24 and (runs := b64_runs(seg.text))]
+        for seg, runs in with_runs:
             text = seg.text
-            for start, end in b64_runs(text):
+            for start, end in runs:
                 if seg.depth >= max_depth:
                     self.stats["depth_limited"] += 1
                     unsettled.add(id(seg))
                     continue
                 if walker.decoded >= max_decoded:
                     self.stats["decode_limited"] += 1
-                    unsettled.update(id(segs[j]) for j, _ in seg_ids)
+                    unsettled.update(id(s) for s, _ in with_runs)
                     return
                 blob = text[start:end]
                 # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
