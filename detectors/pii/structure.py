@@ -199,9 +199,11 @@ class Walker:
             url = url[:frag]
         if "://" in url[:12]:
             rest = url.split("://", 1)[1]
-            slash = rest.find("/")
-            q = rest.find("?")
-            cut = min(x for x in (slash, q, len(rest)) if x >= 0)
+            cut = len(rest)
+            for mark in ("/", "?"):
+                at = rest.find(mark, 0, cut)
+                if at >= 0:
+                    cut = at
             authority, url = rest[:cut], rest[cut:]
             if "@" in authority:
                 # user:password@host: credentials in a URL are a secret, a user a name.

@@ -104,6 +104,8 @@ def _introduces(cue_words: list[str]) -> bool:
 
 def _fold(word: str) -> str:
     """"Agnès" -> "Agnes", "Heinz-Georg" -> "Heinz": dictionary form of a name word."""
+    if "-" not in word and word.isascii():
+        return word  # most words: the callers then skip a second lookup
     w = word.split("-", 1)[0]
     if not w.isascii():
         w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
