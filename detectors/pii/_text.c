@@ -194,8 +194,12 @@ entropy(PyObject *self, PyObject *s)
 /* --- the secrets' placeholder allowlist (secrets.allowlisted_py) ----------------------- */
 
 /* Bound once from secrets.py, which owns the lists: tuples of ASCII bytes. */
-static PyObject *al_literals, *al_words, *al_sequences, *al_template;
+static PyObject *al_literals, *al_words, *al_sequences;
 static Py_ssize_t al_seq_max;
+/* The placeholder words by first byte (a bit per word): one pass over a value finds them
+ * all, where a memmem per word pays its set-up twenty times. */
+static unsigned long long al_word_first[256];
+static unsigned char al_is_template[256];
 
 static PyObject *
 ascii_tuple(PyObject *items)
@@ -236,9 +240,27 @@ bind_allowlist(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_XDECREF(seqs);
         return NULL;
     }
+    int bad = PyTuple_GET_SIZE(words) > 64;
+    for (Py_ssize_t i = 0; !bad && i < PyTuple_GET_SIZE(words); i++)
+        bad = PyBytes_GET_SIZE(PyTuple_GET_ITEM(words, i)) == 0;
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "bind_allowlist: at most 64 placeholder words, none empty");
+        Py_DECREF(lit);
+        Py_DECREF(words);
+        Py_DECREF(tmpl);
+        Py_DECREF(seqs);
+        return NULL;
+    }
+    memset(al_is_template, 0, sizeof al_is_template);
+    for (const char *t = PyBytes_AS_STRING(tmpl); *t; t++)
+        al_is_template[(unsigned char)*t] = 1;
+    memset(al_word_first, 0, sizeof al_word_first);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(words); i++) {
+        al_word_first[(unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(words, i))[0]] |= 1ULL << i;
+    }
     Py_XSETREF(al_literals, lit);
     Py_XSETREF(al_words, words);
-    Py_XSETREF(al_template, tmpl);
+    Py_DECREF(tmpl); /* read into al_is_template */
     Py_XSETREF(al_sequences, seqs);
     al_seq_max = 0;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(seqs); i++)
@@ -278,14 +300,16 @@ allowlisted_ascii(const unsigned char *v, Py_ssize_t m, const char *low)
         if (PyBytes_GET_SIZE(b) == m && memcmp(PyBytes_AS_STRING(b), low, m) == 0)
             return 1;
     }
-    const char *tmpl = PyBytes_AS_STRING(al_template);
     for (Py_ssize_t i = 0; i < m; i++)
-        if (v[i] && strchr(tmpl, v[i]) != NULL)
+        if (al_is_template[v[i]])
             return -1; /* the templated-value regex decides: the Python twin */
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(al_words); i++) {
-        PyObject *b = PyTuple_GET_ITEM(al_words, i);
-        if (memmem(low, m, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b)) != NULL)
-            return 1;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        for (unsigned long long bits = al_word_first[(unsigned char)low[i]]; bits; bits &= bits - 1) {
+            PyObject *b = PyTuple_GET_ITEM(al_words, __builtin_ctzll(bits));
+            Py_ssize_t k = PyBytes_GET_SIZE(b);
+            if (k <= m - i && memcmp(low + i, PyBytes_AS_STRING(b), k) == 0)
+                return 1;
+        }
     }
     if (m >= 6 && distinct_at_most_two(v, m < 8 ? m : 8) && distinct_at_most_two(v, m))
         return 1;
