@@ -80,6 +80,13 @@ is_ascii_digit(Py_UCS4 c)
     return c >= '0' && c <= '9';
 }
 
+/* str.isdigit for one character, without the Unicode database for ASCII. */
+static inline int
+is_digit(Py_UCS4 c)
+{
+    return c < 128 ? is_ascii_digit(c) : Py_UNICODE_ISDIGIT(c);
+}
+
 /* --- machine_shape (context.machine_shape) ----------------------------------------- */
 
 static int
@@ -102,7 +109,7 @@ machine_shape_impl(PyObject *text, PyObject *tokens)
         if (i == n)
             return 1; /* a UUID */
     }
-    if (Py_UNICODE_ISDIGIT(c0)) {
+    if (is_digit(c0)) {
         if (n >= 16 && CH(4) == '-' && (CH(10) == 'T' || CH(10) == ' ') && CH(13) == ':')
             return 1; /* an ISO timestamp */
         Py_ssize_t dots = 0;
@@ -111,7 +118,7 @@ machine_shape_impl(PyObject *text, PyObject *tokens)
             Py_UCS4 c = CH(i);
             if (c == '.')
                 dots++;
-            else if (!Py_UNICODE_ISDIGIT(c))
+            else if (!is_digit(c))
                 digits_only = 0;
         }
         if (digits_only && dots >= 2) {
