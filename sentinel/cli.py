@@ -357,7 +357,7 @@ def demo(
     directory: Optional[Path] = typer.Option(None, "--dir", help="Where to put the demo (default: a new "
                                                                   "temporary directory)."),
 ):
-    """Generate a week of egress with planted incidents, run the whole pipeline, show what it finds."""
+    """Generate three weeks of egress with planted incidents, run the whole pipeline, show what it finds."""
     from sentinel.demo import run_demo
 
     raise typer.Exit(run_demo(directory, console))

@@ -1,4 +1,4 @@
-"""`sentinel demo`: a week of egress with planted incidents, through the whole pipeline.
+"""`sentinel demo`: three weeks of egress with planted incidents, through the whole pipeline.
 
 Everything happens in one directory on the embedded store: generated proxy log and
 capture, ingestion with detection and policy, anomaly scoring, alert delivery to a

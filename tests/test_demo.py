@@ -1,0 +1,77 @@
+"""`sentinel demo`, the README's first command, as a user runs it: every incident the
+README's table says it plants is found as the table says, and nothing it writes (alert
+notifications, the inventory report) holds a planted value."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sentinel.alert.manager import AlertManager
+from sentinel.config import load_settings
+from sentinel.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(root / "unused")}
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "demo", "--dir", str(root)], capture_output=True,
+                            text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "notifications delivered" in result.stdout
+    return root
+
+
+@pytest.fixture(scope="module")
+def alerts(demo) -> list[dict]:
+    settings = load_settings(demo / "sentinel.toml")
+    store = Store.open(settings)
+    try:
+        manager = AlertManager(store, settings)
+        views = [v.as_dict() for v in manager.alerts(status="all")]
+        manager.close()
+    finally:
+        store.close()
+    return views
+
+
+def _kinds(alerts: list[dict], kind: str, subprocessor: str | None = None) -> list[dict]:
+    return [a for a in alerts if a["kind"] == kind and (subprocessor is None or a["subprocessor"] == subprocessor)]
+
+
+def test_every_planted_incident_is_found_as_the_readme_says(alerts):
+    assert any(a["category"] == "EMAIL" and a["severity"] == "high" for a in _kinds(alerts, "unapproved_category", "mixpanel"))
+    unknown = [a["title"] for a in _kinds(alerts, "pii_to_unknown")]
+    assert any("adtracker-example.net" in t for t in unknown)
+    assert any("adtracker-example.net" in a["title"] for a in _kinds(alerts, "unknown_destination"))
+    leaks = _kinds(alerts, "secret_leak")
+    assert all(a["severity"] == "critical" for a in leaks)
+    assert any(a["subprocessor"] == "sentry" for a in leaks)  # AWS keys in an error report
+    assert any(not a["subprocessor"] for a in leaks)  # the GitHub token in a webhook URL
+    assert not _kinds(alerts, "secret_leak", "stripe")  # Stripe's key in Stripe's Authorization header
+    assert {a["category"] for a in _kinds(alerts, "unapproved_category", "openai")} >= {"PHONE_NUMBER", "STREET_ADDRESS"}
+    assert any(a["category"] == "EMAIL" for a in _kinds(alerts, "unapproved_field", "segment"))
+    assert any(a["severity"] == "high" for a in _kinds(alerts, "plaintext_transfer", "twilio"))
+    assert _kinds(alerts, "volume_anomaly", "openai")  # the bulk export to the AI API at 03:00
+
+
+def test_nothing_written_holds_a_planted_value(demo):
+    planted = set()
+    for path in (demo / "egress").iterdir():
+        text = path.read_bytes().decode("latin-1")
+        for found in re.findall(r"[\w.+-]+(?:@|%40)example\.(?:com|org|net)", text):
+            planted |= {found, found.replace("%40", "@")}  # the query strings hold them URL-encoded
+        planted |= set(re.findall(r"ghp_\w{36}|AKIA[0-9A-Z]{16}|sk_test_\w{24}", text))
+        planted |= set(re.findall(r"\+1 202-555-\d{4}", text))
+    assert len(planted) >= 10  # the scan below looks for something
+    for written in ("alerts.jsonl", "inventory.html"):
+        text = (demo / written).read_text()
+        assert text  # delivered and written
+        leaked = [value for value in planted if value in text]
+        assert not leaked, f"{written} holds {len(leaked)} planted value(s)"
