@@ -44,6 +44,12 @@ min_severity = "low"
 
 [metrics]
 listen = ""
+
+# The model judges the last day only, where the incidents are, after 20 days of history.
+# A deployment alerts after 14 days (the default), with a few false alerts a week in the
+# third week (bench/anomaly_exfil.py); shown here they would bury the planted export.
+[anomaly]
+warmup_days = 20
 """
 
 
