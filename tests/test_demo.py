@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,13 @@ def test_every_planted_incident_is_found_as_the_readme_says(alerts):
     assert any(a["category"] == "EMAIL" for a in _kinds(alerts, "unapproved_field", "segment"))
     assert any(a["severity"] == "high" for a in _kinds(alerts, "plaintext_transfer", "twilio"))
     assert _kinds(alerts, "volume_anomaly", "openai")  # the bulk export to the AI API at 03:00
+
+
+def test_volume_alerts_fall_on_the_last_day_where_the_incidents_are(alerts):
+    anomalies = _kinds(alerts, "volume_anomaly")
+    day_before = time.time() - 86400 - 2 * 3600  # the planted incidents start a day before the demo's now
+    assert anomalies
+    assert all(datetime.fromisoformat(a["first_seen"]).timestamp() >= day_before for a in anomalies)
 
 
 def test_nothing_written_holds_a_planted_value(demo):
