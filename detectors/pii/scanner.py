@@ -29,7 +29,7 @@ from .masking import Hasher
 from .percent import unquote
 from .phones import PhoneValidator
 from .prefilter import Prefilter
-from .recognizers import Ctx, Recognizer, builtin_recognizers
+from .recognizers import Ctx, Hit, Recognizer, builtin_recognizers
 from .recognizers.custom import CustomRecognizer
 from .resolve import Resolver, by_place as _by_place, direct
 from .rx import compile_raw, spans
@@ -359,10 +359,15 @@ class Scanner:
                         new: list[tuple], unsettled: set[int]) -> None:
         # A candidate resolve drops whatever else the request holds leaves its segment quiet.
         resolver = self._resolver
+        rec: Recognizer  # typed: their attributes are then read natively
+        hit: Hit
         for c in new:
             if len(c) != 5:
                 unsettled.add(id(c[0]))
-            elif not resolver.drops(c[0].name, c[2].confidence):
+                continue
+            rec = c[0]
+            hit = c[2]
+            if not resolver.drops(rec.name, hit.confidence):
                 unsettled.add(id(c[1]))
         if len(quiet) + len(segs) > self._quiet_limit:
             quiet.clear()  # cheaper than an LRU, and the hot values come back at once
