@@ -1,6 +1,6 @@
 """Synthetic but realistic egress for `sentinel demo` and `sentinel drill`.
 
-A week of an egress proxy's Squid log (daily and weekly rhythm, several
+Weeks of an egress proxy's Squid log (daily and weekly rhythm, several
 sub-processors, real API paths) ending now, with the incidents a privacy team
 cares about planted in the last day, plus a TLS-terminated capture of plaintext
 requests with bodies. Every value is fake: example.com/example.net addresses,
