@@ -17,7 +17,7 @@ from rich.table import Table
 
 from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.config import load_settings
-from sentinel.demo_data import write_capture, write_log
+from sentinel.demo_data import demo_requests, write_capture, write_log
 from sentinel.ingest import Ingestor, expand
 from sentinel.ingest_capture import ingest_capture
 from sentinel.ingest_cli import summary_table
@@ -64,10 +64,15 @@ def run_demo(directory: Path | None, console: Console) -> int:
     alerts_file = root / "alerts.jsonl"
     config = root / "sentinel.toml"
     config.write_text(CONFIG.format(state=root / "state", alerts=alerts_file))
-    now = time.time()
+    # The log ends at the last full hour, so its planted bursts fall in the model's hourly
+    # windows the same way on every run, whatever the minute. The capture comes in the
+    # hour under way: fresh enough for its alerts to be notified, and in no window the
+    # demo scores (its few requests with personal data would otherwise read as a burst).
+    wall = time.time()
+    now = wall // 3600 * 3600
     console.print(f"[bold]Sentinel demo[/] in {root}")
     lines, incidents = write_log(egress / "squid-access.log", now, days=DAYS)
-    write_capture(egress / "mirror-tls-terminated.pcap", now)
+    write_capture(egress / "mirror-tls-terminated.pcap", wall, first=now, spacing=(wall - now) / len(demo_requests()))
     console.print(f"generated {DAYS} days of egress: {lines:,} proxy log lines and a TLS-terminated capture")
     console.print("planted: " + "; ".join(incidents) + "; and in the capture: PII in an AI prompt, "
                   "AWS keys in an error report, phone numbers to analytics")

@@ -165,11 +165,13 @@ def demo_requests() -> list[tuple[str, str, int, bytes]]:
     ]
 
 
-def write_capture(path: Path, now: float) -> int:
-    """A pcap (Ethernet, IPv4) with one TCP connection per request, handshake to FIN."""
+def write_capture(path: Path, now: float, first: float | None = None, spacing: float = 5.0) -> int:
+    """A pcap (Ethernet, IPv4) with one TCP connection per request, handshake to FIN: the
+    first at ``first`` (default an hour before ``now``), the next ``spacing`` seconds on."""
     packets: list[tuple[float, bytes]] = []
+    start = now - 3600 if first is None else first
     for n, (client, server, port, request) in enumerate(demo_requests()):
-        ts = now - 3600 + n * 5
+        ts = start + n * spacing
         packets += _tcp_conversation(ts, client, server, 40000 + n, port, request, RESPONSE)
     with open(path, "wb") as handle:
         handle.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

@@ -63,11 +63,20 @@ def test_every_planted_incident_is_found_as_the_readme_says(alerts):
     assert _kinds(alerts, "volume_anomaly", "openai")  # the bulk export to the AI API at 03:00
 
 
-def test_volume_alerts_fall_on_the_last_day_where_the_incidents_are(alerts):
+def test_the_volume_alerts_are_the_two_planted_bursts_on_the_last_day(alerts):
     anomalies = _kinds(alerts, "volume_anomaly")
     day_before = time.time() - 86400 - 2 * 3600  # the planted incidents start a day before the demo's now
-    assert anomalies
     assert all(datetime.fromisoformat(a["first_seen"]).timestamp() >= day_before for a in anomalies)
+    # The bulk export to OpenAI at 03:00 and the Mixpanel pixel's 40 requests: nothing else.
+    assert sorted(a["subprocessor"] for a in anomalies) == ["mixpanel", "openai"]
+
+
+def test_notifications_are_the_alerts_of_the_last_hour(demo, alerts):
+    sent = [line for line in (demo / "alerts.jsonl").read_text().splitlines() if line]
+    firing = [a for a in alerts if a["status"] == "firing"]
+    assert sent and firing
+    assert {"secret_leak", "unapproved_category", "unapproved_field"} <= {a["kind"] for a in firing}
+    assert all(a["kind"] != "volume_anomaly" for a in firing)  # both bursts were over by the end
 
 
 def test_nothing_written_holds_a_planted_value(demo):
