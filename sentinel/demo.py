@@ -89,7 +89,7 @@ def run_demo(directory: Path | None, console: Console) -> int:
                             settings, capture_factory=ingest_capture, tls_terminated=True)
         ingestor.ingest(expand([egress]))
         console.print(summary_table(pipeline.summary))
-        anomalies = _score(store, settings, alerts, metrics, console)
+        anomalies = _score(store, settings, alerts, metrics, console, until=now)
         delivered = _deliver(alerts)
         _show_inventory(store, settings, console, root)
         _show_alerts(alerts, console)
@@ -104,14 +104,14 @@ def run_demo(directory: Path | None, console: Console) -> int:
     return 0
 
 
-def _score(store, settings, alerts, metrics, console) -> int:
+def _score(store, settings, alerts, metrics, console, until: float) -> int:
     try:
         from sentinel.scoring import ScoringJob
     except ImportError:
         return 0
     # Hourly windows: three weeks of them score in seconds (the daemon also scores 5-minute ones).
     job = ScoringJob(store, settings, alerts, metrics, window_seconds=3600)
-    raised = job.backfill(days=DAYS + 1)
+    raised = job.backfill(days=DAYS + 1, until=until)  # the log's end, even if an hour turned meanwhile
     console.print(f"anomaly model scored {job.windows_scored:,} hourly windows across {len(job.builders)} "
                   f"sub-processors; {raised} unusual")
     return raised

@@ -224,9 +224,10 @@ class ScoringJob:
         )
 
     # -- in the daemon and the demo ---------------------------------------------------------
-    def backfill(self, days: float = 8.0) -> int:
-        """Score everything stored up to the last closed window (the demo, first start)."""
-        now = time.time()
+    def backfill(self, days: float = 8.0, until: float | None = None) -> int:
+        """Score everything stored up to the last closed window (the demo, first start),
+        or up to ``until``."""
+        now = time.time() if until is None else until
         start = self.next_window or now - days * 86400
         return self.score_range(start, now - now % self.window)
 
