@@ -228,36 +228,31 @@ bind_allowlist(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "bind_allowlist(literals, words, template_chars, sequences)");
         return NULL;
     }
-    PyObject *lit = ascii_tuple(args[0]), *words = ascii_tuple(args[1]);
-    PyObject *tmpl = PyUnicode_Check(args[2]) ? PyUnicode_AsASCIIString(args[2]) : NULL;
-    PyObject *seqs = ascii_tuple(args[3]);
-    if (lit == NULL || words == NULL || tmpl == NULL || seqs == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "template_chars: expected str");
-        Py_XDECREF(lit);
-        Py_XDECREF(words);
-        Py_XDECREF(tmpl);
-        Py_XDECREF(seqs);
-        return NULL;
+    /* One at a time: a failed conversion leaves its error set, and no call may follow it. */
+    PyObject *lit = NULL, *words = NULL, *tmpl = NULL, *seqs = NULL;
+    int bad = 0;
+    if ((lit = ascii_tuple(args[0])) == NULL || (words = ascii_tuple(args[1])) == NULL ||
+        (seqs = ascii_tuple(args[3])) == NULL)
+        goto fail;
+    if (!PyUnicode_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "template_chars: expected str");
+        goto fail;
     }
-    int bad = PyTuple_GET_SIZE(words) > 64;
+    if ((tmpl = PyUnicode_AsASCIIString(args[2])) == NULL)
+        goto fail;
+    bad = PyTuple_GET_SIZE(words) > 64;
     for (Py_ssize_t i = 0; !bad && i < PyTuple_GET_SIZE(words); i++)
         bad = PyBytes_GET_SIZE(PyTuple_GET_ITEM(words, i)) == 0;
     if (bad) {
         PyErr_SetString(PyExc_ValueError, "bind_allowlist: at most 64 placeholder words, none empty");
-        Py_DECREF(lit);
-        Py_DECREF(words);
-        Py_DECREF(tmpl);
-        Py_DECREF(seqs);
-        return NULL;
+        goto fail;
     }
     memset(al_is_template, 0, sizeof al_is_template);
     for (const char *t = PyBytes_AS_STRING(tmpl); *t; t++)
         al_is_template[(unsigned char)*t] = 1;
     memset(al_word_first, 0, sizeof al_word_first);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(words); i++) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(words); i++)
         al_word_first[(unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(words, i))[0]] |= 1ULL << i;
-    }
     Py_XSETREF(al_literals, lit);
     Py_XSETREF(al_words, words);
     Py_DECREF(tmpl); /* read into al_is_template */
@@ -268,6 +263,12 @@ bind_allowlist(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             al_seq_max = PyBytes_GET_SIZE(PyTuple_GET_ITEM(seqs, i));
     al_seq_max += 2;
     Py_RETURN_NONE;
+fail:
+    Py_XDECREF(lit);
+    Py_XDECREF(words);
+    Py_XDECREF(tmpl);
+    Py_XDECREF(seqs);
+    return NULL;
 }
 
 /* str.strip()'s whitespace among ASCII characters. */
