@@ -19,9 +19,9 @@ from .watchlist import WatchEntry, Watchlist
 # (setup.py); False when interpreted (no C compiler at install, or SENTINEL_PURE_PYTHON=1).
 COMPILED = not _scanner_module.__file__.endswith(".py")
 # The modules written in C for the hot path that this install built and loaded (setup.py):
-# "walk" (structure walk), "text" (base64 runs, prose context), "hmac" (value hashes,
-# needs libssl-dev), "rx" (RE2, needs libre2-dev). Each one missing has its Python twin
-# doing the same work, slower.
+# "walk" (structure walk), "text" (base64 runs, prose context, digits, entropy, the
+# secrets' placeholder allowlist), "hmac" (value hashes, needs libssl-dev), "rx" (RE2,
+# needs libre2-dev). Each one missing has its Python twin doing the same work, slower.
 NATIVE = tuple(name for name in ("walk", "text", "hmac", "rx") if c_module("_" + name) is not None)
 
 __all__ = [

@@ -48,7 +48,7 @@ def prose_words_py(text: str, start: int, window: int = 48) -> list[str]:
     return (_WORDS if before.isascii() else _WORDS_ANY).findall(before)
 
 
-_C_TEXT: Final = c_module("_text")  # base64 runs and prose words in C, or None
+_C_TEXT: Final = c_module("_text")  # prose words in C, or None
 _C_PROSE_WORDS: Final = _C_TEXT.prose_words if _C_TEXT is not None else None
 
 

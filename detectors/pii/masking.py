@@ -14,7 +14,6 @@ from .cmodules import c_module
 from .finding import Category
 
 
-
 # Deletion tables for ASCII text (the usual case): str.translate drops the other
 # characters in one C pass, in a third to a half of what re.sub takes; str methods decide
 # for the rest.

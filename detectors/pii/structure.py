@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .cmodules import c_module
-from .context import _AGENT, _C_TEXT, MACHINE_FIELD, field_tokens, machine_shape
+from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
@@ -732,4 +732,5 @@ def _bind_c_walk() -> Any:
 
 _CWALK: Final = _bind_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
+_C_TEXT: Final = c_module("_text")
 b64_runs: Final = b64_runs_py if _C_TEXT is None else _C_TEXT.b64_runs
