@@ -84,6 +84,22 @@ def test_rule_negatives(scanner, value):
     assert not [f for f in scanner.scan_text(f"key={value}") if f.category == "SECRET"]
 
 
+def test_jwt_header_decides_each_time_it_is_seen(scanner):
+    # The header's verdict is remembered across samples (a service signs every token
+    # under one header): a second sight must give the first sight's answer, for a header
+    # that is a JWT's and for one that is not (valid JSON, no "alg" or "typ").
+    def b64(o):
+        return base64.urlsafe_b64encode(json.dumps(o).encode()).decode().rstrip("=")
+    body = b64({"sub": "u-2", "exp": 1900000000})
+    real = b64({"alg": "RS256", "kid": rnd(8)})
+    fake = b64({"colour": "blue", "size": rnd(8)})
+    for _ in range(2):
+        for head, expected in ((real, ["jwt"]), (fake, [])):
+            token = f"{head}.{body}.{rnd(43)}"
+            fs = scanner.scan_text(f"config value={token} end")
+            assert [f.subtype for f in fs if f.category == "SECRET"] == expected
+
+
 def test_stripe_mask_keeps_mode_prefix(scanner):
     key = "sk_live_" + rnd(24)
     (f,) = [f for f in scanner.scan_text(key) if f.category == "SECRET"]

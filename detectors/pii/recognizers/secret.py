@@ -54,14 +54,27 @@ class SecretRuleRecognizer(Recognizer):
         return Hit(self.score, value, subtype=r.subtype, mask_prefix=prefix)
 
 
+# Verdicts on the JWT headers seen: a service signs all its tokens under one header
+# ({"alg":"HS256","typ":"JWT"}, a key id), and json.loads costs more than the rest of
+# the check. Keyed by the header's hash under the process's hash key, as the scanner's
+# quiet cache: no text is kept.
+_JWT_HEADERS: Final[dict[tuple[int, int], bool]] = {}
+
+
 def _jwt_header_ok(token: str) -> bool:
     head = token.split(".", 1)[0]
-    try:
-        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
-        obj = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(obj, dict) and ("alg" in obj or "typ" in obj)
+    key = (hash(head), len(head))
+    ok = _JWT_HEADERS.get(key)
+    if ok is None:
+        try:
+            obj = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+            ok = isinstance(obj, dict) and ("alg" in obj or "typ" in obj)
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            ok = False
+        if len(_JWT_HEADERS) >= 256:
+            _JWT_HEADERS.clear()
+        _JWT_HEADERS[key] = ok
+    return ok
 
 
 def build_rule_recognizers() -> list[SecretRuleRecognizer]:
