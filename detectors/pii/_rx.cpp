@@ -104,8 +104,17 @@ pattern_spans(Pattern *self, PyObject *const *args, Py_ssize_t nargs)
             s = sub[group].data() - data;
             e = s + static_cast<Py_ssize_t>(sub[group].size());
         }
-        PyObject *span = Py_BuildValue("(nn)", s, e);
-        if (span == nullptr || PyList_Append(out, span) < 0) {
+        // Not Py_BuildValue: it parses its format string on every call.
+        PyObject *span = PyTuple_New(2);
+        PyObject *ps = span ? PyLong_FromSsize_t(s) : nullptr;
+        PyObject *pe = ps ? PyLong_FromSsize_t(e) : nullptr;
+        if (pe != nullptr) {
+            PyTuple_SET_ITEM(span, 0, ps);
+            PyTuple_SET_ITEM(span, 1, pe);
+        }
+        if (pe == nullptr || PyList_Append(out, span) < 0) {
+            if (pe == nullptr)
+                Py_XDECREF(ps);
             Py_XDECREF(span);
             Py_DECREF(out);
             return nullptr;
