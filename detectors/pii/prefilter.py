@@ -227,7 +227,9 @@ class Prefilter:
             return self._add_always({}, len(starts))
         reports = _Reports(starts, deadline)
         try:
-            self._db.scan(data, match_event_handler=reports.on_match, scratch=self._scratch())
+            # (data, match_event_handler, flags, context, scratch) by position: the
+            # extension parses keyword arguments at about 340 ns a call.
+            self._db.scan(data, reports.on_match, 0, None, self._scratch())
         except hs.ScanTerminated:
             return None
         return self._add_always(reports.result(), len(starts))
