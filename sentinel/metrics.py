@@ -105,7 +105,7 @@ class Metrics:
             "sentinel_detectors_c_module", "1 for each of the detectors' C modules this install loaded, 0 for one "
             "missing: walk and text (built with a C compiler), hmac (needs libssl-dev), rx (needs libre2-dev).",
             ["module"], registry=registry)
-        for module in ("walk", "text", "hmac", "rx"):
+        for module in detectors.pii.cmodules.C_MODULES:
             self.detectors_c_module.labels(module).set(1 if module in detectors.pii.NATIVE else 0)
         self.detector_stats = DetectorStats(registry)
         self.alert_delivery_seconds = Histogram(

@@ -11,7 +11,7 @@ from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, De
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher, normalise
 from . import scanner as _scanner_module
-from .cmodules import c_module
+from .cmodules import C_MODULES, c_module
 from .scanner import Scanner
 from .watchlist import WatchEntry, Watchlist
 
@@ -22,7 +22,7 @@ COMPILED = not _scanner_module.__file__.endswith(".py")
 # "walk" (structure walk), "text" (base64 runs, prose context, digits, entropy, the
 # secrets' placeholder allowlist), "hmac" (value hashes, needs libssl-dev), "rx" (RE2,
 # needs libre2-dev). Each one missing has its Python twin doing the same work, slower.
-NATIVE = tuple(name for name in ("walk", "text", "hmac", "rx") if c_module("_" + name) is not None)
+NATIVE = tuple(name for name in C_MODULES if c_module("_" + name) is not None)
 
 __all__ = [
     "COMPILED", "NATIVE", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
