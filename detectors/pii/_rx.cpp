@@ -56,6 +56,25 @@ pattern_dealloc(Pattern *self)
     Py_TYPE(self)->tp_free(reinterpret_cast<PyObject *>(self));
 }
 
+// (s, e) as a new tuple. Not Py_BuildValue, which parses its format string on every call.
+PyObject *
+span_tuple(Py_ssize_t s, Py_ssize_t e)
+{
+    PyObject *span = PyTuple_New(2);
+    if (span == nullptr)
+        return nullptr;
+    PyObject *start = PyLong_FromSsize_t(s);
+    if (start != nullptr)
+        PyTuple_SET_ITEM(span, 0, start);
+    PyObject *end = start != nullptr ? PyLong_FromSsize_t(e) : nullptr;
+    if (end == nullptr) {
+        Py_DECREF(span);  // a tuple with an empty slot deallocates safely
+        return nullptr;
+    }
+    PyTuple_SET_ITEM(span, 1, end);
+    return span;
+}
+
 // spans(data, pos, end, last, group) -> [(start, end), ...]
 // Successive matches in data[pos:end] (^, $ and \b see all of data), as the regex pass
 // walks them: after an empty match the search moves one byte on; with ``group``, a span
@@ -104,17 +123,8 @@ pattern_spans(Pattern *self, PyObject *const *args, Py_ssize_t nargs)
             s = sub[group].data() - data;
             e = s + static_cast<Py_ssize_t>(sub[group].size());
         }
-        // Not Py_BuildValue: it parses its format string on every call.
-        PyObject *span = PyTuple_New(2);
-        PyObject *ps = span ? PyLong_FromSsize_t(s) : nullptr;
-        PyObject *pe = ps ? PyLong_FromSsize_t(e) : nullptr;
-        if (pe != nullptr) {
-            PyTuple_SET_ITEM(span, 0, ps);
-            PyTuple_SET_ITEM(span, 1, pe);
-        }
-        if (pe == nullptr || PyList_Append(out, span) < 0) {
-            if (pe == nullptr)
-                Py_XDECREF(ps);
+        PyObject *span = span_tuple(s, e);
+        if (span == nullptr || PyList_Append(out, span) < 0) {
             Py_XDECREF(span);
             Py_DECREF(out);
             return nullptr;
