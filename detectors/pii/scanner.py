@@ -193,8 +193,9 @@ class Scanner:
             if "%" in text:
                 # Percent-encoded runs ("jane%40example.com") decoded in place, each a child
                 # whose findings point at the encoded run.
-                for s, e in spans(self._pct, text.encode("utf-8", "replace")):
-                    cs, ce = _chars(text, text.encode("utf-8", "replace"), s, e)
+                raw = text.encode("utf-8", "replace")
+                for s, e in spans(self._pct, raw):
+                    cs, ce = _chars(text, raw, s, e)
                     dec = unquote(text[cs:ce])
                     if dec != text[cs:ce]:
                         child = root.child(dec, Encoding.URL, cs, ce)
