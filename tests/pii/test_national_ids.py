@@ -19,6 +19,23 @@ SCHEMES = [
     ("fnr", "15108695088", "15108695077", "no_fnr"),
     ("insz", "85.07.30-033 28", "85.07.30-033 29", "be_nn"),
     ("itin", "912-70-1234", "912-89-1234", "us_itin"),  # group 89 is never issued
+    ("ahv_nr", "756.9217.0769.85", "756.9217.0769.84", "ch_ahv"),
+    ("cnp", "1630615123457", "1630615123458", "ro_cnp"),
+    ("rodne_cislo", "710319/2745", "710319/2746", "cz_rc"),
+    ("isikukood", "36805280109", "36805280108", "ee_ik"),
+    ("amka", "01013099997", "01013099999", "gr_amka"),
+    ("tcKimlikNo", "17291716060", "17291716050", "tr_tckimlik"),
+    ("curp", "BOXW310820HNERXN09", "BOXW310820HNERXN08", "mx_curp"),
+    ("rut", "12531909-2", "12531909-3", "cl_rut"),
+    ("tfn", "123 456 782", "123 456 783", "au_tfn"),
+    ("shenfenzheng", "360426199101010071", "360426199101010072", "cn_ric"),
+    ("resident_registration_number", "971013-9019902", "971013-9019903", "kr_rrn"),
+    ("myNumber", "6214 9832 0257", "6214 9832 0258", "jp_my_number"),
+    ("pan", "ACUPA7085R", "ACUPA70851", "in_pan"),
+    ("mykad", "770305-02-1234", "771305-02-1234", "my_nric"),
+    ("thai_id", "3100600445635", "3100600445636", "th_pin"),
+    ("teudat_zehut", "3933742-3", "3933742-2", "il_idnr"),
+    ("rsa_id", "7503305044089", "8503305044089", "za_idnr"),
 ]
 IDS = [s[3] for s in SCHEMES]
 
@@ -48,6 +65,12 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("Steuer-ID 36 574 261 809 liegt bei", "36 574 261 809", "de_idnr"),
     ("hetu 131052-308T kiitos", "131052-308T", "fi_hetu"),
     ("my ITIN is 912-70-1234.", "912-70-1234", "us_itin"),
+    ("Mi CURP es BOXW310820HNERXN09, gracias", "BOXW310820HNERXN09", "mx_curp"),  # letters first
+    ("PAN card: ACUPA7085R attached", "ACUPA7085R", "in_pan"),
+    ("AHV-Nr. 756.9217.0769.85 bitte", "756.9217.0769.85", "ch_ahv"),
+    ("rodne cislo 710319/2745", "710319/2745", "cz_rc"),  # a slash inside
+    ("TC Kimlik No: 17291716060", "17291716060", "tr_tckimlik"),
+    ("resident registration number 971013-9019902", "971013-9019902", "kr_rrn"),
 ])
 def test_named_in_text(scanner, text, value, subtype):
     (f,) = _national(scanner.scan_text(text))
@@ -60,6 +83,9 @@ def test_named_in_text(scanner, text, value, subtype):
     "order 111222333 shipped",
     "call 943 476 5919",
     "PESEL: 44051401358",  # wrong check digit
+    "my number is 6214 9832 0257",  # a phone number's introduction, not the Japanese My Number
+    "CURP: BOXW310820HNERXN08",  # wrong check digit
+    "ticket 7569217076985 closed",  # a valid AHV number, but nothing names it
 ])
 def test_unnamed_or_invalid_in_text(scanner, text):
     assert not _national(scanner.scan_text(text))

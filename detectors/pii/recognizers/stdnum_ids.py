@@ -1,8 +1,12 @@
-"""More national identifiers, checked by python-stdnum: Dutch BSN, Swedish personnummer,
-Polish PESEL, Canadian SIN, UK NHS number, German Steuer-ID, Danish CPR, Finnish HETU,
-Norwegian fødselsnummer, the Belgian national number and the US ITIN.
+"""More national identifiers, checked by python-stdnum: in Europe the Dutch BSN, Swedish
+personnummer, Polish PESEL, UK NHS number, German Steuer-ID, Danish CPR, Finnish HETU,
+Norwegian fødselsnummer, Belgian national number, Swiss AHV number, Romanian CNP, Czech
+rodné číslo, Estonian isikukood, Greek AMKA and Turkish T.C. Kimlik No; in the Americas
+the Canadian SIN, US ITIN, Mexican CURP and Chilean RUT; elsewhere the Australian TFN,
+Chinese resident identity card, Korean resident registration number, Japanese My Number,
+Indian PAN, Malaysian MyKad, Thai ID, Israeli Teudat Zehut and South African ID number.
 
-Most are bare runs of 9 to 11 digits with a one-in-ten or one-in-eleven check: alone
+Most are bare runs of 9 to 13 digits with a one-in-ten or one-in-eleven check: alone
 they cannot be told from order numbers, amounts or phone numbers. So they are reported
 only where the scheme is named: by the field ("bsn": "111222333") or just before the
 number in text ("my PESEL is 44051401359"). The text pattern starts with those names,
@@ -12,6 +16,7 @@ so the prefilter reports only where one occurs.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from typing import Final, Iterable
 
@@ -45,12 +50,41 @@ SCHEMES: Final = (
            ("rijksregisternummer", "insz", "niss", "rrn")),
     # US taxpayer number for people without an SSN: 9XX-7X-XXXX, which SSN rules reject.
     Scheme("us_itin", "stdnum.us.itin", frozenset({"itin", "taxid", "tin", "taxpayerid"}), ("itin",)),
+    Scheme("ch_ahv", "stdnum.ch.ssn", frozenset({"ahv", "avs", "ahvnr", "avsnr", "ahvn13", "avsn13"}),
+           ("ahv", "avs", "ahv-nr", "ahvn13")),
+    Scheme("ro_cnp", "stdnum.ro.cnp", frozenset({"cnp"}), ("cnp",)),
+    Scheme("cz_rc", "stdnum.cz.rc", frozenset({"rodnecislo"}), ("rodne cislo",)),
+    Scheme("ee_ik", "stdnum.ee.ik", frozenset({"isikukood"}), ("isikukood",)),
+    Scheme("gr_amka", "stdnum.gr.amka", frozenset({"amka"}), ("amka",)),
+    Scheme("tr_tckimlik", "stdnum.tr.tckimlik", frozenset({"tckimlik", "tckimlikno", "tckn", "kimlikno"}),
+           ("tc kimlik", "tckn", "kimlik no")),
+    Scheme("mx_curp", "stdnum.mx.curp", frozenset({"curp"}), ("curp",)),
+    Scheme("cl_rut", "stdnum.cl.rut", frozenset({"rut"}), ("rut",)),
+    Scheme("au_tfn", "stdnum.au.tfn", frozenset({"tfn", "taxfilenumber"}), ("tfn", "tax file number")),
+    # Resident identity card (身份证): 18 digits with the birth date and a check digit.
+    Scheme("cn_ric", "stdnum.cn.ric", frozenset({"ric", "shenfenzheng", "residentidentitycard"}),
+           ("resident identity card", "shenfenzheng")),
+    Scheme("kr_rrn", "stdnum.kr.rrn", frozenset({"jumin", "juminbeonho", "residentregistrationnumber"}),
+           ("resident registration number", "jumin")),
+    # Not "my number" in text: in English that introduces a phone number.
+    Scheme("jp_my_number", "stdnum.jp.in_", frozenset({"mynumber", "kojinbango", "individualnumber"}),
+           ("mynumber", "individual number", "kojin bango")),
+    # "pan" as a field also names a card number, which fails this check (letters and digits).
+    Scheme("in_pan", "stdnum.in_.pan", frozenset({"pan", "pannumber", "pancard", "panno"}),
+           ("pan card", "pan no", "pan number", "permanent account number")),
+    Scheme("my_nric", "stdnum.my.nric", frozenset({"mykad", "nric"}), ("mykad", "nric")),
+    Scheme("th_pin", "stdnum.th.pin", frozenset({"thaiid", "thainationalid"}), ("thai id", "thai national id")),
+    Scheme("il_idnr", "stdnum.il.idnr", frozenset({"teudatzehut"}), ("teudat zehut",)),
+    Scheme("za_idnr", "stdnum.za.idnr", frozenset({"rsaid", "saidnumber", "southafricanid"}),
+           ("rsa id", "south african id")),
 )
-_NUMBER: Final = r"\d[\d .\-+]{7,16}[\dA-Y]"
+# Digits with separators ("880320-0016", "710319/2745"), or letters then digits (the
+# Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R").
+_NUMBER: Final = r"\d[\d .\-+/]{7,16}[\dA-Y]|[A-Z]{4,5}\d[\dA-Z]{4,13}"
 
 
 def _cue_rx(cue: str) -> str:
-    return cue.replace(" ", r"[ \t]+").replace("-", r"[\- ]?")
+    return re.escape(cue).replace(r"\ ", r"[ \t]+").replace(r"\-", r"[\- ]?")
 
 
 # The scheme's name, then up to 24 characters that are not digits ("PESEL:", "NHS number is").
@@ -62,8 +96,9 @@ class StdnumIdRecognizer(Recognizer):
     category: str = Category.NATIONAL_ID
     score: float = 0.9
     field_hints: frozenset[str] = frozenset().union(*(s.fields for s in SCHEMES))
-    patterns: tuple[str, ...] = (_NAMED + "(" + _NUMBER + ")",)  # the number is group 1
-    prefilter: tuple[str, ...] = (_NAMED + r"\d",)
+    # The number is group 1, a whole word: "PAN card: ACUPA7085R" is not "CUPA7085R".
+    patterns: tuple[str, ...] = (_NAMED + r"\b(" + _NUMBER + ")",)
+    prefilter: tuple[str, ...] = (_NAMED + r"[\dA-Z]",)
     keywords: tuple[str, ...] = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
     group: int = 1
 
