@@ -12,6 +12,7 @@ PROSE = [
     ("γράψτε στο ελένη@παράδειγμα.gr σήμερα", "EMAIL", "Greek local part and domain"),
     ("see logo@2x.png in the bundle", None, "asset name, not a mailbox"),
     ("installed lodash@4.17.21 yesterday", None, "package pin"),
+    ("dsn https://e12d836b15bb49d7bbf99e64295d995b@o1.ingest.sentry.io/42", None, "a URL's user and host (a Sentry DSN)"),
     ("Call me on (415) 555-0132 any time", "PHONE_NUMBER", "US national format"),
     ("Call me on +44 20 7946 0958 any time", "PHONE_NUMBER", "UK international"),
     ("my phone number is 415.555.0132.", "PHONE_NUMBER", "dotted, with context"),
@@ -99,6 +100,12 @@ def test_prose(scanner, text, category, why):
         assert found == set(), f"{why}: got {found}"
     else:
         assert category in found, f"{why}: got {found}"
+
+
+def test_url_user_is_not_an_address_but_the_address_beside_it_is(scanner):
+    text = "mail jane.doe@example.com, not https://jane.doe@example.com/ or ftp://ops@example.org"
+    emails = [(f.start, f.end) for f in scanner.scan_text(text) if f.category == "EMAIL"]
+    assert emails == [(5, 25)]
 
 
 def test_prose_offsets_point_at_the_value(scanner):

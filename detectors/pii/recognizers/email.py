@@ -34,8 +34,11 @@ class EmailRecognizer(Recognizer):
     context_boost: float = 0.1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if ctx.char_before() == ":" and "://" in ctx.text[max(0, ctx.start - 80):ctx.start]:
+        before = ctx.char_before()
+        if before == ":" and "://" in ctx.text[max(0, ctx.start - 80):ctx.start]:
             return None  # "scheme://user:password@host": URL credentials, not a mailbox
+        if before == "/" and ctx.text.endswith("://", 0, ctx.start):
+            return None  # "https://<key>@o1.ingest.sentry.io/42": a URL's user and host (a Sentry DSN)
         local, _, domain = value.rpartition("@")
         if len(local) > 64 or len(value) > 254:
             return None
