@@ -875,11 +875,101 @@ done:
     return r;
 }
 
+/* --- name/value pairs (structure._pair_name) ------------------------------------------ */
+
+static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", NULL};
+static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", NULL};
+
+/* Whether characters [start, start + n) are one of ``words`` in any ASCII case. */
+static int
+ascii_word_in(int kind, const void *d, Py_ssize_t start, Py_ssize_t n, const char *const *words)
+{
+    for (const char *const *w = words; *w; w++) {
+        if ((Py_ssize_t)strlen(*w) != n)
+            continue;
+        Py_ssize_t i = 0;
+        for (; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, d, start + i);
+            if (c >= 'A' && c <= 'Z')
+                c += 'a' - 'A';
+            if (c != (Py_UCS4)(unsigned char)(*w)[i])
+                break;
+        }
+        if (i == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether a key, decoded, is one of ``words``: 1 yes, 0 no, -1 error. */
+static int
+key_in(Parser *p, Tok *t, const char *const *words)
+{
+    if (!t->escaped)
+        return ascii_word_in(p->kind, p->d, t->start, t->end - t->start, words);
+    PyObject *k = token_text(p, t);
+    if (k == NULL)
+        return -1;
+    int r = ascii_word_in(PyUnicode_KIND(k), PyUnicode_DATA(k), 0, PyUnicode_GET_LENGTH(k), words);
+    Py_DECREF(k);
+    return r;
+}
+
+/* The field name an object of 2 to 4 members gives its value members ({"name": "email",
+ * "value": ...}) into *name (a new reference, or NULL when it is no such pair), and a bit
+ * per value member into *value_at. -1 on error. */
+static int
+pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
+{
+    Tok *toks = p->toks;
+    Py_ssize_t size = toks[i].size;
+    *name = NULL;
+    *value_at = 0;
+    for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
+        Py_ssize_t v = kt + 1;
+        int is_value = key_in(p, &toks[kt], PAIR_VALUE_KEYS);
+        if (is_value < 0)
+            goto fail;
+        if (is_value)
+            *value_at |= 1u << k;
+        else if (*name == NULL && toks[v].type == T_STR && toks[v].end > toks[v].start) {
+            int is_name = key_in(p, &toks[kt], PAIR_NAME_KEYS);
+            if (is_name < 0)
+                goto fail;
+            if (is_name) {
+                PyObject *s = token_text(p, &toks[v]);
+                PyObject *safe = s ? cached(PATH_CACHE, PATH_NAME_FN, s) : NULL;
+                int eq = safe ? PyObject_RichCompareBool(safe, s, Py_EQ) : -1;
+                Py_XDECREF(safe);
+                if (eq < 0) {
+                    Py_XDECREF(s);
+                    goto fail;
+                }
+                if (eq)
+                    *name = s;
+                else
+                    Py_DECREF(s);
+            }
+        }
+        kt = toks[v].next;
+    }
+    if (*value_at == 0)
+        Py_CLEAR(*name);
+    return 0;
+fail:
+    Py_CLEAR(*name);
+    return -1;
+}
+
 static int
 emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *parent, PyObject *ntok, long level)
 {
     Tok *toks = w->p->toks;
     Py_ssize_t size = toks[i].size;
+    PyObject *pair = NULL;
+    unsigned value_at = 0;
+    if (size >= 2 && size <= 4 && pair_name(w->p, i, &pair, &value_at) < 0)
+        return -1;
     for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
         Py_ssize_t v = kt + 1; /* a key is one token */
         Tok *vt = &toks[v];
@@ -938,6 +1028,13 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
             Py_DECREF(key);
             if (sp == NULL)
                 goto next;
+            if (pair != NULL && (value_at >> k & 1)) {
+                /* The value goes by its pair's name. */
+                Py_SETREF(sn, Py_NewRef(pair));
+                Py_SETREF(ktok, tokens_of(pair));
+                if (ktok == NULL)
+                    goto next;
+            }
         }
         r = emit_child(w, v, sp, ktok, ptok, sn, spar, level);
     next:
@@ -946,11 +1043,14 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
         Py_XDECREF(spar);
         Py_XDECREF(ktok);
         Py_XDECREF(ptok);
-        if (r < 0)
+        if (r < 0) {
+            Py_XDECREF(pair);
             return -1;
+        }
         toks = w->p->toks;
         kt = after;
     }
+    Py_XDECREF(pair);
     return 0;
 }
 

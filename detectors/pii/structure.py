@@ -491,6 +491,7 @@ class Walker:
                     self._scalar(v, loc, sp, name, parent, depth, enc)
             return
         fields: dict = node
+        pair = _pair_name(fields) if 2 <= len(fields) <= 4 else ""
         for k, v in fields.items():
             tv = type(v)
             if k == "":
@@ -511,6 +512,10 @@ class Walker:
                     continue
                 sp, sn, spar = p + suffix, (str(k) if safe else ""), name
                 ptok = ntok
+                if pair and k.lower() in _PAIR_VALUE_KEYS:
+                    # {"name": "email", "value": ...}: the value goes by its pair's name.
+                    sn = pair
+                    ktok = _tok(pair)
             if tv is str:
                 if v:
                     self._value(v, loc, sp, ktok, ptok, enc, depth)
@@ -590,6 +595,28 @@ _HEX_CHARS: Final = frozenset("0123456789abcdefABCDEF-")
 
 
 _PATH_CACHE: Final[dict[str, str]] = {}
+
+
+# {"name": "email", "value": "jane@example.com"}: a field sent as a name and a value
+# (HubSpot forms, OpenTelemetry and CloudWatch attributes, CRM custom fields).
+_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property"})
+_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val"})
+
+
+def _pair_name(fields: dict) -> str:
+    """The field name such an object gives its value, or "": the first name key (ASCII,
+    any case) holding a string that reads as a field name, when a value key is there too."""
+    name = ""
+    has_value = False
+    for k, v in fields.items():
+        if type(k) is not str or not k.isascii():
+            continue
+        low = k.lower()
+        if low in _PAIR_VALUE_KEYS:
+            has_value = True
+        elif not name and low in _PAIR_NAME_KEYS and type(v) is str and v and _path_name(v) == v:
+            name = v
+    return name if has_value else ""
 
 
 def _path_name(name: str) -> str:

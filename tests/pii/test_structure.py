@@ -147,6 +147,34 @@ def test_json_number_phone_and_card(scanner):
     assert by_path(fs) == {"$.phone": {"PHONE_NUMBER"}, "$.card": {"CREDIT_CARD"}}
 
 
+def test_name_value_pairs_take_the_pair_name_as_field_name(scanner):
+    # HubSpot forms: a bare first name, last name or phone number is personal data only by
+    # the field name, here the pair's "name".
+    doc = {"fields": [{"name": "firstname", "value": "Jane"}, {"name": "lastname", "value": "Doe"},
+                      {"name": "phone", "value": "4155550132"}, {"name": "zip", "value": "94105"}]}
+    found = sorted((f.category, f.field_path, f.masked) for f in scan_json(scanner, doc))
+    assert found == [("PERSON", "$.fields[].value", "D***"), ("PERSON", "$.fields[].value", "J***"),
+                     ("PHONE_NUMBER", "$.fields[].value", "+*******0132")]
+
+
+def test_name_value_pairs_with_a_nested_value(scanner):
+    # OpenTelemetry attributes: {"key": ..., "value": {"stringValue": ...}}; CloudWatch
+    # dimensions: {"Name": ..., "Value": ...}.
+    otlp = {"attributes": [{"key": "user.phone", "value": {"stringValue": "4155550132"}},
+                           {"key": "http.status", "value": {"stringValue": "4155550132"}}]}
+    assert [(f.category, f.field_path) for f in scan_json(scanner, otlp)] == [
+        ("PHONE_NUMBER", "$.attributes[].value.stringValue")]
+    dims = {"Dimensions": [{"Name": "Phone", "Value": "4155550132"}]}
+    assert [f.category for f in scan_json(scanner, dims)] == ["PHONE_NUMBER"]
+
+
+def test_a_name_that_is_no_field_name_makes_no_pair(scanner):
+    # A product's name, or data, in "name": the value keeps its own field name.
+    doc = {"items": [{"name": "Blue Shirt", "value": "4155550132"}, {"name": "phone number", "value": "4155550132"},
+                     {"name": "phone", "count": "4155550132"}]}
+    assert scan_json(scanner, doc) == []
+
+
 def test_json_float_coordinates(scanner):
     fs = scan_json(scanner, {"location": {"lat": 48.85661, "lng": 2.35222}, "total": 19.995})
     assert by_path(fs) == {"$.location.lat": {"GEO_COORDINATES"}, "$.location.lng": {"GEO_COORDINATES"}}

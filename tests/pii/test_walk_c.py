@@ -79,7 +79,8 @@ def test_machine_shape_on_each_kind_of_value(text, tokens):
 
 _KEYS = st.one_of(
     st.sampled_from(["email", "phone", "first_name", "userId", "id", "coordinates", "loc", "ua", "library",
-                     "name", "ip", "", "ts", "version", "properties", "items", "ll", "a-b", "x.y"]),
+                     "name", "ip", "", "ts", "version", "properties", "items", "ll", "a-b", "x.y",
+                     "value", "Key", "VALUES", "field", "val", "attribute"]),
     st.sampled_from(["jane@example.com", "+14155550132", "1234567", "0123456789abcdef01", "a b", "ünï"]),
     st.text(max_size=8),
 )
@@ -126,6 +127,32 @@ def test_walk_json_agrees_under_limits(doc, max_fields, max_chars, max_depth, ke
     '{"a\\"b": "\\/\\b\\f\\n\\r\\t\\u0000"}', '"top-level string"', "12345678", "-0", "1.5e3", "true",
 ])
 def test_walk_json_escapes_and_top_level_values(text):
+    assert_same_walk(text)
+
+
+_PAIR_NAMES = st.sampled_from(["email", "first_name", "user.phone", "Blue Shirt", "jane@example.com", "", "1234567"])
+_PAIR_NAME_KEYS = st.sampled_from(["name", "Name", "KEY", "field", "property", "@escaped name@", "\u212aey"])
+_PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "@escaped value@"])
+
+
+def _pair_object(name_key, name, value, extra, value_first) -> dict:
+    members = [(name_key, name)] + ([value] if value else [])
+    if value_first:
+        members.reverse()
+    return dict(members + ([("id", extra)] if extra is not None else []))
+
+
+_PAIRS = st.builds(_pair_object, _PAIR_NAME_KEYS, _PAIR_NAMES, st.none() | st.tuples(_PAIR_VALUE_KEYS, _DOCS),
+                   st.none() | _SCALARS, st.booleans())
+
+
+@SETTINGS
+@given(pairs=st.lists(_PAIRS, max_size=4), ascii_only=st.booleans())
+def test_walk_json_agrees_on_name_value_pairs(pairs, ascii_only):
+    # Escaped keys, and "\u212aey" (its Kelvin sign lower-cases to "k" in Python), must
+    # decide alike.
+    text = json.dumps({"fields": pairs}, ensure_ascii=ascii_only)
+    text = text.replace('"@escaped name@"', '"n\\u0061me"').replace('"@escaped value@"', '"v\\u0061lue"')
     assert_same_walk(text)
 
 
