@@ -240,3 +240,15 @@ def test_birth_date_forms_hash_alike(scanner):
     forms = ("1985-04-12", "19850412", "1985-04-12T00:00:00.000Z", "04/12/85", "12-Apr-1985", "April 12, 1985")
     hashes = {next(f.value_hash for f in scan_json(scanner, {"dob": v}) if f.category == "DATE_OF_BIRTH") for v in forms}
     assert len(hashes) == 1
+
+
+@pytest.mark.parametrize("field,category", [
+    ("hashed", "EMAIL"), ("hashedEmail", "EMAIL"), ("hashedPhoneNumber", "PHONE_NUMBER"), ("ph", "PHONE_NUMBER"),
+    ("hashed_first_name", "PERSON"), ("fn", "PERSON"),
+])
+def test_hashed_identifier_takes_its_category_from_the_field_name(scanner, field, category):
+    import hashlib
+
+    h = hashlib.sha256(b"jane.doe@example.com").hexdigest()
+    fs = scan_json(scanner, {"userIdentifiers": [{field: h}]})
+    assert [(f.category, f.encoding) for f in fs] == [(category, "sha256")]

@@ -14,7 +14,11 @@ _ALGO: Final = {32: Encoding.MD5, 40: Encoding.SHA1, 64: Encoding.SHA256}
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
 _PHONE: Final = frozenset({"ph", "phone", "phonenumber", "phonesha256", "hashedphone", "mobile", "tel"})
 _NAME: Final = frozenset({"fn", "ln", "firstname", "lastname"})
+_NAME_PARTS: Final = frozenset({"first", "last", "given", "family", "full"})
 _HASH_WORDS: Final = frozenset({"hash", "hashed", "sha256", "sha1", "md5", "sha", "emailhash", "emailsha256"})
+# "hashed" alone names an e-mail ("hashed": "8c87..."); next to "phone" it does not
+# (Google Ads' "hashedPhoneNumber").
+_NAMES_EMAIL: Final = EMAIL_FIELD - {"hashed"}
 
 
 class HashedIdentifierRecognizer(Recognizer):
@@ -30,12 +34,14 @@ class HashedIdentifierRecognizer(Recognizer):
         if v.isdigit() or len(set(v)) < 6:
             return ()
         t = ctx.tokens
-        if t & EMAIL_FIELD:
+        if t & _NAMES_EMAIL:
             cat = Category.EMAIL
         elif t & _PHONE:
             cat = Category.PHONE_NUMBER
-        else:
+        elif t & _NAME or ("name" in t and not _NAME_PARTS.isdisjoint(t)):  # "hashed_first_name"
             cat = Category.PERSON
+        else:
+            cat = Category.EMAIL
         score = 0.75 if t & _HASH_WORDS else 0.65
         off = value.index(v[0])
         return (Hit(score, v.lower(), encoding=algo, category=cat, start=off, end=off + len(v)),)
