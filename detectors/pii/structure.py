@@ -164,7 +164,15 @@ class Walker:
             return True
         if "?" in text and (text.startswith("http://") or text.startswith("https://") or c0 == "/"):
             qpos = text.index("?")
-            self.out.append(Segment(text[:qpos], location, path, tokens, ptokens, encoding, depth, span))
+            head = text[:qpos]
+            self.out.append(Segment(head, location, path, tokens, ptokens, encoding, depth, span))
+            if "%" in head:
+                # "https://app.example.com/users/jane%40example.com/settings?tab=1"
+                dec = _pct_decode(head)
+                if dec != head:
+                    self._value(dec, location, path, tokens, ptokens,
+                                Encoding.URL if encoding == Encoding.PLAIN else encoding,
+                                depth + 1, span if span is not None else (0, qpos))
             n0 = len(self.out)
             self.query(text[qpos + 1:], location, path + ".query", depth + 1)
             if span is not None:

@@ -114,6 +114,14 @@ def test_url_and_query_string_inside_json(scanner):
     assert set(by_path(fs)) == {"$.page.url.query.em", "$.qs.e"}
 
 
+def test_percent_encoded_path_of_a_url_inside_json(scanner):
+    # Datadog RUM's view.url: the address in the path, a query after it.
+    url = "https://app.example.com/users/jane.doe%40example.com/settings?tab=billing"
+    (f,) = scan_json(scanner, {"view": {"url": url}})
+    assert (f.category, f.encoding, f.field_path) == ("EMAIL", "url", "$.view.url")
+    assert url[f.start:f.end] == "https://app.example.com/users/jane.doe%40example.com/settings"
+
+
 def test_base64_in_json_in_query(scanner):
     inner = json.dumps({"event": "Signed Up", "properties": {"distinct_id": EMAIL, "time": 1714567890}})
     data = base64.b64encode(inner.encode()).decode()
