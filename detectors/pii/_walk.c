@@ -877,8 +877,8 @@ done:
 
 /* --- name/value pairs (structure._pair_name) ------------------------------------------ */
 
-static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", NULL};
-static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", NULL};
+static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", "type", "idtype", NULL};
+static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", "idvalue", NULL};
 
 /* Whether characters [start, start + n) are one of ``words`` in any ASCII case. */
 static int

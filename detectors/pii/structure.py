@@ -606,9 +606,10 @@ _PATH_CACHE: Final[dict[str, str]] = {}
 
 
 # {"name": "email", "value": "jane@example.com"}: a field sent as a name and a value
-# (HubSpot forms, OpenTelemetry and CloudWatch attributes, CRM custom fields).
-_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property"})
-_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val"})
+# (HubSpot forms, OpenTelemetry and CloudWatch attributes, CRM custom fields, LinkedIn's
+# {"idType": "SHA256_EMAIL", "idValue": ...}, SCIM's {"type": "mobile", "value": ...}).
+_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "idtype"})
+_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue"})
 
 
 def _pair_name(fields: dict) -> str:

@@ -2,6 +2,7 @@
 
 import base64
 import gzip
+import hashlib
 import json
 import binascii
 from urllib.parse import quote
@@ -174,6 +175,17 @@ def test_name_value_pairs_with_a_nested_value(scanner):
         ("PHONE_NUMBER", "$.attributes[].value.stringValue")]
     dims = {"Dimensions": [{"Name": "Phone", "Value": "4155550132"}]}
     assert [f.category for f in scan_json(scanner, dims)] == ["PHONE_NUMBER"]
+
+
+def test_type_and_value_pairs(scanner):
+    # LinkedIn's conversions API: a sha256 with no field name of its own is an e-mail by
+    # its pair's type; SCIM's phone numbers keep their phone context.
+    h = hashlib.sha256(b"jane.doe@example.com").hexdigest()
+    doc = {"user": {"userIds": [{"idType": "SHA256_EMAIL", "idValue": h}, {"idType": "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID",
+                                                                          "idValue": "9b2f6c1e-1111-4c2a-9d3e-aa11bb22cc33"}]}}
+    assert [(f.category, f.encoding) for f in scan_json(scanner, doc)] == [("EMAIL", "sha256")]
+    scim = {"phoneNumbers": [{"value": "4155550132", "type": "mobile", "primary": True}]}
+    assert [f.category for f in scan_json(scanner, scim)] == ["PHONE_NUMBER"]
 
 
 def test_a_name_that_is_no_field_name_makes_no_pair(scanner):

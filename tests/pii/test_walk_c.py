@@ -131,8 +131,9 @@ def test_walk_json_escapes_and_top_level_values(text):
 
 
 _PAIR_NAMES = st.sampled_from(["email", "first_name", "user.phone", "Blue Shirt", "jane@example.com", "", "1234567"])
-_PAIR_NAME_KEYS = st.sampled_from(["name", "Name", "KEY", "field", "property", "@escaped name@", "\u212aey"])
-_PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "@escaped value@"])
+_PAIR_NAME_KEYS = st.sampled_from(["name", "Name", "KEY", "field", "property", "type", "idType", "@escaped name@",
+                                   "\u212aey"])
+_PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "idValue", "@escaped value@"])
 
 
 def _pair_object(name_key, name, value, extra, value_first) -> dict:
