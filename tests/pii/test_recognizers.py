@@ -244,7 +244,7 @@ def test_birth_date_forms_hash_alike(scanner):
 
 @pytest.mark.parametrize("field,category", [
     ("hashed", "EMAIL"), ("hashedEmail", "EMAIL"), ("hashedPhoneNumber", "PHONE_NUMBER"), ("ph", "PHONE_NUMBER"),
-    ("hashed_first_name", "PERSON"), ("fn", "PERSON"),
+    ("hashed_first_name", "PERSON"), ("fn", "PERSON"), ("db", "DATE_OF_BIRTH"), ("hashed_dob", "DATE_OF_BIRTH"),
 ])
 def test_hashed_identifier_takes_its_category_from_the_field_name(scanner, field, category):
     import hashlib

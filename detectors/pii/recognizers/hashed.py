@@ -1,12 +1,12 @@
-"""Hashed identifiers: a bare md5/sha1/sha256 hex value under an e-mail, phone or name
-field (``em``, ``hashed_email``, ``ud[ph]``) is still personal data. Ad pixels send
+"""Hashed identifiers: a bare md5/sha1/sha256 hex value under an e-mail, phone, name or
+birth-date field (``em``, ``hashed_email``, ``ud[ph]``) is still personal data. Ad pixels send
 sha256 of the lower-cased e-mail; the hash links the person across sites."""
 
 from __future__ import annotations
 
 from typing import Final, Iterable
 
-from ..context import EMAIL_FIELD
+from ..context import DOB_FIELD, EMAIL_FIELD
 from ..finding import Category, Encoding
 from .base import Ctx, Hit, Recognizer
 
@@ -24,7 +24,7 @@ _NAMES_EMAIL: Final = EMAIL_FIELD - {"hashed"}
 class HashedIdentifierRecognizer(Recognizer):
     name: str = "hashed_identifier"
     category: str = Category.EMAIL
-    field_hints: frozenset[str] = EMAIL_FIELD | _PHONE | _NAME
+    field_hints: frozenset[str] = EMAIL_FIELD | _PHONE | _NAME | DOB_FIELD
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
@@ -40,6 +40,8 @@ class HashedIdentifierRecognizer(Recognizer):
             cat = Category.PHONE_NUMBER
         elif t & _NAME or ("name" in t and not _NAME_PARTS.isdisjoint(t)):  # "hashed_first_name"
             cat = Category.PERSON
+        elif t & DOB_FIELD:  # Meta's "db": sha256 of YYYYMMDD
+            cat = Category.DATE_OF_BIRTH
         else:
             cat = Category.EMAIL
         score = 0.75 if t & _HASH_WORDS else 0.65
