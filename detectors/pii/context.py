@@ -64,6 +64,7 @@ MACHINE_FIELD: Final = frozenset({
     "sku", "order", "orderid", "invoice", "cid", "sid", "agent", "useragent", "ua", "port",
     "duration", "ms", "sentat", "receivedat", "originaltimestamp", "messageid", "anonymousid",
     "width", "height", "screen", "density", "lib", "library", "sdk", "os", "app", "build",
+    "batch", "lot", "serial", "serialno", "serialnumber",
 })
 
 EMAIL_FIELD: Final = frozenset({

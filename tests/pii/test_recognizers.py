@@ -23,6 +23,9 @@ PROSE = [
     ("Bestellnummer 015123456789", None, "an order number, same digits"),
     ("the build 4155550132 failed", None, "bare digits without a cue"),
     ("order 123-456-7890 shipped", None, "not a valid number"),
+    ('"- - -" 0 - 702 87599 92 - "-"', None, "byte counts in a log line: not grouped as a NANP number is written"),
+    ("you can call me on 702 87599 92", "PHONE_NUMBER", "oddly grouped, but the text says phone"),
+    ("Office: 702-875-9992, ask for Al", "PHONE_NUMBER", "grouped 3-3-4"),
     ("version 10.0.19045.2965 installed", None, "version string"),
     ("request a1b2c3d4-1111-2222-3333-444455556666 failed", None, "UUID groups"),
     ("at 2024-05-01T12:34:56Z the job ran", None, "ISO timestamp"),
@@ -138,6 +141,8 @@ FIELDS = [
     ("phone", "98765 43210", "PHONE_NUMBER"),
     ("mobile", "9876543210", "PHONE_NUMBER"),
     ("ref", "9876543210", None),
+    ("batch", "0208-9695-1509", None),  # batch, lot and serial numbers are machine values
+    ("lot_no", "7650-6608-1790", None),
     ("phone", "098765 43210", "PHONE_NUMBER"),  # with it: a six-digit first group
     ("handy", "015123456789", "PHONE_NUMBER"),  # German field name, bare digits
     # Field names in other languages: German, French, Spanish, Italian, Dutch, Polish

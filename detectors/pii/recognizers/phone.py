@@ -25,6 +25,18 @@ _PHONE_WORDS: Final = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
 _DATE_SHAPE: Final = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 _IP_SHAPE: Final = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _EXT: Final = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECASE)
+_DIGIT_RUNS: Final = re.compile(r"\d+")
+# How NANP numbers are grouped when written, after an optional "1", "001" or "011".
+_NANP_GROUPS: Final = frozenset({(3, 3, 4), (3, 7), (10,)})
+
+
+def nanp_grouped(core: str) -> bool:
+    """Whether a North American number is written as people write one ("(415) 555-0132",
+    "+1 415 555 0132"), not "702 87599 92" (byte counts in a log line)."""
+    runs = _DIGIT_RUNS.findall(core)
+    if len(runs) > 1 and runs[0] in ("1", "001", "011"):
+        runs = runs[1:]
+    return len(runs) == 1 or tuple(len(r) for r in runs) in _NANP_GROUPS
 
 
 class PhoneRecognizer(Recognizer):
@@ -87,6 +99,8 @@ class PhoneRecognizer(Recognizer):
         named = in_field or (contextual and ctx.near(_PHONE_WORDS))
         e164 = self.validator.e164(core, named=named)
         if e164 is None:
+            return None
+        if not contextual and e164.startswith("+1") and not nanp_grouped(core):
             return None
         score = 0.8 if intl else self.score
         if contextual:
