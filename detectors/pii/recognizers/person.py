@@ -26,6 +26,7 @@ _LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
 _PARTICLE_WORDS: Final[tuple[str, ...]] = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
                    "le", "ter", "ten", "zu")
 _PARTICLE: Final = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
+_TITLE: Final = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
 # Words that, just before a capitalised name, say a person is being named.
 _CUES: Final = frozenset({
@@ -69,6 +70,9 @@ _ORG: Final = frozenset({
     "Hotel", "Airlines", "Insurance", "Pharmacy", "Center", "Centre", "Department", "Office",
     "Shirt", "Order", "Product", "Account", "Plan", "Pro", "Premium", "Free", "Notification",
 })
+# Months that are also first names: a name before a known family name or after a
+# greeting ("April Chandler", "Hi June"), else a month ("in April").
+_MONTH_FIRST_NAMES: Final = frozenset({"April", "May", "June", "August"})
 _GREETINGS: Final = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
 # Words that label the next words as a person: "Customer: Zofia Wójcik", "Attn Jan de Vries".
 _LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
@@ -117,10 +121,16 @@ class PersonRecognizer(Recognizer):
     category: str = Category.PERSON
     # Two or three capitalised words, or one after a cue word or title ("Hi Jane",
     # "Mr. Smith", "name is Jane"): single capitalised words alone are too common to try.
+    # The cue pattern first: where both match at one place, the scanner's RE2 takes the
+    # first alternative, and "Dear Mr. Smith" must not be read as the words "Dear Mr".
     patterns: tuple[str, ...] = (
-        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,2}",
-        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
+        # A comma may follow a greeting or verb and a dot a title ("... not me. Cheers,
+        # Stephanie" is no cue "me" before a name "Cheers"); a title may follow a
+        # greeting.
+        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Sir|Madam),?"
+        r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
+        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,2}",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -151,6 +161,15 @@ class PersonRecognizer(Recognizer):
         f = _fold(w)
         return f is not w and f != w and f in self.last
 
+    def _month_name(self, words: list[str], ctx: Ctx, dropped: list[str]) -> bool:
+        """A month that is someone's first name here: "April Chandler", "Hi June"."""
+        if words[0] not in _MONTH_FIRST_NAMES:
+            return False
+        if len(words) > 1 and self._is_last(words[1]):
+            return True
+        cue_words = ctx.before() + dropped
+        return bool(cue_words) and cue_words[-1] in _GREETINGS
+
     @staticmethod
     def _name_field(tokens: frozenset[str], parent_tokens: frozenset[str]) -> int:
         """2: the field holds a person name; 1: probably; 0: no."""
@@ -178,7 +197,7 @@ class PersonRecognizer(Recognizer):
         dropped: list[str] = []
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
-        while not display and len(words) > 1 and (words[0] in _NOT_NAME or (
+        while not display and len(words) > 1 and ((words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or (
                 not self._is_first(words[0]) and not self._is_last(words[0])
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
@@ -186,7 +205,7 @@ class PersonRecognizer(Recognizer):
             words = words[1:]
         while len(words) > 1 and words[-1] in _NOT_NAME:
             words = words[:-1]
-        if not words or words[0] in _NOT_NAME or not _ORG.isdisjoint(words):
+        if not words or not _ORG.isdisjoint(words) or (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
             return None
         if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last:
             return None  # "Baker Street": an address
