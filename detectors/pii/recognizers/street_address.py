@@ -81,6 +81,9 @@ _LOCALITY: Final = frozenset({"city", "town", "state", "region", "province", "co
                        "plaats", "miasto", "kod", "land", "pays", "pais", "paese"})
 _PROSE: Final = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
                     "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
+# Words that say an address follows: then "2093 Melinda Gateway" has a house number, not
+# a year.
+_ADDRESS_CUES: Final = _PROSE - {"at", "home", "street", "mail", "billing"}
 
 
 class StreetAddressRecognizer(Recognizer):
@@ -125,7 +128,8 @@ class StreetAddressRecognizer(Recognizer):
             num = words[0]
             digits = "".join(c for c in num if c.isdigit())
             # Years and long numbers are rarely house numbers.
-            if len(digits) > 5 or (len(digits) == 4 and digits[:2] in ("19", "20") and not ctx.field_has(ADDRESS_FIELD)):
+            if len(digits) > 5 or (len(digits) == 4 and digits[:2] in ("19", "20") and not ctx.field_has(ADDRESS_FIELD)
+                                   and not ctx.near(_ADDRESS_CUES)):
                 return None
             # The street ends at the last suffix word after at least one name word.
             cut = -1
