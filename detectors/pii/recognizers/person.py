@@ -36,10 +36,20 @@ _CUES: Final = frozenset({
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
 })
-_STRONG_CUES: Final[tuple[tuple[str, ...], ...]] = (("my", "name", "is"), ("name", "is"), ("i", "am"), ("i'm",), ("this", "is"), ("call", "me"))
 # Cues that can only introduce a name: after them two capitalised words are a person
-# even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik".
-_NAMING_CUES: Final[tuple[tuple[str, ...], ...]] = (("name", "is"), ("call", "me"), ("named",))
+# even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik",
+# "mijn naam is Sanne de Vries", "nazywam się Piotr Kowalski".
+_NAMING_CUES: Final[tuple[tuple[str, ...], ...]] = (
+    ("name", "is"), ("call", "me"), ("named",),
+    ("naam", "is"), ("ik", "heet"), ("name", "ist"), ("heiße",), ("heisse",), ("m'appelle",), ("nom", "est"),
+    ("me", "llamo"), ("nombre", "es"), ("chiamo",), ("nome", "è"), ("nome", "é"), ("chamo",), ("nazywam", "się"),
+    ("imię",),
+)
+_STRONG_CUES: Final[tuple[tuple[str, ...], ...]] = (
+    ("my", "name", "is"), ("i", "am"), ("i'm",), ("this", "is"),
+    # Not "ich bin": German capitalises its nouns ("Ich bin Premium Kunde").
+    ("je", "suis"), ("ik", "ben"), ("soy",), ("sou",), ("jestem",),
+) + _NAMING_CUES
 # In a name field, also the particles the text patterns leave out ("Ana y Ruiz", "bin"):
 # the field already says a name is there.
 _PARTICLES: Final = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}
