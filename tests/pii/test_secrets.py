@@ -11,6 +11,7 @@ import pytest
 from tests.pii.conftest import scan_json
 
 R = random.Random(1234)
+HEX = "0123456789abcdef"
 
 
 def rnd(n, alphabet=string.ascii_letters + string.digits):
@@ -49,6 +50,31 @@ POSITIVES = [
     ("mailchimp_api_key", rnd(32, "0123456789abcdef") + "-us12"),
     ("grafana_token", "glsa_" + rnd(32) + "_" + rnd(8, "0123456789abcdef")),
     ("private_key", "-----BEGIN RSA PRIVATE KEY-----"),
+    ("atlassian_api_token", "ATATT3" + rnd(186, string.ascii_letters + string.digits + "_-")),
+    ("postman_api_key", "PMAK-" + rnd(24, HEX) + "-" + rnd(34, HEX)),
+    ("docker_hub_token", "dckr_pat_" + rnd(27)),
+    ("pulumi_token", "pul-" + rnd(40, HEX)),
+    ("doppler_token", "dp.pt." + rnd(43)),
+    ("terraform_cloud_token", rnd(14) + ".atlasv1." + rnd(67)),
+    ("brevo_api_key", "xkeysib-" + rnd(64, HEX) + "-" + rnd(16)),
+    ("figma_token", "figd_" + rnd(40)),
+    ("supabase_token", "sbp_" + rnd(40, HEX)),
+    ("age_secret_key", "AGE-SECRET-KEY-1" + rnd(58, "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L")),
+    ("planetscale_token", "pscale_tkn_" + rnd(43)),
+    ("openrouter_api_key", "sk-or-v1-" + rnd(64, HEX)),
+    ("perplexity_api_key", "pplx-" + rnd(48)),
+    ("xai_api_key", "xai-" + rnd(80)),
+    ("hubspot_token", "pat-na1-" + "-".join(rnd(n, HEX) for n in (8, 4, 4, 4, 12))),
+    ("braintree_access_token", "access_token$production$" + rnd(16, string.ascii_lowercase + string.digits) + "$"
+     + rnd(32, HEX)),
+    ("plaid_access_token", "access-production-" + "-".join(rnd(n, HEX) for n in (8, 4, 4, 4, 12))),
+    ("contentful_token", "CFPAT-" + rnd(43)),
+    ("airtable_token", "pat" + rnd(14) + "." + rnd(64, HEX)),
+    ("twitter_bearer_token", "A" * 21 + rnd(80)),
+    ("facebook_access_token", "EAAG" + rnd(180)),
+    ("alibaba_access_key", "LTAI" + rnd(20)),
+    ("heroku_api_key", "HRKU-" + rnd(60)),
+    ("klaviyo_private_key", "pk_" + rnd(34, HEX)),
     ("jwt", jwt()),
 ]
 
@@ -79,6 +105,9 @@ def test_rule_positives_fill_a_field_that_is_not_the_last(scanner, subtype, valu
     "hf_" + "x" * 34,  # placeholder
     "GOCSPX-" + "a" * 28,
     "lin_api_" + "0" * 40,
+    "EAAA" + "Ab3d" * 15,  # a Square token's length: Square's rule, not Facebook's
+    "pk_live_" + "a1B2" * 6,  # a Stripe publishable key is public, not Klaviyo's private key
+    "pat-na1-your-token-here",
 ])
 def test_rule_negatives(scanner, value):
     assert not [f for f in scanner.scan_text(f"key={value}") if f.category == "SECRET"]
