@@ -12,6 +12,7 @@ class Category(StrEnum):
     CREDIT_CARD = "CREDIT_CARD"
     US_SSN = "US_SSN"
     IBAN = "IBAN"
+    BANK_ACCOUNT = "BANK_ACCOUNT"  # an account number that is not an IBAN (US ACH, named by its field)
     IP_ADDRESS = "IP_ADDRESS"
     PERSON = "PERSON"
     STREET_ADDRESS = "STREET_ADDRESS"

@@ -61,6 +61,7 @@ _PHONE: Final = Category.PHONE_NUMBER.value
 _CARD: Final = Category.CREDIT_CARD.value
 _SSN: Final = Category.US_SSN.value
 _IBAN: Final = Category.IBAN.value
+_BANK: Final = Category.BANK_ACCOUNT.value
 _IP: Final = Category.IP_ADDRESS.value
 _PERSON: Final = Category.PERSON.value
 _STREET: Final = Category.STREET_ADDRESS.value
@@ -84,7 +85,7 @@ def normalise(category: str, value: str) -> str:
         return _lower_strip(value)
     if category == _PHONE:
         return _phone(value)
-    if category == _CARD or category == _SSN:
+    if category == _CARD or category == _SSN or category == _BANK:
         return digits_of(value)
     if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT:
         return alnum_upper(value)
@@ -233,11 +234,14 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
     if c == _GEO:
         return mask_geo(value)
     if c == _CARD:
-        return mask_card(value)
+        # A card's security code is shown as stars only: three or four digits are all of it.
+        return "***" if subtype == "security_code" else mask_card(value)
     if c == _SSN:
         return mask_ssn(value)
     if c == _IBAN:
         return mask_iban(value)
+    if c == _BANK:
+        return mask_last(value, 4)
     if c == _NATIONAL_ID or c == _PASSPORT:
         return mask_last(value, 3)
     return mask_canary(value)

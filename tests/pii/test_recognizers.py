@@ -270,3 +270,42 @@ def test_hashed_identifier_takes_its_category_from_the_field_name(scanner, field
     h = hashlib.sha256(b"jane.doe@example.com").hexdigest()
     fs = scan_json(scanner, {"userIdentifiers": [{field: h}]})
     assert [(f.category, f.encoding) for f in fs] == [(category, "sha256")]
+
+
+@pytest.mark.parametrize("doc,path", [
+    ({"card": {"number": "4242 4242 4242 4242", "cvc": "123"}}, "$.card.cvc"),
+    ({"payment": {"cardNumber": "4242424242424242", "cvv": "4567"}}, "$.payment.cvv"),
+    ({"billing": {"security_code": "812"}}, "$.billing.security_code"),
+])
+def test_card_security_code_is_reported_and_never_shown(scanner, doc, path):
+    (f,) = [f for f in scan_json(scanner, doc) if f.subtype == "security_code"]
+    assert (f.category, f.field_path, f.masked) == ("CREDIT_CARD", path, "***")
+
+
+@pytest.mark.parametrize("doc", [
+    {"cvc": "12"}, {"cvv": "12345"}, {"cvc": "abc"}, {"code": "123"}, {"cvc_check": "pass"},
+])
+def test_card_security_code_negatives(scanner, doc):
+    assert not [f for f in scan_json(scanner, doc) if f.subtype == "security_code"]
+
+
+def test_bank_account_number_under_a_bank_field(scanner):
+    # Stripe's ACH bank account, form-encoded; Plaid's auth numbers.
+    fs = scanner.scan_request("POST", "https://api.stripe.com/v1/customers/cus_1/sources", [],
+                              b"bank_account[account_number]=000123456789&bank_account[routing_number]=110000000"
+                              b"&bank_account[country]=US", "application/x-www-form-urlencoded")
+    assert [(f.category, f.field_path, f.masked) for f in fs] == [
+        ("BANK_ACCOUNT", "form.bank_account[account_number]", "********6789")]
+    plaid = {"numbers": {"ach": [{"account": "1111222233330000", "routing": "011401533"}]}}
+    assert [(f.category, f.field_path) for f in scan_json(scanner, plaid)] == [
+        ("BANK_ACCOUNT", "$.numbers.ach[].account")]
+
+
+@pytest.mark.parametrize("doc", [
+    {"account": "1111222233330000"},  # a user account, not a bank's
+    {"user": {"account_number": "10023"}},  # a customer number: no bank in sight
+    {"bank_account": {"account_number": "1111"}},  # too few distinct digits
+    {"bank_account": {"account_number": "ACCT-7781"}},
+])
+def test_bank_account_negatives(scanner, doc):
+    assert not [f for f in scan_json(scanner, doc) if f.category == "BANK_ACCOUNT"]

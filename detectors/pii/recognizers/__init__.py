@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
-from .credit_card import CreditCardRecognizer
+from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
 from .date_of_birth import DateOfBirthRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
 from .hashed import HashedIdentifierRecognizer
-from .iban import IbanRecognizer
+from .iban import BankAccountRecognizer, IbanRecognizer
 from .ip_address import IpAddressRecognizer
 from .national_id import NATIONAL_ID_RECOGNIZERS
 from .passport import PassportRecognizer
@@ -37,6 +37,8 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         PassportRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),
+        CardSecurityCodeRecognizer(),
+        BankAccountRecognizer(),
         GenericSecretRecognizer(),
         AuthorizationRecognizer(),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Iterable
 
 from ..context import CARD_FIELD, enclosing_token, is_machine_value, looks_like_epoch
 from ..finding import Category
@@ -41,3 +41,26 @@ class CreditCardRecognizer(Recognizer):
             return None
         score = 0.75 if bare else self.score
         return Hit(self.contextual(score, ctx), digits)
+
+
+# Field names of a card's security code (CVV, CVC, CID), which PCI DSS forbids keeping
+# after authorisation.
+_SECURITY_CODE_FIELD: Final = frozenset({
+    "cvv", "cvc", "cvv2", "cvc2", "csc", "cvn", "cvd", "securitycode", "cardsecuritycode", "cardcode", "cardcvv",
+    "cardcvc", "cardverificationcode", "cardverificationvalue",
+})
+
+
+class CardSecurityCodeRecognizer(Recognizer):
+    """Three or four digits under a security-code field (``card[cvc]``, ``cvv``)."""
+
+    name: str = "card_security_code"
+    category: str = Category.CREDIT_CARD
+    field_hints: frozenset[str] = _SECURITY_CODE_FIELD
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not 3 <= len(v) <= 4 or not v.isascii() or not v.isdigit():
+            return ()
+        off = value.index(v)
+        return (Hit(0.9, v, subtype="security_code", start=off, end=off + len(v)),)

@@ -1,6 +1,9 @@
-"""IBANs: per-country length and the mod-97 check."""
+"""Bank accounts: IBANs (per-country length and the mod-97 check), and other account
+numbers where the field names them."""
 
 from __future__ import annotations
+
+from typing import Final, Iterable
 
 from ..context import IBAN_FIELD
 from ..finding import Category
@@ -40,3 +43,42 @@ class IbanRecognizer(Recognizer):
         if not is_iban(compact):
             return None
         return Hit(self.contextual(self.score, ctx), compact, end=ctx.start + end)
+
+
+# A bank account number named by its field: "bank_account[account_number]" (Stripe),
+# "ach": {"account": ...} (Plaid). "account" alone names a user account everywhere else.
+_ACCOUNT_NUMBER: Final = frozenset({"accountnumber", "acctnumber", "acctno", "accountno", "accountnum",
+                                    "bankaccountnumber", "bankaccountno"})
+_BANK: Final = frozenset({"bank", "bankaccount", "ach", "eft", "bacs", "checking", "savings", "payout", "payouts"})
+# Fields of a bank account that are not its number ("bank_account[routing_number]").
+_NOT_NUMBER: Final = frozenset({"routing", "sort", "sortcode", "holder", "name", "type", "status", "country", "currency",
+                                "last4", "bic", "swift", "iban", "fingerprint", "id"})
+
+
+def _names_account_number(tokens: frozenset[str]) -> bool:
+    if not _ACCOUNT_NUMBER.isdisjoint(tokens):
+        return True
+    # A form's "bank_account[account_number]" is one name: its words, not their compound.
+    return "account" in tokens and ("number" in tokens or "no" in tokens) and _NOT_NUMBER.isdisjoint(tokens)
+
+
+class BankAccountRecognizer(Recognizer):
+    """Four to seventeen digits (a US account's range) under an account-number field of a
+    bank context; IBANs have their own recogniser."""
+
+    name: str = "bank_account"
+    category: str = Category.BANK_ACCOUNT
+    field_hints: frozenset[str] = _ACCOUNT_NUMBER | {"account"}
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        if _names_account_number(tokens):
+            return "bankaccountnumber" in tokens or not (_BANK.isdisjoint(tokens) and _BANK.isdisjoint(parent_tokens))
+        return tokens == {"account"} and not _BANK.isdisjoint(parent_tokens)
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        digits = v.replace(" ", "").replace("-", "")
+        if not 4 <= len(digits) <= 17 or not digits.isascii() or not digits.isdigit() or len(set(digits)) < 3:
+            return ()
+        off = value.index(v)
+        return (Hit(0.8, digits, start=off, end=off + len(v)),)
