@@ -374,8 +374,11 @@ def gen_stripe(v: Values) -> Sample:
     url = "https://api.stripe.com/v1/customers"
     if v.rng.random() < 0.25:
         card = v.card().replace(" ", "").replace("-", "")
-        form += [("card[number]", card), ("card[exp_month]", str(v.rng.randint(1, 12))), ("card[exp_year]", "2029"), ("card[cvc]", v.digits(3))]
-        gold.append(Gold("CREDIT_CARD", card, "form.card[number]"))
+        month = str(v.rng.randint(1, 12))
+        cvc = v.digits(3)
+        form += [("card[number]", card), ("card[exp_month]", month), ("card[exp_year]", "2029"), ("card[cvc]", cvc)]
+        # The security code is card data too (PCI DSS forbids keeping it).
+        gold += [Gold("CREDIT_CARD", card, "form.card[number]"), Gold("CREDIT_CARD", cvc, "form.card[cvc]")]
         url = "https://api.stripe.com/v1/tokens"
     headers = [("Authorization", f"Bearer {key}"), ("Stripe-Version", "2024-06-20"), ("Idempotency-Key", v.uuid()),
                ("User-Agent", "Stripe/v1 PythonBindings/10.1.0"), ("Content-Type", "application/x-www-form-urlencoded")]
