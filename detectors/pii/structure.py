@@ -166,13 +166,8 @@ class Walker:
             qpos = text.index("?")
             head = text[:qpos]
             self.out.append(Segment(head, location, path, tokens, ptokens, encoding, depth, span))
-            if "%" in head:
-                # "https://app.example.com/users/jane%40example.com/settings?tab=1"
-                dec = _pct_decode(head)
-                if dec != head:
-                    self._value(dec, location, path, tokens, ptokens,
-                                Encoding.URL if encoding == Encoding.PLAIN else encoding,
-                                depth + 1, span if span is not None else (0, qpos))
+            if "%" in head:  # "https://app.example.com/users/jane%40example.com/settings?tab=1"
+                self._pct_layer(head, location, path, tokens, ptokens, encoding, depth, span)
             n0 = len(self.out)
             self.query(text[qpos + 1:], location, path + ".query", depth + 1)
             if span is not None:
@@ -188,14 +183,17 @@ class Walker:
                     child.span = span
             return True
         if "%" in text:
-            dec = _pct_decode(text)
-            if dec != text:
-                # The decoded layer is a value again: it may hold JSON, a query or one more
-                # %-layer (redirect chains encode twice or three times).
-                self._value(dec, location, path, tokens, ptokens,
-                            Encoding.URL if encoding == Encoding.PLAIN else encoding,
-                            depth + 1, span if span is not None else (0, len(text)))
+            self._pct_layer(text, location, path, tokens, ptokens, encoding, depth, span)
         return False
+
+    def _pct_layer(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
+                   encoding: str, depth: int, span: tuple[int, int] | None) -> None:
+        """``text`` %-decoded, where that changes it, as a value one layer down: it may
+        hold JSON, a query or one more %-layer (redirect chains encode two or three times)."""
+        dec = _pct_decode(text)
+        if dec != text:
+            self._value(dec, location, path, tokens, ptokens, Encoding.URL if encoding == Encoding.PLAIN else encoding,
+                        depth + 1, span if span is not None else (0, len(text)))
 
     # --- URL ---------------------------------------------------------------------
 
