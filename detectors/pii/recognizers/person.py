@@ -207,7 +207,8 @@ class PersonRecognizer(Recognizer):
         dropped: list[str] = []
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
-        while not display and len(words) > 1 and ((words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or (
+        while not display and len(words) > 1 and (
+                (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or (
                 not self._is_first(words[0]) and not self._is_last(words[0])
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
@@ -215,7 +216,8 @@ class PersonRecognizer(Recognizer):
             words = words[1:]
         while len(words) > 1 and words[-1] in _NOT_NAME:
             words = words[:-1]
-        if not words or not _ORG.isdisjoint(words) or (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
+        if not words or not _ORG.isdisjoint(words) or \
+                (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
             return None
         if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last:
             return None  # "Baker Street": an address
