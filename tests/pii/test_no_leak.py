@@ -72,3 +72,27 @@ def test_segments_repr_hides_text():
     from detectors.pii.structure import Segment
 
     assert "jane@example.com" not in repr(Segment("jane@example.com", "body", "$.email"))
+
+
+def test_session_10_kinds_hold_no_raw_values():
+    # Bank accounts, security codes, national IDs named in text, newer secret formats and
+    # values named by a name/value pair: each reported, none echoed.
+    tail = "".join(R.choice(string.ascii_letters + string.digits) for _ in range(48))
+    cases = [
+        ("form", b"bank_account[account_number]=000123456789&card[cvc]=4821", "000123456789"),
+        ("json", {"fields": [{"name": "phone", "value": "4155550132"}]}, "4155550132"),
+        ("json", {"note": "Mi CURP es BOXW310820HNERXN09"}, "BOXW310820HNERXN09"),
+        ("json", {"note": "AHV-Nr. 756.9217.0769.85"}, "756.9217.0769.85"),
+        ("json", {"config": "pplx-" + tail}, "pplx-" + tail),
+    ]
+    s = Scanner(key=b"k")
+    for kind, body, value in cases:
+        if kind == "form":
+            fs = s.scan_request("POST", "/v1/sources", [], body, "application/x-www-form-urlencoded")
+        else:
+            fs = s.scan_request("POST", "/x", [], json.dumps(body).encode(), "application/json")
+        assert fs, value
+        dump = _all_text(fs, s)
+        assert value not in dump and value.replace(".", "") not in dump, value
+        if kind == "form":  # the security code too, whose digits could sit in any hash
+            assert [f.masked for f in fs if f.subtype == "security_code"] == ["***"]
