@@ -917,7 +917,8 @@ key_in(Parser *p, Tok *t, const char *const *words)
 
 /* The field name an object of 2 to 4 members gives its value members ({"name": "email",
  * "value": ...}) into *name (a new reference, or NULL when it is no such pair), and a bit
- * per value member into *value_at. -1 on error. */
+ * per value member into *value_at. -1 on error. The value keys are looked for first:
+ * {"name": "analytics.js", "version": ...} is common and needs no name decoded. */
 static int
 pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
 {
@@ -926,39 +927,38 @@ pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
     *name = NULL;
     *value_at = 0;
     for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
-        Py_ssize_t v = kt + 1;
         int is_value = key_in(p, &toks[kt], PAIR_VALUE_KEYS);
         if (is_value < 0)
-            goto fail;
+            return -1;
         if (is_value)
             *value_at |= 1u << k;
-        else if (*name == NULL && toks[v].type == T_STR && toks[v].end > toks[v].start) {
+        kt = toks[kt + 1].next;
+    }
+    if (*value_at == 0)
+        return 0;
+    for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
+        Py_ssize_t v = kt + 1;
+        if (!(*value_at >> k & 1) && toks[v].type == T_STR && toks[v].end > toks[v].start) {
             int is_name = key_in(p, &toks[kt], PAIR_NAME_KEYS);
             if (is_name < 0)
-                goto fail;
+                return -1;
             if (is_name) {
                 PyObject *s = token_text(p, &toks[v]);
                 PyObject *safe = s ? cached(PATH_CACHE, PATH_NAME_FN, s) : NULL;
                 int eq = safe ? PyObject_RichCompareBool(safe, s, Py_EQ) : -1;
                 Py_XDECREF(safe);
-                if (eq < 0) {
-                    Py_XDECREF(s);
-                    goto fail;
-                }
-                if (eq)
+                if (eq > 0) {
                     *name = s;
-                else
-                    Py_DECREF(s);
+                    return 0;
+                }
+                Py_XDECREF(s);
+                if (eq < 0)
+                    return -1;
             }
         }
         kt = toks[v].next;
     }
-    if (*value_at == 0)
-        Py_CLEAR(*name);
     return 0;
-fail:
-    Py_CLEAR(*name);
-    return -1;
 }
 
 static int

@@ -612,18 +612,18 @@ _PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue"})
 
 def _pair_name(fields: dict) -> str:
     """The field name such an object gives its value, or "": the first name key (ASCII,
-    any case) holding a string that reads as a field name, when a value key is there too."""
-    name = ""
-    has_value = False
+    any case) holding a string that reads as a field name, when a value key is there too.
+    The value key is looked for first: {"name": "analytics.js", "version": ...} is common."""
+    for k in fields:
+        if type(k) is str and k.isascii() and k.lower() in _PAIR_VALUE_KEYS:
+            break
+    else:
+        return ""
     for k, v in fields.items():
-        if type(k) is not str or not k.isascii():
-            continue
-        low = k.lower()
-        if low in _PAIR_VALUE_KEYS:
-            has_value = True
-        elif not name and low in _PAIR_NAME_KEYS and type(v) is str and v and _path_name(v) == v:
-            name = v
-    return name if has_value else ""
+        if type(k) is str and k.isascii() and k.lower() in _PAIR_NAME_KEYS and type(v) is str and v and \
+                _path_name(v) == v:
+            return v
+    return ""
 
 
 def _path_name(name: str) -> str:
