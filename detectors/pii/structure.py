@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import json
+import math
 import re
 import zlib
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
+from .validators import shannon_entropy
 from .xmlfields import xml_fields
 
 _EMPTY: Final[frozenset[str]] = frozenset()
@@ -649,7 +651,40 @@ def _path_name_uncached(name: str) -> str:
     digits = len(name) - len(name.translate(_DIGIT_DEL))
     if digits >= 6 or (len(name) >= 16 and _HEX_CHARS.issuperset(name)):
         return "*"
+    if len(name) >= 16 and any(_token_like(part) for part in _NAME_PARTS.split(name)):
+        # A credential used as a key must not become a stored field path.
+        return "*"
     return name
+
+
+_NAME_PARTS: Final = re.compile(r"[_\-.:$\[\]]")
+
+
+def _token_like(part: str) -> bool:
+    """A key, token or id used as a key ("sk_live_WfqUyHRSIf8NFmAUNLnY5Yx0" splits into
+    "WfqUyHRSIf8NFmAUNLnY5Yx0"): 16 or more letters and digits, upper and lower case
+    mixed about evenly, and near the entropy of random characters. Nine random tokens in
+    ten of 16-24 characters with a digit are caught; camelCase names
+    ("customerEmailAddress2", "HTTPRequestHeaderV2Name") are not: mostly lower case, or
+    repetitive."""
+    n = len(part)
+    if n < 16:
+        return False
+    upper = lower = digits = 0
+    for c in part:
+        if "A" <= c <= "Z":
+            upper += 1
+        elif "a" <= c <= "z":
+            lower += 1
+        elif "0" <= c <= "9":
+            digits += 1
+    letters = upper + lower
+    if not letters or not 0.25 <= upper / letters <= 0.75:
+        return False
+    if digits:
+        return shannon_entropy(part) >= min(math.log2(n) - 0.6, 4.2)
+    # Letters only: longer and more random ("XMLHttpRequestUploadObject" is a name).
+    return n >= 24 and shannon_entropy(part) >= min(math.log2(n) - 0.45, 4.3)
 
 
 # JSON key -> (reads as a field name, path suffix, its tokens): keys repeat.

@@ -96,3 +96,25 @@ def test_session_10_kinds_hold_no_raw_values():
         assert value not in dump and value.replace(".", "") not in dump, value
         if kind == "form":  # the security code too, whose digits could sit in any hash
             assert [f.masked for f in fs if f.subtype == "security_code"] == ["***"]
+
+
+KEYS_THAT_ARE_DATA = ["sk_live_" + "WfqUyHRSIf8NFmAUNLnY5Yx0", "X9fK2mQ7LpR4sT8v", "vGiZGoNwMHeoJBYjKavUYUzLqP"]
+KEYS_THAT_ARE_NAMES = ["customerEmailAddress2", "utmCampaignSpring2024", "HTTPRequestHeaderV2Name",
+                       "XMLHttpRequestUploadObject", "DOMContentLoadedEventStart", "shippingAddressLine2Field"]
+
+
+def test_tokens_used_as_keys_never_become_field_paths():
+    from detectors.pii.structure import _path_name
+
+    s = Scanner(key=b"k")
+    for key in KEYS_THAT_ARE_DATA:
+        assert _path_name(key) == "*", key
+        for body, ctype in ((json.dumps({key: {"plan": "pro"}}).encode(), "application/json"),
+                            (f"{key}=1".encode(), "application/x-www-form-urlencoded"),
+                            (f"<r><{key}>pro</{key}></r>".encode(), "application/xml")):
+            fs = s.scan_request("POST", f"/x?{key}=1", [], body, ctype)
+            ex = s.explain_request("POST", f"/x?{key}=1", [], body, ctype)
+            seen = json.dumps([f.to_dict() for f in fs]) + repr(ex)
+            assert key not in seen and key[8:] not in seen, (key, ctype)
+    for key in KEYS_THAT_ARE_NAMES:
+        assert _path_name(key) == key, key
