@@ -169,7 +169,8 @@ def ingest(
 def detect(
     inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
     read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
-                                                     "json, xml or har (each request of a recording)."),
+                                                     "json, xml, protobuf (a serialised message) or har (each request "
+                                                     "of a recording)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),

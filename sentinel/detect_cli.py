@@ -19,17 +19,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from detectors.pii.protobuf import looks_binary
 from sentinel.collect.capture.http1 import parse_head
 from sentinel.collect.har import HarParseError, parse_har
 
-MODES = ("auto", "text", "http", "json", "xml", "har")
+MODES = ("auto", "text", "http", "json", "xml", "protobuf", "har")
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?\r?$")
 
 
 @dataclass
 class Detected:
     source: str
-    kind: str  # how the input was read: text, http, json, xml or har
+    kind: str  # how the input was read: text, http, json, xml, protobuf or har
     findings: list
     text: str = ""  # for text inputs: to turn offsets into line:column
     not_reported: list = field(default_factory=list)  # with --explain
@@ -53,6 +54,8 @@ def read_kind(data: bytes, mode: str) -> str:
         return "har" if isinstance(log, dict) and isinstance(log.get("entries"), list) else "json"
     if head == b"<":
         return "xml"
+    if looks_binary(data):
+        return "protobuf"  # a message that does not parse is still scanned as text
     return "text"
 
 
@@ -74,7 +77,7 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
 
 
 def detect(scanner, source: str, data: bytes, kind: str, explain: bool = False) -> Detected:
-    """One input read as ``kind`` (text, http, json or xml)."""
+    """One input read as ``kind`` (text, http, json, xml or protobuf)."""
     if kind == "text":
         text = data.decode("utf-8", "replace")
         found, left_out = scan(scanner, explain, text=text)
@@ -107,7 +110,10 @@ def as_request(kind: str, data: bytes) -> tuple:
         parts = start.split(" ")
         method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("GET", "/")
         return method, target, headers, body, None
-    return "POST", "", [], data, "application/json" if kind == "json" else "application/xml"
+    return "POST", "", [], data, _PAYLOAD_TYPES[kind]
+
+
+_PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "protobuf": "application/x-protobuf"}
 
 
 def line_col(text: str, offset: int) -> str:

@@ -184,3 +184,22 @@ def test_detect_does_not_load_the_store(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], input=json.dumps({"contact": EMAIL}), capture_output=True,
                             text=True, env=env, timeout=120)
     assert result.stdout.splitlines()[-1] == "1 False False False", result.stderr
+
+
+def test_a_serialised_protobuf_message_is_read_as_one(tmp_path):
+    # An OTLP log export as an exporter writes it (opentelemetry-proto's own classes).
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+    from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+
+    record = LogRecord(body=AnyValue(string_value=f"card {CARD} declined"),
+                       attributes=[KeyValue(key="user.email", value=AnyValue(string_value=EMAIL))])
+    payload = tmp_path / "export.bin"
+    payload.write_bytes(ExportLogsServiceRequest(resource_logs=[ResourceLogs(
+        scope_logs=[ScopeLogs(log_records=[record])])]).SerializeToString())
+    for args in ((str(payload),), (str(payload), "--as", "protobuf")):
+        result = detect(*args, "--format", "json", tmp_path=tmp_path)
+        assert result.returncode == 1, result.stderr
+        got = {(f["field_path"], f["category"], f["read_as"]) for f in found(result)}
+        assert got == {("pb.1.2.2.5.1", "CREDIT_CARD", "protobuf"), ("pb.1.2.2.6[user.email]", "EMAIL", "protobuf")}
+        assert_no_values(result)

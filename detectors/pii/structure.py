@@ -2,8 +2,8 @@
 path and the field-name tokens that serve as context.
 
 Structure is decoded before matching: URL path and query, forms, JSON (arrays as
-``[]``), multipart, cookies, headers, JSON inside strings, URLs inside strings,
-percent-encoding and gzip. Base64 blobs are found by the scanner's regex pass and come
+``[]``), XML, CSV, Protocol Buffers and gRPC (protobuf.py), multipart, cookies, headers,
+JSON inside strings, URLs inside strings, percent-encoding and gzip. Base64 blobs are found by the scanner's regex pass and come
 back here through ``decoded_segments``. Every layer adds one to ``depth``; past
 ``limits.max_depth`` a value is scanned as it is, not decoded further.
 """
@@ -23,6 +23,7 @@ from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
+from .protobuf import looks_binary, pb_fields
 from .validators import shannon_entropy
 from .xmlfields import xml_fields
 
@@ -315,6 +316,13 @@ class Walker:
         if "multipart/" in ctype:
             self.multipart(data, content_type or "", depth)
             return
+        if "grpc" in ctype:
+            if self._grpc(data, ctype, location, prefix, depth, encoding):
+                return
+        elif ("proto" in ctype and "json" not in ctype) or (
+                ("octet-stream" in ctype or not ctype) and looks_binary(data)):
+            if self._protobuf_doc(data, location, prefix, depth, encoding, span):
+                return
         text = data.decode("utf-8", "replace")
         stripped = text.lstrip()
         c0 = stripped[:1]
@@ -407,6 +415,44 @@ class Walker:
                 safe = _path_name(column) if column else ""
                 got = paths[column] = (root + "." + safe if safe else root + "[]", column if safe == column else "")
             self._add(cell, location, got[0], got[1], "", encoding, depth, span)
+        return True
+
+    def _protobuf_doc(self, data: bytes, location: str, prefix: str, depth: int, encoding: str,
+                      span: tuple[int, int] | None = None) -> bool:
+        room = self._max_fields - len(self.out)
+        fields = pb_fields(data, _is_name, room)
+        if fields is None:
+            return False  # not a message: scanned as text
+        if len(fields) >= room:
+            self.stats["fields_dropped"] = self.stats.get("fields_dropped", 0) + 1
+        root = (prefix + ".pb") if prefix else "pb"
+        for value, path, name, parent in fields:
+            self._add(value, location, root + path, name, parent, encoding, depth, span)
+        return True
+
+    def _grpc(self, data: bytes, ctype: str, location: str, prefix: str, depth: int, encoding: str) -> bool:
+        """gRPC and gRPC-Web framing: messages of [flag, 4-byte length, message]; flag 1
+        is a compressed message (gzip, undone by body()). gRPC-Web's text mode is the
+        same in base64. False, and the body is scanned as text, when the framing does
+        not hold."""
+        if "grpc-web-text" in ctype:
+            try:
+                data = binascii.a2b_base64(data)
+            except (binascii.Error, ValueError):
+                return False
+        frames: list[bytes] = []
+        pos = 0
+        while pos < len(data):
+            if len(data) - pos < 5 or data[pos] > 1:
+                return False
+            n = int.from_bytes(data[pos + 1:pos + 5], "big")
+            if n > len(data) - pos - 5:
+                return False
+            frames.append(data[pos + 5:pos + 5 + n])
+            pos += 5 + n
+        inner = "application/json" if "json" in ctype else "application/x-protobuf"
+        for frame in frames:
+            self.body(frame, inner, location, prefix, depth, encoding)
         return True
 
     def _gunzip(self, data: bytes) -> bytes | None:
@@ -626,6 +672,10 @@ def _pair_name(fields: dict) -> str:
                 _path_name(v) == v:
             return v
     return ""
+
+
+def _is_name(name: str) -> bool:
+    return _path_name(name) == name
 
 
 def _path_name(name: str) -> str:

@@ -98,6 +98,21 @@ def test_session_10_kinds_hold_no_raw_values():
             assert [f.masked for f in fs if f.subtype == "security_code"] == ["***"]
 
 
+def test_protobuf_keys_and_values_hold_no_raw_values():
+    # A Struct whose map key is itself an e-mail: the path says [*], never the address.
+    from google.protobuf import struct_pb2
+
+    s = Scanner(key=b"k")
+    for v in list(_values())[:12]:
+        doc = struct_pb2.Struct()
+        doc.update({v: 1.0, "contact": v, "note": f"call {v} today"})
+        fs = s.scan_request("POST", "/x", [], doc.SerializeToString(), "application/x-protobuf")
+        assert fs, v
+        assert any(f.field_path.endswith("[*]") for f in fs), v
+        dump = _all_text(fs, s)
+        assert v not in dump and v.replace(" ", "").replace("-", "") not in dump, v
+
+
 KEYS_THAT_ARE_DATA = ["sk_live_" + "WfqUyHRSIf8NFmAUNLnY5Yx0", "X9fK2mQ7LpR4sT8v", "vGiZGoNwMHeoJBYjKavUYUzLqP"]
 KEYS_THAT_ARE_NAMES = ["customerEmailAddress2", "utmCampaignSpring2024", "HTTPRequestHeaderV2Name",
                        "XMLHttpRequestUploadObject", "DOMContentLoadedEventStart", "shippingAddressLine2Field"]
