@@ -20,6 +20,7 @@ class Category(StrEnum):
     NATIONAL_ID = "NATIONAL_ID"
     PASSPORT = "PASSPORT"
     GEO_COORDINATES = "GEO_COORDINATES"
+    DEVICE_ID = "DEVICE_ID"  # advertising IDs, Android IDs, IMEIs, MAC addresses (named by their field)
     SECRET = "SECRET"
     # A registered canary value whose shape is none of the above.
     CANARY = "CANARY"

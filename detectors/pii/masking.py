@@ -70,6 +70,7 @@ _NATIONAL_ID: Final = Category.NATIONAL_ID.value
 _PASSPORT: Final = Category.PASSPORT.value
 _GEO: Final = Category.GEO_COORDINATES.value
 _SECRET: Final = Category.SECRET.value
+_DEVICE: Final = Category.DEVICE_ID.value
 
 
 def normalise(category: str, value: str) -> str:
@@ -240,7 +241,7 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
         return mask_ssn(value)
     if c == _IBAN:
         return mask_iban(value)
-    if c == _BANK:
+    if c == _BANK or c == _DEVICE:
         return mask_last(value, 4)
     if c == _NATIONAL_ID or c == _PASSPORT:
         return mask_last(value, 3)

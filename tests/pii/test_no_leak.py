@@ -84,6 +84,8 @@ def test_session_10_kinds_hold_no_raw_values():
         ("json", {"note": "Mi CURP es BOXW310820HNERXN09"}, "BOXW310820HNERXN09"),
         ("json", {"note": "AHV-Nr. 756.9217.0769.85"}, "756.9217.0769.85"),
         ("json", {"config": "pplx-" + tail}, "pplx-" + tail),
+        ("json", {"device": {"ifa": "6D92078A-8246-4BA4-AE5B-76104861E7DC"}}, "6D92078A-8246-4BA4-AE5B-76104861E7DC"),
+        ("json", {"imei": "490154203237518"}, "490154203237518"),
     ]
     s = Scanner(key=b"k")
     for kind, body, value in cases:

@@ -1,0 +1,89 @@
+"""Device identifiers where the field names them: advertising IDs (Apple's IDFA and
+IDFV, Google's advertising ID, OpenRTB's ``device.ifa``, Huawei's OAID, Roku's RIDA),
+Android IDs, IMEIs and MAC addresses.
+
+Each follows one device, across apps for the advertising IDs, for its life for an
+IMEI or a MAC address: personal data that ad and analytics SDKs send to third parties.
+UUIDs are everywhere, so only the field's name makes one a device identifier, and the
+value must have the identifier's shape: the zeroed IDFA a device sends when tracking is
+limited, iOS's constant 02:00:00:00:00:00 MAC and the Android ID many Android 2.2
+devices shared identify nobody and are left out.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Iterable
+
+from stdnum import imei
+
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+# Field-name tokens (context.field_tokens: "advertisingId" gives "advertisingid").
+_ADVERTISING: Final = frozenset({"idfa", "idfv", "gaid", "aaid", "googleaid", "gpsadid", "advertisingid", "adid",
+                                 "ifa", "oaid", "rida", "afai", "msai", "tifa", "vida"})
+_ANDROID: Final = frozenset({"androidid", "ssaid"})
+_IMEI: Final = frozenset({"imei", "imeisv", "deviceimei"})
+_MAC: Final = frozenset({"mac", "macaddress", "macaddr", "wifimac", "bssid", "devicemac"})
+
+_HEX: Final = frozenset("0123456789abcdef")
+_NOBODY_MACS: Final = frozenset({"000000000000", "ffffffffffff", "020000000000"})
+# Android 2.2 shipped many devices with this one ID.
+_SHARED_ANDROID_IDS: Final = frozenset({"9774d56d682e549c"})
+
+
+def _uuid_hex(v: str) -> str:
+    """A UUID's 32 hex digits, lower case; "" when ``v`` is not one (with or without
+    hyphens) or is a placeholder (all zeros, one repeated digit)."""
+    h = v.lower()
+    if len(h) == 36:
+        if h[8] != "-" or h[13] != "-" or h[18] != "-" or h[23] != "-":
+            return ""
+        h = h.replace("-", "")
+    if len(h) != 32 or not _HEX.issuperset(h) or len(set(h)) < 4:
+        return ""
+    return h
+
+
+def _mac_hex(v: str) -> str:
+    h = v.lower()
+    if len(h) == 17:
+        sep = h[2]
+        if sep not in ":-" or any(h[i] != sep for i in range(2, 17, 3)):
+            return ""
+        h = h.replace(sep, "")
+    elif len(h) == 14 and h[4] == "." and h[9] == ".":  # Cisco's 0011.2233.4455
+        h = h.replace(".", "")
+    if len(h) != 12 or not _HEX.issuperset(h) or h in _NOBODY_MACS or len(set(h)) < 3:
+        return ""
+    return h
+
+
+class DeviceIdRecognizer(Recognizer):
+    name: str = "device_id"
+    category: str = Category.DEVICE_ID
+    field_hints: frozenset[str] = _ADVERTISING | _ANDROID | _IMEI | _MAC
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not 12 <= len(v) <= 36 or not v.isascii():
+            return ()
+        tokens = ctx.tokens
+        off = value.index(v)
+        found = ""
+        subtype = ""
+        if not _ADVERTISING.isdisjoint(tokens):
+            found, subtype = _uuid_hex(v), "advertising_id"
+        elif not _ANDROID.isdisjoint(tokens):
+            h = v.lower()
+            if len(h) == 16 and _HEX.issuperset(h) and len(set(h)) >= 4 and h not in _SHARED_ANDROID_IDS:
+                found, subtype = h, "android_id"
+        elif not _IMEI.isdisjoint(tokens):
+            digits = v.replace("-", "").replace(" ", "")
+            if imei.is_valid(digits) and len(set(digits)) >= 4:
+                found, subtype = digits[:14], "imei"  # an IMEISV's software version is not the device
+        elif not _MAC.isdisjoint(tokens):
+            found, subtype = _mac_hex(v), "mac_address"
+        if not found:
+            return ()
+        return (Hit(0.85, found, subtype, start=off, end=off + len(v)),)

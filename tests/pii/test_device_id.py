@@ -1,0 +1,82 @@
+"""Device identifiers under the field names SDKs send them with: advertising IDs, Android
+IDs, IMEIs, MAC addresses. Values are synthetic or published examples (Google's sample
+advertising ID, the IMEI of the check-digit worked example)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pii.conftest import scan_json
+
+IDFA = "6D92078A-8246-4BA4-AE5B-76104861E7DC"
+GAID = "38400000-8cf0-11bd-b23e-10b96e40000d"
+
+FOUND = [
+    ({"idfa": IDFA}, "$.idfa", "advertising_id"),
+    ({"device": {"ifa": IDFA, "os": "iOS"}}, "$.device.ifa", "advertising_id"),  # OpenRTB bid requests
+    ({"advertisingId": GAID}, "$.advertisingId", "advertising_id"),
+    ({"gps_adid": GAID.replace("-", "")}, "$.gps_adid", "advertising_id"),  # hyphens left out
+    ({"idfv": IDFA.lower()}, "$.idfv", "advertising_id"),
+    ({"oaid": GAID}, "$.oaid", "advertising_id"),
+    ({"android_id": "3f2a9c7d1e0b8a64"}, "$.android_id", "android_id"),
+    ({"imei": "490154203237518"}, "$.imei", "imei"),
+    ({"device_imei": "35-209900-176148-1"}, "$.device_imei", "imei"),
+    ({"mac": "00:1A:2B:3C:4D:5E"}, "$.mac", "mac_address"),
+    ({"wifi_mac": "00-1a-2b-3c-4d-5e"}, "$.wifi_mac", "mac_address"),
+    ({"macAddress": "0011.2233.4455"}, "$.macAddress", "mac_address"),
+]
+
+NOT_FOUND = [
+    {"idfa": "00000000-0000-0000-0000-000000000000"},  # tracking limited: the zeroed IDFA
+    {"advertising_id": "not-a-uuid-at-all"},
+    {"idfa": "6D92078A82464BA4AE5B"},  # too short
+    {"android_id": "9774d56d682e549c"},  # shared by many Android 2.2 devices
+    {"android_id": "0000000000000000"},
+    {"imei": "490154203237519"},  # check digit wrong
+    {"mac": "02:00:00:00:00:00"},  # what iOS returns to every app
+    {"mac": "ff:ff:ff:ff:ff:ff"},
+    {"mac": "00:1A:2B:3C:4D"},
+    {"device_id": GAID},  # an app's own install id: not named as a device identifier here
+    {"request_id": IDFA},
+    {"session": {"id": GAID}},
+]
+
+
+@pytest.mark.parametrize("doc,path,subtype", FOUND, ids=[p for _, p, _ in FOUND])
+def test_device_identifiers_under_their_names(scanner, doc, path, subtype):
+    (f,) = scan_json(scanner, doc)
+    assert (f.category, f.field_path, f.subtype) == ("DEVICE_ID", path, subtype)
+    value = doc
+    for key in path[2:].split("."):
+        value = value[key]
+    # Only the last four characters show, as on a card.
+    assert f.masked.lstrip("*") == "".join(c for c in value if c.isalnum()).upper()[-4:]
+
+
+@pytest.mark.parametrize("doc", NOT_FOUND, ids=[json.dumps(d) for d in NOT_FOUND])
+def test_placeholders_and_other_ids_are_not_device_identifiers(scanner, doc):
+    assert scan_json(scanner, doc) == []
+
+
+def test_one_device_hashes_alike_in_every_spelling(scanner):
+    spellings = [IDFA, IDFA.lower(), IDFA.replace("-", ""), IDFA.lower().replace("-", "")]
+    hashes = {scan_json(scanner, {"idfa": s})[0].value_hash for s in spellings}
+    assert len(hashes) == 1
+    assert scan_json(scanner, {"idfa": GAID})[0].value_hash not in hashes
+
+
+def test_mobile_measurement_query_string(scanner):
+    fs = scanner.scan_request("GET", f"https://app.adjust.com/session?gps_adid={GAID}&idfa={IDFA}&app_token=abc",
+                              [], b"")
+    assert {(f.category, f.field_path) for f in fs} == {("DEVICE_ID", "query.gps_adid"), ("DEVICE_ID", "query.idfa")}
+    for f in fs:
+        assert GAID.replace("-", "").lower()[:12] not in f.masked.lower() and IDFA[:8] not in f.masked
+
+
+def test_the_category_can_be_turned_off():
+    from detectors.pii import Scanner
+
+    sc = Scanner({"detectors": {"DEVICE_ID": {"enabled": False}}})
+    assert scan_json(sc, {"idfa": IDFA}) == []
