@@ -1,13 +1,15 @@
 """Capture ingestion benchmark: events and samples from a large pcap, next to tshark.
 
-    python bench/pcap.py [--size-mb 500] [--flows 2000] [--no-tshark] [--reorder]
+    python bench/pcap.py [--size-mb 500] [--flows 2000] [--no-tshark] [--reorder] [--mix mixed|http|h2c]
 
 Writes (once, cached under bench/out/) a synthetic Ethernet capture of many interleaved
 TCP connections: HTTP/1.1 on ports 80/8080 (GET with query strings, POST with JSON, form,
 chunked and gzip request bodies, keep-alive, responses of 0.2-40 KB) and TLS on 443
 (ClientHello with SNI/ALPN/supported_versions/GREASE, ServerHello, encrypted records),
 IPv4 and IPv6, with Ethernet padding and duplicated (retransmitted) segments. Records
-are written with struct, not scapy, so 500 MB takes seconds to write.
+are written with struct, not scapy, so 500 MB takes seconds to write. ``--mix h2c``
+writes cleartext HTTP/2 instead (gRPC calls with protobuf bodies and JSON posts, several
+streams per connection), spoken by the h2 library's client and server.
 
 Then it times ``CaptureProcessor.process_capture`` (MB/s, packets/s), and runs
 ``tshark -r FILE -Y "http.request or tls.handshake.type==1"`` on the same file, printing
@@ -36,6 +38,7 @@ OUT = ROOT / "bench" / "out"
 MSS = 1448
 RESPONSE_SIZES: tuple[int, ...] = ()
 GEN_VERSION = 5  # bump when the generator changes, to invalidate the cache
+H2C_PORT = 4317  # OTLP/gRPC's port; tshark is told to read it as HTTP/2
 
 HOSTS = [
     "api.stripe.com", "api.segment.io", "api.sendgrid.com", "api.mixpanel.com", "api.intercom.io",
@@ -134,7 +137,7 @@ class Conn:
         self.eth_c = sm + cm + et
         self.eth_s = cm + sm + et
         self.c_port = 1024 + (idx * 7919) % 60000
-        self.s_port = 443 if kind == "tls" else rng.choice((80, 80, 80, 8080))
+        self.s_port = 443 if kind == "tls" else H2C_PORT if kind == "h2c" else rng.choice((80, 80, 80, 8080))
         self.c_seq = rng.getrandbits(32)
         self.s_seq = rng.getrandbits(32)
         self.host = rng.choice(HOSTS)
@@ -248,6 +251,68 @@ def _http_conn(w: Writer, conn: Conn, rng, bodies, counts):
     yield [w.frame(conn, True, 0x10)]
 
 
+def _h2c_conn(w: Writer, conn: Conn, rng, bodies, counts):
+    """Cleartext HTTP/2: the h2 library plays both ends; streams are sent one or three
+    at a time, answered in the same round."""
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    import h2.settings
+
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    yield [w.frame(conn, True, 0x02)]
+    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, False, 0x12)]
+    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, True, 0x10)]
+    # Preface and SETTINGS both ways; the server opens its windows wide, as gRPC servers do.
+    client.initiate_connection()
+    preface = client.data_to_send()
+    server.receive_data(preface)
+    yield _segments(w, conn, True, preface, 0.0)
+    server.initiate_connection()
+    server.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 24})
+    server.increment_flow_control_window(1 << 30)
+    settings = server.data_to_send()
+    client.receive_data(settings)
+    yield _segments(w, conn, False, settings, 0.0)
+    for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.choice((1, 1, 3))):
+            sid = client.get_next_available_stream_id()
+            if rng.random() < 0.5:
+                raw = rng.choice(bodies)
+                path, ctype = "/opentelemetry.proto.collector.logs.v1.LogsService/Export", "application/grpc"
+                body = b"\x00" + len(raw).to_bytes(4, "big") + raw  # a gRPC frame (JSON bytes stand in)
+            else:
+                path, ctype, body = rng.choice(PATHS), "application/json", rng.choice(bodies)
+            client.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":authority", conn.host),
+                                      (":path", path), ("content-type", ctype), ("user-agent", "sentinel-bench/1.0")])
+            for i in range(0, len(body), 16384):
+                client.send_data(sid, body[i:i + 16384], end_stream=i + 16384 >= len(body))
+            counts["requests"] += 1
+        data = client.data_to_send()
+        yield _segments(w, conn, True, data, 0.01)
+        for ev in server.receive_data(data):
+            if isinstance(ev, h2.events.DataReceived):
+                server.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+            elif isinstance(ev, h2.events.StreamEnded):
+                rsize = rng.choice(RESPONSE_SIZES)
+                server.send_headers(ev.stream_id, [(":status", "200"), ("content-type", "application/json")],
+                                    end_stream=not rsize)
+                if rsize:
+                    server.send_data(ev.stream_id, b"r" * min(rsize, 16384), end_stream=True)
+        reply = server.data_to_send()
+        client.receive_data(reply)
+        yield _segments(w, conn, False, reply, 0.005)
+    yield [w.frame(conn, True, 0x11)]
+    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, False, 0x11)]
+    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, True, 0x10)]
+
+
 def _tls_conn(w: Writer, conn: Conn, rng, counts):
     yield [w.frame(conn, True, 0x02)]
     conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
@@ -288,10 +353,15 @@ def generate(path: Path, size_mb: int, flows: int, seed: int, reorder: bool, mix
             # about fill the target.
             while w.size + len(active) * avg_conn / 2 < target and len(active) < flows:
                 idx += 1
-                kind = "tls" if rng.random() < tls_share else "http"
+                kind = "h2c" if mix == "h2c" else "tls" if rng.random() < tls_share else "http"
                 conn = Conn(rng, idx, kind)
                 counts["connections"] += 1
-                gen = _tls_conn(w, conn, rng, counts) if kind == "tls" else _http_conn(w, conn, rng, bodies, counts)
+                if kind == "h2c":
+                    gen = _h2c_conn(w, conn, rng, bodies, counts)
+                elif kind == "tls":
+                    gen = _tls_conn(w, conn, rng, counts)
+                else:
+                    gen = _http_conn(w, conn, rng, bodies, counts)
                 active.append([gen, 0])
             i = rng.randrange(len(active))
             ent = active[i]
@@ -345,12 +415,15 @@ def run_reader(path: Path, backend: str) -> float:
     return time.perf_counter() - t0
 
 
-def run_tshark(path: Path, reorder: bool) -> dict | None:
+def run_tshark(path: Path, reorder: bool, h2c: bool = False) -> dict | None:
     tshark = shutil.which("tshark")
     if tshark is None:
         return None
     cmd = [tshark, "-n", "-r", str(path), "-Y", "http.request or tls.handshake.type==1",
            "-T", "fields", "-e", "http.request.method", "-e", "tls.handshake.type"]
+    if h2c:
+        cmd = [tshark, "-n", "-r", str(path), "-d", f"tcp.port=={H2C_PORT},http2", "-Y", "http2.headers.method",
+               "-T", "fields", "-e", "http2.headers.method", "-e", "tls.handshake.type"]
     if reorder:
         cmd[2:2] = ["-o", "tcp.reassemble_out_of_order:TRUE"]
     t0 = time.perf_counter()
@@ -373,8 +446,9 @@ def main(argv=None):
     ap.add_argument("--flows", type=int, default=2000, help="concurrent connections while generating")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--reorder", action="store_true", help="swap some adjacent data segments")
-    ap.add_argument("--mix", default="mixed", choices=("mixed", "http"),
-                    help="mixed: half HTTP, half TLS, responses up to 40 KB; http: only HTTP, small responses")
+    ap.add_argument("--mix", default="mixed", choices=("mixed", "http", "h2c"),
+                    help="mixed: half HTTP, half TLS, responses up to 40 KB; http: only HTTP, small responses; "
+                         "h2c: cleartext HTTP/2 (gRPC and JSON streams)")
     ap.add_argument("--no-tshark", action="store_true")
     ap.add_argument("--readers", action="store_true", help="also time the bare record readers (ours, scapy)")
     ap.add_argument("--backend", default="native", choices=("native", "scapy"))
@@ -427,7 +501,7 @@ def main(argv=None):
 
     if args.no_tshark:
         return 0
-    ts = run_tshark(path, args.reorder)
+    ts = run_tshark(path, args.reorder, args.mix == "h2c")
     if ts is None:
         print("tshark: not installed, comparison skipped")
         return 0

@@ -4,7 +4,8 @@ Egress traffic runs HTTP on any port (2375, 8100 ...) and TLS after STARTTLS or 
 CONNECT, so ports are not trusted. The client's first bytes decide:
 
 * a TLS record header (or an SSLv2-format ClientHello) -> :class:`TlsHandler`;
-* ``METHOD SP`` -> :class:`HttpHandler` (``PRI * HTTP/2.0`` prior knowledge is opaque);
+* ``METHOD SP`` -> :class:`HttpHandler`; the HTTP/2 preface (``PRI * HTTP/2.0``, cleartext
+  "prior knowledge", as gRPC without TLS speaks) -> :class:`H2Handler`;
 * other text, or a server that speaks first (SMTP, IMAP, POP3, FTP banners) ->
   :class:`LineHandler`, which watches for STARTTLS and for an HTTP request line (a capture
   that starts in the middle of a keep-alive connection);
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 
 from sentinel.collect.capture.http1 import HttpHandler
+from sentinel.collect.capture.http2 import PREFACE, H2Handler
 from sentinel.collect.capture.tls import TlsHandler
 
 _TOKEN = re.compile(rb"[A-Z][A-Z0-9_\-]{1,19} ")
@@ -24,6 +26,7 @@ _REQ_LINE = re.compile(rb"[A-Z][A-Z_\-]{2,15} \S+ HTTP/1\.[019]\r?\Z")
 _STARTTLS = frozenset((b"STARTTLS", b"STLS", b"AUTH TLS", b"AUTH SSL"))
 MAX_LINE = 8192
 MAX_SCAN = 1 << 20  # text bytes watched for STARTTLS before giving up on a connection
+MAX_SERVER_FIRST = 16 << 10  # binary bytes a server may send before its client speaks
 
 
 def looks_tls(buf, pos: int, end: int) -> bool | None:
@@ -55,6 +58,9 @@ class Detector:
         self.proc = proc
         self.tunnel = tunnel
         self.c_buf = b""
+        self.s_buf = b""  # binary server bytes before the client spoke (an HTTP/2 server's SETTINGS)
+        self.s_ts = 0.0
+        self.s_lost = False
         flow.c.sink = self.client
         flow.c.gap_sink = self.client_gap
         flow.s.sink = self.server
@@ -70,11 +76,20 @@ class Detector:
             proc.stats["flows_tls"] += 1
             TlsHandler(flow, proc, ts).client(ts, buf, pos, end)
             return
+        head = buf[pos:min(end, pos + len(PREFACE))]
+        if len(head) < 14 and PREFACE.startswith(head):
+            self.c_buf = buf[pos:end]  # the HTTP/2 preface (or a "PRI" request) cut short: wait
+            return
         m = _TOKEN.match(buf, pos, min(end, pos + 21))
         if m:
             if buf.startswith(b"PRI * HTTP/2.0", pos):
                 proc.stats["flows_h2_prior_knowledge"] += 1
-                _opaque(flow)
+                h2 = H2Handler(flow, proc)
+                h2.client(ts, buf, pos, end)
+                if self.s_lost:
+                    h2.s.dead = True  # requests still come out, without their status
+                elif self.s_buf:  # the server's SETTINGS, sent before the client spoke
+                    h2.server(self.s_ts, self.s_buf, 0, len(self.s_buf))
                 return
             proc.stats["flows_http"] += 1
             HttpHandler(flow, proc).client(ts, buf, pos, end)
@@ -99,13 +114,20 @@ class Detector:
             self.proc.stats["flows_text"] += 1
             LineHandler(self.flow, self.proc).server(ts, buf, pos, end)
             return
+        if len(self.s_buf) + end - pos <= MAX_SERVER_FIRST:
+            # Kept until the client speaks: an HTTP/2 server may send its SETTINGS first.
+            self.s_ts = self.s_ts or ts
+            self.s_buf += buf[pos:end]
+            return
+        self.s_buf = b""
         self.flow.s.sink = None
 
     def client_gap(self, ts, n):
         self.c_buf = b""
 
     def server_gap(self, ts, n):
-        pass
+        self.s_buf = b""
+        self.s_lost = True  # an HTTP/2 reader could no longer follow the server's frames
 
 
 class LineHandler:
