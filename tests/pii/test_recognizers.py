@@ -210,6 +210,33 @@ def test_field_context(scanner, name, value, category):
         assert category in found, found
 
 
+INVERTED = [
+    ("name", "Smith, John", True),
+    ("customer_name", "Müller, Jürgen", True),
+    ("contact_name", "Doe, Jane A.", True),
+    ("full_name", "García López, María", True),
+    ("name", "Paris, France", False),  # a place: under a plain "name" both words must fit
+    ("name", "Austin, Georgia", False),
+    ("name", "Acme, Inc.", False),
+    ("name", "Smith, Jones, Brown", False),  # a list, not one person
+    ("title", "Smith, John", False),  # not a name field
+]
+
+
+@pytest.mark.parametrize("name,value,person", INVERTED, ids=[f"{f[0]}={f[1]}" for f in INVERTED])
+def test_family_name_first(scanner, name, value, person):
+    fs = [f for f in scan_json(scanner, {name: value}) if f.category == "PERSON"]
+    if not person:
+        assert fs == []
+        return
+    (f,) = fs
+    assert (f.start, f.end) == (0, len(value))  # the whole value, not the given name alone
+    # One person hashes alike written either way.
+    given, family = value.split(", ")[1], value.split(", ")[0]
+    (same,) = [g for g in scan_json(scanner, {"full_name": f"{given} {family}"}) if g.category == "PERSON"]
+    assert f.value_hash == same.value_hash
+
+
 def test_product_names_are_not_people(scanner):
     fs = scan_json(scanner, {"products": [{"name": "Blue Cotton Shirt"}], "library": {"name": "analytics.js"},
                              "from": {"name": "Example Shop"}})

@@ -116,6 +116,15 @@ def _introduces(cue_words: list[str]) -> bool:
     return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words)
 
 
+# Countries and US states that are also given names: "Paris, France" and "Austin, Georgia"
+# under a plain "name" field are places.
+_PLACES: Final = frozenset({
+    "France", "Georgia", "Jordan", "Chad", "India", "Israel", "China", "Kenya", "Chile", "Cuba", "Ireland", "Italia",
+    "Virginia", "Carolina", "Dakota", "Indiana", "Louisiana", "Nevada", "Montana", "Arizona", "Florida", "Maryland",
+    "Tennessee", "Washington", "Victoria", "Tasmania", "Brittany", "Normandy", "Holland", "England", "Scotland",
+})
+
+
 def _fold(word: str) -> str:
     """"Agnès" -> "Agnes", "Heinz-Georg" -> "Heinz": dictionary form of a name word."""
     if "-" not in word and word.isascii():
@@ -273,11 +282,25 @@ class PersonRecognizer(Recognizer):
         v = value.strip()
         if not v or len(v) > 80 or "@" in v or "://" in v:
             return ()
-        words = v.split()
+        inverted = "," in v
+        if inverted:
+            # "Müller, Jürgen", "Doe, Jane A.": family name first, as CRMs, payroll and
+            # directories export it; read (and hashed) as "Jürgen Müller".
+            family, _, given = v.partition(",")
+            family_words, given_words = family.split(), given.split()
+            if "," in given or not 1 <= len(family_words) <= 2 or not 1 <= len(given_words) <= 3:
+                return ()
+            words = given_words + family_words
+        else:
+            words = v.split()
         if not 1 <= len(words) <= 4 or not all(w.replace("-", "").replace("'", "").replace(".", "").isalpha() for w in words):
             return ()
         if any(w in _ORG or w in _NOT_NAME for w in words) and field != 2:
             return ()
+        if inverted and field != 2 and not (self._is_first(given_words[0].capitalize())
+                                            and self._is_last(family_words[-1].capitalize())
+                                            and given_words[0].capitalize() not in _PLACES):
+            return ()  # under a plain "name": "Paris, France" and "Acme, Inc." are not people
         known = any(self._is_first(w.capitalize()) or self._is_last(w.capitalize()) for w in words)
         capitalised = words[0][:1].isupper() and words[-1][:1].isupper() and \
             all(w[:1].isupper() or w in _PARTICLES for w in words)
@@ -289,5 +312,8 @@ class PersonRecognizer(Recognizer):
             score = 0.75  # two or three capitalised words under a "name" field
         else:
             return ()
-        off = value.index(words[0])
-        return (Hit(score, " ".join(words), start=off, end=off + len(v)),)
+        off = value.index(v)
+        # Initials are left out of the normal form, as validate() does: "Jane A. Doe" and
+        # "Doe, Jane A." are one person with "Jane Doe".
+        full = [w for w in words if not (len(w) == 2 and w[1] == ".")] or words
+        return (Hit(score, " ".join(full), start=off, end=off + len(v)),)
