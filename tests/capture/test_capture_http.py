@@ -7,6 +7,7 @@ import zlib
 
 import brotli
 import pytest
+import zstandard
 
 from capture_frames import CCS, TcpConn, app_data, client_hello, http_exchange, run_frames, server_hello
 
@@ -54,6 +55,8 @@ def test_chunked_request_body_with_extensions_and_trailers():
     ("deflate", zlib.compress),  # zlib-wrapped, as the RFC says
     ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as many servers send
     ("br", brotli.compress),
+    ("zstd", lambda b: zstandard.ZstdCompressor().compress(b)),
+    ("zstd", lambda b: zstandard.ZstdCompressor(write_content_size=False, level=3).compress(b)),  # streamed: no size
 ])
 def test_content_encodings_are_decoded(encoding, encode):
     c = one(post(encode(JSON), "Content-Type: application/json", f"Content-Encoding: {encoding}"))
@@ -67,9 +70,14 @@ def test_stacked_encodings():
 
 
 def test_unknown_encoding_keeps_raw_body_and_counts():
-    c = one(post(b"\x28\xb5\x2f\xfd raw zstd", "Content-Encoding: zstd"))
-    assert c.samples[0].body == b"\x28\xb5\x2f\xfd raw zstd"
+    c = one(post(b"\x1f\x9d LZW", "Content-Encoding: compress"))
+    assert c.samples[0].body == b"\x1f\x9d LZW"
     assert c.proc.stats["http_unknown_encoding"] == 1
+
+
+def test_broken_zstd_falls_back_to_raw():
+    c = one(post(b"\x28\xb5\x2f\xfd not really zstd", "Content-Encoding: zstd"))
+    assert c.samples[0].body == b"\x28\xb5\x2f\xfd not really zstd" and c.proc.stats["http_decode_errors"] == 1
 
 
 def test_misdeclared_encoding_falls_back_to_raw():
@@ -78,7 +86,8 @@ def test_misdeclared_encoding_falls_back_to_raw():
 
 
 @pytest.mark.parametrize("encoding,encode", [("gzip", gzip.compress), ("br", brotli.compress),
-                                             ("deflate", zlib.compress)])
+                                             ("deflate", zlib.compress),
+                                             ("zstd", lambda b: zstandard.ZstdCompressor(level=19).compress(b))])
 def test_decompression_is_bounded(encoding, encode):
     bomb = encode(b"\x00" * (20 << 20))  # 20 MiB of zeros in a few KiB
     c = one(post(bomb, f"Content-Encoding: {encoding}"), max_body_bytes=1000)

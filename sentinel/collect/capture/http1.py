@@ -1,11 +1,11 @@
 """HTTP/1.0 and 1.1 on a reassembled TCP connection.
 
 The client side yields requests (request line, headers, body framed by Content-Length or
-chunked encoding, decoded through Content-Encoding up to a size limit); the server side
-is parsed only far enough to pair a status and a byte count with each request, skipping
-response bodies without copying them. A request becomes an ``EgressEvent`` once both it
-and its response are complete (or the flow ends), and, when sampled, a ``TrafficSample``
-as soon as the request itself is complete.
+chunked encoding, decoded through Content-Encoding (gzip, deflate, br, zstd) up to a
+size limit); the server side is parsed only far enough to pair a status and a byte count
+with each request, skipping response bodies without copying them. A request becomes an
+``EgressEvent`` once both it and its response are complete (or the flow ends), and, when
+sampled, a ``TrafficSample`` as soon as the request itself is complete.
 
 ``Upgrade`` + ``101`` stops parsing (the rest is another protocol); ``CONNECT`` + ``2xx``
 hands the tunnel to a fresh protocol detector, so TLS inside the tunnel is still seen.
@@ -23,6 +23,10 @@ try:
     import brotli
 except ImportError:  # pragma: no cover - brotli is a declared dependency
     brotli = None
+try:
+    import zstandard
+except ImportError:  # pragma: no cover - zstandard is a declared dependency
+    zstandard = None
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE = 8 * 1024
@@ -183,6 +187,41 @@ class _Brotli:
             return self.d.process(data)[:room]
 
 
+class _Full(Exception):
+    pass
+
+
+class _Zstd:
+    """zstd (the Datadog Agent's and newer SDKs' request compression). The decompressor
+    writes into this object in 64 KB pieces, and a piece past ``room`` stops it: a
+    compression bomb costs no more than the limit."""
+
+    __slots__ = ("w", "out", "room")
+
+    def __init__(self):
+        self.out = bytearray()
+        self.room = 0
+        self.w = zstandard.ZstdDecompressor().stream_writer(self, write_size=65536, write_return_read=True)
+
+    def write(self, piece) -> int:
+        take = piece[:max(0, self.room - len(self.out))]
+        self.out += take
+        if len(take) < len(piece):
+            raise _Full
+        return len(piece)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        self.room = room
+        self.out = bytearray()
+        try:
+            self.w.write(data)
+        except _Full:
+            pass
+        except zstandard.ZstdError as exc:
+            raise ValueError(str(exc)) from None
+        return bytes(self.out)
+
+
 def _decoders(encodings: list[str]):
     decs = []
     for enc in reversed(encodings):  # applied in order listed, so undone in reverse
@@ -192,6 +231,8 @@ def _decoders(encodings: list[str]):
             decs.append(_Zlib("deflate"))
         elif enc == "br" and brotli is not None:
             decs.append(_Brotli())
+        elif enc == "zstd" and zstandard is not None:
+            decs.append(_Zstd())
         elif enc in ("identity", ""):
             continue
         else:
