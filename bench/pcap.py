@@ -207,12 +207,26 @@ def _app_records(size: int) -> bytes:
     return b"".join(out)
 
 
-def _http_conn(w: Writer, conn: Conn, rng, bodies, counts):
+def _tcp_open(w: Writer, conn: Conn):
+    """SYN, SYN-ACK, ACK."""
     yield [w.frame(conn, True, 0x02)]
     conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
     yield [w.frame(conn, False, 0x12)]
     conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
     yield [w.frame(conn, True, 0x10)]
+
+
+def _tcp_close(w: Writer, conn: Conn):
+    """FIN both ways, the last ACK."""
+    yield [w.frame(conn, True, 0x11)]
+    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, False, 0x11)]
+    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
+    yield [w.frame(conn, True, 0x10)]
+
+
+def _http_conn(w: Writer, conn: Conn, rng, bodies, counts):
+    yield from _tcp_open(w, conn)
     for _ in range(rng.randint(1, 6)):
         kind = rng.random()
         host = conn.host if rng.random() < 0.9 else f"{conn.host}:{conn.s_port}"
@@ -244,11 +258,7 @@ def _http_conn(w: Writer, conn: Conn, rng, bodies, counts):
         rbody = b"r" * rsize
         resp = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {rsize}\r\nServer: bench\r\n\r\n".encode() + rbody
         yield _segments(w, conn, False, resp, 0.005)
-    yield [w.frame(conn, True, 0x11)]
-    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, False, 0x11)]
-    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, True, 0x10)]
+    yield from _tcp_close(w, conn)
 
 
 def _h2c_conn(w: Writer, conn: Conn, rng, bodies, counts):
@@ -262,11 +272,7 @@ def _h2c_conn(w: Writer, conn: Conn, rng, bodies, counts):
 
     client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
-    yield [w.frame(conn, True, 0x02)]
-    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, False, 0x12)]
-    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, True, 0x10)]
+    yield from _tcp_open(w, conn)
     # Preface and SETTINGS both ways; the server opens its windows wide, as gRPC servers do.
     client.initiate_connection()
     preface = client.data_to_send()
@@ -306,19 +312,11 @@ def _h2c_conn(w: Writer, conn: Conn, rng, bodies, counts):
         reply = server.data_to_send()
         client.receive_data(reply)
         yield _segments(w, conn, False, reply, 0.005)
-    yield [w.frame(conn, True, 0x11)]
-    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, False, 0x11)]
-    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, True, 0x10)]
+    yield from _tcp_close(w, conn)
 
 
 def _tls_conn(w: Writer, conn: Conn, rng, counts):
-    yield [w.frame(conn, True, 0x02)]
-    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, False, 0x12)]
-    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, True, 0x10)]
+    yield from _tcp_open(w, conn)
     counts["client_hellos"] += 1
     yield _segments(w, conn, True, _client_hello(rng, conn.host), 0.01)
     yield _segments(w, conn, False, _server_hello(rng), 0.005)
@@ -326,11 +324,7 @@ def _tls_conn(w: Writer, conn: Conn, rng, counts):
     for _ in range(rng.randint(1, 4)):
         yield _segments(w, conn, True, _app_records(rng.choice((300, 1200, 5000))), 0.01)
         yield _segments(w, conn, False, _app_records(rng.choice((500, 3000, 20000, 60000))), 0.005)
-    yield [w.frame(conn, True, 0x11)]
-    conn.c_seq = (conn.c_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, False, 0x11)]
-    conn.s_seq = (conn.s_seq + 1) & 0xFFFFFFFF
-    yield [w.frame(conn, True, 0x10)]
+    yield from _tcp_close(w, conn)
 
 
 def generate(path: Path, size_mb: int, flows: int, seed: int, reorder: bool, mix: str) -> dict:

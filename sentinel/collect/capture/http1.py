@@ -297,6 +297,21 @@ class BodyCollector:
         return body, self.raw_total > self.limit or self.holes, self.failed
 
 
+def body_collector(limit: int, content_encoding: str) -> BodyCollector:
+    """A collector for a body sent with this Content-Encoding header ("" for none)."""
+    return BodyCollector(limit, [e.strip().lower() for e in content_encoding.split(",") if e.strip()])
+
+
+def collected_body(stats, collector: BodyCollector) -> tuple[bytes, bool]:
+    """(body, truncated) of a finished collector; a failed or unknown coding counted."""
+    body, truncated, failed = collector.result()
+    if failed:
+        stats["http_decode_errors"] += 1
+    if collector.unknown:
+        stats["http_unknown_encoding"] += 1
+    return body, truncated
+
+
 # -- host and target helpers ----------------------------------------------------------------
 
 
@@ -559,9 +574,7 @@ class HttpHandler:
                     length = 0
         sink = None
         if r.sampled and proc.max_body_bytes > 0 and (mode == CHUNKED or length):
-            ce = fields.get("content-encoding", "")
-            encs = [e.strip().lower() for e in ce.split(",") if e.strip()] if ce else []
-            r.collector = BodyCollector(proc.max_body_bytes, encs)
+            r.collector = body_collector(proc.max_body_bytes, fields.get("content-encoding", ""))
             sink = r.collector.feed
         self.cur = r
         if len(self.pending) >= MAX_PENDING_REQUESTS:
@@ -594,12 +607,8 @@ class HttpHandler:
         body = b""
         btrunc = truncated
         if r.collector is not None:
-            body, t, failed = r.collector.result()
+            body, t = collected_body(proc.stats, r.collector)
             btrunc = btrunc or t
-            if failed:
-                proc.stats["http_decode_errors"] += 1
-            if r.collector.unknown:
-                proc.stats["http_unknown_encoding"] += 1
             r.collector = None
         flow = self.flow
         ep = flow.endpoints()

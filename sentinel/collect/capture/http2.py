@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hpack
 
-from sentinel.collect.capture.http1 import BodyCollector, host_only
+from sentinel.collect.capture.http1 import BodyCollector, body_collector, collected_body, host_only
 from sentinel.model import EgressEvent, TrafficSample
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -255,9 +255,7 @@ class H2Handler:
         st.authority = host
         st.sampled = proc.sample_decision(self.flow, host)
         if st.sampled and proc.max_body_bytes > 0:
-            ce = st.fields.get("content-encoding", "")
-            encs = [e.strip().lower() for e in ce.split(",") if e.strip()] if ce else []
-            st.collector = BodyCollector(proc.max_body_bytes, encs)
+            st.collector = body_collector(proc.max_body_bytes, st.fields.get("content-encoding", ""))
         if len(self.streams) >= MAX_OPEN_STREAMS:
             oldest = min(self.streams)
             proc.stats["h2_streams_evicted"] += 1
@@ -302,12 +300,8 @@ class H2Handler:
         proc = self.proc
         body = b""
         if st.collector is not None:
-            body, cut, failed = st.collector.result()
+            body, cut = collected_body(proc.stats, st.collector)
             truncated = truncated or cut
-            if failed:
-                proc.stats["http_decode_errors"] += 1
-            if st.collector.unknown:
-                proc.stats["http_unknown_encoding"] += 1
             st.collector = None
         ep = self.flow.endpoints()
         proc.emit_sample(TrafficSample(
