@@ -16,6 +16,8 @@ import h2.config
 import h2.connection
 import h2.events
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from capture_frames import TcpConn, collector, run_frames
 from detectors.pii import Scanner
@@ -212,3 +214,35 @@ def test_live_grpc_call_on_loopback():
         fs = scanner.scan_request(s.method, s.url, s.headers, s.body, s.content_type)
         assert {(f.category, f.field_path) for f in fs} == {("EMAIL", "pb.1.2.2.5.1"),
                                                            ("PERSON", "pb.1.2.2.6[customer_name]")}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(0, 2000), junk=st.binary(min_size=1, max_size=60), size=st.integers(1, 300),
+       where=st.sampled_from(["client", "server"]))
+def test_corrupted_conversations_never_raise(cut, junk, size, where):
+    """Bytes overwritten anywhere in either direction: counted, never a parser error."""
+    requests = [(_req("POST", "/v1/track", extra=[("content-type", "application/json")]),
+                 json.dumps({"email": EMAIL, "n": i}).encode() * 3) for i in range(3)]
+    c_bytes, s_bytes = h2_conversation(requests)
+    if where == "client":
+        at = cut % len(c_bytes)
+        c_bytes = c_bytes[:at] + junk + c_bytes[at + len(junk):]
+    else:
+        at = cut % max(1, len(s_bytes))
+        s_bytes = s_bytes[:at] + junk + s_bytes[at + len(junk):]
+    c = run_frames(frames_of(c_bytes, s_bytes, size=size))
+    assert c.proc.stats.get("parser_errors", 0) == 0
+    # A damaged frame ends the reading (counted); streams before it still come out.
+    if where == "client" and at >= 200 and c.proc.stats["h2_desync"] == 0:
+        assert len(c.requests) == 3
+
+
+def test_a_header_value_that_is_not_utf8_is_read_with_replacement():
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    client.initiate_connection()
+    client.send_headers(1, [(b":method", b"GET"), (b":scheme", b"http"), (b":authority", b"api.example.net"),
+                            (b":path", b"/a"), (b"x-customer", b"J\xfcrgen M\xfcller")], end_stream=True)
+    c = run_frames(frames_of(client.data_to_send(), b""))
+    assert c.proc.stats.get("parser_errors", 0) == 0 and c.proc.stats["h2_desync"] == 0
+    (s,) = c.samples
+    assert dict(s.headers)["x-customer"] == "J\ufffdrgen M\ufffdller"

@@ -195,7 +195,7 @@ class H2Handler:
             body = _unpad(flags, payload)
             if len(body) < 4 or not flags & _END_HEADERS:
                 raise H2Desync("PUSH_PROMISE this reader does not follow")
-            side.decoder.decode(body[4:])
+            side.decoder.decode(body[4:], raw=True)
             return
         if st is None:
             return  # SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY; frames of unknown streams
@@ -213,7 +213,8 @@ class H2Handler:
     def _block_done(self, side: _Side, ts: float, wire: int, from_client: bool) -> None:
         sid, flags, block = side.block_stream, side.block_flags, side.block
         side.block, side.block_stream = b"", 0
-        headers = side.decoder.decode(block)
+        # Raw bytes, decoded here: a value that is not UTF-8 must not stop the connection.
+        headers = [(n.decode("latin-1"), v.decode("utf-8", "replace")) for n, v in side.decoder.decode(block, raw=True)]
         st = self.streams.get(sid)
         if from_client:
             if st is None:
