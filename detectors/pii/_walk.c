@@ -961,6 +961,43 @@ pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
     return 0;
 }
 
+/* {"key": "user.phone", "value": {"stringValue": ...}} (OTLP/JSON, protobuf Struct): the
+ * one scalar in a pair's value wrapper goes by the pair's name too. Moves *v to that
+ * scalar and appends its key to *sp when it is one (a string, a float or an integer of
+ * 7 digits or more, under a key that reads as a name). structure.Walker._json's twin. */
+static int
+unwrap_scalar(Walk *w, Py_ssize_t *v, PyObject **sp)
+{
+    Tok *ik = &w->p->toks[*v + 1], *iv = &w->p->toks[*v + 2];
+    int scalar = iv->type == T_STR || iv->type == T_FLOAT || (iv->type == T_INT &&
+        iv->end - iv->start - (PyUnicode_READ(w->p->kind, w->p->d, iv->start) == '-') >= 7);
+    if (!scalar || ik->end == ik->start)
+        return 0;
+    PyObject *key = token_text(w->p, ik);
+    if (key == NULL)
+        return -1;
+    PyObject *entry = cached(KEY_CACHE, KEY_FN, key);
+    Py_DECREF(key);
+    if (entry == NULL)
+        return -1;
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 3) {
+        Py_DECREF(entry);
+        PyErr_SetString(PyExc_TypeError, "structure._key must return a 3-tuple");
+        return -1;
+    }
+    if (PyTuple_GET_ITEM(entry, 0) == Py_True) {
+        PyObject *longer = PyUnicode_Concat(*sp, PyTuple_GET_ITEM(entry, 1));
+        if (longer == NULL) {
+            Py_DECREF(entry);
+            return -1;
+        }
+        Py_SETREF(*sp, longer);
+        *v += 2;
+    }
+    Py_DECREF(entry);
+    return 0;
+}
+
 static int
 emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *parent, PyObject *ntok, long level)
 {
@@ -1033,6 +1070,8 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
                 Py_SETREF(sn, Py_NewRef(pair));
                 Py_SETREF(ktok, tokens_of(pair));
                 if (ktok == NULL)
+                    goto next;
+                if (vt->type == T_OBJ && vt->size == 1 && unwrap_scalar(w, &v, &sp) < 0)
                     goto next;
             }
         }

@@ -135,13 +135,14 @@ def _message(data: bytes, pos: int, end: int, level: int, group: int) -> tuple[l
 def _length_delimited(data: bytes, start: int, end: int, level: int) -> tuple[int, object]:
     if start == end:
         return _STR, ""
-    raw = data[start:end]
-    printable = _CONTROL.search(raw) is None
-    if not printable or raw[0] == 10:
+    # Nested messages are read in place: only strings are copied out.
+    printable = _CONTROL.search(data, start, end) is None
+    if not printable or data[start] == 10:
         if level < MAX_NESTING:
             sub = _message(data, start, end, level + 1, 0)
             if sub is not None and sub[0]:
                 return _MSG, sub[0]
+    raw = data[start:end]
     try:
         return _STR, raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -200,7 +201,8 @@ def _emit(fields: list[Field], path: str, name: str, parent: str, name_ok: Calla
     for number, kind, value in fields:
         if len(out) >= room:
             return
-        _value(kind, value, path + "." + str(number), name, parent, name_ok, out, room)
+        if kind == _STR or kind == _MSG or (name and (kind == _INT or kind == _F64)):
+            _value(kind, value, path + "." + str(number), name, parent, name_ok, out, room)
 
 
 def _value(kind: int, value: object, here: str, name: str, parent: str, name_ok: Callable[[str], bool],

@@ -570,6 +570,17 @@ class Walker:
                     # {"name": "email", "value": ...}: the value goes by its pair's name.
                     sn = pair
                     ktok = _tok(pair)
+                    if tv is dict and len(v) == 1:
+                        # {"key": "user.phone", "value": {"stringValue": ...}} (OTLP/JSON,
+                        # protobuf Struct): the one scalar in the wrapper goes by it too.
+                        ik, iv = next(iter(v.items()))
+                        ti = type(iv)
+                        if ik != "" and (ti is str or ti is float or (ti is int and not -1_000_000 < iv < 1_000_000)):
+                            inner = _KEY_CACHE.get(ik)
+                            if inner is None:
+                                inner = _key(ik)
+                            if inner[0]:
+                                sp, v, tv = sp + inner[1], iv, ti
             if tv is str:
                 if v:
                     self._value(v, loc, sp, ktok, ptok, enc, depth)

@@ -177,6 +177,20 @@ def test_name_value_pairs_with_a_nested_value(scanner):
     assert [f.category for f in scan_json(scanner, dims)] == ["PHONE_NUMBER"]
 
 
+def test_a_wrapped_pair_value_goes_by_the_pair_name(scanner):
+    # OTLP/JSON wraps each attribute's value ({"stringValue": ...}, int64 as a string); a
+    # name outside the dictionaries and a lone latitude are found only by the pair's name,
+    # as in the protobuf encoding of the same export.
+    attrs = [{"key": "user.full_name", "value": {"stringValue": "Tavi Ostrander"}},
+             {"key": "service.component", "value": {"stringValue": "Tavi Ostrander"}},
+             {"key": "geo.lat", "value": {"doubleValue": 48.85661}},
+             {"key": "user.phone", "value": {"intValue": "4155550132"}}]
+    found = [(f.category, f.field_path) for f in scan_json(scanner, {"attributes": attrs})]
+    assert sorted(found) == [("GEO_COORDINATES", "$.attributes[].value.doubleValue"),
+                             ("PERSON", "$.attributes[].value.stringValue"),
+                             ("PHONE_NUMBER", "$.attributes[].value.intValue")]
+
+
 def test_type_and_value_pairs(scanner):
     # LinkedIn's conversions API: a sha256 with no field name of its own is an e-mail by
     # its pair's type; SCIM's phone numbers keep their phone context.

@@ -143,8 +143,12 @@ def _pair_object(name_key, name, value, extra, value_first) -> dict:
     return dict(members + ([("id", extra)] if extra is not None else []))
 
 
-_PAIRS = st.builds(_pair_object, _PAIR_NAME_KEYS, _PAIR_NAMES, st.none() | st.tuples(_PAIR_VALUE_KEYS, _DOCS),
-                   st.none() | _SCALARS, st.booleans())
+# OTLP/JSON and Struct wrap a pair's value: {"stringValue": ...}, whose one scalar goes by
+# the pair's name (small integers, booleans, nulls, empty and data keys stay as they are).
+_WRAPPED = st.dictionaries(st.sampled_from(["stringValue", "intValue", "doubleValue", "", "jane@example.com",
+                                            "@escaped value@"]), _SCALARS, min_size=1, max_size=1)
+_PAIRS = st.builds(_pair_object, _PAIR_NAME_KEYS, _PAIR_NAMES,
+                   st.none() | st.tuples(_PAIR_VALUE_KEYS, _DOCS | _WRAPPED), st.none() | _SCALARS, st.booleans())
 
 
 @SETTINGS
