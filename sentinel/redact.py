@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 MASK = "*"
+KEEP = ""  # the placeholder of a rule whose segments are kept as they are
 _MAX_PATH = 512
 _MAX_QUERY_KEYS = 64
 
@@ -19,6 +20,9 @@ _SEGMENT_RULES = (
     ("{uuid}", re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)),
     ("{id}", re.compile(r"[0-9][0-9_\-.:]*")),
     ("{hex}", re.compile(r"[0-9a-f]{12,}", re.I)),
+    # gRPC's /package.Service/Method names a service, not a subject: kept as it is
+    # ("opentelemetry.proto.collector.logs.v1.LogsService"), where {token} would hide it.
+    (KEEP, re.compile(r"(?:[a-z][a-z0-9_]*\.){2,}[A-Z][A-Za-z]*")),
     # Long mixed-alphabet runs are tokens, keys or ids (cus_NffrFeUfNV2Hib, JWTs, base64).
     ("{token}", re.compile(r"(?=[^/]*\d)[A-Za-z0-9_\-.=+%~]{16,}")),
 )
@@ -36,7 +40,8 @@ def path_template(path: str) -> str:
             continue
         for placeholder, rule in _SEGMENT_RULES:
             if rule.fullmatch(segment):
-                segments[i] = placeholder
+                if placeholder != KEEP:
+                    segments[i] = placeholder
                 break
         else:
             if ";" in segment:  # matrix params (;jsessionid=...) carry values too
@@ -105,6 +110,7 @@ _RE2_SEGMENT_RULES = (
     ("{uuid}", r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"),
     ("{id}", r"^[0-9][0-9_\-.:]*$"),
     ("{hex}", r"^[0-9a-fA-F]{12,}$"),
+    (KEEP, r"^(?:[a-z][a-z0-9_]*\.){2,}[A-Z][A-Za-z]*$"),
     # (?=[^/]*\d) needs lookahead: {token} is this fullmatch AND a digit (an ASCII one,
     # since every character of the match is ASCII): two predicates.
     ("{token}", rf"^{_TOKEN_CHARS}{{16,}}$"),
@@ -242,7 +248,7 @@ def _segment_templates(segments):
         matched = rule > 0
         for k, (placeholder, _) in enumerate(_RE2_SEGMENT_RULES, start=1):
             mask = rule == k
-            if mask.any():
+            if placeholder != KEEP and mask.any():
                 out = pc.if_else(pa.array(mask), placeholder, out)
     rest = ~matched
     semi = _mask(pc.match_substring(segments, ";")) & rest

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from sentinel.redact import excerpt, mask_query, mask_url, path_template
+import pyarrow as pa
+
+from sentinel.redact import excerpt, mask_query, mask_url, path_template, path_template_array
 
 
 @pytest.mark.parametrize("path, template", [
@@ -15,9 +17,15 @@ from sentinel.redact import excerpt, mask_query, mask_url, path_template
     ("/api/sdk/init2", "/api/sdk/init2"),
     ("/app;jsessionid=ABC123", "/app;*"),
     ("/", "/"),
+    # gRPC methods name a service: kept, where its version digit once made it a {token}.
+    ("/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+     "/opentelemetry.proto.collector.logs.v1.LogsService/Export"),
+    ("/google.pubsub.v1.Publisher/Publish", "/google.pubsub.v1.Publisher/Publish"),
+    ("/keys/ab.cd.Ef9aK3lMn0pQrStUvWx", "/keys/{token}"),  # a service name has no digits
 ])
 def test_path_template(path, template):
     assert path_template(path) == template
+    assert path_template_array(pa.array([path]))[0].as_py() == template  # the Arrow twin agrees
 
 
 def test_query_values_are_masked_and_keys_kept():
