@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sentinel.config import ConfigError, Settings, load_settings
 
@@ -406,9 +407,9 @@ def alerts_list(
         table.add_column(column)
     for view in views:
         row = view.as_dict()
-        table.add_row(row["alert_id"], row["status"], row["severity"], row["kind"], row["subprocessor"],
-                      row["category"], row["title"], str(row["occurrences"]), row["first_seen"],
-                      ", ".join(row["awaiting_approval"]))
+        table.add_row(*map(Text, (row["alert_id"], row["status"], row["severity"], row["kind"], row["subprocessor"],
+                                  row["category"], row["title"], str(row["occurrences"]), row["first_seen"],
+                                  ", ".join(row["awaiting_approval"]))))
     console.print(table)
 
 
@@ -483,8 +484,8 @@ def alerts_silences(all_: bool = typer.Option(False, "--all", help="Include expi
     for column in ("id", "state", "matchers", "until", "by", "approved by", "reason"):
         table.add_column(column)
     for s in manager.silences(include_expired=all_):
-        table.add_row(s.silence_id, s.state(now), " ".join(map(str, s.matchers)), iso(s.ends_at), s.created_by,
-                      s.approved_by or "-", s.reason)
+        table.add_row(*map(Text, (s.silence_id, s.state(now), " ".join(map(str, s.matchers)), iso(s.ends_at),
+                                  s.created_by, s.approved_by or "-", s.reason)))
     console.print(table)
 
 
@@ -546,7 +547,7 @@ def audit_show(
         table.add_column(column)
     for e in entries:
         when = dt.datetime.fromtimestamp(e.ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(str(e.seq), when, e.actor, e.action, e.subject, e.details)
+        table.add_row(*map(Text, (str(e.seq), when, e.actor, e.action, e.subject, e.details)))
     console.print(table)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from detectors.pii.protobuf import looks_binary
 from sentinel.collect.capture.http1 import parse_head
@@ -137,13 +138,19 @@ def _table(results: list[Detected], columns: tuple[str, ...], title: str | None 
     return table, har
 
 
+def _cells(*values: str) -> list[Text]:
+    """Cells as plain text: field paths hold brackets ("pb.1.2[user.email]") that rich
+    would read as markup and drop."""
+    return [Text(v) for v in values]
+
+
 def to_table(results: list[Detected]) -> Table:
     table, har = _table(results, ("input", "where", "category", "encoding", "masked", "confidence", "detector", "hash"))
     for d in results:
         for f in d.findings:
-            table.add_row(d.source, *((d.to,) if har else ()), where(d, f),
-                          f.category + (f"/{f.subtype}" if f.subtype else ""), f.encoding, f.masked,
-                          f"{f.confidence:.2f}", f.detector, f.value_hash[:12])
+            table.add_row(*_cells(d.source, *((d.to,) if har else ()), where(d, f),
+                                  f.category + (f"/{f.subtype}" if f.subtype else ""), f.encoding, f.masked,
+                                  f"{f.confidence:.2f}", f.detector, f.value_hash[:12]))
     return table
 
 
@@ -152,9 +159,9 @@ def not_reported_table(results: list[Detected]) -> Table:
                         "found, not reported")
     for d in results:
         for n in d.not_reported:
-            table.add_row(d.source, *((d.to,) if har else ()), where(d, n),
-                          n.category + (f"/{n.subtype}" if n.subtype else ""), n.masked, f"{n.confidence:.2f}",
-                          n.detector, n.reason)
+            table.add_row(*_cells(d.source, *((d.to,) if har else ()), where(d, n),
+                                  n.category + (f"/{n.subtype}" if n.subtype else ""), n.masked, f"{n.confidence:.2f}",
+                                  n.detector, n.reason))
     return table
 
 

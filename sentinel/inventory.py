@@ -156,6 +156,7 @@ def to_csv(flows: list[Flow]) -> str:
 
 
 def to_table(flows: list[Flow], title: str):
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title)
@@ -165,9 +166,10 @@ def to_table(flows: list[Flow], title: str):
     if any(f.change for f in flows):
         table.add_column("change")
     for f in flows:
-        row = [f.name, f.category or "-", f.field_path or "-", f.endpoint or "-", _iso(f.first_seen),
-               _iso(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
-               "[green]yes[/]" if f.approved else f"[red]no[/] ({f.rule})"]
+        # Paths hold brackets ("pb.1.2[user.email]", "xml.Attribute[givenName]"): not markup.
+        row = [escape(f.name), f.category or "-", escape(f.field_path or "-"), escape(f.endpoint or "-"),
+               _iso(f.first_seen), _iso(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
+               "[green]yes[/]" if f.approved else f"[red]no[/] ({escape(f.rule)})"]
         if any(x.change for x in flows):
             row.append(f.change)
         table.add_row(*row)

@@ -203,3 +203,5 @@ def test_a_serialised_protobuf_message_is_read_as_one(tmp_path):
         got = {(f["field_path"], f["category"], f["read_as"]) for f in found(result)}
         assert got == {("pb.1.2.2.5.1", "CREDIT_CARD", "protobuf"), ("pb.1.2.2.6[user.email]", "EMAIL", "protobuf")}
         assert_no_values(result)
+    # The table shows the path whole: rich reads "[user.email]" as markup unless told not to.
+    assert "pb.1.2.2.6[user.email]" in detect(str(payload), tmp_path=tmp_path).stdout
