@@ -14,6 +14,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.config import load_settings
@@ -75,7 +76,7 @@ def run_demo(directory: Path | None, console: Console) -> int:
     write_capture(egress / "mirror-tls-terminated.pcap", wall, first=now, spacing=(wall - now) / len(demo_requests()))
     console.print(f"generated {DAYS} days of egress: {lines:,} proxy log lines and a TLS-terminated capture")
     console.print("planted: " + "; ".join(incidents) + "; and in the capture: PII in an AI prompt, "
-                  "AWS keys in an error report, phone numbers to analytics")
+                  "AWS keys in an error report, phone numbers to analytics, a customer in a gRPC log export")
 
     settings = load_settings(config)
     store = Store.open(settings)
@@ -141,6 +142,6 @@ def _show_alerts(alerts, console) -> None:
         table.add_column(column)
     for view in alerts.alerts(status="all"):
         row = view.as_dict()
-        table.add_row(str(row.get("severity")), str(row.get("kind")), str(row.get("subprocessor") or "-"),
-                      str(row.get("title")), str(row.get("occurrences")))
+        table.add_row(*map(Text, (str(row.get("severity")), str(row.get("kind")), str(row.get("subprocessor") or "-"),
+                                  str(row.get("title")), str(row.get("occurrences")))))
     console.print(table)

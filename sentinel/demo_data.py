@@ -134,8 +134,48 @@ def _request(method: str, host: str, path: str, body: bytes, ctype: str, extra: 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 
-def demo_requests() -> list[tuple[str, str, int, bytes]]:
-    """(client ip, server ip, port, request bytes) for the capture."""
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    return bytes(out + bytes([n]))
+
+
+def _pb(field: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    return _varint(field << 3 | 2) + _varint(len(payload)) + payload
+
+
+def otlp_log_export(body: str, attributes: dict[str, str]) -> bytes:
+    """An OTLP ExportLogsServiceRequest with one log record, as an exporter serialises it:
+    resource_logs(1).scope_logs(2).log_records(2), the record's body(5) and its
+    attributes(6), each a KeyValue of key(1) and an AnyValue(2) with string_value(1)."""
+    record = _pb(5, _pb(1, body.encode())) + b"".join(
+        _pb(6, _pb(1, k.encode()) + _pb(2, _pb(1, v.encode()))) for k, v in attributes.items())
+    return _pb(1, _pb(2, _pb(2, record)))
+
+
+def _h2_frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def grpc_call(host: str, method: str, message: bytes) -> tuple[bytes, bytes]:
+    """(client bytes, server bytes) of one unary gRPC call over cleartext HTTP/2."""
+    import hpack
+
+    head = hpack.Encoder().encode([(":method", "POST"), (":scheme", "http"), (":authority", host), (":path", method),
+                                   ("content-type", "application/grpc"), ("te", "trailers"),
+                                   ("user-agent", "otel-collector/0.110")])
+    call = b"\x00" + len(message).to_bytes(4, "big") + message
+    settings = _h2_frame(4, 0, 0, b"")
+    request = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings + _h2_frame(1, 0x4, 1, head) + _h2_frame(0, 0x1, 1, call)
+    status = hpack.Encoder().encode([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "0")])
+    return request, settings + _h2_frame(4, 0x1, 0, b"") + _h2_frame(1, 0x5, 1, status)
+
+
+def demo_requests() -> list[tuple[str, str, int, bytes, bytes]]:
+    """(client ip, server ip, port, request bytes, response bytes) for the capture."""
     identify = json.dumps({"userId": "u-1842", "traits": {"email": "ada.lovelace@example.com", "plan": "pro"}})
     track = json.dumps({"userId": "u-1842", "event": "Checkout", "properties": {
         "email": "ada.lovelace@example.com", "phone": "+1 202-555-0147", "total": 42}})
@@ -148,7 +188,7 @@ def demo_requests() -> list[tuple[str, str, int, bytes]]:
     customers = "email=ada.lovelace%40example.com&name=Ada+Lovelace&phone=%2B12025550147"
     beacon = base64.b64encode(json.dumps({"event": "view", "properties": {
         "distinct_id": "ada.lovelace@example.com", "token": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}}).encode()).decode()
-    return [
+    plain = [
         ("10.20.1.11", "198.51.100.20", 80, _request("POST", "api.segment.io", "/v1/identify", identify.encode(),
                                                       "application/json")),
         ("10.20.1.12", "198.51.100.20", 80, _request("POST", "api.segment.io", "/v1/track", track.encode(),
@@ -163,6 +203,13 @@ def demo_requests() -> list[tuple[str, str, int, bytes]]:
         ("10.20.1.16", "198.51.100.80", 80, _request("GET", "api.mixpanel.com", f"/track?data={beacon}", b"",
                                                       "text/plain")),
     ]
+    requests = [(*r, RESPONSE) for r in plain]
+    # An OpenTelemetry Collector exporting logs over gRPC, a customer in the attributes.
+    export = otlp_log_export("password reset requested", {"user.email": "ada.lovelace@example.com",
+                                                          "user.full_name": "Ada Lovelace", "http.route": "/reset"})
+    call, reply = grpc_call("otlp.datadoghq.com", "/opentelemetry.proto.collector.logs.v1.LogsService/Export", export)
+    requests.append(("10.20.1.17", "198.51.100.70", 4317, call, reply))
+    return requests
 
 
 def write_capture(path: Path, now: float, first: float | None = None, spacing: float = 5.0) -> int:
@@ -170,9 +217,9 @@ def write_capture(path: Path, now: float, first: float | None = None, spacing: f
     first at ``first`` (default an hour before ``now``), the next ``spacing`` seconds on."""
     packets: list[tuple[float, bytes]] = []
     start = now - 3600 if first is None else first
-    for n, (client, server, port, request) in enumerate(demo_requests()):
+    for n, (client, server, port, request, response) in enumerate(demo_requests()):
         ts = start + n * spacing
-        packets += _tcp_conversation(ts, client, server, 40000 + n, port, request, RESPONSE)
+        packets += _tcp_conversation(ts, client, server, 40000 + n, port, request, response)
     with open(path, "wb") as handle:
         handle.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for ts, frame in packets:

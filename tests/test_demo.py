@@ -60,6 +60,8 @@ def test_every_planted_incident_is_found_as_the_readme_says(alerts):
     assert {a["category"] for a in _kinds(alerts, "unapproved_category", "openai")} >= {"PHONE_NUMBER", "STREET_ADDRESS"}
     assert any(a["category"] == "EMAIL" for a in _kinds(alerts, "unapproved_field", "segment"))
     assert any(a["severity"] == "high" for a in _kinds(alerts, "plaintext_transfer", "twilio"))
+    # An OTLP export over gRPC (cleartext HTTP/2 in the capture), read without its schema.
+    assert {a["category"] for a in _kinds(alerts, "unapproved_category", "datadog")} >= {"EMAIL", "PERSON"}
     assert _kinds(alerts, "volume_anomaly", "openai")  # the bulk export to the AI API at 03:00
 
 

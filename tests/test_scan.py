@@ -53,7 +53,7 @@ def test_fail_on_threshold_changes_exit_code(capture, tmp_path):
         f'[[subprocessor]]\nname = "{name}"\ndomains = ["{domain}"]\n[subprocessor.policy]\nallow = ["*"]\n'
         f'tls_required = false\n' for name, domain in [("segment", "segment.io"), ("openai", "openai.com"),
                                                        ("sentry", "sentry.io"), ("stripe", "stripe.com"),
-                                                       ("mixpanel", "mixpanel.com")]))
+                                                       ("mixpanel", "mixpanel.com"), ("datadog", "datadoghq.com")]))
     result = scan(capture, "--policy", policy, "--fail-on", "medium", "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert {v["kind"] for v in json.loads(result.stdout)["violations"]} <= {"new_field_path"}
