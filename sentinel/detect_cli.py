@@ -111,7 +111,17 @@ def as_request(kind: str, data: bytes) -> tuple:
         parts = start.split(" ")
         method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("GET", "/")
         return method, target, headers, body, None
-    return "POST", "", [], data, _PAYLOAD_TYPES[kind]
+    ctype = _PAYLOAD_TYPES[kind]
+    if kind == "protobuf" and _grpc_framed(data):
+        ctype = "application/grpc"  # a gRPC body as a proxy saves it: [flag, length, message]...
+    return "POST", "", [], data, ctype
+
+
+def _grpc_framed(data: bytes) -> bool:
+    pos = 0
+    while pos + 5 <= len(data) and data[pos] in (0, 1):
+        pos += 5 + int.from_bytes(data[pos + 1:pos + 5], "big")
+    return pos == len(data) > 0
 
 
 _PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "protobuf": "application/x-protobuf"}

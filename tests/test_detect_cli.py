@@ -205,3 +205,10 @@ def test_a_serialised_protobuf_message_is_read_as_one(tmp_path):
         assert_no_values(result)
     # The table shows the path whole: rich reads "[user.email]" as markup unless told not to.
     assert "pb.1.2.2.6[user.email]" in detect(str(payload), tmp_path=tmp_path).stdout
+    # The same message as a gRPC call's body, framed: read through its frames.
+    message = payload.read_bytes()
+    framed = tmp_path / "call.bin"
+    framed.write_bytes(b"\x00" + len(message).to_bytes(4, "big") + message)
+    result = detect(str(framed), "--format", "json", tmp_path=tmp_path)
+    assert {(f["field_path"], f["category"]) for f in found(result)} == {("pb.1.2.2.5.1", "CREDIT_CARD"),
+                                                                         ("pb.1.2.2.6[user.email]", "EMAIL")}
