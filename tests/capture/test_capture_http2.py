@@ -232,9 +232,9 @@ def test_corrupted_conversations_never_raise(cut, junk, size, where):
         s_bytes = s_bytes[:at] + junk + s_bytes[at + len(junk):]
     c = run_frames(frames_of(c_bytes, s_bytes, size=size))
     assert c.proc.stats.get("parser_errors", 0) == 0
-    # A damaged frame ends the reading (counted); streams before it still come out.
-    if where == "client" and at >= 200 and c.proc.stats["h2_desync"] == 0:
-        assert len(c.requests) == 3
+    # A damaged frame header either ends the reading (counted) or is read as another
+    # frame (a HEADERS turned PRIORITY opens no stream): never more requests than sent.
+    assert len([e for e in c.requests if e.http_version == "HTTP/2"]) <= 3
 
 
 def test_a_header_value_that_is_not_utf8_is_read_with_replacement():
