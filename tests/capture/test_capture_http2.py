@@ -246,3 +246,47 @@ def test_a_header_value_that_is_not_utf8_is_read_with_replacement():
     assert c.proc.stats.get("parser_errors", 0) == 0 and c.proc.stats["h2_desync"] == 0
     (s,) = c.samples
     assert dict(s.headers)["x-customer"] == "J\ufffdrgen M\ufffdller"
+
+
+def test_a_large_data_frame_passes_through_unbuffered():
+    # A server that allows 1 MB frames, and a client that sends its 600 kB body in one.
+    import h2.settings
+
+    from sentinel.collect.capture.http2 import _DATA, _Side
+
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    server = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    client.initiate_connection()
+    preface = client.data_to_send()
+    server.receive_data(preface)
+    server.initiate_connection()
+    server.update_settings({h2.settings.SettingCodes.MAX_FRAME_SIZE: 1 << 20,
+                            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 24})
+    server.increment_flow_control_window(1 << 24)
+    settings = server.data_to_send()
+    client.receive_data(settings)
+    body = json.dumps({"email": EMAIL, "pad": "x" * 600_000}).encode()
+    client.send_headers(1, _req("POST", "/v1/bulk", extra=[("content-type", "application/json")]))
+    client.send_data(1, body, end_stream=True)
+    c_bytes = preface + client.data_to_send()
+    assert len(c_bytes) > 600_000
+    conn = TcpConn(server=("203.0.113.10", 4317))
+    frames = conn.handshake() + conn.c_segments(c_bytes[:len(preface)]) + conn.s_segments(settings) + \
+        conn.c_segments(c_bytes[len(preface):]) + conn.close()
+    c = run_frames(frames, max_body_bytes=1000)
+    (s,) = c.samples
+    assert s.url == "/v1/bulk" and s.body == body[:1000] and s.body_truncated
+    assert c.requests[0].bytes_out > 600_000
+
+    # The reader holds no more than one segment of it at any time.
+    side = _Side(preface=False)
+    side.max_frame = 1 << 20
+    list(side.frames(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"))  # SETTINGS
+    header = (700_000).to_bytes(3, "big") + bytes([_DATA, 0x1]) + (1).to_bytes(4, "big")
+    got = list(side.frames(header))
+    sizes = []
+    for i in range(0, 700_000, 1448):
+        got += list(side.frames(b"a" * min(1448, 700_000 - i)))
+        sizes.append(len(side.buf))
+    assert max(sizes) == 0
+    assert sum(len(p) for _, _, _, p, _ in got) == 700_000 and got[-1][1] == 0x1  # END_STREAM on the last piece

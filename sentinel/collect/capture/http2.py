@@ -20,6 +20,7 @@ from sentinel.model import EgressEvent, TrafficSample
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 DEFAULT_MAX_FRAME = 1 << 14  # until the receiver's SETTINGS allow more (RFC 9113, 4.2)
+STREAMED_DATA = 1 << 16  # DATA frames larger than this pass through unbuffered
 MAX_HEADER_BLOCK = 256 << 10
 MAX_OPEN_STREAMS = 1000
 
@@ -62,10 +63,11 @@ class _Side:
     """One direction's framing: buffered bytes, the header block being assembled, and
     the HPACK decoder for what this side sends."""
 
-    __slots__ = ("buf", "preface", "settled", "max_frame", "decoder", "block", "block_stream", "block_flags", "dead")
+    __slots__ = ("buf", "preface", "settled", "max_frame", "decoder", "block", "block_stream", "block_flags", "dead",
+                 "rest", "rest_sid", "rest_flags")
 
     def __init__(self, preface: bool):
-        self.buf = b""
+        self.buf = bytearray()
         self.preface = preface
         self.settled = False  # each side's first frame must be SETTINGS
         self.max_frame = DEFAULT_MAX_FRAME  # what the other side's SETTINGS allow this one
@@ -77,36 +79,57 @@ class _Side:
         self.block_stream = 0
         self.block_flags = 0
         self.dead = False
+        # A large DATA frame passes through as it arrives (its stream, flags, bytes to go):
+        # frames may be 16 MB, and buffering one whole would cost that much per flow.
+        self.rest = 0
+        self.rest_sid = 0
+        self.rest_flags = 0
 
     def frames(self, data: bytes):
-        """Complete frames (type, flags, stream id, payload, wire size) from ``data``."""
-        buf = self.buf + data if self.buf else data
+        """Frames (type, flags, stream id, payload, wire size) from what has arrived; a
+        large DATA frame comes in pieces, the last with the frame's flags."""
+        buf = self.buf
+        buf += data
         pos = 0
         if self.preface:
             if len(buf) < len(PREFACE):
-                self.buf = buf
                 return
             if not buf.startswith(PREFACE):
                 raise H2Desync("no HTTP/2 preface")
             pos = len(PREFACE)
             self.preface = False
         n = len(buf)
-        while n - pos >= 9:
-            length = int.from_bytes(buf[pos:pos + 3], "big")
-            ftype = buf[pos + 3]
-            if length > self.max_frame:
-                raise H2Desync("frame larger than the peer allows")
-            if not self.settled:
-                if ftype != _SETTINGS:
-                    raise H2Desync("first frame is not SETTINGS")
-                self.settled = True
-            if n - pos - 9 < length:
-                break
-            flags = buf[pos + 4]
-            sid = int.from_bytes(buf[pos + 5:pos + 9], "big") & 0x7FFFFFFF
-            yield ftype, flags, sid, buf[pos + 9:pos + 9 + length], 9 + length
-            pos += 9 + length
-        self.buf = buf[pos:]
+        try:
+            while pos < n:
+                if self.rest:
+                    take = min(self.rest, n - pos)
+                    self.rest -= take
+                    yield _DATA, 0 if self.rest else self.rest_flags, self.rest_sid, bytes(buf[pos:pos + take]), take
+                    pos += take
+                    continue
+                if n - pos < 9:
+                    break
+                length = int.from_bytes(buf[pos:pos + 3], "big")
+                ftype = buf[pos + 3]
+                if length > self.max_frame:
+                    raise H2Desync("frame larger than the peer allows")
+                if not self.settled:
+                    if ftype != _SETTINGS:
+                        raise H2Desync("first frame is not SETTINGS")
+                    self.settled = True
+                flags = buf[pos + 4]
+                sid = int.from_bytes(buf[pos + 5:pos + 9], "big") & 0x7FFFFFFF
+                if ftype == _DATA and length > STREAMED_DATA and not flags & _PADDED:
+                    self.rest, self.rest_sid, self.rest_flags = length, sid, flags
+                    yield _DATA, 0, sid, b"", 9
+                    pos += 9
+                    continue
+                if n - pos - 9 < length:
+                    break
+                yield ftype, flags, sid, bytes(buf[pos + 9:pos + 9 + length]), 9 + length
+                pos += 9 + length
+        finally:
+            del buf[:pos]
 
 
 def _unpad(flags: int, payload: bytes, priority: bool = False) -> bytes:
