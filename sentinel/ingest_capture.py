@@ -110,9 +110,11 @@ def ingest_capture(ingestor, item) -> None:
         counts = proc.summary
         summary.flows += counts.get("flows", 0)
         summary.truncated_flows += counts.get("truncated_flows", 0)
-        for reason in ("bad_packets",):
-            if counts.get(reason):
-                summary.rejected[reason] += counts[reason]
+        # Packets that did not decode, and connections whose HTTP/1 or HTTP/2 framing was
+        # lost part-way (what was read before is kept): told, not only counted.
+        for reason in ("bad_packets", "http_desync", "h2_desync"):
+            if proc.stats.get(reason):
+                summary.rejected[reason] += proc.stats[reason]
         if report.error:
             ingestor.errors.append(report.error)
     # The file is fully queued: checkpoint its end once the writer acknowledges it.

@@ -114,3 +114,29 @@ def test_cli_json_summary(tmp_path):
     assert out["events"] == 8
     assert {"events", "rejected", "unknown_destinations", "by_subprocessor"} <= set(out)
     assert sum(out["unknown_destinations"].values()) + sum(out["by_subprocessor"].values()) == 8
+
+
+def test_a_broken_http2_connection_is_reported_in_the_summary(tmp_path):
+    # One h2c connection whose frames turn to garbage after its first request.
+    import h2.config
+    import h2.connection
+
+    sys.path.insert(0, str(Path(__file__).parent / "capture"))
+    from capture_frames import TcpConn, write_pcap
+
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    client.initiate_connection()
+    client.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", "api.segment.io"),
+                            (":path", "/v1/identify"), ("content-type", "application/json")])
+    client.send_data(1, b'{"traits":{"email":"jane.doe@example.com"}}', end_stream=True)
+    conn = TcpConn(server=("203.0.113.10", 4317))
+    frames = conn.handshake() + conn.c_segments(client.data_to_send() + b"\xff" * 40) + conn.close()
+    pcap = write_pcap(tmp_path / "h2c.pcap", frames)
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "ingest", "--json", str(pcap)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["rejected"] == {"h2_desync": 1}
+    assert out["events"] == 1 and out["findings"] >= 1  # the request read before the garbage is kept
