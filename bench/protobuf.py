@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from detectors.pii import Scanner  # noqa: E402
 from detectors.pii.protobuf import pb_fields  # noqa: E402
-from detectors.pii.structure import _is_name  # noqa: E402
+from detectors.pii.structure import pb_key  # noqa: E402
 
 FIRST = ["jane", "omar", "li", "sanne", "piotr", "maria", "kofi", "aiko"]
 LAST = ["doe", "haddad", "wei", "de vries", "kowalski", "gonzalez", "mensah", "tanaka"]
@@ -102,7 +102,7 @@ def main(argv=None) -> int:
         size = sum(map(len, bodies))
         print(f"{name:9s}: {size / 1e6:6.2f} MB  {size / dt / 1e6:6.1f} MB/s  {dt / n_records * 1e6:5.1f} us a log record"
               f"  findings {sum(cats.values())}")
-    dt = timed(lambda body: pb_fields(body, _is_name), pb)
+    dt = timed(lambda body: pb_fields(body, pb_key), pb)
     print(f"protobuf reader alone: {sum(map(len, pb)) / dt / 1e6:.1f} MB/s, {dt / n_records * 1e6:.1f} us a log record")
     print("findings by category:", dict(sorted(found["protobuf"].items())))
     same = found["protobuf"] == found["OTLP/JSON"]

@@ -59,17 +59,18 @@ def parse_message(data: bytes) -> list[Field] | None:
     return got[0]
 
 
-def pb_fields(data: bytes, name_ok: Callable[[str], bool],
+def pb_fields(data: bytes, key_kind: Callable[[str], int],
               max_values: int = 1 << 30) -> list[tuple[str, str, str, str]] | None:
     """``(value, path, name, parent)`` per string, and per number under a key, in wire
-    order; None when ``data`` is not a message. ``name_ok`` says whether a key reads as
-    a field name: a key that does not (an e-mail used as a map key) is a value itself
-    and names nothing."""
+    order; None when ``data`` is not a message. ``key_kind`` says what a key is: 2 a
+    field name that may go into the path, 1 a name for context only (the key is scanned
+    too, and the path stays numeric), 0 data (an e-mail used as a map key: a value
+    itself, naming nothing)."""
     fields = parse_message(data)
     if fields is None:
         return None
     out: list[tuple[str, str, str, str]] = []
-    _emit(fields, "", "", "", name_ok, out, max_values)
+    _emit(fields, "", "", "", key_kind, out, max_values)
     return out
 
 
@@ -181,37 +182,41 @@ def _scalar(kind: int, value: object) -> str:
     return ""
 
 
-def _emit(fields: list[Field], path: str, name: str, parent: str, name_ok: Callable[[str], bool],
+def _emit(fields: list[Field], path: str, name: str, parent: str, key_kind: Callable[[str], int],
           out: list[tuple[str, str, str, str]], room: int) -> None:
     pair = _pair(fields)
     if pair is not None:
-        # The key goes into the path as XML labels do ("pb.1.2[user.email]"): it passed
-        # name_ok, so it holds no data. The value's own wrapper (OTLP's AnyValue, a
+        # A field-name key goes into the path as XML labels do ("pb.1.2[user.email]").
+        # The value's own wrapper (OTLP's AnyValue, a
         # Struct Value) is left out of the path when it holds a single field.
         key, (_, kind, value) = pair
-        if name_ok(key):
+        verdict = key_kind(key)
+        if verdict == 2:
             here, parent, name = path + "[" + key + "]", name, key
+        elif verdict == 1:
+            out.append((key, path + ".1", "", name))
+            here, parent, name = path + ".2", name, key
         else:
             out.append((key, path + "[*]", "", name))
             here, parent, name = path + "[*]", name, ""
         if kind == _MSG and isinstance(value, list) and len(value) == 1 and value[0][1] != _MSG:
             kind, value = value[0][1], value[0][2]
-        _value(kind, value, here, name, parent, name_ok, out, room)
+        _value(kind, value, here, name, parent, key_kind, out, room)
         return
     for number, kind, value in fields:
         if len(out) >= room:
             return
         if kind == _STR or kind == _MSG or (name and (kind == _INT or kind == _F64)):
-            _value(kind, value, path + "." + str(number), name, parent, name_ok, out, room)
+            _value(kind, value, path + "." + str(number), name, parent, key_kind, out, room)
 
 
-def _value(kind: int, value: object, here: str, name: str, parent: str, name_ok: Callable[[str], bool],
+def _value(kind: int, value: object, here: str, name: str, parent: str, key_kind: Callable[[str], int],
            out: list[tuple[str, str, str, str]], room: int) -> None:
     if kind == _STR:
         if isinstance(value, str) and value:
             out.append((value, here, name, parent))
     elif kind == _MSG:
         if isinstance(value, list):
-            _emit(value, here, name, parent, name_ok, out, room)
+            _emit(value, here, name, parent, key_kind, out, room)
     elif name and (kind == _INT or kind == _F64):
         out.append((_scalar(kind, value), here, name, parent))

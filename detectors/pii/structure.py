@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .cmodules import c_module
-from .context import _AGENT, MACHINE_FIELD, field_tokens, machine_shape
+from .context import (_AGENT, ADDRESS_FIELD, CARD_FIELD, DOB_FIELD, EMAIL_FIELD, GEO_LAT, GEO_LON, IBAN_FIELD, IP_FIELD,
+                      MACHINE_FIELD, NAME_FIELD, NATIONAL_ID_FIELD, PASSPORT_FIELD, PHONE_FIELD, SECRET_FIELD, SSN_FIELD,
+                      field_tokens, machine_shape)
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
@@ -420,7 +422,7 @@ class Walker:
     def _protobuf_doc(self, data: bytes, location: str, prefix: str, depth: int, encoding: str,
                       span: tuple[int, int] | None = None) -> bool:
         room = self._max_fields - len(self.out)
-        fields = pb_fields(data, _is_name, room)
+        fields = pb_fields(data, pb_key, room)
         if fields is None:
             return False  # not a message: scanned as text
         if len(fields) >= room:
@@ -685,8 +687,33 @@ def _pair_name(fields: dict) -> str:
     return ""
 
 
-def _is_name(name: str) -> bool:
-    return _path_name(name) == name
+# Field-name words the detectors know. A protobuf key that is one of them ("email"), or
+# that is dotted or compound like an attribute key ("user.email", "service_name"), goes
+# into the path; another bare word may be data keying a message ({1: "jdoe", 2: ...}
+# is a User as often as a map entry): it names its value for context, stays out of the
+# path, and is scanned itself.
+_KNOWN_FIELD_WORDS: Final = (MACHINE_FIELD | EMAIL_FIELD | PHONE_FIELD | NAME_FIELD | ADDRESS_FIELD | DOB_FIELD
+                             | SSN_FIELD | PASSPORT_FIELD | NATIONAL_ID_FIELD | CARD_FIELD | IBAN_FIELD | GEO_LAT
+                             | GEO_LON | IP_FIELD | SECRET_FIELD | frozenset({
+                                 "user", "customer", "client", "account", "profile", "contact", "person", "member",
+                                 "device", "context", "properties", "traits", "attributes", "labels", "tags",
+                                 "metadata", "meta", "data", "payload", "params", "request", "response", "headers",
+                                 "body", "message", "msg", "note", "notes", "text", "content", "comment",
+                                 "description", "title", "subject", "type", "kind", "status", "event", "action",
+                                 "source", "target", "value", "values", "items", "fields", "extra", "info",
+                                 "details", "settings", "config", "options", "query", "url", "path", "method",
+                                 "order", "payment", "billing", "shipping", "location", "geo", "error", "exception",
+                                 "level", "severity", "service", "host", "env", "environment", "version", "app"}))
+
+
+def pb_key(name: str) -> int:
+    """What a protobuf key/value message's key is: 0 data, 1 a name for context only,
+    2 a name that may go into the stored path."""
+    if _path_name(name) != name:
+        return 0
+    if "." in name or "_" in name or "-" in name or not _KNOWN_FIELD_WORDS.isdisjoint(_tok(name)):
+        return 2
+    return 1
 
 
 def _path_name(name: str) -> str:

@@ -24,7 +24,7 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from detectors.pii.protobuf import parse_message, pb_fields
-from detectors.pii.structure import _is_name
+from detectors.pii.structure import pb_key
 
 EMAIL = "jane.doe@example.com"
 CARD = "4242 4242 4242 4242"
@@ -197,7 +197,7 @@ def test_recorded_chrome_sync_request(scanner):
     by_cat = {(f.category, f.field_path, f.location) for f in fs}
     assert ("EMAIL", "pb.1", "body") in by_cat  # the account e-mail, field 1 of the sync request
     assert ("SECRET", "pb.12", "body") in by_cat  # an API key, its own field now, not lost in binary text
-    fields = pb_fields(body, _is_name)
+    fields = pb_fields(body, pb_key)
     assert fields is not None
     assert {p for _, p, _, _ in fields} >= {".1", ".4.1.7", ".12"}
 
@@ -214,7 +214,7 @@ def test_text_is_never_read_as_protobuf(scanner):
     assert parse_message(b"5551234") is not None
     s = struct_pb2.Struct()
     s.update({"phone": "5551234", "note": "\n\nline", "msg": "\tindented"})
-    fields = pb_fields(s.SerializeToString(), _is_name)
+    fields = pb_fields(s.SerializeToString(), pb_key)
     assert fields is not None
     assert {(v, p) for v, p, _, _ in fields} == {("5551234", ".1[phone]"), ("\n\nline", ".1[note]"),
                                                  ("\tindented", ".1[msg]")}
@@ -223,20 +223,32 @@ def test_text_is_never_read_as_protobuf(scanner):
 def test_a_printable_message_starting_with_field_one_is_a_message():
     inner = KeyValue(key="user.name", value=AnyValue(string_value="Jo")).SerializeToString()
     assert inner[:1] == b"\n" and inner[1] == 9  # "\n\t" then printable bytes
-    outer = KeyValueList(values=[KeyValue(key="a", value=AnyValue(kvlist_value=KeyValueList(
+    outer = KeyValueList(values=[KeyValue(key="attributes", value=AnyValue(kvlist_value=KeyValueList(
         values=[KeyValue(key="user.name", value=AnyValue(string_value="Jo"))])))]).SerializeToString()
-    fields = pb_fields(outer, _is_name)
-    assert fields == [("Jo", ".1[a].6.1[user.name]", "user.name", "a")]
+    fields = pb_fields(outer, pb_key)
+    assert fields == [("Jo", ".1[attributes].6.1[user.name]", "user.name", "attributes")]
+
+
+def test_a_bare_word_key_names_its_value_but_stays_out_of_the_path(scanner):
+    # {1: "jdoe", 2: ...} is a User message as often as a map entry: "jdoe" may be a
+    # user name. It still gives its value context, is scanned itself, and is not stored.
+    s = struct_pb2.Struct()
+    s.update({"jdoe": "Tavi Ostrander", "customer_name": "Tavi Ostrander"})
+    fields = pb_fields(s.SerializeToString(), pb_key)
+    assert ("jdoe", ".1.1", "", "") in fields and ("Tavi Ostrander", ".1.2", "jdoe", "") in fields
+    fs = scanner.scan_request("POST", "/", [("Content-Type", "application/x-protobuf")], s.SerializeToString())
+    assert all("jdoe" not in f.field_path for f in fs)
+    assert ("PERSON", "pb.1[customer_name]") in {(f.category, f.field_path) for f in fs}
 
 
 def test_limits_on_values_and_nesting(scanner):
     many = otlp_logs("x", {f"attr_{i}": f"value {i}" for i in range(50)})
-    assert len(pb_fields(many, _is_name, max_values=10)) == 10
+    assert len(pb_fields(many, pb_key, max_values=10)) == 10
     deep = AnyValue(string_value=EMAIL)
     for _ in range(45):  # 90 levels; protobuf itself refuses 100
         deep = AnyValue(array_value=ArrayValue(values=[deep]))
     data = deep.SerializeToString()
-    fields = pb_fields(data, _is_name)  # nesting past the cap: no recursion error
+    fields = pb_fields(data, pb_key)  # nesting past the cap: no recursion error
     assert fields is not None
     fs = scanner.scan_request("POST", "https://x.example.net/", [("Content-Type", "application/x-protobuf")], data)
     assert {f.category for f in fs} == {"EMAIL"}
@@ -245,7 +257,7 @@ def test_limits_on_values_and_nesting(scanner):
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(data):
-    got = pb_fields(data, _is_name)
+    got = pb_fields(data, pb_key)
     assert got is None or all(isinstance(v, str) and p.startswith(".") for v, p, _, _ in got)
 
 
@@ -259,11 +271,13 @@ _text = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_ca
 def test_every_struct_string_comes_back_under_its_key(doc):
     s = struct_pb2.Struct()
     s.update(doc)
-    got = {(v, n) for v, _, n, _ in pb_fields(s.SerializeToString(), _is_name)}
+    got = {(v, n) for v, _, n, _ in pb_fields(s.SerializeToString(), pb_key)}
     want = set()
     for k, v in doc.items():
         if isinstance(v, dict):
-            want |= {(x, kk) for kk, x in v.items()}
+            want |= {(x, kk) for kk, x in v.items()} | {(kk, "") for kk in v if pb_key(kk) == 1}
         else:
             want.add((v, k))
+        if pb_key(k) == 1:
+            want.add((k, ""))  # a bare-word key is scanned too
     assert got == want
