@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from detectors.pii.protobuf import looks_binary
+from detectors.pii.protobuf import grpc_frames, looks_binary
 from sentinel.collect.capture.http1 import parse_head
 from sentinel.collect.har import HarParseError, parse_har
 
@@ -112,16 +112,9 @@ def as_request(kind: str, data: bytes) -> tuple:
         method, target = (parts[0], parts[1]) if len(parts) >= 2 else ("GET", "/")
         return method, target, headers, body, None
     ctype = _PAYLOAD_TYPES[kind]
-    if kind == "protobuf" and _grpc_framed(data):
+    if kind == "protobuf" and grpc_frames(data) is not None:
         ctype = "application/grpc"  # a gRPC body as a proxy saves it: [flag, length, message]...
     return "POST", "", [], data, ctype
-
-
-def _grpc_framed(data: bytes) -> bool:
-    pos = 0
-    while pos + 5 <= len(data) and data[pos] in (0, 1):
-        pos += 5 + int.from_bytes(data[pos + 1:pos + 5], "big")
-    return pos == len(data) > 0
 
 
 _PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "protobuf": "application/x-protobuf"}

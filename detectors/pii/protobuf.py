@@ -51,6 +51,22 @@ def looks_binary(data: bytes) -> bool:
     return _CONTROL.search(data, 0, 64) is not None
 
 
+def grpc_frames(data: bytes) -> list[bytes] | None:
+    """The messages of a gRPC or gRPC-Web body: [flag 0 or 1 (compressed), 4-byte
+    length, message]..., filling ``data`` exactly; None when it is not framed so."""
+    frames: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        if len(data) - pos < 5 or data[pos] > 1:
+            return None
+        n = int.from_bytes(data[pos + 1:pos + 5], "big")
+        if n > len(data) - pos - 5:
+            return None
+        frames.append(data[pos + 5:pos + 5 + n])
+        pos += 5 + n
+    return frames or None
+
+
 def parse_message(data: bytes) -> list[Field] | None:
     """The fields of one message filling ``data``; None if it is not one (or is empty)."""
     got = _message(data, 0, len(data), 0, 0)

@@ -3,9 +3,10 @@ path and the field-name tokens that serve as context.
 
 Structure is decoded before matching: URL path and query, forms, JSON (arrays as
 ``[]``), XML, CSV, Protocol Buffers and gRPC (protobuf.py), multipart, cookies, headers,
-JSON inside strings, URLs inside strings, percent-encoding and gzip. Base64 blobs are found by the scanner's regex pass and come
-back here through ``decoded_segments``. Every layer adds one to ``depth``; past
-``limits.max_depth`` a value is scanned as it is, not decoded further.
+JSON inside strings, URLs inside strings, percent-encoding and gzip. Base64 blobs are
+found by the scanner's regex pass and come back here through ``decoded_segments``.
+Every layer adds one to ``depth``; past ``limits.max_depth`` a value is scanned as it is,
+not decoded further.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .context import (_AGENT, ADDRESS_FIELD, CARD_FIELD, DOB_FIELD, EMAIL_FIELD,
 from .csvfields import csv_cells
 from .finding import Encoding, Location
 from .percent import unquote, unquote_plus
-from .protobuf import looks_binary, pb_fields
+from .protobuf import grpc_frames, looks_binary, pb_fields
 from .validators import shannon_entropy
 from .xmlfields import xml_fields
 
@@ -433,25 +434,17 @@ class Walker:
         return True
 
     def _grpc(self, data: bytes, ctype: str, location: str, prefix: str, depth: int, encoding: str) -> bool:
-        """gRPC and gRPC-Web framing: messages of [flag, 4-byte length, message]; flag 1
-        is a compressed message (gzip, undone by body()). gRPC-Web's text mode is the
-        same in base64. False, and the body is scanned as text, when the framing does
-        not hold."""
+        """gRPC and gRPC-Web framing (protobuf.grpc_frames); a compressed message is
+        gzip, undone by body(). gRPC-Web's text mode is the same in base64. False, and
+        the body is scanned as text, when the framing does not hold."""
         if "grpc-web-text" in ctype:
             try:
                 data = binascii.a2b_base64(data)
             except (binascii.Error, ValueError):
                 return False
-        frames: list[bytes] = []
-        pos = 0
-        while pos < len(data):
-            if len(data) - pos < 5 or data[pos] > 1:
-                return False
-            n = int.from_bytes(data[pos + 1:pos + 5], "big")
-            if n > len(data) - pos - 5:
-                return False
-            frames.append(data[pos + 5:pos + 5 + n])
-            pos += 5 + n
+        frames = grpc_frames(data)
+        if frames is None:
+            return False
         inner = "application/json" if "json" in ctype else "application/x-protobuf"
         for frame in frames:
             self.body(frame, inner, location, prefix, depth, encoding)
