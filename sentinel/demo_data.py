@@ -164,12 +164,14 @@ def grpc_call(host: str, method: str, message: bytes) -> tuple[bytes, bytes]:
     """(client bytes, server bytes) of one unary gRPC call over cleartext HTTP/2."""
     import hpack
 
+    from sentinel.collect.capture.http2 import PREFACE
+
     head = hpack.Encoder().encode([(":method", "POST"), (":scheme", "http"), (":authority", host), (":path", method),
                                    ("content-type", "application/grpc"), ("te", "trailers"),
                                    ("user-agent", "otel-collector/0.110")])
     call = b"\x00" + len(message).to_bytes(4, "big") + message
     settings = _h2_frame(4, 0, 0, b"")
-    request = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings + _h2_frame(1, 0x4, 1, head) + _h2_frame(0, 0x1, 1, call)
+    request = PREFACE + settings + _h2_frame(1, 0x4, 1, head) + _h2_frame(0, 0x1, 1, call)
     status = hpack.Encoder().encode([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "0")])
     return request, settings + _h2_frame(4, 0x1, 0, b"") + _h2_frame(1, 0x5, 1, status)
 

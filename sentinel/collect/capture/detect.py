@@ -27,6 +27,7 @@ _STARTTLS = frozenset((b"STARTTLS", b"STLS", b"AUTH TLS", b"AUTH SSL"))
 MAX_LINE = 8192
 MAX_SCAN = 1 << 20  # text bytes watched for STARTTLS before giving up on a connection
 MAX_SERVER_FIRST = 16 << 10  # binary bytes a server may send before its client speaks
+_H2_START = PREFACE[:14]  # b"PRI * HTTP/2.0": enough to tell the preface from a request
 
 
 def looks_tls(buf, pos: int, end: int) -> bool | None:
@@ -76,13 +77,13 @@ class Detector:
             proc.stats["flows_tls"] += 1
             TlsHandler(flow, proc, ts).client(ts, buf, pos, end)
             return
-        head = buf[pos:min(end, pos + len(PREFACE))]
-        if len(head) < 14 and PREFACE.startswith(head):
+        head = buf[pos:min(end, pos + len(_H2_START))]
+        if len(head) < len(_H2_START) and _H2_START.startswith(head):
             self.c_buf = buf[pos:end]  # the HTTP/2 preface (or a "PRI" request) cut short: wait
             return
         m = _TOKEN.match(buf, pos, min(end, pos + 21))
         if m:
-            if buf.startswith(b"PRI * HTTP/2.0", pos):
+            if buf.startswith(_H2_START, pos):
                 proc.stats["flows_h2_prior_knowledge"] += 1
                 h2 = H2Handler(flow, proc)
                 h2.client(ts, buf, pos, end)

@@ -221,7 +221,7 @@ class H2Handler:
             side.decoder.decode(body[4:], raw=True)
             return
         if st is None:
-            return  # SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY; frames of unknown streams
+            return  # PING, WINDOW_UPDATE, PRIORITY, GOAWAY; frames of unknown streams
         if ftype == _DATA:
             data = _unpad(flags, payload)
             if from_client and st.collector is not None:
