@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import random
+import string
 import threading
 import time
 
@@ -290,3 +292,18 @@ def test_a_large_data_frame_passes_through_unbuffered():
         sizes.append(len(side.buf))
     assert max(sizes) == 0
     assert sum(len(p) for _, _, _, p, _ in got) == 700_000 and got[-1][1] == 0x1  # END_STREAM on the last piece
+
+
+def test_a_header_block_in_continuation_frames_counts_all_its_bytes():
+    # 30,000 random letters (about 22 kB under HPACK's Huffman code) do not fit one 16 kB
+    # frame: HEADERS, then CONTINUATION.
+    rng = random.Random(5)
+    value = "".join(rng.choice(string.ascii_letters) for _ in range(30_000))
+    requests = [(_req("POST", "/v1/track", extra=[("content-type", "application/json"), ("x-trace", value)]),
+                 b'{"n":1}')]
+    c_bytes, s_bytes = h2_conversation(requests)
+    c = run_frames(frames_of(c_bytes, s_bytes, size=1448))
+    (e,) = c.requests
+    assert e.url == "/v1/track" and e.status == 200
+    # Everything the client sent but the preface and its connection-level frames.
+    assert 20_000 < e.bytes_out <= len(c_bytes) - 24

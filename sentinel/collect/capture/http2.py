@@ -63,8 +63,8 @@ class _Side:
     """One direction's framing: buffered bytes, the header block being assembled, and
     the HPACK decoder for what this side sends."""
 
-    __slots__ = ("buf", "preface", "settled", "max_frame", "decoder", "block", "block_stream", "block_flags", "dead",
-                 "rest", "rest_sid", "rest_flags")
+    __slots__ = ("buf", "preface", "settled", "max_frame", "decoder", "block", "block_stream", "block_flags",
+                 "block_wire", "dead", "rest", "rest_sid", "rest_flags")
 
     def __init__(self, preface: bool):
         self.buf = bytearray()
@@ -78,6 +78,7 @@ class _Side:
         self.block = b""
         self.block_stream = 0
         self.block_flags = 0
+        self.block_wire = 0  # bytes of the block's frames so far: its stream opens at the end
         self.dead = False
         # A large DATA frame passes through as it arrives (its stream, flags, bytes to go):
         # frames may be 16 MB, and buffering one whole would cost that much per flow.
@@ -193,18 +194,19 @@ class H2Handler:
             if not sid:
                 raise H2Desync("HEADERS on stream 0")
             side.block = _unpad(flags, payload, priority=True)
-            side.block_stream, side.block_flags = sid, flags
+            side.block_stream, side.block_flags, side.block_wire = sid, flags, wire
             if flags & _END_HEADERS:
-                self._block_done(side, ts, wire, from_client)
+                self._block_done(side, ts, from_client)
             return
         if ftype == _CONTINUATION:
             if sid != side.block_stream:
                 raise H2Desync("CONTINUATION without its HEADERS")
             side.block += payload
+            side.block_wire += wire
             if len(side.block) > MAX_HEADER_BLOCK:
                 raise H2Desync("header block too large")
             if flags & _END_HEADERS:
-                self._block_done(side, ts, wire, from_client)
+                self._block_done(side, ts, from_client)
             return
         if ftype == _SETTINGS:
             if not flags & _ACK:
@@ -233,7 +235,7 @@ class H2Handler:
                 self._request_done(st, ts, truncated=True)
             self._response_done(st, ts)
 
-    def _block_done(self, side: _Side, ts: float, wire: int, from_client: bool) -> None:
+    def _block_done(self, side: _Side, ts: float, from_client: bool) -> None:
         sid, flags, block = side.block_stream, side.block_flags, side.block
         side.block, side.block_stream = b"", 0
         # Raw bytes, decoded here: a value that is not UTF-8 must not stop the connection.
@@ -241,7 +243,7 @@ class H2Handler:
         st = self.streams.get(sid)
         if from_client:
             if st is None:
-                st = self._open(sid, ts, headers, wire)
+                st = self._open(sid, ts, headers, side.block_wire)
             # else: trailers (gRPC sends none from the client; others are not kept)
         elif st is not None and not st.status:
             for name, value in headers:
