@@ -125,6 +125,11 @@ _PLACES: Final = frozenset({
 })
 
 
+def _without_initials(words: list[str]) -> list[str]:
+    """``words`` without initials ("A.")."""
+    return [w for w in words if not (len(w) == 2 and w[1] == ".")]
+
+
 def _fold(word: str) -> str:
     """"Agnès" -> "Agnes", "Heinz-Georg" -> "Heinz": dictionary form of a name word."""
     if "-" not in word and word.isascii():
@@ -210,7 +215,7 @@ class PersonRecognizer(Recognizer):
             return None  # part of an address, path or identifier
         words = value.split()
         if "." in value:
-            words = [w for w in words if not (len(w) == 2 and w[1] == ".")]  # initials
+            words = _without_initials(words)
         start = ctx.start
         # Drop leading words that are not names ("Thanks Jane" -> "Jane"), keeping them as cues.
         dropped: list[str] = []
@@ -315,5 +320,5 @@ class PersonRecognizer(Recognizer):
         off = value.index(v)
         # Initials are left out of the normal form, as validate() does: "Jane A. Doe" and
         # "Doe, Jane A." are one person with "Jane Doe".
-        full = [w for w in words if not (len(w) == 2 and w[1] == ".")] or words
+        full = _without_initials(words) or words
         return (Hit(score, " ".join(full), start=off, end=off + len(v)),)
