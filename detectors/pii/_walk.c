@@ -749,6 +749,13 @@ float_of(Walk *w, Tok *t)
     return f;
 }
 
+/* The digits of an integer token, its sign left out. */
+static Py_ssize_t
+int_digits(Walk *w, Tok *t)
+{
+    return t->end - t->start - (PyUnicode_READ(w->p->kind, w->p->d, t->start) == '-');
+}
+
 /* Walker._scalar for a number or a top-level string. */
 static int
 emit_scalar(Walk *w, Tok *t, PyObject *path, PyObject *name, PyObject *parent)
@@ -765,8 +772,7 @@ emit_scalar(Walk *w, Tok *t, PyObject *path, PyObject *name, PyObject *parent)
     }
     if (t->type == T_INT) {
         /* Numbers are scanned only when long enough to be a phone, card or id number. */
-        Py_ssize_t digits = t->end - t->start - (PyUnicode_READ(w->p->kind, w->p->d, t->start) == '-');
-        if (digits < 7)
+        if (int_digits(w, t) < 7)
             return 0;
         PyObject *s = PyUnicode_Substring(w->text, t->start, t->end);
         if (s == NULL)
@@ -969,8 +975,7 @@ static int
 unwrap_scalar(Walk *w, Py_ssize_t *v, PyObject **sp)
 {
     Tok *ik = &w->p->toks[*v + 1], *iv = &w->p->toks[*v + 2];
-    int scalar = iv->type == T_STR || iv->type == T_FLOAT || (iv->type == T_INT &&
-        iv->end - iv->start - (PyUnicode_READ(w->p->kind, w->p->d, iv->start) == '-') >= 7);
+    int scalar = iv->type == T_STR || iv->type == T_FLOAT || (iv->type == T_INT && int_digits(w, iv) >= 7);
     if (!scalar || ik->end == ik->start)
         return 0;
     PyObject *key = token_text(w->p, ik);
@@ -1048,8 +1053,7 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
                     goto next;
                 }
             }
-            int small_int = vt->type == T_INT &&
-                vt->end - vt->start - (PyUnicode_READ(w->p->kind, w->p->d, vt->start) == '-') < 7;
+            int small_int = vt->type == T_INT && int_digits(w, vt) < 7;
             if (small_int || vt->type == T_TRUE || vt->type == T_FALSE || vt->type == T_NULL) {
                 Py_DECREF(entry);
                 Py_DECREF(key);
