@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.ingest import Ingestor, InputError, expand
 from sentinel.runtime import build_pipeline
+from tests.test_cli import sentinel
 
 LOGS = Path(__file__).parent / "data" / "logs"
 SQUID = LOGS / "logs_squid" / "plaso_squid_access.log"  # 8 records: 3 CONNECT, 4 GET, 1 POST
@@ -105,10 +103,7 @@ def test_every_sample_log_directory_ingests(store):
 
 
 def test_cli_json_summary(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
-    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
-    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "ingest", "--json", str(SQUID)],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = sentinel("ingest", "--json", str(SQUID), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["events"] == 8
@@ -121,8 +116,7 @@ def test_a_broken_http2_connection_is_reported_in_the_summary(tmp_path):
     import h2.config
     import h2.connection
 
-    sys.path.insert(0, str(Path(__file__).parent / "capture"))
-    from capture_frames import TcpConn, write_pcap
+    from tests.capture.capture_frames import TcpConn, write_pcap
 
     client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     client.initiate_connection()
@@ -132,10 +126,7 @@ def test_a_broken_http2_connection_is_reported_in_the_summary(tmp_path):
     conn = TcpConn(server=("203.0.113.10", 4317))
     frames = conn.handshake() + conn.c_segments(client.data_to_send() + b"\xff" * 40) + conn.close()
     pcap = write_pcap(tmp_path / "h2c.pcap", frames)
-    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
-    env["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
-    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "ingest", "--json", str(pcap)],
-                            capture_output=True, text=True, env=env, timeout=300)
+    result = sentinel("ingest", "--json", str(pcap), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["rejected"] == {"h2_desync": 1}
