@@ -177,8 +177,8 @@ class H2Handler:
         try:
             for ftype, flags, sid, payload, wire in side.frames(data):
                 self._frame(side, ts, ftype, flags, sid, payload, wire, from_client)
-        except (H2Desync, hpack.HPACKError) as exc:
-            self._lost(ts, f"{type(exc).__name__}: {exc}")
+        except (H2Desync, hpack.HPACKError):
+            self._lost(ts)
 
     def _frame(self, side: _Side, ts: float, ftype: int, flags: int, sid: int, payload: bytes, wire: int,
                from_client: bool) -> None:
@@ -355,9 +355,9 @@ class H2Handler:
     # ---- losses and the end -------------------------------------------------------------
 
     def gap(self, ts, n):
-        self._lost(ts, "a hole in the stream")
+        self._lost(ts)
 
-    def _lost(self, ts: float, why: str) -> None:
+    def _lost(self, ts: float) -> None:
         """HPACK state is gone or the framing is broken: flush what is open, stop reading."""
         self.proc.stats["h2_desync"] += 1
         self.c.dead = self.s.dead = True
