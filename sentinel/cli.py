@@ -562,6 +562,23 @@ def audit_verify():
     raise typer.Exit(1)
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """click's usage exceptions, which carry their own message and exit code. Recent
+    typer releases bundle their own copy of click (``typer._click``), whose classes are
+    not click's."""
+    found: list[type[Exception]] = []
+    bundled = getattr(typer, "_click", None)
+    if bundled is not None:
+        found.append(bundled.exceptions.ClickException)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        found.append(click.ClickException)
+    return tuple(found)
+
+
 def main() -> int:
     try:
         result = app(standalone_mode=False)
@@ -578,9 +595,7 @@ def main() -> int:
         if client is not None and isinstance(exc, client.StoreUnavailable):
             err.print(f"store unavailable: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
             return 3
-        import click  # click usage errors carry their own exit code
-
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, _usage_errors()):  # a mistyped command or option: its message, no traceback
             exc.show()
             return exc.exit_code
         raise

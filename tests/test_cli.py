@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def sentinel(*args, env=None, tmp_path=None, stdin: str | None = None):
     environment = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
@@ -21,6 +23,15 @@ def test_help_lists_every_command():
     assert result.returncode == 0
     for command in ("run", "ingest", "scan", "detect", "inventory", "alerts", "audit", "db", "drill", "demo", "keygen"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("args", [("config", "show"), ("ingest", "--no-such-option", "x.log"), ("nonsense",)])
+def test_usage_error_is_exit_2_with_the_message_and_no_traceback(args):
+    result = sentinel(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert args[-1] in result.stderr or "No such option" in result.stderr
+    assert "Usage:" in result.stderr
 
 
 def test_db_migrate_then_status_on_default_embedded_store(tmp_path):
