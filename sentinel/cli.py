@@ -302,10 +302,12 @@ def inventory(
     else:
         try:
             flows = inv.collect(store, settings, since, diff)
+            if not flows and not diff:
+                err.print(inv.empty_window_hint(store, since), markup=False, highlight=False, soft_wrap=True)
         finally:
             store.close()
     if fmt == "table":
-        title = f"data flows, last {since}" + (f", changed in the last {diff}" if diff else "")
+        title = inv.title(since, diff)
         if output:
             Console(file=open(output, "w"), width=200).print(inv.to_table(flows, title))
         else:

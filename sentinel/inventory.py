@@ -84,7 +84,7 @@ class Flow:
 
     @property
     def name(self) -> str:
-        return self.subprocessor or f"unknown ({self.destination})"
+        return self.subprocessor or f"unknown ({self.destination or 'no destination'})"
 
 
 def collect(store: Store, settings: Settings, since: str = "30d", diff: str | None = None,
@@ -130,6 +130,33 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     return flows
 
 
+STORED_SQL = """
+SELECT count() AS events, toUnixTimestamp64Milli(min(ts)) / 1000, toUnixTimestamp64Milli(max(ts)) / 1000
+FROM {db}.events
+"""
+
+
+def stored_span(store: Store) -> tuple[int, float, float]:
+    """(events, first, last) over everything stored: what an empty window is missing."""
+    events, first, last = store.query(STORED_SQL).result_rows[0]
+    return int(events), float(first or 0), float(last or 0)
+
+
+def empty_window_hint(store: Store, since: str) -> str:
+    """Why an inventory is empty: no traffic stored at all, or none in the window (a
+    backfill of older logs)."""
+    events, first, last = stored_span(store)
+    if not events:
+        return "the store holds no traffic yet: `sentinel ingest` a log, capture or HAR file, or `sentinel run`"
+    return (f"no traffic in the last {since}; the store holds {events:,} events from {_iso(first)} to "
+            f"{_iso(last)} (UTC): try --since all")
+
+
+def title(since: str, diff: str | None) -> str:
+    period = "all time" if parse_duration(since) == float("inf") else f"last {since}"
+    return f"data flows, {period}" + (f", changed in the last {diff}" if diff else "")
+
+
 def _auth_fields() -> frozenset[str]:
     from sentinel.policy import AUTH_FIELDS
 
@@ -165,9 +192,16 @@ def to_table(flows: list[Flow], title: str):
         table.add_column(column, justify="right" if column in ("requests", "subjects") else "left")
     if any(f.change for f in flows):
         table.add_column("change")
+    # A sub-processor reached at several domains gets one row per domain: name them.
+    domains: dict[str, set[str]] = {}
     for f in flows:
+        domains.setdefault(f.subprocessor, set()).add(f.destination)
+    for f in flows:
+        name = f.name
+        if f.subprocessor and len(domains[f.subprocessor]) > 1:
+            name = f"{f.subprocessor} ({f.destination})"
         # Paths hold brackets ("pb.1.2[user.email]", "xml.Attribute[givenName]"): not markup.
-        row = [escape(f.name), f.category or "-", escape(f.field_path or "-"), escape(f.endpoint or "-"),
+        row = [escape(name), f.category or "-", escape(f.field_path or "-"), escape(f.endpoint or "-"),
                _iso(f.first_seen), _iso(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
                "[green]yes[/]" if f.approved else f"[red]no[/] ({escape(f.rule)})"]
         if any(x.change for x in flows):

@@ -76,3 +76,29 @@ def test_duration_parsing():
             assert "expected a duration" in str(exc)
         else:
             raise AssertionError(bad)
+
+
+def test_an_empty_window_says_what_the_store_holds(store, tmp_path):
+    assert "no traffic yet" in inv.empty_window_hint(store, "1d")
+    ingest_demo_capture(store, tmp_path, time.time() - 3 * 86400)
+    events = store.query("SELECT count() FROM {db}.events").result_rows[0][0]
+    hint = inv.empty_window_hint(store, "1d")
+    assert f"{events:,} events" in hint and "--since all" in hint
+
+
+def _flow(sub: str, destination: str) -> inv.Flow:
+    return inv.Flow(sub, destination, "", "", "", 0.0, 0.0, 1, 0, 0, 0, bool(sub), "")
+
+
+def test_table_names_the_domain_of_a_subprocessor_reached_at_several():
+    from rich.console import Console
+
+    flows = [_flow("google_ads", "doubleclick.net"), _flow("google_ads", "googlesyndication.com"),
+             _flow("stripe", "stripe.com"), _flow("", "")]
+    console = Console(width=400, record=True)
+    console.print(inv.to_table(flows, inv.title("all", None)))
+    text = console.export_text()
+    assert "google_ads (doubleclick.net)" in text and "google_ads (googlesyndication.com)" in text
+    assert "stripe (stripe.com)" not in text and "stripe" in text
+    assert "unknown (no destination)" in text
+    assert "data flows, all time" in text
