@@ -178,7 +178,7 @@ def detect(
 ):
     """What the detectors find in a payload, a raw HTTP request, a HAR recording or text (exit 1 if anything)."""
     from sentinel.detect_cli import MODES, run_detect
-    from sentinel.detection import build_scanner
+    from sentinel.detection import WHOLE_INPUTS, build_scanner
 
     if read_as not in MODES:
         err.print(f"--as: expected one of {', '.join(MODES)}, got {read_as!r}", markup=False)
@@ -189,7 +189,7 @@ def detect(
     from sentinel.registry import SubprocessorRegistry
 
     settings = state.settings()
-    raise typer.Exit(run_detect(build_scanner(settings), inputs or [], read_as, fmt, console, err, explain,
+    raise typer.Exit(run_detect(build_scanner(settings, WHOLE_INPUTS), inputs or [], read_as, fmt, console, err, explain,
                                 SubprocessorRegistry(settings.registry)))
 
 

@@ -4,7 +4,8 @@ recording or text.
 For trying a payload before it ships, tuning custom detectors and allowlists, auditing
 what a recorded browser session sends to which third party, and pre-commit hooks: exit 0
 when nothing is found, 1 when something is, 2 when an input could not be read (the
-others are still scanned). Output holds masks and keyed hashes, never the values (nor
+others are still scanned) or when a limit left part of an input unscanned and nothing was
+found. Inputs are read whole, up to 1 GiB each, not cut at the daemon's per-sample limits. Output holds masks and keyed hashes, never the values (nor
 a HAR request's URL: its destination host and sub-processor only).
 """
 
@@ -183,7 +184,7 @@ def to_json(results: list[Detected], explain: bool = False) -> str:
 def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console, err: Console,
                explain: bool = False, registry=None) -> int:
     results: list[Detected] = []
-    unreadable = 0
+    unreadable = partial = 0
     for name in inputs or ["-"]:
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
@@ -191,11 +192,16 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
             err.print(f"{name}: cannot read: {exc.strerror}", markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
             continue
+        source = "stdin" if name == "-" else name
+        before = dict(scanner.stats)
         try:
-            results += detect_all(scanner, registry, "stdin" if name == "-" else name, data, mode, explain)
+            results += detect_all(scanner, registry, source, data, mode, explain)
         except HarParseError as exc:  # names the file and the place; holds no value
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
+        for warning in limit_warnings(before, scanner.stats):
+            err.print(f"{source}: scanned in part: {warning}", markup=False, highlight=False, soft_wrap=True)
+            partial += 1
     found = sum(len(d.findings) for d in results)
     left_out = sum(len(d.not_reported) for d in results)
     if fmt == "json":
@@ -213,6 +219,20 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
         console.print(f"{found} finding(s) in {len(kinds)} input(s) "
                       f"({', '.join(f'{k} as {v}' for k, v in kinds.items())}{har}){more}", markup=False,
                       highlight=False)
-    if unreadable:
-        return 2
+    if unreadable or (partial and not found):
+        return 2  # "nothing found" must not be said of what was not scanned
     return 1 if found else 0
+
+
+# Scanner statistics that count input a limit left out, and what to say of each.
+_LIMITS = {
+    "truncated": "a sample longer than detectors.max_sample_bytes was cut there",
+    "budget_overruns": "the time budget (detectors.time_budget_ms) ran out",
+    "fields_dropped": "fields beyond detectors.max_fields were not read",
+    "decode_limited": "decoded layers beyond detectors.max_decoded_bytes were not read",
+    "depth_limited": "layers nested deeper than detectors.max_depth were not decoded",
+}
+
+
+def limit_warnings(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    return [f"{why} ({after[k] - before[k]:,}x)" for k, why in _LIMITS.items() if after[k] > before[k]]

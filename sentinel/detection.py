@@ -11,12 +11,19 @@ from sentinel.keys import load_site_key
 from sentinel.prefilter_cache import PrefilterCache
 
 
-def build_scanner(settings: Settings):
-    """The PII and secret scanner configured by [detectors], keyed with the site key."""
+# `sentinel detect` reads what a user hands it whole: the per-sample limits that keep the
+# daemon's throughput (1 MiB, 250 ms) would silently leave out the rest of a large file.
+WHOLE_INPUTS = {"max_sample_bytes": 1 << 30, "max_decoded_bytes": 1 << 30, "max_fields": 10_000_000,
+                "time_budget_ms": 600_000.0}
+
+
+def build_scanner(settings: Settings, limits: dict | None = None):
+    """The PII and secret scanner configured by [detectors], keyed with the site key;
+    ``limits`` replace the configured per-sample limits."""
     from detectors.pii import Scanner, ScannerConfig
 
     try:
-        config = ScannerConfig.from_dict(settings.config.detectors)
+        config = ScannerConfig.from_dict({**settings.config.detectors, **(limits or {})})
     except (ValueError, TypeError) as exc:
         where = settings.config_path or "sentinel.toml"
         raise ConfigError(where, [("detectors", str(exc))]) from None

@@ -212,3 +212,25 @@ def test_a_serialised_protobuf_message_is_read_as_one(tmp_path):
     result = detect(str(framed), "--format", "json", tmp_path=tmp_path)
     assert {(f["field_path"], f["category"]) for f in found(result)} == {("pb.1.2.2.5.1", "CREDIT_CARD"),
                                                                          ("pb.1.2.2.6[user.email]", "EMAIL")}
+
+
+def test_an_input_larger_than_the_daemons_sample_limit_is_read_whole(tmp_path):
+    # The daemon cuts samples at 1 MiB (detectors.max_sample_bytes); detect must not.
+    text = "x" * (1 << 20) + "\nwrite to " + EMAIL + "\n"
+    result = detect("--format", "json", stdin=text, tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (email,) = found(result)
+    assert email["category"] == "EMAIL" and text[email["start"]:email["end"]] == EMAIL
+    assert "scanned in part" not in result.stderr
+
+
+def test_an_input_a_limit_cut_short_is_named_and_not_called_clean(tmp_path):
+    import base64
+
+    layer = f"contact {EMAIL}".encode()
+    for _ in range(9):  # deeper than detectors.max_depth
+        layer = base64.b64encode(layer)
+    result = detect(stdin=layer.decode(), tmp_path=tmp_path)
+    assert "stdin: scanned in part" in result.stderr and "detectors.max_depth" in result.stderr
+    assert result.returncode == 2  # not 0: nothing found in what was left unread says nothing
+    assert_no_values(result)
