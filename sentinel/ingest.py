@@ -107,7 +107,9 @@ class Ingestor:
 
     # -- logs --------------------------------------------------------------------------
     def ingest(self, inputs: list[InputFile]) -> None:
+        summary = self.pipeline.summary
         for item in inputs:
+            counted = summary.files
             try:
                 if item.kind == "log":
                     self.ingest_log(item)
@@ -117,6 +119,8 @@ class Ingestor:
                     self.capture_factory(self, item)
             except InputError as exc:
                 self.errors.append(str(exc))  # the caller reports these: the CLI prints, the daemon logs
+                summary.files = counted  # counted when it was opened: it was not ingested
+                summary.files_failed += 1
                 self.on_progress(item.size)
         self.flush()
 

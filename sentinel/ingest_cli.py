@@ -18,6 +18,11 @@ from sentinel.store import Store
 
 def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: bool, force: bool, detect: bool,
                console: Console, err: Console, tls_terminated: bool = False) -> int:
+    from sentinel.collect.logs import FAMILIES
+
+    if log_format != "auto" and log_format not in FAMILIES:
+        err.print(f"--format: expected auto or one of {', '.join(FAMILIES)}, got {log_format!r}", markup=False)
+        return 2
     try:
         inputs = expand(paths)
     except InputError as exc:
@@ -66,12 +71,14 @@ def summary_table(summary) -> Table:
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_row("files ingested", f"{summary.files:,}")
+    if summary.files_failed:
+        table.add_row("[red]files that could not be read[/]", f"{summary.files_failed:,}")
     if summary.files_skipped:
         table.add_row("files already ingested (skipped)", f"{summary.files_skipped:,}")
     table.add_row("events", f"{summary.events:,}")
-    table.add_row("bytes sent", f"{summary.bytes_out:,}")
     for name, count in summary.by_subprocessor.most_common():
         table.add_row(f"  to {name}", f"{count:,}")
+    table.add_row("bytes sent", f"{summary.bytes_out:,}")
     table.add_row("unknown destinations", f"{len(summary.unknown_destinations):,}")
     for name, count in summary.unknown_destinations.most_common(10):
         table.add_row(f"  {name}", f"{count:,}")

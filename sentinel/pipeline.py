@@ -81,6 +81,7 @@ class Summary:
     truncated_flows: int = 0
     files: int = 0
     files_skipped: int = 0
+    files_failed: int = 0  # an error stopped them before anything was read
     not_acknowledged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class Summary:
             "truncated_flows": self.truncated_flows,
             "files": self.files,
             "files_skipped": self.files_skipped,
+            "files_failed": self.files_failed,
             "not_acknowledged": self.not_acknowledged,
         }
 

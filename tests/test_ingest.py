@@ -89,6 +89,22 @@ def test_unknown_format_names_what_was_tried(store, tmp_path):
     assert len(ingestor.errors) == 1 and "notes.log" in ingestor.errors[0] and "squid" in ingestor.errors[0]
 
 
+def test_a_file_that_cannot_be_read_is_not_counted_as_ingested(tmp_path):
+    notes = tmp_path / "notes.log"
+    notes.write_text("hello world\nthis is not a proxy log\n")
+    result = sentinel("ingest", "--json", str(notes), str(SQUID), tmp_path=tmp_path)
+    out = json.loads(result.stdout)
+    assert (out["files"], out["files_failed"]) == (1, 1) and out["events"] == 8
+    assert len(out["errors"]) == 1 and "notes.log" in out["errors"][0]
+
+
+def test_an_unknown_format_option_is_refused_before_anything_is_read(tmp_path):
+    result = sentinel("ingest", "--format", "squidx", str(SQUID), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "squidx" in result.stderr and "squid" in result.stderr.replace("squidx", "")
+    assert "ingest summary" not in result.stdout
+
+
 def test_missing_path_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         expand([tmp_path / "absent"])
