@@ -203,7 +203,7 @@ def scan(
                                                           "info, low, medium, high, critical."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to a file."),
 ):
-    """Policy-as-code for CI: scan HAR/pcap files and fail on violations."""
+    """Policy-as-code for CI: scan HAR/pcap files and fail on violations (exit 1; 2 when nothing was read)."""
     import tempfile
 
     from sentinel import scan as sc
@@ -244,7 +244,10 @@ def scan(
             output.write_text(text)
         else:
             sys.stdout.write(text + "\n")
-    if errors and not pipeline.summary.events:
+    if not pipeline.summary.events:
+        # An empty or missing artefact must not pass a CI gate as "no violations".
+        if not errors:
+            err.print(f"nothing to scan: no request in {', '.join(map(str, paths))}", markup=False, highlight=False)
         raise typer.Exit(2)
     raise typer.Exit(1 if sc.failing(violations, fail_on) else 0)
 

@@ -185,7 +185,9 @@ class Daemon:
             return
         emitter = SourceEmitter(source, origin)
         processor = processor_for(self.settings, emitter, source=source.config.name)
-        processor.process_file(path)
+        report = processor.process_file(path)
+        if report.error:  # what was read before the damage is kept
+            log.warning("capture file: %s", report.error)
         processor.flush()
         self.metrics.flows_evicted.labels(source.config.name).inc(processor.stats.get("flows_evicted", 0))
 

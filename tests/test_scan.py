@@ -90,3 +90,20 @@ def test_bad_arguments_exit_2(capture, tmp_path):
     assert scan(capture, "--format", "yaml", cwd=tmp_path).returncode == 2
     assert scan(capture, "--fail-on", "urgent", cwd=tmp_path).returncode == 2
     assert scan(tmp_path / "missing.har", cwd=tmp_path).returncode == 2
+
+
+def test_an_empty_artefact_does_not_pass_as_clean(tmp_path):
+    empty_dir = tmp_path / "run-artefacts"
+    empty_dir.mkdir()
+    result = scan(empty_dir, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nothing to scan" in result.stderr and "run-artefacts" in result.stderr
+
+
+def test_a_truncated_capture_is_reported_once_and_what_it_held_is_judged(capture, tmp_path):
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(capture.read_bytes()[:-50])  # ends inside its last record
+    result = scan(cut, "--format", "json", "--fail-on", "critical", cwd=tmp_path)
+    assert result.stderr.count("cut.pcap") == 1, result.stderr
+    assert json.loads(result.stdout)["violations"]
+    assert result.returncode in (0, 1)

@@ -313,8 +313,7 @@ class CaptureProcessor:
         if reader.error is not None and report.error is None:
             report.error = str(reader.error)
         if report.error:
-            stats["files_with_errors"] += 1
-            log.warning("capture file: %s", report.error)
+            stats["files_with_errors"] += 1  # the caller reports report.error: printed or logged once
         if report.truncated:
             stats["files_truncated"] += 1
         stats["files"] += 1
