@@ -58,7 +58,7 @@ def canary_batch(drill: Drill) -> LogBatch:
 def delivered(store, drill: Drill) -> tuple[float | None, int]:
     """(first delivery time, channels delivered) of a notification naming the drill's destination."""
     rows = store.query(
-        "SELECT toUnixTimestamp64Milli(min(updated_at)) / 1000, count() FROM {db}.alert_outbox FINAL "
+        "SELECT toUnixTimestamp64Milli(min(updated_at)) / 1000, uniqExact(channel) FROM {db}.alert_outbox FINAL "
         "WHERE state = 'sent' AND position(body, %(host)s) > 0", {"host": drill.host}).result_rows
     first, channels = rows[0] if rows else (None, 0)
     return (float(first) if channels else None), int(channels)

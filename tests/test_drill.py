@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import os
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_drill_through_the_running_daemon(tmp_path):
         result = drill(proc.config, "--json")
         assert result.returncode == 0, result.stderr + proc.logs()
         outcome = json.loads(result.stdout)
-        assert outcome["status"] == "passed" and outcome["mode"] == "daemon"
+        assert outcome["status"] == "passed" and outcome["mode"] == "daemon" and outcome["channels"] == 1
         assert outcome["latency_seconds"] > 0
     finally:
         proc.signal(15)
@@ -74,3 +75,19 @@ def test_drill_without_routes_is_refused(tmp_path):
     config.write_text(f'data_dir = "{tmp_path / "state"}"\n')
     result = drill(config)
     assert result.returncode == 2 and "alerts.routes" in result.stderr
+
+
+def test_two_notifications_on_one_channel_are_one_channel(store):
+    from sentinel.drill import delivered, new_drill
+
+    import datetime as dt
+
+    drill = new_drill()
+    now = time.time()
+    at = [dt.datetime.fromtimestamp(now + i, dt.timezone.utc) for i in range(2)]
+    columns = ["notification_id", "channel", "version", "created_at", "updated_at", "state", "body"]
+    rows = [[f"n{i}", "ops", 1, at[i], at[i], "sent", f"{kind} to {drill.host}"]
+            for i, kind in enumerate(("pii_to_unknown", "unknown_destination"))]
+    store.client.insert(store.table("alert_outbox"), rows, column_names=columns)
+    first, channels = delivered(store, drill)
+    assert channels == 1 and first is not None and abs(first - now) < 1
