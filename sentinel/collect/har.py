@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 512 << 20
 
 
+class BadEntry(ValueError):
+    """An entry without the parts a request needs; the reason names the part."""
+
+
 class HarParseError(ValueError):
     """A HAR file that cannot be read: names the file and where it went wrong."""
 
@@ -86,6 +90,10 @@ class HarFile:
         for i, entry in enumerate(self.entries):
             try:
                 rec = self._record(i, entry)
+            except BadEntry as exc:
+                self.stats["bad_entries"] += 1
+                log.warning("%s: $.log.entries[%d] skipped: %s", self.path, i, exc)
+                continue
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 self.stats["bad_entries"] += 1
                 log.warning("%s: $.log.entries[%d] skipped: %s: %s", self.path, i, type(exc).__name__, exc)
@@ -94,10 +102,15 @@ class HarFile:
             yield rec
 
     def _record(self, i: int, entry: dict) -> HarRecord:
-        req = entry["request"]
+        req = entry.get("request") if isinstance(entry, dict) else None
+        if not isinstance(req, dict):
+            raise BadEntry("it has no request object")
+        for key in ("method", "url"):
+            if not isinstance(req.get(key), str) or not req[key]:
+                raise BadEntry(f"its request has no {key}")
         resp = entry.get("response") or {}
-        method = str(req["method"]).upper()
-        url = str(req["url"])
+        method = req["method"].upper()
+        url = req["url"]
         parts = urlsplit(url)
         scheme = (parts.scheme or "http").lower()
         host = (parts.hostname or "").rstrip(".").lower()

@@ -121,11 +121,14 @@ def test_body_truncated_to_limit(tmp_path):
     assert r.sample.body == b"x" * 10 and r.sample.body_truncated
 
 
-def test_bad_entry_skipped_and_counted(tmp_path):
-    p = _har(tmp_path, [_entry(), {"request": {"url": "https://no-method.example/"}}, "junk", _entry(method="GET")])
+def test_bad_entry_skipped_and_counted_with_what_it_lacks(tmp_path, caplog):
+    p = _har(tmp_path, [_entry(), {"request": {"url": "https://no-method.example/"}}, "junk", {"request": None},
+                        _entry(method="GET")])
     har = read_har(p)
-    assert [r.index for r in har] == [0, 3]
-    assert har.stats["bad_entries"] == 2
+    assert [r.index for r in har] == [0, 4]
+    assert har.stats["bad_entries"] == 3
+    reasons = [r.getMessage().split(" skipped: ")[1] for r in caplog.records if "skipped" in r.getMessage()]
+    assert reasons == ["its request has no method", "it has no request object", "it has no request object"]
 
 
 def test_truncated_har_reports_position(tmp_path):
