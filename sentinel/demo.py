@@ -7,6 +7,7 @@ local file channel, then the inventory and the alerts on screen.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -64,7 +65,13 @@ def run_demo(directory: Path | None, console: Console) -> int:
     egress.mkdir(parents=True, exist_ok=True)
     alerts_file = root / "alerts.jsonl"
     config = root / "sentinel.toml"
-    config.write_text(CONFIG.format(state=root / "state", alerts=alerts_file))
+    demo_config = CONFIG.format(state=root / "state", alerts=alerts_file)
+    if config.exists() and config.read_text() == demo_config:
+        # An earlier demo's directory: its store and notifications would make this run
+        # skip the files as already ingested. The demo starts afresh every time.
+        shutil.rmtree(root / "state", ignore_errors=True)
+        alerts_file.unlink(missing_ok=True)
+    config.write_text(demo_config)
     # The log ends at the last full hour, so its planted bursts fall in the model's hourly
     # windows the same way on every run, whatever the minute. The capture comes in the
     # hour under way: fresh enough for its alerts to be notified, and in no window the

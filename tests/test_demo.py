@@ -27,7 +27,15 @@ def demo(tmp_path_factory) -> Path:
                             text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "notifications delivered" in result.stdout
+    (root / "first-run.txt").write_text(result.stdout)
     return root
+
+
+def _outcome(stdout: str) -> list[str]:
+    """The demo's figures: what it ingested, scored and delivered, without paths or timings."""
+    keep = ("│ events", "│ findings", "hourly windows", "notifications delivered")
+    return [re.sub(r" to \S+ | report: \S+|done in .*", "", line) for line in stdout.splitlines()
+            if any(k in line for k in keep)]
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +103,12 @@ def test_nothing_written_holds_a_planted_value(demo):
         assert text  # delivered and written
         leaked = [value for value in planted if value in text]
         assert not leaked, f"{written} holds {len(leaked)} planted value(s)"
+
+
+def test_a_second_run_in_the_same_directory_finds_the_same(demo):
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"} | {"SENTINEL_DATA_DIR": str(demo / "unused")}
+    again = subprocess.run([sys.executable, "-m", "sentinel.cli", "demo", "--dir", str(demo)], capture_output=True,
+                           text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    first = _outcome((demo / "first-run.txt").read_text())
+    assert len(first) == 4 and _outcome(again.stdout) == first
