@@ -89,10 +89,11 @@ class Verification:
     checked: int
     seq: int | None = None  # the first entry that does not fit
     problem: str = ""
+    caveat: str = ""  # what this check could not see
 
     def __str__(self) -> str:
         if self.ok:
-            return f"audit log intact: {self.checked} entries"
+            return f"audit log intact: {self.checked} entries" + (f" ({self.caveat})" if self.caveat else "")
         return f"audit log broken at entry {self.seq}: {self.problem}"
 
 
@@ -222,7 +223,11 @@ class AuditLog:
                                     f"entries {last + 1}-{seq} removed: the chain ended at entry {seq}")
             if seq == last and seq and digest != prev_hash:
                 return Verification(False, checked, seq, "altered or replaced: it differs from the recorded head")
-        return Verification(True, checked)
+        caveat = ""
+        if self._anchor and anchor is None and checked:
+            caveat = (f"the head file {self._anchor} is missing or names another store: entries removed from the "
+                      f"end of the log would not show")
+        return Verification(True, checked, caveat=caveat)
 
     def close(self) -> None:
         with self._lock:

@@ -72,6 +72,14 @@ def test_removed_newest_entries_are_named(audit, store):
     assert not result.ok and result.seq == 4 and "4-5 removed" in result.problem
 
 
+def test_without_its_head_file_a_removed_tail_is_said_to_be_unseen(audit, store):
+    mutate(store, "ALTER TABLE {db}.audit_log DELETE WHERE seq >= 4")
+    (store.settings.data_dir / "audit.head").unlink()
+    result = AuditLog(store).verify()
+    assert result.ok and result.checked == 3  # nothing left can show the tail is gone ...
+    assert "audit.head is missing" in str(result) and "would not show" in str(result)  # ... and it says so
+
+
 def test_config_load_recorded_once_per_digest(store, settings_factory):
     log = AuditLog(store)
     first = settings_factory("")
