@@ -26,8 +26,8 @@ from sentinel.alert.grouping import Group, Groups, Plan, Timing, plan_flush
 from sentinel.alert.model import (ACKNOWLEDGED, FIRING, RESOLVED, SILENCED, Alert, AlertRecord, Severity, new_id)
 from sentinel.alert.outbox import Outbox, OutboxItem
 from sentinel.alert.routing import Router
-from sentinel.alert.silences import (Ack, Matcher, Silence, SilenceError, Suppressions, check_approver,
-                                     needs_approval, parse_duration)
+from sentinel.alert.silences import (MAX_SILENCE_SECONDS, SILENCE_LABELS, Ack, Matcher, Silence, SilenceError,
+                                     Suppressions, check_approver, needs_approval, parse_duration)
 from sentinel.alert.store import AlertStore
 from sentinel.audit import AuditLog
 from sentinel.config import Settings
@@ -471,6 +471,11 @@ class AlertManager:
         now = self.clock()
         with self._lock:
             record = self._active_by_id(alert_id)
+            for earlier in self.suppressions.acks_for(record.alert_id):
+                hint = "" if earlier.approved_by else f"; a second operator approves it: sentinel alerts approve " \
+                                                      f"{earlier.ack_id} --by NAME"
+                raise SilenceError(f"alert {alert_id} is already acknowledged by {earlier.created_by} "
+                                   f"({earlier.ack_id}){hint}")
             ack = Ack(new_id("ak"), record.alert_id, record.fingerprint, by.strip(), reason, now)
             self.suppressions.acks[ack.ack_id] = ack
             self.db.put_ack(ack)
@@ -489,6 +494,10 @@ class AlertManager:
         parsed = [m if isinstance(m, Matcher) else Matcher.parse(m) for m in matchers]
         if not parsed:
             raise SilenceError("a silence needs at least one --match label=value")
+        for m in parsed:
+            if m.key not in SILENCE_LABELS:  # it would match nothing, or everything with !=
+                raise SilenceError(f"matcher {m}: no alert has the label {m.key!r}; labels: "
+                                   f"{', '.join(SILENCE_LABELS)}")
         if not reason.strip():
             raise SilenceError("--reason is required: silences are audited")
         if not by.strip():
@@ -496,6 +505,9 @@ class AlertManager:
         seconds = parse_duration(duration) if isinstance(duration, str) else float(duration)
         if seconds <= 0:
             raise SilenceError("the duration must be positive")
+        if seconds > MAX_SILENCE_SECONDS:
+            raise SilenceError(f"a silence lasts at most {MAX_SILENCE_SECONDS // 86400} days: one that outlives "
+                               f"its reason hides new incidents; renew it when it ends")
         now = self.clock()
         with self._lock:
             silence = Silence(new_id("si"), parsed, by.strip(), reason.strip(), now, now, now + seconds)

@@ -19,6 +19,14 @@ _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _MATCHER = re.compile(r"^([a-z][a-z0-9_]{0,39})\s*(=~|!~|!=|=)(.*)$")
 
 
+# What a silence may match: an alert's labels (AlertRecord.labels; "destination" names an
+# unknown destination's domain).
+SILENCE_LABELS = ("kind", "subprocessor", "category", "field_path", "endpoint", "destination", "severity",
+                  "alert_id", "fingerprint", "policy")
+# A silence that outlives its reason hides new incidents: renew it instead.
+MAX_SILENCE_SECONDS = 365 * 86400
+
+
 class SilenceError(ValueError):
     """A silence, acknowledgement or approval that cannot be made; the message says why."""
 

@@ -200,6 +200,18 @@ def test_acknowledgements_and_their_approval(make_manager, receiver, clock):
     assert len(receiver.received) == 3
     with pytest.raises(SilenceError, match="no alert al-nope"):
         manager.acknowledge("al-nope", "alice")
+    with pytest.raises(SilenceError, match=f"already acknowledged by alice \\({ack.ack_id}\\)"):
+        manager.acknowledge(high.alert_id, "alice", "again")  # the second operator approves instead
+
+
+def test_a_silence_that_could_match_nothing_or_outlive_its_reason_is_refused(make_manager, receiver):
+    manager = make_manager(hook(receiver))
+    with pytest.raises(SilenceError, match="no alert has the label 'bogus'.*subprocessor"):
+        manager.silence(["bogus=1"], "1h", "typo", "alice")
+    with pytest.raises(SilenceError, match="at most 365 days"):
+        manager.silence(["subprocessor=stripe"], "400d", "forever", "alice")
+    silence, _, _ = manager.silence(["destination=tracker.example"], "365d", "a known test host", "alice")
+    assert [s.silence_id for s in manager.silences()] == [silence.silence_id]
 
 
 def test_receiver_down_then_back_gets_every_notification_exactly_once(make_manager, receiver, clock, metrics):
