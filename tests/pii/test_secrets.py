@@ -143,6 +143,10 @@ def test_stripe_mask_keeps_mode_prefix(scanner):
     ("api_key", rnd(32, "0123456789abcdef"), "generic_high_entropy"),
     ("password", "hunter2!x", "password"),
     ("auth_token", rnd(28), "generic_high_entropy"),
+    # No prefix of its own: an AWS secret access key is known by its field.
+    ("aws_secret_access_key", rnd(40, string.ascii_letters + string.digits + "/+"), "aws_secret_access_key"),
+    ("awsSecretKey", rnd(40), "aws_secret_access_key"),
+    ("aws_secret_access_key", rnd(32), "generic_high_entropy"),  # not the shape of one
 ])
 def test_generic_secret_fields(scanner, field, value, subtype):
     fs = [f for f in scan_json(scanner, {field: value}) if f.category == "SECRET"]

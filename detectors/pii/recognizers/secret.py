@@ -92,6 +92,9 @@ _TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_\-+/=.~:]{8,512}")  # applied with
 
 
 _HEX: Final = "0123456789abcdefABCDEF"
+# An AWS secret access key has no prefix of its own: 40 base64 characters, known by the
+# field that holds it ("aws_secret_access_key", "AWS_SECRET_KEY", "awsSecretAccessKey").
+_AWS_SECRET: Final = re.compile(r"[0-9A-Za-z/+]{40}")
 _STRONG_SECRET: Final = frozenset({"secret", "secrets", "clientsecret", "secretkey", "privatekey", "apikey", "xapikey",
                             "signingkey", "webhooksecret", "accesskey", "credential", "credentials", "password"})
 
@@ -134,6 +137,8 @@ class GenericSecretRecognizer(Recognizer):
         # tokens, CSRF nonces); under "secret", "api_key", "private_key" it is kept.
         if not v.strip(_HEX) and not tokens & _STRONG_SECRET and not ("key" in tokens and "api" in tokens):
             return ()
+        if "aws" in tokens and "secret" in tokens and _AWS_SECRET.fullmatch(v):
+            return (Hit(0.9, v, subtype="aws_secret_access_key", start=off, end=off + len(v)),)
         return (Hit(0.7, v, subtype="generic_high_entropy", start=off, end=off + len(v)),)
 
 
