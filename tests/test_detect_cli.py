@@ -234,3 +234,14 @@ def test_an_input_a_limit_cut_short_is_named_and_not_called_clean(tmp_path):
     assert "stdin: scanned in part" in result.stderr and "detectors.max_depth" in result.stderr
     assert result.returncode == 2  # not 0: nothing found in what was left unread says nothing
     assert_no_values(result)
+
+
+def test_thousands_of_findings_are_listed_one_line_each_in_place(tmp_path):
+    lines = [f"ticket {i}: write to {EMAIL} about the refund" for i in range(1500)]
+    result = detect(stdin="\n".join(lines), tmp_path=tmp_path)
+    assert result.returncode == 1
+    rows = [row.split() for row in result.stdout.splitlines() if row.startswith("stdin ")]
+    col = lines[0].index(EMAIL) + 1
+    assert [row[1] for row in rows] == [f"{i + 1}:{col + len(str(i)) - 1}" for i in range(1500)]
+    assert all(row[2] == "EMAIL" for row in rows)
+    assert_no_values(result)
