@@ -25,16 +25,17 @@ from rich.text import Text
 
 from detectors.pii.protobuf import grpc_frames, looks_binary
 from sentinel.collect.capture.http1 import parse_head
+from sentinel.collect.capture.pcapfile import PCAP_MAGICS, PCAPNG_SHB
 from sentinel.collect.har import HarParseError, parse_har
 
-MODES = ("auto", "text", "http", "json", "xml", "protobuf", "har")
+MODES = ("auto", "text", "http", "json", "xml", "csv", "protobuf", "har")
 _REQUEST_LINE = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?\r?$")
 
 
 @dataclass
 class Detected:
     source: str
-    kind: str  # how the input was read: text, http, json, xml, protobuf or har
+    kind: str  # how the input was read: text, http, json, xml, csv, protobuf or har
     findings: list
     text: str = ""  # for text inputs: to turn offsets into line:column
     not_reported: list = field(default_factory=list)  # with --explain
@@ -68,11 +69,19 @@ def read_kind(data: bytes, mode: str) -> str:
     return "text"
 
 
+class NotAPayload(ValueError):
+    """An input detect does not read; the message says which command does."""
+
+
 def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", explain: bool = False) -> list[Detected]:
-    """One result per input, or per request of a HAR recording (raises HarParseError)."""
+    """One result per input, or per request of a HAR recording (raises HarParseError or
+    NotAPayload)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
-    named_har = mode == "auto" and source.lower().endswith(".har")  # a broken one is an error, not text
-    kind = "har" if named_har else read_kind(data, mode)
+    if mode == "auto" and (data[:4] in PCAP_MAGICS or data[:4] == PCAPNG_SHB):
+        raise NotAPayload(f"{source}: a packet capture; `sentinel scan {source}` reads its requests and judges them")
+    named = mode == "auto" and source.lower().rsplit(".", 1)[-1]
+    # By name: a broken HAR is an error, not text; a CSV's cells are named by their column.
+    kind = "har" if named == "har" else "csv" if named == "csv" else read_kind(data, mode)
     if kind != "har":
         return [detect(scanner, source, data, kind, explain)]
     out = []
@@ -86,7 +95,7 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
 
 
 def detect(scanner, source: str, data: bytes, kind: str, explain: bool = False) -> Detected:
-    """One input read as ``kind`` (text, http, json, xml or protobuf)."""
+    """One input read as ``kind`` (text, http, json, xml, csv or protobuf)."""
     if kind == "text":
         text = data.decode("utf-8", "replace")
         found, left_out = scan(scanner, explain, text=text)
@@ -125,7 +134,8 @@ def as_request(kind: str, data: bytes) -> tuple:
     return "POST", "", [], data, ctype
 
 
-_PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "protobuf": "application/x-protobuf"}
+_PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "csv": "text/csv",
+                  "protobuf": "application/x-protobuf"}
 
 
 def line_col(d: Detected, offset: int) -> str:
@@ -212,7 +222,7 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
         before = dict(scanner.stats)
         try:
             results += detect_all(scanner, registry, source, data, mode, explain)
-        except HarParseError as exc:  # names the file and the place; holds no value
+        except (HarParseError, NotAPayload) as exc:  # names the file and the place; holds no value
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
         for warning in limit_warnings(before, scanner.stats):
@@ -232,9 +242,8 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
         har = f", {requests} HAR request(s) to {len({d.to for d in results if d.kind == 'har'})} destination(s)" \
             if requests else ""
         more = f"; {left_out} found and not reported" if explain else ""
-        console.print(f"{found} finding(s) in {len(kinds)} input(s) "
-                      f"({', '.join(f'{k} as {v}' for k, v in kinds.items())}{har}){more}", markup=False,
-                      highlight=False)
+        read = f" ({', '.join(f'{k} as {v}' for k, v in kinds.items())}{har})" if kinds else ""
+        console.print(f"{found} finding(s) in {len(kinds)} input(s){read}{more}", markup=False, highlight=False)
     if unreadable or (partial and not found):
         return 2  # "nothing found" must not be said of what was not scanned
     return 1 if found else 0

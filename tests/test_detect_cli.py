@@ -245,3 +245,26 @@ def test_thousands_of_findings_are_listed_one_line_each_in_place(tmp_path):
     assert [row[1] for row in rows] == [f"{i + 1}:{col + len(str(i)) - 1}" for i in range(1500)]
     assert all(row[2] == "EMAIL" for row in rows)
     assert_no_values(result)
+
+
+def test_a_csv_file_reports_cells_by_column(tmp_path):
+    export = tmp_path / "customers.csv"
+    export.write_text(f"id,first_name,last_name,email\n1,Jane,Doe,{EMAIL}\n")
+    result = detect(str(export), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    paths = {f["field_path"] for f in found(result) if f["category"] == "EMAIL"}
+    assert paths == {"csv.email"} and {f["read_as"] for f in found(result)} == {"csv"}
+    assert_no_values(result)
+
+
+def test_a_capture_is_sent_to_scan_and_the_others_are_still_read(tmp_path):
+    from sentinel.demo_data import write_capture
+
+    capture = tmp_path / "mirror.pcap"
+    write_capture(capture, 1_700_000_000.0)
+    note = tmp_path / "note.txt"
+    note.write_text(f"mail {EMAIL}\n")
+    result = detect(str(capture), str(note), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert f"sentinel scan {capture}" in result.stderr
+    assert "1 finding(s) in 1 input(s)" in result.stdout and "as protobuf" not in result.stdout
