@@ -56,6 +56,7 @@ class _Errors(logging.Handler):
             buffer.append(record.getMessage())
 
 
+_GENERIC = ("Failed to send", "An exception occured")
 _errors = _Errors()
 logging.getLogger("apprise").addHandler(_errors)
 
@@ -154,7 +155,10 @@ class AppriseSender:
                     pass
         if ok:
             return True, ""
-        reason = messages[-1] if messages else "Apprise reported a failure"
+        # Apprise closes with a generic line ("Failed to send ... notification."): the one
+        # before it, when there is one, says why.
+        specific = [m for m in messages if not m.startswith(_GENERIC)]
+        reason = (specific or messages or ["Apprise reported a failure"])[-1]
         return False, payloads.scrub(reason.replace(channel.url, channel.id), 300)
 
     @staticmethod

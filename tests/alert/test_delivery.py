@@ -44,6 +44,20 @@ def test_webhook_failure_is_reported_with_a_reason(receiver):
     assert not ok and reason
 
 
+def test_file_channel_appends_and_says_why_it_could_not(tmp_path):
+    import sentinel.alert.filechannel  # noqa: F401  registers file://
+
+    target = tmp_path / "alerts.jsonl"
+    blocked = tmp_path / "a-file" / "alerts.jsonl"
+    (tmp_path / "a-file").write_text("")
+    sender = AppriseSender(routes(("ok", f"file://{target}"), ("blocked", f"file://{blocked}")))
+    ok_channel, blocked_channel = sender.channels()
+    assert sender.send(ok_channel, firing_notification()) == (True, "")
+    assert json.loads(target.read_text())["title"].startswith("[Sentinel]")
+    ok, reason = sender.send(blocked_channel, firing_notification())
+    assert not ok and "cannot write" in reason and "a-file" in reason  # not "an exception occured"
+
+
 def test_email_over_plain_smtp_with_login(mailbox):
     sender = AppriseSender(routes(("mail", mailbox.url)))
     assert sender.send(sender.channels()[0], firing_notification()) == (True, "")
