@@ -79,11 +79,17 @@ class Daemon:
         try:
             self._open()
         except ConfigError as exc:
+            self._close_after_failed_start()
             log.error("configuration error: %s", str(exc).replace("\n", "; "))
             return 2
         except StoreUnavailable as exc:
+            self._close_after_failed_start()
             log.error("store unavailable: %s", exc)
             return 1
+        except OSError as exc:  # a port in use, a directory it may not write: the host's setup
+            self._close_after_failed_start()
+            log.error("cannot start: %s", exc.strerror or exc)
+            return 2
         self._install_signals()
         self.notifier.ready(f"watching {len(self.sources)} sources")
         log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs(),
@@ -101,6 +107,8 @@ class Daemon:
 
     def _open(self) -> None:
         settings = self.settings
+        # The port first: taken, it fails before the embedded store is open and must be shut.
+        self._bind_http(settings)
         self.store = self._open_store(settings)
         self.writer = self.store.writer(self.metrics)
         self.pipeline = Pipeline(SubprocessorRegistry(settings.registry), self.writer,
@@ -112,7 +120,7 @@ class Daemon:
         self.judge = Judge(self.engine, self.alerts, self.metrics)
         self.pipeline.observers.append(self.judge)
         self._open_scoring(settings)
-        self._open_http(settings)
+        self._serve_http()
         self.worker = threading.Thread(target=self._work, name="pipeline", daemon=True)
         self.worker.start()
         for source in settings.config.sources:
@@ -142,14 +150,29 @@ class Daemon:
         for job in self.scorings:
             threading.Thread(target=job.run, args=(self.stop_event,), name=f"scoring-{job.label}", daemon=True).start()
 
-    def _open_http(self, settings: Settings) -> None:
+    def _bind_http(self, settings: Settings) -> None:
         listen = settings.config.metrics.listen
         if not listen:
             return
         from sentinel.http import HttpServer
 
-        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api).start()
+        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api).bind()
+
+    def _serve_http(self) -> None:
+        if self.http is None:
+            return
+        self.http.start()
         log.info("metrics listening", extra={"fields": {"url": self.http.url}})
+
+    def _close_after_failed_start(self) -> None:
+        """Release what _open took: chDB left open at exit crashes the interpreter's shutdown."""
+        self.stop_event.set()
+        if self.alerts is not None:
+            self.alert_thread.join(timeout=10)  # it queries the store: let it finish first
+        if self.http is not None:
+            self.http.stop()
+        if self.store is not None:
+            self.store.close()
 
     def _stored_ids(self, ids: list[int]) -> set[int]:
         rows = self.store.query("SELECT event_id FROM {db}.events WHERE event_id IN %(ids)s",

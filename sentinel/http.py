@@ -105,7 +105,8 @@ class HttpServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "HttpServer":
+    def bind(self) -> "HttpServer":
+        """Take the port without serving yet: a port in use fails here, before costlier start-up work."""
         if self._server is not None:
             return self
         host, port = parse_listen(self.listen)
@@ -115,6 +116,12 @@ class HttpServer:
             self._server = _Server(address[:2], _handler(self), family)
         except OSError as exc:
             raise OSError(exc.errno, f"cannot listen on {self.listen} (metrics.listen): {exc.strerror}") from None
+        return self
+
+    def start(self) -> "HttpServer":
+        if self._thread is not None:
+            return self
+        self.bind()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="sentinel-http", daemon=True)
         self._thread.start()
@@ -125,11 +132,11 @@ class HttpServer:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
+        thread, self._thread = self._thread, None
+        if thread is not None:  # shutdown() would wait forever for the serve_forever() of a server only bound
+            server.shutdown()
+            thread.join(timeout)
         server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     @property
     def address(self) -> tuple[str, int]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import detectors.pii
+from tests.test_cli import sentinel
 
 DATA = Path(__file__).parent / "data" / "logs"
 SQUID_LINE = ('{ts:.3f}    120 10.0.0.{n} TCP_MISS/200 {size} GET http://api.segment.io/v1/track?n={n} - '
@@ -247,3 +248,18 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     assert "jane.doe" not in result.stdout
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
+
+
+def test_metrics_port_in_use_is_one_clean_error_and_exit_2(tmp_path):
+    with socket.socket() as holder:  # another process's listener on the configured port
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        config = tmp_path / "sentinel.toml"
+        config.write_text(f'data_dir = "{tmp_path / "state"}"\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+        result = sentinel("--config", str(config), "run")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"cannot listen on 127.0.0.1:{port} (metrics.listen): Address already in use" in output
+    assert "Traceback" not in output and "ShutdownTablesThreadPool" not in output
+    assert not (tmp_path / "state" / "chdb").exists()  # it gave up before opening the store
