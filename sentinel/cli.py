@@ -75,13 +75,18 @@ def keygen(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing key (changes every keyed hash)."),
 ):
     """Create the site key for keyed hashes of detected values (mode 0600)."""
-    from sentinel.keys import generate_key_file
+    from sentinel.keys import generate_key_file, unwritable_key_path
 
     path = out or state.settings().data_dir / "site.key"
+    problem = unwritable_key_path(path)
+    if problem:
+        err.print(f"{path}: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     try:
         generate_key_file(path, force=force)
     except FileExistsError:
-        err.print(f"{path}: exists; pass --force to replace it (distinct-subject counts restart from zero)")
+        err.print(f"{path}: exists; pass --force to replace it (distinct-subject counts restart from zero)",
+                  markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"wrote {path} (mode 0600)")
 
@@ -366,7 +371,12 @@ def demo(
 ):
     """Generate three weeks of egress with planted incidents, run the whole pipeline, show what it finds."""
     from sentinel.demo import run_demo
+    from sentinel.paths import file_in_the_way
 
+    blocker = file_in_the_way(directory) if directory else None
+    if blocker is not None:
+        err.print(f"--dir: {blocker} is not a directory", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     raise typer.Exit(run_demo(directory, console))
 
 
@@ -584,6 +594,12 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
+def _os_error(exc: OSError) -> str:
+    """'No such file or directory: /x/out.json', without errno or the exception's repr."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
 def main() -> int:
     try:
         result = app(standalone_mode=False)
@@ -603,6 +619,9 @@ def main() -> int:
         if isinstance(exc, _usage_errors()):  # a mistyped command or option: its message, no traceback
             exc.show()
             return exc.exit_code
+        if isinstance(exc, OSError):  # an output path or input the system refused: 2, not 1 ("found something")
+            err.print(f"error: {_os_error(exc)}", style="red", markup=False, highlight=False, soft_wrap=True)
+            return 2
         raise
     # Without standalone mode click returns the code of a typer.Exit instead of raising it.
     return result if isinstance(result, int) else 0

@@ -85,7 +85,7 @@ class Daemon:
         except StoreUnavailable as exc:
             self._close_after_failed_start()
             log.error("store unavailable: %s", exc)
-            return 1
+            return 3  # as for every command (README: exit codes)
         except OSError as exc:  # a port in use, a directory it may not write: the host's setup
             self._close_after_failed_start()
             log.error("cannot start: %s", exc.strerror or exc)

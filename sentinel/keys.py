@@ -12,10 +12,20 @@ import secrets
 from pathlib import Path
 
 from sentinel.config import ConfigError, Settings
-from sentinel.paths import credentials_dir
+from sentinel.paths import credentials_dir, file_in_the_way
 
 KEY_BYTES = 32
 CREDENTIAL_NAME = "site-key"
+
+
+def unwritable_key_path(path: Path) -> str | None:
+    """Why a key cannot be written at `path`, when the path itself is wrong (not when it exists)."""
+    if path.is_dir():
+        return "is a directory; give the path of the key file to write"
+    blocker = file_in_the_way(path.parent)
+    if blocker is not None:
+        return f"cannot create it: {blocker} is not a directory"
+    return None
 
 
 def generate_key_file(path: Path, force: bool = False) -> Path:

@@ -23,3 +23,12 @@ def credentials_dir() -> Path | None:
     """systemd's LoadCredential= directory, when running under it."""
     creds = os.environ.get("CREDENTIALS_DIRECTORY")
     return Path(creds) if creds else None
+
+
+def file_in_the_way(directory: Path) -> Path | None:
+    """The existing non-directory that keeps `directory` from being created, if any: the path
+    itself or its nearest existing ancestor."""
+    for candidate in (directory, *directory.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None

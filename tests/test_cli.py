@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +68,30 @@ def test_keygen_creates_private_key(tmp_path):
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 0
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
+
+
+HAR = Path(__file__).parent / "data" / "har" / "mitmproxy_insomnia_rest_client.har"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("keygen", "--out", "{dir}", "--force"), "{dir}: is a directory; give the path of the key file to write"),
+    (("keygen", "--out", "{file}/keys/site.key"), "{file}/keys/site.key: cannot create it: {file} is not a directory"),
+    (("keygen", "--out", "{file}/site.key"), "{file}/site.key: cannot create it: {file} is not a directory"),
+    (("keygen", "--out", "/proc/sentinel.key"), "error: No such file or directory: /proc/sentinel.key"),
+    (("scan", "--format", "json", "-o", "{dir}/missing/out.json", str(HAR)),
+     "error: No such file or directory: {dir}/missing/out.json"),
+    (("scan", "-o", "{dir}", str(HAR)), "error: Is a directory: {dir}"),
+    (("inventory", "--format", "html", "-o", "{dir}"), "error: Is a directory: {dir}"),
+    (("demo", "--dir", "{file}"), "--dir: {file} is not a directory"),
+])
+def test_a_path_that_cannot_be_written_is_one_error_line_and_exit_2(tmp_path, args, message):
+    places = {"dir": str(tmp_path / "out"), "file": str(tmp_path / "plain.txt")}
+    (tmp_path / "out").mkdir()
+    (tmp_path / "plain.txt").write_text("not a directory\n")
+    result = sentinel(*(arg.format(**places) for arg in args), tmp_path=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert message.format(**places) in result.stderr.splitlines()
 
 
 def test_unreachable_store_is_exit_3_with_its_reason(tmp_path):
