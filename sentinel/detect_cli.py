@@ -60,6 +60,8 @@ def read_kind(data: bytes, mode: str) -> str:
             doc = json.loads(data)
         except ValueError:
             return "text"
+        except RecursionError:  # nested deeper than Python's parser goes; the scanner's walk has its own limit
+            return "json"
         log = doc.get("log") if isinstance(doc, dict) else None
         return "har" if isinstance(log, dict) and isinstance(log.get("entries"), list) else "json"
     if head == b"<":

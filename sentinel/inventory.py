@@ -20,6 +20,7 @@ from sentinel.store import Store
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_DURATION_SECONDS = 36500 * 86400
 
 FLOWS_SQL = """
 SELECT subprocessor, registrable_domain, category, field_path, method, endpoint,
@@ -62,7 +63,10 @@ def parse_duration(text: str) -> float:
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"expected a duration like 30d, 12h, 2w or 'all', got {text!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_DURATION_SECONDS:  # before dates: a window starting before year 1 cannot be computed
+        raise ValueError(f"expected a duration of at most 100 years (36500d) or 'all', got {text!r}")
+    return seconds
 
 
 @dataclass

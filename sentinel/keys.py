@@ -43,6 +43,9 @@ def generate_key_file(path: Path, force: bool = False) -> Path:
 def read_key_file(path: Path) -> bytes:
     try:
         text = path.read_text().strip()
+    except UnicodeDecodeError:  # quote none of its bytes: they may be a key all the same
+        raise ConfigError(path, [("", "not a valid site key: expected text, such as the 64 hex digits "
+                                      "`sentinel keygen` writes")]) from None
     except FileNotFoundError:
         raise ConfigError(path, [("", "site key file not found (create one with `sentinel keygen --out PATH`)")]) from None
     except OSError as exc:

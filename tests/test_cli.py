@@ -94,6 +94,25 @@ def test_a_path_that_cannot_be_written_is_one_error_line_and_exit_2(tmp_path, ar
     assert message.format(**places) in result.stderr.splitlines()
 
 
+@pytest.mark.parametrize("args, files, code, message", [
+    (("inventory", "--since", "999999999d"), {}, 2,
+     "expected a duration of at most 100 years (36500d) or 'all', got '999999999d'"),
+    (("detect", "{tmp}/deep.json"), {"deep.json": b"[" * 100_000 + b"]" * 100_000}, 0,
+     "0 finding(s) in 1 input(s) ({tmp}/deep.json as json)"),
+    (("detect", "{tmp}/deep.json"), {"deep.json": b"[]", "state/site.key": bytes(range(200, 232))}, 2,
+     "{tmp}/state/site.key: not a valid site key: expected text, such as the 64 hex digits `sentinel keygen` "
+     "writes"),
+])
+def test_bad_input_is_reported_in_one_line_or_scanned_not_a_traceback(tmp_path, args, files, code, message):
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
+    result = sentinel(*(arg.format(tmp=tmp_path) for arg in args), tmp_path=tmp_path)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert message.format(tmp=tmp_path) in (result.stdout + result.stderr).splitlines()
+
+
 def test_unreachable_store_is_exit_3_with_its_reason(tmp_path):
     config = tmp_path / "sentinel.toml"
     config.write_text('[storage]\ndsn = "http://127.0.0.1:9"\n')  # the discard port: nothing listens
