@@ -13,7 +13,7 @@ from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.config import Settings
 from sentinel.ingest import Ingestor, InputError, expand
 from sentinel.runtime import build_pipeline
-from sentinel.store import Store
+from sentinel.store import Store, StoreUnavailable
 
 
 def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: bool, force: bool, detect: bool,
@@ -26,9 +26,11 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
     try:
         inputs = expand(paths)
     except InputError as exc:
-        err.print(str(exc), markup=False, highlight=False)
-        return 2
-    store = Store.open(settings)
+        return _failed(str(exc), 2, as_json, err)
+    try:
+        store = Store.open(settings)
+    except StoreUnavailable as exc:  # only opening raises it
+        return _failed(f"store unavailable: {exc}", 3, as_json, err)
     try:
         store.migrate()
         pipeline = build_pipeline(settings, store, detect=detect)
@@ -56,6 +58,15 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
     if ingestor.errors and not summary.events:
         return 1
     return 0
+
+
+def _failed(message: str, code: int, as_json: bool, err: Console) -> int:
+    """An error as the caller reads the output: with --json, one JSON object on stdout."""
+    if as_json:
+        print(json.dumps({"error": message}))
+    else:
+        err.print(message, markup=False, highlight=False, soft_wrap=True)
+    return code
 
 
 def _capture():

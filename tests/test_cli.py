@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -113,9 +114,25 @@ def test_bad_input_is_reported_in_one_line_or_scanned_not_a_traceback(tmp_path, 
     assert message.format(tmp=tmp_path) in (result.stdout + result.stderr).splitlines()
 
 
-def test_unreachable_store_is_exit_3_with_its_reason(tmp_path):
+UNREACHABLE = "store unavailable: cannot reach ClickHouse at 127.0.0.1:9: connection refused"
+
+
+def unreachable_store_config(tmp_path):
     config = tmp_path / "sentinel.toml"
     config.write_text('[storage]\ndsn = "http://127.0.0.1:9"\n')  # the discard port: nothing listens
-    result = sentinel("--config", str(config), "db", "status", tmp_path=tmp_path)
+    return config
+
+
+@pytest.mark.parametrize("args", [("db", "status"), ("inventory",), ("alerts", "list"), ("audit", "show"),
+                                  ("ingest", str(HAR))])
+def test_unreachable_store_is_exit_3_and_one_line_with_its_reason(tmp_path, args):
+    result = sentinel("--config", str(unreachable_store_config(tmp_path)), *args, tmp_path=tmp_path)
     assert result.returncode == 3
-    assert "store unavailable: cannot reach ClickHouse at 127.0.0.1:9" in result.stderr
+    assert result.stderr.splitlines() == [UNREACHABLE]  # no driver log line, no cut-off urllib3 text
+
+
+def test_ingest_json_reports_an_unreachable_store_as_json(tmp_path):
+    result = sentinel("--config", str(unreachable_store_config(tmp_path)), "ingest", "--json", str(HAR),
+                      tmp_path=tmp_path)
+    assert result.returncode == 3
+    assert json.loads(result.stdout) == {"error": UNREACHABLE}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +15,12 @@ from sentinel.paths import credentials_dir
 
 class StoreUnavailable(Exception):
     """ClickHouse cannot be reached or refused the operation; callers spool and retry."""
+
+
+# The driver logs a warning of its own before raising; callers report the failure as
+# StoreUnavailable. Without a handler Python's last resort prints that warning on a
+# command's stderr; a configured handler (the daemon's) still receives it.
+logging.getLogger("clickhouse_connect").addHandler(logging.NullHandler())
 
 
 # Startup configuration of the embedded engine: caches, idle threads and part removal sized
@@ -60,7 +67,7 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
         try:
             return clickhouse_connect.get_client(dsn=base, connect_timeout=5, send_receive_timeout=60, **kwargs)
         except Exception as exc:
-            raise StoreUnavailable(f"cannot reach ClickHouse at {parts.hostname}:{parts.port}: {_first_line(exc)}") from None
+            raise StoreUnavailable(f"cannot reach ClickHouse at {parts.hostname}:{parts.port}: {_root_cause(exc)}") from None
     raise ConfigError("storage.dsn", [("", f"unsupported scheme {parts.scheme!r}; expected chdb, http or https")])
 
 
@@ -100,3 +107,17 @@ def database_for(settings: Settings) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
+
+
+def _root_cause(exc: BaseException) -> str:
+    """'connection refused', 'timed out': the system's reason under the
+    driver's and urllib3's wrappings, else the exception's first line."""
+    cause, seen = exc, set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+        if isinstance(cause, TimeoutError):  # socket.timeout carries no strerror
+            return "timed out"
+        cause = cause.__cause__ or cause.__context__
+    return _first_line(exc)
