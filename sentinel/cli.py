@@ -175,8 +175,8 @@ def ingest(
 def detect(
     inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
     read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
-                                                     "json, xml, protobuf (a serialised message) or har (each request "
-                                                     "of a recording)."),
+                                                     "json, xml, csv, protobuf (a serialised message) or har (each "
+                                                     "request of a recording)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),
@@ -452,7 +452,8 @@ def alerts_ack(
 def alerts_silence(
     match: list[str] = typer.Option(..., "--match", help="label=value (also label!=value, label=~regex); "
                                     "repeat for more, all must match. Labels: kind, subprocessor, category, "
-                                    "field_path, endpoint, severity, alert_id, fingerprint, policy."),
+                                    "field_path, endpoint, destination, severity, alert_id, fingerprint, "
+                                    "policy."),
     duration: str = typer.Option(..., "--duration", help="How long, e.g. 30m, 2h, 1d."),
     reason: str = typer.Option(..., "--reason"),
     by: str = typer.Option(..., "--by", help="Your name, recorded in the audit log."),
