@@ -7,12 +7,15 @@ key that never leaves the host.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 
 from sentinel.config import ConfigError, Settings
 from sentinel.paths import credentials_dir, file_in_the_way
+
+log = logging.getLogger("sentinel.keys")
 
 KEY_BYTES = 32
 CREDENTIAL_NAME = "site-key"
@@ -56,7 +59,19 @@ def read_key_file(path: Path) -> bytes:
         key = text.encode()
     if len(key) < 16:
         raise ConfigError(path, [("", "site key is shorter than 16 bytes; generate one with `sentinel keygen`")])
+    _warn_if_others_can_read(path)
     return key
+
+
+def _warn_if_others_can_read(path: Path) -> None:
+    # Whoever reads the key can test guesses against every stored hash (an e-mail
+    # address is guessable): say so, as ssh does of a private key, but go on.
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077:
+        log.warning("site key %s is readable by others (mode %04o): run chmod 600 %s", path, mode, path)
 
 
 def load_site_key(settings: Settings) -> bytes:

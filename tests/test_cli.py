@@ -71,6 +71,19 @@ def test_keygen_creates_private_key(tmp_path):
     assert sentinel("keygen", "--out", str(out), tmp_path=tmp_path).returncode == 1
 
 
+def test_a_site_key_others_can_read_is_named_and_still_used(tmp_path):
+    key = tmp_path / "k.key"
+    sentinel("keygen", "--out", str(key), tmp_path=tmp_path)
+    config = tmp_path / "sentinel.toml"
+    config.write_text(f'data_dir = "{tmp_path / "state"}"\n[keys]\nsite_key_file = "{key}"\n')
+    private = sentinel("--config", str(config), "detect", stdin='{"email": "jane.doe@example.com"}')
+    key.chmod(0o644)
+    shared = sentinel("--config", str(config), "detect", stdin='{"email": "jane.doe@example.com"}')
+    assert "readable by others" not in private.stderr
+    assert f"site key {key} is readable by others (mode 0644)" in shared.stderr
+    assert shared.returncode == private.returncode == 1 and shared.stdout == private.stdout
+
+
 HAR = Path(__file__).parent / "data" / "har" / "mitmproxy_insomnia_rest_client.har"
 
 
