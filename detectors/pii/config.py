@@ -4,12 +4,14 @@ the TOML with pydantic and hands us the dict). Unknown keys are rejected by name
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 import re2
 
 from .finding import Category
+from .rx import compile_raw
 
 
 class ConfigError(ValueError):
@@ -115,10 +117,7 @@ class ScannerConfig:
             names.add(c.name)
             if not c.category or not c.category.replace("_", "").isalnum() or c.category != c.category.upper():
                 raise ConfigError(f"{w}.category: expected an upper-case category such as EMAIL or EMPLOYEE_ID, got {c.category!r}")
-            try:
-                re2.compile(c.regex)
-            except re2.error as e:
-                raise ConfigError(f"{w}.regex: not a valid RE2 pattern ({e})") from None
+            _check_pattern(c.regex, f"{w}.regex")
             if c.validator is not None and c.validator not in VALIDATOR_NAMES:
                 raise ConfigError(f"{w}.validator: expected one of {', '.join(VALIDATOR_NAMES)}, got {c.validator!r}")
             if not 0.0 <= c.confidence <= 1.0:
@@ -127,13 +126,52 @@ class ScannerConfig:
             (f"allowlist.subprocessors.{k}", r) for k, r in self.allowlist.subprocessors.items()]
         for w, rule in rules:
             for j, p in enumerate(rule.patterns):
-                try:
-                    re2.compile(p)
-                except re2.error as e:
-                    raise ConfigError(f"{where}.{w}.patterns[{j}]: not a valid RE2 pattern ({e})") from None
+                _check_pattern(p, f"{where}.{w}.patterns[{j}]")
             for j, cat in enumerate(rule.categories):
                 if cat.split(":", 1)[0] not in Category.__members__ and cat.split(":", 1)[0] not in {d.category for d in self.custom}:
                     raise ConfigError(f"{where}.{w}.categories[{j}]: unknown category {cat!r}")
+        self.check_names(where)
+
+    def check_names(self, where: str) -> None:
+        """Detector names under ``detectors`` and phone regions: each must name something that exists."""
+        from .phones import PhoneValidator  # late: the recognisers import this module
+
+        try:
+            PhoneValidator(tuple(self.phone_regions))
+        except ValueError as e:
+            raise ConfigError(f"{where}.phone_regions: {e}; expected region codes such as US, GB, DE") from None
+        names = _builtin_names() | {"custom." + c.name for c in self.custom}
+        known = names | _builtin_categories() | {c.category for c in self.custom}
+        unknown = sorted(set(self.detectors) - known)
+        if unknown:
+            raise ConfigError(f"{where}.detectors: unknown detector(s) {', '.join(unknown)}; "
+                              f"expected one of {', '.join(sorted(names))} or a category")
+
+
+@functools.cache
+def _builtin_recognizers() -> tuple:
+    from .phones import PhoneValidator
+    from .recognizers import builtin_recognizers
+
+    return tuple(builtin_recognizers(PhoneValidator()))
+
+
+def _builtin_names() -> set[str]:
+    return {r.name for r in _builtin_recognizers()}
+
+
+def _builtin_categories() -> set[str]:
+    return {str(r.category) for r in _builtin_recognizers()} | set(Category.__members__)
+
+
+def _check_pattern(pattern: str, where: str) -> None:
+    """Compiled as the scanner compiles it (rx.compile_raw), so a pattern that passes here runs."""
+    try:
+        compile_raw(pattern)
+    except (re2.error, ValueError) as e:
+        reason = e.args[0] if e.args else e
+        reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise ConfigError(f"{where}: not a valid RE2 pattern ({reason})") from None
 
 
 def _as_dict(v: Any, where: str) -> dict:

@@ -42,6 +42,7 @@ def compile_raw(pattern: str, max_mem: int = 64 << 20) -> Any:
             return got
     opts = re2.Options()
     opts.max_mem = max_mem
+    opts.log_errors = False  # a bad pattern raises re2.error; RE2's own stderr line would only repeat it
     rx = re2.compile(pattern, opts)
     raw = getattr(rx, "_regexp", None)
     return WheelPattern(raw if raw is not None and hasattr(raw, "Match") else _PublicMatch(rx))
