@@ -6,7 +6,7 @@ run at every commit) starts without loading the ClickHouse client or pyarrow.
 
 from __future__ import annotations
 
-from sentinel.config import ConfigError, Settings
+from sentinel.config import Settings, section_error
 from sentinel.keys import load_site_key
 from sentinel.prefilter_cache import PrefilterCache
 
@@ -20,15 +20,20 @@ WHOLE_INPUTS = {"max_sample_bytes": 1 << 30, "max_decoded_bytes": 1 << 30, "max_
 def build_scanner(settings: Settings, limits: dict | None = None):
     """The PII and secret scanner configured by [detectors], keyed with the site key;
     ``limits`` replace the configured per-sample limits."""
+    cache = PrefilterCache(settings.data_dir)
+    cache.attach()
+    scanner = scanner_for(settings, key=load_site_key(settings), limits=limits)
+    cache.save()
+    return scanner
+
+
+def scanner_for(settings: Settings, key: bytes | None = None, limits: dict | None = None):
+    """The scanner [detectors] asks for; without a key, one drawn for this process (`config check`
+    builds it so, and writes nothing)."""
     from detectors.pii import Scanner, ScannerConfig
 
     try:
-        config = ScannerConfig.from_dict({**settings.config.detectors, **(limits or {})})
-    except (ValueError, TypeError) as exc:
-        where = settings.config_path or "sentinel.toml"
-        raise ConfigError(where, [("detectors", str(exc))]) from None
-    cache = PrefilterCache(settings.data_dir)
-    cache.attach()
-    scanner = Scanner(config=config, key=load_site_key(settings))
-    cache.save()
-    return scanner
+        config = ScannerConfig.from_dict({**settings.config.detectors, **(limits or {})}, where="detectors")
+        return Scanner(config=config, key=key)
+    except (ValueError, TypeError) as exc:  # detectors.pii's ConfigError is a ValueError
+        raise section_error(settings, "detectors", exc) from None

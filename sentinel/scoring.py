@@ -16,9 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from detectors.anomaly import AnomalyConfig
 from detectors.anomaly.features import FeatureBuilder, FeatureParams, WindowHistory
 from detectors.anomaly.peers import EntityScorers
+from sentinel.config.anomaly import anomaly_settings
 from sentinel.store.writer import to_arrow
 
 log = logging.getLogger("sentinel.scoring")
@@ -60,28 +60,16 @@ class ScoringJob:
         self._load()
 
     def _configure(self, settings) -> None:
-        options = dict(settings.config.anomaly)
         try:
-            self._apply(options)
+            parsed = anomaly_settings(settings.config.anomaly, self.window)
         except (TypeError, ValueError) as exc:  # detectors.anomaly.ConfigError is a ValueError too
-            from sentinel.config import ConfigError
+            from sentinel.config import section_error
 
-            raise ConfigError(settings.config_path or "sentinel.toml", [("anomaly", str(exc))]) from None
+            raise section_error(settings, "anomaly", exc) from None
+        self.warmup_windows = int(parsed.warmup_days * 86400 / self.window)
+        self.config = parsed.model
+        self.threshold = parsed.alert_threshold or self.config.threshold
         self.settings = settings
-
-    def _apply(self, options: dict) -> None:
-        threshold = float(options.pop("alert_threshold", 0.0))
-        # Scores are recorded from the first window; alerts wait until a sub-processor has
-        # this much history (measured: 4.6 false alerts per week during the first three
-        # weeks, 0.8 after, in bench/anomaly_exfil.py).
-        self.warmup_windows = int(float(options.pop("warmup_days", 14)) * 86400 / self.window)
-        options.pop("windows", None)
-        if "refractory" not in options:
-            # The refractory period is counted in buckets: keep it the same length of time
-            # (12.5 h at the default) whatever the window.
-            options["refractory"] = max(1, round(AnomalyConfig().refractory * 300 / self.window))
-        self.config = AnomalyConfig(**options)
-        self.threshold = threshold or self.config.threshold
 
     def reload(self, settings) -> None:
         self._configure(settings)

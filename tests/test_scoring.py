@@ -101,7 +101,11 @@ def test_state_persists_and_a_restart_scores_like_an_uninterrupted_run(store, tm
 def test_invalid_anomaly_settings_are_a_config_error(settings_factory):
     from sentinel.config import ConfigError
 
-    settings = settings_factory("[anomaly]\nbogus = 1\n")
+    with pytest.raises(ConfigError) as on_load:  # every command rejects it, not only the daemon's scorer
+        settings_factory("[anomaly]\nbogus = 1\n")
+    assert on_load.value.problems[0][0] == "anomaly" and "bogus" in on_load.value.problems[0][1]
+    settings = settings_factory()
+    unchecked = dataclasses.replace(settings, config=settings.config.model_copy(update={"anomaly": {"bogus": 1}}))
     with pytest.raises(ConfigError) as caught:
-        ScoringJob.check(settings)
+        ScoringJob.check(unchecked)
     assert caught.value.problems[0][0] == "anomaly" and "bogus" in caught.value.problems[0][1]

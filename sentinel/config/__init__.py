@@ -17,11 +17,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sentinel.config.daemon import SentinelConfig
-from sentinel.config.errors import ConfigError, pydantic_problems
+from sentinel.config.errors import ConfigError, keyed_problem, pydantic_problems
 from sentinel.config.registry import Registry
 from sentinel.paths import default_data_dir
 
-__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config"]
+__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config",
+           "section_error"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Settings:
     @property
     def dsn(self) -> str:
         return self.config.storage.dsn or f"chdb://{self.data_dir / 'chdb'}"
+
+
+def section_error(settings: Settings, section: str, exc: Exception) -> ConfigError:
+    """The error of a section's own parser (a ValueError naming its key) as a ConfigError on the file."""
+    return ConfigError(settings.config_path or "sentinel.toml", [keyed_problem(section, str(exc))])
 
 
 def _read_toml(path: Path) -> tuple[dict, bytes]:
@@ -70,11 +76,22 @@ def shipped_registry_path() -> Path:
     return Path(str(resources.files("sentinel") / "defaults" / "subprocessors.toml"))
 
 
-def load_registry(path: Path | None = None) -> tuple[Registry, bytes]:
+def finding_categories(config: SentinelConfig | None = None) -> set[str]:
+    """The categories a finding can have: the detectors' and those of the configured custom detectors."""
+    from detectors.pii import Category
+
+    custom = (config.detectors.get("custom", []) if config else []) or []
+    return set(Category.__members__) | {detector["category"] for detector in custom}
+
+
+def load_registry(path: Path | None = None, categories: set[str] | None = None) -> tuple[Registry, bytes]:
+    """The registry at path (else the shipped one); policies may name only ``categories``
+    (default: the detectors' own)."""
     path = path or shipped_registry_path()
     data, raw = _read_toml(path)
     try:
-        return Registry.model_validate(data), raw
+        context = {"categories": categories if categories is not None else finding_categories()}
+        return Registry.model_validate(data, context=context), raw
     except ValidationError as exc:
         raise ConfigError(path, pydantic_problems(exc)) from None
 
@@ -91,6 +108,6 @@ def load_settings(config_path: str | os.PathLike | None = None) -> Settings:
     registry_path = Path(config.registry) if config.registry else shipped_registry_path()
     if config.registry and not registry_path.is_absolute():
         registry_path = base / registry_path  # relative to the config file, like most daemons
-    registry, registry_raw = load_registry(registry_path)
+    registry, registry_raw = load_registry(registry_path, finding_categories(config))
     digest = hashlib.sha256(raw + b"\0" + registry_raw).hexdigest()
     return Settings(config, registry, str(chosen), str(registry_path), digest)

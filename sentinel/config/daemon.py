@@ -68,7 +68,7 @@ class StorageConfig(Strict):
 
     @model_validator(mode="after")
     def _cluster_needs_server(self):
-        if self.cluster and self.dsn.startswith("chdb"):
+        if self.cluster and urlsplit(self.dsn).scheme not in ("http", "https"):  # "" is embedded chDB too
             raise ValueError("cluster is set but dsn is embedded chDB: a cluster needs an http(s):// server dsn")
         return self
 
@@ -123,7 +123,25 @@ class SourceConfig(Strict):
             raise ValueError(f"a {self.type} source needs paths = [\"/var/log/...\"] (files, directories or globs)")
         if self.field_map and self.format not in ("jsonl", "auto"):
             raise ValueError("field_map applies only to format = \"jsonl\"")
+        if self.type == "log" and self.format == "jsonl":
+            self._jsonl_parser()
         return self
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, name: str) -> str:
+        from sentinel.collect.logs import FAMILIES  # late: the parsers need not load with the config
+
+        if name != "auto" and name not in FAMILIES:
+            # Else the source starts, reports healthy and rejects every line.
+            raise ValueError(f"unknown log format {name!r}; expected \"auto\" or one of: {', '.join(FAMILIES)}")
+        return name
+
+    def _jsonl_parser(self) -> None:
+        """Built once now, as the source will build it: its field_map is checked by its parser."""
+        from sentinel.collect.logs import make_parser
+
+        make_parser("jsonl", {"field_map": self.field_map, "timestamp_format": self.timestamp_format})
 
 
 class MetricsConfig(Strict):
@@ -226,9 +244,28 @@ class SentinelConfig(Strict):
     sources: list[SourceConfig] = []
     alerts: AlertsConfig = AlertsConfig()
     metrics: MetricsConfig = MetricsConfig()
-    # Detector settings are validated by detectors.pii's own config on load.
+    # Both tables are parsed by their own code (detectors/pii/config.py, sentinel/config/anomaly.py)
+    # on load, and kept as tables for it.
     detectors: dict = {}
     anomaly: dict = {}
+
+    @field_validator("detectors")
+    @classmethod
+    def _detectors(cls, table: dict) -> dict:
+        if table:  # the defaults are valid: no need to load the detectors for them
+            from detectors.pii import ScannerConfig
+
+            ScannerConfig.from_dict(table, where="detectors")  # its ConfigError is a ValueError naming the key
+        return table
+
+    @field_validator("anomaly")
+    @classmethod
+    def _anomaly(cls, table: dict) -> dict:
+        if table:
+            from sentinel.config.anomaly import anomaly_settings
+
+            anomaly_settings(table)
+        return table
 
     @field_validator("sources")
     @classmethod

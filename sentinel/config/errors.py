@@ -35,8 +35,17 @@ def pydantic_problems(error) -> list[tuple[str, str]]:
             message = item["msg"]
             # pydantic prefixes errors raised in validators with "Value error, "
             message = message.removeprefix("Value error, ")
-        problems.append((loc, message))
+        problems.append(keyed_problem(loc, message))
     return problems
+
+
+def keyed_problem(key: str, message: str) -> tuple[str, str]:
+    """``(key, message)``, or the deeper key path that a section's own parser names at the head of
+    its message ("detectors.custom[0].regex: not a valid RE2 pattern" under "detectors")."""
+    head, sep, rest = message.partition(": ")
+    if sep and key and (head == key or head.startswith((key + ".", key + "["))):
+        return head, rest
+    return key, message
 
 
 _EXPECTED = {

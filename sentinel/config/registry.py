@@ -6,7 +6,7 @@ import ipaddress
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sentinel.config.daemon import CATEGORY_NAME, LabelName, Severity, Strict, require_unique
 
@@ -18,10 +18,17 @@ TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 DOMAIN_RULE = re.compile(r"^(\*\.)?([a-z0-9*]([a-z0-9\-*]{0,61}[a-z0-9*])?\.)*[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
 
 
-def _categories(values: list[str]) -> list[str]:
+def _categories(values: list[str], info: ValidationInfo) -> list[str]:
     bad = [v for v in values if v != "*" and not CATEGORY_NAME.match(v)]
     if bad:
         raise ValueError(f"expected upper-case category names like EMAIL or PHONE_NUMBER (or \"*\"), got {bad}")
+    # The categories findings can have (the loader passes them): a typo would match nothing,
+    # so an allowed category would be flagged everywhere, or a denied one never.
+    known = (info.context or {}).get("categories")
+    unknown = [v for v in values if v != "*" and known is not None and v not in known]
+    if unknown:
+        raise ValueError(f"unknown category {', '.join(unknown)}; expected {', '.join(sorted(known))} "
+                         "(the detectors' categories and those of [[detectors.custom]]) or \"*\"")
     return values
 
 
@@ -35,8 +42,8 @@ class EndpointPolicy(Strict):
 
     @field_validator("allow")
     @classmethod
-    def _allow(cls, values: list[str]) -> list[str]:
-        return _categories(values)
+    def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _categories(values, info)
 
     @field_validator("path")
     @classmethod
@@ -57,8 +64,8 @@ class Policy(Strict):
 
     @field_validator("allow", "deny")
     @classmethod
-    def _allow(cls, values: list[str]) -> list[str]:
-        return _categories(values)
+    def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _categories(values, info)
 
     @model_validator(mode="after")
     def _no_overlap(self):
