@@ -94,13 +94,19 @@ def keygen(
 # -- config ----------------------------------------------------------------------------
 @config_app.command("check")
 def config_check():
-    """Validate sentinel.toml and the registry; print what was loaded."""
+    """Validate sentinel.toml and the registry, build what `sentinel run` builds from them
+    (detectors, alert channels) without starting anything; print what was loaded."""
+    from sentinel.preflight import preflight
+
     settings = state.settings()
+    notes = preflight(settings)
     console.print(f"config:   {settings.config_path or '(built-in defaults)'}")
     console.print(f"registry: {settings.registry_path} ({len(settings.registry.subprocessor)} sub-processors)")
     console.print(f"store:    {settings.dsn}")
     console.print(f"data dir: {settings.data_dir}")
     console.print(f"sources:  {', '.join(s.name for s in settings.config.sources) or '(none)'}")
+    for note in notes:
+        console.print(f"note:     {note}", markup=False, highlight=False)
     console.print("ok")
 
 
@@ -212,7 +218,7 @@ def scan(
     import tempfile
 
     from sentinel import scan as sc
-    from sentinel.config import load_registry
+    from sentinel.config import finding_categories, load_registry
     from sentinel.ingest import InputError
 
     if fmt not in ("table", "json", "junit", "sarif"):
@@ -225,7 +231,7 @@ def scan(
     if policy:
         import dataclasses
 
-        registry, raw = load_registry(policy)
+        registry, raw = load_registry(policy, finding_categories(settings.config))
         settings = dataclasses.replace(settings, registry=registry, registry_path=str(policy))
     with tempfile.TemporaryDirectory(prefix="sentinel-scan-") as tmp:
         try:
@@ -601,10 +607,20 @@ def _os_error(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
+def _config_errors() -> tuple[type[Exception], ...]:
+    """Sentinel's ConfigError and the detectors' own (a ValueError naming the key), when loaded."""
+    found: list[type[Exception]] = [ConfigError]
+    for module in ("detectors.pii.config", "detectors.anomaly.config"):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found.append(loaded.ConfigError)
+    return tuple(found)
+
+
 def main() -> int:
     try:
         result = app(standalone_mode=False)
-    except ConfigError as exc:
+    except _config_errors() as exc:
         err.print("configuration error", style="red")
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         return 2

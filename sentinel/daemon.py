@@ -376,6 +376,10 @@ class Daemon:
         try:
             settings = load_settings(self.config_path)
             scanner = build_scanner(settings)
+            if self.alerts is not None:
+                from sentinel.alert.delivery import AppriseSender
+
+                AppriseSender(settings.config.alerts.routes, settings.config_path)  # a bad URL: before swapping
             if getattr(self, "scorings", None):
                 from sentinel.scoring import ScoringJob
 

@@ -149,3 +149,70 @@ def test_ingest_json_reports_an_unreachable_store_as_json(tmp_path):
                       tmp_path=tmp_path)
     assert result.returncode == 3
     assert json.loads(result.stdout) == {"error": UNREACHABLE}
+
+
+    assert "store unavailable: cannot reach ClickHouse at 127.0.0.1:9" in result.stderr
+
+
+# Each passed `config check` before, and failed later: with a traceback, RE2's log noise,
+# or silently at run time (every line dropped, every e-mail flagged).
+LATE_FAILURES = [
+    ("[detectors]\nfoo = 1\n", "detectors", "unknown key(s) foo"),
+    ("[anomaly]\nfoo = 1\n", "anomaly", "unknown key(s) foo"),
+    ("[detectors.detectors.emial]\nenabled = false\n", "detectors.detectors", "unknown detector(s) emial"),
+    ('[detectors]\nphone_regions = ["XX"]\n', "detectors.phone_regions", "unknown phone region(s): XX"),
+    ('[[detectors.custom]]\nname = "emp"\ncategory = "EMPLOYEE_ID"\nregex = \'EMP-(\\d+\'\n',
+     "detectors.custom[0].regex", "not a valid RE2 pattern"),
+    ('[detectors.allowlist]\npatterns = ["a(b"]\n', "detectors.allowlist.patterns[0]", "not a valid RE2 pattern"),
+    ('[[alerts.routes]]\nname = "oncall"\nurls = ["notascheme://foo"]\n', "alerts.routes[0].urls[0]",
+     "not a notification URL Apprise understands"),
+    ('[[sources]]\nname = "proxy"\ntype = "log"\npaths = ["/var/log/squid"]\nformat = "squidx"\n',
+     "sources[0].format", "unknown log format 'squidx'"),
+    ('[storage]\ncluster = "c1"\n', "storage", "a cluster needs an http(s):// server dsn"),
+    ('[keys]\nsite_key_file = "{tmp}/missing.key"\n', "keys.site_key_file", "site key file not found"),
+]
+
+
+@pytest.mark.parametrize("text,key,message", LATE_FAILURES, ids=[case[1] for case in LATE_FAILURES])
+def test_config_check_rejects_what_a_later_command_would(tmp_path, text, key, message):
+    config = tmp_path / "sentinel.toml"
+    config.write_text(text.replace("{tmp}", str(tmp_path)))
+    result = sentinel("--config", str(config), "config", "check", tmp_path=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert f"{config}: {key}: " in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr and "re2.cc" not in result.stderr and "absl" not in result.stderr
+    assert "ok" not in result.stdout.split()
+
+
+@pytest.mark.parametrize("text,key,message", [case for case in LATE_FAILURES if case[1].startswith("detectors")],
+                         ids=[case[1] for case in LATE_FAILURES if case[1].startswith("detectors")])
+def test_detect_gives_the_same_error_at_load(tmp_path, text, key, message):
+    config = tmp_path / "sentinel.toml"
+    config.write_text(text)
+    result = sentinel("--config", str(config), "detect", "-", tmp_path=tmp_path, stdin="mail jane@example.com\n")
+    assert result.returncode == 2
+    assert f"{config}: {key}: " in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr and "re2.cc" not in result.stderr
+
+
+def test_config_check_rejects_a_policy_category_no_detector_reports(tmp_path):
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acme.test"]\n'
+                                       '[subprocessor.policy]\nallow = ["EMAILS"]\n')
+    config = tmp_path / "sentinel.toml"
+    config.write_text('registry = "reg.toml"\n')
+    result = sentinel("--config", str(config), "config", "check", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'reg.toml'}: subprocessor[0].policy.allow: unknown category EMAILS" in result.stderr
+    # a custom detector's category is one a policy may name
+    config.write_text('registry = "reg.toml"\n[[detectors.custom]]\nname = "e"\ncategory = "EMAILS"\nregex = "x"\n')
+    assert sentinel("--config", str(config), "config", "check", tmp_path=tmp_path).returncode == 0
+
+
+def test_config_check_passes_the_shipped_config_and_writes_nothing(tmp_path):
+    shipped = Path(__file__).parent.parent / "config" / "sentinel.toml"
+    result = sentinel("--config", str(shipped), "config", "check", tmp_path=tmp_path,
+                      env={"SENTINEL_DATA_DIR": str(tmp_path / "state")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "ok"
+    assert "site key" in result.stdout  # a note: the default key is made on first use
+    assert not (tmp_path / "state").exists()

@@ -192,15 +192,19 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert stored_events(tmp_path) == (500, 500)
 
 
-def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path):
+@pytest.mark.parametrize("broken,key", [
+    ("[storage]\nbatch_rows = -5\n", "storage.batch_rows"),
+    ('[[alerts.routes]]\nname = "oncall"\nurls = ["notascheme://foo"]\n', "alerts.routes[0].urls[0]"),
+], ids=["bad value", "bad alert url"])
+def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path, broken, key):
     access = tmp_path / "access.log"
     append_lines(access, 0, 10)
     proc = daemon(log_source(access)).start()
     good = proc.config.read_text()
-    proc.config.write_text(good + "\n[storage]\nbatch_rows = -5\n")
+    proc.config.write_text(good + "\n" + broken)
     proc.signal(signal.SIGHUP)
     assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="failed") == 1)
-    assert "reload rejected" in proc.logs() and "storage.batch_rows" in proc.logs()
+    assert "reload rejected" in proc.logs() and key in proc.logs()
     proc.notify.collect(1.0)
     assert proc.notify.count("RELOADING=1") == 1
     append_lines(access, 10, 10)  # still running on the old config

@@ -1,0 +1,45 @@
+"""What `sentinel run` builds from a configuration, built and dropped without starting
+anything: a configuration `sentinel config check` passes is one the daemon accepts.
+
+Loading the files already parsed every value (sources, [detectors], [anomaly], the
+registry's categories); this adds what needs more than the value: the scanner, the alert
+channels (Apprise parses the URLs) and the site key file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sentinel.config import ConfigError, Settings
+
+
+def preflight(settings: Settings) -> list[str]:
+    """Raise ConfigError naming the file and key of the first part that cannot be built;
+    return notes worth knowing that are not errors."""
+    from sentinel.alert.delivery import AppriseSender
+    from sentinel.detection import scanner_for
+
+    scanner_for(settings)  # a key drawn for this process: the check creates no site key
+    AppriseSender(settings.config.alerts.routes, settings.config_path)
+    return site_key_notes(settings)
+
+
+def site_key_notes(settings: Settings) -> list[str]:
+    """A configured key file must be readable (detection refuses to run without it); the
+    default one is created on first use, so its absence is only worth a note."""
+    from sentinel.keys import CREDENTIAL_NAME, read_key_file
+    from sentinel.paths import credentials_dir
+
+    configured = settings.config.keys.site_key_file
+    if configured:
+        try:
+            read_key_file(Path(configured))
+        except ConfigError as exc:  # names the key file only; say which key pointed there
+            raise ConfigError(settings.config_path or "sentinel.toml",
+                              [("keys.site_key_file", f"{configured}: {message}") for _, message in exc.problems]) from None
+        return []
+    creds = credentials_dir()
+    default = settings.data_dir / "site.key"
+    if (creds and (creds / CREDENTIAL_NAME).exists()) or default.exists():
+        return []
+    return [f"site key {default} does not exist yet: it is created on first use (or by `sentinel keygen`)"]
