@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 
 import pyarrow as pa
 
+from sentinel.config import redact_dsn
 from sentinel.store import Store
 from sentinel.store.spool import Spool
 from sentinel.store.writer import Writer
@@ -107,7 +108,7 @@ class AuditLog:
         self._writer = Writer(store.client, store.ctx, Spool(data_dir / "spool-audit", storage.spool_max_bytes),
                               batch_rows=1_000_000, batch_seconds=3600)
         self._anchor = (data_dir / "audit.head") if anchor is True else (anchor or None)
-        self._where = f"{store.settings.dsn}#{store.ctx.database}"
+        self._where = f"{redact_dsn(store.settings.dsn)}#{store.ctx.database}"  # written to audit.head
         self._writer.replay()  # entries spooled during an outage come before anything new
         rows = store.query(f"SELECT seq, hash FROM {{db}}.{TABLE} ORDER BY seq DESC LIMIT 1").result_rows
         self._seq, self._head = (int(rows[0][0]), rows[0][1]) if rows else (0, GENESIS)

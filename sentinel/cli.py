@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sentinel.config import ConfigError, Settings, load_settings
+from sentinel.config import ConfigError, Settings, load_settings, redact_dsn
 
 if TYPE_CHECKING:
     from sentinel.store import Store
@@ -102,7 +102,7 @@ def config_check():
     notes = preflight(settings)
     console.print(f"config:   {settings.config_path or '(built-in defaults)'}")
     console.print(f"registry: {settings.registry_path} ({len(settings.registry.subprocessor)} sub-processors)")
-    console.print(f"store:    {settings.dsn}")
+    console.print(f"store:    {redact_dsn(settings.dsn)}")
     console.print(f"data dir: {settings.data_dir}")
     console.print(f"sources:  {', '.join(s.name for s in settings.config.sources) or '(none)'}")
     for note in notes:
@@ -126,7 +126,7 @@ def db_migrate():
 def db_status():
     """Show applied and pending migrations and row counts per table."""
     store = open_store(migrate=False)
-    table = Table(title=f"schema of {store.ctx.database} at {state.settings().dsn}")
+    table = Table(title=f"schema of {store.ctx.database} at {redact_dsn(state.settings().dsn)}")
     table.add_column("version", justify="right")
     table.add_column("migration")
     table.add_column("applied")

@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from detectors.pii import COMPILED, NATIVE
 from sentinel import logs
-from sentinel.config import ConfigError, Settings, load_settings
+from sentinel.config import ConfigError, Settings, load_settings, redact_dsn
 from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
 from sentinel.judge import Judge
 from sentinel.memory import trim_mapped_code
@@ -92,7 +92,7 @@ class Daemon:
             return 2
         self._install_signals()
         self.notifier.ready(f"watching {len(self.sources)} sources")
-        log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": self._dsn_for_logs(),
+        log.info("ready", extra={"fields": {"sources": sorted(self.sources), "store": redact_dsn(self.settings.dsn),
                                             "detectors": "compiled" if COMPILED else "interpreted",
                                             "detector_c_modules": list(NATIVE)}})
         if not COMPILED:
@@ -100,10 +100,6 @@ class Daemon:
                         "Sentinel where a C compiler and the Python headers are present")
         self._main_loop()
         return self._shutdown()
-
-    def _dsn_for_logs(self) -> str:
-        dsn = self.settings.dsn
-        return dsn.split("@")[-1] if "@" in dsn else dsn  # never log credentials in a DSN
 
     def _open(self) -> None:
         settings = self.settings

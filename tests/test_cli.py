@@ -216,3 +216,15 @@ def test_config_check_passes_the_shipped_config_and_writes_nothing(tmp_path):
     assert result.stdout.split()[-1] == "ok"
     assert "site key" in result.stdout  # a note: the default key is made on first use
     assert not (tmp_path / "state").exists()
+
+
+def test_a_password_in_the_store_dsn_is_never_printed(tmp_path):
+    config = tmp_path / "pw.toml"
+    config.write_text('[storage]\ndsn = "http://sentinel:hunter2pass@127.0.0.1:1/sentinel"\n')
+    check = sentinel("--config", str(config), "config", "check", tmp_path=tmp_path)
+    assert check.returncode == 0
+    assert "store:    http://sentinel:***@127.0.0.1:1/sentinel" in check.stdout
+    status = sentinel("--config", str(config), "db", "status", tmp_path=tmp_path)
+    assert status.returncode == 3
+    for result in (check, status):
+        assert "hunter2pass" not in result.stdout + result.stderr

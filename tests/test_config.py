@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sentinel.config import ConfigError, load_daemon_config, load_registry, load_settings, shipped_registry_path
+from sentinel.config import (ConfigError, load_daemon_config, load_registry, load_settings, redact_dsn,
+                             shipped_registry_path)
 from sentinel.keys import generate_key_file, load_site_key
 
 CONF = Path(__file__).parent / "conf"
@@ -134,3 +135,13 @@ def test_short_key_rejected(settings_factory, tmp_path):
     settings = settings_factory(f'[keys]\nsite_key_file = "{tmp_path}/short.key"\n')
     with pytest.raises(ConfigError, match="shorter than 16 bytes"):
         load_site_key(settings)
+
+
+@pytest.mark.parametrize("dsn,shown", [
+    ("http://sentinel:hunter2pass@127.0.0.1:1/sentinel", "http://sentinel:***@127.0.0.1:1/sentinel"),
+    ("https://u:p%40ss@ch.internal:8443/db?password=hunter2&compress=1", "https://u:***@ch.internal:8443/db?password=***&compress=1"),
+    ("https://sentinel@ch.internal:8443/sentinel", "https://sentinel@ch.internal:8443/sentinel"),
+    ("chdb:///var/lib/sentinel/chdb", "chdb:///var/lib/sentinel/chdb"),
+])
+def test_a_dsn_is_shown_without_its_password(dsn, shown):
+    assert redact_dsn(dsn) == shown

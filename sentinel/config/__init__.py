@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
@@ -21,7 +22,7 @@ from sentinel.config.errors import ConfigError, keyed_problem, pydantic_problems
 from sentinel.config.registry import Registry
 from sentinel.paths import default_data_dir
 
-__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config",
+__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config", "redact_dsn",
            "section_error"]
 
 
@@ -42,6 +43,21 @@ class Settings:
     @property
     def dsn(self) -> str:
         return self.config.storage.dsn or f"chdb://{self.data_dir / 'chdb'}"
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN to show or log: a password in it (user:password@, ?password=) becomes ***."""
+    parts = urlsplit(dsn)
+    netloc, query = parts.netloc, parts.query
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.partition(':')[0]}:***@{host}"
+    if query:
+        query = "&".join(f"{name}=***" if name.lower() == "password" else f"{name}{sep}{value}"
+                         for name, sep, value in (item.partition("=") for item in query.split("&")))
+    if (netloc, query) == (parts.netloc, parts.query):
+        return dsn  # as written (urlunsplit would turn chdb:///path into chdb:/path)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def section_error(settings: Settings, section: str, exc: Exception) -> ConfigError:
