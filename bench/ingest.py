@@ -5,7 +5,8 @@
 Generates (once, cached in --dir) a large seeded log per family with the generator of
 bench/parse_logs.py, then runs the same Ingestor `sentinel ingest` uses, single
 process, into a fresh embedded store, and prints lines/s (wall and CPU). With
---detect the PII/secret scanner also runs over every URL with a query string.
+--detect the PII/secret scanner also runs over every URL with a query string or a path
+that may hold data (sentinel.redact.path_may_hold_data).
 Files of a fast-path family go through the columnar path (sentinel/ingest_columnar.py);
 --per-event forces the per-event Pipeline.add_events path, for comparison.
 Target (issue #3): >= 150,000 lines/s for Squid, nginx combined and Envoy JSON.

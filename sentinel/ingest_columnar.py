@@ -6,9 +6,10 @@ per-event Python path (Pipeline.add_events) costs more than parsing. Here:
   parse      fastpath.parse_file_arrow() in the store's own chDB (one data path per process),
              CHUNK_LINES lines at a time
   classify   once per distinct (sni, dst_host, dst_ip); per-row columns are dictionary codes
-  mask       redact.mask_url_array: the RE2 twins of split_url/path_template/mask_query
+  mask       redact.mask_url_parts_array: the RE2 twins of split_url/path_template/mask_query
   event_id   pipeline.make_event_id in numpy uint64 arithmetic
-  detect     the scanner only over rows whose URL has '?' or '@' (as add_events does)
+  detect     the scanner only over rows add_events would scan: a URL with '?' or '@', or a
+             path that may hold data (redact.path_may_hold_data_array)
   count      summary and metrics per (source, subprocessor) with one group_by
   insert     Writer.add_arrow in slices of batch_rows (SLICE_ROWS at least), each acknowledged
              slice checkpointed
@@ -31,7 +32,7 @@ import pyarrow.compute as pc
 
 from sentinel.collect.logs import fastpath
 from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, count_events, destination
-from sentinel.redact import mask_url_array
+from sentinel.redact import mask_url_parts_array, path_may_hold_data_array
 from sentinel.store.schema import TABLES_BY_NAME
 from sentinel.store.writer import arrow_type, clean_ip
 
@@ -262,10 +263,10 @@ def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list
     url = (url.combine_chunks() if url.num_chunks != 1 else url.chunk(0)) if url.num_chunks else pa.array([""] * n)
     if url.null_count:
         url = url.fill_null("")
+    raw_path, path, query = mask_url_parts_array(url)
     if pipeline.scan_urls:
-        findings, finding_rows = _scan(pipeline, table, url, ids, matches, which)
-
-    path, query = mask_url_array(url)
+        findings, finding_rows = _scan(pipeline, table, url, path_may_hold_data_array(raw_path, path), ids, matches,
+                                       which)
     columns = {
         "event_id": pa.array(ids, pa.uint64()),
         "ts": table.column("ts"),
@@ -325,12 +326,14 @@ def _tally(pipeline, source: pa.DictionaryArray, subprocessor: pa.DictionaryArra
             summary.unknown_destinations[destination(match) or ip or "(no destination)"] += count
 
 
-def _scan(pipeline, table: pa.Table, url: pa.Array, ids: np.ndarray, matches: list,
+def _scan(pipeline, table: pa.Table, url: pa.Array, path_may_hold_data: np.ndarray, ids: np.ndarray, matches: list,
           which: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """The detectors over the rows add_events would scan (URL with '?' or '@'), row by row."""
+    """The detectors over the rows add_events would scan (Pipeline.worth_scanning: a URL
+    with '?' or '@', or a path that may hold data), row by row."""
     n = table.num_rows
     findings = np.zeros(n, np.uint16)
-    rows = np.flatnonzero(np.asarray(pc.or_(pc.match_substring(url, "?"), pc.match_substring(url, "@")), bool))
+    query_or_user = np.asarray(pc.or_(pc.match_substring(url, "?"), pc.match_substring(url, "@")), bool)
+    rows = np.flatnonzero(query_or_user | path_may_hold_data)
     finding_rows: list[tuple] = []
     if not len(rows):
         return findings, finding_rows

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 from sentinel.metrics import Metrics
 from sentinel.model import EgressEvent, TlsHandshake, TrafficSample
 from sentinel.policy import RequestFacts
-from sentinel.redact import excerpt, mask_query, path_template, split_url
+from sentinel.redact import excerpt, mask_query, path_may_hold_data, path_template, split_url
 from sentinel.registry import Match, SubprocessorRegistry
 from sentinel.store.writer import Writer
 
@@ -178,6 +178,7 @@ class Pipeline:
         self.replay_check_rows = 0
         self.stored_ids: Callable[[list[int]], set[int]] | None = None
         self._templates: dict[str, str] = {}
+        self._data_paths: dict[str, bool] = {}
         self._matches: dict[tuple[str, str, str], Match] = {}
 
     def set_scanner(self, scanner: Any) -> None:
@@ -197,6 +198,19 @@ class Pipeline:
             cached = path_template(path)
             if len(self._templates) < _TEMPLATE_CACHE_LIMIT:
                 self._templates[path] = cached
+        return cached
+
+    def worth_scanning(self, url: str) -> bool:
+        """Whether a log line's URL may carry what the detectors find: a query, userinfo,
+        or a path that may hold data (redact.path_may_hold_data); static paths are skipped."""
+        if "?" in url or "@" in url:
+            return True
+        path = split_url(url)[0]
+        cached = self._data_paths.get(path)
+        if cached is None:
+            cached = path_may_hold_data(path, self._template(path))
+            if len(self._data_paths) < _TEMPLATE_CACHE_LIMIT:
+                self._data_paths[path] = cached
         return cached
 
     def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0) -> tuple:
@@ -234,7 +248,7 @@ class Pipeline:
             event_id = make_event_id(ev.origin, ev.offset, index)
             match = self.classify(ev)
             found = []
-            if scan_urls and ("?" in ev.url or "@" in ev.url):
+            if scan_urls and self.worth_scanning(ev.url):
                 found = self._scan(ev.method, ev.url, [], b"", "", ev, match, event_id, finding_rows)
             rows.append(self.event_row(ev, event_id, match, len(found)))
             tally.add(ev, match)

@@ -51,6 +51,24 @@ def path_template(path: str) -> str:
     return "/".join(segments)
 
 
+# Log lines have no body: the URL is all there is to scan, and most paths are static
+# (/v1/track). A path is worth the detectors when templating hid a value in it (a token,
+# e-mail, hex or uuid, matrix params: not a short {id} like /api/12/, which holds no
+# phone, card or account number), or when it holds what templating keeps: '%' or '+'
+# (encoded or international values) or seven digits in one segment, separators allowed
+# ("tel:+49-151-1234567"). The patterns mean the same in Python's re and in RE2
+# (path_may_hold_data_array).
+_HIDDEN_VALUE = "|".join(re.escape(p) for p, _ in _SEGMENT_RULES if p not in (KEEP, "{id}")) + "|" + re.escape(";" + MASK)
+_DATA_IN_PATH = r"[%+]|[0-9](?:[^/0-9]{0,3}[0-9]){6}"
+_HIDDEN_VALUE_RE, _DATA_IN_PATH_RE = re.compile(_HIDDEN_VALUE), re.compile(_DATA_IN_PATH)
+
+
+def path_may_hold_data(path: str, template: str) -> bool:
+    """Whether a path (with its path_template) may carry a value the detectors would find."""
+    return (len(path) > _MAX_PATH or _HIDDEN_VALUE_RE.search(template) is not None
+            or _DATA_IN_PATH_RE.search(path) is not None)
+
+
 def mask_query(query: str) -> str:
     """`em=a%40b.com&id=7` -> `em=*&id=*`. Keys are kept when they look like field names."""
     if not query:
@@ -327,5 +345,22 @@ def _per_unique(fn, values):
 
 def mask_url_array(urls):
     """mask_url over an array: (path templates, masked queries)."""
+    _, templates, queries = mask_url_parts_array(urls)
+    return templates, queries
+
+
+def mask_url_parts_array(urls):
+    """(raw paths, their templates, masked queries): the raw paths are for deciding what to
+    scan (path_may_hold_data_array), never for storing."""
     paths, queries = split_url_array(urls)
-    return _per_unique(path_template_array, paths), mask_query_array(queries)
+    return paths, _per_unique(path_template_array, paths), mask_query_array(queries)
+
+
+def path_may_hold_data_array(paths, templates):
+    """path_may_hold_data over arrays of paths and their templates -> numpy bool array."""
+    np, _, pc = _pa()
+    paths, templates = _plain_strings(paths), _plain_strings(templates)
+    if not len(paths):
+        return np.zeros(0, bool)
+    hidden = pc.or_(pc.greater(pc.utf8_length(paths), _MAX_PATH), pc.match_substring_regex(templates, _HIDDEN_VALUE))
+    return _mask(pc.or_(hidden, pc.match_substring_regex(paths, _DATA_IN_PATH)))

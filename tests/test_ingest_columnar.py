@@ -17,7 +17,7 @@ from sentinel import ingest_columnar  # noqa: E402
 from sentinel.collect.checkpoint import CheckpointStore, hash_head  # noqa: E402
 from sentinel.collect.tail import FINGERPRINT_BYTES, fingerprint  # noqa: E402
 from sentinel.ingest import Ingestor, expand  # noqa: E402
-from sentinel.pipeline import make_event_id  # noqa: E402
+from sentinel.pipeline import Pipeline, make_event_id  # noqa: E402
 from sentinel.runtime import build_pipeline  # noqa: E402
 from sentinel.store import Store  # noqa: E402
 
@@ -62,7 +62,7 @@ PATHS = [
     "/v1/customers/cus_9s8d7f6g5h4j3k2l/cards/42?expand[]=x&jane@example.com=1", "/users/jane.doe@example.com/x",
     "/orders/3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f#frag", "/app;jsessionid=ABC123?x", "/q?&&a=1&=2&b",
     "/t/eyJhbGciOiJIUzI1NiJ9abc123?token=sk_live_abcdefghijklmnop", "/p?" + "&".join(f"k{i}=v" for i in range(70)),
-    "/ünï/cödé?ké=1", "/x//y/?", "/blobs/deadbeefcafebabe1234",
+    "/ünï/cödé?ké=1", "/x//y/?", "/blobs/deadbeefcafebabe1234", "/call/tel:+4915112345678", "/api/12/envelope/",
 ]  # fmt: skip
 UAS = ["curl/8.4.0", "-", "Mozilla/5.0 (X11; Linux x86_64)", "ü" * 300, "x" * 400]
 # No '-': Squid's 'TCP_MISS/-200' parses to status -200, which no UInt16 column takes
@@ -215,6 +215,34 @@ def test_detection_runs_over_the_same_rows(tmp_path, monkeypatch, family):
     columnar = run_ingest(monkeypatch, tmp_path / "b", [path], columnar=True, detect=True, family=family)
     assert per_event["findings"], "the generated URLs carry e-mails and keys"
     assert_same(per_event, columnar)
+
+
+# Values in a URL's path only (no '?' or '@'): a webhook's token, REST paths with ids.
+PATH_LEAKS = {
+    "/hook/ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5": "SECRET",
+    "/v1/t/DE89370400440532013000": "IBAN",
+    "/users/jane.doe%40example.com/profile": "EMAIL",
+    "/v1/pay/card=4111111111111111": "CREDIT_CARD",
+    "/call/tel:+4915112345678": "PHONE_NUMBER",
+}
+STATIC_PATHS = ["/v1/track", "/api/12/envelope/"]
+
+
+@pytest.mark.parametrize("columnar", [False, True], ids=["per-event", "columnar"])
+def test_values_in_a_path_are_found_and_static_paths_not_scanned(tmp_path, monkeypatch, columnar):
+    paths = list(PATH_LEAKS) + STATIC_PATHS
+    log = tmp_path / "squid.log"
+    log.write_text("".join(f"1700000{i:03d}.000    120 10.0.0.1 TCP_MISS/200 90 POST http://api.segment.io{path} - "
+                           f"HIER_DIRECT/52.1.1.1 application/json\n" for i, path in enumerate(paths)))
+    scanned = []
+    real_scan = Pipeline._scan
+    monkeypatch.setattr(Pipeline, "_scan", lambda self, method, url, *a: (scanned.append(url),
+                                                                           real_scan(self, method, url, *a))[1])
+    got = run_ingest(monkeypatch, tmp_path / "run", [log], columnar=columnar, detect=True, family="squid")
+    assert sorted((row[9], row[13]) for row in got["findings"]) == sorted((c, "path") for c in PATH_LEAKS.values())
+    assert sorted(url.removeprefix("http://api.segment.io") for url in scanned) == sorted(PATH_LEAKS)
+    findings_per_event = {row[12]: row[24] for row in got["events"]}  # path template -> findings
+    assert [findings_per_event[path] for path in ("/v1/track", "/api/{id}/envelope/")] == [0, 0]
 
 
 @pytest.mark.parametrize("chunk_lines", [1_000_000, 97])

@@ -4,7 +4,15 @@ import pytest
 
 import pyarrow as pa
 
-from sentinel.redact import excerpt, mask_query, mask_url, path_template, path_template_array
+from sentinel.redact import (
+    excerpt,
+    mask_query,
+    mask_url,
+    path_may_hold_data,
+    path_may_hold_data_array,
+    path_template,
+    path_template_array,
+)
 
 
 @pytest.mark.parametrize("path, template", [
@@ -26,6 +34,26 @@ from sentinel.redact import excerpt, mask_query, mask_url, path_template, path_t
 def test_path_template(path, template):
     assert path_template(path) == template
     assert path_template_array(pa.array([path]))[0].as_py() == template  # the Arrow twin agrees
+
+
+@pytest.mark.parametrize("path, worth_scanning", [
+    # static API paths: log ingestion skips them (most of a proxy's lines)
+    ("/v1/track", False), ("/2/httpapi", False), ("/api/12/envelope/", False), ("/", False), ("", False),
+    ("/opentelemetry.proto.collector.logs.v1.LogsService/Export", False),
+    # values templating hides
+    ("/hook/ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5", True),  # {token}
+    ("/v1/t/DE89370400440532013000", True),  # an IBAN: {hex}
+    ("/v1/t/GB82WEST12345698765432", True),  # an IBAN: {token}
+    ("/users/jane.doe%40example.com", True), ("/orders/3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f", True),
+    ("/app;jsessionid=ABC123", True), ("/x" * 300, True),  # beyond what the template keeps
+    # values templating keeps
+    ("/call/tel:+4915112345678", True), ("/sms/49-151-1234-5678/send", True), ("/cards/4111111111111111", True),
+    ("/search/jane%20doe", True), ("/call/+4915112345", True),
+])
+def test_path_may_hold_data(path, worth_scanning):
+    template = path_template(path)
+    assert path_may_hold_data(path, template) is worth_scanning
+    assert path_may_hold_data_array(pa.array([path]), pa.array([template])).tolist() == [worth_scanning]
 
 
 def test_query_values_are_masked_and_keys_kept():

@@ -11,6 +11,9 @@ from sentinel.redact import (
     mask_query,
     mask_query_array,
     mask_url_array,
+    mask_url_parts_array,
+    path_may_hold_data,
+    path_may_hold_data_array,
     path_template,
     path_template_array,
     split_url,
@@ -88,6 +91,25 @@ def test_mask_url_array_matches_pipeline_semantics():
         assert (p, q) == (path_template(path), mask_query(query) if query else "")
 
 
+def _gate_same(paths):
+    templates = [path_template(p) for p in paths]
+    got = path_may_hold_data_array(pa.array(paths, pa.string()), pa.array(templates, pa.string())).tolist()
+    want = [path_may_hold_data(p, t) for p, t in zip(paths, templates)]
+    bad = [(p, g, w) for p, g, w in zip(paths, got, want) if g != w]
+    assert not bad, bad[:5]
+
+
+def test_path_may_hold_data_corpus():
+    _gate_same(PATHS + ["/call/tel:+4915112345678", "/a/1-2-3-4/5-6-7", "/a/1-2-3-4-5-6-7", "/x\n1234567"])
+    assert path_may_hold_data_array(pa.array([], pa.string()), pa.array([], pa.string())).tolist() == []
+
+
+def test_mask_url_parts_array_keeps_the_raw_paths_for_the_scan_decision():
+    raw, templates, queries = mask_url_parts_array(pa.array(URLS))
+    assert raw.to_pylist() == [split_url(u)[0] for u in URLS]
+    assert (templates.to_pylist(), queries.to_pylist()) == tuple(a.to_pylist() for a in mask_url_array(pa.array(URLS)))
+
+
 def test_sliced_and_chunked_inputs():
     arr = pa.array(PATHS)
     _same(PATHS[5:20], path_template, lambda a: path_template_array(arr.slice(5, 15)))
@@ -147,3 +169,9 @@ def test_mask_query_generated(queries):
 @given(st.lists(_URL, min_size=1, max_size=30))
 def test_split_url_generated(urls):
     _split_same(urls)
+
+
+@_SETTINGS
+@given(st.lists(_PATH, min_size=1, max_size=30))
+def test_path_may_hold_data_generated(paths):
+    _gate_same(paths)
