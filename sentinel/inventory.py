@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from sentinel.config import Settings
-from sentinel.policy import PolicyEngine
+from sentinel.policy import OWN_CREDENTIAL, PolicyEngine
 from sentinel.store import Store
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -27,12 +27,12 @@ SELECT subprocessor, registrable_domain, category, field_path, method, endpoint,
        toUnixTimestamp64Milli(min(first)) / 1000 AS first_seen,
        toUnixTimestamp64Milli(max(last)) / 1000 AS last_seen,
        count() AS requests, sum(bytes) AS bytes, uniqExactArray(hashes) AS subjects,
-       sum(watch) AS watchlist_hits
+       sum(watch) AS watchlist_hits, groupUniqArrayArray(subtypes) AS subtypes
 FROM (
     SELECT f.subprocessor AS subprocessor, f.registrable_domain AS registrable_domain, f.category AS category,
            f.field_path AS field_path, f.method AS method, f.endpoint AS endpoint, f.event_id AS event_id,
            min(f.ts) AS first, max(f.ts) AS last, groupUniqArray(f.value_hash) AS hashes, max(f.watchlist) AS watch,
-           any(e.bytes_out) AS bytes
+           any(e.bytes_out) AS bytes, groupUniqArray(f.subtype) AS subtypes
     FROM {db}.findings AS f
     LEFT JOIN (SELECT event_id, any(bytes_out) AS bytes_out FROM {db}.events WHERE ts >= %(since)s GROUP BY event_id)
         AS e ON e.event_id = f.event_id
@@ -101,12 +101,11 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     flows: list[Flow] = []
     with_pii: set[tuple[str, str]] = set()
     for (sub, domain, category, field_path, method, endpoint, first, last, requests, nbytes, subjects,
-         watch) in store.query(FLOWS_SQL, params).result_rows:
-        if sub in engine.policies:
+         watch, subtypes) in store.query(FLOWS_SQL, params).result_rows:
+        if sub in engine.policies and category == "SECRET":
+            approved, rule = _secrets_approved(engine, sub, domain, field_path, subtypes)
+        elif sub in engine.policies:
             approved, rule = engine.allows(sub, method, endpoint, category, field_path)
-            if category == "SECRET":
-                approved = field_path.lower() in _auth_fields() or sub in settings.registry.secrets.allow_to
-                rule = "credential for the sub-processor's own API" if approved else "secret outside auth fields"
         else:
             approved, rule = False, "destination is not a registered sub-processor"
         flows.append(Flow(sub, domain, category, field_path, f"{method} {endpoint}".strip(), float(first),
@@ -161,10 +160,14 @@ def title(since: str, diff: str | None) -> str:
     return f"data flows, {period}" + (f", changed in the last {diff}" if diff else "")
 
 
-def _auth_fields() -> frozenset[str]:
-    from sentinel.policy import AUTH_FIELDS
-
-    return AUTH_FIELDS
+def _secrets_approved(engine: PolicyEngine, sub: str, domain: str, field_path: str,
+                      subtypes: list[str]) -> tuple[bool, str]:
+    """The policy's secret rule for a flow: approved when every kind of secret in it is."""
+    for subtype in sorted(subtypes) or [""]:
+        allowed, why = engine.secret_allows(sub, domain, field_path, subtype)
+        if not allowed:
+            return False, f"secret {why}"
+    return True, OWN_CREDENTIAL
 
 
 def _iso(ts: float) -> str:

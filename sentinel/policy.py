@@ -25,6 +25,74 @@ AUTH_FIELDS = frozenset({
     "query.access_token", "query.sentry_key", "form.token", "header.openai-organization",
 })
 
+# Who issued a secret, by the subtype its detector names (detectors/pii/secrets.py and
+# recognizers/secret.py): the registrable domains of the issuer's API. In an auth field, a
+# secret is the sub-processor's own credential only on its way to its issuer: a Stripe key
+# in Segment's Authorization header is a leak. Subtypes not listed here (bearer_token,
+# basic_auth, jwt, generic_high_entropy, password, vault_token, private_key, ...) name no
+# issuer and keep the field rule alone. Kept here, not in detectors: the detectors say what
+# a value is; where it may go is policy.
+SECRET_ISSUERS: dict[str, tuple[str, ...]] = {
+    "aws_access_key": ("amazonaws.com", "aws.amazon.com"),
+    "aws_secret_access_key": ("amazonaws.com", "aws.amazon.com"),
+    "gcp_api_key": ("googleapis.com", "google.com"),
+    "google_oauth_client_secret": ("googleapis.com", "google.com"),
+    "github_token": ("github.com", "githubusercontent.com"),
+    "gitlab_token": ("gitlab.com",),
+    "slack_token": ("slack.com",),
+    "slack_webhook": ("slack.com",),
+    "discord_webhook": ("discord.com", "discordapp.com"),
+    "stripe_secret_key": ("stripe.com",),
+    "stripe_webhook_secret": ("stripe.com",),
+    "twilio_api_key": ("twilio.com",),
+    "sendgrid_api_key": ("sendgrid.com", "sendgrid.net"),
+    "mailgun_api_key": ("mailgun.net", "mailgun.org"),
+    "openai_api_key": ("openai.com",),
+    "anthropic_api_key": ("anthropic.com",),
+    "npm_token": ("npmjs.org", "npmjs.com"),
+    "pypi_token": ("pypi.org",),
+    "shopify_token": ("myshopify.com", "shopify.com"),
+    "square_token": ("squareup.com", "squareupsandbox.com"),
+    "datadog_api_key": ("datadoghq.com", "datadoghq.eu", "ddog-gov.com"),
+    "huggingface_token": ("huggingface.co",),
+    "groq_api_key": ("groq.com",),
+    "replicate_api_token": ("replicate.com",),
+    "azure_storage_key": ("windows.net",),
+    "telegram_bot_token": ("telegram.org",),
+    "digitalocean_token": ("digitalocean.com",),
+    "databricks_token": ("databricks.com", "azuredatabricks.net", "gcp.databricks.com"),
+    "linear_api_key": ("linear.app",),
+    "new_relic_key": ("newrelic.com", "nr-data.net"),
+    "sentry_auth_token": ("sentry.io",),
+    "mailchimp_api_key": ("mailchimp.com",),
+    "grafana_token": ("grafana.net", "grafana.com"),
+    "atlassian_api_token": ("atlassian.net", "atlassian.com"),
+    "postman_api_key": ("getpostman.com", "postman.com"),
+    "docker_hub_token": ("docker.com", "docker.io"),
+    "pulumi_token": ("pulumi.com",),
+    "doppler_token": ("doppler.com",),
+    "terraform_cloud_token": ("terraform.io",),
+    "brevo_api_key": ("brevo.com", "sendinblue.com"),
+    "figma_token": ("figma.com",),
+    "supabase_token": ("supabase.com", "supabase.co"),
+    "planetscale_token": ("planetscale.com", "psdb.cloud"),
+    "openrouter_api_key": ("openrouter.ai",),
+    "perplexity_api_key": ("perplexity.ai",),
+    "xai_api_key": ("x.ai",),
+    "hubspot_token": ("hubapi.com", "hubspot.com"),
+    "braintree_access_token": ("braintreegateway.com", "braintree-api.com"),
+    "plaid_access_token": ("plaid.com",),
+    "contentful_token": ("contentful.com",),
+    "airtable_token": ("airtable.com",),
+    "twitter_bearer_token": ("twitter.com", "x.com"),
+    "facebook_access_token": ("facebook.com",),
+    "alibaba_access_key": ("aliyuncs.com",),
+    "heroku_api_key": ("heroku.com",),
+    "klaviyo_private_key": ("klaviyo.com",),
+}
+OWN_CREDENTIAL = "credential for the sub-processor's own API"
+OUTSIDE_AUTH_FIELDS = "outside its authentication fields"
+
 KINDS = (
     "unapproved_category", "unapproved_field", "pii_to_unknown", "secret_leak", "watchlist_hit",
     "new_field_path", "plaintext_transfer", "weak_tls", "unknown_destination", "volume_anomaly",
@@ -164,13 +232,29 @@ class PolicyEngine:
         return None
 
     def _judge_secret(self, sub: str, destination: str, finding, base: dict) -> Violation | None:
-        secrets = self.config.secrets
-        if sub and (sub in secrets.allow_to or finding.field_path.lower() in AUTH_FIELDS):
+        subtype = getattr(finding, "subtype", "") or "secret"
+        allowed, why = self.secret_allows(sub, destination, finding.field_path, subtype)
+        if allowed:
             return None
         where = f"to {sub}" if sub else f"to unknown destination {destination}"
-        subtype = getattr(finding, "subtype", "") or "secret"
-        return Violation("secret_leak", secrets.severity, sub, destination,
-                         f"a {subtype} was sent {where} outside its authentication fields", **base)
+        return Violation("secret_leak", self.config.secrets.severity, sub, destination,
+                         f"a {subtype} was sent {where} {why}", **base)
+
+    def secret_allows(self, sub: str, destination: str, field_path: str, subtype: str) -> tuple[bool, str]:
+        """(allowed, why in words) for a secret sent to `destination` (registrable domain or host).
+
+        Allowed: to a sub-processor in secrets.allow_to, or in an auth field of a registered
+        sub-processor, when the secret names no issuer or that sub-processor's domain is its
+        issuer's (SECRET_ISSUERS)."""
+        if sub and sub in self.config.secrets.allow_to:
+            return True, OWN_CREDENTIAL
+        if not sub or field_path.lower() not in AUTH_FIELDS:
+            return False, OUTSIDE_AUTH_FIELDS
+        issuers = SECRET_ISSUERS.get(subtype, ())
+        if issuers and not _within(destination, issuers):
+            return False, (f"in an authentication field, but it is a credential for {issuers[0]}, "
+                           f"not {destination or 'this destination'}")
+        return True, OWN_CREDENTIAL
 
     def allows(self, sub: str, method: str, path: str, category: str, field_path: str) -> tuple[bool, str]:
         """(allowed, the rule in words). Endpoint rules narrow the sub-processor's rule."""
@@ -187,6 +271,12 @@ class PolicyEngine:
         if fields and not any(fnmatch.fnmatchcase(field_path, pattern) for pattern in fields):
             return False, f"field: {scope} may receive {category} only at {', '.join(fields)}; not at {field_path}"
         return True, f"{scope} may receive {category}"
+
+
+def _within(destination: str, domains: tuple[str, ...]) -> bool:
+    """Whether a registrable domain or host is one of `domains` or under one of them."""
+    host = destination.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) -> EndpointPolicy | None:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from datetime import datetime, timezone
 
 from sentinel import inventory as inv
 from sentinel.collect.checkpoint import CheckpointStore
@@ -38,6 +39,39 @@ def test_flows_with_counts_and_approval(store, tmp_path):
     assert not by_key[("sentry", "SECRET", "$.extra.aws_secret_access_key")].approved
     # one e-mail address, seen in several places, is one data subject per flow
     assert all(f.subjects <= f.requests for f in flows if f.category)
+
+
+STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcXy"
+
+
+def _har_entry(url: str, authorization: str = "") -> dict:
+    headers = [{"name": "Authorization", "value": authorization}] if authorization else []
+    return {"startedDateTime": datetime.now(timezone.utc).isoformat(), "time": 5,
+            "request": {"method": "POST", "url": url, "httpVersion": "HTTP/1.1", "headers": headers,
+                        "queryString": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "httpVersion": "HTTP/1.1", "headers": [], "content": {"size": 0},
+                         "headersSize": -1, "bodySize": 0}}
+
+
+def test_a_vendors_key_in_another_vendors_login_field_is_not_approved(store, tmp_path):
+    har = tmp_path / "run.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [
+        _har_entry("https://api.stripe.com/v1/charges", f"Bearer {STRIPE_KEY}"),
+        _har_entry("https://api.segment.io/v1/track", f"Bearer {STRIPE_KEY}"),
+        _har_entry(f"https://api.mixpanel.com/track?key={STRIPE_KEY}"),
+        _har_entry("https://api.segment.io/v1/identify", "Bearer c2VnbWVudC13cml0ZS1rZXktOTQ3MjE4MzY1"),
+    ]}}))
+    pipeline = build_pipeline(store.settings, store)
+    ingestor = Ingestor(pipeline, CheckpointStore(tmp_path / "cp"), store.settings, capture_factory=ingest_capture)
+    ingestor.ingest(expand([har]))
+    assert ingestor.errors == []
+    flows = {(f.subprocessor, f.field_path, f.endpoint): f for f in inv.collect(store, store.settings, since="1d")
+             if f.category == "SECRET"}
+    assert flows[("stripe", "header.authorization", "POST /v1/charges")].approved
+    assert flows[("segment", "header.authorization", "POST /v1/identify")].approved  # a bearer token names no issuer
+    for key in (("segment", "header.authorization", "POST /v1/track"), ("mixpanel", "query.key", "POST /track")):
+        assert not flows[key].approved and "stripe.com" in flows[key].rule
+    assert STRIPE_KEY not in inv.to_json(list(flows.values()))
 
 
 def test_since_and_diff(store, tmp_path):

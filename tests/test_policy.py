@@ -6,7 +6,7 @@ import pytest
 
 from detectors.pii.finding import Finding
 from sentinel.config.registry import Registry
-from sentinel.policy import PolicyEngine, RequestFacts, tls_rank
+from sentinel.policy import SECRET_ISSUERS, PolicyEngine, RequestFacts, tls_rank
 from sentinel.registry import Match
 
 REGISTRY = Registry.model_validate({
@@ -51,6 +51,15 @@ def match(sub):
     ("stripe", finding("SECRET", "form.metadata[note]", subtype="aws_access_key"), "POST", "/v1/charges",
      "secret_leak", "critical"),
     ("", finding("SECRET", "header.authorization", location="header"), "GET", "/", "secret_leak", "critical"),
+    # in a login field, a key that names its issuer is a credential only for that issuer
+    ("segment", finding("SECRET", "header.authorization", location="header", subtype="stripe_secret_key"),
+     "POST", "/v1/track", "secret_leak", "critical"),
+    ("mixpanel", finding("SECRET", "query.key", location="query", subtype="stripe_secret_key"), "GET", "/track",
+     "secret_leak", "critical"),
+    ("segment", finding("SECRET", "header.authorization", location="header", subtype="bearer_token"),
+     "POST", "/v1/track", None, None),
+    ("vault", finding("SECRET", "header.authorization", location="header", subtype="stripe_secret_key"),
+     "POST", "/v1/secret", None, None),  # secrets.allow_to
     ("vault", finding("SECRET", "$.data.value"), "POST", "/v1/secret", None, None),
     ("stripe", finding("US_SSN", "form.ssn"), "POST", "/v1/customers", "unapproved_category", "medium"),
     ("stripe", finding("EMAIL", "form.email"), "POST", "/v1/tokens", "unapproved_category", "medium"),
@@ -68,6 +77,32 @@ def test_finding_decisions(sub, found, method, path, kind, severity):
     else:
         assert [(v.kind, v.severity) for v in violations] == [(kind, severity)]
         assert violations[0].masked == ("j***@e***.com",) and violations[0].rule
+
+
+def test_a_key_in_a_login_field_of_another_vendor_says_whose_it_is():
+    engine = PolicyEngine(REGISTRY)
+    found = finding("SECRET", "header.authorization", location="header", subtype="stripe_secret_key")
+    [violation] = engine.evaluate(facts(), match("segment"), [found])
+    assert "stripe.com" in violation.rule and "segment.com" in violation.rule
+
+
+@pytest.mark.parametrize("destination, allowed", [
+    ("stripe.com", True), ("api.stripe.com", True), ("API.Stripe.com.", True),
+    ("notstripe.com", False), ("stripe.com.evil.example", False), ("", False), ("52.1.1.9", False),
+])
+def test_a_keys_issuer_is_its_domain_and_subdomains(destination, allowed):
+    engine = PolicyEngine(REGISTRY)
+    assert engine.secret_allows("stripe", destination, "header.authorization", "stripe_secret_key")[0] is allowed
+    # a secret that names no issuer keeps the field rule alone
+    assert engine.secret_allows("stripe", destination, "header.authorization", "bearer_token") == \
+        (True, "credential for the sub-processor's own API")
+
+
+def test_every_issuer_names_a_subtype_the_detectors_report():
+    from detectors.pii.secrets import RULES
+
+    assert set(SECRET_ISSUERS) <= {rule.subtype for rule in RULES}
+    assert {"bearer_token", "basic_auth", "jwt", "generic_high_entropy", "password"}.isdisjoint(SECRET_ISSUERS)
 
 
 def test_approved_path_is_reported_once_then_quiet():
