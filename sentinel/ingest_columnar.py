@@ -328,8 +328,8 @@ def _tally(pipeline, source: pa.DictionaryArray, subprocessor: pa.DictionaryArra
 
 def _scan(pipeline, table: pa.Table, url: pa.Array, path_may_hold_data: np.ndarray, ids: np.ndarray, matches: list,
           which: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """The detectors over the rows add_events would scan (Pipeline.worth_scanning: a URL
-    with '?' or '@', or a path that may hold data), row by row."""
+    """The detectors over the rows add_events would scan (a URL with '?' or '@', or a path
+    that may hold data), row by row."""
     n = table.num_rows
     findings = np.zeros(n, np.uint16)
     query_or_user = np.asarray(pc.or_(pc.match_substring(url, "?"), pc.match_substring(url, "@")), bool)

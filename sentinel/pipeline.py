@@ -177,8 +177,7 @@ class Pipeline:
         # before the crash is filtered out here, so rollups never count an event twice.
         self.replay_check_rows = 0
         self.stored_ids: Callable[[list[int]], set[int]] | None = None
-        self._templates: dict[str, str] = {}
-        self._data_paths: dict[str, bool] = {}
+        self._templates: dict[str, tuple[str, bool]] = {}  # path -> (template, may hold data)
         self._matches: dict[tuple[str, str, str], Match] = {}
 
     def set_scanner(self, scanner: Any) -> None:
@@ -192,32 +191,29 @@ class Pipeline:
         self._matches = {}
 
     # -- events --------------------------------------------------------------------------
-    def _template(self, path: str) -> str:
+    def _path_facts(self, path: str) -> tuple[str, bool]:
+        """(template, whether the path may hold data: redact.path_may_hold_data), cached."""
         cached = self._templates.get(path)
         if cached is None:
-            cached = path_template(path)
+            template = path_template(path)
+            cached = (template, path_may_hold_data(path, template))
             if len(self._templates) < _TEMPLATE_CACHE_LIMIT:
                 self._templates[path] = cached
         return cached
 
-    def worth_scanning(self, url: str) -> bool:
-        """Whether a log line's URL may carry what the detectors find: a query, userinfo,
-        or a path that may hold data (redact.path_may_hold_data); static paths are skipped."""
-        if "?" in url or "@" in url:
-            return True
-        path = split_url(url)[0]
-        cached = self._data_paths.get(path)
-        if cached is None:
-            cached = path_may_hold_data(path, self._template(path))
-            if len(self._data_paths) < _TEMPLATE_CACHE_LIMIT:
-                self._data_paths[path] = cached
-        return cached
+    def _template(self, path: str) -> str:
+        return self._path_facts(path)[0]
 
-    def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0) -> tuple:
-        path, query = split_url(ev.url) if ev.url else ("", "")
+    def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0,
+                  url: tuple[str, str] | None = None) -> tuple:
+        """The events row; `url` is (path template, raw query) when the caller split ev.url already."""
+        if url is None:
+            path, query = split_url(ev.url) if ev.url else ("", "")
+            url = (self._template(path), query)
+        template, query = url
         return (
             event_id, ev.ts, ev.source, ev.src_ip, ev.src_host, ev.dst_host or match.host, ev.dst_ip, ev.dst_port,
-            destination(match), match.subprocessor, ev.method, ev.scheme, self._template(path),
+            destination(match), match.subprocessor, ev.method, ev.scheme, template,
             mask_query(query) if query else "", ev.status, ev.bytes_out,
             ev.bytes_in, ev.duration_ms, ev.http_version, ev.tls_version, ev.tls_cipher, ev.sni,
             ev.user_agent[:256], ev.action, findings, ev.origin, ev.offset,
@@ -247,10 +243,13 @@ class Pipeline:
             last_key = key
             event_id = make_event_id(ev.origin, ev.offset, index)
             match = self.classify(ev)
+            path, query = split_url(ev.url) if ev.url else ("", "")
+            template, may_hold_data = self._path_facts(path)
             found = []
-            if scan_urls and self.worth_scanning(ev.url):
+            # Static paths (/v1/track) are not worth the detectors: most of a proxy's lines.
+            if scan_urls and ("?" in ev.url or "@" in ev.url or may_hold_data):
                 found = self._scan(ev.method, ev.url, [], b"", "", ev, match, event_id, finding_rows)
-            rows.append(self.event_row(ev, event_id, match, len(found)))
+            rows.append(self.event_row(ev, event_id, match, len(found), (template, query)))
             tally.add(ev, match)
             if observe:
                 self._observe(ev.ts, ev.method, ev.url, ev.scheme, ev.tls_version, event_id, match, found)
