@@ -7,6 +7,7 @@ import json
 import binascii
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,8 +34,25 @@ def test_query_string_plain_and_url_encoded(scanner):
 def test_path_segment(scanner):
     f = _one(scanner.scan_request("GET", f"/v1/users/{quote(EMAIL)}/profile", [], b""))
     assert (f.location, f.field_path) == ("path", "path")
-    assert "/v1/users/" + EMAIL + "/profile"[f.start:f.end] or True
     assert ("/v1/users/" + EMAIL + "/profile")[f.start:f.end] == EMAIL
+
+
+@pytest.mark.parametrize("path,category", [
+    ("/v1/cards/4111111111111111/charge", "CREDIT_CARD"),
+    ("/cards/5555-5555-5555-4444", "CREDIT_CARD"),
+    ("/phone/+14155552671", "PHONE_NUMBER"),
+    ("/v1/users/+442079460958/sms", "PHONE_NUMBER"),
+])
+def test_a_path_segment_that_is_a_value(scanner, path, category):
+    (f,) = scanner.scan_request("GET", path, [], b"")
+    assert (f.category, f.location, f.field_path) == (category, "path", "path")
+    assert path[f.start:f.end].strip("/") == path.split("/")[-2 if path.endswith(("charge", "sms")) else -1]
+
+
+@pytest.mark.parametrize("path", ["/status/1790000000000000000", "/orders/4155552671", "/v1/track/2024/4155552671",
+                                  "/files/v2/4111111111111111.pdf"])
+def test_ids_in_a_path_are_not_values(scanner, path):
+    assert scanner.scan_request("GET", path, [], b"") == []
 
 
 def test_form_body(scanner):

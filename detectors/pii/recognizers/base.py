@@ -80,9 +80,15 @@ class Ctx:
         t = self.text
         return t[self.end] if self.end < len(t) else " "
 
+    def in_url_path(self) -> bool:
+        return self.seg.location == "path"
+
     def glued(self, joiners: str = "-./_") -> bool:
         """The candidate is part of a bigger token: "ORD-2024-5551234", "v1.2.3.4",
-        "1234.5678" (a sentence-final "." is not glue)."""
+        "1234.5678" (a sentence-final "." is not glue). In a URL path "/" separates
+        segments: "/cards/4111111111111111" is not glued."""
+        if self.in_url_path():
+            joiners = joiners.replace("/", "")
         t, s, e = self.text, self.start, self.end
         if s > 0:
             b = t[s - 1]

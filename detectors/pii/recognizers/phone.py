@@ -67,7 +67,12 @@ class PhoneRecognizer(Recognizer):
         self.validator = validator
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if ctx.glued() or ctx.char_before() in "$/\\":
+        if ctx.glued():
+            return None
+        before = ctx.char_before()
+        # "$5551234", "a/5551234"; but a path segment that is an international number
+        # ("/phone/+14155552671") is one.
+        if before in "$\\" or (before == "/" and not (value.startswith("+") and ctx.in_url_path())):
             return None
         # An extension needs an "x" ("x", "ext", "extension") or "#".
         core = _EXT.sub("", value) if ("x" in value or "X" in value or "#" in value) else value
