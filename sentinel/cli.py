@@ -266,6 +266,7 @@ def scan(
 def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
     """The embedded store is held by the running daemon: ask it over its loopback API."""
     import json as _json
+    import urllib.error
     import urllib.parse
     import urllib.request
 
@@ -274,13 +275,19 @@ def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exc
     listen = settings.config.metrics.listen
     if "in use" not in str(error) or not listen:
         raise error
-    from sentinel.http import loopback_url
+    from sentinel.http import api_headers, loopback_url
 
     query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
-    url = f"{loopback_url(listen)}/api/inventory?{query}"
+    request = urllib.request.Request(f"{loopback_url(listen)}/api/inventory?{query}",
+                                     headers=api_headers(settings.data_dir))
     try:
-        with urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return [inv.Flow(**flow) for flow in _json.loads(response.read())["flows"]]
+    except urllib.error.HTTPError as exc:
+        if exc.code != 401:
+            raise error from None
+        raise type(error)(f"{error}; the running daemon's API needs its token {settings.data_dir / 'api.token'}, "
+                          f"which this user cannot read") from None
     except OSError:
         raise error from None
 
@@ -356,7 +363,7 @@ def drill(
     try:
         if not settings.config.metrics.listen:
             raise drills.DaemonUnreachable("metrics.listen is empty")
-        result = drills.via_daemon(settings.config.metrics.listen, wait)
+        result = drills.via_daemon(settings.config.metrics.listen, wait, settings.data_dir)
     except drills.DaemonUnreachable:
         mode = "in-process"
         result = drills.in_process(settings, wait)

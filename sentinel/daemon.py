@@ -150,9 +150,10 @@ class Daemon:
         listen = settings.config.metrics.listen
         if not listen:
             return
-        from sentinel.http import HttpServer
+        from sentinel.http import HttpServer, issue_api_token
 
-        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api).bind()
+        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api,
+                               api_token=issue_api_token(settings.data_dir)).bind()
 
     def _serve_http(self) -> None:
         if self.http is None:

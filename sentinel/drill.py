@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from sentinel.collect.logs import make_parser
 from sentinel.sources import LogBatch
@@ -87,25 +88,31 @@ class DaemonUnreachable(Exception):
     pass
 
 
-def via_daemon(listen: str, timeout: float, poll: float = 0.5) -> Drill:
-    from sentinel.http import loopback_url
+def via_daemon(listen: str, timeout: float, data_dir: Path, poll: float = 0.5) -> Drill:
+    from sentinel.http import api_headers, loopback_url
 
     base = loopback_url(listen)
+    headers = api_headers(data_dir)
     try:
-        started = _call(f"{base}/api/drill", data=b"{}")
+        started = _call(f"{base}/api/drill", headers, data=b"{}")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            raise DaemonUnreachable(f"the daemon on {listen} refused the drill: cannot read its token "
+                                    f"{data_dir / 'api.token'} (run as the daemon's user)") from None
+        raise
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
         raise DaemonUnreachable(f"no daemon answering on {listen}: {exc}") from None
     drill = Drill(**started)
     deadline = time.time() + timeout + 5
     while drill.status == "pending" and time.time() < deadline:
         time.sleep(poll)
-        drill = Drill(**_call(f"{base}/api/drill/{drill.id}"))
+        drill = Drill(**_call(f"{base}/api/drill/{drill.id}", headers))
     return drill
 
 
-def _call(url: str, data: bytes | None = None) -> dict:
+def _call(url: str, headers: dict[str, str], data: bytes | None = None) -> dict:
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **headers})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 

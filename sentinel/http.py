@@ -8,12 +8,16 @@ above debug, and health details come only from the daemon's own checks.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 import logging
+import os
+import secrets
 import socket
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping
 
@@ -46,6 +50,32 @@ def parse_listen(listen: str) -> tuple[str, int]:
     elif ":" in host:
         raise ValueError(f"an IPv6 address needs brackets: [{host}]:{port}")
     return host, int(port)
+
+
+# The API's token, written afresh by each daemon run: a client must read the daemon's
+# state directory to use it, so other local users cannot inject drills or read the inventory.
+API_TOKEN_FILE = "api.token"
+
+
+def issue_api_token(data_dir: Path) -> str:
+    token = secrets.token_urlsafe(32)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / API_TOKEN_FILE
+    tmp = path.with_name(API_TOKEN_FILE + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others, not even briefly
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    os.replace(tmp, path)
+    return token
+
+
+def api_headers(data_dir: Path) -> dict[str, str]:
+    """What a client sends: the token the running daemon wrote (none when unreadable: the daemon answers 401)."""
+    try:
+        token = (data_dir / API_TOKEN_FILE).read_text().strip()
+    except OSError:
+        return {}
+    return {"Authorization": f"Bearer {token}"}
 
 
 def loopback_url(listen: str) -> str:
@@ -95,13 +125,15 @@ class _Server(ThreadingHTTPServer):
 class HttpServer:
     """Serves `registry` at /metrics and `health()` at /healthz on `listen` ("host:port")."""
 
-    def __init__(self, listen: str, registry: CollectorRegistry, health: HealthFn | None = None, api=None):
+    def __init__(self, listen: str, registry: CollectorRegistry, health: HealthFn | None = None, api=None,
+                 api_token: str = ""):
         self.listen = listen
         self.registry = registry
         self.health = health
-        # api(method, target, body) -> (status, json-able) for /api/...; loopback clients only,
-        # since it can inject drills into the running pipeline.
+        # api(method, target, body) -> (status, json-able) for /api/...; loopback clients with
+        # the token only, since it can inject drills into the running pipeline.
         self.api = api
+        self.api_token = api_token
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -188,6 +220,11 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
                 return False
             if not ipaddress.ip_address(self.client_address[0].split("%")[0]).is_loopback:
                 self._send(403, JSON, b'{"error": "the API answers loopback clients only"}\n')
+                return True
+            expected = f"Bearer {owner.api_token}".encode()
+            if owner.api_token and not hmac.compare_digest(self.headers.get("Authorization", "").encode(), expected):
+                self._send(401, JSON, b'{"error": "the API needs the token the daemon writes to api.token in its '
+                                      b'data directory"}\n')
                 return True
             try:
                 status, payload = owner.api(method, self.path, body)  # with its query string

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -250,6 +251,12 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     mixpanel = [f for f in flows if f["subprocessor"] == "mixpanel" and f["category"] == "EMAIL"]
     assert mixpanel and not mixpanel[0]["approved"] and mixpanel[0]["field_path"] == "query.email"
     assert "jane.doe" not in result.stdout
+    # Another local user, who cannot read the daemon's state, is refused: 401, no flows.
+    token = tmp_path / "state" / "api.token"
+    assert token.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        proc.get("/api/inventory?since=1d")
+    assert refused.value.code == 401 and b"mixpanel" not in refused.value.read()
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
 
