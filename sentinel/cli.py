@@ -47,11 +47,29 @@ class State:
 state = State()
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        import detectors.pii
+
+        try:
+            number = version("sentinel-egress")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            number = "unknown"
+        compiled = f"compiled ({', '.join(detectors.pii.NATIVE) or 'no C modules'})" if detectors.pii.COMPILED \
+            else "interpreted"
+        console.print(f"sentinel {number}; detectors {compiled}", markup=False, highlight=False)
+        raise typer.Exit(0)
+
+
 @app.callback()
 def main_options(
     config: Optional[Path] = typer.Option(
         None, "--config", "-c", envvar="SENTINEL_CONFIG", help="sentinel.toml to use (default: built-in defaults)."
     ),
+    _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                  help="Print the version and whether the detectors are compiled."),
 ):
     state.config_path = str(config) if config else None
     state._settings = None
@@ -308,8 +326,9 @@ def inventory(
         raise typer.Exit(2)
     try:
         inv.parse_duration(since)
-        if diff:
-            inv.parse_duration(diff)
+        if diff is not None and inv.parse_duration(diff) == float("inf"):
+            raise ValueError(f"--diff: expected a period such as 7d (flows that started or stopped within it), "
+                             f"got {diff!r}")
     except ValueError as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(2)

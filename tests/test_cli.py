@@ -20,6 +20,20 @@ def sentinel(*args, env=None, tmp_path=None, stdin: str | None = None):
                           env=environment, timeout=120, input=stdin)
 
 
+def test_version_says_whether_the_detectors_are_compiled():
+    import detectors.pii
+
+    result = sentinel("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("sentinel ") and ("compiled" if detectors.pii.COMPILED else "interpreted") in \
+        result.stdout
+
+
+def test_inventory_diff_needs_a_period(tmp_path):
+    result = sentinel("inventory", "--diff", "all", tmp_path=tmp_path)
+    assert result.returncode == 2 and "--diff" in result.stderr
+
+
 def test_help_lists_every_command():
     result = sentinel("--help")
     assert result.returncode == 0
