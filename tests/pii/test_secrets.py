@@ -147,6 +147,8 @@ def test_stripe_mask_keeps_mode_prefix(scanner):
     ("aws_secret_access_key", rnd(40, string.ascii_letters + string.digits + "/+"), "aws_secret_access_key"),
     ("awsSecretKey", rnd(40), "aws_secret_access_key"),
     ("aws_secret_access_key", rnd(32), "generic_high_entropy"),  # not the shape of one
+    ("access_token", rnd(40, HEX), "generic_high_entropy"),  # hex under an access token is a credential
+    ("x-rollbar-access-token", rnd(32, HEX), "generic_high_entropy"),
 ])
 def test_generic_secret_fields(scanner, field, value, subtype):
     fs = [f for f in scan_json(scanner, {field: value}) if f.category == "SECRET"]
@@ -160,6 +162,7 @@ def test_generic_secret_fields(scanner, field, value, subtype):
     ("keyboard_layout", "dvorak-" + rnd(20)),  # "key" is a substring, not a token
     ("public_key", rnd(40)),  # "key" without a secret word
     ("password", "true"),
+    ("userToken", "anon-5f0c1f5e-8a3b-4c2d-9e1f-0a1b2c3d4e5f"),  # Algolia's anonymous user: an id
 ])
 def test_generic_secret_negatives(scanner, field, value):
     assert not [f for f in scan_json(scanner, {field: value}) if f.category == "SECRET"]
@@ -172,6 +175,9 @@ def test_authorization_header_schemes(scanner):
         fs = [f for f in scanner.scan_request("GET", "/", [("Authorization", header)], b"") if f.category == "SECRET"]
         assert [f.subtype for f in fs] == [subtype], header
         assert fs[0].location == "header" and fs[0].field_path == "header.authorization"
+    # AppsFlyer's S2S API names it "Authentication", with the bare dev key.
+    (f,) = scanner.scan_request("POST", "/inappevent/id1", [("Authentication", rnd(22))], b"")
+    assert (f.category, f.field_path) == ("SECRET", "header.authentication")
     # A write key with an empty password (Segment) is not a secret; nor is a placeholder.
     for header in ("Basic " + base64.b64encode(b"writekey123:").decode(), "Bearer <token>", "Bearer ${TOKEN}"):
         assert not scanner.scan_request("GET", "/", [("Authorization", header)], b"")

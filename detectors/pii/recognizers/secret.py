@@ -99,6 +99,11 @@ _STRONG_SECRET: Final = frozenset({"secret", "secrets", "clientsecret", "secretk
                             "signingkey", "webhooksecret", "accesskey", "credential", "credentials", "password"})
 
 
+# What makes a "token" field a credential: "access_token", "X-Rollbar-Access-Token".
+_TOKEN_QUALIFIERS: Final = frozenset({"access", "auth", "api", "refresh", "session", "bearer", "private", "secret"})
+_UUID_IN: Final = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
 class GenericSecretRecognizer(Recognizer):
     """A value under a secret-like field name (``api_key``, ``client_secret``, ``password``)."""
 
@@ -134,8 +139,11 @@ class GenericSecretRecognizer(Recognizer):
         if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
             return ()
         # Bare hex under a plain "token" is usually a public id (analytics project
-        # tokens, CSRF nonces); under "secret", "api_key", "private_key" it is kept.
-        if not v.strip(_HEX) and not tokens & _STRONG_SECRET and not ("key" in tokens and "api" in tokens):
+        # tokens, CSRF nonces), and so is a UUID with a prefix under "userToken"
+        # ("anon-<uuid>"); under "secret", "api_key", "access_token" both are kept.
+        strong = not tokens.isdisjoint(_STRONG_SECRET) or ("key" in tokens and "api" in tokens) or \
+            ("token" in tokens and not tokens.isdisjoint(_TOKEN_QUALIFIERS))
+        if not strong and (not v.strip(_HEX) or _UUID_IN.search(v) is not None):
             return ()
         if "aws" in tokens and "secret" in tokens and _AWS_SECRET.fullmatch(v):
             return (Hit(0.9, v, subtype="aws_secret_access_key", start=off, end=off + len(v)),)
@@ -147,7 +155,8 @@ class AuthorizationRecognizer(Recognizer):
 
     name: str = "secret.authorization"
     category: str = Category.SECRET
-    field_hints: frozenset[str] = frozenset({"authorization", "proxyauthorization"})
+    # "Authentication" is what some vendors name it (AppsFlyer's S2S API).
+    field_hints: frozenset[str] = frozenset({"authorization", "proxyauthorization", "authentication"})
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
