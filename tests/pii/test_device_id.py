@@ -12,13 +12,15 @@ from tests.pii.conftest import scan_json
 
 IDFA = "6D92078A-8246-4BA4-AE5B-76104861E7DC"
 GAID = "38400000-8cf0-11bd-b23e-10b96e40000d"
+FCM = "fGx3q9ZkT0u1VbN2mP4rW8:APA91b" + "Hq7Xk2Lm9Nc4Rt1Vw6Yz3Bd8Fg5Jp0Ks7Qe2Uh9Ai4Mo1Lx6Cv3Zn8Sb5Wy2Tr7Pk0Gd9Fj4He1Qa6Vu3Ic8No5Mb2Xz7Lr4Kw9Et1Dy6Gs3Hp0Jf8Ua5Oc2Vb7Ni4"
+APNS = "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad"
 
 FOUND = [
     ({"idfa": IDFA}, "$.idfa", "advertising_id"),
     ({"device": {"ifa": IDFA, "os": "iOS"}}, "$.device.ifa", "advertising_id"),  # OpenRTB bid requests
     ({"advertisingId": GAID}, "$.advertisingId", "advertising_id"),
     ({"gps_adid": GAID.replace("-", "")}, "$.gps_adid", "advertising_id"),  # hyphens left out
-    ({"idfv": IDFA.lower()}, "$.idfv", "advertising_id"),
+    ({"idfv": IDFA.lower()}, "$.idfv", "vendor_id"),  # one vendor's apps, not an advertising ID
     ({"oaid": GAID}, "$.oaid", "advertising_id"),
     ({"android_id": "3f2a9c7d1e0b8a64"}, "$.android_id", "android_id"),
     ({"imei": "490154203237518"}, "$.imei", "imei"),
@@ -26,6 +28,9 @@ FOUND = [
     ({"mac": "00:1A:2B:3C:4D:5E"}, "$.mac", "mac_address"),
     ({"wifi_mac": "00-1a-2b-3c-4d-5e"}, "$.wifi_mac", "mac_address"),
     ({"macAddress": "0011.2233.4455"}, "$.macAddress", "mac_address"),
+    # Push tokens: FCM's ("<instance id>:APA91b..."), even under FCM's plain "token", and APNs' 64 hex.
+    ({"message": {"token": FCM, "notification": {"title": "Order shipped"}}}, "$.message.token", "push_token"),
+    ({"device_token": APNS}, "$.device_token", "push_token"),
 ]
 
 NOT_FOUND = [
@@ -41,6 +46,8 @@ NOT_FOUND = [
     {"device_id": GAID},  # an app's own install id: not named as a device identifier here
     {"request_id": IDFA},
     {"session": {"id": GAID}},
+    {"device_token": "0" * 64},  # a placeholder
+    {"push_token": "not-a-token"},
 ]
 
 

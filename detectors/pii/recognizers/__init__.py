@@ -6,7 +6,7 @@ from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
 from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
 from .date_of_birth import DateOfBirthRecognizer
-from .device_id import DeviceIdRecognizer
+from .device_id import DeviceIdRecognizer, PushTokenRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
 from .hashed import HashedIdentifierRecognizer
@@ -41,6 +41,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         CardSecurityCodeRecognizer(),
         BankAccountRecognizer(),
         DeviceIdRecognizer(),
+        PushTokenRecognizer(),
         GenericSecretRecognizer(),
         AuthorizationRecognizer(),
     ]

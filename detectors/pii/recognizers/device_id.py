@@ -12,6 +12,7 @@ devices shared identify nobody and are left out.
 
 from __future__ import annotations
 
+import re
 from typing import Final, Iterable
 
 from stdnum import imei
@@ -20,8 +21,14 @@ from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
 # Field-name tokens (context.field_tokens: "advertisingId" gives "advertisingid").
-_ADVERTISING: Final = frozenset({"idfa", "idfv", "gaid", "aaid", "googleaid", "gpsadid", "advertisingid", "adid",
+_ADVERTISING: Final = frozenset({"idfa", "gaid", "aaid", "googleaid", "gpsadid", "advertisingid", "adid",
                                  "ifa", "oaid", "rida", "afai", "msai", "tifa", "vida"})
+_VENDOR: Final = frozenset({"idfv", "vendorid", "identifierforvendor"})  # per vendor, not across apps
+# Push tokens: Firebase Cloud Messaging's (an instance id, ":APA91b" and ~140 more
+# characters) and Apple's (64 hex digits). Each reaches one app on one device.
+_PUSH: Final = frozenset({"devicetoken", "pushtoken", "apnstoken", "apnsdevicetoken", "fcmtoken", "gcmtoken",
+                          "registrationtoken", "registrationid", "regid", "firebasetoken"})
+_FCM_TOKEN: Final = re.compile(r"[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{100,300}")
 _ANDROID: Final = frozenset({"androidid", "ssaid"})
 _IMEI: Final = frozenset({"imei", "imeisv", "deviceimei"})
 _MAC: Final = frozenset({"mac", "macaddress", "macaddr", "wifimac", "bssid", "devicemac"})
@@ -62,18 +69,22 @@ def _mac_hex(v: str) -> str:
 class DeviceIdRecognizer(Recognizer):
     name: str = "device_id"
     category: str = Category.DEVICE_ID
-    field_hints: frozenset[str] = _ADVERTISING | _ANDROID | _IMEI | _MAC
+    field_hints: frozenset[str] = _ADVERTISING | _VENDOR | _ANDROID | _IMEI | _MAC | _PUSH
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
+        tokens = ctx.tokens
+        if not _PUSH.isdisjoint(tokens):
+            return _push_token(value, v)
         if not 12 <= len(v) <= 36 or not v.isascii():
             return ()
-        tokens = ctx.tokens
         off = value.index(v)
         found = ""
         subtype = ""
         if not _ADVERTISING.isdisjoint(tokens):
             found, subtype = _uuid_hex(v), "advertising_id"
+        elif not _VENDOR.isdisjoint(tokens):
+            found, subtype = _uuid_hex(v), "vendor_id"
         elif not _ANDROID.isdisjoint(tokens):
             h = v.lower()
             if len(h) == 16 and _HEX.issuperset(h) and len(set(h)) >= 4 and h not in _SHARED_ANDROID_IDS:
@@ -87,3 +98,27 @@ class DeviceIdRecognizer(Recognizer):
         if not found:
             return ()
         return (Hit(0.85, found, subtype, start=off, end=off + len(v)),)
+
+
+def _push_token(value: str, v: str) -> tuple[Hit, ...]:
+    apns = len(v) == 64 and _HEX.issuperset(v.lower()) and len(set(v)) >= 4
+    if not apns and _FCM_TOKEN.fullmatch(v) is None:
+        return ()
+    off = value.index(v)
+    return (Hit(0.9, v, "push_token", start=off, end=off + len(v)),)
+
+
+class PushTokenRecognizer(Recognizer):
+    """A Firebase (FCM) registration token wherever it stands (FCM's own ``message.token``
+    is a plain "token"): its ":APA91b" marks it, and it outranks the generic secret a
+    value of its length under "token" would otherwise be."""
+
+    name: str = "device_id.push_token"
+    category: str = Category.DEVICE_ID
+    patterns: tuple[str, ...] = (r"[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{100,300}",)
+    prefilter: tuple[str, ...] = (r":APA91b",)
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if ctx.glued("_-"):
+            return None
+        return Hit(0.9, value, "push_token")
