@@ -107,6 +107,7 @@ NOT_PERSON_PARENT: Final = frozenset({
     "context", "properties", "feature", "flag", "experiment", "variant", "model", "tool",
     "function", "module", "frame", "frames", "exception", "package", "runtime", "server",
     "client", "network", "carrier", "brand", "store", "shop", "team", "project", "repository",
+    "notifier", "service",
 })
 ADDRESS_FIELD: Final = frozenset({
     "address", "addr", "street", "line1", "line2", "addressline1", "addressline2", "address1",
@@ -120,7 +121,8 @@ DOB_FIELD: Final = frozenset({
     "datanascita", "nascimento", "datanascimento", "geboortedatum", "urodzenia", "dataurodzenia", "fodselsdato",
     "fodelsedatum", "syntymaaika",
 })
-SSN_FIELD: Final = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin"})
+SSN_FIELD: Final = frozenset({"ssn", "social", "socialsecurity", "socialsecuritynumber", "tin", "itin", "taxid",
+                              "taxpayerid", "nationalid", "governmentid"})
 PASSPORT_FIELD: Final = frozenset({"passport", "passportnumber", "passportno", "passportid", "travel", "reisepass",
                             "passeport", "pasaporte", "passaporto", "passaporte", "paspoort", "paszport", "passi"})
 NATIONAL_ID_FIELD: Final = frozenset({

@@ -180,6 +180,10 @@ FIELDS = [
     ("dob", "20850412", None),  # not yet born
     ("adobe_version", "1985-04-12", None),  # "dob" is a substring, not a token
     ("ssn", "512347788", "US_SSN"),
+    ("tax_id", "512-44-6789", "US_SSN"),  # "id" in the name, but a tax id is the SSN itself
+    ("national_id", "512-44-6789", "US_SSN"),
+    ("order_id", "512-44-6789", None),
+    ("h:Message-Id", "<20240101.abc123@mg.acme-shop.com>", None),  # Mailgun's header field, not a mailbox
     ("lesson_count", "512347788", None),
     ("first_name", "jane", "PERSON"),  # lower case is still a name in a name field
     ("lastName", "Hill", "PERSON"),
@@ -239,8 +243,10 @@ def test_family_name_first(scanner, name, value, person):
 
 def test_product_names_are_not_people(scanner):
     fs = scan_json(scanner, {"products": [{"name": "Blue Cotton Shirt"}], "library": {"name": "analytics.js"},
-                             "from": {"name": "Example Shop"}})
+                             "from": {"name": "Example Shop"}, "product_name": "Grace Hopper Biography",
+                             "notifier": {"name": "Bugsnag Ruby", "version": "6.26.0"}})
     assert "PERSON" not in cats(fs)
+    assert cats(scan_json(scanner, {"customer": {"name": "Grace Hopper"}})) == {"PERSON"}
 
 
 def test_city_under_an_address_is_not_a_street(scanner):

@@ -45,6 +45,7 @@ class EmailRecognizer(Recognizer):
         if domain.rsplit(".", 1)[-1].lower() in _FILE_TLDS:
             return None
         score = self.contextual(self.score, ctx)
-        if not _MESSAGE_ID.isdisjoint(ctx.tokens):
+        tokens = ctx.tokens
+        if not _MESSAGE_ID.isdisjoint(tokens) or ("message" in tokens and "id" in tokens):
             score -= 0.45  # Message-IDs look like addresses; an e-mail as a user id is still one
         return Hit(score, value.lower())

@@ -199,7 +199,9 @@ class PersonRecognizer(Recognizer):
         """2: the field holds a person name; 1: probably; 0: no."""
         if not STRONG_NAME_FIELD.isdisjoint(tokens):
             return 2
-        if not NAME_FIELD.isdisjoint(tokens) and NOT_PERSON_PARENT.isdisjoint(parent_tokens):
+        # "product_name", "app.name", "notifier.name": the thing named is not a person.
+        if not NAME_FIELD.isdisjoint(tokens) and NOT_PERSON_PARENT.isdisjoint(parent_tokens) \
+                and NOT_PERSON_PARENT.isdisjoint(tokens):
             return 1
         return 0
 
