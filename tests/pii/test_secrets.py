@@ -163,6 +163,8 @@ def test_generic_secret_fields(scanner, field, value, subtype):
     ("public_key", rnd(40)),  # "key" without a secret word
     ("password", "true"),
     ("userToken", "anon-5f0c1f5e-8a3b-4c2d-9e1f-0a1b2c3d4e5f"),  # Algolia's anonymous user: an id
+    ("api_key", "phc_" + rnd(43)),  # PostHog's project key, public in every page that loads it
+    ("api_key", "pk_live_" + rnd(24)),  # Stripe's publishable key
 ])
 def test_generic_secret_negatives(scanner, field, value):
     assert not [f for f in scan_json(scanner, {field: value}) if f.category == "SECRET"]

@@ -99,6 +99,9 @@ _STRONG_SECRET: Final = frozenset({"secret", "secrets", "clientsecret", "secretk
                             "signingkey", "webhooksecret", "accesskey", "credential", "credentials", "password"})
 
 
+# Keys their vendors publish in every browser that loads the page: PostHog's project key,
+# Stripe's publishable keys.
+_PUBLIC_KEY_PREFIXES: Final = ("phc_", "pk_live_", "pk_test_")
 # What makes a "token" field a credential: "access_token", "X-Rollbar-Access-Token".
 _TOKEN_QUALIFIERS: Final = frozenset({"access", "auth", "api", "refresh", "session", "bearer", "private", "secret"})
 _UUID_IN: Final = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
@@ -131,7 +134,7 @@ class GenericSecretRecognizer(Recognizer):
             if len(v) < 4 or len(v) > 256 or " " in v.strip():
                 return ()
             return (Hit(0.8, v, subtype="password", start=off, end=off + len(v)),)
-        if not _TOKEN_CHARS.fullmatch(v) or len(v) < 16:
+        if not _TOKEN_CHARS.fullmatch(v) or len(v) < 16 or v.startswith(_PUBLIC_KEY_PREFIXES):
             return ()
         if not entropy_ok(v, self.min_entropy):
             return ()
