@@ -77,7 +77,8 @@ class Resolver:
                 seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, watch = c
             norm = ""
             if watch is None:
-                norm = normalise(cat, normalised)
+                # A digest is its own normal form: a phone's rules would keep only its digits.
+                norm = normalised if enc in _HASH_ENCODINGS else normalise(cat, normalised)
                 if wl is not None and norm:
                     m = wl.match_normalised(norm)
                     if m is not None:

@@ -38,6 +38,16 @@ def test_same_subject_same_hash_across_formats(scanner):
     assert a.value_hash == b.value_hash
 
 
+@pytest.mark.parametrize("field,category", [("hashed_email", "EMAIL"), ("ph", "PHONE_NUMBER"), ("fn", "PERSON"),
+                                            ("db", "DATE_OF_BIRTH")])
+def test_hashed_value_hashes_as_its_digest(scanner, field, category):
+    # Whatever the category, a digest is its own normal form (a phone's rules would keep
+    # only its decimal digits): one digest, one subject, and the watchlist's forms match.
+    digest = hashlib.sha256(b"+14155550132").hexdigest()
+    f = _one(scanner.scan_request("GET", f"/tr?{field}={digest.upper()}", [], b""), category)
+    assert (f.encoding, f.value_hash) == ("sha256", _h(digest))
+
+
 def test_random_key_per_process_when_none():
     a = _one(Scanner().scan_text("mail jane@example.com"), "EMAIL")
     b = _one(Scanner().scan_text("mail jane@example.com"), "EMAIL")
