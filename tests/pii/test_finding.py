@@ -39,7 +39,7 @@ def test_same_subject_same_hash_across_formats(scanner):
 
 
 @pytest.mark.parametrize("field,category", [("hashed_email", "EMAIL"), ("ph", "PHONE_NUMBER"), ("fn", "PERSON"),
-                                            ("db", "DATE_OF_BIRTH")])
+                                            ("sha256_street", "STREET_ADDRESS"), ("db", "DATE_OF_BIRTH")])
 def test_hashed_value_hashes_as_its_digest(scanner, field, category):
     # Whatever the category, a digest is its own normal form (a phone's rules would keep
     # only its decimal digits): one digest, one subject, and the watchlist's forms match.

@@ -1,5 +1,8 @@
 """Each category: positives and look-alike negatives side by side, in prose and in fields."""
 
+import base64
+import hashlib
+
 import pytest
 
 from tests.pii.conftest import aadhaar_number, by_path, cats, nir_number, scan_json
@@ -303,6 +306,98 @@ def test_hashed_identifier_takes_its_category_from_the_field_name(scanner, field
     h = hashlib.sha256(b"jane.doe@example.com").hexdigest()
     fs = scan_json(scanner, {"userIdentifiers": [{field: h}]})
     assert [(f.category, f.encoding) for f in fs] == [(category, "sha256")]
+
+
+def _sha(s: str) -> str:
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def _b64(s: str) -> str:
+    return base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()  # 44 characters, "=" last
+
+
+def _b64url(s: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(s.encode()).digest()).decode().rstrip("=")  # 43
+
+
+MAIL, FIRST, LAST, STREET, PHONE_E164 = "jane.doe@example.com", "jane", "doe", "1600 amphitheatre pkwy", "+14155550132"
+
+# (vendor shape, document, field path, category, the plaintext hashed there)
+HASHED_FIELDS = [
+    ("GA4 MP first name", {"user_data": {"address": [{"sha256_first_name": _sha(FIRST)}]}},
+     "$.user_data.address[].sha256_first_name", "PERSON", FIRST),
+    ("GA4 MP last name", {"user_data": {"address": [{"sha256_last_name": _sha(LAST)}]}},
+     "$.user_data.address[].sha256_last_name", "PERSON", LAST),
+    ("GA4 MP street", {"user_data": {"address": [{"sha256_street": _sha(STREET)}]}},
+     "$.user_data.address[].sha256_street", "STREET_ADDRESS", STREET),
+    ("Google Ads street", {"userIdentifiers": [{"addressInfo": {"hashedStreetAddress": _sha(STREET)}}]},
+     "$.userIdentifiers[].addressInfo.hashedStreetAddress", "STREET_ADDRESS", STREET),
+    ("Google Ads first name", {"userIdentifiers": [{"addressInfo": {"hashedFirstName": _sha(FIRST)}}]},
+     "$.userIdentifiers[].addressInfo.hashedFirstName", "PERSON", FIRST),
+    ("base64 under em", {"user_data": {"em": [_b64(MAIL)]}}, "$.user_data.em[]", "EMAIL", MAIL),
+    ("base64url under hashed_email", {"hashed_email": _b64url(MAIL)}, "$.hashed_email", "EMAIL", MAIL),
+    ("base64 under email_sha256", {"email_sha256": _b64(MAIL)[:-1]}, "$.email_sha256", "EMAIL", MAIL),
+    ("base64 under phone", {"phone": _b64(PHONE_E164)}, "$.phone", "PHONE_NUMBER", PHONE_E164),
+]
+
+
+@pytest.mark.parametrize("doc,path,category,plain", [f[1:] for f in HASHED_FIELDS], ids=[f[0] for f in HASHED_FIELDS])
+def test_hashed_identifier_vendor_shapes(scanner, doc, path, category, plain):
+    (f,) = scan_json(scanner, doc)
+    assert (f.field_path, f.category, f.encoding) == (path, category, "sha256")
+    # Hex or base64, one digest is one subject: hashed as its hex form.
+    (hex_form,) = scan_json(scanner, {"hashed_email": _sha(plain)})
+    assert f.value_hash == hex_form.value_hash and f.masked == hex_form.masked
+
+
+def test_google_enhanced_conversions_pixel(scanner):
+    # gtag's conversion pixel: user-provided data as base64url sha256, each part named.
+    em = f"tv.1~em.{_b64url(MAIL)}~pn.{_b64url(PHONE_E164)}~fn.{_b64url(FIRST)}~sa.{_b64url(STREET)}~ct.{_b64url('paris')}"
+    fs = scanner.scan_request("GET", f"/pagead/conversion/123456789/?label=AbC-D_efG&em={em}&random=1718047965123",
+                              [("Host", "www.googleadservices.com")], b"")
+    assert [(f.field_path, f.category, f.encoding) for f in fs] == [
+        ("query.em", "EMAIL", "sha256"), ("query.em", "PHONE_NUMBER", "sha256"), ("query.em", "PERSON", "sha256"),
+        ("query.em", "STREET_ADDRESS", "sha256")]  # the city ("ct") is too coarse to report, hashed or not
+    for f, plain in zip(fs, (MAIL, PHONE_E164, FIRST, STREET)):
+        assert em[f.start:f.end] == _b64url(plain)
+
+
+# A digest under a name that does not say whose it is, or names a value not reported in
+# the clear (a city, a postal code, a customer id): not reported.
+NOT_HASHED_IDENTIFIERS = [
+    ("checksum", {"checksum": _sha("release.tar.gz")}),
+    ("etag", {"etag": _sha("v2")}),
+    ("git sha", {"sha": hashlib.sha1(b"commit").hexdigest()}),
+    ("commit", {"commit": hashlib.sha1(b"commit").hexdigest()}),
+    ("hash", {"hash": _sha("x")}),
+    ("digest", {"digest": _sha("x")}),
+    ("sha256", {"sha256": _sha("x")}),
+    ("content sha256 in base64", {"content_sha256": _b64("x")}),
+    ("subresource integrity", {"integrity": "sha256-" + _b64("app.js")}),
+    ("integrity base64", {"integrity": _b64("app.js")}),
+    ("Meta city", {"user_data": {"ct": [_sha("paris")]}}),
+    ("Meta state", {"user_data": {"st": [_sha("ca")]}}),
+    ("Meta zip", {"user_data": {"zp": [_sha("94043")]}}),
+    ("Meta country", {"user_data": {"country": [_sha("us")]}}),
+    ("Meta external id", {"user_data": {"external_id": [_sha("usr_8842")]}}),
+    ("hashed postal code", {"addressInfo": {"hashedPostalCode": _sha("94043")}}),
+    ("hashed device id", {"hashed_device_id": _sha("abc")}),
+    ("wallet address", {"wallet_address": hashlib.sha1(b"wallet").hexdigest()}),
+    ("base64 word under em", {"em": "Abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}),
+    ("Google city and postal code", {"em": f"tv.1~ct.{_b64url('paris')}~pc.{_b64url('75001')}"}),
+]
+
+
+@pytest.mark.parametrize("doc", [f[1] for f in NOT_HASHED_IDENTIFIERS], ids=[f[0] for f in NOT_HASHED_IDENTIFIERS])
+def test_digest_that_is_no_identifier(scanner, doc):
+    assert scan_json(scanner, doc) == []
+
+
+def test_base64_of_an_email_is_not_a_digest(scanner):
+    # 32 characters of text make 43 of base64, a sha256's length: decoded, it is the e-mail.
+    mail = "jane.doe.long.name@example.co.uk"
+    (f,) = scan_json(scanner, {"email": base64.b64encode(mail.encode()).decode()})
+    assert (f.category, f.encoding) == ("EMAIL", "base64")
 
 
 @pytest.mark.parametrize("doc,path", [
