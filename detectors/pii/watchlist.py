@@ -1,8 +1,8 @@
 """Identifiers registered to be guarded (customer e-mails, phones, canary values).
 
 Only keyed hashes are kept: at registration each value is normalised, and HMACs of
-its wire forms (plain, base64, md5/sha1/sha256 hex) are stored. The raw value is not
-retained by this object. A 64-bit keyed fingerprint (Python's per-process SipHash)
+its wire forms (plain, base64, md5/sha1/sha256 hex, sha256 in base64) are stored. The
+raw value is not retained by this object. A 64-bit keyed fingerprint (Python's per-process SipHash)
 serves as a cheap prefilter before the HMAC, so most tokens on the wire cost a set
 lookup, not a MAC.
 """
@@ -104,7 +104,11 @@ class Watchlist:
             forms.append((base64.urlsafe_b64encode(b).decode().rstrip("="), Encoding.BASE64URL))
             forms.append((hashlib.md5(b).hexdigest(), Encoding.MD5))
             forms.append((hashlib.sha1(b).hexdigest(), Encoding.SHA1))
-            forms.append((hashlib.sha256(b).hexdigest(), Encoding.SHA256))
+            digest = hashlib.sha256(b).digest()
+            forms.append((digest.hex(), Encoding.SHA256))
+            # Google's enhanced conversions send the digest in base64url, others in base64.
+            forms.append((base64.b64encode(digest).decode().rstrip("="), Encoding.SHA256))
+            forms.append((base64.urlsafe_b64encode(digest).decode().rstrip("="), Encoding.SHA256))
         for form, enc in forms:
             self._forms.setdefault(self._hasher.hex(form), (idx, enc))
             self._prefilter.add(hash(form))

@@ -67,6 +67,27 @@ def test_phone_forms(scanner, wire):
     assert f.category == "PHONE_NUMBER"
 
 
+def _sha256_base64(value: str, url: bool) -> str:
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=") if url else base64.b64encode(digest).decode()
+
+
+@pytest.mark.parametrize("url", [False, True], ids=["base64", "base64url"])
+def test_email_sha256_in_base64(scanner, url):
+    form = _sha256_base64(NORM, url)
+    for fs in (scanner.scan_request("GET", f"/px?v={quote(form, safe='')}&x=1", [], b""), scanner.scan_text(f"ref {form} end")):
+        (f,) = _hits(fs)
+        assert (f.category, f.detector, f.encoding, f.masked) == ("EMAIL", "watchlist", "sha256", "j***@e***.com")
+
+
+def test_google_pixel_user_data(scanner):
+    # Enhanced conversions: base64url sha256 of the e-mail and of the E.164 phone, each
+    # part named inside one "em" parameter.
+    em = f"tv.1~em.{_sha256_base64(NORM, True)}~pn.{_sha256_base64(E164, True)}"
+    fs = scanner.scan_request("GET", f"/pagead/conversion/123456789/?em={em}&random=1", [], b"")
+    assert [(f.category, f.encoding, f.watchlist) for f in fs] == [("EMAIL", "sha256", True), ("PHONE_NUMBER", "sha256", True)]
+
+
 def test_canary_plain_and_base64(scanner):
     for text in (f"leak {CANARY} here", "leak " + base64.b64encode(CANARY.encode()).decode() + " here",
                  "x " + hashlib.sha256(CANARY.encode()).hexdigest()):
