@@ -150,14 +150,18 @@ class Daemon:
         listen = settings.config.metrics.listen
         if not listen:
             return
-        from sentinel.http import HttpServer, issue_api_token
+        from sentinel.http import HttpServer
 
-        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api,
-                               api_token=issue_api_token(settings.data_dir)).bind()
+        self.http = HttpServer(listen, self.metrics.registry, health=self.health, api=self.api).bind()
 
     def _serve_http(self) -> None:
         if self.http is None:
             return
+        from sentinel.http import issue_api_token
+
+        # Only now, with the port and the store held: an instance that fails to start
+        # must not replace the running daemon's token.
+        self.http.api_token = issue_api_token(self.settings.data_dir)
         self.http.start()
         log.info("metrics listening", extra={"fields": {"url": self.http.url}})
 

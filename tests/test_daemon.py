@@ -254,6 +254,13 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     # Another local user, who cannot read the daemon's state, is refused: 401, no flows.
     token = tmp_path / "state" / "api.token"
     assert token.stat().st_mode & 0o777 == 0o600
+    # A second instance on the same state fails (the store is the first's) and leaves its token alone.
+    issued = token.read_text()
+    second = tmp_path / "second.toml"
+    second.write_text(proc.config.read_text().replace(f":{proc.port}", f":{free_port()}"))
+    assert subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(second), "run"], env=env,
+                          capture_output=True, timeout=120).returncode == 3
+    assert token.read_text() == issued
     with pytest.raises(urllib.error.HTTPError) as refused:
         proc.get("/api/inventory?since=1d")
     assert refused.value.code == 401 and b"mixpanel" not in refused.value.read()
