@@ -113,7 +113,7 @@ class Daemon:
         self.pipeline.stored_ids = self._stored_ids
         self._open_alerts(settings)
         self.engine = PolicyEngine(settings.registry, self._known_paths())
-        self.judge = Judge(self.engine, self.alerts, self.metrics)
+        self.judge = Judge(self.engine, self.alerts, self.metrics, live=True)
         self.pipeline.observers.append(self.judge)
         self._open_scoring(settings)
         self._serve_http()

@@ -23,7 +23,11 @@ TITLES = {
 RESOLVE_AFTER = {"volume_anomaly": 0, "plaintext_transfer": 3600.0, "weak_tls": 3600.0}
 
 
-def to_alert(violation: Violation):
+def to_alert(violation: Violation, live: bool = False):
+    """The alert for a violation. ``live``: the daemon's, whose "not seen for
+    resolve_timeout" counts from when Sentinel saw the request, so that a leak it reads
+    from a backlog (after an outage) is notified before it resolves; a backfill's counts
+    from the request's own time."""
     from sentinel.alert.model import Alert
 
     name = violation.subprocessor or "an unknown destination"
@@ -39,7 +43,7 @@ def to_alert(violation: Violation):
         kind=violation.kind, severity=violation.severity, title=title, subprocessor=violation.subprocessor,
         category=violation.category, field_path=violation.field_path, endpoint=violation.endpoint,
         policy=violation.rule, summary=violation.rule, labels=labels, evidence=evidence,
-        first_seen=violation.ts or None, last_seen=violation.ts or None,
+        first_seen=violation.ts or None, last_seen=None if live else violation.ts or None,
         resolve_after=RESOLVE_AFTER.get(violation.kind),
     )
 
@@ -47,8 +51,10 @@ def to_alert(violation: Violation):
 class Judge:
     """A pipeline observer: evaluates each request and raises alerts for violations."""
 
-    def __init__(self, engine: PolicyEngine, alerts=None, metrics=None, collect: list | None = None):
+    def __init__(self, engine: PolicyEngine, alerts=None, metrics=None, collect: list | None = None,
+                 live: bool = False):
         self.engine = engine
+        self.live = live
         self.alerts = alerts
         self.metrics = metrics
         self.collected = collect  # `sentinel scan` keeps violations instead of alerting
@@ -64,4 +70,4 @@ class Judge:
         if self.collected is not None:
             self.collected.append(violation)
         if self.alerts is not None:
-            self.alerts.raise_alert(to_alert(violation))
+            self.alerts.raise_alert(to_alert(violation, self.live))

@@ -268,6 +268,25 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     assert proc.wait() == 0
 
 
+def test_a_leak_read_from_a_backlog_is_notified_before_it_resolves(daemon, tmp_path):
+    # After an outage the daemon reads lines older than resolve_timeout (1 h): the leak
+    # they hold must still reach the channel, not resolve unannounced.
+    access, alerts = tmp_path / "access.log", tmp_path / "alerts.jsonl"
+    two_hours_ago = time.time() - 7200
+    token = "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"
+    access.write_text("")
+    route = ('[alerts]\ngroup_wait_seconds = 0.5\ngroup_interval_seconds = 1\n[[alerts.routes]]\nname = "ops"\n'
+             f'urls = ["file://{alerts}"]\nmin_severity = "high"\n')
+    proc = daemon(log_source(access) + route).start()
+    with open(access, "a") as handle:
+        handle.write(f"{two_hours_ago:.3f}     12 10.0.0.9 TCP_MISS/200 555 GET http://hooks.backlog-example.dev/n?"
+                     f"token={token} - HIER_DIRECT/203.0.113.9 -\n")
+    assert wait_until(lambda: alerts.exists() and "backlog-example.dev" in alerts.read_text()), proc.logs()
+    assert token not in alerts.read_text()
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
 def test_metrics_port_in_use_is_one_clean_error_and_exit_2(tmp_path):
     with socket.socket() as holder:  # another process's listener on the configured port
         holder.bind(("127.0.0.1", 0))
