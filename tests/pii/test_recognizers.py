@@ -186,6 +186,7 @@ FIELDS = [
     ("tax_id", "512-44-6789", "US_SSN"),  # "id" in the name, but a tax id is the SSN itself
     ("national_id", "512-44-6789", "US_SSN"),
     ("order_id", "512-44-6789", None),
+    ("metadata[tax_id]", "512-44-6789", "US_SSN"),  # Stripe's metadata: the words, not a "taxid" token
     ("h:Message-Id", "<20240101.abc123@mg.acme-shop.com>", None),  # Mailgun's header field, not a mailbox
     ("lesson_count", "512347788", None),
     ("first_name", "jane", "PERSON"),  # lower case is still a name in a name field

@@ -149,6 +149,7 @@ def test_stripe_mask_keeps_mode_prefix(scanner):
     ("aws_secret_access_key", rnd(32), "generic_high_entropy"),  # not the shape of one
     ("access_token", rnd(40, HEX), "generic_high_entropy"),  # hex under an access token is a credential
     ("x-rollbar-access-token", rnd(32, HEX), "generic_high_entropy"),
+    ("x-postmark-server-token", "a1b2c3d4-0f1e-4a5b-9c8d-7e6f5a4b3c2d", "generic_high_entropy"),  # a UUID key
 ])
 def test_generic_secret_fields(scanner, field, value, subtype):
     fs = [f for f in scan_json(scanner, {field: value}) if f.category == "SECRET"]

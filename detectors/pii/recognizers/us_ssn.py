@@ -10,6 +10,7 @@ from ..validators import is_us_ssn
 from .base import Ctx, Hit, Recognizer
 
 _PROSE: Final = SSN_FIELD | {"security"}
+_ID_OF: Final = frozenset({"tax", "taxpayer", "national", "government"})  # "tax id", "national id"
 
 
 class UsSsnRecognizer(Recognizer):
@@ -23,7 +24,10 @@ class UsSsnRecognizer(Recognizer):
         digits = value.replace("-", "").replace(" ", "")
         if not is_us_ssn(digits):
             return None
-        contextual = ctx.field_has(SSN_FIELD) or ctx.near(_PROSE)
+        tokens = ctx.tokens
+        # "metadata[tax_id]" has no "taxid" token, only its words.
+        contextual = ctx.field_has(SSN_FIELD) or ("id" in tokens and not tokens.isdisjoint(_ID_OF)) or \
+            ctx.near(_PROSE)
         if ctx.machine_field() and not contextual:
             return None
         if ctx.glued():
