@@ -240,23 +240,27 @@ class CaptureFileSource(Source):
     def run(self) -> None:
         self._set_up(True)
         while not self.stop_event.is_set():
-            self._drain_acks()
-            for path in self.candidates():
-                if self.stop_event.is_set():
-                    break
-                try:
-                    stat = path.stat()
-                    if time.time() - stat.st_mtime < self.settle:
-                        continue
-                    fp = fingerprint(path)
-                except OSError:
-                    continue
-                entry = self.checkpoints.get(fp) if fp else None
-                if fp is None or (entry is not None and entry.offset >= stat.st_size):
-                    continue
-                self._process(path, fp, stat.st_size)
+            self.scan()
             self.stop_event.wait(2.0)
         self._drain_acks()
+
+    def scan(self) -> None:
+        """Take the store's acknowledgements, then process each settled file not yet acknowledged."""
+        self._drain_acks()
+        for path in self.candidates():
+            if self.stop_event.is_set():
+                break
+            try:
+                stat = path.stat()
+                if time.time() - stat.st_mtime < self.settle:
+                    continue
+                fp = fingerprint(path)
+            except OSError:
+                continue
+            entry = self.checkpoints.get(fp) if fp else None
+            if fp is None or (entry is not None and entry.offset >= stat.st_size):
+                continue
+            self._process(path, fp, stat.st_size)
 
     def _process(self, path: Path, fp: str, size: int) -> None:
         name = self.config.name
