@@ -224,6 +224,10 @@ class CaptureFileSource(Source):
         self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
         self.processor_factory = processor_factory
         self.settle = settle
+        # fingerprint -> size queued for the pipeline, until the store acknowledges it. The
+        # checkpoint moves only then (a crash re-reads the file); this keeps the next scan
+        # from reading it again meanwhile.
+        self._handed: dict[str, int] = {}
 
     def candidates(self) -> list[Path]:
         found = []
@@ -245,7 +249,7 @@ class CaptureFileSource(Source):
         self._drain_acks()
 
     def scan(self) -> None:
-        """Take the store's acknowledgements, then process each settled file not yet acknowledged."""
+        """Take the store's acknowledgements, then process each settled file not yet done."""
         self._drain_acks()
         for path in self.candidates():
             if self.stop_event.is_set():
@@ -257,10 +261,14 @@ class CaptureFileSource(Source):
                 fp = fingerprint(path)
             except OSError:
                 continue
-            entry = self.checkpoints.get(fp) if fp else None
-            if fp is None or (entry is not None and entry.offset >= stat.st_size):
+            if fp is None or self._done(fp, stat.st_size):
                 continue
             self._process(path, fp, stat.st_size)
+
+    def _done(self, fp: str, size: int) -> bool:
+        """Acknowledged by the store, or handed to the pipeline in this run and not yet acknowledged."""
+        entry = self.checkpoints.get(fp)
+        return max(entry.offset if entry else 0, self._handed.get(fp, 0)) >= size
 
     def _process(self, path: Path, fp: str, size: int) -> None:
         name = self.config.name
@@ -273,6 +281,7 @@ class CaptureFileSource(Source):
             log.error("source %s: %s: %s", name, path, str(exc)[:300])
         # Done once the store acknowledges everything queued before this mark.
         self.queue.put(CaptureItem(name, "mark", positions={(name, fp): size}))
+        self._handed[fp] = size
 
     def emit(self, kind: str, payload: Any) -> None:
         nbytes = len(payload.body) if kind == "sample" else 0
@@ -286,6 +295,8 @@ class CaptureFileSource(Source):
             (_, fp), offset = self._acks.popleft()
             if fp in self.checkpoints:
                 self.checkpoints.advance(fp, offset)
+            if offset >= self._handed.get(fp, 0):
+                self._handed.pop(fp, None)
         self.checkpoints.save()
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
+from collections import Counter
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from sentinel.collect.har import read_har
+from sentinel.collect.tail import fingerprint
 from sentinel.config.daemon import SourceConfig
+from sentinel.ingest_capture import stamp_har
 from sentinel.metrics import Metrics
 from sentinel.model import EgressEvent, TrafficSample
-from sentinel.sources import CaptureItem, LiveSource, WorkQueue
+from sentinel.sources import CaptureFileSource, CaptureItem, LiveSource, WorkQueue
 
 
 def sample(size: int) -> TrafficSample:
@@ -70,3 +76,62 @@ def test_queue_get_times_out_empty():
     started = time.monotonic()
     assert queue.get(timeout=0.1) is None
     assert time.monotonic() - started >= 0.09
+
+
+# -- capture files: each one read once per run, again after a crash if never acknowledged ----
+HARS = Path(__file__).parent / "data" / "har"
+HAR_FILES = ("pagexray_case_sensitive_protocol_chrome.har", "mitmproxy_export_json_protobuf_post_br.har",
+             "mitmproxy_insomnia_rest_client.har")
+
+
+def read_har_into(source, path, origin):
+    """What the daemon does with a HAR file: every entry's sample and event onto the queue."""
+    for record in stamp_har(read_har(path), origin):
+        source.emit("sample", record.sample)
+        source.emit("event", record.event)
+
+
+def har_source(watched: Path, state: Path, queue: WorkQueue) -> CaptureFileSource:
+    config = SourceConfig(name="hars", type="har", paths=[str(watched)])
+    return CaptureFileSource(config, queue, Metrics(CollectorRegistry()), state, read_har_into, settle=0)
+
+
+def drain(queue: WorkQueue) -> list[CaptureItem]:
+    return [queue.get(timeout=0) for _ in range(len(queue))]
+
+
+def events_per_file(items: list[CaptureItem], watched: Path) -> dict[str, int]:
+    """Queued events counted by file name (the origin is the file's fingerprint prefix)."""
+    names = {fingerprint(path)[:16]: path.name for path in watched.iterdir()}
+    return dict(Counter(names[item.payload.origin] for item in items if item.kind == "event"))
+
+
+def test_busy_pipeline_gets_each_capture_file_once_and_a_restart_rereads_the_unacknowledged(tmp_path):
+    watched = tmp_path / "hars"
+    watched.mkdir()
+    for name in HAR_FILES:
+        shutil.copy(HARS / name, watched / name)
+    expected = {name: len(list(read_har(HARS / name))) for name in HAR_FILES}
+    queue = WorkQueue()
+    source = har_source(watched, tmp_path / "state", queue)
+
+    source.scan()
+    source.scan()  # the writer has acknowledged nothing yet: files queued must not be read again
+    items = drain(queue)
+    assert events_per_file(items, watched) == expected
+    marks = [item for item in items if item.kind == "mark"]
+    assert len(marks) == len(HAR_FILES)
+
+    # The store acknowledges the first two files; the third is still in flight when the daemon dies.
+    for mark in marks[:2]:
+        for key, offset in mark.positions.items():
+            source.acknowledge(key, offset)
+    source.scan()
+    assert drain(queue) == []
+
+    restarted = har_source(watched, tmp_path / "state", queue)
+    restarted.scan()
+    restarted.scan()
+    unacknowledged = next(iter(marks[2].positions))[1]
+    reread = [name for name in HAR_FILES if fingerprint(watched / name) == unacknowledged]
+    assert events_per_file(drain(queue), watched) == {name: expected[name] for name in reread}
