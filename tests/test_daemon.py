@@ -138,13 +138,17 @@ def stored_events(tmp: Path) -> tuple[int, int]:
         store.close()
 
 
-def checkpointed(tmp: Path, source: str) -> int:
-    """The offset the source has committed (after the store acknowledged it)."""
+def checkpoint_offsets(tmp: Path, source: str) -> list[int]:
+    """The offsets the source has committed (after the store acknowledged them), one per file."""
     try:
         doc = json.loads((tmp / "state" / "checkpoints" / f"{source}.json").read_text())
     except (OSError, ValueError):
-        return 0
-    return max((entry["offset"] for entry in doc.get("checkpoints", {}).values()), default=0)
+        return []
+    return sorted(entry["offset"] for entry in doc.get("checkpoints", {}).values())
+
+
+def checkpointed(tmp: Path, source: str) -> int:
+    return max(checkpoint_offsets(tmp, source), default=0)
 
 
 @pytest.fixture
@@ -232,6 +236,25 @@ def test_kill_9_during_ingest_then_restart_stores_every_event_exactly_once(daemo
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     assert stored_events(tmp_path) == (total, total)
+
+
+def test_har_files_present_at_start_are_scanned_once_while_the_writer_holds_them(daemon, tmp_path):
+    har = Path(__file__).parent / "data" / "har" / "pagexray_case_sensitive_protocol_chrome.har"
+    watched = tmp_path / "hars"
+    watched.mkdir()
+    for indent in (5, 6, 7):  # the same requests, three files: leading spaces make three identities
+        copy = watched / f"h{indent}.har"
+        copy.write_bytes(b" " * indent + har.read_bytes())
+        os.utime(copy, (time.time() - 60, time.time() - 60))  # settled already
+    requests = len(json.loads(har.read_text())["log"]["entries"])
+    sizes = sorted(path.stat().st_size for path in watched.iterdir())
+    # The writer holds its batch for seconds: the source rescans the directory meanwhile.
+    proc = daemon(f'[[sources]]\nname = "hars"\ntype = "har"\npaths = ["{watched}"]\n'
+                  "[storage]\nbatch_seconds = 8\n").start()
+    assert wait_until(lambda: checkpoint_offsets(tmp_path, "hars") == sizes, timeout=120), proc.logs()
+    assert proc.metric("sentinel_samples_scanned_total", source="har") == 3 * requests
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
 
 
 def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
