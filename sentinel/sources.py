@@ -278,7 +278,9 @@ class CaptureFileSource(Source):
         try:
             self.processor_factory(self, path, fp[:16])
         except Exception as exc:  # a broken file must not stop the source: name it and go on
-            log.error("source %s: %s: %s", name, path, str(exc)[:300])
+            reason = str(exc)[:300]
+            # A HarParseError names the file itself: once is enough.
+            log.error("source %s: %s", name, reason if reason.startswith(str(path)) else f"{path}: {reason}")
         # Done once the store acknowledges everything queued before this mark.
         self.queue.put(CaptureItem(name, "mark", positions={(name, fp): size}))
         self._handed[fp] = size

@@ -135,3 +135,15 @@ def test_busy_pipeline_gets_each_capture_file_once_and_a_restart_rereads_the_una
     unacknowledged = next(iter(marks[2].positions))[1]
     reread = [name for name in HAR_FILES if fingerprint(watched / name) == unacknowledged]
     assert events_per_file(drain(queue), watched) == {name: expected[name] for name in reread}
+
+
+def test_a_broken_har_is_named_once_and_the_others_are_read(tmp_path, caplog):
+    watched = tmp_path / "hars"
+    watched.mkdir()
+    shutil.copy(HARS / HAR_FILES[0], watched / HAR_FILES[0])
+    (watched / "broken.har").write_text('{"log": {"entries": [\x01')
+    queue = WorkQueue()
+    har_source(watched, tmp_path / "state", queue).scan()
+    (error,) = [r.getMessage() for r in caplog.records if "broken.har" in r.getMessage()]
+    assert error.startswith("source hars: ") and error.count("broken.har") == 1
+    assert list(events_per_file(drain(queue), watched)) == [HAR_FILES[0]]
