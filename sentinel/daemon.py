@@ -212,6 +212,7 @@ class Daemon:
         report = processor.process_file(path)
         if report.error:  # what was read before the damage is kept
             log.warning("capture file: %s", report.error)
+            self.metrics.rejected.labels(source.config.name, "damaged_capture").inc()
         processor.flush()
         self.metrics.flows_evicted.labels(source.config.name).inc(processor.stats.get("flows_evicted", 0))
 

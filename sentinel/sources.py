@@ -279,6 +279,7 @@ class CaptureFileSource(Source):
             self.processor_factory(self, path, fp[:16])
         except Exception as exc:  # a broken file must not stop the source: name it and go on
             reason = str(exc)[:300]
+            self.metrics.rejected.labels(name, "unreadable_file").inc()
             # A HarParseError names the file itself: once is enough.
             log.error("source %s: %s", name, reason if reason.startswith(str(path)) else f"{path}: {reason}")
         # Done once the store acknowledges everything queued before this mark.

@@ -143,7 +143,9 @@ def test_a_broken_har_is_named_once_and_the_others_are_read(tmp_path, caplog):
     shutil.copy(HARS / HAR_FILES[0], watched / HAR_FILES[0])
     (watched / "broken.har").write_text('{"log": {"entries": [\x01')
     queue = WorkQueue()
-    har_source(watched, tmp_path / "state", queue).scan()
+    source = har_source(watched, tmp_path / "state", queue)
+    source.scan()
+    assert source.metrics.rejected.labels("hars", "unreadable_file")._value.get() == 1  # counted, not only logged
     (error,) = [r.getMessage() for r in caplog.records if "broken.har" in r.getMessage()]
     assert error.startswith("source hars: ") and error.count("broken.har") == 1
     assert list(events_per_file(drain(queue), watched)) == [HAR_FILES[0]]
