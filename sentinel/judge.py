@@ -39,9 +39,12 @@ def to_alert(violation: Violation, live: bool = False):
     when = dt.datetime.fromtimestamp(violation.ts or 0, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     evidence["seen"] = when
     labels = {"destination": violation.destination} if not violation.subprocessor else {}
+    endpoint = violation.endpoint
+    if violation.kind == "unknown_destination":  # one alert per destination, whichever path came first
+        evidence["endpoint"], endpoint = endpoint, ""
     return Alert(
         kind=violation.kind, severity=violation.severity, title=title, subprocessor=violation.subprocessor,
-        category=violation.category, field_path=violation.field_path, endpoint=violation.endpoint,
+        category=violation.category, field_path=violation.field_path, endpoint=endpoint,
         policy=violation.rule, summary=violation.rule, labels=labels, evidence=evidence,
         first_seen=violation.ts or None, last_seen=None if live else violation.ts or None,
         resolve_after=RESOLVE_AFTER.get(violation.kind),

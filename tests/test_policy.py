@@ -145,6 +145,17 @@ def test_unknown_destination_reported_on_first_sight_only_and_ignore_list():
                                  "destination": "tracker.example", "endpoint": "POST /v1/track"}
 
 
+def test_an_unknown_destination_is_one_alert_whichever_path_comes_first():
+    from sentinel.judge import to_alert
+
+    # A restarted daemon sees the destination again, first at another path: still the same alert.
+    alerts = [to_alert(PolicyEngine(REGISTRY).evaluate(facts(method, path), Match("", "tracker.example",
+                                                                                "cdn.tracker.example"), [])[0])
+              for method, path in (("POST", "/v1/track"), ("GET", "/pixel.gif"))]
+    assert alerts[0].fingerprint == alerts[1].fingerprint
+    assert [a.evidence["endpoint"] for a in alerts] == ["POST /v1/track", "GET /pixel.gif"]
+
+
 def test_labels_identify_condition_without_values():
     (violation,) = PolicyEngine(REGISTRY).evaluate(facts(), match("mixpanel"), [finding("EMAIL", "query.em")])
     labels = violation.labels()
