@@ -22,6 +22,7 @@ from sentinel import logs
 from sentinel.config import ConfigError, Settings, load_settings, redact_dsn
 from sentinel.ingest_capture import CaptureBridge, processor_for, stamp_har
 from sentinel.judge import Judge
+from sentinel.keys import load_site_key
 from sentinel.memory import trim_mapped_code
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline
@@ -46,6 +47,23 @@ TRIM_SECONDS = 600.0
 STALL_SECONDS = 60.0  # a worker silent this long stops the watchdog pings: systemd restarts us
 
 
+def restart_only(settings: Settings) -> dict[str, object]:
+    """What the daemon reads once, at start: the port it binds, the store it opens (with its
+    batches and TTLs), the key it hashes with, the directory of its checkpoints and token."""
+    config = settings.config
+    values = {"data_dir": settings.data_dir, "metrics.listen": config.metrics.listen,
+              "keys.site_key_file": config.keys.site_key_file}
+    for section in ("storage", "retention"):
+        values.update({f"{section}.{key}": value for key, value in getattr(config, section).model_dump().items()})
+    return values
+
+
+def needs_restart(running: Settings, loaded: Settings) -> list[str]:
+    """The restart-only settings that `loaded` changes, by name only (a dsn may hold a password)."""
+    before, after = restart_only(running), restart_only(loaded)
+    return [name for name in before if before[name] != after[name]]
+
+
 class Daemon:
     def __init__(self, config_path: str | None = None, registry: CollectorRegistry | None = None):
         self.config_path = config_path
@@ -66,6 +84,7 @@ class Daemon:
         self.scoring = None
         self.http = None
         self.store: Store | None = None
+        self.site_key: bytes | None = None  # loaded once: a reload never changes the keyed hashes
 
     # -- lifecycle -----------------------------------------------------------------------
     def run(self) -> int:
@@ -107,8 +126,9 @@ class Daemon:
         self._bind_http(settings)
         self.store = self._open_store(settings)
         self.writer = self.store.writer(self.metrics)
+        self.site_key = load_site_key(settings)
         self.pipeline = Pipeline(SubprocessorRegistry(settings.registry), self.writer,
-                                 scanner=build_scanner(settings), metrics=self.metrics)
+                                 scanner=build_scanner(settings, key=self.site_key), metrics=self.metrics)
         self.pipeline.replay_check_rows = 4 * settings.config.storage.batch_rows * max(1, len(settings.config.sources))
         self.pipeline.stored_ids = self._stored_ids
         self._open_alerts(settings)
@@ -377,7 +397,8 @@ class Daemon:
         self.notifier.reloading()
         try:
             settings = load_settings(self.config_path)
-            scanner = build_scanner(settings)
+            self._refuse_restart_only_changes(settings)
+            scanner = build_scanner(settings, key=self.site_key)
             if self.alerts is not None:
                 from sentinel.alert.delivery import AppriseSender
 
@@ -393,6 +414,7 @@ class Daemon:
             return
         old = self.settings
         self.settings = settings
+        logging.getLogger().setLevel(settings.config.log_level.upper())
         self.pipeline.set_registry(SubprocessorRegistry(settings.registry))
         self.pipeline.set_scanner(scanner)
         self.engine = PolicyEngine(settings.registry, self.engine.known_paths)
@@ -411,6 +433,15 @@ class Daemon:
         self.metrics.config_reloads.labels("ok").inc()
         log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
         self.notifier.ready(f"watching {len(self.sources)} sources")
+
+    def _refuse_restart_only_changes(self, settings: Settings) -> None:
+        # Refused whole, as an invalid file is: applying the rest would leave the daemon
+        # running a configuration that is neither the old file nor the new one, and a
+        # reload counted "ok" while a changed data_dir or port silently did nothing.
+        changed = needs_restart(self.settings, settings)
+        if changed:
+            raise ConfigError(settings.config_path, [(name, "cannot change on reload; restart the daemon to apply it")
+                                                     for name in changed])
 
     def _stop_source(self, name: str) -> None:
         source = self.sources.pop(name, None)

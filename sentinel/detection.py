@@ -17,12 +17,12 @@ WHOLE_INPUTS = {"max_sample_bytes": 1 << 30, "max_decoded_bytes": 1 << 30, "max_
                 "time_budget_ms": 600_000.0}
 
 
-def build_scanner(settings: Settings, limits: dict | None = None):
-    """The PII and secret scanner configured by [detectors], keyed with the site key;
-    ``limits`` replace the configured per-sample limits."""
+def build_scanner(settings: Settings, limits: dict | None = None, key: bytes | None = None):
+    """The PII and secret scanner configured by [detectors], keyed with ``key`` (default: the
+    site key, loaded now); ``limits`` replace the configured per-sample limits."""
     cache = PrefilterCache(settings.data_dir)
     cache.attach()
-    scanner = scanner_for(settings, key=load_site_key(settings), limits=limits)
+    scanner = scanner_for(settings, key=key if key is not None else load_site_key(settings), limits=limits)
     cache.save()
     return scanner
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -219,6 +220,87 @@ def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path, broke
     assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="ok") == 1)
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
+
+
+def append_email(path: Path) -> None:
+    with open(path, "a") as handle:
+        handle.write(f"{time.time():.3f}    120 10.0.0.1 TCP_MISS/200 400 GET https://api.mixpanel.com/track?"
+                     f"email=jane.doe%40example.com - HIER_DIRECT/198.51.100.80 image/gif\n")
+
+
+def email_hashes(tmp: Path) -> list[str]:
+    """The keyed hash of every stored e-mail finding, read from the embedded store once the daemon stopped."""
+    from sentinel.config import load_settings
+    from sentinel.store import Store
+
+    store = Store.open(load_settings(tmp / "sentinel.toml"))
+    try:
+        return [row[0] for row in store.query("SELECT value_hash FROM {db}.findings WHERE category = 'EMAIL'")
+                .result_rows]
+    finally:
+        store.close()
+
+
+def new_data_dir(tmp: Path, config: str) -> str:
+    return config.replace(f'data_dir = "{tmp / "state"}"', f'data_dir = "{tmp / "state2"}"')
+
+
+def new_metrics_port(tmp: Path, config: str) -> str:
+    return re.sub(r'listen = "127\.0\.0\.1:\d+"', f'listen = "127.0.0.1:{free_port()}"', config)
+
+
+def new_site_key_file(tmp: Path, config: str) -> str:
+    from sentinel.keys import generate_key_file
+
+    key = generate_key_file(tmp / "other.key")
+    return config + f'\n[keys]\nsite_key_file = "{key}"\n'
+
+
+@pytest.mark.parametrize("change,setting", [
+    (new_data_dir, "data_dir"), (new_metrics_port, "metrics.listen"), (new_site_key_file, "keys.site_key_file"),
+], ids=["data_dir", "metrics.listen", "site key file"])
+def test_sighup_changing_a_restart_only_setting_is_refused_and_the_site_key_kept(daemon, tmp_path, change,
+                                                                                 setting):
+    access = tmp_path / "access.log"
+    append_email(access)
+    proc = daemon(log_source(access)).start()
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    running = proc.config.read_text()
+    changed = change(tmp_path, running)
+    assert changed != running
+    proc.config.write_text(changed)
+    proc.signal(signal.SIGHUP)
+    # the old port still answers, and counts the reload as refused
+    assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="failed") == 1), proc.logs()
+    rejected = [line for line in proc.logs().splitlines() if "reload rejected" in line]
+    assert rejected and setting in rejected[-1] and "restart" in rejected[-1]
+    assert not (tmp_path / "state2" / "site.key").exists()
+    append_email(access)  # the same address, hashed after the reload
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+    proc.config.write_text(running)
+    hashes = email_hashes(tmp_path)
+    assert len(hashes) == 2 and len(set(hashes)) == 1
+
+
+def test_sighup_keeps_the_site_key_the_daemon_started_with(daemon, tmp_path):
+    """A key file replaced on disk is read at the next start, never mid-run by a reload."""
+    from sentinel.keys import generate_key_file
+
+    access = tmp_path / "access.log"
+    append_email(access)
+    proc = daemon(log_source(access)).start()
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    generate_key_file(tmp_path / "state" / "site.key", force=True)
+    proc.signal(signal.SIGHUP)
+    assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="ok") == 1), proc.logs()
+    append_email(access)
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+    hashes = email_hashes(tmp_path)
+    assert len(hashes) == 2 and len(set(hashes)) == 1
 
 
 def test_kill_9_during_ingest_then_restart_stores_every_event_exactly_once(daemon, tmp_path):
