@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +32,8 @@ def free_port() -> int:
 
 
 class NotifySocket:
-    """A real AF_UNIX datagram socket standing in for systemd's."""
+    """A real AF_UNIX datagram socket standing in for systemd's, read all the time as systemd
+    reads it: a queue left full blocks the daemon's next notification."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -39,25 +41,25 @@ class NotifySocket:
         self.sock.bind(str(path))
         self.sock.settimeout(0.5)
         self.messages: list[str] = []
+        threading.Thread(target=self._receive, name="notify", daemon=True).start()
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                pass
 
     def wait_for(self, field: str, timeout: float = 60) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(field in m.split("\n") for m in self.messages):
                 return True
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                pass
+            time.sleep(0.1)
         return False
 
     def collect(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except socket.timeout:
-                pass
+        time.sleep(seconds)
 
     def count(self, field: str) -> int:
         return sum(field in m.split("\n") for m in self.messages)
