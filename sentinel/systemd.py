@@ -27,7 +27,8 @@ class Notifier:
             return False
         target = "\0" + self.address[1:] if self.address.startswith("@") else self.address
         try:
-            self._socket.sendto("\n".join(fields).encode(), target)
+            # Non-blocking: a full socket (a stalled reader) must cost a ping, not the main loop.
+            self._socket.sendto("\n".join(fields).encode(), socket.MSG_DONTWAIT, target)
             return True
         except OSError:
             return False  # systemd gone or socket full: never fatal for the daemon

@@ -8,14 +8,17 @@ import configparser
 import ctypes
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 from sentinel.keys import CREDENTIAL_NAME
+from sentinel.systemd import Notifier
 
 ROOT = Path(__file__).parent.parent
 UNITS = ROOT / "systemd"
@@ -241,3 +244,17 @@ def test_store_and_http_work_under_the_units_syscall_filter(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                             cwd=str(ROOT))
     assert result.returncode == 0 and "SANDBOX-OK" in result.stdout, result.stdout[-2000:] + result.stderr[-4000:]
+
+
+def test_a_socket_nobody_reads_costs_pings_not_the_daemon(tmp_path):
+    path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as stalled:  # bound, never read
+        stalled.bind(str(path))
+        notifier = Notifier(str(path))
+        results: list[bool] = []
+        sender = threading.Thread(target=lambda: results.extend(notifier.notify("WATCHDOG=1") for _ in range(5000)),
+                                  daemon=True)
+        sender.start()
+        sender.join(timeout=10)
+        assert not sender.is_alive()  # a blocking send would hang here once the queue is full
+        assert results[0] and not results[-1]  # delivered while there was room, then dropped
