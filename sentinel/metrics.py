@@ -68,7 +68,8 @@ class Metrics:
         self.queue_capacity = Gauge(
             "sentinel_queue_capacity", "Bound of each pipeline queue.", ["queue"], registry=registry)
         self.lag = Gauge(
-            "sentinel_pipeline_lag_seconds", "Age of the newest event written, per source (now - event time).",
+            "sentinel_pipeline_lag_seconds", "Age of the newest event written, per source (now - event time); "
+            "0 once the source has read and stored all there is.",
             ["source"], registry=registry)
         self.flows = Gauge(
             "sentinel_capture_flows", "TCP flows tracked by the reassembly table.", ["source"], registry=registry)

@@ -133,6 +133,9 @@ class LogSource(Source):
         self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
         self.tailer = FileTailer(config.paths, self.checkpoints, start_at=config.start_at,
                                  max_batch_lines=batch_lines)
+        # Positions handed to the pipeline and not yet stored: with none, and nothing new to
+        # read, the source has caught up.
+        self._unstored: dict[str, int] = {}
         self.parsers: dict[str, Any] = {}
         self.options = {"field_map": config.field_map, "timestamp_format": config.timestamp_format} \
             if config.format == "jsonl" else None
@@ -164,6 +167,8 @@ class LogSource(Source):
                 self.stop_event.wait(5)
                 continue
             if not lines:
+                if not self._unstored:  # caught up: an old backfill's age is no lag
+                    self.metrics.lag.labels(name).set(0)
                 self.stop_event.wait(0.25)
                 continue
             events, rejects, positions = [], [], {}
@@ -196,6 +201,8 @@ class LogSource(Source):
                 self._drain_acks()
                 if self.stop_event.is_set():
                     return
+            for (_, fp), offset in positions.items():
+                self._unstored[fp] = max(offset, self._unstored.get(fp, 0))
         self._drain_acks()
 
     def _drain_acks(self) -> None:
@@ -203,6 +210,8 @@ class LogSource(Source):
         while self._acks:
             (_, fp), offset = self._acks.popleft()
             commits[fp] = max(offset, commits.get(fp, 0))
+            if self._unstored.get(fp, 0) <= offset:
+                self._unstored.pop(fp, None)
         if commits:
             self.tailer.commit(commits)
 

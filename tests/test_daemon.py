@@ -394,6 +394,21 @@ def test_a_leak_read_from_a_backlog_is_notified_before_it_resolves(daemon, tmp_p
     assert proc.wait() == 0
 
 
+def test_lag_is_the_age_of_what_is_written_and_zero_once_caught_up(daemon, tmp_path):
+    access = tmp_path / "access.log"
+    access.write_text("")
+    proc = daemon(log_source(access)).start()
+    two_days_ago = time.time() - 2 * 86400
+    with open(access, "a") as handle:  # a backfill of old lines, read after the start
+        for n in range(20):
+            handle.write(SQUID_LINE.format(ts=two_days_ago, n=n, size=100 + n))
+    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    # Stored and nothing left to read: the lines' age is not a lag to alert on.
+    assert wait_until(lambda: proc.metric("sentinel_pipeline_lag_seconds", source="squid") == 0.0, timeout=10)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
 def test_metrics_port_in_use_is_one_clean_error_and_exit_2(tmp_path):
     with socket.socket() as holder:  # another process's listener on the configured port
         holder.bind(("127.0.0.1", 0))
