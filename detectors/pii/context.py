@@ -181,6 +181,10 @@ def enclosing_token(text: str, start: int, end: int, limit: int = 64) -> str:
     return text[lo:hi].strip("-:.+_")
 
 
+def has_uuid(text: str) -> bool:
+    return _UUID.search(text) is not None
+
+
 def is_machine_value(token: str) -> bool:
     """UUIDs, ISO timestamps, dotted versions and long hex ids."""
     if not token:

@@ -28,7 +28,8 @@ _VENDOR: Final = frozenset({"idfv", "vendorid", "identifierforvendor"})  # per v
 # characters) and Apple's (64 hex digits). Each reaches one app on one device.
 _PUSH: Final = frozenset({"devicetoken", "pushtoken", "apnstoken", "apnsdevicetoken", "fcmtoken", "gcmtoken",
                           "registrationtoken", "registrationid", "regid", "firebasetoken"})
-_FCM_TOKEN: Final = re.compile(r"[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{100,300}")
+_FCM_PATTERN: Final = r"[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{100,300}"
+_FCM_TOKEN: Final = re.compile(_FCM_PATTERN)
 _ANDROID: Final = frozenset({"androidid", "ssaid"})
 _IMEI: Final = frozenset({"imei", "imeisv", "deviceimei"})
 _MAC: Final = frozenset({"mac", "macaddress", "macaddr", "wifimac", "bssid", "devicemac"})
@@ -115,7 +116,7 @@ class PushTokenRecognizer(Recognizer):
 
     name: str = "device_id.push_token"
     category: str = Category.DEVICE_ID
-    patterns: tuple[str, ...] = (r"[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{100,300}",)
+    patterns: tuple[str, ...] = (_FCM_PATTERN,)
     prefilter: tuple[str, ...] = (r":APA91b",)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Final, Iterable
 
-from ..context import PASSWORD_FIELD, secret_like
+from ..context import PASSWORD_FIELD, has_uuid, secret_like
 from ..finding import Category
 from ..secrets import RULES, SecretRule, allowlisted, entropy_ok
 from ..validators import shannon_entropy
@@ -106,7 +106,6 @@ _PUBLIC_KEY_PREFIXES: Final = ("phc_", "pk_live_", "pk_test_")
 _TOKEN_QUALIFIERS: Final = frozenset({"access", "auth", "api", "refresh", "session", "bearer", "private", "secret"})
 # Whose "token" a UUID names when it is an id, not a credential: "userToken", "anonymous_token".
 _ID_OWNERS: Final = frozenset({"user", "anonymous", "anon", "visitor", "customer"})
-_UUID_IN: Final = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
 class GenericSecretRecognizer(Recognizer):
@@ -148,8 +147,7 @@ class GenericSecretRecognizer(Recognizer):
         # ("anon-<uuid>"); under "secret", "api_key", "access_token" both are kept.
         strong = not tokens.isdisjoint(_STRONG_SECRET) or ("key" in tokens and "api" in tokens) or \
             ("token" in tokens and not tokens.isdisjoint(_TOKEN_QUALIFIERS))
-        if not strong and (not v.strip(_HEX) or (_UUID_IN.search(v) is not None
-                                                  and not tokens.isdisjoint(_ID_OWNERS))):
+        if not strong and (not v.strip(_HEX) or (not tokens.isdisjoint(_ID_OWNERS) and has_uuid(v))):
             return ()
         if "aws" in tokens and "secret" in tokens and _AWS_SECRET.fullmatch(v):
             return (Hit(0.9, v, subtype="aws_secret_access_key", start=off, end=off + len(v)),)
