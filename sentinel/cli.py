@@ -285,24 +285,20 @@ def scan(
 
 def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
     """The embedded store is held by the running daemon: ask it over its loopback API."""
-    import json as _json
     import urllib.error
     import urllib.parse
-    import urllib.request
 
     from sentinel import inventory as inv
 
     listen = settings.config.metrics.listen
     if "in use" not in str(error) or not listen:
         raise error
-    from sentinel.http import api_headers, loopback_url
+    from sentinel.http import call_api
 
     query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
-    request = urllib.request.Request(f"{loopback_url(listen)}/api/inventory?{query}",
-                                     headers=api_headers(settings.data_dir))
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return [inv.Flow(**flow) for flow in _json.loads(response.read())["flows"]]
+        answer = call_api(listen, settings.data_dir, f"/api/inventory?{query}", timeout=60)
+        return [inv.Flow(**flow) for flow in answer["flows"]]
     except urllib.error.HTTPError as exc:
         if exc.code != 401:
             raise error from None

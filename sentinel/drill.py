@@ -14,11 +14,9 @@ in-process against the store.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -89,12 +87,10 @@ class DaemonUnreachable(Exception):
 
 
 def via_daemon(listen: str, timeout: float, data_dir: Path, poll: float = 0.5) -> Drill:
-    from sentinel.http import api_headers, loopback_url
+    from sentinel.http import call_api
 
-    base = loopback_url(listen)
-    headers = api_headers(data_dir)
     try:
-        started = _call(f"{base}/api/drill", headers, data=b"{}")
+        started = call_api(listen, data_dir, "/api/drill", data=b"{}")
     except urllib.error.HTTPError as exc:
         if exc.code == 401:
             raise DaemonUnreachable(f"the daemon on {listen} refused the drill: cannot read its token "
@@ -106,15 +102,8 @@ def via_daemon(listen: str, timeout: float, data_dir: Path, poll: float = 0.5) -
     deadline = time.time() + timeout + 5
     while drill.status == "pending" and time.time() < deadline:
         time.sleep(poll)
-        drill = Drill(**_call(f"{base}/api/drill/{drill.id}", headers))
+        drill = Drill(**call_api(listen, data_dir, f"/api/drill/{drill.id}"))
     return drill
-
-
-def _call(url: str, headers: dict[str, str], data: bytes | None = None) -> dict:
-    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET",
-                                     headers={"Content-Type": "application/json", **headers})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def in_process(settings, timeout: float) -> Drill:

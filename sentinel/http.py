@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import threading
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,13 +70,19 @@ def issue_api_token(data_dir: Path) -> str:
     return token
 
 
-def api_headers(data_dir: Path) -> dict[str, str]:
-    """What a client sends: the token the running daemon wrote (none when unreadable: the daemon answers 401)."""
+def call_api(listen: str, data_dir: Path, target: str, data: bytes | None = None, timeout: float = 10.0):
+    """The running daemon's answer (JSON) to a call on its loopback API, with the token it
+    wrote: POST when there is ``data``. Raises urllib's errors; an HTTPError 401 when this
+    user cannot read the token."""
+    headers = {"Content-Type": "application/json"}
     try:
-        token = (data_dir / API_TOKEN_FILE).read_text().strip()
+        headers["Authorization"] = f"Bearer {(data_dir / API_TOKEN_FILE).read_text().strip()}"
     except OSError:
-        return {}
-    return {"Authorization": f"Bearer {token}"}
+        pass  # unreadable: the daemon answers 401, which the caller explains
+    request = urllib.request.Request(f"{loopback_url(listen)}{target}", data=data, headers=headers,
+                                     method="POST" if data is not None else "GET")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
 
 
 def loopback_url(listen: str) -> str:
