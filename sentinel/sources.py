@@ -96,10 +96,19 @@ class Source(threading.Thread):
         self.metrics = metrics
         self.stop_event = threading.Event()
         self._acks: deque = deque()
+        # fingerprint -> offset queued for the pipeline and not yet acknowledged by the store.
+        self._handed: dict[str, int] = {}
 
     def acknowledge(self, key: str, offset: int) -> None:
         """Called from the pipeline thread once the store holds data up to `offset`."""
         self._acks.append((key, offset))
+
+    def _hand_over(self, fp: str, offset: int) -> None:
+        self._handed[fp] = max(offset, self._handed.get(fp, 0))
+
+    def _stored(self, fp: str, offset: int) -> None:
+        if offset >= self._handed.get(fp, 0):
+            self._handed.pop(fp, None)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -133,9 +142,6 @@ class LogSource(Source):
         self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
         self.tailer = FileTailer(config.paths, self.checkpoints, start_at=config.start_at,
                                  max_batch_lines=batch_lines)
-        # Positions handed to the pipeline and not yet stored: with none, and nothing new to
-        # read, the source has caught up.
-        self._unstored: dict[str, int] = {}
         self.parsers: dict[str, Any] = {}
         self.options = {"field_map": config.field_map, "timestamp_format": config.timestamp_format} \
             if config.format == "jsonl" else None
@@ -167,7 +173,7 @@ class LogSource(Source):
                 self.stop_event.wait(5)
                 continue
             if not lines:
-                if not self._unstored:  # caught up: an old backfill's age is no lag
+                if not self._handed:  # read and stored all there is: an old backfill's age is no lag
                     self.metrics.lag.labels(name).set(0)
                 self.stop_event.wait(0.25)
                 continue
@@ -202,7 +208,7 @@ class LogSource(Source):
                 if self.stop_event.is_set():
                     return
             for (_, fp), offset in positions.items():
-                self._unstored[fp] = max(offset, self._unstored.get(fp, 0))
+                self._hand_over(fp, offset)
         self._drain_acks()
 
     def _drain_acks(self) -> None:
@@ -210,8 +216,7 @@ class LogSource(Source):
         while self._acks:
             (_, fp), offset = self._acks.popleft()
             commits[fp] = max(offset, commits.get(fp, 0))
-            if self._unstored.get(fp, 0) <= offset:
-                self._unstored.pop(fp, None)
+            self._stored(fp, offset)
         if commits:
             self.tailer.commit(commits)
 
@@ -233,10 +238,8 @@ class CaptureFileSource(Source):
         self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
         self.processor_factory = processor_factory
         self.settle = settle
-        # fingerprint -> size queued for the pipeline, until the store acknowledges it. The
-        # checkpoint moves only then (a crash re-reads the file); this keeps the next scan
-        # from reading it again meanwhile.
-        self._handed: dict[str, int] = {}
+        # A file's checkpoint moves only when the store acknowledges it (a crash re-reads the
+        # file); what was handed over (Source._handed) keeps the next scan from reading it again.
 
     def candidates(self) -> list[Path]:
         found = []
@@ -293,7 +296,7 @@ class CaptureFileSource(Source):
             log.error("source %s: %s", name, reason if reason.startswith(str(path)) else f"{path}: {reason}")
         # Done once the store acknowledges everything queued before this mark.
         self.queue.put(CaptureItem(name, "mark", positions={(name, fp): size}))
-        self._handed[fp] = size
+        self._hand_over(fp, size)
 
     def emit(self, kind: str, payload: Any) -> None:
         nbytes = len(payload.body) if kind == "sample" else 0
@@ -307,8 +310,7 @@ class CaptureFileSource(Source):
             (_, fp), offset = self._acks.popleft()
             if fp in self.checkpoints:
                 self.checkpoints.advance(fp, offset)
-            if offset >= self._handed.get(fp, 0):
-                self._handed.pop(fp, None)
+            self._stored(fp, offset)
         self.checkpoints.save()
 
 
