@@ -30,6 +30,7 @@ from sentinel.runtime import build_pipeline
 from sentinel.store import Store
 
 DAYS = 21  # three weeks: the anomaly model alerts only once a sub-processor has two weeks of history
+CAPTURE_SPAN = 300.0  # seconds: the capture's requests go out within the last five minutes
 
 CONFIG = """# Written by `sentinel demo`.
 data_dir = "{state}"
@@ -73,14 +74,13 @@ def run_demo(directory: Path | None, console: Console) -> int:
         alerts_file.unlink(missing_ok=True)
     config.write_text(demo_config)
     # The log ends at the last full hour, so its planted bursts fall in the model's hourly
-    # windows the same way on every run, whatever the minute. The capture comes in the
-    # hour under way: fresh enough for its alerts to be notified, and in no window the
-    # demo scores (its few requests with personal data would otherwise read as a burst).
+    # windows the same way on every run, whatever the minute.
     wall = time.time()
     now = wall // 3600 * 3600
+    first, spacing = capture_times(wall, len(demo_requests()))
     console.print(f"[bold]Sentinel demo[/] in {root}")
     lines, incidents = write_log(egress / "squid-access.log", now, days=DAYS)
-    write_capture(egress / "mirror-tls-terminated.pcap", wall, first=now, spacing=(wall - now) / len(demo_requests()))
+    write_capture(egress / "mirror-tls-terminated.pcap", wall, first=first, spacing=spacing)
     console.print(f"generated {DAYS} days of egress: {lines:,} proxy log lines and a TLS-terminated capture")
     console.print("planted: " + "; ".join(incidents) + "; and in the capture: PII in an AI prompt, "
                   "AWS keys in an error report, phone numbers to analytics, a customer in a gRPC log export")
@@ -110,6 +110,18 @@ def run_demo(directory: Path | None, console: Console) -> int:
     console.print(f"done in {time.monotonic() - started:.1f} s. Explore: sentinel --config {config} inventory "
                   f"--since 30d | alerts list | audit verify")
     return 0
+
+
+def capture_times(wall: float, requests: int) -> tuple[float, float]:
+    """When the capture's requests go out: the first time and the spacing.
+
+    In the hour under way, in no window the demo scores (its few requests with personal
+    data would otherwise read as a burst), and in the last few minutes: a request from
+    the top of the hour would be "not seen for" the hour-long resolve timeout, and
+    resolved unnotified, when the demo runs in the hour's last seconds.
+    """
+    first = max(wall // 3600 * 3600, wall - CAPTURE_SPAN)
+    return first, (wall - first) / requests
 
 
 def _score(store, settings, alerts, metrics, console, until: float) -> int:

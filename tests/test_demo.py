@@ -112,3 +112,21 @@ def test_a_second_run_in_the_same_directory_finds_the_same(demo):
     assert again.returncode == 0, again.stderr
     first = _outcome((demo / "first-run.txt").read_text())
     assert len(first) == 4 and _outcome(again.stdout) == first
+
+
+@pytest.mark.parametrize("past_the_hour", [2.0, 1800.0, 3599.5])
+def test_the_capture_stays_in_the_hour_under_way_and_fresh_whatever_the_minute(past_the_hour):
+    # At 3599 s past the hour a capture starting on the hour was resolved, unnotified, by
+    # the hour-long resolve timeout before the demo delivered (a red CI on a slow machine).
+    from sentinel.config.daemon import AlertsConfig
+    from sentinel.demo import capture_times
+    from sentinel.demo_data import demo_requests
+
+    hour = 1_700_000_000 // 3600 * 3600
+    wall = hour + past_the_hour
+    count = len(demo_requests())
+    first, spacing = capture_times(wall, count)
+    times = [first + n * spacing for n in range(count)]
+    assert hour <= times[0] and times[-1] <= wall  # in no hourly window the demo scores
+    resolve_timeout = AlertsConfig().resolve_timeout_seconds
+    assert wall - times[0] <= resolve_timeout / 10  # minutes of ingestion and delivery to spare
