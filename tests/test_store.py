@@ -345,3 +345,12 @@ def test_tuples_convert_the_same_through_arrow_structs_as_column_by_column():
     assert fast.equals(slow)
     assert fast.column("dst_ip").to_pylist() == ["2001:db8::1", "fe80::1", "::"]
     assert fast.column("src_ip").to_pylist() == ["10.0.0.1", "::", "::"]
+
+
+def test_migrate_moves_the_alerts_retention_from_their_traffic_to_their_writing(store):
+    # Stores made before: alerts expired by first_seen, so a backfill's alerts went at once.
+    table = store.table("alerts")
+    store.client.command(f"ALTER TABLE {table} MODIFY TTL toDateTime(first_seen) + toIntervalDay(730)")
+    migrate(store.client, store.ctx)
+    engine = store.query("SELECT engine_full FROM system.tables WHERE database='sentinel' AND name='alerts'")
+    assert "TTL toDateTime(ts) + toIntervalDay(730)" in engine.result_rows[0][0]

@@ -3,6 +3,8 @@ receivers: grouping and timing, resolution, silences and approvals, outages and 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sentinel.alert.silences import SilenceError
@@ -385,3 +387,24 @@ def test_reload_switches_routes_and_keeps_state(make_manager, receiver, mailbox,
     # The new route had not been told about stripe's alert yet: it hears of both.
     assert sorted("adyen" in m["Subject"] for m in mailbox.messages) == [False, True]
     assert [e.action for e in manager.audit.entries()].count("config.loaded") == 2
+
+
+def test_an_alert_about_backfilled_traffic_outlives_retention_counted_from_its_traffic(settings_factory):
+    # `sentinel ingest` of last quarter's logs raises alerts whose first_seen is months old;
+    # retention counts from when Sentinel stored them, as it does for the events.
+    from sentinel.alert.manager import AlertManager
+    from sentinel.store import Store
+
+    settings = settings_factory("[retention]\nalerts_days = 30\n")
+    store = Store.open(settings)
+    try:
+        store.migrate()
+        manager = AlertManager(store, settings)
+        months_ago = time.time() - 100 * 86400
+        raised = manager.raise_alert(leak(first_seen=months_ago, last_seen=months_ago + 60))
+        manager.close()
+        store.client.command(f"OPTIMIZE TABLE {store.table('alerts')} FINAL")  # a merge applies the TTL
+        kept = store.query("SELECT alert_id FROM {db}.alerts").result_rows
+        assert [row[0] for row in kept] == [raised.alert_id]
+    finally:
+        store.close()
