@@ -223,7 +223,7 @@ class Daemon:
 
             # tls_terminated is applied by the worker's CaptureBridge, as for pcap events.
             har = read_har(path, max_body_bytes=self.settings.config.samples.max_body_bytes)
-            for record in stamp_har(har, origin):
+            for record in stamp_har(har, origin, source.config.name):
                 source.emit("sample", record.sample)
                 source.emit("event", record.event)
             return

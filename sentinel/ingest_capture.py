@@ -53,11 +53,14 @@ class CaptureBridge:
         self.pipeline.add_handshake(hs, event_id)
 
 
-def stamp_har(har, origin: str):
-    """Tie each HAR entry's event and sample to (origin, entry index): one event id for both."""
+def stamp_har(har, origin: str, source: str = ""):
+    """Tie each HAR entry's event and sample to (origin, entry index): one event id for both;
+    ``source``, when given, names them as configured."""
     for record in har:
         record.event.origin = origin
         record.sample.origin, record.sample.offset = origin, record.index
+        if source:
+            record.event.source = record.sample.source = source
         yield record
 
 

@@ -200,7 +200,9 @@ class LogSource(Source):
                     if isinstance(result, ParseError):
                         rejects.append((origin, line.offset, result.reason, line.text))
                     elif result is not None:
-                        result.origin, result.offset = origin, line.offset
+                        # Named as configured, as captures are: two proxies' squid logs
+                        # stay apart in the metrics, the quarantine and the rollups.
+                        result.origin, result.offset, result.source = origin, line.offset, name
                         events.append(result)
             # Logs block: the file holds what the pipeline has no room for yet.
             while not self.queue.put(LogBatch(name, events, rejects, positions), timeout=1.0):

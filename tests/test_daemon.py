@@ -169,7 +169,8 @@ def daemon(tmp_path):
 
 
 def log_source(path: Path) -> str:
-    return f'[[sources]]\nname = "squid"\ntype = "log"\npaths = ["{path}"]\n'
+    # Named unlike its format (squid): metrics, checkpoints and rows carry the configured name.
+    return f'[[sources]]\nname = "edge-proxy"\ntype = "log"\npaths = ["{path}"]\n'
 
 
 def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
@@ -182,7 +183,7 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert proc.notify.count("WATCHDOG=1") >= pings + 3
     assert json.loads(proc.get("/healthz"))["status"] == "ok"
     append_lines(access, 300, 200)
-    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") >= 500)
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="edge-proxy", subprocessor="segment") >= 500)
     # start-up code was trimmed from the resident set, and the events after it still went through
     assert proc.metric("sentinel_memory_trimmed_bytes_total") > 0
     # the daemon says which build of the detectors it runs, as the test process loaded it
@@ -216,7 +217,7 @@ def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path, broke
     proc.notify.collect(1.0)
     assert proc.notify.count("RELOADING=1") == 1
     append_lines(access, 10, 10)  # still running on the old config
-    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") >= 20)
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="edge-proxy", subprocessor="segment") >= 20)
     proc.config.write_text(good)
     proc.signal(signal.SIGHUP)
     assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="ok") == 1)
@@ -266,7 +267,7 @@ def test_sighup_changing_a_restart_only_setting_is_refused_and_the_site_key_kept
     access = tmp_path / "access.log"
     append_email(access)
     proc = daemon(log_source(access)).start()
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size)
     running = proc.config.read_text()
     changed = change(tmp_path, running)
     assert changed != running
@@ -278,7 +279,7 @@ def test_sighup_changing_a_restart_only_setting_is_refused_and_the_site_key_kept
     assert rejected and setting in rejected[-1] and "restart" in rejected[-1]
     assert not (tmp_path / "state2" / "site.key").exists()
     append_email(access)  # the same address, hashed after the reload
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size), proc.logs()
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     proc.config.write_text(running)
@@ -293,12 +294,12 @@ def test_sighup_keeps_the_site_key_the_daemon_started_with(daemon, tmp_path):
     access = tmp_path / "access.log"
     append_email(access)
     proc = daemon(log_source(access)).start()
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size)
     generate_key_file(tmp_path / "state" / "site.key", force=True)
     proc.signal(signal.SIGHUP)
     assert wait_until(lambda: proc.metric("sentinel_config_reloads_total", result="ok") == 1), proc.logs()
     append_email(access)
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size), proc.logs()
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     hashes = email_hashes(tmp_path)
@@ -314,9 +315,9 @@ def test_kill_9_during_ingest_then_restart_stores_every_event_exactly_once(daemo
     proc.proc.send_signal(signal.SIGKILL)
     proc.wait()
     proc.start()
-    assert wait_until(lambda: proc.metric("sentinel_events_total", source="squid", subprocessor="segment") > 0)
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="edge-proxy", subprocessor="segment") > 0)
 
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size, timeout=180), proc.logs()
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size, timeout=180), proc.logs()
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
     assert stored_events(tmp_path) == (total, total)
@@ -336,7 +337,7 @@ def test_har_files_present_at_start_are_scanned_once_while_the_writer_holds_them
     proc = daemon(f'[[sources]]\nname = "hars"\ntype = "har"\npaths = ["{watched}"]\n'
                   "[storage]\nbatch_seconds = 8\n").start()
     assert wait_until(lambda: checkpoint_offsets(tmp_path, "hars") == sizes, timeout=120), proc.logs()
-    assert proc.metric("sentinel_samples_scanned_total", source="har") == 3 * requests
+    assert proc.metric("sentinel_samples_scanned_total", source="hars") == 3 * requests
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
 
@@ -348,7 +349,7 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
         handle.write(f"{now:.3f}    120 10.0.0.1 TCP_MISS/200 400 GET https://api.mixpanel.com/track?"
                      f"email=jane.doe%40example.com - HIER_DIRECT/198.51.100.80 image/gif\n")
     proc = daemon(log_source(access)).start()
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size)
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size)
     env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
     result = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "inventory",
                              "--since", "1d", "--format", "json"], capture_output=True, text=True, env=env,
@@ -402,9 +403,9 @@ def test_lag_is_the_age_of_what_is_written_and_zero_once_caught_up(daemon, tmp_p
     with open(access, "a") as handle:  # a backfill of old lines, read after the start
         for n in range(20):
             handle.write(SQUID_LINE.format(ts=two_days_ago, n=n, size=100 + n))
-    assert wait_until(lambda: checkpointed(tmp_path, "squid") == access.stat().st_size), proc.logs()
+    assert wait_until(lambda: checkpointed(tmp_path, "edge-proxy") == access.stat().st_size), proc.logs()
     # Stored and nothing left to read: the lines' age is not a lag to alert on.
-    assert wait_until(lambda: proc.metric("sentinel_pipeline_lag_seconds", source="squid") == 0.0, timeout=10)
+    assert wait_until(lambda: proc.metric("sentinel_pipeline_lag_seconds", source="edge-proxy") == 0.0, timeout=10)
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
 
