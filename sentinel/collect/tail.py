@@ -748,7 +748,7 @@ class FileTailer:
             self.stats.duplicate_heads_total += 1
             other = self._bound.get(of)
             log.info("%s starts with the same %d bytes as %s, which is being read: taken for a copy, "
-                     "not read (raise fingerprint_bytes if these are different files)",
+                     "not read (if these are different files, raise the source's fingerprint_bytes)",
                      w.path, self.fingerprint_bytes, other.path if other else "a backfill")
         w.shadow_of = of
         self._close_fd(w)
@@ -797,7 +797,16 @@ class FileTailer:
         paths: dict[str, None] = {}
         for pattern in self.patterns:
             for path in sorted(glob.glob(pattern, recursive=True)):
-                paths[path] = None
+                if os.path.isdir(path):  # a directory stands for the files in it
+                    try:
+                        names = sorted(os.listdir(path))
+                    except OSError:
+                        continue  # unreadable or gone: looked at again next scan
+                    for name in names:
+                        if not name.startswith("."):
+                            paths[os.path.join(path, name)] = None
+                else:
+                    paths[path] = None
         return list(paths)
 
     def _open_fd(self, w: _Watched) -> bool:

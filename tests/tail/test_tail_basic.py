@@ -326,3 +326,15 @@ def test_follow_yields_batches_until_stopped(logs, writer, make_tailer):
         batches.append(batch)
         stop.set()
     assert [texts(b) for b in batches] == [["one", "two"]]
+
+
+def test_a_directory_stands_for_the_files_in_it(logs, writer, make_tailer):
+    # `paths = ["/var/log/squid"]`, as the README allows: it read nothing before.
+    writer("access.log").lines("proxy one")
+    writer("egress.log").lines("proxy two")
+    writer(".access.log.swp").lines("an editor's swap file")
+    (logs / "archive").mkdir()  # a subdirectory is not a log
+    tailer = make_tailer(logs)
+    assert sorted(texts(tailer.poll())) == ["proxy one", "proxy two"]
+    writer("late.log").lines("a file created later")
+    assert texts(tailer.poll()) == ["a file created later"]
