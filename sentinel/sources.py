@@ -141,7 +141,7 @@ class LogSource(Source):
         super().__init__(config, queue, metrics)
         self.checkpoints = CheckpointStore(state_dir / "checkpoints", filename=f"{config.name}.json")
         self.tailer = FileTailer(config.paths, self.checkpoints, start_at=config.start_at,
-                                 max_batch_lines=batch_lines)
+                                 max_batch_lines=batch_lines, fingerprint_bytes=config.fingerprint_bytes)
         self.parsers: dict[str, Any] = {}
         self.options = {"field_map": config.field_map, "timestamp_format": config.timestamp_format} \
             if config.format == "jsonl" else None

@@ -149,3 +149,45 @@ def test_a_broken_har_is_named_once_and_the_others_are_read(tmp_path, caplog):
     (error,) = [r.getMessage() for r in caplog.records if "broken.har" in r.getMessage()]
     assert error.startswith("source hars: ") and error.count("broken.har") == 1
     assert list(events_per_file(drain(queue), watched)) == [HAR_FILES[0]]
+
+
+SQUID_LINE = ("1764151200.{n:03d}    120 10.20.1.{n} TCP_TUNNEL/200 4512 CONNECT api.segment.io:443 - "
+              "HIER_DIRECT/198.51.100.{n} -\n")
+
+
+def log_events(config: SourceConfig, state: Path, expected: int, timeout: float = 10.0) -> list:
+    """Run a log source until it has queued ``expected`` events (or the timeout): its events."""
+    from sentinel.sources import LogSource
+
+    queue = WorkQueue()
+    source = LogSource(config, queue, Metrics(CollectorRegistry()), state)
+    source.start()
+    events, deadline = [], time.monotonic() + timeout
+    try:
+        while len(events) < expected and time.monotonic() < deadline:
+            batch = queue.get(timeout=0.2)
+            if batch is not None:
+                events += batch.events
+    finally:
+        source.stop()
+        source.join(5)
+    return events
+
+
+def test_logs_sharing_a_long_first_stretch_are_told_apart_with_a_longer_fingerprint(tmp_path):
+    # Two proxies' logs that begin with the same lines (a replayed head, a fixed preamble):
+    # the first 256 bytes make them one identity, so the second is taken for a copy.
+    head = "".join(SQUID_LINE.format(n=n) for n in range(1, 4))
+    assert len(head) > 256
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name, first in (("a.log", 10), ("b.log", 20)):
+        (logs / name).write_text(head + "".join(SQUID_LINE.format(n=n) for n in range(first, first + 5)))
+
+    default = SourceConfig(name="proxies", type="log", paths=[str(logs)], format="squid")
+    assert len(log_events(default, tmp_path / "one", expected=16, timeout=3.0)) == 8
+
+    longer = default.model_copy(update={"fingerprint_bytes": 1024})
+    events = log_events(longer, tmp_path / "two", expected=16)
+    assert len(events) == 16
+    assert {ev.source for ev in events} == {"proxies"}  # named as configured, not "squid"

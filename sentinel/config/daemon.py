@@ -114,6 +114,9 @@ class SourceConfig(Strict):
     field_map: dict[str, str] = {}
     timestamp_format: str = ""
     tls_terminated: bool = False
+    # A log file is known by a hash of its first bytes (256, as vector's checksum), not by
+    # name: rotation keeps its identity. Logs that begin with a longer fixed header need more.
+    fingerprint_bytes: int = Field(256, ge=16, le=65536)
 
     @model_validator(mode="after")
     def _inputs_for_type(self):
