@@ -21,7 +21,20 @@ def preflight(settings: Settings) -> list[str]:
 
     scanner_for(settings)  # a key drawn for this process: the check creates no site key
     AppriseSender(settings.config.alerts.routes, settings.config_path)
-    return site_key_notes(settings)
+    return site_key_notes(settings) + source_path_notes(settings)
+
+
+def source_path_notes(settings: Settings) -> list[str]:
+    """A path no file matches is not an error (the file may come later) but is worth
+    saying: a typo would leave the source waiting, reported up, reading nothing."""
+    import glob
+
+    notes = []
+    for i, source in enumerate(settings.config.sources):
+        for path in source.paths:
+            if not glob.glob(path, recursive=True):
+                notes.append(f"sources[{i}] ({source.name}): {path} matches no file yet; the source waits for it")
+    return notes
 
 
 def site_key_notes(settings: Settings) -> list[str]:

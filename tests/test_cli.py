@@ -229,6 +229,18 @@ def test_config_check_passes_the_shipped_config_and_writes_nothing(tmp_path):
     assert not (tmp_path / "state").exists()
 
 
+def test_config_check_names_a_source_path_that_matches_no_file(tmp_path):
+    (tmp_path / "squid").mkdir()
+    (tmp_path / "squid" / "access.log").write_text("")
+    config = tmp_path / "s.toml"
+    config.write_text(f'[[sources]]\nname = "edge"\ntype = "log"\n'
+                      f'paths = ["{tmp_path}/squid/access.log", "{tmp_path}/sqiud/*.log"]\n')
+    result = sentinel("--config", str(config), "config", "check", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr  # the file may come later: a note, not an error
+    notes = [line for line in result.stdout.splitlines() if "matches no file" in line]
+    assert len(notes) == 1 and "sources[0] (edge)" in notes[0] and "/sqiud/*.log" in notes[0]
+
+
 def test_a_password_in_the_store_dsn_is_never_printed(tmp_path):
     config = tmp_path / "pw.toml"
     config.write_text('[storage]\ndsn = "http://sentinel:hunter2pass@127.0.0.1:1/sentinel"\n')

@@ -343,6 +343,7 @@ class FileTailer:
         self.prune_interval = prune_interval
         self._clock = clock
         self.stats = TailStats()
+        self._unmatched: set[str] = set()
         self._lock = threading.RLock()
         self._watched: dict[tuple[int, int], _Watched] = {}
         self._bound: dict[str, _Watched] = {}  # identity -> the one file reading it
@@ -796,7 +797,11 @@ class FileTailer:
     def _expand(self) -> list[str]:
         paths: dict[str, None] = {}
         for pattern in self.patterns:
-            for path in sorted(glob.glob(pattern, recursive=True)):
+            found = sorted(glob.glob(pattern, recursive=True))
+            if not found and pattern not in self._unmatched:
+                self._unmatched.add(pattern)  # said once: a typo must not pass for a quiet log
+                log.warning("%s matches no file yet; waiting for it", pattern)
+            for path in found:
                 if os.path.isdir(path):  # a directory stands for the files in it
                     try:
                         names = sorted(os.listdir(path))

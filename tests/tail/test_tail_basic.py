@@ -338,3 +338,12 @@ def test_a_directory_stands_for_the_files_in_it(logs, writer, make_tailer):
     assert sorted(texts(tailer.poll())) == ["proxy one", "proxy two"]
     writer("late.log").lines("a file created later")
     assert texts(tailer.poll()) == ["a file created later"]
+
+
+def test_a_path_that_matches_nothing_is_said_once(logs, writer, make_tailer, caplog):
+    tailer = make_tailer(logs / "acess.log")  # a typo: the source would wait in silence
+    with caplog.at_level("WARNING", logger="sentinel.collect.tail"):
+        tailer.poll()
+        tailer.poll()
+    said = [r.getMessage() for r in caplog.records if "matches no file" in r.getMessage()]
+    assert len(said) == 1 and "acess.log" in said[0]
