@@ -182,9 +182,9 @@ def ingest(
                                    help="Log format: auto, squid, envoy, nginx, haproxy, zeek, suricata, vpcflow, "
                                         "jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary object on stdout."),
-    force: bool = typer.Option(False, "--force", help="Re-ingest files already ingested: their events and "
-                                                      "findings replace the stored ones, but the dashboards' "
-                                                      "per-minute rollups count them again."),
+    force: bool = typer.Option(False, "--force", help="Re-ingest files already ingested (new detectors, a "
+                                                      "changed registry): their stored events and findings are "
+                                                      "replaced and the dashboards' rollups recounted."),
     no_detect: bool = typer.Option(False, "--no-detect", help="Skip PII/secret detection (volumes only)."),
     tls_terminated: bool = typer.Option(False, "--tls-terminated",
                                         help="Captures come from behind a TLS-terminating proxy: their plaintext "

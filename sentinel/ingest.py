@@ -20,6 +20,7 @@ from sentinel.collect.logs import read_head as read_head_lines
 from sentinel.collect.logs.base import ParseError
 from sentinel.collect.tail import FINGERPRINT_BYTES, fingerprint, read_head
 from sentinel.pipeline import Pipeline
+from sentinel.store import rebuild
 from sentinel.store.writer import Ack
 
 log = logging.getLogger("sentinel.ingest")
@@ -75,7 +76,7 @@ class Ingestor:
     def __init__(self, pipeline: Pipeline, checkpoints: CheckpointStore, settings=None, log_format: str = "auto",
                  log_options: dict | None = None, force: bool = False,
                  on_progress: Callable[[int], None] | None = None, capture_factory=None,
-                 tls_terminated: bool = False):
+                 tls_terminated: bool = False, store=None):
         self.pipeline = pipeline
         self.tls_terminated = tls_terminated
         self.settings = settings
@@ -83,6 +84,8 @@ class Ingestor:
         self.log_format = log_format
         self.log_options = log_options
         self.force = force
+        self.store = store  # with force: where a re-ingested file's stored rows are replaced
+        self._replaced: dict[str, tuple[float, float] | None] = {}  # origin -> span of its old rows
         self.on_progress = on_progress or (lambda advanced: None)
         self.capture_factory = capture_factory
         self.errors: list[str] = []
@@ -123,10 +126,14 @@ class Ingestor:
                 summary.files_failed += 1
                 self.on_progress(item.size)
         self.flush()
+        if self._replaced:
+            self._rebuild_rollups()
 
     def _start_offset(self, fp: str, item: InputFile) -> int | None:
-        """Where to resume; None to skip the file (already fully ingested)."""
+        """Where to resume; None to skip the file (already fully ingested). With force,
+        from the start, and what the store holds of the file goes first."""
         if self.force:
+            self._forget(fp[:16])
             return 0
         entry = self.checkpoints.get(fp)
         if entry is None:
@@ -134,6 +141,21 @@ class Ingestor:
         if entry.offset >= item.size:
             return None
         return entry.offset
+
+    def _forget(self, origin: str) -> None:
+        if self.store is None or origin in self._replaced:
+            return
+        span = rebuild.stored_span(self.store, [origin])
+        if span is not None:
+            rebuild.forget_origins(self.store, [origin])
+        self._replaced[origin] = span
+
+    def _rebuild_rollups(self) -> None:
+        """The minutes each re-ingested file covered, before and after, counted afresh."""
+        for origin, before in self._replaced.items():
+            spans = [s for s in (before, rebuild.stored_span(self.store, [origin])) if s is not None]
+            if spans:
+                rebuild.rebuild_rollups(self.store, min(s[0] for s in spans), max(s[1] for s in spans))
 
     def ingest_log(self, item: InputFile) -> None:
         summary = self.pipeline.summary

@@ -42,7 +42,7 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
             task = progress.add_task("ingest", total=total)
             ingestor = Ingestor(pipeline, checkpoints, settings, log_format=log_format, force=force,
                                 on_progress=lambda n: progress.advance(task, n), capture_factory=_capture(),
-                                tls_terminated=tls_terminated)
+                                tls_terminated=tls_terminated, store=store)
             ingestor.ingest(inputs)
     finally:
         store.close()

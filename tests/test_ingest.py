@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ SQUID = LOGS / "logs_squid" / "plaso_squid_access.log"  # 8 records: 3 CONNECT, 
 def ingest(store, settings, *paths, force=False, detect=False):
     pipeline = build_pipeline(settings, store, detect=detect)
     checkpoints = CheckpointStore(settings.data_dir / "checkpoints", filename="ingest.json")
-    ingestor = Ingestor(pipeline, checkpoints, force=force)
+    ingestor = Ingestor(pipeline, checkpoints, force=force, store=store)
     ingestor.ingest(expand(paths))
     return pipeline.summary, ingestor
 
@@ -50,6 +51,40 @@ def test_rerun_skips_and_force_does_not_duplicate(store):
     forced, _ = ingest(store, store.settings, SQUID, force=True)
     assert forced.events == 8
     assert rows(store, "SELECT count() FROM {db}.events FINAL") == [(8,)]
+
+
+def rollups(store) -> dict[str, tuple]:
+    """What the dashboards read: per-minute rollups by sub-processor."""
+    traffic = rows(store, "SELECT subprocessor, sum(requests) FROM {db}.traffic_1m GROUP BY subprocessor")
+    found = rows(store, "SELECT category, sum(findings), uniqMerge(subjects) FROM {db}.findings_1m GROUP BY category")
+    return {"traffic": dict(traffic), "findings": {c: (n, u) for c, n, u in found}}
+
+
+def test_force_replaces_a_file_and_the_dashboards_count_it_once(store, settings_factory, tmp_path):
+    from sentinel.demo_data import write_log
+
+    log = tmp_path / "recent.log"  # within rollup retention, which counts from the traffic's time
+    write_log(log, time.time() // 3600 * 3600, days=1)
+    first, _ = ingest(store, store.settings, log, detect=True)
+    before = rollups(store)
+    assert before["traffic"]["segment"] > 0 and sum(n for n, _ in before["findings"].values()) > 0
+
+    forced, _ = ingest(store, store.settings, log, force=True, detect=True)
+    assert forced.events == first.events
+    assert rollups(store) == before  # re-counted from the store, not added to it
+    assert rows(store, "SELECT count() FROM {db}.events") == [(first.events,)]
+
+    # Re-ingested after the registry changed: stored under the new classification only.
+    registry = (Path(store.settings.registry_path).read_text()
+                .replace('domains = ["segment.io", "segment.com", "segmentapis.com"]', 'domains = ["segment.invalid"]'))
+    (tmp_path / "reg.toml").write_text(registry)
+    changed = settings_factory(f'registry = "{tmp_path / "reg.toml"}"\n')
+    ingest(store, changed, log, force=True, detect=True)
+    after = rollups(store)
+    assert "segment" not in after["traffic"]
+    assert sum(after["traffic"].values()) == sum(before["traffic"].values())
+    assert rows(store, "SELECT count() FROM {db}.events WHERE subprocessor = 'segment'") == [(0,)]
+    assert rows(store, "SELECT count() FROM {db}.events") == [(first.events,)]
 
 
 def test_interrupted_ingest_resumes_after_the_checkpoint(store, tmp_path):

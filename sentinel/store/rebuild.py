@@ -1,0 +1,59 @@
+"""Re-ingesting files (`sentinel ingest --force`) without counting them twice.
+
+The per-minute rollups are filled by materialized views on insert, and an insert cannot
+take back what an earlier one added. So the stored rows of a re-ingested file go first
+(events by origin, their findings by event id), and once the file is stored again the
+rollups over the minutes it covers, before and after, are computed afresh from what the
+tables then hold, with the views' own SELECT.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sentinel.store.schema import FINDINGS_1M, FINDINGS_1M_MV, TRAFFIC_1M, TRAFFIC_1M_MV, Table, View
+
+
+def stored_span(store, origins: list[str]) -> tuple[float, float] | None:
+    """The first and last event time stored for these origins, if any."""
+    if not origins:
+        return None
+    count, first, last = store.query(
+        "SELECT count(), toFloat64(min(ts)), toFloat64(max(ts)) FROM {db}.events WHERE origin IN %(origins)s",
+        {"origins": origins}).result_rows[0]
+    return (first, last) if count else None
+
+
+def forget_origins(store, origins: list[str]) -> None:
+    """Delete the events of these origins, and their findings."""
+    if not origins:
+        return
+    of_origins = f"SELECT event_id FROM {store.table('events')} WHERE origin IN %(origins)s"
+    # Findings first: they are found through their events.
+    _delete(store, "findings", f"event_id IN ({of_origins})", {"origins": origins})
+    _delete(store, "events", "origin IN %(origins)s", {"origins": origins})
+
+
+def rebuild_rollups(store, start: float, end: float) -> None:
+    """Recompute the per-minute rollups of the minutes from ``start`` to ``end`` (epoch s)."""
+    first = math.floor(start / 60) * 60
+    after = math.floor(end / 60) * 60 + 60
+    for view, target in ((TRAFFIC_1M_MV, TRAFFIC_1M), (FINDINGS_1M_MV, FINDINGS_1M)):
+        _rebuild(store, view, target, first, after)
+
+
+def _delete(store, table: str, where: str, parameters: dict) -> None:
+    ctx = store.ctx  # on a cluster, from each shard's storage table
+    store.client.command(f"DELETE FROM {ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster} WHERE {where}",
+                         parameters=parameters)
+
+
+def _rebuild(store, view: View, target: Table, first: int, after: int) -> None:
+    minutes = {"first": first, "after": after}
+    _delete(store, target.name, "minute >= toDateTime(%(first)s) AND minute < toDateTime(%(after)s)", minutes)
+    # FINAL: a row stored twice (a replay) counts once, as it does once merged.
+    rows = (f"(SELECT * FROM {store.table(view.source)} FINAL "
+            "WHERE ts >= toDateTime(%(first)s) AND ts < toDateTime(%(after)s))")
+    columns = ", ".join(f"`{name}`" for name, _ in target.columns)
+    store.client.command(f"INSERT INTO {store.table(view.target)} ({columns}) {view.select.format(source=rows)}",
+                         parameters=minutes)
