@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from sentinel.collect.logs import fastpath
 from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, count_events, destination
-from sentinel.redact import mask_url_parts_array, path_may_hold_data_array
+from sentinel.redact import mask_url_parts_array, mask_user_agent, path_may_hold_data_array, split_url
 from sentinel.store.schema import TABLES_BY_NAME
 from sentinel.store.writer import arrow_type, clean_ip
 
@@ -45,7 +45,6 @@ MIN_BYTES = fastpath.AUTO_MIN_BYTES  # below this, starting the SQL costs more t
 # the file again up to its lines (reading is ~10% of parsing), so a file of 10M lines
 # costs about 1.5x its parse instead of a peak of 10 GB.
 CHUNK_LINES = 1_000_000
-_USER_AGENT_CHARS = 256
 # Rows per insert at least: Arrow slices are compact and the file's table is in memory
 # already, and fewer, larger parts leave chDB fewer merges (bench/store.py on one core:
 # 100k-row inserts ~450k rows/s, 250k-row inserts ~630k rows/s).
@@ -228,10 +227,6 @@ class _Key:
         self.sni, self.dst_host, self.dst_ip = sni, dst_host, dst_ip
 
 
-def _truncate(text: str) -> str:
-    return text[:_USER_AGENT_CHARS]
-
-
 def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list[tuple]]:
     """The events table (EVENT_COLUMNS, writer types) for a fastpath table; also finding rows,
     and counts into the summary and metrics, exactly as Pipeline.add_events would."""
@@ -265,8 +260,12 @@ def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list
         url = url.fill_null("")
     raw_path, path, query = mask_url_parts_array(url)
     if pipeline.scan_urls:
-        findings, finding_rows = _scan(pipeline, table, url, path_may_hold_data_array(raw_path, path), ids, matches,
-                                       which)
+        findings, finding_rows, hidden = _scan(pipeline, table, url, path_may_hold_data_array(raw_path, path), ids,
+                                               matches, which)
+        if hidden:  # paths a detector found a value in, as add_events stores them
+            where = np.zeros(n, bool)
+            where[list(hidden)] = True
+            path = pc.replace_with_mask(path, pa.array(where), pa.array(list(hidden.values()), path.type))
     columns = {
         "event_id": pa.array(ids, pa.uint64()),
         "ts": table.column("ts"),
@@ -291,7 +290,7 @@ def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list
         "tls_version": _encoded(table, "tls_version"),
         "tls_cipher": _encoded(table, "tls_cipher"),
         "sni": sni,
-        "user_agent": _map_dictionary(_encoded(table, "user_agent"), _truncate),  # ev.user_agent[:256]
+        "user_agent": _map_dictionary(_encoded(table, "user_agent"), mask_user_agent),  # per distinct agent
         "action": _encoded(table, "action"),
         "findings": pa.array(findings, pa.uint16()),
         "origin": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([origin], pa.string())),
@@ -327,16 +326,17 @@ def _tally(pipeline, source: pa.DictionaryArray, subprocessor: pa.DictionaryArra
 
 
 def _scan(pipeline, table: pa.Table, url: pa.Array, path_may_hold_data: np.ndarray, ids: np.ndarray, matches: list,
-          which: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+          which: np.ndarray) -> tuple[np.ndarray, list[tuple], dict[int, str]]:
     """The detectors over the rows add_events would scan (a URL with '?' or '@', or a path
-    that may hold data), row by row."""
+    that may hold data), row by row; also {row: path template with the found values hidden}."""
     n = table.num_rows
     findings = np.zeros(n, np.uint16)
     query_or_user = np.asarray(pc.or_(pc.match_substring(url, "?"), pc.match_substring(url, "@")), bool)
     rows = np.flatnonzero(query_or_user | path_may_hold_data)
     finding_rows: list[tuple] = []
+    hidden: dict[int, str] = {}
     if not len(rows):
-        return findings, finding_rows
+        return findings, finding_rows, hidden
     take = pa.array(rows)
     subset = table.select(["ts", "source", "dst_host", "method"]).take(take)
     urls = url.take(take).to_pylist()
@@ -346,4 +346,6 @@ def _scan(pipeline, table: pa.Table, url: pa.Array, path_may_hold_data: np.ndarr
         found = pipeline._scan(method[j] or "", urls[j], [], b"", "", origin, matches[which[row]],
                                int(ids[row]), finding_rows)
         findings[row] = len(found)
-    return findings, finding_rows
+        if any(f.location == "path" for f in found):
+            hidden[row] = pipeline._endpoint(split_url(urls[j])[0], found)
+    return findings, finding_rows, hidden

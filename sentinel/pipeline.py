@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable
 from sentinel.metrics import Metrics
 from sentinel.model import EgressEvent, TlsHandshake, TrafficSample
 from sentinel.policy import RequestFacts
-from sentinel.redact import excerpt, mask_query, path_may_hold_data, path_template, split_url
+from sentinel.redact import (excerpt, hide_found, mask_query, mask_user_agent, path_may_hold_data, path_template,
+                             split_url)
 from sentinel.registry import Match, SubprocessorRegistry
 from sentinel.store.writer import Writer
 
@@ -178,6 +179,9 @@ class Pipeline:
         self.replay_check_rows = 0
         self.stored_ids: Callable[[list[int]], set[int]] | None = None
         self._templates: dict[str, tuple[str, bool]] = {}  # path -> (template, may hold data)
+        # event id -> its path template with detected values hidden, from the sample scanned
+        # before its event arrives (captures, HAR)
+        self._hidden_paths: dict[int, str] = {}
         self._matches: dict[tuple[str, str, str], Match] = {}
 
     def set_scanner(self, scanner: Any) -> None:
@@ -204,19 +208,26 @@ class Pipeline:
     def _template(self, path: str) -> str:
         return self._path_facts(path)[0]
 
+    def _endpoint(self, path: str, found: list) -> str:
+        """The path's template, with every segment a detector found a value in hidden."""
+        template = self._template(path)
+        spans = [(f.start, f.end) for f in found if f.location == "path"]
+        return hide_found(path, template, spans) if spans else template
+
     def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0,
                   url: tuple[str, str] | None = None) -> tuple:
         """The events row; `url` is (path template, raw query) when the caller split ev.url already."""
         if url is None:
             path, query = split_url(ev.url) if ev.url else ("", "")
-            url = (self._template(path), query)
+            hidden = self._hidden_paths.pop(event_id, None) if self._hidden_paths else None
+            url = (hidden or self._template(path), query)
         template, query = url
         return (
             event_id, ev.ts, ev.source, ev.src_ip, ev.src_host, ev.dst_host or match.host, ev.dst_ip, ev.dst_port,
             destination(match), match.subprocessor, ev.method, ev.scheme, template,
             mask_query(query) if query else "", ev.status, ev.bytes_out,
             ev.bytes_in, ev.duration_ms, ev.http_version, ev.tls_version, ev.tls_cipher, ev.sni,
-            ev.user_agent[:256], ev.action, findings, ev.origin, ev.offset,
+            mask_user_agent(ev.user_agent), ev.action, findings, ev.origin, ev.offset,
         )
 
     def classify(self, ev: EgressEvent) -> Match:
@@ -249,10 +260,12 @@ class Pipeline:
             # Static paths (/v1/track) are not worth the detectors: most of a proxy's lines.
             if scan_urls and ("?" in ev.url or "@" in ev.url or may_hold_data):
                 found = self._scan(ev.method, ev.url, [], b"", "", ev, match, event_id, finding_rows)
+                if found:
+                    template = self._endpoint(path, found)
             rows.append(self.event_row(ev, event_id, match, len(found), (template, query)))
             tally.add(ev, match)
             if observe:
-                self._observe(ev.ts, ev.method, ev.url, ev.scheme, ev.tls_version, event_id, match, found)
+                self._observe(ev.ts, ev.method, ev.url, ev.scheme, ev.tls_version, event_id, match, found, template)
         tally.flush(self.summary, self.metrics)
         return self._queue(rows, finding_rows, positions)
 
@@ -279,12 +292,13 @@ class Pipeline:
         return [r for r in rows if r[0] not in stored], [r for r in finding_rows if r[0] not in stored]
 
     def _observe(self, ts: float, method: str, url: str, scheme: str, tls_version: str, event_id: int,
-                 match: Match, found: list) -> None:
+                 match: Match, found: list, template: str | None = None) -> None:
         if not self.observers:
             return
         path = split_url(url)[0]
-        facts = RequestFacts(ts, method, path, f"{method} {self._template(path)}".strip(), scheme, tls_version,
-                             event_id)
+        if template is None:
+            template = self._endpoint(path, found)
+        facts = RequestFacts(ts, method, path, f"{method} {template}".strip(), scheme, tls_version, event_id)
         for observer in self.observers:
             observer(facts, match, found)
 
@@ -308,7 +322,13 @@ class Pipeline:
         if self.scanner is not None:
             found = self._scan(sample.method, sample.url, sample.headers, sample.body, sample.content_type, sample,
                                match, event_id, finding_rows)
-        self._observe(sample.ts, sample.method, sample.url, "", "", event_id, match, found)
+        path = split_url(sample.url)[0]
+        template = self._endpoint(path, found)
+        if any(f.location == "path" for f in found):  # a value hidden: its event, next, is stored so too
+            if len(self._hidden_paths) >= _TEMPLATE_CACHE_LIMIT:  # events that never came
+                self._hidden_paths.clear()
+            self._hidden_paths[event_id] = template
+        self._observe(sample.ts, sample.method, sample.url, "", "", event_id, match, found, template)
         if finding_rows:
             self.writer.add("findings", FINDING_COLUMNS, finding_rows)
         return len(found)
@@ -337,7 +357,7 @@ class Pipeline:
             return []
         if not found:
             return []
-        endpoint = self._template(split_url(url)[0])
+        endpoint = self._endpoint(split_url(url)[0], found)
         host = getattr(origin, "dst_host", "") or getattr(origin, "host", "") or match.host
         for number, f in enumerate(found):
             out.append((

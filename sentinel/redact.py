@@ -8,6 +8,7 @@ which is what the inventory and policy need, and never the values.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 MASK = "*"
 KEEP = ""  # the placeholder of a rule whose segments are kept as they are
@@ -18,7 +19,8 @@ _MAX_QUERY_KEYS = 64
 _SEGMENT_RULES = (
     ("{email}", re.compile(r"[^/@]+(@|%40)[^/@]+\.[a-z]{2,}", re.I)),
     ("{uuid}", re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)),
-    ("{id}", re.compile(r"[0-9][0-9_\-.:]*")),
+    # Numbers, international ones too (Twilio's /PhoneNumbers/+14155550123, tel:+49-...).
+    ("{id}", re.compile(r"(?:(?:tel|sms):)?(?:\+|%2B)?[0-9][0-9_\-.:]*", re.I)),
     ("{hex}", re.compile(r"[0-9a-f]{12,}", re.I)),
     # gRPC's /package.Service/Method names a service, not a subject: kept as it is
     # ("opentelemetry.proto.collector.logs.v1.LogsService"), where {token} would hide it.
@@ -61,6 +63,43 @@ def path_template(path: str) -> str:
 _HIDDEN_VALUE = "|".join(re.escape(p) for p, _ in _SEGMENT_RULES if p not in (KEEP, "{id}")) + "|" + re.escape(";" + MASK)
 _DATA_IN_PATH = r"[%+]|[0-9](?:[^/0-9]{0,3}[0-9]){6}"
 _HIDDEN_VALUE_RE, _DATA_IN_PATH_RE = re.compile(_HIDDEN_VALUE), re.compile(_DATA_IN_PATH)
+
+
+FOUND = "{pii}"
+
+
+def hide_found(path: str, template: str, spans: list[tuple[int, int]]) -> str:
+    """The template with each segment that holds a detected value hidden: templating
+    keeps what it cannot tell from a word (a name, a number written oddly), and the
+    detectors' offsets (into the percent-decoded path) say where a value was."""
+    decoded = unquote(path[:_MAX_PATH])
+    segments = template.split("/")
+    placed = decoded.count("/") + 1 == len(segments)  # else an encoded '/' moved the boundaries
+    if not placed or not all(0 <= start < end <= len(decoded) for start, end in spans):
+        return "/".join(FOUND if s else s for s in segments)  # the value may be anywhere
+    for start, end in spans:
+        for i in range(decoded.count("/", 0, start), decoded.count("/", 0, end) + 1):
+            if segments[i]:
+                segments[i] = FOUND
+    return "/".join(segments)
+
+
+# User-Agent strings are stored (which SDK sends what), and some carry values: an app's
+# "user=jane@example.com", a token in a bot's UA. Products and versions stay.
+_UA_RULES = (
+    (re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), "{email}"),
+    (re.compile(r"(?<==)[^;\s()&,]+"), MASK),
+    (re.compile(r"\+[0-9][0-9 ().-]{6,}[0-9]"), "{phone}"),
+    (re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{24,}"), "{token}"),
+)
+
+
+def mask_user_agent(user_agent: str, limit: int = 256) -> str:
+    """A User-Agent as stored: cut to ``limit`` characters, values in it masked."""
+    user_agent = user_agent[:limit]
+    for rule, placeholder in _UA_RULES:
+        user_agent = rule.sub(placeholder, user_agent)
+    return user_agent
 
 
 def path_may_hold_data(path: str, template: str) -> bool:
@@ -126,7 +165,7 @@ _TOKEN_CHARS = r"[A-Za-z0-9_\-.=+%~]"
 _RE2_SEGMENT_RULES = (
     ("{email}", r"^[^/@]+(?:@|%40)[^/@]+\.[a-zA-Z\x{130}\x{131}\x{17f}\x{212a}]{2,}$"),
     ("{uuid}", r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"),
-    ("{id}", r"^[0-9][0-9_\-.:]*$"),
+    ("{id}", r"^(?:(?:[tT][eE][lL]|[sS][mM][sS]):)?(?:\+|%2[bB])?[0-9][0-9_\-.:]*$"),
     ("{hex}", r"^[0-9a-fA-F]{12,}$"),
     (KEEP, r"^(?:[a-z][a-z0-9_]*\.){2,}[A-Z][A-Za-z]*$"),
     # (?=[^/]*\d) needs lookahead: {token} is this fullmatch AND a digit (an ASCII one,

@@ -182,3 +182,36 @@ def test_a_broken_http2_connection_is_reported_in_the_summary(tmp_path):
     out = json.loads(result.stdout)
     assert out["rejected"] == {"h2_desync": 1}
     assert out["events"] == 1 and out["findings"] >= 1  # the request read before the garbage is kept
+
+
+def test_values_in_paths_and_user_agents_never_reach_the_store(store, tmp_path):
+    # Twilio Lookup puts the number in the path; apps and bots put e-mails and tokens in
+    # their User-Agent. Both were stored as they came.
+    phone, email, token = "+14155550123", "jane.doe@example.com", "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+    agent = f"MyApp/1.0 (user={email}; t={token})"
+    log = tmp_path / "access.log"
+    log.write_text(f'10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /v2/PhoneNumbers/{phone}?Type=carrier HTTP/1.1" '
+                   f'200 512 "-" "{agent}"\n')
+    har = tmp_path / "lookup.har"
+    entry = {"startedDateTime": "2026-11-26T10:00:01.000Z", "time": 12, "response": {"status": 200},
+             "request": {"method": "GET", "url": f"https://lookups.twilio.com/v2/PhoneNumbers/{phone.replace('+', '%2B')}",
+                         "httpVersion": "HTTP/1.1", "headers": [{"name": "User-Agent", "value": agent}]}}
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    from sentinel.ingest_capture import ingest_capture
+
+    pipeline = build_pipeline(store.settings, store, detect=True)
+    ingestor = Ingestor(pipeline, CheckpointStore(tmp_path / "checkpoints"), store.settings,
+                        capture_factory=ingest_capture, store=store)
+    ingestor.ingest(expand([log, har]))
+    pipeline.writer.flush()
+    assert ingestor.errors == [] and pipeline.summary.events == 2
+    assert pipeline.summary.findings_by_category["PHONE_NUMBER"] == 2  # found, then hidden where stored
+    for table in ("events", "findings"):
+        columns = [name for name, kind in rows(store, f"SELECT name, type FROM system.columns WHERE "
+                                                      f"database = 'sentinel' AND table = '{table}'")
+                   if "String" in kind]
+        stored = " ".join(str(value) for row in rows(store, f"SELECT {', '.join(columns)} FROM {{db}}.{table}")
+                          for value in row)
+        for value in (phone, phone[1:], email, token):
+            assert value not in stored, f"{table} holds a raw value"
+    assert rows(store, "SELECT DISTINCT path FROM {db}.events") == [("/v2/PhoneNumbers/{pii}",)]

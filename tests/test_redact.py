@@ -6,6 +6,8 @@ import pyarrow as pa
 
 from sentinel.redact import (
     excerpt,
+    hide_found,
+    mask_user_agent,
     mask_query,
     mask_url,
     path_may_hold_data,
@@ -30,6 +32,9 @@ from sentinel.redact import (
      "/opentelemetry.proto.collector.logs.v1.LogsService/Export"),
     ("/google.pubsub.v1.Publisher/Publish", "/google.pubsub.v1.Publisher/Publish"),
     ("/keys/ab.cd.Ef9aK3lMn0pQrStUvWx", "/keys/{token}"),  # a service name has no digits
+    # International numbers (Twilio Lookup's path), encoded or not, and tel: URIs
+    ("/v2/PhoneNumbers/+14155550123", "/v2/PhoneNumbers/{id}"), ("/p/%2B14155550123", "/p/{id}"),
+    ("/call/tel:+49-151-1234567/x", "/call/{id}/x"),
 ])
 def test_path_template(path, template):
     assert path_template(path) == template
@@ -71,6 +76,34 @@ def test_no_raw_value_survives():
     stored = " ".join(mask_url(secret_url))
     for value in ("555-12-3456", "sk_live_abcdefghijklmnop", "jane@example.com", "jane"):
         assert value not in stored
+
+
+@pytest.mark.parametrize("path, spans, stored", [
+    # A name templating keeps: the detector's span (into the decoded path) hides its segment.
+    ("/customers/Jane%20Doe/orders", [(11, 19)], "/customers/{pii}/orders"),
+    ("/a/b/ada.lovelace/c", [(5, 17)], "/a/b/{pii}/c"),
+    ("/p/+1/415/5550123", [(3, 17)], "/p/{pii}/{pii}/{pii}"),  # a value across segments
+    # Where the offsets cannot be placed (an encoded '/', a span beyond the path), every
+    # segment goes.
+    ("/v1/a%2Fb/Jane", [(8, 12)], "/{pii}/{pii}/{pii}"), ("/v1/x", [(3, 40)], "/{pii}/{pii}"),
+])
+def test_a_segment_a_detector_found_a_value_in_is_hidden(path, spans, stored):
+    assert hide_found(path, path_template(path), spans) == stored
+
+
+@pytest.mark.parametrize("agent, stored", [
+    ("MyApp/1.0 (user=jane.doe@example.com; token=ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5)", "MyApp/1.0 (user=*; token=*)"),
+    ("Mozilla/5.0 (compatible; DotBot/1.1; http://www.opensiteexplorer.org/dotbot, help@moz.com)",
+     "Mozilla/5.0 (compatible; DotBot/1.1; http://www.opensiteexplorer.org/dotbot, {email})"),
+    ("sdk/2 ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5 +1 415 555 0123", "sdk/2 {token} {phone}"),
+    # what identifies a client's software stays
+    ("Mozilla/5.0 (Linux; Android 11; SM-G991B Build/RP1A.200720.012; wv) AppleWebKit/537.36 Chrome/120.0.0.0",
+     "Mozilla/5.0 (Linux; Android 11; SM-G991B Build/RP1A.200720.012; wv) AppleWebKit/537.36 Chrome/120.0.0.0"),
+    ("FBAN/FBIOS;FBAV/400.0.0.30.109;FBDV/iPhone13,2", "FBAN/FBIOS;FBAV/400.0.0.30.109;FBDV/iPhone13,2"),
+    ("x" * 300, "x" * 256),
+])
+def test_a_user_agent_is_stored_without_the_values_in_it(agent, stored):
+    assert mask_user_agent(agent) == stored
 
 
 def test_excerpt_hides_letters_and_digits_but_keeps_structure():

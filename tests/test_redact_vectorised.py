@@ -31,6 +31,8 @@ PATHS = [
     "/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "/x" * 400, "/é" * 300,
     "/" + "1" * 600, "/services/T01234567/B01234567/XXXXXXXX", "/2010-04-01/Accounts/AC1234567/Messages.json",
     "/api/5512345/envelope/", "/~user/+plus=eq%20", "/ünïcödé/ü@ü.de",
+    "/v2/PhoneNumbers/+14155550123", "/p/%2B14155550123", "/p/%2b4915112345", "/tel:+49-151-1234567/x",
+    "/SMS:+4915112345", "/+", "/+a1", "/tel:", "/tel:x1",
 ]  # fmt: skip
 QUERIES = [
     "", "a", "a=", "=", "=b", "&", "&&a=1&&", "em=jane%40example.com&ph=%2B15551234567&flag", "jane@example.com=1",
