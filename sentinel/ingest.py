@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -159,7 +160,10 @@ class Ingestor:
 
     def ingest_log(self, item: InputFile) -> None:
         summary = self.pipeline.summary
-        fp = fingerprint(item.path)
+        try:
+            fp = fingerprint(item.path)
+        except (OSError, EOFError, zlib.error) as exc:  # a gzip file cut short within its head
+            raise InputError(f"{item.path}: cannot read its first bytes: {_reason(exc)}") from None
         if fp is None:
             summary.skipped["empty_file"] += 1
             self.on_progress(item.size)
@@ -206,7 +210,10 @@ class Ingestor:
         except ValueError as exc:  # bad parser options name the option
             raise InputError(f"{item.path}: {exc}") from None
         except OSError as exc:
-            raise InputError(f"{item.path}: read failed at byte {last_offset}: {exc.strerror or exc}") from None
+            # What was read before the damage is kept, and a later run resumes after it.
+            self._commit(self.pipeline.add_events(chunk, {key: last_offset + 1}))
+            raise InputError(f"{item.path}: read failed after byte {last_offset}: {_reason(exc)}; "
+                             "what came before is kept") from None
         # The whole file is now queued: its end is the position to checkpoint.
         self._commit(self.pipeline.add_events(chunk, {key: item.size}))
         self.on_progress(item.size - reported)
@@ -214,6 +221,10 @@ class Ingestor:
     def _quarantine(self, item: InputFile, family: str, origin: str, offset: int, error: ParseError) -> None:
         raw = _line_at(item.path, offset)
         self._commit(self.pipeline.reject(family, origin, offset, error.reason, raw, time.time()))
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def _line_at(path: Path, offset: int, limit: int = 4096) -> str:

@@ -53,11 +53,11 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
         print(json.dumps(out, sort_keys=True))
     else:
         for error in ingestor.errors:
-            err.print(error, style="red", markup=False, highlight=False)
+            err.print(error, style="red", markup=False, highlight=False, soft_wrap=True)
         console.print(summary_table(summary))
-    if ingestor.errors and not summary.events:
-        return 1
-    return 0
+    # File errors, as for every command: the other files were ingested, and the error
+    # lines name what was not (or only in part).
+    return 2 if ingestor.errors else 0
 
 
 def _failed(message: str, code: int, as_json: bool, err: Console) -> int:

@@ -128,9 +128,26 @@ def test_a_file_that_cannot_be_read_is_not_counted_as_ingested(tmp_path):
     notes = tmp_path / "notes.log"
     notes.write_text("hello world\nthis is not a proxy log\n")
     result = sentinel("ingest", "--json", str(notes), str(SQUID), tmp_path=tmp_path)
+    assert result.returncode == 2  # a file error, though the other file went in
     out = json.loads(result.stdout)
     assert (out["files"], out["files_failed"]) == (1, 1) and out["events"] == 8
     assert len(out["errors"]) == 1 and "notes.log" in out["errors"][0]
+
+
+def test_a_gzip_log_cut_short_keeps_its_lines_and_the_run_goes_on(tmp_path):
+    # A rotation or a copy in progress: the run ended with exit 130 and no word, nothing stored.
+    import gzip
+
+    lines = SQUID.read_bytes() * 400  # 3,200 records: the cut falls well inside
+    cut = tmp_path / "access.log.1.gz"
+    cut.write_bytes(gzip.compress(lines)[:-200])
+    result = sentinel("ingest", "--json", str(cut), str(LOGS / "logs_squid"), tmp_path=tmp_path)
+    assert result.returncode == 2, result.stderr
+    out = json.loads(result.stdout)
+    assert len(out["errors"]) == 1 and "access.log.1.gz" in out["errors"][0]
+    assert "end-of-stream" in out["errors"][0] and "what came before is kept" in out["errors"][0]
+    whole_squid_dir = 13
+    assert 2000 + whole_squid_dir < out["events"] < 3200 + whole_squid_dir  # the lines before the cut
 
 
 def test_an_unknown_format_option_is_refused_before_anything_is_read(tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections import Counter
 from os import PathLike
 from typing import IO, Any, Iterator, Mapping
@@ -103,24 +104,33 @@ def open_log(path: str | PathLike[str]) -> IO[bytes]:
     return open(path, "rb")
 
 
+class DamagedInput(OSError):
+    """Compressed input that ends or breaks part-way (a copy or rotation in progress)."""
+
+
 def iter_lines(f: IO[bytes], start: int = 0) -> Iterator[tuple[int, str]]:
     """(byte offset, line without its ending), decoded as UTF-8 with replacement.
 
-    For gzip input the offsets count decompressed bytes.
+    For gzip input the offsets count decompressed bytes. Compressed data cut short
+    raises DamagedInput after the lines before the damage.
     """
     off = start
     first = start == 0
-    for raw in f:
-        n = len(raw)
-        line = raw.decode("utf-8", "replace")
-        if line[-1:] == "\n":
-            line = line[:-2] if line[-2:-1] == "\r" else line[:-1]
-        if first:
-            first = False
-            if line[:1] == "\ufeff":
-                line = line[1:]
-        yield off, line
-        off += n
+    try:
+        for raw in f:
+            n = len(raw)
+            line = raw.decode("utf-8", "replace")
+            if line[-1:] == "\n":
+                line = line[:-2] if line[-2:-1] == "\r" else line[:-1]
+            if first:
+                first = False
+                if line[:1] == "\ufeff":
+                    line = line[1:]
+            yield off, line
+            off += n
+    except (EOFError, zlib.error) as exc:
+        reason = "ends before its end-of-stream marker" if isinstance(exc, EOFError) else f"is corrupt ({exc})"
+        raise DamagedInput(f"the compressed data {reason}, after {off} decompressed bytes") from None
 
 
 def read_head(f: IO[bytes], max_lines: int = HEAD_LINES, max_bytes: int = HEAD_BYTES) -> list[str]:
