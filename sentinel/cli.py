@@ -234,12 +234,12 @@ def scan(
                                                           "info, low, medium, high, critical."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to a file."),
 ):
-    """Policy-as-code for CI: scan HAR/pcap files and fail on violations (exit 1; 2 when nothing was read)."""
+    """Policy-as-code for CI: scan HAR/pcap files and fail on violations (exit 1; 2 when an input could not be
+    read, in whole or in part, or nothing was read)."""
     import tempfile
 
     from sentinel import scan as sc
     from sentinel.config import finding_categories, load_registry
-    from sentinel.ingest import InputError
 
     if fmt not in ("table", "json", "junit", "sarif"):
         err.print(f"--format: expected table, json, junit or sarif, got {fmt!r}", markup=False)
@@ -254,33 +254,26 @@ def scan(
         registry, raw = load_registry(policy, finding_categories(settings.config))
         settings = dataclasses.replace(settings, registry=registry, registry_path=str(policy))
     with tempfile.TemporaryDirectory(prefix="sentinel-scan-") as tmp:
-        try:
-            violations, pipeline, errors = sc.scan_paths(settings, paths, Path(tmp))
-        except InputError as exc:
-            err.print(str(exc), markup=False)
-            raise typer.Exit(2)
-    for error in errors:
-        err.print(error, style="red", markup=False, highlight=False)
+        result = sc.scan_paths(settings, paths, Path(tmp))
+    for problem in result.problems:
+        err.print(str(problem), style="red", markup=False, highlight=False, soft_wrap=True)
+    if not result.summary.events and not result.problems:
+        # An empty artefact must not pass a CI gate as "no violations".
+        err.print(f"nothing to scan: no request in {', '.join(map(str, paths))}", markup=False, highlight=False)
     if fmt == "table":
-        text = None
         target = Console(file=open(output, "w"), width=200) if output else console
-        target.print(sc.to_table(violations, fail_on))
-        target.print(f"{pipeline.summary.events} requests, {pipeline.summary.samples} samples scanned, "
-                     f"{pipeline.summary.findings} findings, {len(violations)} distinct violations, "
-                     f"{len(sc.failing(violations, fail_on))} at or above {fail_on}", markup=False)
+        target.print(sc.to_table(result.violations, fail_on))
+        summary, violations = result.summary, result.violations
+        target.print(f"{summary.events} requests, {summary.samples} samples scanned, {summary.findings} findings, "
+                     f"{len(violations)} distinct violations, {len(sc.failing(violations, fail_on))} at or above "
+                     f"{fail_on}, {len(result.problems)} inputs not read in full", markup=False)
     else:
-        text = {"json": lambda: sc.to_json(violations, fail_on), "junit": lambda: sc.to_junit(violations, fail_on),
-                "sarif": lambda: sc.to_sarif(violations, paths)}[fmt]()
+        text = {"json": sc.to_json, "junit": sc.to_junit, "sarif": sc.to_sarif}[fmt](result, fail_on)
         if output:
             output.write_text(text)
         else:
             sys.stdout.write(text + "\n")
-    if not pipeline.summary.events:
-        # An empty or missing artefact must not pass a CI gate as "no violations".
-        if not errors:
-            err.print(f"nothing to scan: no request in {', '.join(map(str, paths))}", markup=False, highlight=False)
-        raise typer.Exit(2)
-    raise typer.Exit(1 if sc.failing(violations, fail_on) else 0)
+    raise typer.Exit(sc.exit_code(result, fail_on))
 
 
 def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):

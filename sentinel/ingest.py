@@ -52,9 +52,19 @@ def sniff_kind(path: Path) -> str:
     return "log"
 
 
-def expand(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
-    """Files named, and every file below directories named, in a stable order."""
+def expand(paths: Iterable[str | os.PathLike],
+           on_error: Callable[[Path, str], None] | None = None) -> list[InputFile]:
+    """Files named, and every file below directories named, in a stable order.
+
+    A path that is missing or cannot be read raises InputError; with ``on_error``, it is
+    handed there (path, message) instead and the other paths are still expanded."""
     found: list[InputFile] = []
+
+    def fail(path: Path, message: str) -> None:
+        if on_error is None:
+            raise InputError(message)
+        on_error(path, message)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -62,14 +72,15 @@ def expand(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
         elif path.is_file():
             candidates = [path]
         else:
-            raise InputError(f"{path}: no such file or directory")
+            fail(path, f"{path}: no such file or directory")
+            continue
         for candidate in candidates:
             if candidate.suffix.lower() in (".md", ".txt") and candidate.name.upper().startswith(("NOTICE", "README")):
                 continue  # licence notices beside sample data are not input
             try:
                 found.append(InputFile(candidate, sniff_kind(candidate), candidate.stat().st_size))
             except OSError as exc:
-                raise InputError(f"{candidate}: cannot read: {exc.strerror}") from None
+                fail(candidate, f"{candidate}: cannot read: {exc.strerror}")
     return found
 
 

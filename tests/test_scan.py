@@ -15,6 +15,7 @@ import pytest
 from sentinel.demo_data import write_capture
 
 HAR = Path(__file__).parent / "data" / "har"
+ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,8 @@ def capture(tmp_path_factory) -> Path:
 def scan(*args, cwd=None):
     env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
     env["SENTINEL_DATA_DIR"] = str(Path(cwd or ".") / "state")
+    # The code beside these tests, not whichever checkout the venv installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "sentinel.cli", "scan", *map(str, args)], capture_output=True,
                           text=True, env=env, timeout=300, cwd=cwd)
 
@@ -83,7 +86,88 @@ def test_har_files_scan_and_broken_har_is_named(tmp_path):
     report = json.loads(result.stdout)
     assert "mitmproxy_broken_truncated.har" in result.stderr
     assert any(v["kind"] == "unknown_destination" for v in report["violations"])
-    assert result.returncode == (1 if any(v["severity"] == "critical" for v in report["violations"]) else 0)
+    # The broken file kept part of the run from the gate: exit 2 whatever was found in the rest.
+    assert [Path(e["path"]).name for e in report["errors"]] == ["mitmproxy_broken_truncated.har"]
+    assert result.returncode == 2 and report["failed"] is True
+
+
+BROKEN_AND_GOOD = (HAR / "mitmproxy_broken_truncated.har", HAR / "mitmproxy_insomnia_rest_client.har")
+
+
+def test_an_unreadable_input_beside_a_readable_one_fails_the_gate_in_json(tmp_path):
+    result = scan(*BROKEN_AND_GOOD, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    report = json.loads(result.stdout)
+    assert report["failed"] is True and report["exit_code"] == 2
+    (error,) = report["errors"]
+    assert error["path"] == str(BROKEN_AND_GOOD[0]) and error["status"] == "unreadable"
+    assert "invalid JSON" in error["reason"] and "line 5" in error["reason"]
+    # what could be read is still judged, and tied to its file
+    assert report["violations"] and all(v["files"] == [str(BROKEN_AND_GOOD[1])] for v in report["violations"])
+
+
+def test_an_unreadable_input_is_a_junit_error_case(tmp_path):
+    out = tmp_path / "report.xml"
+    assert scan(*BROKEN_AND_GOOD, "--format", "junit", "--output", out, cwd=tmp_path).returncode == 2
+    suite = ET.parse(out).getroot()
+    errored = [case for case in suite.iter("testcase") if case.find("error") is not None]
+    assert suite.get("errors") == "1" and len(errored) == 1
+    assert "mitmproxy_broken_truncated.har" in errored[0].get("name")
+    assert "invalid JSON" in errored[0].find("error").get("message")
+    assert int(suite.get("tests")) == len(suite.findall("testcase"))
+
+
+def test_an_unreadable_input_makes_the_sarif_invocation_unsuccessful(tmp_path):
+    result = scan(*BROKEN_AND_GOOD, "--format", "sarif", cwd=tmp_path)
+    assert result.returncode == 2
+    (invocation,) = json.loads(result.stdout)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error" and "invalid JSON" in note["message"]["text"]
+    location = note["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": BROKEN_AND_GOOD[0].absolute().as_uri()}  # outside the working directory
+
+
+def test_a_missing_input_beside_a_readable_one_is_reported_not_fatal(tmp_path):
+    result = scan(tmp_path / "missing.har", BROKEN_AND_GOOD[1], "--format", "json", cwd=tmp_path)
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert [(Path(e["path"]).name, e["status"]) for e in report["errors"]] == [("missing.har", "unreadable")]
+    assert report["violations"]
+
+
+def test_sarif_locations_are_relative_to_the_checkout(capture, tmp_path):
+    local = tmp_path / "artefacts" / "run 1.pcap"
+    local.parent.mkdir()
+    local.write_bytes(capture.read_bytes())
+    doc = json.loads(scan(Path("artefacts") / "run 1.pcap", "--format", "sarif", cwd=tmp_path).stdout)
+    run = doc["runs"][0]
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"] for loc in r["locations"]}
+    bases = {loc["physicalLocation"]["artifactLocation"].get("uriBaseId") for r in run["results"]
+             for loc in r["locations"]}
+    assert uris == {"artefacts/run%201.pcap"} and bases == {"%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.absolute().as_uri() + "/"
+    assert run["invocations"][0]["executionSuccessful"] is True
+    assert "example.invalid" not in json.dumps(doc)
+
+
+def test_sarif_has_the_keys_sarif_2_1_0_requires(capture, tmp_path):
+    doc = json.loads(scan(capture, *BROKEN_AND_GOOD, "--format", "sarif", cwd=tmp_path).stdout)
+    assert doc["version"] == "2.1.0" and isinstance(doc["runs"], list)
+    for run in doc["runs"]:
+        assert run["tool"]["driver"]["name"]
+        assert all(rule["id"] for rule in run["tool"]["driver"]["rules"])
+        for result in run["results"]:
+            assert result["message"]["text"] and result["level"] in ("none", "note", "warning", "error")
+            for location in result["locations"]:
+                artifact = location.get("physicalLocation", {}).get("artifactLocation", {})
+                # a uriBaseId only beside a relative reference
+                assert "uriBaseId" not in artifact or not artifact["uri"].startswith("file:")
+        for invocation in run["invocations"]:
+            assert isinstance(invocation["executionSuccessful"], bool)
+            assert all(n["message"]["text"] for n in invocation["toolExecutionNotifications"])
+        for base in run.get("originalUriBaseIds", {}).values():
+            assert base["uri"].endswith("/")
 
 
 def test_bad_arguments_exit_2(capture, tmp_path):
@@ -105,5 +189,8 @@ def test_a_truncated_capture_is_reported_once_and_what_it_held_is_judged(capture
     cut.write_bytes(capture.read_bytes()[:-50])  # ends inside its last record
     result = scan(cut, "--format", "json", "--fail-on", "critical", cwd=tmp_path)
     assert result.stderr.count("cut.pcap") == 1, result.stderr
-    assert json.loads(result.stdout)["violations"]
-    assert result.returncode in (0, 1)
+    report = json.loads(result.stdout)
+    assert report["violations"]
+    assert [(Path(e["path"]).name, e["status"]) for e in report["errors"]] == [("cut.pcap", "partly read")]
+    assert "ends inside a record" in report["errors"][0]["reason"]
+    assert result.returncode == 2
