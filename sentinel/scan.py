@@ -165,6 +165,20 @@ def to_json(result: ScanResult, fail_on: str) -> str:
                        "exit_code": code}, indent=2, sort_keys=True)
 
 
+def junit_name(v: Violation) -> str:
+    """Unique per condition (CI servers merge test cases of the same class and name): the
+    title, and what else tells two conditions of one kind apart."""
+    # An endpoint alone does not say where to when the title does not name the destination.
+    target = f"{v.destination} {v.endpoint}" if v.endpoint and v.destination not in title(v) else (
+        v.endpoint or v.destination)
+    details = [target]
+    if v.field_path:
+        details.append(f"field {v.field_path}")
+    if v.category and v.category not in title(v):
+        details.append(v.category)
+    return f"{v.kind}: {title(v)} [{', '.join(details)}]"
+
+
 def to_junit(result: ScanResult, fail_on: str) -> str:
     violations, problems = result.violations, result.problems
     suite = ET.Element("testsuite", name="sentinel-scan", tests=str(max(1, len(violations) + len(problems))),
@@ -175,9 +189,13 @@ def to_junit(result: ScanResult, fail_on: str) -> str:
                       message=f"{problem.status}: {problem.reason}").text = str(problem)
     if not violations and not problems:
         ET.SubElement(suite, "testcase", classname="sentinel", name="no policy violations")
+    names: Counter = Counter()
     for v in violations:
-        case = ET.SubElement(suite, "testcase", classname=f"sentinel.{v.subprocessor or 'unknown'}",
-                             name=f"{v.kind}: {title(v)} [{v.endpoint or v.destination}]")
+        name = junit_name(v)
+        names[name] += 1
+        if names[name] > 1:  # labels the name does not show; never merge two conditions
+            name = f"{name} #{names[name]}"
+        case = ET.SubElement(suite, "testcase", classname=f"sentinel.{v.subprocessor or 'unknown'}", name=name)
         if at_or_above(v.severity, fail_on):
             failure = ET.SubElement(case, "failure", type=v.kind, message=f"{v.severity}: {v.rule}")
             failure.text = (f"field: {v.field_path or '-'}\nendpoint: {v.endpoint or '-'}\n"
