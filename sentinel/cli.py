@@ -233,6 +233,9 @@ def scan(
     fail_on: str = typer.Option("high", "--fail-on", help="Exit 1 when a violation is at or above this severity: "
                                                           "info, low, medium, high, critical."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to a file."),
+    tls_terminated: bool = typer.Option(False, "--tls-terminated",
+                                        help="Captures come from behind a TLS-terminating proxy: their plaintext "
+                                             "left encrypted, so it is not a plaintext-transfer violation."),
 ):
     """Policy-as-code for CI: scan HAR/pcap files and fail on violations (exit 1; 2 when an input could not be
     read, in whole or in part, or nothing was read)."""
@@ -254,7 +257,7 @@ def scan(
         registry, raw = load_registry(policy, finding_categories(settings.config))
         settings = dataclasses.replace(settings, registry=registry, registry_path=str(policy))
     with tempfile.TemporaryDirectory(prefix="sentinel-scan-") as tmp:
-        result = sc.scan_paths(settings, paths, Path(tmp))
+        result = sc.scan_paths(settings, paths, Path(tmp), tls_terminated=tls_terminated)
     for problem in result.problems:
         err.print(str(problem), style="red", markup=False, highlight=False, soft_wrap=True)
     if not result.summary.events and not result.problems:

@@ -61,7 +61,7 @@ class ScanResult:
     summary: Summary
 
 
-def scan_paths(settings: Settings, paths: list[Path], state_dir: Path) -> ScanResult:
+def scan_paths(settings: Settings, paths: list[Path], state_dir: Path, tls_terminated: bool = False) -> ScanResult:
     from sentinel.judge import Judge
 
     violations: list[Violation] = []
@@ -71,7 +71,7 @@ def scan_paths(settings: Settings, paths: list[Path], state_dir: Path) -> ScanRe
     pipeline.observers.append(Judge(PolicyEngine(settings.registry), collect=violations))
     # Checkpoints in a throwaway directory: a scan always reads every file.
     ingestor = Ingestor(pipeline, CheckpointStore(state_dir, fsync=False), settings, force=True,
-                        capture_factory=ingest_capture)
+                        capture_factory=ingest_capture, tls_terminated=tls_terminated)
     inputs = expand(paths, on_error=lambda path, message: problems.append(_problem(str(path), message, False)))
     # One file at a time, so that each violation and each problem is tied to its file.
     for item in inputs:

@@ -136,6 +136,15 @@ def test_a_missing_input_beside_a_readable_one_is_reported_not_fatal(tmp_path):
     assert report["violations"]
 
 
+def test_tls_terminated_capture_is_not_plaintext_transfer(capture, tmp_path):
+    plain = json.loads(scan(capture, "--format", "json", cwd=tmp_path).stdout)
+    assert "plaintext_transfer" in {v["kind"] for v in plain["violations"]}
+    result = scan(capture, "--format", "json", "--tls-terminated", cwd=tmp_path)
+    kinds = {v["kind"] for v in json.loads(result.stdout)["violations"]}
+    assert "plaintext_transfer" not in kinds
+    assert "secret_leak" in kinds and result.returncode == 1  # the rest is judged as before
+
+
 def test_junit_case_names_are_unique_and_name_the_field(tmp_path):
     out = tmp_path / "report.xml"
     scan(HAR, "--format", "junit", "--fail-on", "info", "--output", out, cwd=tmp_path)
