@@ -212,3 +212,15 @@ def test_a_truncated_capture_is_reported_once_and_what_it_held_is_judged(capture
     assert [(Path(e["path"]).name, e["status"]) for e in report["errors"]] == [("cut.pcap", "partly read")]
     assert "ends inside a record" in report["errors"][0]["reason"]
     assert result.returncode == 2
+
+
+def test_damaged_har_entries_make_the_file_partly_read(tmp_path):
+    har = json.loads(BROKEN_AND_GOOD[1].read_text())
+    har["log"]["entries"].append({"request": {}})  # no method, no url
+    damaged = tmp_path / "damaged.har"
+    damaged.write_text(json.dumps(har))
+    result = scan(damaged.name, "--format", "json", cwd=tmp_path)
+    report = json.loads(result.stdout)
+    assert report["errors"] == [{"path": "damaged.har", "reason": "1 damaged HAR entries skipped",
+                                 "status": "partly read"}]
+    assert report["violations"] and result.returncode == 2
