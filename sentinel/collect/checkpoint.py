@@ -42,6 +42,17 @@ def hash_head(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _prefix_hashes(data: bytes, lengths: list[int]) -> list[tuple[int, str]]:
+    """hash_head(data[:n]) for each of the ascending `lengths`, hashing `data` once: heads
+    recorded whole for small files come in many lengths."""
+    hasher, fed, out = hashlib.blake2b(digest_size=16), 0, []
+    for length in lengths:
+        hasher.update(data[fed:length])
+        fed = length
+        out.append((length, hasher.copy().hexdigest()))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     fingerprint: str
@@ -124,10 +135,9 @@ class CheckpointStore:
         """Fingerprints whose recorded head is a prefix of `head`, longest head first."""
         found: list[str] = []
         with self._lock:
-            for length in sorted(self._head_lens, reverse=True):
-                if length > len(head):
-                    continue
-                fps = self._by_head.get((length, hash_head(head[:length])))
+            lengths = sorted(n for n in self._head_lens if n <= len(head))
+            for length, digest in reversed(_prefix_hashes(head, lengths)):
+                fps = self._by_head.get((length, digest))
                 if fps:
                     # Same head twice only after a salted collision: most recent first.
                     found.extend(sorted(fps, key=lambda fp: -self._entries[fp].updated))
