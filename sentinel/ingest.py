@@ -1,7 +1,7 @@
 """Backfill: files and directories of logs, captures and HAR exports into the store.
 
-Each input file is identified by a fingerprint of its first bytes; how far it was
-ingested is checkpointed after the store acknowledged it, so running the same
+Each input file is identified by its first bytes (see `sentinel.ingest_identity`); how
+far it was ingested is checkpointed after the store acknowledged it, so running the same
 backfill again skips what is in, and an interrupted one resumes.
 """
 
@@ -19,7 +19,7 @@ from sentinel.collect.checkpoint import CheckpointStore, hash_head
 from sentinel.collect.logs import UnknownFormatError, detect_format, open_log, parse_file
 from sentinel.collect.logs import read_head as read_head_lines
 from sentinel.collect.logs.base import ParseError
-from sentinel.collect.tail import FINGERPRINT_BYTES, fingerprint, read_head
+from sentinel.ingest_identity import Identities
 from sentinel.pipeline import Pipeline
 from sentinel.store import rebuild
 from sentinel.store.writer import Ack
@@ -93,6 +93,7 @@ class Ingestor:
         self.tls_terminated = tls_terminated
         self.settings = settings
         self.checkpoints = checkpoints
+        self.identities = Identities(checkpoints)
         self.log_format = log_format
         self.log_options = log_options
         self.force = force
@@ -110,7 +111,7 @@ class Ingestor:
                 continue
             for (fp, path), offset in ack.positions.items():
                 if fp not in self.checkpoints:
-                    head = read_head(path, FINGERPRINT_BYTES)
+                    head = self.identities.head(fp)
                     self.checkpoints.register(fp, offset=offset, path=path, head_len=len(head),
                                               head_hash=hash_head(head))
                 else:
@@ -141,18 +142,35 @@ class Ingestor:
         if self._replaced:
             self._rebuild_rollups()
 
+    def open_input(self, item: InputFile) -> tuple[str, int] | None:
+        """The file's identity and the offset to read it from; None (counted) when there is
+        nothing to read: the file is empty, or all of it is in already."""
+        summary = self.pipeline.summary
+        try:
+            fp = self.identities.identify(item.path)
+        except (OSError, EOFError, zlib.error) as exc:  # a gzip file cut short within its head
+            raise InputError(f"{item.path}: cannot read its first bytes: {_reason(exc)}") from None
+        start = None if fp is None else self._start_offset(fp, item)
+        if start is not None:
+            return fp, start
+        if fp is None:
+            summary.skipped["empty_file"] += 1
+        else:
+            summary.files_skipped += 1
+        self.on_progress(item.size)
+        return None
+
     def _start_offset(self, fp: str, item: InputFile) -> int | None:
         """Where to resume; None to skip the file (already fully ingested). With force,
-        from the start, and what the store holds of the file goes first."""
-        if self.force:
+        from the start, and what the store holds of the file goes first; but a copy of a
+        file already read in this run is skipped, forced or not."""
+        queued = self.identities.queued(fp)
+        if self.force and queued is None:
             self._forget(fp[:16])
             return 0
-        entry = self.checkpoints.get(fp)
-        if entry is None:
-            return 0
-        if entry.offset >= item.size:
-            return None
-        return entry.offset
+        entry = None if self.force else self.checkpoints.get(fp)
+        done = max(queued or 0, entry.offset if entry is not None else 0)
+        return None if done >= item.size else done
 
     def _forget(self, origin: str) -> None:
         if self.store is None or origin in self._replaced:
@@ -171,19 +189,10 @@ class Ingestor:
 
     def ingest_log(self, item: InputFile) -> None:
         summary = self.pipeline.summary
-        try:
-            fp = fingerprint(item.path)
-        except (OSError, EOFError, zlib.error) as exc:  # a gzip file cut short within its head
-            raise InputError(f"{item.path}: cannot read its first bytes: {_reason(exc)}") from None
-        if fp is None:
-            summary.skipped["empty_file"] += 1
-            self.on_progress(item.size)
+        opened = self.open_input(item)
+        if opened is None:
             return
-        start = self._start_offset(fp, item)
-        if start is None:
-            summary.files_skipped += 1
-            self.on_progress(item.size)
-            return
+        fp, start = opened
         summary.files += 1
         key = (fp, str(item.path))
         origin = fp[:16]
@@ -200,6 +209,7 @@ class Ingestor:
             if ingest_columnar.eligible(self, item, family):
                 # Large Squid/nginx/Envoy file, no per-event observers: parse to insert as Arrow columns.
                 ingest_columnar.ingest_file(self, item, key, origin, start, family)
+                self.identities.mark_queued(fp, item.size)
                 return
             records = parse_file(item.path, family, self.log_options, skipped=summary.skipped)
             for offset, result in records:
@@ -227,6 +237,7 @@ class Ingestor:
                              "what came before is kept") from None
         # The whole file is now queued: its end is the position to checkpoint.
         self._commit(self.pipeline.add_events(chunk, {key: item.size}))
+        self.identities.mark_queued(fp, item.size)  # a copy further on in this run is skipped
         self.on_progress(item.size - reported)
 
     def _quarantine(self, item: InputFile, family: str, origin: str, offset: int, error: ParseError) -> None:

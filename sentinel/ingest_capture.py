@@ -11,7 +11,6 @@ from collections import OrderedDict
 
 from sentinel.collect.capture import CaptureProcessor
 from sentinel.collect.har import HarParseError, read_har
-from sentinel.collect.tail import fingerprint
 from sentinel.config import Settings
 from sentinel.model import EgressEvent, TlsHandshake, TrafficSample
 from sentinel.pipeline import Pipeline, make_event_id
@@ -82,15 +81,10 @@ def ingest_capture(ingestor, item) -> None:
 
     pipeline: Pipeline = ingestor.pipeline
     summary = pipeline.summary
-    fp = fingerprint(item.path)
-    if fp is None:
-        summary.skipped["empty_file"] += 1
-        ingestor.on_progress(item.size)
+    opened = ingestor.open_input(item)
+    if opened is None:
         return
-    if ingestor._start_offset(fp, item) is None:
-        summary.files_skipped += 1
-        ingestor.on_progress(item.size)
-        return
+    fp, _ = opened  # read from the start even when resuming: the store drops repeats by event id
     summary.files += 1
     origin = fp[:16]
     settings = ingestor.settings
@@ -122,4 +116,5 @@ def ingest_capture(ingestor, item) -> None:
             ingestor.errors.append(report.error)
     # The file is fully queued: checkpoint its end once the writer acknowledges it.
     pipeline.writer.mark({(fp, str(item.path)): item.size})
+    ingestor.identities.mark_queued(fp, item.size)
     ingestor.on_progress(item.size)

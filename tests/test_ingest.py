@@ -232,3 +232,106 @@ def test_values_in_paths_and_user_agents_never_reach_the_store(store, tmp_path):
         for value in (phone, phone[1:], email, token):
             assert value not in stored, f"{table} holds a raw value"
     assert rows(store, "SELECT DISTINCT path FROM {db}.events") == [("/v2/PhoneNumbers/{pii}",)]
+
+
+# -- files that share a long header -----------------------------------------------------
+# AWS Transit Gateway flow logs begin with a 394-byte header line: every such file has the
+# same first 256 bytes, which alone used to identify a file.
+TGW = LOGS / "logs_aws_vpcflow" / "otel_tgw_v6_flow.log"  # header + 1 record, no final newline
+
+
+def tgw_logs(directory: Path) -> dict[str, Path]:
+    """a: the sample; b: same header, another record; c: same header, two other records."""
+    header, record = TGW.read_text().split("\n")
+    other = [record.replace(" 12345 443 ", f" {port} 443 ") for port in (23456, 34567, 45678)]
+    files = {"a": TGW.read_text(), "b": f"{header}\n{other[0]}\n", "c": f"{header}\n{other[1]}\n{other[2]}\n"}
+    for name, text in files.items():
+        (directory / f"{name}.log").write_text(text)
+    return {name: directory / f"{name}.log" for name in files}
+
+
+def stored_ids(store) -> tuple[int, int]:
+    return rows(store, "SELECT count(), uniqExact(event_id) FROM {db}.events")[0]
+
+
+def test_files_sharing_a_header_are_each_ingested_in_separate_runs(store, tmp_path):
+    logs = tgw_logs(tmp_path)
+    counts = []
+    for name in "abc":
+        summary, ingestor = ingest(store, store.settings, logs[name])
+        assert ingestor.errors == [] and sum(summary.rejected.values()) == 0
+        counts.append((summary.files, summary.files_skipped, summary.events))
+    assert counts == [(1, 0, 1), (1, 0, 1), (1, 0, 2)]
+    assert stored_ids(store) == (4, 4)
+
+
+def test_files_sharing_a_header_are_each_ingested_in_one_run(store, tmp_path):
+    logs = tgw_logs(tmp_path)
+    summary, ingestor = ingest(store, store.settings, *logs.values())
+    assert ingestor.errors == [] and sum(summary.rejected.values()) == 0
+    assert (summary.files, summary.files_skipped, summary.events) == (3, 0, 4)
+    assert stored_ids(store) == (4, 4)
+    again, _ = ingest(store, store.settings, *logs.values())
+    assert (again.files_skipped, again.events) == (3, 0)
+
+
+def test_a_copy_of_an_ingested_file_is_skipped_in_a_later_run_and_in_the_same_run(store, tmp_path):
+    logs = tgw_logs(tmp_path)
+    ingest(store, store.settings, logs["a"], logs["c"])
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    for name in "ac":
+        shutil.copy(logs[name], copies / f"{name}.log.1")
+    later, _ = ingest(store, store.settings, copies)
+    assert (later.files, later.files_skipped, later.events) == (0, 2, 0)
+
+    shutil.copy(logs["b"], copies / "b.log.1")
+    same_run, _ = ingest(store, store.settings, logs["b"], copies / "b.log.1")
+    assert (same_run.files, same_run.files_skipped, same_run.events) == (1, 1, 1)
+    assert stored_ids(store) == (4, 4)
+
+
+def test_an_earlier_copy_of_an_ingested_file_is_skipped(store, tmp_path):
+    ingest(store, store.settings, SQUID)
+    earlier = tmp_path / "access.log.snapshot"  # taken while the log held its first five lines
+    earlier.write_bytes(b"".join(SQUID.read_bytes().splitlines(keepends=True)[:5]))
+    summary, _ = ingest(store, store.settings, earlier)
+    assert (summary.files_skipped, summary.events) == (1, 0)
+    assert stored_ids(store) == (8, 8)
+
+def legacy_checkpoint(store, path: Path) -> None:
+    """What an ingest before identities could grow left behind: the first 256 bytes, all read."""
+    from sentinel.collect.checkpoint import hash_head
+    from sentinel.collect.tail import FINGERPRINT_BYTES, fingerprint
+
+    checkpoints = CheckpointStore(store.settings.data_dir / "checkpoints", filename="ingest.json")
+    head = path.read_bytes()[:FINGERPRINT_BYTES]
+    checkpoints.register(fingerprint(path), offset=path.stat().st_size, path=str(path), head_len=len(head),
+                         head_hash=hash_head(head))
+    checkpoints.save()
+
+
+def test_a_file_ingested_before_keeps_its_identity(store, tmp_path):
+    logs = tgw_logs(tmp_path)
+    legacy_checkpoint(store, logs["a"])
+    again, _ = ingest(store, store.settings, logs["a"])
+    assert (again.files_skipped, again.events) == (1, 0)
+    # The others are told apart from it.
+    others, _ = ingest(store, store.settings, logs["b"], logs["c"])
+    assert (others.files, others.files_skipped, others.events) == (2, 0, 3)
+    assert ingest(store, store.settings, logs["a"])[0].files_skipped == 1
+
+
+def test_a_file_with_first_bytes_of_its_own_keeps_its_event_ids(store):
+    from sentinel.collect.tail import fingerprint
+
+    ingest(store, store.settings, SQUID)
+    assert rows(store, "SELECT DISTINCT origin FROM {db}.events") == [(fingerprint(SQUID)[:16],)]
+
+
+def test_a_file_ingested_before_and_since_renamed_keeps_its_identity(store, tmp_path):
+    logs = tgw_logs(tmp_path)
+    legacy_checkpoint(store, logs["a"])
+    rotated = logs["a"].rename(tmp_path / "a.log.1")
+    summary, _ = ingest(store, store.settings, rotated, logs["c"])
+    assert (summary.files, summary.files_skipped, summary.events) == (1, 1, 2)
