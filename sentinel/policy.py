@@ -243,17 +243,23 @@ class PolicyEngine:
     def secret_allows(self, sub: str, destination: str, field_path: str, subtype: str) -> tuple[bool, str]:
         """(allowed, why in words) for a secret sent to `destination` (registrable domain or host).
 
-        Allowed: to a sub-processor in secrets.allow_to, or in an auth field of a registered
-        sub-processor, when the secret names no issuer or that sub-processor's domain is its
-        issuer's (SECRET_ISSUERS)."""
+        Allowed: to a sub-processor in secrets.allow_to, or in an authentication field, when
+        the secret's issuer (SECRET_ISSUERS) owns the destination, or when it names no issuer
+        and the destination is a registered sub-processor. A key used with its own issuer is
+        no leak whether or not the issuer is registered: an unregistered destination has its
+        own alert (unknown_destination)."""
         if sub and sub in self.config.secrets.allow_to:
             return True, OWN_CREDENTIAL
-        if not sub or field_path.lower() not in AUTH_FIELDS:
+        if field_path.lower() not in AUTH_FIELDS:
             return False, OUTSIDE_AUTH_FIELDS
         issuers = SECRET_ISSUERS.get(subtype, ())
-        if issuers and not _within(destination, issuers):
+        if issuers:
+            if _within(destination, issuers):
+                return True, OWN_CREDENTIAL
             return False, (f"in an authentication field, but it is a credential for {issuers[0]}, "
                            f"not {destination or 'this destination'}")
+        if not sub:
+            return False, "in an authentication field of a destination no sub-processor in the registry covers"
         return True, OWN_CREDENTIAL
 
     def allows(self, sub: str, method: str, path: str, category: str, field_path: str) -> tuple[bool, str]:

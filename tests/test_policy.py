@@ -98,6 +98,19 @@ def test_a_keys_issuer_is_its_domain_and_subdomains(destination, allowed):
         (True, "credential for the sub-processor's own API")
 
 
+@pytest.mark.parametrize("destination, field, subtype, allowed, because", [
+    # A browser's Google API key on its way to Google, which no registry lists: its own use.
+    ("jnn-pa.googleapis.com", "header.x-goog-api-key", "gcp_api_key", True, "own API"),
+    ("evil.example", "header.x-goog-api-key", "gcp_api_key", False, "a credential for googleapis.com"),
+    ("jnn-pa.googleapis.com", "body.key", "gcp_api_key", False, "outside its authentication fields"),
+    # A token that names no issuer: the registry alone can say it belongs there.
+    ("evil.example", "header.authorization", "bearer_token", False, "no sub-processor in the registry covers"),
+])
+def test_a_key_to_an_unregistered_destination_is_judged_by_its_issuer(destination, field, subtype, allowed, because):
+    allows, why = PolicyEngine(REGISTRY).secret_allows("", destination, field, subtype)
+    assert allows is allowed and because in why
+
+
 def test_every_issuer_names_a_subtype_the_detectors_report():
     from detectors.pii.secrets import RULES
 
