@@ -189,12 +189,16 @@ def ingest(
     tls_terminated: bool = typer.Option(False, "--tls-terminated",
                                         help="Captures come from behind a TLS-terminating proxy: their plaintext "
                                              "left encrypted, so it is not a plaintext-transfer violation."),
+    raise_alerts: bool = typer.Option(False, "--alerts", help="Judge every request under the policy and raise "
+                                                              "alerts, as the daemon does (those about traffic "
+                                                              "older than resolve_timeout resolve at once); "
+                                                              "large logs then take the slower per-event path."),
 ):
     """Backfill logs, captures and HAR files into the store."""
     from sentinel.ingest_cli import run_ingest
 
     raise typer.Exit(run_ingest(state.settings(), paths, log_format, as_json, force, not no_detect, console, err,
-                                tls_terminated))
+                                tls_terminated, raise_alerts))
 
 
 @app.command()

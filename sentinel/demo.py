@@ -22,7 +22,7 @@ from sentinel.config import load_settings
 from sentinel.demo_data import demo_requests, write_capture, write_log
 from sentinel.ingest import Ingestor, expand
 from sentinel.ingest_capture import ingest_capture
-from sentinel.ingest_cli import summary_table
+from sentinel.ingest_cli import count_violations, summary_table
 from sentinel.judge import Judge
 from sentinel.metrics import Metrics
 from sentinel.policy import PolicyEngine
@@ -96,6 +96,7 @@ def run_demo(directory: Path | None, console: Console) -> int:
         ingestor = Ingestor(pipeline, CheckpointStore(settings.data_dir / "checkpoints", filename="ingest.json"),
                             settings, capture_factory=ingest_capture, tls_terminated=True)
         ingestor.ingest(expand([egress]))
+        count_violations(pipeline.summary, metrics)
         console.print(summary_table(pipeline.summary))
         anomalies = _score(store, settings, alerts, metrics, console, until=now)
         delivered = _deliver(alerts)

@@ -17,7 +17,7 @@ from sentinel.store import Store, StoreUnavailable
 
 
 def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: bool, force: bool, detect: bool,
-               console: Console, err: Console, tls_terminated: bool = False) -> int:
+               console: Console, err: Console, tls_terminated: bool = False, raise_alerts: bool = False) -> int:
     from sentinel.collect.logs import FAMILIES
 
     if log_format != "auto" and log_format not in FAMILIES:
@@ -34,6 +34,7 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
     try:
         store.migrate()
         pipeline = build_pipeline(settings, store, detect=detect)
+        alerts = _judged(pipeline, store, settings) if raise_alerts else None
         checkpoints = CheckpointStore(settings.data_dir / "checkpoints", filename="ingest.json")
         total = sum(item.size for item in inputs)
         show_progress = not as_json and console.is_terminal
@@ -44,6 +45,10 @@ def run_ingest(settings: Settings, paths: list[Path], log_format: str, as_json: 
                                 on_progress=lambda n: progress.advance(task, n), capture_factory=_capture(),
                                 tls_terminated=tls_terminated, store=store)
             ingestor.ingest(inputs)
+        if alerts is not None:
+            alerts.tick()  # what is older than resolve_timeout resolves now, unnotified
+            alerts.close()
+            count_violations(pipeline.summary, pipeline.metrics)
     finally:
         store.close()
     summary = pipeline.summary
@@ -77,6 +82,25 @@ def _capture():
     return ingest_capture
 
 
+def _judged(pipeline, store, settings):
+    """The policy over every request, alerts raised as the daemon would: an observer on
+    each event, so large logs take the per-event path rather than the columnar one."""
+    from sentinel.alert.manager import AlertManager
+    from sentinel.judge import Judge
+    from sentinel.policy import PolicyEngine
+
+    alerts = AlertManager(store, settings, metrics=pipeline.metrics)
+    pipeline.observers.append(Judge(PolicyEngine(settings.registry), alerts, pipeline.metrics))
+    return alerts
+
+
+def count_violations(summary, metrics) -> None:
+    """The run's policy violations by kind, from the counter the judge keeps."""
+    for sample in metrics.violations.collect()[0].samples:
+        if sample.name.endswith("_total") and sample.value:
+            summary.violations[sample.labels["kind"]] += int(sample.value)
+
+
 def summary_table(summary) -> Table:
     table = Table(title="ingest summary", show_header=False)
     table.add_column("what")
@@ -104,6 +128,10 @@ def summary_table(summary) -> Table:
     table.add_row("rejected lines", f"{sum(summary.rejected.values()):,}")
     for reason, count in summary.rejected.most_common():
         table.add_row(f"  {reason}", f"{count:,}")
+    if summary.violations:
+        table.add_row("policy violations (alerts: sentinel alerts list)", f"{sum(summary.violations.values()):,}")
+        for kind, count in summary.violations.most_common():
+            table.add_row(f"  {kind}", f"{count:,}")
     if summary.not_acknowledged:
         table.add_row("[red]not acknowledged (spool full)[/]", f"{summary.not_acknowledged:,}")
     return table

@@ -84,6 +84,7 @@ class Summary:
     files_skipped: int = 0
     files_failed: int = 0  # an error stopped them before anything was read
     not_acknowledged: int = 0
+    violations: Counter = field(default_factory=Counter)  # by kind, when the policy judged the run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +104,7 @@ class Summary:
             "files_skipped": self.files_skipped,
             "files_failed": self.files_failed,
             "not_acknowledged": self.not_acknowledged,
+            "violations": dict(self.violations.most_common()),
         }
 
 

@@ -335,3 +335,26 @@ def test_a_file_ingested_before_and_since_renamed_keeps_its_identity(store, tmp_
     rotated = logs["a"].rename(tmp_path / "a.log.1")
     summary, _ = ingest(store, store.settings, rotated, logs["c"])
     assert (summary.files, summary.files_skipped, summary.events) == (1, 1, 2)
+
+
+def test_ingest_with_alerts_judges_the_backfill_as_the_daemon_would(tmp_path):
+    now = time.time()
+    lines = [  # an e-mail to Mixpanel (which may receive none) a minute ago, a token to an unknown host two days ago
+        f'{now - 60:.3f}    80 10.20.1.5 TCP_MISS/200 420 GET https://api.mixpanel.com/track?email=jane%40example.com '
+        '- HIER_DIRECT/198.51.100.80 image/gif',
+        f'{now - 2 * 86400:.3f}   120 10.20.2.15 TCP_MISS/200 90 POST https://hooks.slack-example.org/cb?'
+        'token=ghp_R7x2Kq9Lm4Np8Wv3Ty6Zb1Hc5Jd0Fg2Sa7Qe - HIER_DIRECT/203.0.113.50 application/json',
+    ]
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(lines) + "\n")
+    plain = sentinel("ingest", "--json", str(log), tmp_path=tmp_path)
+    assert json.loads(plain.stdout)["violations"] == {}  # without --alerts: stored and detected only
+    judged = sentinel("ingest", "--json", "--force", "--alerts", str(log), tmp_path=tmp_path)
+    assert judged.returncode == 0, judged.stderr
+    violations = json.loads(judged.stdout)["violations"]
+    assert violations["unapproved_category"] == 1 and violations["secret_leak"] == 1
+    listed = json.loads(sentinel("alerts", "list", "--json", "--status", "all", tmp_path=tmp_path).stdout)
+    by_kind = {alert["kind"]: alert for alert in listed}
+    assert by_kind["unapproved_category"]["status"] == "firing"  # a minute old: still going on
+    assert by_kind["secret_leak"]["status"] == "resolved"  # two days old: over, counted from its own time
+    assert "ghp_R7x2" not in judged.stdout + json.dumps(listed)
