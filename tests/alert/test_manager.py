@@ -299,6 +299,24 @@ def test_test_alert_bypasses_route_filters(make_manager, receiver):
         manager.send_test("nope")
 
 
+def test_a_test_alert_says_a_dead_route_is_dead_behind_its_backlog(make_manager, receiver, clock):
+    # The route's channel failed before, so an older notification waits in its outbox: the
+    # test was queued behind it, never tried, and `alerts test` passed on the other route.
+    from tests.alert.conftest import Receiver
+
+    dead = Receiver()
+    dead.stop()
+    config = alerts_config(route("hook", receiver.url) + route("dead", dead.url))
+    manager = make_manager(config)
+    manager.raise_alert(leak())
+    manager.tick()  # delivered to hook, failed on dead: kept for retries
+    clock.advance(1)  # the test comes after the backlog
+    deliveries = manager.send_test(by="alice")
+    outcome = {d.route: d.ok for d in deliveries}
+    assert outcome == {"hook": True, "dead": False}
+    assert len(manager.outbox) == 2  # the backlog and the failed test, both kept for retries
+
+
 def test_routes_and_escalation(make_manager, receiver, mailbox, clock):
     config = alerts_config(route("hook", receiver.url, min_severity="critical")
                            + route("mail", mailbox.url, min_severity="medium"), group_interval_seconds=60)
