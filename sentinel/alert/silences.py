@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sentinel import durations
 from sentinel.alert.model import Severity
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
-_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _MATCHER = re.compile(r"^([a-z][a-z0-9_]{0,39})\s*(=~|!~|!=|=)(.*)$")
 
 
@@ -32,19 +31,12 @@ class SilenceError(ValueError):
 
 
 def parse_duration(text: str) -> float:
-    """`2h`, `30m`, `1d12h`, `90s` -> seconds."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if not cleaned:
-        raise SilenceError("empty duration; expected e.g. 30m, 2h or 1d")
-    total, pos = 0.0, 0
-    for match in _DURATION.finditer(cleaned):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(cleaned) or total <= 0:
-        raise SilenceError(f"cannot read duration {text!r}; expected e.g. 30m, 2h, 1d or 1h30m")
-    return total
+    """`2h`, `30m`, `1d12h`, `90s` -> seconds: the reader every command shares, with its errors
+    as SilenceError."""
+    try:
+        return durations.parse_duration(text)
+    except durations.DurationError as exc:
+        raise SilenceError(str(exc)) from None
 
 
 @dataclass(frozen=True)
