@@ -298,7 +298,7 @@ def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exc
     query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
     try:
         answer = call_api(listen, settings.data_dir, f"/api/inventory?{query}", timeout=60)
-        return [inv.Flow(**flow) for flow in answer["flows"]]
+        return [inv.Flow(**flow) for flow in answer["flows"]], answer.get("notes", [])
     except urllib.error.HTTPError as exc:
         if exc.code != 401:
             raise error from None
@@ -310,9 +310,13 @@ def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exc
 
 @app.command()
 def inventory(
-    since: str = typer.Option("30d", "--since", help="Period to cover: 30d, 12h, 2w or all."),
-    diff: Optional[str] = typer.Option(None, "--diff", help="Show only flows that started or stopped within "
-                                                            "this period, e.g. 7d."),
+    since: str = typer.Option("30d", "--since", help="Period to cover: 30d, 12h, 1h30m, 1.5d, 2w or all "
+                                                     "(s, m, h, d, w; m is minutes)."),
+    diff: Optional[str] = typer.Option(None, "--diff", help="Show only what changed in this last period, e.g. "
+                                                            "7d: 'new' = first seen within it (looking back over "
+                                                            "everything stored), 'gone' = seen earlier in the "
+                                                            "--since window and not within it. Must be shorter "
+                                                            "than --since."),
     fmt: str = typer.Option("table", "--format", help="table, json, csv or html."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
 ):
@@ -323,12 +327,9 @@ def inventory(
         err.print(f"--format: expected table, json, csv or html, got {fmt!r}", markup=False)
         raise typer.Exit(2)
     try:
-        inv.parse_duration(since)
-        if diff is not None and inv.parse_duration(diff) == float("inf"):
-            raise ValueError(f"--diff: expected a period such as 7d (flows that started or stopped within it), "
-                             f"got {diff!r}")
+        inv.check_period(since, diff)
     except ValueError as exc:
-        err.print(str(exc), markup=False)
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     from sentinel.store import StoreUnavailable
 
@@ -336,14 +337,17 @@ def inventory(
     try:
         store = open_store()
     except StoreUnavailable as exc:
-        flows = _inventory_from_daemon(settings, since, diff, exc)
+        flows, notes = _inventory_from_daemon(settings, since, diff, exc)
     else:
         try:
             flows = inv.collect(store, settings, since, diff)
+            notes = inv.diff_notes(store, since, diff) if diff else []
             if not flows and not diff:
-                err.print(inv.empty_window_hint(store, since), markup=False, highlight=False, soft_wrap=True)
+                notes.append(inv.empty_window_hint(store, since))
         finally:
             store.close()
+    for note in notes:
+        err.print(note, markup=False, highlight=False, soft_wrap=True)
     if fmt == "table":
         title = inv.title(since, diff)
         if output:
@@ -351,7 +355,8 @@ def inventory(
         else:
             console.print(inv.to_table(flows, title))
         return
-    text = {"json": inv.to_json, "csv": inv.to_csv}.get(fmt, lambda f: inv.to_html(f, settings, since))(flows)
+    text = {"json": inv.to_json, "csv": inv.to_csv}.get(fmt, lambda f: inv.to_html(f, settings, since, diff=diff))(
+        flows)
     if output:
         output.write_text(text)
         console.print(f"wrote {output}")

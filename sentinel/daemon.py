@@ -322,10 +322,12 @@ class Daemon:
             from sentinel import inventory
 
             try:
-                flows = inventory.collect(self.store, self.settings, query.get("since", "30d"), query.get("diff"))
+                since, diff = query.get("since", "30d"), query.get("diff")
+                flows = inventory.collect(self.store, self.settings, since, diff)
+                notes = inventory.diff_notes(self.store, since, diff) if diff else []
             except ValueError as exc:
                 return 400, {"error": str(exc)}
-            return 200, {"flows": [asdict(flow) for flow in flows]}
+            return 200, {"flows": [asdict(flow) for flow in flows], "notes": notes}
         timeout = self._drill_timeout()
         if method == "POST" and path == "/api/drill":
             drill = drills.new_drill()

@@ -11,28 +11,27 @@ import datetime as dt
 import html
 import io
 import json
-import re
 from dataclasses import asdict, dataclass
 
 from sentinel.config import Settings
+from sentinel.durations import DurationError, parse_duration
 from sentinel.policy import OWN_CREDENTIAL, PolicyEngine
 from sentinel.store import Store
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-MAX_DURATION_SECONDS = 36500 * 86400
+ALL = float("inf")
 
 FLOWS_SQL = """
 SELECT subprocessor, registrable_domain, category, field_path, method, endpoint,
        toUnixTimestamp64Milli(min(first)) / 1000 AS first_seen,
        toUnixTimestamp64Milli(max(last)) / 1000 AS last_seen,
        count() AS requests, sum(bytes) AS bytes, uniqExactArray(hashes) AS subjects,
-       sum(watch) AS watchlist_hits, groupUniqArrayArray(subtypes) AS subtypes
+       sum(watch) AS watchlist_hits, groupUniqArrayArray(subtypes) AS subtypes,
+       groupUniqArrayArray(sources) AS sources
 FROM (
     SELECT f.subprocessor AS subprocessor, f.registrable_domain AS registrable_domain, f.category AS category,
            f.field_path AS field_path, f.method AS method, f.endpoint AS endpoint, f.event_id AS event_id,
            min(f.ts) AS first, max(f.ts) AS last, groupUniqArray(f.value_hash) AS hashes, max(f.watchlist) AS watch,
-           any(e.bytes_out) AS bytes, groupUniqArray(f.subtype) AS subtypes
+           any(e.bytes_out) AS bytes, groupUniqArray(f.subtype) AS subtypes, groupUniqArray(f.source) AS sources
     FROM {db}.findings AS f
     LEFT JOIN (SELECT event_id, any(bytes_out) AS bytes_out FROM {db}.events WHERE ts >= %(since)s GROUP BY event_id)
         AS e ON e.event_id = f.event_id
@@ -47,7 +46,8 @@ ORDER BY subprocessor, category, field_path, endpoint
 # old logs would be missing there.
 TRAFFIC_SQL = """
 SELECT subprocessor, registrable_domain, toUnixTimestamp64Milli(min(ts)) / 1000 AS first_seen,
-       toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen, count() AS requests, sum(bytes_out) AS bytes
+       toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen, count() AS requests, sum(bytes_out) AS bytes,
+       groupUniqArray(source) AS sources
 FROM {db}.events FINAL
 WHERE ts >= %(since)s
 GROUP BY subprocessor, registrable_domain
@@ -55,18 +55,57 @@ ORDER BY subprocessor, registrable_domain
 """
 
 
-def parse_duration(text: str) -> float:
-    """'30d', '12h', '2w', '90m' -> seconds; 'all' -> everything."""
-    text = text.strip().lower()
-    if text in ("all", "0"):
-        return float("inf")
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"expected a duration like 30d, 12h, 2w or 'all', got {text!r}")
-    seconds = int(match.group(1)) * _UNITS[match.group(2)]
-    if seconds > MAX_DURATION_SECONDS:  # before dates: a window starting before year 1 cannot be computed
-        raise ValueError(f"expected a duration of at most 100 years (36500d) or 'all', got {text!r}")
-    return seconds
+# With --diff: when each flow was first seen, over everything the store holds (not only
+# --since), so a flow older than the window is not called new.
+FIRST_FLOWS_SQL = """
+SELECT subprocessor, registrable_domain, category, field_path, method, endpoint,
+       toUnixTimestamp64Milli(min(ts)) / 1000
+FROM {db}.findings
+GROUP BY subprocessor, registrable_domain, category, field_path, method, endpoint
+"""
+FIRST_TRAFFIC_SQL = """
+SELECT subprocessor, registrable_domain, toUnixTimestamp64Milli(min(ts)) / 1000
+FROM {db}.events
+GROUP BY subprocessor, registrable_domain
+"""
+# Sources (log families, captures) that delivered any traffic since a time: a flow that only
+# a silent source ever saw is not called gone, its source may just have stopped reporting.
+SOURCES_SINCE_SQL = """
+SELECT source, toUnixTimestamp64Milli(max(ts)) / 1000 FROM {db}.events WHERE ts >= %(since)s GROUP BY source
+"""
+
+
+def parse_since(text: str) -> float:
+    """--since: a duration such as 30d, 12h or 1h30m in seconds; 'all' -> everything (inf)."""
+    if text.strip() == "all":
+        return ALL
+    if text.strip().isdigit():
+        raise DurationError(f"--since: {text!r} has no unit; write 'all' for everything stored, or a "
+                            f"period such as 30d")
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise DurationError(f"--since: {exc}") from None
+
+
+def check_period(since: str, diff: str | None) -> tuple[float, float | None]:
+    """(window, diff) in seconds; DurationError naming the option for anything that makes no sense.
+
+    A diff compares the last `diff` with the rest of the --since window before it, so it must
+    be shorter than the window."""
+    window = parse_since(since)
+    if diff is None:
+        return window, None
+    if diff.strip() == "all":
+        raise DurationError(f"--diff: expected a period such as 7d (what changed within it), got {diff!r}")
+    try:
+        recent = parse_duration(diff)
+    except DurationError as exc:
+        raise DurationError(f"--diff: {exc}") from None
+    if recent >= window:
+        raise DurationError(f"--diff {diff} must be shorter than --since {since}: the flows of the last {diff} "
+                            f"are compared with those of the rest of the --since window before it")
+    return window, recent
 
 
 @dataclass
@@ -93,44 +132,90 @@ class Flow:
 
 def collect(store: Store, settings: Settings, since: str = "30d", diff: str | None = None,
             now: float | None = None) -> list[Flow]:
+    """The flows of the --since window; with `diff`, only those new or gone in the last `diff`
+    (see `mark_changes`)."""
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
-    window = parse_duration(since)
-    start = 0.0 if window == float("inf") else now - window
-    params = {"since": dt.datetime.fromtimestamp(start, dt.timezone.utc).replace(tzinfo=None)}
+    window, recent = check_period(since, diff)
+    start = 0.0 if window == ALL else now - window
+    params = {"since": _utc(start)}
     engine = PolicyEngine(settings.registry)
     flows: list[Flow] = []
+    keys: dict[int, tuple] = {}  # id(flow) -> its key in the first-seen queries
+    sources: dict[int, set[str]] = {}
     with_pii: set[tuple[str, str]] = set()
     for (sub, domain, category, field_path, method, endpoint, first, last, requests, nbytes, subjects,
-         watch, subtypes) in store.query(FLOWS_SQL, params).result_rows:
+         watch, subtypes, seen_by) in store.query(FLOWS_SQL, params).result_rows:
         if sub in engine.policies and category == "SECRET":
             approved, rule = _secrets_approved(engine, sub, domain, field_path, subtypes)
         elif sub in engine.policies:
             approved, rule = engine.allows(sub, method, endpoint, category, field_path)
         else:
             approved, rule = False, "destination is not a registered sub-processor"
-        flows.append(Flow(sub, domain, category, field_path, f"{method} {endpoint}".strip(), float(first),
-                          float(last), int(requests), int(nbytes or 0), int(subjects), int(watch), approved,
-                          rule.split(": ", 1)[-1]))
+        flow = Flow(sub, domain, category, field_path, f"{method} {endpoint}".strip(), float(first),
+                    float(last), int(requests), int(nbytes or 0), int(subjects), int(watch), approved,
+                    rule.split(": ", 1)[-1])
+        flows.append(flow)
+        keys[id(flow)], sources[id(flow)] = (sub, domain, category, field_path, method, endpoint), set(seen_by)
         with_pii.add((sub, domain))
-    for sub, domain, first, last, requests, nbytes in store.query(TRAFFIC_SQL, params).result_rows:
+    for sub, domain, first, last, requests, nbytes, seen_by in store.query(TRAFFIC_SQL, params).result_rows:
         if (sub, domain) in with_pii:
             continue
-        flows.append(Flow(sub, domain, "", "", "", float(first), float(last), int(requests), int(nbytes), 0, 0,
-                          bool(sub), "no personal data detected" if sub else
-                          "destination is not a registered sub-processor"))
-    if diff:
-        cut = now - parse_duration(diff)
-        changed = []
-        for flow in flows:
-            if flow.first_seen >= cut:
-                flow.change = "new"
-            elif flow.last_seen < cut:
-                flow.change = "gone"
-            if flow.change:
-                changed.append(flow)
-        flows = changed
+        flow = Flow(sub, domain, "", "", "", float(first), float(last), int(requests), int(nbytes), 0, 0,
+                    bool(sub), "no personal data detected" if sub else "destination is not a registered sub-processor")
+        flows.append(flow)
+        keys[id(flow)], sources[id(flow)] = (sub, domain), set(seen_by)
+    if recent is not None:
+        flows = mark_changes(store, flows, keys, sources, now - recent)
     flows.sort(key=lambda f: (f.subprocessor == "", f.subprocessor, f.destination, f.category, f.field_path))
     return flows
+
+
+def mark_changes(store: Store, flows: list[Flow], keys: dict[int, tuple], sources: dict[int, set[str]],
+                 cut: float) -> list[Flow]:
+    """The flows that changed since `cut`, marked:
+
+    new:  first seen at or after `cut`, looking back over everything the store holds (its
+          first_seen becomes that first sighting);
+    gone: seen in the window before `cut` and not since, while a source that saw it did
+          report other traffic since (a source that went silent proves nothing).
+    """
+    first_ever = {tuple(row[:-1]): float(row[-1]) for query in (FIRST_FLOWS_SQL, FIRST_TRAFFIC_SQL)
+                  for row in store.query(query).result_rows}
+    reporting = {source for source, _ in store.query(SOURCES_SINCE_SQL, {"since": _utc(cut)}).result_rows}
+    changed = []
+    for flow in flows:
+        first = first_ever.get(keys[id(flow)], flow.first_seen)
+        if first >= cut:
+            flow.change, flow.first_seen = "new", first
+        elif flow.last_seen < cut and sources[id(flow)] & reporting:
+            flow.change = "gone"
+        if flow.change:
+            changed.append(flow)
+    return changed
+
+
+def diff_notes(store: Store, since: str, diff: str, now: float | None = None) -> list[str]:
+    """What a diff cannot tell: flows that only a now-silent source saw are not called gone,
+    and with no history before the diff period every flow is new."""
+    now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
+    window, recent = check_period(since, diff)
+    cut = now - (recent or 0)
+    start = 0.0 if window == ALL else now - window
+    notes = []
+    events, first, _ = stored_span(store)
+    if events and first >= cut:
+        notes.append(f"the store holds traffic only since {_iso(first)} UTC, within the last {diff}: every flow "
+                     f"in it shows as new")
+    silent = [(source, last) for source, last in store.query(SOURCES_SINCE_SQL, {"since": _utc(start)}).result_rows
+              if float(last) < cut]
+    for source, last in sorted(silent):
+        notes.append(f"source {source!r} reported nothing in the last {diff} (its latest traffic is from "
+                     f"{_iso(float(last))} UTC): flows seen only there are not called gone")
+    return notes
+
+
+def _utc(ts: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
 
 
 STORED_SQL = """
@@ -155,9 +240,16 @@ def empty_window_hint(store: Store, since: str) -> str:
             f"{_iso(last)} (UTC): try --since all")
 
 
+def period_text(since: str) -> str:
+    return "all time" if parse_since(since) == ALL else f"last {since}"
+
+
 def title(since: str, diff: str | None) -> str:
-    period = "all time" if parse_duration(since) == float("inf") else f"last {since}"
-    return f"data flows, {period}" + (f", changed in the last {diff}" if diff else "")
+    """What a report holds: every flow of the window, or only the changes of a diff."""
+    if not diff:
+        return f"data flows, {period_text(since)}"
+    before = "everything stored before it" if parse_since(since) == ALL else f"the rest of the last {since}"
+    return f"changes in data flows: new or gone in the last {diff}, against {before}"
 
 
 def _secrets_approved(engine: PolicyEngine, sub: str, domain: str, field_path: str,
@@ -217,8 +309,10 @@ def to_table(flows: list[Flow], title: str):
     return table
 
 
-def to_html(flows: list[Flow], settings: Settings, since: str, generated: float | None = None) -> str:
-    """A self-contained report for a record of processing (no scripts, no external assets)."""
+def to_html(flows: list[Flow], settings: Settings, since: str, generated: float | None = None,
+            diff: str | None = None) -> str:
+    """A self-contained report for a record of processing (no scripts, no external assets); with
+    `diff`, a report of the changes only, each row saying new or gone."""
     generated = generated or dt.datetime.now(dt.timezone.utc).timestamp()
     subs = {s.name: s for s in settings.registry.subprocessor}
     esc = html.escape
@@ -237,27 +331,34 @@ def to_html(flows: list[Flow], settings: Settings, since: str, generated: float 
                      f"{' &middot; DPA: ' + esc(sub.dpa) if sub.dpa else ''}</p>"
                      f"<p class=meta>allowed categories: {esc(', '.join(sub.policy.allow) or 'none')}</p>")
         rows = "".join(
-            f"<tr class={'ok' if f.approved else 'bad'}><td>{esc(f.category or '-')}</td>"
+            f"<tr class={'ok' if f.approved else 'bad'}>"
+            + (f"<td class=change>{esc(f.change or '-')}</td>" if diff else "")
+            + f"<td>{esc(f.category or '-')}</td>"
             f"<td><code>{esc(f.field_path or '-')}</code></td><td><code>{esc(f.endpoint or '-')}</code></td>"
             f"<td>{_iso(f.first_seen)}</td><td>{_iso(f.last_seen)}</td><td class=n>{f.requests:,}</td>"
             f"<td class=n>{f.bytes:,}</td><td class=n>{f.subjects:,}</td>"
             f"<td>{'approved' if f.approved else 'NOT approved: ' + esc(f.rule)}</td></tr>"
             for f in group)
-        sections.append(f"<h2>{esc(name)}</h2>{facts}<table><thead><tr><th>category</th><th>field path</th>"
+        change = "<th>change</th>" if diff else ""
+        sections.append(f"<h2>{esc(name)}</h2>{facts}<table><thead><tr>{change}<th>category</th><th>field path</th>"
                         f"<th>endpoint</th><th>first seen</th><th>last seen</th><th>requests</th><th>bytes</th>"
                         f"<th>data subjects</th><th>policy</th></tr></thead><tbody>{rows}</tbody></table>")
-    body = "".join(sections) or "<p>No traffic in this period.</p>"
+    body = "".join(sections) or ("<p>No flow is new or gone in this period.</p>" if diff else
+                                 "<p>No traffic in this period.</p>")
+    heading = "Data-flow changes" if diff else "Data-flow inventory"
+    counts = (f"{sum(f.change == 'new' for f in flows)} new &middot; {sum(f.change == 'gone' for f in flows)} gone"
+              if diff else f"{len(flows)} flows")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sentinel data-flow inventory</title>
+<html lang="en"><head><meta charset="utf-8"><title>Sentinel {heading.lower()}</title>
 <style>
 body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} h1{{margin-bottom:0}}
 table{{border-collapse:collapse;width:100%;margin-bottom:1.5em;font-size:90%}}
 th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f0f0f0}}
 td.n{{text-align:right}} tr.bad td{{background:#fde8e8}} .meta{{color:#555;margin:.2em 0}}
 </style></head><body>
-<h1>Data-flow inventory</h1>
-<p class=meta>Generated {_iso(generated)} UTC by Sentinel &middot; period: last {esc(since)} &middot;
-{len(by_sub)} destinations &middot; {len(flows)} flows &middot; {unapproved} not approved by policy &middot;
+<h1>{heading}</h1>
+<p class=meta>Generated {_iso(generated)} UTC by Sentinel &middot; {esc(title(since, diff))} &middot;
+{len(by_sub)} destinations &middot; {counts} &middot; {unapproved} not approved by policy &middot;
 registry digest {esc(settings.digest[:12])}</p>
 <p class=meta>Values are never stored: data subjects are counted from keyed hashes.</p>
 {body}

@@ -29,9 +29,15 @@ def test_version_says_whether_the_detectors_are_compiled():
         result.stdout
 
 
-def test_inventory_diff_needs_a_period(tmp_path):
-    result = sentinel("inventory", "--diff", "all", tmp_path=tmp_path)
-    assert result.returncode == 2 and "--diff" in result.stderr
+@pytest.mark.parametrize("args, message", [
+    (("--diff", "all"), "--diff: expected a period such as 7d"),
+    (("--diff", "0d"), "--diff: duration '0d' is zero"),
+    (("--since", "1d", "--diff", "7d"), "--diff 7d must be shorter than --since 1d"),
+    (("--since", "1M"), "--since: cannot read duration '1M': 'M' is not a unit"),
+])
+def test_inventory_refuses_a_period_that_makes_no_sense(tmp_path, args, message):
+    result = sentinel("inventory", *args, tmp_path=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_help_lists_every_command():
@@ -124,7 +130,7 @@ def test_a_path_that_cannot_be_written_is_one_error_line_and_exit_2(tmp_path, ar
 
 @pytest.mark.parametrize("args, files, code, message", [
     (("inventory", "--since", "999999999d"), {}, 2,
-     "expected a duration of at most 100 years (36500d) or 'all', got '999999999d'"),
+     "--since: duration '999999999d' is longer than 100 years (36500d)"),
     (("detect", "{tmp}/deep.json"), {"deep.json": b"[" * 100_000 + b"]" * 100_000}, 0,
      "0 finding(s) in 1 input(s) ({tmp}/deep.json as json)"),
     (("detect", "{tmp}/deep.json"), {"deep.json": b"[]", "state/site.key": bytes(range(200, 232))}, 2,

@@ -8,6 +8,8 @@ import json
 import time
 from datetime import datetime, timezone
 
+import pytest
+
 from sentinel import inventory as inv
 from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.demo_data import write_capture
@@ -44,9 +46,10 @@ def test_flows_with_counts_and_approval(store, tmp_path):
 STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcXy"
 
 
-def _har_entry(url: str, authorization: str = "") -> dict:
+def _har_entry(url: str, authorization: str = "", ts: float | None = None) -> dict:
     headers = [{"name": "Authorization", "value": authorization}] if authorization else []
-    return {"startedDateTime": datetime.now(timezone.utc).isoformat(), "time": 5,
+    started = datetime.fromtimestamp(ts, timezone.utc) if ts is not None else datetime.now(timezone.utc)
+    return {"startedDateTime": started.isoformat(), "time": 5,
             "request": {"method": "POST", "url": url, "httpVersion": "HTTP/1.1", "headers": headers,
                         "queryString": [], "headersSize": -1, "bodySize": 0},
             "response": {"status": 200, "httpVersion": "HTTP/1.1", "headers": [], "content": {"size": 0},
@@ -74,15 +77,77 @@ def test_a_vendors_key_in_another_vendors_login_field_is_not_approved(store, tmp
     assert STRIPE_KEY not in inv.to_json(list(flows.values()))
 
 
+def ingest_har(store, tmp_path, name: str, entries: list[dict]) -> None:
+    har = tmp_path / f"{name}.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    pipeline = build_pipeline(store.settings, store)
+    ingestor = Ingestor(pipeline, CheckpointStore(tmp_path / "cp"), store.settings, capture_factory=ingest_capture)
+    ingestor.ingest(expand([har]))
+    assert ingestor.errors == []
+
+
+HOUR = 3600.0
+
+
 def test_since_and_diff(store, tmp_path):
     ingest_demo_capture(store, tmp_path, time.time() - 3 * 86400)
     assert inv.collect(store, store.settings, since="1d") == []
     older = inv.collect(store, store.settings, since="7d")
     assert older and all(f.change == "" for f in older)
-    changed = inv.collect(store, store.settings, since="7d", diff="1d")
-    assert changed and all(f.change == "gone" for f in changed)
     recent = inv.collect(store, store.settings, since="7d", diff="5d")
     assert recent and all(f.change == "new" for f in recent)
+    assert any("every flow in it shows as new" in note for note in inv.diff_notes(store, "7d", "5d"))
+
+
+def test_diff_gone_is_seen_before_the_period_and_not_in_it(store, tmp_path):
+    now = time.time()
+    ingest_har(store, tmp_path, "traffic", [
+        _har_entry("https://api.stripe.com/v1/charges", ts=now - 14 * HOUR),  # stopped 14 h ago
+        _har_entry("https://api.stripe.com/v1/charges", ts=now - 3 * 86400),
+        _har_entry("https://api.mixpanel.com/track", ts=now - 3 * 86400),  # still sending
+        _har_entry("https://api.mixpanel.com/track", ts=now - HOUR),
+        _har_entry("https://api.segment.io/v1/track", ts=now - HOUR),  # started an hour ago
+    ])
+    changes = {f.subprocessor: f.change for f in inv.collect(store, store.settings, since="7d", diff="12h", now=now)}
+    assert changes == {"stripe": "gone", "segment": "new"}
+
+
+def test_diff_new_looks_back_past_the_since_window(store, tmp_path):
+    now = time.time()
+    ingest_har(store, tmp_path, "traffic", [
+        _har_entry("https://api.stripe.com/v1/charges", ts=now - 21 * 86400),
+        _har_entry("https://api.stripe.com/v1/charges", ts=now - HOUR),
+    ])
+    assert inv.collect(store, store.settings, since="2d", diff="1d", now=now) == []  # 21 days old: not new
+    new = inv.collect(store, store.settings, since="30d", diff="22d", now=now)
+    assert [(f.subprocessor, f.change) for f in new] == [("stripe", "new")]
+    assert new[0].first_seen == pytest.approx(now - 21 * 86400, abs=1)  # the first sighting, not the window's
+
+
+def test_diff_calls_nothing_gone_when_its_source_went_silent(store, tmp_path):
+    # A backfilled log that ended 40 minutes ago: nothing in it stopped, the log did.
+    now = time.time()
+    ingest_har(store, tmp_path, "backfill", [_har_entry("https://api.stripe.com/v1/charges", ts=now - 40 * 60),
+                                             _har_entry("https://api.stripe.com/v1/charges", ts=now - 5 * HOUR)])
+    assert inv.collect(store, store.settings, since="1d", diff="30m", now=now) == []
+    notes = inv.diff_notes(store, "1d", "30m", now=now)
+    assert any("source 'har' reported nothing in the last 30m" in note for note in notes)
+
+
+@pytest.mark.parametrize("since, diff, message", [
+    ("30d", "0d", "--diff: duration '0d' is zero"),
+    ("30d", "0", "--diff: cannot read duration '0'"),
+    ("1d", "7d", "--diff 7d must be shorter than --since 1d"),
+    ("7d", "7d", "--diff 7d must be shorter than --since 7d"),
+    ("30d", "all", "--diff: expected a period such as 7d"),
+    ("0", None, "--since: '0' has no unit; write 'all'"),
+    ("0d", None, "--since: duration '0d' is zero"),
+    ("1M", None, "--since: cannot read duration '1M': 'M' is not a unit"),
+])
+def test_a_period_that_makes_no_sense_is_refused(store, since, diff, message):
+    with pytest.raises(ValueError) as refused:
+        inv.collect(store, store.settings, since=since, diff=diff)
+    assert message in str(refused.value)
 
 
 def test_formats_hold_no_raw_values(store, tmp_path):
@@ -99,17 +164,13 @@ def test_formats_hold_no_raw_values(store, tmp_path):
     assert len(list(csv.DictReader(io.StringIO(as_csv)))) == len(flows)
 
 
-def test_duration_parsing():
-    assert inv.parse_duration("30d") == 30 * 86400
-    assert inv.parse_duration("2w") == 14 * 86400
-    assert inv.parse_duration("all") == float("inf")
-    for bad in ("30", "d", "1y", ""):
-        try:
-            inv.parse_duration(bad)
-        except ValueError as exc:
-            assert "expected a duration" in str(exc)
-        else:
-            raise AssertionError(bad)
+def test_since_reads_the_shared_durations_and_all():
+    assert inv.parse_since("30d") == 30 * 86400
+    assert inv.parse_since("1h30m") == 5400 and inv.parse_since("1.5d") == 1.5 * 86400
+    assert inv.parse_since("all") == float("inf")
+    for bad in ("30", "d", "1y", "", "1M", "1D"):
+        with pytest.raises(ValueError, match="^--since: "):
+            inv.parse_since(bad)
 
 
 def test_an_empty_window_says_what_the_store_holds(store, tmp_path):
@@ -136,3 +197,26 @@ def test_table_names_the_domain_of_a_subprocessor_reached_at_several():
     assert "stripe (stripe.com)" not in text and "stripe" in text
     assert "unknown (no destination)" in text
     assert "data flows, all time" in text
+
+
+def test_a_diff_report_says_it_is_one_and_each_rows_change(store, tmp_path):
+    from rich.console import Console
+
+    now = time.time()
+    ingest_har(store, tmp_path, "traffic", [_har_entry("https://api.stripe.com/v1/charges", ts=now - 3 * 86400),
+                                            _har_entry("https://api.segment.io/v1/track", ts=now - HOUR)])
+    changed = inv.collect(store, store.settings, since="7d", diff="1d", now=now)
+    html = inv.to_html(changed, store.settings, "7d", diff="1d")
+    assert "<h1>Data-flow changes</h1>" in html and "<th>change</th>" in html
+    assert "changes in data flows: new or gone in the last 1d, against the rest of the last 7d" in html
+    assert "<td class=change>new</td>" in html and "<td class=change>gone</td>" in html
+    assert "1 new &middot; 1 gone" in html and "period: last" not in html
+    console = Console(width=400, record=True)
+    console.print(inv.to_table(changed, inv.title("7d", "1d")))
+    text = console.export_text()
+    assert "changes in data flows" in text and "change" in text and "gone" in text
+    assert {row["change"] for row in csv.DictReader(io.StringIO(inv.to_csv(changed)))} == {"new", "gone"}
+    assert {row["change"] for row in json.loads(inv.to_json(changed))} == {"new", "gone"}
+    full = inv.to_html(inv.collect(store, store.settings, since="all", now=now), store.settings, "all")
+    assert "<h1>Data-flow inventory</h1>" in full and "data flows, all time" in full and "last all" not in full
+    assert "<th>change</th>" not in full
