@@ -186,7 +186,7 @@ def demo_requests() -> list[tuple[str, str, int, bytes, bytes]]:
                          "+44 20 7946 0958 about her refund."}]})
     sentry = json.dumps({"exception": "Timeout", "extra": {"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG/"
                                                            "bPxRfiCYzKvA3NxQmPL", "aws_access_key_id":
-                                                           "AKIAZ7Q4M2N8P5R3T6V9"}})
+                                                           "AKIAZ7Q4M2N5P3R6T4VW"}})
     customers = "email=ada.lovelace%40example.com&name=Ada+Lovelace&phone=%2B12025550147"
     beacon = base64.b64encode(json.dumps({"event": "view", "properties": {
         "distinct_id": "ada.lovelace@example.com", "token": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}}).encode()).decode()
