@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import zlib
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -81,7 +82,7 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
     data = data.removeprefix(b"\xef\xbb\xbf")
     if mode == "auto" and (data[:4] in PCAP_MAGICS or data[:4] == PCAPNG_SHB):
         raise NotAPayload(f"{source}: a packet capture; `sentinel scan {source}` reads its requests and judges them")
-    named = mode == "auto" and source.lower().rsplit(".", 1)[-1]
+    named = mode == "auto" and source.lower().removesuffix(".gz").rsplit(".", 1)[-1]
     # By name: a broken HAR is an error, not text; a CSV's cells are named by their column.
     kind = "har" if named == "har" else "csv" if named == "csv" else read_kind(data, mode)
     if kind != "har":
@@ -221,6 +222,11 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
             unreadable += 1
             continue
         source = "stdin" if name == "-" else name
+        if data[:2] == b"\x1f\x8b":  # a rotated log, a saved body: read what it holds
+            data, problem = gunzip(data)
+            if problem:
+                err.print(f"{source}: scanned in part: {problem}", markup=False, highlight=False, soft_wrap=True)
+                partial += 1
         before = dict(scanner.stats)
         try:
             results += detect_all(scanner, registry, source, data, mode, explain)
@@ -249,6 +255,23 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
     if unreadable or (partial and not found):
         return 2  # "nothing found" must not be said of what was not scanned
     return 1 if found else 0
+
+
+GUNZIP_LIMIT = 256 << 20
+
+
+def gunzip(data: bytes, limit: int = GUNZIP_LIMIT) -> tuple[bytes, str]:
+    """(what gzip data decompresses to, up to ``limit`` bytes; what kept the rest out, if anything)."""
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        out = inflate.decompress(data, limit)
+    except zlib.error as exc:
+        return b"", f"the compressed data is corrupt ({exc})"
+    if inflate.unconsumed_tail:
+        return out, f"it decompresses to more than {limit >> 20} MiB; the first {limit >> 20} MiB were read"
+    if not inflate.eof:
+        return out, f"the compressed data ends before its end-of-stream marker, after {len(out)} bytes"
+    return out, ""
 
 
 # Scanner statistics that count input a limit left out, and what to say of each.

@@ -268,3 +268,20 @@ def test_a_capture_is_sent_to_scan_and_the_others_are_still_read(tmp_path):
     assert result.returncode == 2
     assert f"sentinel scan {capture}" in result.stderr
     assert "1 finding(s) in 1 input(s)" in result.stdout and "as protobuf" not in result.stdout
+
+
+def test_a_gzip_input_is_read_for_what_it_holds_and_a_cut_one_says_so(tmp_path):
+    # It was read as a binary protobuf body: findings at "body", none where they are.
+    import gzip
+
+    lines = "".join(f"2026-11-26 order {n} for jane.doe+{n}@example.com\n" for n in range(3000)).encode()
+    (tmp_path / "app.log").write_bytes(lines)
+    (tmp_path / "app.log.1.gz").write_bytes(gzip.compress(lines))
+    (tmp_path / "cut.log.gz").write_bytes(gzip.compress(lines)[:-400])
+    plain, packed = (detect("--format", "json", str(tmp_path / name)) for name in ("app.log", "app.log.1.gz"))
+    assert len(found(plain)) == 3000 and packed.returncode == 1
+    assert [f["where"] for f in found(packed)] == [f["where"] for f in found(plain)]  # line:column, as for text
+    cut = detect("--format", "json", str(tmp_path / "cut.log.gz"))
+    assert "cut.log.gz: scanned in part: the compressed data ends before its end-of-stream marker" in cut.stderr
+    assert 0 < len(found(cut)) < 3000
+    assert "@example.com" not in packed.stdout + cut.stdout + cut.stderr
