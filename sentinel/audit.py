@@ -172,12 +172,13 @@ class AuditLog:
         return data if data.get("store") == self._where else None
 
     # -- reading -----------------------------------------------------------------------
-    def iter_entries(self, page: int = 10_000) -> Iterator[AuditEntry]:
+    def iter_entries(self, page: int = 10_000, upto: int | None = None) -> Iterator[AuditEntry]:
         after = 0
+        bound = "" if upto is None else f" AND seq <= {int(upto)}"
         while True:
             rows = self.store.query(
                 f"SELECT seq, toUnixTimestamp64Micro(ts), actor, action, subject, details, prev_hash, hash "
-                f"FROM {{db}}.{TABLE} WHERE seq > %(after)s ORDER BY seq LIMIT {int(page)}",
+                f"FROM {{db}}.{TABLE} WHERE seq > %(after)s{bound} ORDER BY seq LIMIT {int(page)}",
                 {"after": after},
             ).result_rows
             for row in rows:
@@ -198,9 +199,15 @@ class AuditLog:
 
     def verify(self) -> Verification:
         """Recompute the chain; name the first entry altered, removed or out of place."""
-        self._writer.replay()
+        # The head as of now, and the chain up to it: in the daemon, entries appended while
+        # the chain is read (an alert sent meanwhile) are not a mismatch with the head.
+        with self._lock:
+            self._writer.replay()
+            own = (self._seq, self._head)
+            anchor = self._read_anchor()
+        upto = max([own[0]] + ([int(anchor["seq"])] if anchor else []))
         expected_seq, prev_hash, checked = 1, GENESIS, 0
-        for entry in self.iter_entries():
+        for entry in self.iter_entries(upto=upto):
             if entry.seq < expected_seq:
                 return Verification(False, checked, entry.seq, "entry appears more than once (a second chain was "
                                                                "written or a row was copied)")
@@ -216,8 +223,7 @@ class AuditLog:
                                     f"{entry.seq - 1}")
             prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
         last = expected_seq - 1
-        anchor = self._read_anchor()
-        heads = [(self._seq, self._head)] + ([(int(anchor["seq"]), anchor["hash"])] if anchor else [])
+        heads = [own] + ([(int(anchor["seq"]), anchor["hash"])] if anchor else [])
         for seq, digest in heads:
             if seq > last:
                 return Verification(False, checked, last + 1,

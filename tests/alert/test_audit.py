@@ -37,6 +37,23 @@ def test_chain_links_every_entry(audit):
     assert [e.seq for e in audit.entries(limit=2)] == [4, 5]
 
 
+def test_an_entry_appended_while_the_chain_is_read_is_not_a_break(audit):
+    # In the daemon, `sentinel audit verify` runs while the alert thread appends: an entry
+    # that lands mid-verification must not read as the chain's tail removed.
+    read = audit.iter_entries
+
+    def reading_while_appending(*args, **kwargs):
+        for n, entry in enumerate(read(*args, **kwargs)):
+            if n == 1:
+                audit.append("sentinel", "alert.sent", "nt-1", {"channel": "ops"})
+            yield entry
+
+    audit.iter_entries = reading_while_appending
+    assert str(audit.verify()) == "audit log intact: 5 entries"
+    del audit.iter_entries
+    assert str(audit.verify()) == "audit log intact: 6 entries"
+
+
 def test_reopened_log_continues_the_chain(audit, store):
     again = AuditLog(store)
     entry = again.append("bob", "silence.approved", "si-1")
