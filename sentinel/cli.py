@@ -283,29 +283,50 @@ def scan(
     raise typer.Exit(sc.exit_code(result, fail_on))
 
 
-def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
-    """The embedded store is held by the running daemon: ask it over its loopback API."""
+def _from_daemon(settings, error: Exception, target: str, data: bytes | None = None,
+                 timeout: float = 60) -> tuple[int, dict]:
+    """The embedded store is held by the running daemon: (status, answer) of its loopback API.
+    Raises `error` (the store in use) when there is no daemon to ask; 400 and 409 answers are
+    returned, as the operations' own refusals."""
+    import json
     import urllib.error
-    import urllib.parse
-
-    from sentinel import inventory as inv
 
     listen = settings.config.metrics.listen
     if "in use" not in str(error) or not listen:
         raise error
     from sentinel.http import call_api
 
-    query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
     try:
-        answer = call_api(listen, settings.data_dir, f"/api/inventory?{query}", timeout=60)
-        return [inv.Flow(**flow) for flow in answer["flows"]], answer.get("notes", [])
+        return 200, call_api(listen, settings.data_dir, target, data=data, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        if exc.code != 401:
-            raise error from None
-        raise type(error)(f"{error}; the running daemon's API needs its token {settings.data_dir / 'api.token'}, "
-                          f"which this user cannot read") from None
+        if exc.code in (400, 409):
+            try:
+                return exc.code, json.loads(exc.read())
+            except ValueError:
+                pass
+        if exc.code == 401:
+            raise type(error)(f"{error}; the running daemon's API needs its token {settings.data_dir / 'api.token'}, "
+                              f"which this user cannot read") from None
+        if exc.code == 404:
+            raise type(error)(f"{error}; the running daemon does not serve {target.split('?')[0]}: restart it "
+                              f"after an upgrade") from None
+        raise error from None
     except OSError:
         raise error from None
+
+
+def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
+    """The embedded store is held by the running daemon: ask it over its loopback API."""
+    import urllib.parse
+
+    from sentinel import inventory as inv
+
+    query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
+    status, answer = _from_daemon(settings, error, f"/api/inventory?{query}")
+    if status != 200:
+        err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False)
+        raise typer.Exit(2)
+    return [inv.Flow(**flow) for flow in answer["flows"]], answer.get("notes", [])
 
 
 @app.command()
@@ -423,15 +444,34 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(audit_app, name="audit")
 
 
-def _manager():
-    from sentinel.alert.manager import AlertManager
+def _operate(path: str, **fields) -> dict:
+    """Run an alerts or audit operation on the store, or, when the running daemon holds the
+    embedded store, through the daemon, which runs the same operation on its own manager. A
+    refusal (an unknown id, one's own approval) prints its reason and exits 1, as bad input 2."""
+    import json
+    import urllib.parse
 
-    return AlertManager(open_store(), state.settings())
+    from sentinel.alert import operations as ops
+    from sentinel.store import StoreUnavailable
 
-
-def _refused(exc: Exception) -> None:
-    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+    try:
+        store = open_store()
+    except StoreUnavailable as exc:
+        if ops.OPERATIONS[path].method == "GET":
+            target, data = f"{path}?{urllib.parse.urlencode(ops.to_query(fields))}", None
+        else:
+            target, data = path, json.dumps(fields).encode()
+        status, result = _from_daemon(state.settings(), exc, target, data, timeout=120)
+    else:
+        operator = ops.OnStore(store, state.settings())
+        try:
+            status, result = ops.perform(operator, path, fields)
+        finally:
+            operator.close()
+    if status != ops.OK:
+        err.print(result.get("error", f"refused ({status})"), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1 if status == ops.REFUSED else 2)
+    return result
 
 
 @alerts_app.command("list")
@@ -447,16 +487,15 @@ def alerts_list(
     if status not in ("firing", "resolved", "all"):
         err.print("--status must be firing, resolved or all")
         raise typer.Exit(2)
-    views = _manager().alerts(status, limit)
+    views = _operate("/api/alerts", status=status, limit=limit)["alerts"]
     if as_json:
-        console.print_json(json.dumps([v.as_dict() for v in views]))
+        console.print_json(json.dumps(views))
         return
     table = Table(title=f"{len(views)} alert(s), status {status}")
     for column in ("id", "status", "severity", "kind", "sub-processor", "category", "title", "seen", "first seen",
                    "waiting for approval"):
         table.add_column(column)
-    for view in views:
-        row = view.as_dict()
+    for row in views:
         table.add_row(*map(Text, (row["alert_id"], row["status"], row["severity"], row["kind"], row["subprocessor"],
                                   row["category"], row["title"], str(row["occurrences"]), row["first_seen"],
                                   ", ".join(row["awaiting_approval"]))))
@@ -470,17 +509,12 @@ def alerts_ack(
     reason: str = typer.Option("", "--reason"),
 ):
     """Acknowledge a firing alert: it stops notifying (high and critical: once a second operator approves)."""
-    from sentinel.alert.silences import SilenceError
-
-    try:
-        ack, waiting = _manager().acknowledge(alert_id, by, reason)
-    except SilenceError as exc:
-        _refused(exc)
-    if waiting:
-        console.print(f"acknowledgement {ack.ack_id} recorded; the alert is severe and stays visible until a "
-                      f"second operator runs: sentinel alerts approve {ack.ack_id} --by NAME", markup=False)
+    ack = _operate("/api/alerts/ack", alert_id=alert_id, by=by, reason=reason)
+    if ack["awaiting_approval"]:
+        console.print(f"acknowledgement {ack['ack_id']} recorded; the alert is severe and stays visible until a "
+                      f"second operator runs: sentinel alerts approve {ack['ack_id']} --by NAME", markup=False)
     else:
-        console.print(f"acknowledged {alert_id} ({ack.ack_id})")
+        console.print(f"acknowledged {alert_id} ({ack['ack_id']})", markup=False)
 
 
 @alerts_app.command("silence")
@@ -494,19 +528,13 @@ def alerts_silence(
     by: str = typer.Option(..., "--by", help="Your name, recorded in the audit log."),
 ):
     """Silence alerts matching labels for a while."""
-    from sentinel.alert.silences import SilenceError
-
-    try:
-        silence, matching, severe = _manager().silence(match, duration, reason, by)
-    except SilenceError as exc:
-        _refused(exc)
-    from sentinel.alert.payloads import iso
-
-    console.print(f"silence {silence.silence_id} until {iso(silence.ends_at)}; it matches {len(matching)} "
+    silence = _operate("/api/alerts/silence", match=list(match), duration=duration, reason=reason, by=by)
+    console.print(f"silence {silence['silence_id']} until {silence['ends_at']}; it matches {silence['matching']} "
                   "firing alert(s) now", markup=False)
+    severe = silence["awaiting_approval"]
     console.print(f"high and critical alerts stay visible until a second operator runs: "
-                  f"sentinel alerts approve {silence.silence_id} --by NAME"
-                  + (f" ({len(severe)} such alert(s) now)" if severe else ""), markup=False)
+                  f"sentinel alerts approve {silence['silence_id']} --by NAME"
+                  + (f" ({severe} such alert(s) now)" if severe else ""), markup=False)
 
 
 @alerts_app.command("approve")
@@ -515,28 +543,19 @@ def alerts_approve(
     by: str = typer.Option(..., "--by", help="Your name: not the operator who created it."),
 ):
     """Approve another operator's silence or acknowledgement, so it hides high and critical alerts too."""
-    from sentinel.alert.silences import SilenceError
-
-    try:
-        _manager().approve(item_id, by)
-    except SilenceError as exc:
-        _refused(exc)
+    _operate("/api/alerts/approve", item_id=item_id, by=by)
     console.print(f"approved {item_id} (by {by})", markup=False)
 
 
 @alerts_app.command("silences")
 def alerts_silences(all_: bool = typer.Option(False, "--all", help="Include expired silences.")):
     """Silences: matchers, who and why, until when, approval."""
-    from sentinel.alert.payloads import iso
-
-    manager = _manager()
-    now = manager.clock()
     table = Table(title="silences")
     for column in ("id", "state", "matchers", "until", "by", "approved by", "reason"):
         table.add_column(column)
-    for s in manager.silences(include_expired=all_):
-        table.add_row(*map(Text, (s.silence_id, s.state(now), " ".join(map(str, s.matchers)), iso(s.ends_at),
-                                  s.created_by, s.approved_by or "-", s.reason)))
+    for s in _operate("/api/alerts/silences", all=all_)["silences"]:
+        table.add_row(*map(Text, (s["silence_id"], s["state"], " ".join(s["matchers"]), s["ends_at"],
+                                  s["created_by"], s["approved_by"] or "-", s["reason"])))
     console.print(table)
 
 
@@ -545,41 +564,27 @@ def alerts_test(route: Optional[str] = typer.Option(None, "--route", help="Only 
     """Send a test notification to every channel of a route, past its filters."""
     import getpass
 
-    from sentinel.alert.silences import SilenceError
-
-    try:
-        results = _manager().send_test(route, by=f"cli:{getpass.getuser()}")
-    except SilenceError as exc:
-        _refused(exc)
+    results = _operate("/api/alerts/test", route=route or "", by=f"cli:{getpass.getuser()}")["deliveries"]
     for d in results:
-        outcome = "delivered" if d.ok else f"failed ({d.error}); kept in the outbox for retries"
-        console.print(f"{d.channel}: {outcome}", markup=False, highlight=False)
-    if not results or not all(d.ok for d in results):
+        outcome = "delivered" if d["ok"] else f"failed ({d['error']}); kept in the outbox for retries"
+        console.print(f"{d['channel']}: {outcome}", markup=False, highlight=False)
+    if not results or not all(d["ok"] for d in results):
         raise typer.Exit(1)
 
 
 @alerts_app.command("deliver")
 def alerts_deliver():
     """Run the outbox once: flush due groups, resolve timed-out alerts, deliver what is due."""
-    manager = _manager()
-    result = manager.tick()
-    console.print(f"resolved {result.resolved}, queued {result.notifications}, sent {result.sent}, "
-                  f"failed {result.failed}, expired {result.expired}, pending {len(manager.outbox)}")
-    for d in result.deliveries:
-        if not d.ok:
-            console.print(f"  {d.channel}: {d.error}", markup=False, highlight=False)
-    manager.close()
-    if result.failed:
+    result = _operate("/api/alerts/deliver")
+    console.print(f"resolved {result['resolved']}, queued {result['notifications']}, sent {result['sent']}, "
+                  f"failed {result['failed']}, expired {result['expired']}, pending {result['pending']}")
+    for failure in result["failures"]:
+        console.print(f"  {failure['channel']}: {failure['error']}", markup=False, highlight=False)
+    if result["failed"]:
         raise typer.Exit(1)
 
 
 # -- audit -----------------------------------------------------------------------------
-def _audit():
-    from sentinel.audit import AuditLog
-
-    return AuditLog(open_store())
-
-
 @audit_app.command("show")
 def audit_show(
     limit: int = typer.Option(50, "--limit", min=1, help="The newest N entries."),
@@ -589,7 +594,9 @@ def audit_show(
     import datetime as dt
     import json
 
-    entries = _audit().entries(limit)
+    from sentinel.audit import AuditEntry
+
+    entries = [AuditEntry(**e) for e in _operate("/api/audit", limit=limit)["entries"]]
     if as_json:
         console.print_json(json.dumps([{**e.__dict__, "details": e.details_dict()} for e in entries]))
         return
@@ -605,11 +612,11 @@ def audit_show(
 @audit_app.command("verify")
 def audit_verify():
     """Recompute the hash chain; exit 1 naming the first entry altered or removed."""
-    result = _audit().verify()
-    if result.ok:
-        console.print(str(result), markup=False)
+    result = _operate("/api/audit/verify")
+    if result["ok"]:
+        console.print(result["report"], markup=False)
         return
-    err.print(str(result), markup=False, highlight=False, soft_wrap=True)
+    err.print(result["report"], markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

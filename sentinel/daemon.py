@@ -307,14 +307,20 @@ class Daemon:
                 if source is not None:
                     source.acknowledge(key, offset)
 
-    # -- the loopback API: drills ------------------------------------------------------------
+    # -- the loopback API: inventory, alerts and audit, drills --------------------------------
     def api(self, method: str, target: str, body: bytes) -> tuple[int, dict]:
         from urllib.parse import parse_qs, urlsplit
 
         from sentinel import drill as drills
+        from sentinel.alert import operations
 
         parts = urlsplit(target)
         path, query = parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        if operations.serves(path):
+            # `sentinel alerts ...` and `sentinel audit ...` while the daemon holds the embedded
+            # store: run by this daemon's own manager, so its state stays right and it audits.
+            operator = operations.Operator(self.alerts, self.alerts.audit)
+            return operations.serve(operator, method, path, parse_qs(parts.query, keep_blank_values=True), body)
         if method == "GET" and path == "/api/inventory":
             # With the embedded store the daemon holds it: `sentinel inventory` asks here.
             from dataclasses import asdict
