@@ -209,6 +209,10 @@ def _from_values(values: list[str], codes: np.ndarray) -> pa.DictionaryArray:
                                           pa.array(list(slots), pa.string()))
 
 
+def _constant(value: str, n: int) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value], pa.string()))
+
+
 def _map_dictionary(encoded: pa.DictionaryArray, fn) -> pa.DictionaryArray:
     """fn(str) -> str applied to the distinct values only."""
     return _from_values([fn(v) for v in encoded.dictionary.to_pylist()], np.asarray(encoded.indices))
@@ -293,8 +297,9 @@ def build_events(pipeline, table: pa.Table, origin: str) -> tuple[pa.Table, list
         "user_agent": _map_dictionary(_encoded(table, "user_agent"), mask_user_agent),  # per distinct agent
         "action": _encoded(table, "action"),
         "findings": pa.array(findings, pa.uint16()),
-        "origin": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([origin], pa.string())),
+        "origin": _constant(origin, n),
         "offset": table.column("offset"),
+        "inspected": _constant("url" if pipeline.scan_urls else "none", n),  # as Pipeline.event_row says
     }
     arrays = []
     for field in EVENT_SCHEMA:

@@ -47,7 +47,7 @@ ORDER BY subprocessor, category, field_path, endpoint
 TRAFFIC_SQL = """
 SELECT subprocessor, registrable_domain, toUnixTimestamp64Milli(min(ts)) / 1000 AS first_seen,
        toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen, count() AS requests, sum(bytes_out) AS bytes,
-       groupUniqArray(source) AS sources
+       groupUniqArray(source) AS sources, groupUniqArray(inspected) AS inspected
 FROM {db}.events FINAL
 WHERE ts >= %(since)s
 GROUP BY subprocessor, registrable_domain
@@ -157,17 +157,26 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
         flows.append(flow)
         keys[id(flow)], sources[id(flow)] = (sub, domain, category, field_path, method, endpoint), set(seen_by)
         with_pii.add((sub, domain))
-    for sub, domain, first, last, requests, nbytes, seen_by in store.query(TRAFFIC_SQL, params).result_rows:
+    for sub, domain, first, last, requests, nbytes, seen_by, inspected in store.query(TRAFFIC_SQL, params).result_rows:
         if (sub, domain) in with_pii:
             continue
         flow = Flow(sub, domain, "", "", "", float(first), float(last), int(requests), int(nbytes), 0, 0,
-                    bool(sub), "no personal data detected" if sub else "destination is not a registered sub-processor")
+                    bool(sub), nothing_found(set(inspected)) if sub else "destination is not a registered sub-processor")
         flows.append(flow)
         keys[id(flow)], sources[id(flow)] = (sub, domain), set(seen_by)
     if recent is not None:
         flows = mark_changes(store, flows, keys, sources, now - recent)
     flows.sort(key=lambda f: (f.subprocessor == "", f.subprocessor, f.destination, f.category, f.field_path))
     return flows
+
+
+def nothing_found(inspected: set[str]) -> str:
+    """What "no personal data" rests on: request bodies, URLs only (proxy logs), or nothing."""
+    if "body" in inspected or "" in inspected:  # '': stored before this was recorded
+        return "no personal data detected"
+    if "url" in inspected:
+        return "no personal data detected in URLs; request bodies not inspected (proxy logs only)"
+    return "not inspected: detection was off or no request was sampled"
 
 
 def mark_changes(store: Store, flows: list[Flow], keys: dict[int, tuple], sources: dict[int, set[str]],

@@ -27,6 +27,7 @@ EVENT_COLUMNS = (
     "event_id", "ts", "source", "src_ip", "src_host", "dst_host", "dst_ip", "dst_port", "registrable_domain",
     "subprocessor", "method", "scheme", "path", "query", "status", "bytes_out", "bytes_in", "duration_ms",
     "http_version", "tls_version", "tls_cipher", "sni", "user_agent", "action", "findings", "origin", "offset",
+    "inspected",
 )  # fmt: skip
 FINDING_COLUMNS = (
     "event_id", "finding_no", "ts", "source", "subprocessor", "registrable_domain", "dst_host", "method", "endpoint",
@@ -181,9 +182,9 @@ class Pipeline:
         self.replay_check_rows = 0
         self.stored_ids: Callable[[list[int]], set[int]] | None = None
         self._templates: dict[str, tuple[str, bool]] = {}  # path -> (template, may hold data)
-        # event id -> its path template with detected values hidden, from the sample scanned
-        # before its event arrives (captures, HAR)
-        self._hidden_paths: dict[int, str] = {}
+        # event id -> its path template with detected values hidden (None: nothing hidden),
+        # for each request whose sample the detectors read before its event arrived
+        self._scanned: dict[int, str | None] = {}
         self._matches: dict[tuple[str, str, str], Match] = {}
 
     def set_scanner(self, scanner: Any) -> None:
@@ -218,18 +219,21 @@ class Pipeline:
 
     def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0,
                   url: tuple[str, str] | None = None) -> tuple:
-        """The events row; `url` is (path template, raw query) when the caller split ev.url already."""
-        if url is None:
+        """The events row; `url` is (path template, raw query) when the caller split ev.url
+        already: a log line, whose URL alone was there to inspect."""
+        if url is None:  # a capture's or HAR's request: its sample came first, if it was taken
             path, query = split_url(ev.url) if ev.url else ("", "")
-            hidden = self._hidden_paths.pop(event_id, None) if self._hidden_paths else None
-            url = (hidden or self._template(path), query)
-        template, query = url
+            sampled = event_id in self._scanned
+            hidden = self._scanned.pop(event_id, None) if sampled else None
+            template, inspected = hidden or self._template(path), "body" if sampled else "none"
+        else:
+            (template, query), inspected = url, "url" if self.scan_urls else "none"
         return (
             event_id, ev.ts, ev.source, ev.src_ip, ev.src_host, ev.dst_host or match.host, ev.dst_ip, ev.dst_port,
             destination(match), match.subprocessor, ev.method, ev.scheme, template,
             mask_query(query) if query else "", ev.status, ev.bytes_out,
             ev.bytes_in, ev.duration_ms, ev.http_version, ev.tls_version, ev.tls_cipher, ev.sni,
-            mask_user_agent(ev.user_agent), ev.action, findings, ev.origin, ev.offset,
+            mask_user_agent(ev.user_agent), ev.action, findings, ev.origin, ev.offset, inspected,
         )
 
     def classify(self, ev: EgressEvent) -> Match:
@@ -326,10 +330,10 @@ class Pipeline:
                                match, event_id, finding_rows)
         path = split_url(sample.url)[0]
         template = self._endpoint(path, found)
-        if any(f.location == "path" for f in found):  # a value hidden: its event, next, is stored so too
-            if len(self._hidden_paths) >= _TEMPLATE_CACHE_LIMIT:  # events that never came
-                self._hidden_paths.clear()
-            self._hidden_paths[event_id] = template
+        if self.scanner is not None:  # for its event, which comes next
+            if len(self._scanned) >= _TEMPLATE_CACHE_LIMIT:  # events that never came
+                self._scanned.clear()
+            self._scanned[event_id] = template if any(f.location == "path" for f in found) else None
         self._observe(sample.ts, sample.method, sample.url, "", "", event_id, match, found, template)
         if finding_rows:
             self.writer.add("findings", FINDING_COLUMNS, finding_rows)

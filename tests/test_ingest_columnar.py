@@ -271,9 +271,10 @@ def test_auto_family_mixed_with_small_files_and_resume(tmp_path, monkeypatch, ch
     per_event = run_ingest(monkeypatch, tmp_path / "a", files, columnar=False, prepare=resume)
     columnar = run_ingest(monkeypatch, tmp_path / "b", files, columnar=True, prepare=resume)
     assert_same(per_event, columnar)
-    origins = {row[-2] for row in columnar["events"]}
+    origin, offset = -3, -2  # ... origin, offset, inspected
+    origins = {row[origin] for row in columnar["events"]}
     assert len(origins) == 4
-    envoy_offsets = [row[-1] for row in columnar["events"] if row[-2] == fingerprint(envoy)[:16]]
+    envoy_offsets = [row[offset] for row in columnar["events"] if row[origin] == fingerprint(envoy)[:16]]
     assert envoy_offsets and min(envoy_offsets) >= half
 
 

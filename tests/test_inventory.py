@@ -220,3 +220,20 @@ def test_a_diff_report_says_it_is_one_and_each_rows_change(store, tmp_path):
     full = inv.to_html(inv.collect(store, store.settings, since="all", now=now), store.settings, "all")
     assert "<h1>Data-flow inventory</h1>" in full and "data flows, all time" in full and "last all" not in full
     assert "<th>change</th>" not in full
+
+
+def test_no_personal_data_is_said_only_of_what_was_looked_into(store, tmp_path):
+    # A proxy log holds URLs, not bodies: "no personal data detected" claimed more than was seen.
+    now = time.time()
+    log = tmp_path / "access.log"
+    log.write_text(f"{now - 60:.3f}    80 10.20.1.5 TCP_MISS/200 420 POST https://api.sendgrid.com/v3/mail/send - "
+                   "HIER_DIRECT/198.51.100.80 application/json\n")
+    pipeline = build_pipeline(store.settings, store)
+    Ingestor(pipeline, CheckpointStore(tmp_path / "cp-log"), store.settings).ingest(expand([log]))
+    pipeline.writer.flush()
+    ingest_har(store, tmp_path, "browser", [_har_entry("https://api.mixpanel.com/track", ts=now - 30)])
+    rules = {f.subprocessor: f.rule for f in inv.collect(store, store.settings, since="1d") if not f.category}
+    assert rules["sendgrid"] == "no personal data detected in URLs; request bodies not inspected (proxy logs only)"
+    assert rules["mixpanel"] == "no personal data detected"  # its request went through the detectors
+    stored = dict(store.query("SELECT subprocessor, any(inspected) FROM {db}.events GROUP BY subprocessor").result_rows)
+    assert stored == {"sendgrid": "url", "mixpanel": "body"}

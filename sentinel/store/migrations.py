@@ -13,7 +13,7 @@ from typing import Callable
 
 from sentinel.store import ddl
 from sentinel.store.ddl import DdlContext
-from sentinel.store.schema import ADDED_COLUMNS_V2, ALL_TABLES, TABLES, TABLES_V2, VIEWS, Table
+from sentinel.store.schema import ADDED_COLUMNS_V2, ADDED_COLUMNS_V3, ALL_TABLES, TABLES, TABLES_V2, VIEWS, Table
 
 MIGRATIONS_TABLE = Table(
     "schema_migrations",
@@ -50,17 +50,26 @@ def _initial_schema(ctx: DdlContext) -> list[str]:
     return statements
 
 
-def _alert_pipeline(ctx: DdlContext) -> list[str]:
+def _add_columns(ctx: DdlContext, added: dict[str, tuple[tuple[str, str], ...]]) -> list[str]:
     statements: list[str] = []
-    for table, columns in ADDED_COLUMNS_V2.items():
+    for table, columns in added.items():
         # On a cluster both the shard table and the Distributed table over it need the column.
         targets = [ctx.storage_name(table)] + ([table] if ctx.cluster else [])
         for target in targets:
             adds = ", ".join(f"ADD COLUMN IF NOT EXISTS `{name}` {ctype}" for name, ctype in columns)
             statements.append(f"ALTER TABLE {ctx.qualified(target)}{ctx.on_cluster} {adds}")
+    return statements
+
+
+def _alert_pipeline(ctx: DdlContext) -> list[str]:
+    statements = _add_columns(ctx, ADDED_COLUMNS_V2)
     for table in TABLES_V2:
         statements += ddl.create_table(table, ctx)
     return statements
+
+
+def _inspected(ctx: DdlContext) -> list[str]:
+    return _add_columns(ctx, ADDED_COLUMNS_V3)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -68,6 +77,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _initial_schema),
     Migration(2, "alert pipeline: alert groups, silences, acknowledgements; alert and outbox columns",
               _alert_pipeline),
+    Migration(3, "events.inspected: what the detectors saw of each request (body, url, none)", _inspected),
 )
 
 

@@ -412,9 +412,18 @@ ALERT_ACKS = Table(
 
 TABLES_V2: tuple[Table, ...] = (ALERT_GROUPS, ALERT_SILENCES, ALERT_ACKS)
 
+# -- migration 3: what was inspected of each request --------------------------------------
+# body: the request's sample (headers and body) went through the detectors (captures, HAR);
+# url: its URL only (a proxy log line); none: detection off, or the sample not taken;
+# '' in rows stored before: unknown. The inventory says "no personal data detected" only of
+# what it looked into.
+ADDED_COLUMNS_V3: dict[str, tuple[tuple[str, str], ...]] = {
+    "events": (("inspected", LC),),
+}
+
 
 def _current(table: Table) -> Table:
-    added = ADDED_COLUMNS_V2.get(table.name, ())
+    added = ADDED_COLUMNS_V2.get(table.name, ()) + ADDED_COLUMNS_V3.get(table.name, ())
     return replace(table, columns=table.columns + added) if added else table
 
 
