@@ -68,20 +68,24 @@ def expand(paths: Iterable[str | os.PathLike],
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            # Licence notices beside sample data are not input; a file named is, whatever its name.
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                                and not _is_notice(p))
         elif path.is_file():
             candidates = [path]
         else:
             fail(path, f"{path}: no such file or directory")
             continue
         for candidate in candidates:
-            if candidate.suffix.lower() in (".md", ".txt") and candidate.name.upper().startswith(("NOTICE", "README")):
-                continue  # licence notices beside sample data are not input
             try:
                 found.append(InputFile(candidate, sniff_kind(candidate), candidate.stat().st_size))
             except OSError as exc:
                 fail(candidate, f"{candidate}: cannot read: {exc.strerror}")
     return found
+
+
+def _is_notice(path: Path) -> bool:
+    return path.suffix.lower() in (".md", ".txt") and path.name.upper().startswith(("NOTICE", "README"))
 
 
 class Ingestor:

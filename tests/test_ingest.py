@@ -358,3 +358,14 @@ def test_ingest_with_alerts_judges_the_backfill_as_the_daemon_would(tmp_path):
     assert by_kind["unapproved_category"]["status"] == "firing"  # a minute old: still going on
     assert by_kind["secret_leak"]["status"] == "resolved"  # two days old: over, counted from its own time
     assert "ghp_R7x2" not in judged.stdout + json.dumps(listed)
+
+
+def test_a_notice_beside_the_data_is_skipped_and_one_named_is_read(tmp_path):
+    data = tmp_path / "logs"
+    data.mkdir()
+    shutil.copy(SQUID, data / "access.log")
+    (data / "NOTICE.md").write_text("Sample logs from plaso, Apache License 2.0.\n")
+    beside = json.loads(sentinel("ingest", "--json", str(data), tmp_path=tmp_path).stdout)
+    assert (beside["files"], beside["errors"]) == (1, [])
+    named = sentinel("ingest", "--json", str(data / "NOTICE.md"), tmp_path=tmp_path)
+    assert named.returncode == 2 and "NOTICE.md" in json.loads(named.stdout)["errors"][0]  # read, not a log
