@@ -532,9 +532,9 @@ def alerts_silence(
     console.print(f"silence {silence['silence_id']} until {silence['ends_at']}; it matches {silence['matching']} "
                   "firing alert(s) now", markup=False)
     severe = silence["awaiting_approval"]
-    console.print(f"high and critical alerts stay visible until a second operator runs: "
-                  f"sentinel alerts approve {silence['silence_id']} --by NAME"
-                  + (f" ({severe} such alert(s) now)" if severe else ""), markup=False)
+    if severe:
+        console.print(f"{severe} of them high or critical: they stay visible until a second operator runs: "
+                      f"sentinel alerts approve {silence['silence_id']} --by NAME", markup=False)
 
 
 @alerts_app.command("approve")

@@ -101,8 +101,8 @@ def test_silence_and_refusals_through_the_daemon(leaking_daemon, tmp_path):
     proc = leaking_daemon
     silenced = cli(proc.config, "alerts", "silence", "--match", "nope=x", "--duration", "1h", "--reason", "x",
                    "--by", "alice")
-    assert silenced.returncode == 1 and "no alert has the label 'nope'" in silenced.stderr
-    silenced = cli(proc.config, "alerts", "silence", "--match", "subprocessor=nobody", "--duration", "1h",
+    assert silenced.returncode == 2 and "no alert has the label 'nope'" in silenced.stderr  # usage: 2
+    silenced = cli(proc.config, "alerts", "silence", "--match", "subprocessor=mailgun", "--duration", "1h",
                    "--reason", "maintenance", "--by", "alice")
     assert silenced.returncode == 0, silenced.stderr
     silence_id = re.search(r"silence (si-[0-9a-f]+) until \S+; it matches 0 firing alert", silenced.stdout).group(1)

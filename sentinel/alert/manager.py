@@ -11,6 +11,7 @@ The daemon calls `raise_alert` / `resolve` from the pipeline and `run(stop)` (or
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import threading
@@ -27,7 +28,7 @@ from sentinel.alert.model import (ACKNOWLEDGED, FIRING, RESOLVED, SILENCED, Aler
 from sentinel.alert.outbox import Outbox, OutboxItem
 from sentinel.alert.routing import Router
 from sentinel.alert.silences import (MAX_SILENCE_SECONDS, SILENCE_LABELS, Ack, Matcher, Silence, SilenceError,
-                                     Suppressions, check_approver, needs_approval, parse_duration)
+                                     Suppressions, UsageError, check_approver, needs_approval, parse_duration)
 from sentinel.alert.store import AlertStore
 from sentinel.audit import AuditLog
 from sentinel.config import Settings
@@ -472,13 +473,14 @@ class AlertManager:
     def acknowledge(self, alert_id: str, by: str, reason: str = "") -> tuple[Ack, bool]:
         """Acknowledge a firing alert; returns the ack and whether it still waits for approval."""
         if not by.strip():
-            raise SilenceError("--by NAME is required: acknowledgements are recorded with the operator's name")
+            raise UsageError("--by NAME is required: acknowledgements are recorded with the operator's name")
         now = self.clock()
         with self._lock:
             record = self._active_by_id(alert_id)
             for earlier in self.suppressions.acks_for(record.alert_id):
-                hint = "" if earlier.approved_by else f"; a second operator approves it: sentinel alerts approve " \
-                                                      f"{earlier.ack_id} --by NAME"
+                pending = not earlier.approved_by and needs_approval(record.severity, self.threshold)
+                hint = f"; a second operator approves it: sentinel alerts approve {earlier.ack_id} --by NAME" \
+                    if pending else ""
                 raise SilenceError(f"alert {alert_id} is already acknowledged by {earlier.created_by} "
                                    f"({earlier.ack_id}){hint}")
             ack = Ack(new_id("ak"), record.alert_id, record.fingerprint, by.strip(), reason, now)
@@ -492,26 +494,37 @@ class AlertManager:
                 "awaiting_approval": waiting})
         return ack, waiting
 
+    def _check_subprocessor(self, m: Matcher) -> None:
+        """A sub-processor the registry does not name (a typo) would silence nothing, unseen."""
+        if m.key != "subprocessor" or m.op not in ("=", "!=") or not m.value:
+            return
+        names = [sub.name for sub in self.settings.registry.subprocessor]
+        if m.value not in names:
+            close = difflib.get_close_matches(m.value, names, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(f"matcher {m}: the registry names no sub-processor {m.value!r}{hint}")
+
     def silence(self, matchers: list[str | Matcher], duration: float | str, reason: str, by: str) -> tuple[
             Silence, list[AlertRecord], list[AlertRecord]]:
         """Silence alerts matching every matcher for `duration`; returns the silence, the firing alerts it
         matches, and those of them that stay visible until a second operator approves it."""
         parsed = [m if isinstance(m, Matcher) else Matcher.parse(m) for m in matchers]
         if not parsed:
-            raise SilenceError("a silence needs at least one --match label=value")
+            raise UsageError("a silence needs at least one --match label=value")
         for m in parsed:
             if m.key not in SILENCE_LABELS:  # it would match nothing, or everything with !=
-                raise SilenceError(f"matcher {m}: no alert has the label {m.key!r}; labels: "
-                                   f"{', '.join(SILENCE_LABELS)}")
+                raise UsageError(f"matcher {m}: no alert has the label {m.key!r}; labels: "
+                                 f"{', '.join(SILENCE_LABELS)}")
+            self._check_subprocessor(m)
         if not reason.strip():
-            raise SilenceError("--reason is required: silences are audited")
+            raise UsageError("--reason is required: silences are audited")
         if not by.strip():
-            raise SilenceError("--by NAME is required: silences are recorded with the operator's name")
+            raise UsageError("--by NAME is required: silences are recorded with the operator's name")
         seconds = parse_duration(duration) if isinstance(duration, str) else float(duration)
         if seconds <= 0:
-            raise SilenceError("the duration must be positive")
+            raise UsageError("the duration must be positive")
         if seconds > MAX_SILENCE_SECONDS:
-            raise SilenceError(f"a silence lasts at most {MAX_SILENCE_SECONDS // 86400} days: one that outlives "
+            raise UsageError(f"a silence lasts at most {MAX_SILENCE_SECONDS // 86400} days: one that outlives "
                                f"its reason hides new incidents; renew it when it ends")
         now = self.clock()
         with self._lock:

@@ -212,11 +212,11 @@ def from_query(path: str, query: dict[str, list[str]]) -> dict:
 def perform(operator: Operator, path: str, fields: dict) -> tuple[int, dict]:
     """Run the operation at `path`: (200, result), (400, error) for bad fields, (409, error)
     when the alert manager refuses it (an unknown id, an operator approving their own, ...)."""
-    from sentinel.alert.silences import SilenceError
+    from sentinel.alert.silences import SilenceError, UsageError
 
     try:
         return OK, OPERATIONS[path].run(operator, fields_of(path, fields))
-    except BadField as exc:
+    except (BadField, UsageError) as exc:
         return BAD_REQUEST, {"error": str(exc)}
     except SilenceError as exc:
         return REFUSED, {"error": str(exc)}

@@ -30,13 +30,18 @@ class SilenceError(ValueError):
     """A silence, acknowledgement or approval that cannot be made; the message says why."""
 
 
+class UsageError(SilenceError):
+    """A request that is malformed rather than refused: a bad matcher, label or duration, a
+    missing name or reason (exit 2, where a refusal exits 1)."""
+
+
 def parse_duration(text: str) -> float:
     """`2h`, `30m`, `1d12h`, `90s` -> seconds: the reader every command shares, with its errors
     as SilenceError."""
     try:
         return durations.parse_duration(text)
     except durations.DurationError as exc:
-        raise SilenceError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,14 @@ class Matcher:
     def parse(cls, text: str) -> "Matcher":
         match = _MATCHER.match(text.strip())
         if not match:
-            raise SilenceError(f"cannot read matcher {text!r}; expected label=value (or label=~regex, "
+            raise UsageError(f"cannot read matcher {text!r}; expected label=value (or label=~regex, "
                                "label!=value, label!~regex)")
         key, op, value = match.group(1), match.group(2), match.group(3).strip()
         if op in ("=~", "!~"):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise SilenceError(f"matcher {text!r}: bad regular expression: {exc}") from None
+                raise UsageError(f"matcher {text!r}: bad regular expression: {exc}") from None
         return cls(key, op, value)
 
     def matches(self, labels: dict[str, str]) -> bool:
@@ -78,7 +83,7 @@ def needs_approval(severity: Severity, threshold: Severity) -> bool:
 
 def check_approver(created_by: str, approver: str, what: str) -> None:
     if not approver.strip():
-        raise SilenceError("--by NAME is required: approvals are recorded with the approver's name")
+        raise UsageError("--by NAME is required: approvals are recorded with the approver's name")
     if approver.strip().lower() == created_by.strip().lower():
         raise SilenceError(f"{approver} created {what} and cannot approve it: a second, different operator must")
 

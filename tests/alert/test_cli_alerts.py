@@ -79,7 +79,9 @@ def test_list_ack_silence_approve(cli):
     listing = cli("alerts", "silences")
     assert silence_id in listing.stdout and "bob" in listing.stdout
     bad = cli("alerts", "silence", "--match", "stripe", "--duration", "2h", "--reason", "x", "--by", "a")
-    assert bad.returncode == 1 and "label=value" in bad.stderr
+    assert bad.returncode == 2 and "label=value" in bad.stderr  # a usage error, not a refusal
+    typo = cli("alerts", "silence", "--match", "subprocessor=segmnet", "--duration", "2h", "--reason", "x", "--by", "a")
+    assert typo.returncode == 2 and "no sub-processor 'segmnet'; did you mean segment" in typo.stderr
 
 
 def test_deliver_runs_the_outbox(cli, receiver):
