@@ -170,13 +170,25 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     return flows
 
 
+NONE_FOUND = "no personal data detected"
+NONE_IN_URLS = "no personal data detected in URLs; request bodies not inspected (proxy logs only)"
+NOT_INSPECTED = "not inspected: detection was off or no request was sampled"
+# What a traffic row's category cell says, in the table and the HTML report.
+_NOTHING_FOUND_CELL = {NONE_FOUND: "none found", NONE_IN_URLS: "none in URLs (bodies not inspected)",
+                       NOT_INSPECTED: "not inspected"}
+
+
 def nothing_found(inspected: set[str]) -> str:
     """What "no personal data" rests on: request bodies, URLs only (proxy logs), or nothing."""
     if "body" in inspected or "" in inspected:  # '': stored before this was recorded
-        return "no personal data detected"
+        return NONE_FOUND
     if "url" in inspected:
-        return "no personal data detected in URLs; request bodies not inspected (proxy logs only)"
-    return "not inspected: detection was off or no request was sampled"
+        return NONE_IN_URLS
+    return NOT_INSPECTED
+
+
+def category_cell(flow: "Flow") -> str:
+    return flow.category or _NOTHING_FOUND_CELL.get(flow.rule, "-")
 
 
 def mark_changes(store: Store, flows: list[Flow], keys: dict[int, tuple], sources: dict[int, set[str]],
@@ -309,7 +321,7 @@ def to_table(flows: list[Flow], title: str):
         if f.subprocessor and len(domains[f.subprocessor]) > 1:
             name = f"{f.subprocessor} ({f.destination})"
         # Paths hold brackets ("pb.1.2[user.email]", "xml.Attribute[givenName]"): not markup.
-        row = [escape(name), f.category or "-", escape(f.field_path or "-"), escape(f.endpoint or "-"),
+        row = [escape(name), category_cell(f), escape(f.field_path or "-"), escape(f.endpoint or "-"),
                _iso(f.first_seen), _iso(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
                "[green]yes[/]" if f.approved else f"[red]no[/] ({escape(f.rule)})"]
         if any(x.change for x in flows):
@@ -342,7 +354,7 @@ def to_html(flows: list[Flow], settings: Settings, since: str, generated: float 
         rows = "".join(
             f"<tr class={'ok' if f.approved else 'bad'}>"
             + (f"<td class=change>{esc(f.change or '-')}</td>" if diff else "")
-            + f"<td>{esc(f.category or '-')}</td>"
+            + f"<td>{esc(category_cell(f))}</td>"
             f"<td><code>{esc(f.field_path or '-')}</code></td><td><code>{esc(f.endpoint or '-')}</code></td>"
             f"<td>{_iso(f.first_seen)}</td><td>{_iso(f.last_seen)}</td><td class=n>{f.requests:,}</td>"
             f"<td class=n>{f.bytes:,}</td><td class=n>{f.subjects:,}</td>"

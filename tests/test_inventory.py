@@ -237,3 +237,6 @@ def test_no_personal_data_is_said_only_of_what_was_looked_into(store, tmp_path):
     assert rules["mixpanel"] == "no personal data detected"  # its request went through the detectors
     stored = dict(store.query("SELECT subprocessor, any(inspected) FROM {db}.events GROUP BY subprocessor").result_rows)
     assert stored == {"sendgrid": "url", "mixpanel": "body"}
+    flows = inv.collect(store, store.settings, since="1d")
+    html = inv.to_html(flows, store.settings, "1d")
+    assert "none in URLs (bodies not inspected)" in html and "none found" in html
