@@ -268,7 +268,7 @@ def scan(
         # An empty artefact must not pass a CI gate as "no violations".
         err.print(f"nothing to scan: no request in {', '.join(map(str, paths))}", markup=False, highlight=False)
     if fmt == "table":
-        target = Console(file=open(output, "w"), width=200) if output else console
+        target = Console(file=open(output, "w"), width=1000) if output else console
         target.print(sc.to_table(result.violations, fail_on))
         summary, violations = result.summary, result.violations
         target.print(f"{summary.events} requests, {summary.samples} samples scanned, {summary.findings} findings, "
@@ -372,7 +372,8 @@ def inventory(
     if fmt == "table":
         title = inv.title(since, diff)
         if output:
-            Console(file=open(output, "w"), width=200).print(inv.to_table(flows, title))
+            # A file has room: no column cut short (field paths tell flows apart).
+            Console(file=open(output, "w"), width=1000).print(inv.to_table(flows, title))
         else:
             console.print(inv.to_table(flows, title))
         return

@@ -161,7 +161,7 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
         if (sub, domain) in with_pii:
             continue
         flow = Flow(sub, domain, "", "", "", float(first), float(last), int(requests), int(nbytes), 0, 0,
-                    bool(sub), nothing_found(set(inspected)) if sub else "destination is not a registered sub-processor")
+                    bool(sub), nothing_found(set(inspected)) if sub else unknown_destination(domain))
         flows.append(flow)
         keys[id(flow)], sources[id(flow)] = (sub, domain), set(seen_by)
     if recent is not None:
@@ -185,6 +185,12 @@ def nothing_found(inspected: set[str]) -> str:
     if "url" in inspected:
         return NONE_IN_URLS
     return NOT_INSPECTED
+
+
+def unknown_destination(domain: str) -> str:
+    if not domain:  # a reverse proxy's inbound requests, or a log format that names no upstream
+        return "the records name no destination (inbound traffic, or a log without upstream hosts)"
+    return "destination is not a registered sub-processor"
 
 
 def category_cell(flow: "Flow") -> str:
@@ -307,8 +313,8 @@ def to_table(flows: list[Flow], title: str):
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("sub-processor", "category", "field path", "endpoint", "first seen", "last seen", "requests",
-                   "subjects", "approved"):
+    for column in ("sub-processor", "category", "field path", "endpoint", "first seen (UTC)", "last seen (UTC)",
+                   "requests", "subjects", "approved"):
         table.add_column(column, justify="right" if column in ("requests", "subjects") else "left")
     if any(f.change for f in flows):
         table.add_column("change")

@@ -240,3 +240,15 @@ def test_no_personal_data_is_said_only_of_what_was_looked_into(store, tmp_path):
     flows = inv.collect(store, store.settings, since="1d")
     html = inv.to_html(flows, store.settings, "1d")
     assert "none in URLs (bodies not inspected)" in html and "none found" in html
+
+
+def test_inbound_records_are_not_called_an_unregistered_destination(store, tmp_path):
+    # A reverse proxy's access log names no upstream: its requests went to no third party.
+    log = tmp_path / "access.log"
+    log.write_text('10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /shop/cart HTTP/1.1" 200 512 "-" "curl/8.0"\n')
+    pipeline = build_pipeline(store.settings, store)
+    Ingestor(pipeline, CheckpointStore(tmp_path / "cp"), store.settings).ingest(expand([log]))
+    pipeline.writer.flush()
+    (flow,) = inv.collect(store, store.settings, since="all")
+    assert (flow.subprocessor, flow.destination) == ("", "")
+    assert flow.rule.startswith("the records name no destination")
