@@ -11,7 +11,7 @@ TITLES = {
     "unapproved_category": "{category} sent to {name}, which may not receive it",
     "unapproved_field": "{category} sent to {name} in a field the policy does not allow",
     "pii_to_unknown": "{category} sent to unknown destination {destination}",
-    "secret_leak": "A secret left for {name}",
+    "secret_leak": "A secret left for {name}{at}",
     "watchlist_hit": "A guarded identifier ({category}) left for {name}",
     "new_field_path": "New field carrying {category} to {name}",
     "plaintext_transfer": "Plaintext HTTP to {name}",
@@ -23,6 +23,15 @@ TITLES = {
 RESOLVE_AFTER = {"volume_anomaly": 0, "plaintext_transfer": 3600.0, "weak_tls": 3600.0}
 
 
+def title_of(violation: Violation) -> str:
+    """An alert's (and a scan report's) title. Two secrets of one request (a key id and
+    its secret) are two alerts: the field tells them apart."""
+    at = f" in {violation.field_path}" if violation.field_path else ""
+    return TITLES.get(violation.kind, violation.kind).format(
+        category=violation.category or "data", name=violation.subprocessor or "an unknown destination",
+        destination=violation.destination, at=at)
+
+
 def to_alert(violation: Violation, live: bool = False):
     """The alert for a violation. ``live``: the daemon's, whose "not seen for
     resolve_timeout" counts from when Sentinel saw the request, so that a leak it reads
@@ -30,9 +39,7 @@ def to_alert(violation: Violation, live: bool = False):
     from the request's own time."""
     from sentinel.alert.model import Alert
 
-    name = violation.subprocessor or "an unknown destination"
-    title = TITLES.get(violation.kind, violation.kind).format(
-        category=violation.category or "data", name=name, destination=violation.destination)
+    title = title_of(violation)
     evidence = {"destination": violation.destination}
     if violation.masked:
         evidence["masked"] = ", ".join(violation.masked[:5])

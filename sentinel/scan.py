@@ -15,7 +15,7 @@ from sentinel.collect.checkpoint import CheckpointStore
 from sentinel.config import Settings
 from sentinel.ingest import Ingestor, expand
 from sentinel.ingest_capture import ingest_capture
-from sentinel.judge import TITLES
+from sentinel.judge import title_of
 from sentinel.pipeline import Pipeline, Summary
 from sentinel.policy import SEVERITY_ORDER, PolicyEngine, Violation, at_or_above
 from sentinel.registry import SubprocessorRegistry
@@ -144,9 +144,7 @@ def failing(violations: list[Violation], fail_on: str) -> list[Violation]:
 
 
 def title(v: Violation) -> str:
-    return TITLES.get(v.kind, v.kind).format(category=v.category or "data",
-                                              name=v.subprocessor or "an unknown destination",
-                                              destination=v.destination)
+    return title_of(v)
 
 
 # -- formats -------------------------------------------------------------------------------
@@ -172,7 +170,7 @@ def junit_name(v: Violation) -> str:
     target = f"{v.destination} {v.endpoint}" if v.endpoint and v.destination not in title(v) else (
         v.endpoint or v.destination)
     details = [target]
-    if v.field_path:
+    if v.field_path and v.field_path not in title(v):
         details.append(f"field {v.field_path}")
     if v.category and v.category not in title(v):
         details.append(v.category)
