@@ -481,6 +481,10 @@ def alerts_list(
                                "resolved or all."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array instead of a table."),
     limit: int = typer.Option(1000, "--limit", min=1),
+    kind: str = typer.Option("", "--kind", help="Only this kind, e.g. secret_leak."),
+    subprocessor: str = typer.Option("", "--subprocessor", help="Only alerts about this sub-processor."),
+    min_severity: str = typer.Option("", "--min-severity", help="Only at or above: info, low, medium, high, "
+                                                                "critical."),
 ):
     """Alerts and their status now."""
     import json
@@ -488,7 +492,8 @@ def alerts_list(
     if status not in ("firing", "resolved", "all"):
         err.print("--status must be firing, resolved or all")
         raise typer.Exit(2)
-    views = _operate("/api/alerts", status=status, limit=limit)["alerts"]
+    views = _operate("/api/alerts", status=status, limit=limit, kind=kind, subprocessor=subprocessor,
+                     min_severity=min_severity)["alerts"]
     if as_json:
         console.print_json(json.dumps(views))
         return
@@ -501,6 +506,17 @@ def alerts_list(
                                   row["category"], row["title"], str(row["occurrences"]), row["first_seen"],
                                   ", ".join(row["awaiting_approval"]))))
     console.print(table)
+
+
+@alerts_app.command("show")
+def alerts_show(alert_id: str = typer.Argument(..., metavar="ID")):
+    """One alert in full: its rule, summary and masked evidence, as its notification told them."""
+    import json
+
+    alert = _operate("/api/alerts/show", alert_id=alert_id)["alert"]
+    for key, value in alert.items():
+        text = json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
+        console.print(f"{key:18} {text}", markup=False, highlight=False, soft_wrap=True)
 
 
 @alerts_app.command("ack")

@@ -83,7 +83,8 @@ class AlertView:
                 "category": r.category, "title": r.title, "policy": r.policy, "occurrences": r.occurrences,
                 "first_seen": payloads.iso(r.first_seen), "last_seen": payloads.iso(r.last_seen),
                 "raised_at": payloads.iso(r.raised_at), "resolved_at": payloads.iso(r.resolved_at),
-                "group_key": r.group_key, "labels": r.identity, "awaiting_approval": self.awaiting_approval}
+                "group_key": r.group_key, "labels": r.identity, "awaiting_approval": self.awaiting_approval,
+                "summary": r.summary, "evidence": r.evidence}  # masked when the alert was raised
 
 
 class AlertManager:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 OK, BAD_REQUEST, NOT_FOUND, METHOD_NOT_ALLOWED, REFUSED = 200, 400, 404, 405, 409
+_EVERY = 1_000_000  # alerts read before filters and the limit apply
 STATUSES = ("firing", "resolved", "all")
 
 
@@ -76,11 +77,29 @@ class OnStore:
 
 # -- the operations ------------------------------------------------------------------------
 def _list(op, f: dict) -> dict:
+    from sentinel.policy import SEVERITY_ORDER, at_or_above
+
     if f["status"] not in STATUSES:
         raise BadField("status: expected firing, resolved or all")
     if f["limit"] < 1:
         raise BadField("limit: expected 1 or more")
-    return {"alerts": [view.as_dict() for view in op.manager.alerts(f["status"], f["limit"])]}
+    if f["min_severity"] and f["min_severity"] not in SEVERITY_ORDER:
+        raise BadField(f"min_severity: expected one of {', '.join(SEVERITY_ORDER)}")
+    filtered = f["kind"] or f["subprocessor"] or f["min_severity"]
+    wanted = [view.as_dict() for view in op.manager.alerts(f["status"], _EVERY if filtered else f["limit"])]
+    wanted = [a for a in wanted if (not f["kind"] or a["kind"] == f["kind"])
+              and (not f["subprocessor"] or a["subprocessor"] == f["subprocessor"])
+              and (not f["min_severity"] or at_or_above(a["severity"], f["min_severity"]))]
+    return {"alerts": wanted[:f["limit"]]}
+
+
+def _show(op, f: dict) -> dict:
+    from sentinel.alert.silences import SilenceError
+
+    for view in op.manager.alerts("all", _EVERY):
+        if view.record.alert_id == f["alert_id"]:
+            return {"alert": view.as_dict()}
+    raise SilenceError(f"no alert {f['alert_id']}; `sentinel alerts list --status all` shows the ids")
 
 
 def _ack(op, f: dict) -> dict:
@@ -134,7 +153,9 @@ def _audit_verify(op, f: dict) -> dict:
 
 
 OPERATIONS: dict[str, Operation] = {
-    "/api/alerts": Operation("GET", {"status": (str, "firing"), "limit": (int, 1000)}, _list),
+    "/api/alerts": Operation("GET", {"status": (str, "firing"), "limit": (int, 1000), "kind": (str, ""),
+                                     "subprocessor": (str, ""), "min_severity": (str, "")}, _list),
+    "/api/alerts/show": Operation("GET", {"alert_id": (str, REQUIRED)}, _show),
     "/api/alerts/ack": Operation("POST", {"alert_id": (str, REQUIRED), "by": (str, REQUIRED),
                                           "reason": (str, "")}, _ack),
     "/api/alerts/silence": Operation("POST", {"match": (list, REQUIRED), "duration": (str, REQUIRED),

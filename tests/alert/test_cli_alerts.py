@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.alert.conftest import alerts_config, leak, route
+from tests.alert.conftest import MASKED_EMAIL, RAW_EMAIL, alerts_config, leak, route
 
 
 @pytest.fixture
@@ -102,3 +102,23 @@ def test_verify_names_the_tampered_entry(cli):
     result = cli("audit", "verify")
     assert result.returncode == 1
     assert "audit log broken at entry 2" in result.stderr
+
+
+def test_list_filters_and_show_one_alert_with_its_masked_evidence(cli):
+    ids = in_process(cli, lambda m, s: [m.raise_alert(leak(severity="high")).alert_id,
+                                        m.raise_alert(leak("segment", "PHONE_NUMBER", severity="low")).alert_id])
+
+    def listed(*filters):
+        return [a["alert_id"] for a in json.loads(cli("alerts", "list", "--json", *filters).stdout)]
+
+    assert sorted(listed()) == sorted(ids)
+    assert listed("--subprocessor", "segment") == [ids[1]]
+    assert listed("--min-severity", "high") == [ids[0]]
+    assert listed("--kind", "secret_leak") == []
+    bad = cli("alerts", "list", "--min-severity", "urgent")
+    assert bad.returncode == 2 and "min_severity" in bad.stderr
+    shown = cli("alerts", "show", ids[0])
+    assert shown.returncode == 0 and MASKED_EMAIL in shown.stdout and "stripe may not receive EMAIL" in shown.stdout
+    assert RAW_EMAIL not in shown.stdout  # the raw value a detector saw is never kept
+    missing = cli("alerts", "show", "al-0000")
+    assert missing.returncode == 1 and "no alert al-0000" in missing.stderr
