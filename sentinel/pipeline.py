@@ -185,6 +185,7 @@ class Pipeline:
         # event id -> its path template with detected values hidden (None: nothing hidden),
         # for each request whose sample the detectors read before its event arrived
         self._scanned: dict[int, str | None] = {}
+        self._agents: dict[str, str] = {}  # User-Agent -> as stored
         self._matches: dict[tuple[str, str, str], Match] = {}
 
     def set_scanner(self, scanner: Any) -> None:
@@ -207,6 +208,16 @@ class Pipeline:
             if len(self._templates) < _TEMPLATE_CACHE_LIMIT:
                 self._templates[path] = cached
         return cached
+
+    def _user_agent(self, agent: str) -> str:
+        """mask_user_agent, cached: a proxy's lines come from a few hundred clients."""
+        masked = self._agents.get(agent)
+        if masked is None:
+            masked = mask_user_agent(agent)
+            if len(self._agents) >= _TEMPLATE_CACHE_LIMIT:
+                self._agents.clear()
+            self._agents[agent] = masked
+        return masked
 
     def _template(self, path: str) -> str:
         return self._path_facts(path)[0]
@@ -233,7 +244,7 @@ class Pipeline:
             destination(match), match.subprocessor, ev.method, ev.scheme, template,
             mask_query(query) if query else "", ev.status, ev.bytes_out,
             ev.bytes_in, ev.duration_ms, ev.http_version, ev.tls_version, ev.tls_cipher, ev.sni,
-            mask_user_agent(ev.user_agent), ev.action, findings, ev.origin, ev.offset, inspected,
+            self._user_agent(ev.user_agent), ev.action, findings, ev.origin, ev.offset, inspected,
         )
 
     def classify(self, ev: EgressEvent) -> Match:
