@@ -145,3 +145,20 @@ def test_short_key_rejected(settings_factory, tmp_path):
 ])
 def test_a_dsn_is_shown_without_its_password(dsn, shown):
     assert redact_dsn(dsn) == shown
+
+
+def test_on_the_daemons_host_the_cli_finds_its_state_directory(tmp_path, monkeypatch):
+    # An operator's shell has no $STATE_DIRECTORY: the CLI opened a new, empty store in the
+    # home directory and reported no alerts while the daemon had them under /var/lib/sentinel.
+    from sentinel import paths
+
+    for name in ("SENTINEL_DATA_DIR", "STATE_DIRECTORY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    unit_state = tmp_path / "var-lib-sentinel"  # stands in for /var/lib/sentinel, which tests may not create
+    monkeypatch.setattr(paths, "SYSTEM_STATE_DIR", unit_state)
+    assert paths.default_data_dir() == tmp_path / "xdg" / "sentinel"  # no daemon on this host
+    unit_state.mkdir()
+    assert paths.default_data_dir() == unit_state
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "run"))  # the daemon itself, under systemd
+    assert paths.default_data_dir() == tmp_path / "run"
