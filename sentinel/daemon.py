@@ -370,7 +370,10 @@ class Daemon:
                            f"{self.writer.spool.bytes} bytes spooled"),
         }
         for name, source in self.sources.items():
-            checks[f"source:{name}"] = Check(source.is_alive(), "running" if source.is_alive() else "stopped")
+            alive = source.is_alive()
+            checks[f"source:{name}"] = Check(alive and not source.problem,
+                                             source.problem if alive and source.problem else
+                                             "running" if alive else "stopped")
         return checks
 
     # -- signals and the main loop ---------------------------------------------------------

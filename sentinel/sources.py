@@ -98,6 +98,7 @@ class Source(threading.Thread):
         self._acks: deque = deque()
         # fingerprint -> offset queued for the pipeline and not yet acknowledged by the store.
         self._handed: dict[str, int] = {}
+        self.problem = ""  # why the source is not reading, while it is not (for /healthz)
 
     def acknowledge(self, key: str, offset: int) -> None:
         """Called from the pipeline thread once the store holds data up to `offset`."""
@@ -113,7 +114,8 @@ class Source(threading.Thread):
     def stop(self) -> None:
         self.stop_event.set()
 
-    def _set_up(self, up: bool) -> None:
+    def _set_up(self, up: bool, problem: str = "") -> None:
+        self.problem = "" if up else problem or "failing"
         self.metrics.source_up.labels(self.config.name).set(1 if up else 0)
 
 
@@ -168,10 +170,14 @@ class LogSource(Source):
             try:
                 lines = self.tailer.poll()
             except OSError as exc:
-                self._set_up(False)
+                self._set_up(False, f"read failed: {exc.strerror or type(exc).__name__}")
                 log.error("source %s: read failed: %s", name, exc.strerror or type(exc).__name__)
                 self.stop_event.wait(5)
                 continue
+            # A file it cannot open (a missing SupplementaryGroups=, a rotated file's mode)
+            # means lines are not being read: not up, whatever else it reads.
+            unreadable = self.tailer.unreadable()
+            self._set_up(not unreadable, f"cannot open {unreadable[0][0]}: {unreadable[0][1]}" if unreadable else "")
             if not lines:
                 if not self._handed:  # read and stored all there is: an old backfill's age is no lag
                     self.metrics.lag.labels(name).set(0)
@@ -334,9 +340,14 @@ class LiveSource(Source):
             try:
                 live_capture(self.config.interface, self.config.bpf, processor, self.stop_event)
             except (OSError, PermissionError) as exc:
-                self._set_up(False)
+                self._set_up(False, f"capture failed: {exc}")
                 log.error("source %s: capture on %s failed: %s (needs CAP_NET_RAW)", self.config.name,
                           self.config.interface, exc)
+                self.stop_event.wait(10)
+            except Exception as exc:  # scapy's own (a filter libpcap refuses): one line, retried
+                self._set_up(False, f"capture failed: {_first_line(exc)}")
+                log.error("source %s: capture on %s with filter %r failed: %s", self.config.name,
+                          self.config.interface, self.config.bpf, _first_line(exc))
                 self.stop_event.wait(10)
         processor.flush()
 
@@ -349,3 +360,7 @@ class LiveSource(Source):
             return
         if not self.queue.put(CaptureItem(name, kind, payload), timeout=self.event_wait):
             self.metrics.events_shed.labels(name).inc()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]

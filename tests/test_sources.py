@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from sentinel.collect.har import read_har
@@ -191,3 +196,35 @@ def test_logs_sharing_a_long_first_stretch_are_told_apart_with_a_longer_fingerpr
     events = log_events(longer, tmp_path / "two", expected=16)
     assert len(events) == 16
     assert {ev.source for ev in events} == {"proxies"}  # named as configured, not "squid"
+
+
+def test_a_log_it_cannot_open_takes_the_source_down_and_says_why(tmp_path):
+    # The README's warning case (a unit without SupplementaryGroups=): the source said it was
+    # up and healthy while it read nothing. Root reads any file, so the check runs in a
+    # process without the capabilities that let it (setpriv, util-linux).
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to deny a file to a process")
+    log = tmp_path / "access.log"
+    log.write_text(SQUID_LINE.format(n=1))
+    os.chown(log, pwd.getpwnam("nobody").pw_uid, -1)
+    log.chmod(0o600)
+    program = f"""
+import time
+from pathlib import Path
+from prometheus_client import CollectorRegistry
+from sentinel.config.daemon import SourceConfig
+from sentinel.metrics import Metrics
+from sentinel.sources import LogSource, WorkQueue
+metrics = Metrics(CollectorRegistry())
+source = LogSource(SourceConfig(name="edge", type="log", paths=[{str(log)!r}]), WorkQueue(), metrics, Path({str(tmp_path)!r}))
+source.start()
+time.sleep(1.5)
+source.stop(); source.join(5)
+print(metrics.registry.get_sample_value("sentinel_source_up", {{"source": "edge"}}))
+print(source.problem)
+"""
+    result = subprocess.run(["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", sys.executable, "-c",
+                             program], capture_output=True, text=True, timeout=60)
+    up, problem = result.stdout.split("\n")[:2]
+    assert up == "0.0", result.stderr
+    assert problem == f"cannot open {log}: Permission denied"

@@ -243,6 +243,7 @@ class _Watched:
     __slots__ = (
         "key", "path", "fd", "fp", "head", "split", "start", "preexisting", "size", "changed_at",
         "orphan", "eof", "eof_poll", "eof_since", "last_read", "shadow_of", "ignored", "evict_sig", "warned",
+        "unreadable",
     )
 
     def __init__(self, key: tuple[int, int], path: str, now: float, preexisting: bool) -> None:
@@ -265,6 +266,7 @@ class _Watched:
         self.ignored = False
         self.evict_sig: tuple[int, int] | None = None
         self.warned = False
+        self.unreadable = ""  # why the last open failed (permission denied...), until one succeeds
 
 
 class _AckState:
@@ -794,6 +796,11 @@ class FileTailer:
 
     # -- files -----------------------------------------------------------------------
 
+    def unreadable(self) -> list[tuple[str, str]]:
+        """(path, why) of the files found that cannot be opened: a source with one is not up."""
+        with self._lock:
+            return [(w.path, w.unreadable) for w in self._watched.values() if w.unreadable]
+
     def _expand(self) -> list[str]:
         paths: dict[str, None] = {}
         for pattern in self.patterns:
@@ -828,6 +835,7 @@ class FileTailer:
             if not w.warned:
                 w.warned = True
                 log.warning("cannot open %s: %s", w.path, exc.strerror or exc)
+            w.unreadable = str(exc.strerror or exc)
             self.stats.read_errors_total += 1
             return False
         try:
@@ -845,7 +853,7 @@ class FileTailer:
             w.ignored = True
             log.info("%s is gzip-compressed: not tailed (use backfill)", w.path)
             return False
-        w.fd, w.warned, w.evict_sig = fd, False, None
+        w.fd, w.warned, w.evict_sig, w.unreadable = fd, False, None, ""
         self._open += 1
         self.stats.files_opened_total += 1
         if w.fp is not None:  # reopened after eviction: it must still be the same contents
