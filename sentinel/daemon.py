@@ -70,6 +70,7 @@ class Daemon:
         self.metrics = Metrics(registry or CollectorRegistry())
         self.notifier = Notifier()
         self.queue = WorkQueue()
+        self.metrics.queue_capacity.labels("pipeline").set(self.queue.max_items)  # the queue-fill panel
         self.stop_event = threading.Event()
         self.sources: dict[str, Source] = {}
         self.retired: dict[str, Source] = {}  # stopped by a reload, still owed acknowledgements
@@ -401,7 +402,9 @@ class Daemon:
             if interval and time.monotonic() - self.heartbeat < STALL_SECONDS:
                 self.notifier.watchdog()
             for name, source in self.sources.items():
-                self.metrics.source_up.labels(name).set(1 if source.is_alive() else 0)
+                self.metrics.source_up.labels(name).set(1 if source.is_alive() and not source.problem else 0)
+            # here too: the worker sets it after each item, so a stuck worker would freeze it
+            self.metrics.queue_depth.labels("pipeline").set(len(self.queue))
 
     def reload(self) -> None:
         """SIGHUP: load and validate everything first; swap only when all of it is good."""

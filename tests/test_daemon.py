@@ -192,6 +192,8 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert f'"detectors": "{build}"' in proc.logs()
     for module in ("walk", "text", "hmac", "rx"):
         assert proc.metric("sentinel_detectors_c_module", module=module) == (1 if module in detectors.pii.NATIVE else 0)
+    # the dashboard's queue fill is depth over capacity: both exported
+    assert proc.metric("sentinel_queue_capacity", queue="pipeline") == 20_000
     # the query strings went through the detectors, and their counters are exported
     assert proc.metric("sentinel_detector_scanned_bytes_total") > 0
     assert proc.metric("sentinel_detector_events_total", event="budget_overruns") == 0
