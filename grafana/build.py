@@ -504,7 +504,7 @@ def inventory() -> dict:
     lay = Layout()
     lay.add(stat("Sub-processors receiving personal data", sql(f"""
         SELECT uniqExact(subprocessor) AS subprocessors FROM sentinel.findings_1m
-        WHERE $__timeFilter(minute) AND {SP_ANY} AND {CAT_ANY}""")), 6, 4)
+        WHERE $__timeFilter(minute) AND subprocessor != '' AND {SP_ANY} AND {CAT_ANY}""")), 6, 4)
     lay.add(stat("Data categories", sql(f"""
         SELECT uniqExact(category) AS categories FROM sentinel.findings_1m
         WHERE $__timeFilter(minute) AND {SP_ANY} AND {CAT_ANY}""")), 6, 4)

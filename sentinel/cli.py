@@ -492,8 +492,9 @@ def alerts_list(
     if status not in ("firing", "resolved", "all"):
         err.print("--status must be firing, resolved or all")
         raise typer.Exit(2)
-    views = _operate("/api/alerts", status=status, limit=limit, kind=kind, subprocessor=subprocessor,
-                     min_severity=min_severity)["alerts"]
+    # Filters only when given: a daemon from before they existed still answers a plain list.
+    filters = {k: v for k, v in (("kind", kind), ("subprocessor", subprocessor), ("min_severity", min_severity)) if v}
+    views = _operate("/api/alerts", status=status, limit=limit, **filters)["alerts"]
     if as_json:
         console.print_json(json.dumps(views))
         return
