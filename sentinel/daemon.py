@@ -142,6 +142,8 @@ class Daemon:
         self.worker.start()
         for source in settings.config.sources:
             self._start_source(source)
+        self.metrics.start_at_zero([s.name for s in settings.config.sources],
+                                   [r.name for r in settings.config.alerts.routes])
 
     def _open_store(self, settings: Settings) -> Store:
         store = Store.open(settings)
@@ -444,6 +446,8 @@ class Daemon:
                 self._start_source(config)
         for name in set(old_sources) - {s.name for s in settings.config.sources}:
             self._stop_source(name)
+        self.metrics.start_at_zero([s.name for s in settings.config.sources],
+                                   [r.name for r in settings.config.alerts.routes])
         self.metrics.config_reloads.labels("ok").inc()
         log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
         self.notifier.ready(f"watching {len(self.sources)} sources")

@@ -5,13 +5,17 @@ hosts, URLs or values.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 import detectors.pii
+
+
+# Parse-error reasons the daemon adds for a whole file or input, beside the parsers' own.
+SOURCE_FAILURES = frozenset({"unknown_format", "unreadable_file", "damaged_capture"})
 
 
 class Metrics:
@@ -112,6 +116,29 @@ class Metrics:
         self.alert_delivery_seconds = Histogram(
             "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600), registry=registry)
+
+    def start_at_zero(self, sources: Iterable[str] = (), routes: Iterable[str] = ()) -> None:
+        """Export the series of rare events at 0 from the start. A series created by its first
+        occurrence appears at 1, and Prometheus's increase() and rate() see no rise: the
+        dashboards' alerts, parse errors and reload panels stayed flat for the first one."""
+        from sentinel.collect.logs.base import REASONS
+        from sentinel.policy import KINDS, SEVERITY_ORDER
+        from sentinel.store.schema import TABLES_BY_NAME
+
+        for result in ("ok", "failed"):
+            self.config_reloads.labels(result)
+        for kind in KINDS:
+            for severity in SEVERITY_ORDER:
+                self.alerts.labels(kind, severity)
+        for table in TABLES_BY_NAME:
+            for counter in (self.store_failures, self.spool_overflow, self.spool_rejected):
+                counter.labels(table)
+        for source in sources:
+            for reason in REASONS | SOURCE_FAILURES:
+                self.rejected.labels(source, reason)
+        for route in routes:
+            for status in ("sent", "failed", "expired"):
+                self.notifications.labels(route, status)
 
 
 # Scanner.stats keys exported, with what each counts.

@@ -194,6 +194,12 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
         assert proc.metric("sentinel_detectors_c_module", module=module) == (1 if module in detectors.pii.NATIVE else 0)
     # the dashboard's queue fill is depth over capacity: both exported
     assert proc.metric("sentinel_queue_capacity", queue="pipeline") == 20_000
+    # rare events' series are there at 0 before the first: increase() sees the first one
+    exported = proc.get("/metrics")
+    for series in ('sentinel_alerts_total{kind="secret_leak",severity="critical"} 0.0',
+                   'sentinel_parse_errors_total{reason="unreadable_file",source="edge-proxy"} 0.0',
+                   'sentinel_config_reloads_total{result="failed"} 0.0'):
+        assert series in exported, series
     # the query strings went through the detectors, and their counters are exported
     assert proc.metric("sentinel_detector_scanned_bytes_total") > 0
     assert proc.metric("sentinel_detector_events_total", event="budget_overruns") == 0
