@@ -21,7 +21,28 @@ def preflight(settings: Settings) -> list[str]:
 
     scanner_for(settings)  # a key drawn for this process: the check creates no site key
     AppriseSender(settings.config.alerts.routes, settings.config_path)
+    check_capture_filters(settings)
     return site_key_notes(settings) + source_path_notes(settings)
+
+
+def check_capture_filters(settings: Settings) -> None:
+    """A live source's BPF filter, compiled as the capture will compile it (libpcap): one it
+    refuses would stop the capture at start."""
+    live = [(i, s) for i, s in enumerate(settings.config.sources) if s.type == "live"]
+    if not live:
+        return
+    try:
+        from scapy.arch.common import compile_filter
+    except Exception:  # no libpcap here: the capture will say so when it starts
+        return
+    for i, source in live:
+        try:
+            compile_filter(source.bpf, linktype=1)  # Ethernet: the syntax, whatever the interface
+        except ImportError:  # scapy's word for "no libpcap": the capture will say so when it starts
+            return
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(settings.config_path or "sentinel.toml", [(f"sources[{i}].bpf", reason)]) from None
 
 
 def source_path_notes(settings: Settings) -> list[str]:

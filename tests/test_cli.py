@@ -187,6 +187,9 @@ LATE_FAILURES = [
      "sources[0].format", "unknown log format 'squidx'"),
     ('[storage]\ncluster = "c1"\n', "storage", "a cluster needs an http(s):// server dsn"),
     ('[keys]\nsite_key_file = "{tmp}/missing.key"\n', "keys.site_key_file", "site key file not found"),
+    # the capture thread died with scapy's traceback at start
+    ('[[sources]]\nname = "mirror"\ntype = "live"\ninterface = "lo"\nbpf = "tcpx port 80"\n', "sources[0].bpf",
+     "can't parse filter expression"),
 ]
 
 
