@@ -33,7 +33,7 @@ def unwritable_key_path(path: Path) -> str | None:
 
 def generate_key_file(path: Path, force: bool = False) -> Path:
     """Write a new random key (hex) with mode 0600; refuse to overwrite unless forced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     # Create with 0600 from the start: a chmod after writing leaves a window.
     fd = os.open(path, flags, 0o600)

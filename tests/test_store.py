@@ -354,3 +354,14 @@ def test_migrate_moves_the_alerts_retention_from_their_traffic_to_their_writing(
     migrate(store.client, store.ctx)
     engine = store.query("SELECT engine_full FROM system.tables WHERE database='sentinel' AND name='alerts'")
     assert "TTL toDateTime(ts) + toIntervalDay(730)" in engine.result_rows[0][0]
+
+
+def test_a_new_data_directory_is_private(settings_factory, tmp_path):
+    # Outside systemd (no StateDirectoryMode=0700) it was 0755: any local user could read it.
+    settings = settings_factory()
+    assert not settings.data_dir.exists()
+    store = Store.open(settings)
+    try:
+        assert settings.data_dir.stat().st_mode & 0o777 == 0o700
+    finally:
+        store.close()

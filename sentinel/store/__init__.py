@@ -23,6 +23,10 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings) -> "Store":
+        if settings.dsn.startswith("chdb:"):
+            # Created private (0700), as systemd's StateDirectoryMode: the store, checkpoints
+            # and spool below hold masked data, but data about the organisation's traffic.
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         ctx = DdlContext(
             database=database_for(settings),
             cluster=settings.config.storage.cluster,
