@@ -20,6 +20,7 @@ import urllib.error
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sentinel.alert.fingerprint import DRILL_DOMAIN
 from sentinel.collect.logs import make_parser
 from sentinel.sources import LogBatch
 
@@ -44,7 +45,7 @@ class Drill:
 
 def new_drill() -> Drill:
     drill_id = secrets.token_hex(4)
-    return Drill(drill_id, f"canary-{drill_id}.sentinel-drill.invalid", time.time())
+    return Drill(drill_id, f"canary-{drill_id}.{DRILL_DOMAIN}", time.time())
 
 
 def canary_batch(drill: Drill) -> LogBatch:

@@ -52,6 +52,24 @@ def test_drill_in_process_passes_and_is_audited(tmp_path):
     assert outcome["host"] in delivered
     assert f"drill-{outcome['id']}@example.com" not in delivered  # the canary value itself is masked
     assert [d["status"] for d in audit_drills(config)] == ["passed"]
+    # a canary is no data flow: the record of processing does not keep it
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+    inventory = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(config), "inventory",
+                                "--since", "all", "--format", "json"], capture_output=True, text=True, env=env)
+    assert inventory.returncode == 0 and outcome["host"] not in inventory.stdout
+    assert "sentinel-drill.invalid" not in inventory.stdout
+
+
+def test_a_drills_alert_is_a_group_of_its_own():
+    # Joined to real unknown-destination alerts, it waited for their group_interval (what
+    # the drill then timed) and was paged together with them.
+    from sentinel.alert.fingerprint import group_key
+
+    group_by = ["subprocessor", "kind"]
+    real = [{"kind": "pii_to_unknown", "destination": d} for d in ("tracker.example", "pixel.example")]
+    canary = {"kind": "pii_to_unknown", "destination": "canary-0f1e2d3c.sentinel-drill.invalid"}
+    assert group_key(real[0], group_by) == group_key(real[1], group_by)
+    assert group_key(canary, group_by) != group_key(real[0], group_by)
 
 
 def test_drill_through_the_running_daemon(tmp_path):

@@ -34,7 +34,20 @@ def fingerprint(identity_labels: dict[str, str]) -> str:
     return _digest({"alert": identity_labels})
 
 
+# Drills (`sentinel drill`) send their canary to a fresh host under this domain.
+DRILL_DOMAIN = "sentinel-drill.invalid"
+
+
+def is_drill(destination: str) -> bool:
+    return destination == DRILL_DOMAIN or destination.endswith("." + DRILL_DOMAIN)
+
+
 def group_labels(labels: dict[str, str], group_by: list[str] | tuple[str, ...]) -> dict[str, str]:
+    # A drill's alert is a group of its own: joined to real unknown-destination alerts it
+    # would wait for their group_interval (the drill timed that, not the pipeline) and be
+    # paged together with them.
+    if is_drill(labels.get("destination", "")):
+        group_by = (*group_by, "destination")
     return {name: labels.get(name, "") for name in group_by}
 
 
