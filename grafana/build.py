@@ -229,12 +229,12 @@ def overview() -> dict:
 
     lay.add(timeseries("Requests per second by sub-processor", [prom(
         'sum by (subprocessor) (label_replace(rate(sentinel_events_total{subprocessor=~"$subprocessor", '
-        + INSTANCE + '}[$__rate_interval]), "subprocessor", "(unknown)", "subprocessor", ""))',
+        + INSTANCE + '}[$__rate_interval]), "subprocessor", "(unknown)", "subprocessor", "unknown"))',
         "{{subprocessor}}")], unit="reqps", stack=True,
         links=[drill_link("${__field.labels.subprocessor}")]), 12, 8)
     lay.add(timeseries("Bytes sent per second by sub-processor", [prom(
         'sum by (subprocessor) (label_replace(rate(sentinel_event_bytes_total{subprocessor=~"$subprocessor", '
-        + INSTANCE + '}[$__rate_interval]), "subprocessor", "(unknown)", "subprocessor", ""))',
+        + INSTANCE + '}[$__rate_interval]), "subprocessor", "(unknown)", "subprocessor", "unknown"))',
         "{{subprocessor}}")], unit="Bps", stack=True,
         links=[drill_link("${__field.labels.subprocessor}")]), 12, 8)
     lay.add(timeseries("Findings per sub-processor", [sql(f"""
@@ -545,8 +545,10 @@ def inventory() -> dict:
                sum(requests) AS requests, sum(bytes_out) AS bytes_out, sum(plaintext) AS plaintext,
                min(minute) AS first_seen, max(minute) AS last_seen
         FROM sentinel.traffic_1m WHERE $__timeFilter(minute) AND (subprocessor = '' OR {SP_ANY})
+            AND NOT endsWith(registrable_domain, 'sentinel-drill.invalid')
         GROUP BY subprocessor, registrable_domain, source ORDER BY subprocessor, requests DESC LIMIT 2000"""),
-        description="Every destination seen, by the source that saw it; unknown ones included.",
+        description="Every destination seen, by the source that saw it; unknown ones included, drills' canaries "
+                    "left out.",
         overrides=field_links("subprocessor") + units(bytes_out="bytes")), 24, 9)
 
     return dashboard(
