@@ -252,3 +252,21 @@ def test_inbound_records_are_not_called_an_unregistered_destination(store, tmp_p
     (flow,) = inv.collect(store, store.settings, since="all")
     assert (flow.subprocessor, flow.destination) == ("", "")
     assert flow.rule.startswith("the records name no destination")
+
+
+def test_a_subprocessor_with_personal_data_also_shows_all_it_receives(store, tmp_path):
+    # Segment's one request with an e-mail among many was all the inventory showed of it.
+    now = time.time()
+    lines = [f"{now - 60 - n:.3f}    80 10.20.1.5 TCP_MISS/200 420 POST https://api.segment.io/v1/track - "
+             "HIER_DIRECT/198.51.100.80 application/json" for n in range(20)]
+    lines.append(f"{now - 30:.3f}    80 10.20.1.5 TCP_MISS/200 420 GET https://api.segment.io/v1/p?email="
+                 "jane%40example.com - HIER_DIRECT/198.51.100.80 image/gif")
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(lines) + "\n")
+    pipeline = build_pipeline(store.settings, store)
+    Ingestor(pipeline, CheckpointStore(tmp_path / "cp"), store.settings).ingest(expand([log]))
+    pipeline.writer.flush()
+    rows = {(f.category, f.rule): f.requests for f in inv.collect(store, store.settings, since="1d")
+            if f.subprocessor == "segment"}
+    assert rows[("", inv.ALL_REQUESTS)] == 21
+    assert [n for (category, _), n in rows.items() if category == "EMAIL"] == [1]
