@@ -32,6 +32,9 @@ DRILL_URL = f"/d/{DRILL_UID}/sentinel-sub-processor?var-subprocessor="
 SP_ANY = "$__conditionalAll(subprocessor IN (${subprocessor:singlequote}), $subprocessor)"
 CAT_ANY = "$__conditionalAll(category IN (${category:singlequote}), $category)"
 SP_ONE = "subprocessor = ${subprocessor:singlequote}"
+# Some log formats record no request size: their traffic counts requests, not bytes.
+BYTES_NOTE = ("Request bytes where the source records them: captures, HAR, and logs whose format has a request "
+              "size. Squid's native format and nginx's combined one have none: their traffic adds nothing here.")
 INSTANCE = 'instance=~"$instance"'
 
 
@@ -210,7 +213,7 @@ def overview() -> dict:
         WHERE $__timeFilter(minute) AND {SP_ANY}""")), 4, 4)
     lay.add(stat("Bytes sent", sql(f"""
         SELECT sum(bytes_out) AS bytes_out FROM sentinel.traffic_1m
-        WHERE $__timeFilter(minute) AND {SP_ANY}"""), unit="bytes"), 4, 4)
+        WHERE $__timeFilter(minute) AND {SP_ANY}"""), unit="bytes", description=BYTES_NOTE), 4, 4)
     lay.add(stat("Findings", sql(f"""
         SELECT sum(findings) AS findings FROM sentinel.findings_1m
         WHERE $__timeFilter(minute) AND {SP_ANY}"""), color="orange",
@@ -235,7 +238,7 @@ def overview() -> dict:
     lay.add(timeseries("Bytes sent per second by sub-processor", [prom(
         'sum by (subprocessor) (label_replace(rate(sentinel_event_bytes_total{subprocessor=~"$subprocessor", '
         + INSTANCE + '}[$__rate_interval]), "subprocessor", "(unknown)", "subprocessor", "unknown"))',
-        "{{subprocessor}}")], unit="Bps", stack=True,
+        "{{subprocessor}}")], unit="Bps", stack=True, description=BYTES_NOTE,
         links=[drill_link("${__field.labels.subprocessor}")]), 12, 8)
     lay.add(timeseries("Findings per sub-processor", [sql(f"""
         SELECT $__timeInterval(minute) AS time, subprocessor, sum(findings) AS findings
@@ -388,7 +391,7 @@ def drilldown() -> dict:
         WHERE $__timeFilter(minute) AND {SP_ONE}""")), 4, 4)
     lay.add(stat("Bytes sent", sql(f"""
         SELECT sum(bytes_out) AS bytes_out FROM sentinel.traffic_1m
-        WHERE $__timeFilter(minute) AND {SP_ONE}"""), unit="bytes"), 4, 4)
+        WHERE $__timeFilter(minute) AND {SP_ONE}"""), unit="bytes", description=BYTES_NOTE), 4, 4)
     lay.add(stat("Plaintext requests", sql(f"""
         SELECT sum(plaintext) AS plaintext FROM sentinel.traffic_1m
         WHERE $__timeFilter(minute) AND {SP_ONE}"""), color="red",
@@ -409,7 +412,7 @@ def drilldown() -> dict:
         GROUP BY time, registrable_domain ORDER BY time""", table=False)], stack=True), 12, 8)
     lay.add(timeseries("Bytes sent per second by source", [prom(
         'sum by (source) (rate(sentinel_event_bytes_total{subprocessor="$subprocessor", ' + INSTANCE
-        + '}[$__rate_interval]))', "{{source}}")], unit="Bps", stack=True), 12, 8)
+        + '}[$__rate_interval]))', "{{source}}")], unit="Bps", stack=True, description=BYTES_NOTE), 12, 8)
 
     lay.row("Personal data")
     lay.add(timeseries("Findings by category", [sql(f"""
