@@ -196,6 +196,7 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert proc.metric("sentinel_queue_capacity", queue="pipeline") == 20_000
     # rare events' series are there at 0 before the first: increase() sees the first one
     exported = proc.get("/metrics")
+    assert "_created" not in exported  # no timestamp series doubling every counter
     for series in ('sentinel_alerts_total{kind="secret_leak",severity="critical"} 0.0',
                    'sentinel_parse_errors_total{reason="unreadable_file",source="edge-proxy"} 0.0',
                    'sentinel_config_reloads_total{result="failed"} 0.0'):
