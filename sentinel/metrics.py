@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, disable_created_metrics
+from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector,
+                               disable_created_metrics)
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
