@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -173,6 +174,42 @@ def run():
     from sentinel.daemon import Daemon
 
     raise typer.Exit(Daemon(state.config_path).run())
+
+
+@app.command()
+def reload(pid: Optional[int] = typer.Option(None, "--pid", help="The daemon's process (systemd's $MAINPID): "
+                                                                  "signalled when its API cannot be reached.")):
+    """Reload the running daemon's configuration and say whether it took: exit 1 when the
+    daemon refused it (it keeps the running one), 2 when this configuration is invalid."""
+    import signal
+    import urllib.error
+
+    from sentinel.http import call_api
+
+    settings = state.settings()  # an invalid file is refused here, with where and why
+    listen = settings.config.metrics.listen
+    if listen:
+        try:
+            answer = call_api(listen, settings.data_dir, "/api/reload", data=b"{}", timeout=130)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                err.print(f"the running daemon's API needs its token {settings.data_dir / 'api.token'}, which this "
+                          f"user cannot read", markup=False, soft_wrap=True)
+                raise typer.Exit(3)
+            answer = None  # a daemon from before `reload` existed: signal it, if we may
+        except OSError:
+            answer = None
+        if answer is not None:
+            console.print(answer["message"], markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(0 if answer["ok"] else 1)
+    if pid:
+        os.kill(pid, signal.SIGHUP)
+        console.print(f"sent SIGHUP to {pid}; the outcome is in the daemon's log (its API did not answer)",
+                      markup=False)
+        raise typer.Exit(0)
+    err.print(f"no running daemon answered on {listen or '(metrics.listen is empty: no API)'}; pass --pid to "
+              "signal it", markup=False, soft_wrap=True)
+    raise typer.Exit(3)
 
 
 @app.command()

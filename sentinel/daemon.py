@@ -80,6 +80,9 @@ class Daemon:
         self._trim_gaps = list(TRIM_AFTER_START)
         self._signals: list[int] = []
         self._wake = threading.Event()
+        # Reloads done and how the last one went: `sentinel reload` (systemctl reload) waits on it.
+        self._reloaded = threading.Condition()
+        self._reloads, self.last_reload = 0, {"ok": True, "message": "not reloaded yet"}
         self.alerts = None
         self.drills: dict = {}
         self.scoring = None
@@ -337,6 +340,8 @@ class Daemon:
             except ValueError as exc:
                 return 400, {"error": str(exc)}
             return 200, {"flows": [asdict(flow) for flow in flows], "notes": notes}
+        if method == "POST" and path == "/api/reload":
+            return self.reload_and_wait()
         timeout = self._drill_timeout()
         if method == "POST" and path == "/api/drill":
             drill = drills.new_drill()
@@ -425,8 +430,10 @@ class Daemon:
                 ScoringJob.check(settings)
         except ConfigError as exc:
             self.metrics.config_reloads.labels("failed").inc()
-            log.error("reload rejected, keeping the running configuration: %s", str(exc).replace("\n", "; "))
+            reason = str(exc).replace("\n", "; ")
+            log.error("reload rejected, keeping the running configuration: %s", reason)
             self.notifier.ready("reload rejected; running configuration kept")
+            self._reload_done(False, f"reload rejected, running configuration kept: {reason}")
             return
         old = self.settings
         self.settings = settings
@@ -451,6 +458,23 @@ class Daemon:
         self.metrics.config_reloads.labels("ok").inc()
         log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
         self.notifier.ready(f"watching {len(self.sources)} sources")
+        self._reload_done(True, f"configuration reloaded ({settings.digest[:12]}), watching {len(self.sources)} sources")
+
+    def _reload_done(self, ok: bool, message: str) -> None:
+        with self._reloaded:
+            self._reloads += 1
+            self.last_reload = {"ok": ok, "message": message}
+            self._reloaded.notify_all()
+
+    def reload_and_wait(self, timeout: float = 120.0) -> tuple[int, dict]:
+        """For the API: reload as SIGHUP does (in the main loop) and say how it went."""
+        with self._reloaded:
+            before = self._reloads
+            self._signals.append(signal.SIGHUP)
+            self._wake.set()
+            if not self._reloaded.wait_for(lambda: self._reloads > before, timeout):
+                return 504, {"error": f"the reload did not finish within {timeout:g} s"}
+            return 200, dict(self.last_reload)
 
     def _refuse_restart_only_changes(self, settings: Settings) -> None:
         # Refused whole, as an invalid file is: applying the rest would leave the daemon

@@ -210,6 +210,32 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     assert stored_events(tmp_path) == (500, 500)
 
 
+def test_sentinel_reload_says_whether_the_daemon_took_it(daemon, tmp_path):
+    # systemctl reload ran `kill -HUP` and succeeded even when the daemon refused the change.
+    access = tmp_path / "access.log"
+    append_lines(access, 0, 10)
+    proc = daemon(log_source(access)).start()
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+
+    def reload():
+        return subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "reload"],
+                              capture_output=True, text=True, env=env, timeout=180)
+
+    good = proc.config.read_text()
+    took = reload()
+    assert took.returncode == 0 and "configuration reloaded" in took.stdout, took.stderr
+    proc.config.write_text(good + "\n[storage]\nbatch_seconds = 3\n")  # valid, but only a restart applies it
+    refused = reload()
+    assert refused.returncode == 1 and "storage.batch_seconds" in refused.stdout and "restart" in refused.stdout
+    proc.config.write_text(good + "\n[storage]\nbatch_rows = -5\n")  # invalid: said before the daemon is asked
+    invalid = reload()
+    assert invalid.returncode == 2 and "storage.batch_rows" in invalid.stderr
+    assert proc.metric("sentinel_config_reloads_total", result="ok") == 1
+    assert proc.metric("sentinel_config_reloads_total", result="failed") == 1
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
 @pytest.mark.parametrize("broken,key", [
     ("[storage]\nbatch_rows = -5\n", "storage.batch_rows"),
     ('[[alerts.routes]]\nname = "oncall"\nurls = ["notascheme://foo"]\n', "alerts.routes[0].urls[0]"),

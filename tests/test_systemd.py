@@ -51,7 +51,9 @@ def test_daemon_unit_declares_the_contract():
     assert one(unit, "NotifyAccess") == "main"
     assert one(unit, "WatchdogSec") == "30"
     assert re.fullmatch(r"/\S+/sentinel --config /etc/sentinel/sentinel\.toml run", one(unit, "ExecStart"))
-    assert one(unit, "ExecReload") == "/bin/kill -HUP $MAINPID"
+    # the reload says whether it took: systemctl reload fails when the daemon refuses one
+    assert re.fullmatch(r"/\S+/sentinel --config /etc/sentinel/sentinel\.toml reload --pid \$MAINPID",
+                        one(unit, "ExecReload"))
     assert one(unit, "Restart") == "on-failure"
     assert one(unit, "DynamicUser") == "yes"
     assert one(unit, "StateDirectory") == "sentinel"
@@ -90,12 +92,13 @@ def test_drill_timer_runs_the_drill_daily_with_jitter():
 
 @pytest.fixture
 def unit_dir(tmp_path):
-    """The units, with ExecStart pointed at the sentinel this test run installed (verify wants it to exist)."""
+    """The units, with ExecStart and ExecReload pointed at the sentinel this test run installed (verify
+    wants it to exist)."""
     binary = Path(sys.executable).parent / "sentinel"
     binary = binary if binary.exists() else Path(shutil.which("sentinel") or "/bin/true")
     for path in UNITS.iterdir():
         if path.suffix in (".service", ".timer"):
-            text = re.sub(r"^(ExecStart=)\S+/sentinel\b", rf"\g<1>{binary}", path.read_text(), flags=re.M)
+            text = re.sub(r"^(Exec(?:Start|Reload)=)\S+/sentinel\b", rf"\g<1>{binary}", path.read_text(), flags=re.M)
             (tmp_path / path.name).write_text(text)
     return tmp_path
 
