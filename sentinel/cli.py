@@ -602,6 +602,16 @@ def alerts_approve(
     console.print(f"approved {item_id} (by {by})", markup=False)
 
 
+@alerts_app.command("expire")
+def alerts_expire(
+    silence_id: str = typer.Argument(..., metavar="ID", help="A silence (si-...)."),
+    by: str = typer.Option(..., "--by", help="Your name, recorded in the audit log."),
+):
+    """End a silence now: the alerts it hid notify again at once."""
+    expired = _operate("/api/alerts/expire", silence_id=silence_id, by=by)
+    console.print(f"silence {expired['expired']} ended at {expired['ended_at']} (by {by})", markup=False)
+
+
 @alerts_app.command("silences")
 def alerts_silences(all_: bool = typer.Option(False, "--all", help="Include expired silences.")):
     """Silences: matchers, who and why, until when, approval."""

@@ -579,6 +579,26 @@ class AlertManager:
         self._wake.set()
         return subject
 
+    def expire_silence(self, silence_id: str, by: str) -> Silence:
+        """End a silence now (the maintenance is over): what it hid fires again at once.
+        Ending one needs no second operator: it hides nothing more."""
+        if not by.strip():
+            raise UsageError("--by NAME is required: expiring a silence is recorded with the operator's name")
+        now = self.clock()
+        with self._lock:
+            self._refresh_suppressions(now, force=True)
+            silence = self.suppressions.silences.pop(silence_id, None)
+            if silence is None:
+                raise SilenceError(f"no active silence {silence_id}; `sentinel alerts silences` shows them")
+            silence.ends_at = now
+            self.db.put_silence(silence)
+            self._store_statuses(now)
+            self.db.flush()
+            self.audit.append(by.strip(), "silence.expired", silence_id, {
+                "created_by": silence.created_by, "matchers": [str(m) for m in silence.matchers]})
+        self._wake.set()
+        return silence
+
     def silences(self, include_expired: bool = False) -> list[Silence]:
         with self._lock:
             if include_expired:

@@ -115,6 +115,13 @@ def _silence(op, f: dict) -> dict:
             "awaiting_approval": len(severe)}
 
 
+def _expire(op, f: dict) -> dict:
+    from sentinel.alert.payloads import iso
+
+    silence = op.manager.expire_silence(f["silence_id"], f["by"])
+    return {"expired": silence.silence_id, "ended_at": iso(silence.ends_at), "by": f["by"]}
+
+
 def _approve(op, f: dict) -> dict:
     op.manager.approve(f["item_id"], f["by"])
     return {"approved": f["item_id"], "by": f["by"]}
@@ -161,6 +168,7 @@ OPERATIONS: dict[str, Operation] = {
     "/api/alerts/silence": Operation("POST", {"match": (list, REQUIRED), "duration": (str, REQUIRED),
                                               "reason": (str, REQUIRED), "by": (str, REQUIRED)}, _silence),
     "/api/alerts/approve": Operation("POST", {"item_id": (str, REQUIRED), "by": (str, REQUIRED)}, _approve),
+    "/api/alerts/expire": Operation("POST", {"silence_id": (str, REQUIRED), "by": (str, REQUIRED)}, _expire),
     "/api/alerts/silences": Operation("GET", {"all": (bool, False)}, _silences),
     "/api/alerts/test": Operation("POST", {"route": (str, ""), "by": (str, REQUIRED)}, _test),
     "/api/alerts/deliver": Operation("POST", {}, _deliver),

@@ -153,6 +153,24 @@ def test_silence_hides_until_it_expires(make_manager, receiver, clock):
     assert manager.silences() == []
 
 
+def test_a_silence_expired_early_lets_its_alerts_notify_and_survives_a_restart(make_manager, receiver, clock):
+    config = hook(receiver)
+    manager = make_manager(config)
+    silence, _, _ = manager.silence(["subprocessor=stripe"], "1d", "vendor migration", "alice")
+    manager.raise_alert(leak(severity="medium"))
+    manager.tick()
+    assert receiver.received == []
+    clock.advance(600)  # the migration is over early
+    manager.expire_silence(silence.silence_id, "bob")
+    manager.tick()
+    assert len(receiver.received) == 1 and [v.status for v in manager.alerts()] == ["firing"]
+    with pytest.raises(SilenceError, match="no active silence"):
+        manager.expire_silence(silence.silence_id, "bob")
+    assert make_manager(config).silences() == []  # stored: a restart does not bring it back
+    actions = [(e.actor, e.action) for e in manager.audit.entries(10)]
+    assert ("bob", "silence.expired") in actions
+
+
 def test_high_alert_stays_visible_until_a_second_operator_approves(make_manager, receiver, clock):
     manager = make_manager(hook(receiver, repeat_interval_seconds=600, group_interval_seconds=60))
     record = manager.raise_alert(leak(severity="high"))
