@@ -325,6 +325,9 @@ def to_table(flows: list[Flow], title: str):
         table.add_column(column, justify="right" if column in ("requests", "subjects") else "left")
     if any(f.change for f in flows):
         table.add_column("change")
+    guarded = any(f.watchlist_hits for f in flows)  # registered identifiers seen: say how often
+    if guarded:
+        table.add_column("watchlist hits", justify="right")
     # A sub-processor reached at several domains gets one row per domain: name them.
     domains: dict[str, set[str]] = {}
     for f in flows:
@@ -339,6 +342,8 @@ def to_table(flows: list[Flow], title: str):
                "[green]yes[/]" if f.approved else f"[red]no[/] ({escape(f.rule)})"]
         if any(x.change for x in flows):
             row.append(f.change)
+        if guarded:
+            row.append(f"{f.watchlist_hits:,}")
         table.add_row(*row)
     return table
 
@@ -355,6 +360,7 @@ def to_html(flows: list[Flow], settings: Settings, since: str, generated: float 
     for flow in flows:
         by_sub.setdefault(flow.name, []).append(flow)
     unapproved = sum(1 for f in flows if not f.approved)
+    guarded = any(f.watchlist_hits for f in flows)  # registered identifiers seen: say how often
     for name, group in by_sub.items():
         sub = subs.get(group[0].subprocessor)
         facts = ""
@@ -371,12 +377,14 @@ def to_html(flows: list[Flow], settings: Settings, since: str, generated: float 
             f"<td><code>{esc(f.field_path or '-')}</code></td><td><code>{esc(f.endpoint or '-')}</code></td>"
             f"<td>{_iso(f.first_seen)}</td><td>{_iso(f.last_seen)}</td><td class=n>{f.requests:,}</td>"
             f"<td class=n>{f.bytes:,}</td><td class=n>{f.subjects:,}</td>"
-            f"<td>{'approved' if f.approved else 'NOT approved: ' + esc(f.rule)}</td></tr>"
+            + (f"<td class=n>{f.watchlist_hits:,}</td>" if guarded else "")
+            + f"<td>{'approved' if f.approved else 'NOT approved: ' + esc(f.rule)}</td></tr>"
             for f in group)
         change = "<th>change</th>" if diff else ""
+        hits = "<th>watchlist hits</th>" if guarded else ""
         sections.append(f"<h2>{esc(name)}</h2>{facts}<table><thead><tr>{change}<th>category</th><th>field path</th>"
                         f"<th>endpoint</th><th>first seen</th><th>last seen</th><th>requests</th><th>bytes</th>"
-                        f"<th>data subjects</th><th>policy</th></tr></thead><tbody>{rows}</tbody></table>")
+                        f"<th>data subjects</th>{hits}<th>policy</th></tr></thead><tbody>{rows}</tbody></table>")
     body = "".join(sections) or ("<p>No flow is new or gone in this period.</p>" if diff else
                                  "<p>No traffic in this period.</p>")
     heading = "Data-flow changes" if diff else "Data-flow inventory"

@@ -270,3 +270,19 @@ def test_a_subprocessor_with_personal_data_also_shows_all_it_receives(store, tmp
             if f.subprocessor == "segment"}
     assert rows[("", inv.ALL_REQUESTS)] == 21
     assert [n for (category, _), n in rows.items() if category == "EMAIL"] == [1]
+
+
+def test_watchlist_hits_are_a_column_when_there_are_any():
+    from sentinel.config import load_settings
+
+    settings = load_settings(None)
+    flows = [_flow("stripe", "stripe.com"), _flow("segment", "segment.com")]
+    assert "watchlist" not in inv.to_html(flows, settings, "30d")
+    flows[1].watchlist_hits = 3  # a guarded customer's e-mail went to Segment three times
+    html = inv.to_html(flows, settings, "30d")
+    assert "<th>watchlist hits</th>" in html and "<td class=n>3</td>" in html
+    from rich.console import Console
+
+    console = Console(width=300, record=True)
+    console.print(inv.to_table(flows, "t"))
+    assert "watchlist hits" in console.export_text()
