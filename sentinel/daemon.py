@@ -258,7 +258,7 @@ class Daemon:
                     acks += self.pipeline.add_events(item.events, item.positions)
                     for origin, offset, reason, raw in item.rejects:
                         acks += self.pipeline.reject(item.source, origin, offset, reason, raw, time.time())
-                    if item.events:
+                    if item.events and item.source in self.sources:  # a drill's canary is no source to lag
                         self.metrics.lag.labels(item.source).set(max(0.0, time.time() - item.events[-1].ts))
                 elif isinstance(item, CaptureItem):
                     acks += self._capture_item(item, bridges)

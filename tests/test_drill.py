@@ -81,6 +81,8 @@ def test_drill_through_the_running_daemon(tmp_path):
         outcome = json.loads(result.stdout)
         assert outcome["status"] == "passed" and outcome["mode"] == "daemon" and outcome["channels"] == 1
         assert outcome["latency_seconds"] > 0
+        # the canary is no source: no lag series of its own, kept for good
+        assert 'sentinel_pipeline_lag_seconds{source="drill"}' not in proc.get("/metrics")
     finally:
         proc.signal(15)
         proc.wait()
