@@ -9,7 +9,7 @@ the caller decides what to do with them (alerts in the daemon, an exit code in
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sentinel.config.registry import EndpointPolicy, Policy, Registry
 from sentinel.registry import Match
