@@ -85,7 +85,8 @@ def check_approver(created_by: str, approver: str, what: str) -> None:
     if not approver.strip():
         raise UsageError("--by NAME is required: approvals are recorded with the approver's name")
     if approver.strip().lower() == created_by.strip().lower():
-        raise SilenceError(f"{approver} created {what} and cannot approve it: a second, different operator must")
+        raise SilenceError(f"{created_by.strip()} created {what} and cannot approve it: a second, different operator "
+                           f"must")
 
 
 @dataclass
