@@ -157,11 +157,14 @@ def _show_inventory(store, settings, console, root: Path) -> None:
 
 
 def _show_alerts(alerts, console) -> None:
-    table = Table(title="alerts")
-    for column in ("severity", "kind", "sub-processor", "title", "count"):
+    # Yesterday's incidents were over before the demo ran: raised and resolved, never
+    # notified (resolve_timeout counts from the traffic's time); the status says which.
+    table = Table(title="alerts (firing: notified now; resolved: over before the demo ran)")
+    for column in ("status", "severity", "kind", "sub-processor", "title", "count"):
         table.add_column(column)
     for view in alerts.alerts(status="all"):
         row = view.as_dict()
-        table.add_row(*map(Text, (str(row.get("severity")), str(row.get("kind")), str(row.get("subprocessor") or "-"),
-                                  str(row.get("title")), str(row.get("occurrences")))))
+        table.add_row(*map(Text, (str(row.get("status")), str(row.get("severity")), str(row.get("kind")),
+                                  str(row.get("subprocessor") or "-"), str(row.get("title")),
+                                  str(row.get("occurrences")))))
     console.print(table)
