@@ -41,3 +41,10 @@ def setup(level: str = "info", stream=None) -> None:
 
 def event(logger: logging.Logger, level: int, msg: str, **fields) -> None:
     logger.log(level, msg, extra={"fields": fields})
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's reason in one line (drivers and libraries append stack dumps and
+    hints), or its type when it says nothing."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

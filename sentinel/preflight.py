@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sentinel.config import ConfigError, Settings
+from sentinel.logs import first_line
 
 
 def preflight(settings: Settings) -> list[str]:
@@ -41,8 +42,7 @@ def check_capture_filters(settings: Settings) -> None:
         except ImportError:  # scapy's word for "no libpcap": the capture will say so when it starts
             return
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(settings.config_path or "sentinel.toml", [(f"sources[{i}].bpf", reason)]) from None
+            raise ConfigError(settings.config_path or "sentinel.toml", [(f"sources[{i}].bpf", first_line(exc))]) from None
 
 
 def source_path_notes(settings: Settings) -> list[str]:

@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 import clickhouse_connect
 
 from sentinel.config import ConfigError, Settings
+from sentinel.logs import first_line
 from sentinel.paths import credentials_dir
 
 
@@ -52,7 +53,7 @@ def open_client(dsn: str, database: str = "", password_file: str = ""):
                     f"the embedded store at {path} is in use by another Sentinel process (the daemon?); "
                     "stop it to use this command, or run Sentinel with a ClickHouse server dsn so that "
                     "commands and Grafana can query while the daemon runs") from None
-            raise StoreUnavailable(f"cannot open embedded ClickHouse at {path}: {_first_line(exc)}") from None
+            raise StoreUnavailable(f"cannot open embedded ClickHouse at {path}: {first_line(exc)}") from None
     if parts.scheme in ("http", "https"):
         kwargs = {}
         if password_file:
@@ -104,11 +105,6 @@ def database_for(settings: Settings) -> str:
     return settings.config.storage.database
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
-
-
 def _root_cause(exc: BaseException) -> str:
     """'connection refused', 'timed out': the system's reason under the
     driver's and urllib3's wrappings, else the exception's first line."""
@@ -120,4 +116,4 @@ def _root_cause(exc: BaseException) -> str:
         if isinstance(cause, TimeoutError):  # socket.timeout carries no strerror
             return "timed out"
         cause = cause.__cause__ or cause.__context__
-    return _first_line(exc)
+    return first_line(exc)

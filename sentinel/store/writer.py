@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pyarrow as pa
 
+from sentinel.logs import first_line
 from sentinel.metrics import Metrics
 from sentinel.store.ddl import DdlContext
 from sentinel.store.schema import TABLES_BY_NAME
@@ -303,7 +304,7 @@ class Writer:
         except Exception as exc:  # any failure: the batch goes to the spool, nothing is dropped
             if self.metrics:
                 self.metrics.store_failures.labels(table).inc()
-            log.warning("insert into %s failed, spooling %d rows: %s", table, data.num_rows, _first_line(exc))
+            log.warning("insert into %s failed, spooling %d rows: %s", table, data.num_rows, first_line(exc))
             self._schedule_retry()
             return False
         if self.metrics:
@@ -363,6 +364,3 @@ def _insert_order(tables: Iterable[str]) -> list[str]:
     return sorted(tables, key=lambda t: order.get(t, 3))
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:300] if lines else type(exc).__name__
