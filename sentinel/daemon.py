@@ -145,6 +145,9 @@ class Daemon:
         self.worker.start()
         for source in settings.config.sources:
             self._start_source(source)
+        self._series_at_zero(settings)
+
+    def _series_at_zero(self, settings: Settings) -> None:
         self.metrics.start_at_zero([s.name for s in settings.config.sources],
                                    [r.name for r in settings.config.alerts.routes])
 
@@ -379,9 +382,7 @@ class Daemon:
         }
         for name, source in self.sources.items():
             alive = source.is_alive()
-            checks[f"source:{name}"] = Check(alive and not source.problem,
-                                             source.problem if alive and source.problem else
-                                             "running" if alive else "stopped")
+            checks[f"source:{name}"] = Check(source.reading, (source.problem or "running") if alive else "stopped")
         return checks
 
     # -- signals and the main loop ---------------------------------------------------------
@@ -409,7 +410,7 @@ class Daemon:
             if interval and time.monotonic() - self.heartbeat < STALL_SECONDS:
                 self.notifier.watchdog()
             for name, source in self.sources.items():
-                self.metrics.source_up.labels(name).set(1 if source.is_alive() and not source.problem else 0)
+                self.metrics.source_up.labels(name).set(1 if source.reading else 0)
             # here too: the worker sets it after each item, so a stuck worker would freeze it
             self.metrics.queue_depth.labels("pipeline").set(len(self.queue))
 
@@ -453,8 +454,7 @@ class Daemon:
                 self._start_source(config)
         for name in set(old_sources) - {s.name for s in settings.config.sources}:
             self._stop_source(name)
-        self.metrics.start_at_zero([s.name for s in settings.config.sources],
-                                   [r.name for r in settings.config.alerts.routes])
+        self._series_at_zero(settings)
         self.metrics.config_reloads.labels("ok").inc()
         log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
         self.notifier.ready(f"watching {len(self.sources)} sources")

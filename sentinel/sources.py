@@ -19,6 +19,7 @@ from typing import Any
 from sentinel.collect.checkpoint import CheckpointStore, hash_head
 from sentinel.collect.logs import UnknownFormatError, detect_format, make_parser
 from sentinel.collect.logs.base import ParseError
+from sentinel.logs import first_line
 from sentinel.collect.tail import FINGERPRINT_BYTES, FileTailer, fingerprint, read_head
 from sentinel.config.daemon import SourceConfig
 from sentinel.metrics import Metrics
@@ -113,6 +114,11 @@ class Source(threading.Thread):
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    @property
+    def reading(self) -> bool:
+        """Up: its thread runs and nothing keeps it from reading."""
+        return self.is_alive() and not self.problem
 
     def _set_up(self, up: bool, problem: str = "") -> None:
         self.problem = "" if up else problem or "failing"
@@ -345,9 +351,9 @@ class LiveSource(Source):
                           self.config.interface, exc)
                 self.stop_event.wait(10)
             except Exception as exc:  # scapy's own (a filter libpcap refuses): one line, retried
-                self._set_up(False, f"capture failed: {_first_line(exc)}")
+                self._set_up(False, f"capture failed: {first_line(exc)}")
                 log.error("source %s: capture on %s with filter %r failed: %s", self.config.name,
-                          self.config.interface, self.config.bpf, _first_line(exc))
+                          self.config.interface, self.config.bpf, first_line(exc))
                 self.stop_event.wait(10)
         processor.flush()
 
@@ -360,7 +366,3 @@ class LiveSource(Source):
             return
         if not self.queue.put(CaptureItem(name, kind, payload), timeout=self.event_wait):
             self.metrics.events_shed.labels(name).inc()
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
