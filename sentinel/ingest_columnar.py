@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from sentinel.collect.logs import fastpath
 from sentinel.pipeline import EVENT_COLUMNS, FINDING_COLUMNS, count_events, destination
-from sentinel.redact import mask_url_parts_array, mask_user_agent, path_may_hold_data_array, split_url
+from sentinel.redact import mask_url_parts_array, mask_user_agent, path_may_hold_data_array
 from sentinel.store.schema import TABLES_BY_NAME
 from sentinel.store.writer import arrow_type, clean_ip
 
@@ -348,9 +348,9 @@ def _scan(pipeline, table: pa.Table, url: pa.Array, path_may_hold_data: np.ndarr
     ts, source, host, method = (subset.column(c).to_pylist() for c in ("ts", "source", "dst_host", "method"))
     for j, row in enumerate(rows.tolist()):
         origin = SimpleNamespace(ts=ts[j], source=source[j], dst_host=host[j] or "")
-        found = pipeline._scan(method[j] or "", urls[j], [], b"", "", origin, matches[which[row]],
-                               int(ids[row]), finding_rows)
+        found, template = pipeline._scan(method[j] or "", urls[j], [], b"", "", origin, matches[which[row]],
+                                         int(ids[row]), finding_rows)
         findings[row] = len(found)
-        if any(f.location == "path" for f in found):
-            hidden[row] = pipeline._endpoint(split_url(urls[j])[0], found)
+        if template:  # a value found in the path, hidden
+            hidden[row] = template
     return findings, finding_rows, hidden

@@ -222,11 +222,11 @@ class Pipeline:
     def _template(self, path: str) -> str:
         return self._path_facts(path)[0]
 
-    def _endpoint(self, path: str, found: list) -> str:
-        """The path's template, with every segment a detector found a value in hidden."""
-        template = self._template(path)
+    def _hidden(self, path: str, found: list) -> str | None:
+        """The path's template with every segment a detector found a value in hidden; None
+        when no finding is in the path (its template stands as it is)."""
         spans = [(f.start, f.end) for f in found if f.location == "path"]
-        return hide_found(path, template, spans) if spans else template
+        return hide_found(path, self._template(path), spans) if spans else None
 
     def event_row(self, ev: EgressEvent, event_id: int, match: Match, findings: int = 0,
                   url: tuple[str, str] | None = None) -> tuple:
@@ -276,9 +276,8 @@ class Pipeline:
             found = []
             # Static paths (/v1/track) are not worth the detectors: most of a proxy's lines.
             if scan_urls and ("?" in ev.url or "@" in ev.url or may_hold_data):
-                found = self._scan(ev.method, ev.url, [], b"", "", ev, match, event_id, finding_rows)
-                if found:
-                    template = self._endpoint(path, found)
+                found, hidden = self._scan(ev.method, ev.url, [], b"", "", ev, match, event_id, finding_rows)
+                template = hidden or template
             rows.append(self.event_row(ev, event_id, match, len(found), (template, query)))
             tally.add(ev, match)
             if observe:
@@ -314,7 +313,7 @@ class Pipeline:
             return
         path = split_url(url)[0]
         if template is None:
-            template = self._endpoint(path, found)
+            template = self._template(path)
         facts = RequestFacts(ts, method, path, f"{method} {template}".strip(), scheme, tls_version, event_id)
         for observer in self.observers:
             observer(facts, match, found)
@@ -336,15 +335,14 @@ class Pipeline:
         match = self.registry.classify(host=sample.host, ip=sample.dst_ip)
         finding_rows: list[tuple] = []
         found = []
+        hidden = None
         if self.scanner is not None:
-            found = self._scan(sample.method, sample.url, sample.headers, sample.body, sample.content_type, sample,
-                               match, event_id, finding_rows)
-        path = split_url(sample.url)[0]
-        template = self._endpoint(path, found)
-        if self.scanner is not None:  # for its event, which comes next
+            found, hidden = self._scan(sample.method, sample.url, sample.headers, sample.body, sample.content_type,
+                                       sample, match, event_id, finding_rows)
             if len(self._scanned) >= _TEMPLATE_CACHE_LIMIT:  # events that never came
                 self._scanned.clear()
-            self._scanned[event_id] = template if any(f.location == "path" for f in found) else None
+            self._scanned[event_id] = hidden  # for its event, which comes next
+        template = hidden or self._template(split_url(sample.url)[0])
         self._observe(sample.ts, sample.method, sample.url, "", "", event_id, match, found, template)
         if finding_rows:
             self.writer.add("findings", FINDING_COLUMNS, finding_rows)
@@ -364,17 +362,21 @@ class Pipeline:
         return self.add_event(ev, event_id, findings, positions)
 
     def _scan(self, method: str, url: str, headers, body: bytes, content_type: str, origin, match: Match,
-              event_id: int, out: list[tuple]) -> list:
+              event_id: int, out: list[tuple]) -> tuple[list, str | None]:
+        """(findings, the path template with found values hidden: None when none is in the
+        path); the finding rows go to `out`."""
         try:
             found = self.scanner.scan_request(method or "GET", url, headers, body,
                                               content_type=content_type or None, subprocessor=match.subprocessor)
         except Exception as exc:  # a detector bug must not stop the stream; the type names it, not the data
             log.error("detector failed on a request from %s: %s", origin.source, type(exc).__name__)
             self.summary.rejected["detector_error"] += 1
-            return []
+            return [], None
         if not found:
-            return []
-        endpoint = self._endpoint(split_url(url)[0], found)
+            return [], None
+        path = split_url(url)[0]
+        hidden = self._hidden(path, found)
+        endpoint = hidden or self._template(path)
         host = getattr(origin, "dst_host", "") or getattr(origin, "host", "") or match.host
         for number, f in enumerate(found):
             out.append((
@@ -386,7 +388,7 @@ class Pipeline:
             if self.metrics:
                 self.metrics.findings.labels(match.subprocessor or "unknown", f.category).inc()
         self.summary.findings += len(found)
-        return found
+        return found, hidden
 
     # -- TLS -------------------------------------------------------------------------------
     def add_handshake(self, hs: TlsHandshake, event_id: int) -> list:
