@@ -184,7 +184,7 @@ def reload(pid: Optional[int] = typer.Option(None, "--pid", help="The daemon's p
     import signal
     import urllib.error
 
-    from sentinel.http import call_api
+    from sentinel.http import call_api, token_refused
 
     settings = state.settings()  # an invalid file is refused here, with where and why
     listen = settings.config.metrics.listen
@@ -193,8 +193,7 @@ def reload(pid: Optional[int] = typer.Option(None, "--pid", help="The daemon's p
             answer = call_api(listen, settings.data_dir, "/api/reload", data=b"{}", timeout=130)
         except urllib.error.HTTPError as exc:
             if exc.code == 401:
-                err.print(f"the running daemon's API needs its token {settings.data_dir / 'api.token'}, which this "
-                          f"user cannot read", markup=False, soft_wrap=True)
+                err.print(token_refused(settings.data_dir), markup=False, soft_wrap=True)
                 raise typer.Exit(3)
             answer = None  # a daemon from before `reload` existed: signal it, if we may
         except OSError:
@@ -331,7 +330,7 @@ def _from_daemon(settings, error: Exception, target: str, data: bytes | None = N
     listen = settings.config.metrics.listen
     if "in use" not in str(error) or not listen:
         raise error
-    from sentinel.http import call_api
+    from sentinel.http import call_api, token_refused
 
     try:
         return 200, call_api(listen, settings.data_dir, target, data=data, timeout=timeout)
@@ -342,8 +341,7 @@ def _from_daemon(settings, error: Exception, target: str, data: bytes | None = N
             except ValueError:
                 pass
         if exc.code == 401:
-            raise type(error)(f"{error}; the running daemon's API needs its token {settings.data_dir / 'api.token'}, "
-                              f"which this user cannot read") from None
+            raise type(error)(f"{error}; {token_refused(settings.data_dir)}") from None
         if exc.code == 404:
             raise type(error)(f"{error}; the running daemon does not serve {target.split('?')[0]}: restart it "
                               f"after an upgrade") from None

@@ -70,6 +70,11 @@ def issue_api_token(data_dir: Path) -> str:
     return token
 
 
+def token_refused(data_dir: Path) -> str:
+    """What a 401 from the daemon's API means to the user who got it."""
+    return f"the running daemon's API needs its token {data_dir / API_TOKEN_FILE}, which this user cannot read"
+
+
 def call_api(listen: str, data_dir: Path, target: str, data: bytes | None = None, timeout: float = 10.0):
     """The running daemon's answer (JSON) to a call on its loopback API, with the token it
     wrote: POST when there is ``data``. Raises urllib's errors; an HTTPError 401 when this
