@@ -611,15 +611,21 @@ class AlertManager:
         """Alerts from the store (all of history for `resolved`/`all`), with their status now."""
         now = self.clock()
         with self._lock:
-            views = []
-            for stored in self.db.alerts(status, limit):
-                live = self.records.get(stored.fingerprint)
-                record = live if live is not None and live.alert_id == stored.alert_id else stored
-                state = self.effective_status(record, now) if record.status == FIRING else RESOLVED
-                waiting = self.suppressions.waiting_approval(record.alert_id, record.labels(), record.severity,
-                                                             now) if state == FIRING else []
-                views.append(AlertView(record, state, waiting))
-            return views
+            return [self._view(stored, now) for stored in self.db.alerts(status, limit)]
+
+    def alert(self, alert_id: str) -> AlertView | None:
+        """One alert, firing or resolved, with its status now."""
+        with self._lock:
+            stored = self.db.alert(alert_id)
+            return self._view(stored, self.clock()) if stored is not None else None
+
+    def _view(self, stored: AlertRecord, now: float) -> AlertView:
+        live = self.records.get(stored.fingerprint)
+        record = live if live is not None and live.alert_id == stored.alert_id else stored
+        state = self.effective_status(record, now) if record.status == FIRING else RESOLVED
+        waiting = self.suppressions.waiting_approval(record.alert_id, record.labels(), record.severity,
+                                                     now) if state == FIRING else []
+        return AlertView(record, state, waiting)
 
     def send_test(self, route: str | None = None, by: str = SYSTEM) -> list[Delivery]:
         """A test notification to every channel of `route` (default: all routes), past all filters."""

@@ -96,10 +96,10 @@ def _list(op, f: dict) -> dict:
 def _show(op, f: dict) -> dict:
     from sentinel.alert.silences import SilenceError
 
-    for view in op.manager.alerts("all", _EVERY):
-        if view.record.alert_id == f["alert_id"]:
-            return {"alert": view.as_dict()}
-    raise SilenceError(f"no alert {f['alert_id']}; `sentinel alerts list --status all` shows the ids")
+    view = op.manager.alert(f["alert_id"])
+    if view is None:
+        raise SilenceError(f"no alert {f['alert_id']}; `sentinel alerts list --status all` shows the ids")
+    return {"alert": view.as_dict()}
 
 
 def _ack(op, f: dict) -> dict:
