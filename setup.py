@@ -1,7 +1,7 @@
 """Compiles the PII detectors with mypyc (C extensions from the same typed Python source:
-the scan runs about 1.8x as fast, with identical results), and four modules written for
+the scan runs about 1.8x as fast, with identical results), and five modules written for
 the hot path: the structure walk (detectors/pii/_walk.c), text scans (_text.c), the
-value hash (_hmac.c) and the RE2 calls (_rx.cpp).
+value hash (_hmac.c), the RE2 calls (_rx.cpp) and the Hyperscan prefilter (_hs.c).
 Without a C compiler, or with SENTINEL_PURE_PYTHON=1, the package installs as plain
 Python and works the same, slower. Everything else about the package is in pyproject.toml."""
 
@@ -25,12 +25,13 @@ def compiled_modules() -> list[str]:
 
 
 # C modules on their own: where one cannot be built (no OpenSSL headers for _hmac, no
-# libre2-dev for _rx), the Python code does its work and the rest is still compiled.
+# libre2-dev for _rx, no libhyperscan-dev for _hs), the Python code does its work and the rest is still compiled.
 NATIVE = [Extension("detectors.pii._walk", ["detectors/pii/_walk.c"], extra_compile_args=["-O2"]),
           Extension("detectors.pii._text", ["detectors/pii/_text.c"], extra_compile_args=["-O2"], libraries=["m"]),
           Extension("detectors.pii._hmac", ["detectors/pii/_hmac.c"], extra_compile_args=["-O2"], libraries=["crypto"]),
           Extension("detectors.pii._rx", ["detectors/pii/_rx.cpp"], extra_compile_args=["-O2", "-std=c++17"],
-                    libraries=["re2"], language="c++")]
+                    libraries=["re2"], language="c++"),
+          Extension("detectors.pii._hs", ["detectors/pii/_hs.c"], extra_compile_args=["-O2"], libraries=["hs"])]
 STANDALONE = {ext.name for ext in NATIVE}
 
 

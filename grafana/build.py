@@ -300,8 +300,9 @@ def overview() -> dict:
                     "reinstall them where a C compiler is present (README, install on a host)."), 4, 6)
     lay.add(stat("Detector C modules missing", prom(
         'count(sentinel_detectors_c_module{' + INSTANCE + '} == 0) or vector(0)', instant=True), color="orange",
-        description="C modules of the detectors (walk, text, hmac, rx) that a daemon's install could not build: its scan "
-                    "is slower. hmac needs libssl-dev and rx libre2-dev at install (README)."), 4, 6)
+        description="C modules of the detectors (walk, text, hmac, rx, hs) that a daemon's install could not build: its "
+                    "scan is slower. hmac needs libssl-dev, rx libre2-dev and hs libhyperscan-dev at install (README)."),
+            4, 6)
     lay.add(timeseries("Sources up", [prom(
         'min by (source) (sentinel_source_up{' + INSTANCE + '})', "{{source}}")],
         description="1 while a source reads; 0 while it fails (file missing, capture denied)."), 6, 6)

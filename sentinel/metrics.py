@@ -113,7 +113,8 @@ class Metrics:
         self.detectors_compiled.set(1 if detectors.pii.COMPILED else 0)
         self.detectors_c_module = Gauge(
             "sentinel_detectors_c_module", "1 for each of the detectors' C modules this install loaded, 0 for one "
-            "missing: walk and text (built with a C compiler), hmac (needs libssl-dev), rx (needs libre2-dev).",
+            "missing: walk and text (built with a C compiler), hmac (needs libssl-dev), rx (needs libre2-dev), "
+            "hs (needs libhyperscan-dev).",
             ["module"], registry=registry)
         for module in detectors.pii.cmodules.C_MODULES:
             self.detectors_c_module.labels(module).set(1 if module in detectors.pii.NATIVE else 0)

@@ -190,7 +190,7 @@ def test_ready_watchdog_and_clean_stop_lose_nothing(daemon, tmp_path):
     build = "compiled" if detectors.pii.COMPILED else "interpreted"
     assert proc.metric("sentinel_detectors_compiled") == (1 if detectors.pii.COMPILED else 0)
     assert f'"detectors": "{build}"' in proc.logs()
-    for module in ("walk", "text", "hmac", "rx"):
+    for module in detectors.pii.cmodules.C_MODULES:
         assert proc.metric("sentinel_detectors_c_module", module=module) == (1 if module in detectors.pii.NATIVE else 0)
     # the dashboard's queue fill is depth over capacity: both exported
     assert proc.metric("sentinel_queue_capacity", queue="pipeline") == 20_000

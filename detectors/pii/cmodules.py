@@ -1,6 +1,6 @@
 """The scan path's modules written in C (setup.py builds them where it can: _walk,
-_text, _hmac needs libssl-dev, _rx needs libre2-dev). Each has a Python twin that does
-its work where the module is missing."""
+_text, _hmac needs libssl-dev, _rx needs libre2-dev, _hs needs libhyperscan-dev). Each
+has a Python twin that does its work where the module is missing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Final
 
 # Their names without the underscore, as detectors.pii.NATIVE and the daemon's metrics
 # report them.
-C_MODULES: Final = ("walk", "text", "hmac", "rx")
+C_MODULES: Final = ("walk", "text", "hmac", "rx", "hs")
 
 
 def c_module(name: str) -> Any:

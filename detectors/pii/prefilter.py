@@ -26,9 +26,15 @@ import re
 import threading
 from bisect import bisect_right
 from time import perf_counter
-from typing import Callable, Final, Sequence
+from typing import Any, Callable, Final, Sequence
 
 import hyperscan as hs
+
+from .cmodules import c_module
+
+# The C module (_hs.c, linked to the system's libhyperscan) where the install built it:
+# its reports never go through Python. Else the hyperscan wheel, with a Python callback.
+_NATIVE: Final = c_module("_hs")
 
 _CACHE: Final[dict[tuple, tuple[bytes | None, frozenset[int]]]] = {}
 _CACHE_LOCK: Final = threading.Lock()
@@ -94,11 +100,41 @@ def segment_anchors(pattern: str) -> str:
     return "".join(out)
 
 
+class _Uncompilable(Exception):
+    pass
+
+
+def _compile(exprs: list[bytes], ids: list[int], flags: list[int]) -> bytes:
+    """The serialised database, for the backend in use."""
+    if _NATIVE is not None:
+        try:
+            return _NATIVE.compile(exprs, ids, flags)
+        except _NATIVE.CompileError as e:
+            raise _Uncompilable(str(e)) from None
+    db = hs.Database()
+    try:
+        db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+    except hs.error as e:
+        raise _Uncompilable(str(e)) from None
+    return hs.dumpb(db)
+
+
+def _load(blob: bytes) -> Any:
+    """A database ready to scan; ValueError for a damaged one or another platform's."""
+    if _NATIVE is not None:
+        return _NATIVE.Database(blob)
+    return _WheelDatabase(blob)
+
+
+def _backend() -> str:
+    return f"libhs {_NATIVE.version()}" if _NATIVE is not None else f"hyperscan {hs.__version__}"
+
+
 def _compiles(expr: bytes, flags: int) -> bool:
     try:
-        hs.Database().compile(expressions=[expr], ids=[0], elements=1, flags=[flags])
+        _compile([expr], [0], [flags])
         return True
-    except hs.error:
+    except _Uncompilable:
         return False
 
 
@@ -116,11 +152,9 @@ def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset
             exprs.append(segment_anchors(p).encode("utf-8"))
             ids.append(gid)
             flags.append(_flags(p))
-    db = hs.Database()
     try:
-        if exprs:
-            db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
-    except hs.error:
+        return (_compile(exprs, ids, flags) if exprs else None), frozenset(always)
+    except _Uncompilable:
         # Find the culprits one by one: exact, in UTF-8 mode ("\x{1F600}"), then in
         # Hyperscan's prefilter mode (a superset by design).
         keep = []
@@ -133,10 +167,7 @@ def _build(groups: tuple[tuple[str, ...], ...]) -> tuple[bytes | None, frozenset
                 always.add(i)
         keep = [k for k in keep if k[1] not in always]
         exprs, ids, flags = [k[0] for k in keep], [k[1] for k in keep], [k[2] for k in keep]
-        db = hs.Database()
-        if exprs:
-            db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
-    return (hs.dumpb(db) if exprs else None), frozenset(always)
+        return (_compile(exprs, ids, flags) if exprs else None), frozenset(always)
 
 
 _NO_LIMIT: Final = 1 << 62
@@ -146,8 +177,8 @@ _NO_LIMIT: Final = 1 << 62
 # The detectors do no I/O: the caller (sentinel.prefilter_cache) saves what
 # export_databases() returns, and at the next start hands in a lookup that reads one
 # entry by its digest, so loading replaces half a second of compiling. An entry is named
-# by a digest of its patterns, the Hyperscan version and the machine; one that does not
-# load is compiled anew. Only the entries a process needs are ever read.
+# by a digest of its patterns, the Hyperscan backend and version and the machine; one
+# that does not load is compiled anew. Only the entries a process needs are ever read.
 
 # Changes when the same patterns compile to a different database (2: segment anchors).
 _FORMAT: Final = 2
@@ -158,7 +189,7 @@ _LOOKUP: Final[list[Callable[[str], bytes | None]]] = []
 
 def _digest(key: tuple) -> str:
     h = hashlib.sha256(repr(key).encode("utf-8", "surrogatepass"))
-    h.update(f"|hyperscan {hs.__version__}|{platform.machine()}|{_FORMAT}".encode())
+    h.update(f"|{_backend()}|{platform.machine()}|{_FORMAT}".encode())
     return h.hexdigest()[:32]
 
 
@@ -188,7 +219,7 @@ def _stored(key: tuple) -> tuple[bytes | None, frozenset[int]] | None:
     head, _, blob = entry.partition(b"\n")
     try:
         always = frozenset(int(i) for i in json.loads(head)["always"])
-        hs.loadb(blob, hs.HS_MODE_BLOCK)  # refuses a damaged entry or another platform's
+        _load(blob)  # refuses a damaged entry or another platform's
     except (ValueError, KeyError, TypeError, hs.error):
         return None
     return blob, always
@@ -212,19 +243,41 @@ class Prefilter:
                     _CACHE.clear()
                 built = _CACHE[key] = _stored(key) or _build(key)
         blob, self.always = built
-        self._db = hs.loadb(blob, hs.HS_MODE_BLOCK) if blob is not None else None
-        self._local = threading.local()
-
-    def _scratch(self):
-        s = getattr(self._local, "scratch", None)
-        if s is None:
-            s = self._local.scratch = hs.Scratch(self._db)
-        return s
+        self._db = _load(blob) if blob is not None else None
 
     def scan(self, data: bytes, starts: list[int], deadline: float = 0.0) -> dict[int, list[list[int]]] | None:
         """None when ``deadline`` (a perf_counter time) passed during the scan."""
         if self._db is None or not data:
             return self._add_always({}, len(starts))
+        found = self._db.scan(data, starts, deadline)
+        if found is None:
+            return None
+        return self._add_always(found, len(starts))
+
+    def _add_always(self, out: dict[int, list[list[int]]], n: int) -> dict[int, list[list[int]]]:
+        for gid in self.always:
+            out[gid] = [[i, _NO_LIMIT] for i in range(n)]
+        return out
+
+
+class _WheelDatabase:
+    """The hyperscan wheel's database behind _hs.Database's ``scan``. Each thread gets
+    its own scratch space (a Scanner may be shared across threads)."""
+
+    def __init__(self, blob: bytes):
+        try:
+            self._db = hs.loadb(blob, hs.HS_MODE_BLOCK)
+        except hs.error as e:
+            raise ValueError(f"not a Hyperscan database for this machine: {e}") from None
+        self._local = threading.local()
+
+    def _scratch(self) -> Any:
+        s = getattr(self._local, "scratch", None)
+        if s is None:
+            s = self._local.scratch = hs.Scratch(self._db)
+        return s
+
+    def scan(self, data: bytes, starts: list[int], deadline: float) -> dict[int, list[list[int]]] | None:
         reports = _Reports(starts, deadline)
         try:
             # (data, match_event_handler, flags, context, scratch) by position: the
@@ -232,12 +285,7 @@ class Prefilter:
             self._db.scan(data, reports.on_match, 0, None, self._scratch())
         except hs.ScanTerminated:
             return None
-        return self._add_always(reports.result(), len(starts))
-
-    def _add_always(self, out: dict[int, list[list[int]]], n: int) -> dict[int, list[list[int]]]:
-        for gid in self.always:
-            out[gid] = [[i, _NO_LIMIT] for i in range(n)]
-        return out
+        return reports.result()
 
 
 class _Reports:
