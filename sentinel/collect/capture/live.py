@@ -1,7 +1,8 @@
 """Live capture on an interface through scapy's layer-2 listening socket.
 
 Frames go to ``CaptureProcessor.process_packet`` as raw bytes (scapy never dissects
-them). On Linux loopback the kernel shows every packet twice (outgoing and incoming);
+them). scapy opens the socket and attaches the BPF filter; on Linux the frames are then
+received by receive.py, which drains the socket without giving up the GIL. On Linux loopback the kernel shows every packet twice (outgoing and incoming);
 the outgoing copy is dropped there, while on real interfaces outgoing packets are the
 point of an egress monitor and are kept.
 """
@@ -14,10 +15,15 @@ import socket
 import threading
 import time
 
+from sentinel.collect.capture.receive import PacketReceiver, grow_receive_buffer
+
 log = logging.getLogger(__name__)
 
 ARPHRD_LOOPBACK = 772
 PACKET_OUTGOING = 4
+RECEIVE_BUFFER = 32 << 20
+# Frames handled between two looks at the stop event (and two select calls).
+BATCH = 1024
 
 
 def live_capture(
@@ -55,6 +61,13 @@ def live_capture(
             raw_recv = sock._recv_raw  # gives the packet type, which recv_raw drops
         except (OSError, IndexError, TypeError):
             raw_recv = None
+    receiver = None
+    if raw_recv is not None:
+        try:
+            receiver = PacketReceiver(ins, snaplen)
+            log.debug("live capture on %s: receive queue %d bytes", iface, grow_receive_buffer(ins, RECEIVE_BUFFER))
+        except OSError as exc:
+            log.info("live capture on %s: receiving through scapy (%s)", iface, exc)
     fd = sock.fileno() if hasattr(sock, "fileno") else ins
     counts = {"packets": 0, "loopback_duplicates": 0}
     n = 0
@@ -65,6 +78,18 @@ def live_capture(
             r, _, _ = select.select([fd], [], [], poll_interval)
             if not r:
                 processor.tick(time.time())
+                continue
+            if receiver is not None:
+                for _ in range(BATCH):
+                    got = receiver.receive()
+                    if got is None:
+                        break
+                    data, pkttype, ts = got
+                    if loopback and pkttype == PACKET_OUTGOING:
+                        counts["loopback_duplicates"] += 1
+                        continue
+                    n += 1
+                    processor.process_packet(ts if ts is not None else time.time(), linktype, data, n)
                 continue
             if raw_recv is not None:
                 data, sa_ll, ts = raw_recv(ins, snaplen)
