@@ -343,12 +343,17 @@ def overview() -> dict:
         prom('sum by (table) (increase(sentinel_spool_rejected_batches_total{' + INSTANCE + '}[$__rate_interval]))',
              "batches rejected: {{table}}", ref="D"),
         prom('sum by (source) (rate(sentinel_events_shed_total{' + INSTANCE + '}[$__rate_interval]))',
-             "captured events shed {{source}}", ref="E")], unit="ops",
-        description="Anything here means work Sentinel did not do: each series says what and where."), 8, 8)
+             "captured events shed {{source}}", ref="E"),
+        prom('sum by (source) (rate(sentinel_capture_kernel_drops_total{' + INSTANCE + '}[$__rate_interval]))',
+             "frames dropped by the kernel {{source}}", ref="F")], unit="ops",
+        description="Anything here means work Sentinel did not do: each series says what and where. Frames dropped "
+                    "by the kernel were never seen: the live capture could not keep up."), 8, 8)
     lay.add(timeseries("Throughput", [
         prom('sum by (source) (rate(sentinel_samples_scanned_total{' + INSTANCE + '}[$__rate_interval]))',
              "samples scanned {{source}}"),
-        prom('sum by (source) (sentinel_capture_flows{' + INSTANCE + '})', "flows tracked {{source}}", ref="B")],
+        prom('sum by (source) (sentinel_capture_flows{' + INSTANCE + '})', "flows tracked {{source}}", ref="B"),
+        prom('sum by (source) (rate(sentinel_capture_packets_total{' + INSTANCE + '}[$__rate_interval]))',
+             "frames captured/s {{source}}", ref="C")],
         unit="short"), 8, 8)
     lay.add(timeseries("ClickHouse inserts", [
         prom('sum by (table) (rate(sentinel_store_rows_written_total{' + INSTANCE + '}[$__rate_interval]))',

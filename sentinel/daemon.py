@@ -148,8 +148,9 @@ class Daemon:
         self._series_at_zero(settings)
 
     def _series_at_zero(self, settings: Settings) -> None:
-        self.metrics.start_at_zero([s.name for s in settings.config.sources],
-                                   [r.name for r in settings.config.alerts.routes])
+        sources = settings.config.sources
+        self.metrics.start_at_zero([s.name for s in sources], [r.name for r in settings.config.alerts.routes],
+                                   [s.name for s in sources if s.type == "live"])
 
     def _open_store(self, settings: Settings) -> Store:
         store = Store.open(settings)

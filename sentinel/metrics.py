@@ -85,6 +85,12 @@ class Metrics:
         self.flows_evicted = Counter(
             "sentinel_capture_flows_evicted_total", "Flows dropped from the reassembly table at its limits.",
             ["source"], registry=registry)
+        self.capture_packets = Counter(
+            "sentinel_capture_packets_total", "Frames the kernel handed a live capture's socket after its BPF "
+            "filter, the dropped ones included.", ["source"], registry=registry)
+        self.capture_drops = Counter(
+            "sentinel_capture_kernel_drops_total", "Frames a live capture lost in the kernel, its socket's receive "
+            "queue full: traffic Sentinel never saw.", ["source"], registry=registry)
         self.anomaly_score = Gauge(
             "sentinel_anomaly_score", "Latest calibrated anomaly score per sub-processor and window (0-1).",
             ["subprocessor", "window"], registry=registry)
@@ -123,7 +129,8 @@ class Metrics:
             "sentinel_alert_delivery_seconds", "Time from an alert being raised to its notification being delivered.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600), registry=registry)
 
-    def start_at_zero(self, sources: Iterable[str] = (), routes: Iterable[str] = ()) -> None:
+    def start_at_zero(self, sources: Iterable[str] = (), routes: Iterable[str] = (),
+                      captures: Iterable[str] = ()) -> None:
         """Export the series of rare events at 0 from the start. A series created by its first
         occurrence appears at 1, and Prometheus's increase() and rate() see no rise: the
         dashboards' alerts, parse errors and reload panels stayed flat for the first one."""
@@ -145,6 +152,10 @@ class Metrics:
         for route in routes:
             for status in ("sent", "failed", "expired"):
                 self.notifications.labels(route, status)
+        for source in captures:  # live capture sources
+            for counter in (self.capture_packets, self.capture_drops, self.flows_evicted):
+                counter.labels(source)
+            self.flows.labels(source)
 
 
 # Scanner.stats keys exported, with what each counts.

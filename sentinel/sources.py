@@ -328,6 +328,40 @@ class CaptureFileSource(Source):
         self.checkpoints.save()
 
 
+class CaptureCounts:
+    """A live capture's health, from its thread every second: the kernel's packet and
+    drop counts, and the reassembly table's flows. Drops are also logged, at most once a
+    minute, since they are traffic that was never inspected."""
+
+    warn_every = 60.0
+
+    def __init__(self, name: str, metrics: Metrics, processor):
+        self.name = name
+        self.metrics = metrics
+        self.processor = processor
+        self._evicted = 0
+        self._unreported_drops = 0
+        self._next_warning = 0.0
+
+    def update(self, packets: int, drops: int) -> None:
+        m, name = self.metrics, self.name
+        m.capture_packets.labels(name).inc(packets)
+        evicted = self.processor.stats.get("flows_evicted", 0)
+        m.flows_evicted.labels(name).inc(evicted - self._evicted)
+        self._evicted = evicted
+        m.flows.labels(name).set(self.processor.summary["open_flows"])
+        if not drops and not self._unreported_drops:
+            return
+        m.capture_drops.labels(name).inc(drops)
+        self._unreported_drops += drops
+        now = time.monotonic()
+        if now >= self._next_warning:
+            log.warning("source %s: the kernel dropped %d frames the capture could not take in time (receive queue "
+                        "full): that traffic was not inspected", name, self._unreported_drops)
+            self._unreported_drops = 0
+            self._next_warning = now + self.warn_every
+
+
 class LiveSource(Source):
     """Live capture on an interface; never blocks the capture loop for long."""
 
@@ -341,10 +375,12 @@ class LiveSource(Source):
         from sentinel.collect.capture import live_capture
 
         processor = self.processor_factory(self)
+        counts = CaptureCounts(self.config.name, self.metrics, processor)
         while not self.stop_event.is_set():
             self._set_up(True)
             try:
-                live_capture(self.config.interface, self.config.bpf, processor, self.stop_event)
+                live_capture(self.config.interface, self.config.bpf, processor, self.stop_event,
+                             on_kernel_counts=counts.update)
             except (OSError, PermissionError) as exc:
                 self._set_up(False, f"capture failed: {exc}")
                 log.error("source %s: capture on %s failed: %s (needs CAP_NET_RAW)", self.config.name,

@@ -228,3 +228,33 @@ print(source.problem)
     up, problem = result.stdout.split("\n")[:2]
     assert up == "0.0", result.stderr
     assert problem == f"cannot open {log}: Permission denied"
+
+
+def test_live_capture_counts_reach_the_metrics_and_drops_are_logged_once_a_minute(caplog):
+    from sentinel.collect.capture.processor import CaptureProcessor
+    from sentinel.sources import CaptureCounts
+
+    metrics = Metrics(CollectorRegistry())
+    metrics.start_at_zero(["mirror"], captures=["mirror"])
+    processor = CaptureProcessor(on_event=lambda e: None, on_sample=lambda s: None)
+    counts = CaptureCounts("mirror", metrics, processor)
+
+    def value(name):
+        return metrics.registry.get_sample_value(name, {"source": "mirror"})
+
+    assert value("sentinel_capture_kernel_drops_total") == 0  # exported before the first drop
+    processor.stats["flows_evicted"] = 3
+    with caplog.at_level("WARNING", logger="sentinel.sources"):
+        counts.update(120, 0)
+        counts.update(80, 7)
+        counts.update(50, 5)  # within the minute: counted, not logged again
+        assert value("sentinel_capture_packets_total") == 250
+        assert value("sentinel_capture_kernel_drops_total") == 12
+        assert value("sentinel_capture_flows_evicted_total") == 3  # the processor's total, added once
+        assert value("sentinel_capture_flows") == 0
+        warnings = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(warnings) == 1 and "7 frames" in warnings[0] and "mirror" in warnings[0]
+        counts._next_warning = 0.0  # a minute later
+        counts.update(10, 0)
+        warnings = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+        assert len(warnings) == 2 and "5 frames" in warnings[1]  # the drops not yet reported

@@ -116,3 +116,57 @@ def test_untagged_frames_and_unknown_messages_pass_through():
     assert frame == _FRAME and ts is None
     # a truncated control buffer ends the walk, it does not raise
     assert _ancillary(_cmsg(SOL_PACKET, PACKET_AUXDATA, aux)[:10], _FRAME) == (_FRAME, None)
+
+
+_UDP_FLOOD = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"x" * 500, ("127.0.0.1", int(sys.argv[1])))
+"""
+
+
+class _SlowProcessor:
+    """Takes 2 ms a frame, as a capture thread starved of CPU would."""
+
+    source = origin = None
+
+    def __init__(self):
+        self.frames = 0
+
+    def process_packet(self, ts, linktype, data, n):
+        self.frames += 1
+        time.sleep(0.002)
+
+    def tick(self, now):
+        pass
+
+    def flush(self):
+        pass
+
+
+@needs_root
+def test_frames_the_kernel_dropped_are_counted():
+    port = _free_port()
+    proc, reported = _SlowProcessor(), []
+    stop, ready = threading.Event(), threading.Event()
+    result = {}
+
+    def capture():
+        result["counts"] = live_capture("lo", f"udp port {port}", proc, stop, ready=ready, receive_buffer=4096,
+                                        on_kernel_counts=lambda p, d: reported.append((p, d)), counts_interval=0.1)
+
+    thread = threading.Thread(target=capture, daemon=True)
+    thread.start()
+    assert ready.wait(10), "capture socket did not open"
+    subprocess.run([sys.executable, "-c", _UDP_FLOOD, str(port), "500"], check=True, timeout=60)
+    time.sleep(0.5)
+    stop.set()
+    thread.join(30)
+
+    counts = result["counts"]
+    assert counts["kernel_drops"] > 0  # a 4 KiB queue and 2 ms a frame cannot hold 1,000 frames
+    assert counts["kernel_drops"] == sum(d for _, d in reported)
+    assert counts["kernel_packets"] == sum(p for p, _ in reported)
+    # every frame is either received or dropped (loopback shows each datagram twice)
+    assert counts["packets"] + counts["loopback_duplicates"] + counts["kernel_drops"] <= counts["kernel_packets"] <= 1000

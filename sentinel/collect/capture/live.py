@@ -14,8 +14,9 @@ import select
 import socket
 import threading
 import time
+from typing import Callable
 
-from sentinel.collect.capture.receive import PacketReceiver, grow_receive_buffer
+from sentinel.collect.capture.receive import PacketReceiver, grow_receive_buffer, kernel_counts
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,18 @@ def live_capture(
     promisc: bool = False,
     poll_interval: float = 0.2,
     flush: bool = True,
+    on_kernel_counts: Callable[[int, int], None] | None = None,
+    counts_interval: float = 1.0,
+    receive_buffer: int = RECEIVE_BUFFER,
 ) -> dict:
     """Capture on ``iface`` with BPF filter ``bpf`` until ``stop_event`` is set.
 
     ``ready`` is set once the socket (and its filter) is in place, so a caller can start
     traffic knowing it will be seen. Idle flows are closed on wall-clock time even when no
-    packet arrives. Returns counters: packets received and dropped duplicates.
+    packet arrives. Every ``counts_interval`` seconds, and at the end,
+    ``on_kernel_counts(packets, drops)`` gets what the kernel counted since the last call:
+    frames that passed the filter, and those it dropped with the receive queue full.
+    Returns counters: packets received, dropped duplicates, and the kernel's totals.
     """
     import scapy.arch  # noqa: F401  (sets conf.L2listen for this platform)
     import scapy.layers.l2  # noqa: F401  (link-layer classes -> DLT numbers)
@@ -65,16 +72,32 @@ def live_capture(
     if raw_recv is not None:
         try:
             receiver = PacketReceiver(ins, snaplen)
-            log.debug("live capture on %s: receive queue %d bytes", iface, grow_receive_buffer(ins, RECEIVE_BUFFER))
+            log.debug("live capture on %s: receive queue %d bytes", iface, grow_receive_buffer(ins, receive_buffer))
         except OSError as exc:
             log.info("live capture on %s: receiving through scapy (%s)", iface, exc)
     fd = sock.fileno() if hasattr(sock, "fileno") else ins
-    counts = {"packets": 0, "loopback_duplicates": 0}
+    counts = {"packets": 0, "loopback_duplicates": 0, "kernel_packets": 0, "kernel_drops": 0}
     n = 0
+
+    def read_kernel_counts() -> None:
+        got = kernel_counts(ins) if ins is not None else None
+        if got is None:
+            return
+        counts["kernel_packets"] += got[0]
+        counts["kernel_drops"] += got[1]
+        if on_kernel_counts is not None:
+            on_kernel_counts(*got)
+
+    if ins is not None:
+        kernel_counts(ins)  # what arrived before the filter was in place is not ours
+    next_counts = time.monotonic() + counts_interval
     if ready is not None:
         ready.set()
     try:
         while not stop_event.is_set():
+            if time.monotonic() >= next_counts:
+                read_kernel_counts()
+                next_counts = time.monotonic() + counts_interval
             r, _, _ = select.select([fd], [], [], poll_interval)
             if not r:
                 processor.tick(time.time())
@@ -109,6 +132,7 @@ def live_capture(
         log.error("live capture on %s stopped: %s", iface, exc)
         raise
     finally:
+        read_kernel_counts()
         sock.close()
         counts["packets"] = n
         if flush:

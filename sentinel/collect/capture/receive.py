@@ -22,6 +22,7 @@ import socket
 import struct
 
 SOL_PACKET = 263
+PACKET_STATISTICS = 6
 PACKET_AUXDATA = 8
 SO_TIMESTAMPNS = 35
 SO_RCVBUFFORCE = 33
@@ -32,6 +33,7 @@ _SLL_PKTTYPE = 10  # offset of sll_pkttype in struct sockaddr_ll
 _CMSG_HEADER = struct.Struct("@Nii")  # cmsg_len (size_t), cmsg_level, cmsg_type
 _AUXDATA = struct.Struct("=IIIHHHH")  # struct tpacket_auxdata
 _TIMESPEC = struct.Struct("=qq")
+_STATISTICS = struct.Struct("=II")  # struct tpacket_stats: tp_packets, tp_drops
 _ALIGN = ctypes.sizeof(ctypes.c_size_t)
 
 
@@ -133,3 +135,18 @@ def grow_receive_buffer(sock: socket.socket, size: int) -> int:
         except OSError:
             continue
     return sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+
+
+def kernel_counts(sock: socket.socket) -> tuple[int, int] | None:
+    """(packets, drops) the kernel counted for the socket since the last call (reading
+    resets them): drops are frames that passed the filter and found the receive queue
+    full. None where the socket keeps no such counts."""
+    try:
+        raw = sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, _STATISTICS.size)
+    except OSError:
+        return None
+    if len(raw) < _STATISTICS.size:
+        return None
+    packets, drops = _STATISTICS.unpack_from(raw)
+    # tp_packets counts the dropped frames too.
+    return packets, drops
