@@ -121,6 +121,10 @@ class Daemon:
         if not COMPILED:
             log.warning("the PII detectors run interpreted, at about half the scan throughput: reinstall "
                         "Sentinel where a C compiler and the Python headers are present")
+        if "hs" not in NATIVE:
+            log.warning("the detectors' Hyperscan module was not built: the prefilter calls back into Python for "
+                        "every match, and the scan slows to a few percent of its speed while another thread is "
+                        "busy; install libhyperscan-dev (x86-64) and reinstall Sentinel")
         self._main_loop()
         return self._shutdown()
 
