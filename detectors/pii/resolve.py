@@ -20,6 +20,8 @@ from .structure import Segment
 from .watchlist import WatchEntry, Watchlist
 
 _HASH_ENCODINGS: Final = frozenset({Encoding.MD5, Encoding.SHA1, Encoding.SHA256})
+_SECRET: Final = str(Category.SECRET)
+_GENERIC_SECRETS: Final = frozenset({"generic_high_entropy", "password", "bearer_token"})
 _MASK_NORMALISED: Final = frozenset({Category.PHONE_NUMBER, Category.IP_ADDRESS})
 _tuple_new: Final = tuple.__new__  # builds a Finding in C; Finding(...) and _make run Python code
 
@@ -112,6 +114,9 @@ class Resolver:
         sub_allow = self.allow_sub.get(subprocessor) if subprocessor else None
         taken: dict[int, _Spans] = {}
         seen: dict[tuple, int] = {}
+        # Reported secrets by field, in the field's own offsets: a token inside a reported
+        # credential ("email/token:..." decoded from a Basic header) is the same secret.
+        secrets: dict[tuple[str, str], list[tuple[int, int]]] = {}
         out: list[Finding] = []
         seg: Segment
         watch: WatchEntry | None
@@ -137,6 +142,8 @@ class Resolver:
                     # The same value at the same field, seen again through another decoding layer.
                     if seen.setdefault((seg.location, path, cat, vh), sid) != sid:
                         why = "reported already from another layer of this field"
+                    elif cat == _SECRET:
+                        why = _inside_reported(secrets, seg, s, e, sub in _GENERIC_SECRETS)
             if why:
                 if dropped is not None:
                     dropped.append(_not_reported(seg, s, e, cat, sub, det, conf, normalised, value, enc, prefix, why,
@@ -153,6 +160,22 @@ class Resolver:
 
 
 by_place: Final = itemgetter(3, 4, 5)  # location, field_path, start (Finding and NotReported)
+
+
+def _inside_reported(secrets: dict[tuple[str, str], list[tuple[int, int]]], seg: Segment, s: int, e: int,
+                     generic: bool) -> str:
+    """Why a generic secret (no issuer) is not reported: it lies within a secret reported
+    already in the same field. Else the secret is recorded and "" returned. A key that
+    names its issuer is kept: the policy judges it by where its issuer is."""
+    span = seg.span
+    start, end = (s, e) if span is None else span
+    reported = secrets.setdefault((seg.location, seg.path), [])
+    if generic:
+        for rs, re_ in reported:
+            if rs <= start and end <= re_:
+                return "inside a secret reported already in this field"
+    reported.append((start, end))
+    return ""
 
 
 def _masked(cat: str, sub: str, enc: str, normalised: str, value: str, prefix: str, watch: WatchEntry | None) -> str:

@@ -214,3 +214,63 @@ def test_password_fields_in_other_languages(scanner, field):
     fs = [f for f in scan_json(scanner, {"login": {field: value}}) if f.category == "SECRET"]
     assert [(f.subtype, f.field_path) for f in fs] == [("password", f"$.login.{field}")]
     assert value not in fs[0].masked
+
+
+# -- secrets written after their names in free text (log lines, tickets, prompts) -------------
+_TOKEN = rnd(28)
+_PASSWORD = "Tr0ub4dor!3xyz"
+
+
+_JWT = jwt()
+
+
+@pytest.mark.parametrize("text,subtype,value", [
+    (f"2026-01-01 INFO login user=bob password={_PASSWORD} ok", "password", _PASSWORD),
+    ('request body {"password": "Tr0ub4dor&3xyz", "plan": "pro"}', "password", "Tr0ub4dor&3xyz"),  # quoted: "&" too
+    ('{"password": "correct horse battery staple"}', "password", "correct horse battery staple"),
+    ("GET /login?user=bob&password=hunter22&next=/ HTTP/1.1", "password", "hunter22"),  # up to the query's "&"
+    (f"pwd={_PASSWORD}", "password", _PASSWORD),
+    (f"export API_KEY={_TOKEN}", "generic_high_entropy", _TOKEN),
+    (f"client-secret: '{_TOKEN}'", "generic_high_entropy", _TOKEN),
+    (f"curl -H 'Authorization: Bearer {_TOKEN}' https://api.example.net", "bearer_token", _TOKEN),
+    (f"my access_token is here: access_token={_TOKEN}.", "generic_high_entropy", _TOKEN),
+    (f"token: {_JWT}", "jwt", _JWT),
+])
+def test_secrets_after_their_names_in_text(scanner, text, subtype, value):
+    fs = [f for f in scanner.scan_text(text) if f.category == "SECRET"]
+    assert [f.subtype for f in fs] == [subtype]
+    assert text[fs[0].start:fs[0].end] == value
+    assert fs[0].masked in ("****", "eyJ****")
+
+
+@pytest.mark.parametrize("text", [
+    "the token: expired yesterday and the password: please reset it",  # words, not credentials
+    "cache key=user:42:profile hit",  # a bare "key" names no secret
+    "password=changeme", "api_key=${API_KEY}", "token=<your token here>", "password: ********",
+    "Bearer realm=api",  # a challenge, not a token
+    "password=short",  # one kind of character
+])
+def test_secret_names_followed_by_no_credential(scanner, text):
+    assert not [f for f in scanner.scan_text(text) if f.category == "SECRET"]
+
+
+def test_a_generic_token_inside_a_reported_credential_is_not_a_second_finding(scanner):
+    # Zendesk's API-token auth: Basic base64("agent@shop.example/token:<token>"). The
+    # decoded layer holds "token:<token>", the same credential as the header's.
+    cred = base64.b64encode(f"agent@shop.example/token:{_TOKEN}".encode()).decode()
+    fs = [f for f in scan_json(scanner, {"x": 1}, headers=[("Authorization", f"Basic {cred}")])
+          if f.category == "SECRET"]
+    assert [f.subtype for f in fs] == ["basic_auth"]
+    # a key that names its issuer is kept beside it: the policy judges it by its issuer
+    mailgun = base64.b64encode(("api:key-" + rnd(32, HEX)).encode()).decode()
+    fs = [f for f in scan_json(scanner, {"x": 1}, headers=[("Authorization", f"Basic {mailgun}")])
+          if f.category == "SECRET"]
+    assert sorted(f.subtype for f in fs) == ["basic_auth", "mailgun_api_key"]
+
+
+def test_a_password_mask_keeps_none_of_its_characters(scanner):
+    long_password = "Tr0ub4dor&3xyzQ!9kLmZ"
+    fs = [f for f in scan_json(scanner, {"password": long_password}) if f.category == "SECRET"]
+    assert [f.masked for f in fs] == ["****"]
+    fs = [f for f in scan_json(scanner, {"api_secret": _TOKEN}) if f.category == "SECRET"]
+    assert [f.masked for f in fs] == ["****"]

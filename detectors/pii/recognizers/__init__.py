@@ -16,7 +16,7 @@ from .national_id import NATIONAL_ID_RECOGNIZERS
 from .passport import PassportRecognizer
 from .person import PersonRecognizer
 from .phone import PhoneRecognizer
-from .secret import AuthorizationRecognizer, GenericSecretRecognizer, build_rule_recognizers
+from .secret import AuthorizationRecognizer, GenericSecretRecognizer, SecretAssignmentRecognizer, build_rule_recognizers
 from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
 from .us_ssn import UsSsnRecognizer
@@ -44,6 +44,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         PushTokenRecognizer(),
         GenericSecretRecognizer(),
         AuthorizationRecognizer(),
+        SecretAssignmentRecognizer(),
     ]
     recs.extend(cls() for cls in NATIONAL_ID_RECOGNIZERS)
     recs.append(StdnumIdRecognizer())

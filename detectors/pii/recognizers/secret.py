@@ -1,5 +1,7 @@
-"""Secrets: one recogniser per rule in ``secrets.RULES``, plus two that read field names
-(generic high-entropy values under secret-like keys, and Authorization headers)."""
+"""Secrets: one recogniser per rule in ``secrets.RULES``, two that read field names
+(generic high-entropy values under secret-like keys, and Authorization headers), and one
+for the same in unstructured text (``password=...`` in a log line, ``Bearer ...`` in a
+prompt)."""
 
 from __future__ import annotations
 
@@ -188,3 +190,63 @@ class AuthorizationRecognizer(Recognizer):
         if shannon_entropy(cred) < 3.0:
             return ()
         return (Hit(0.85, cred, subtype="bearer_token", start=off, end=off + len(cred)),)
+
+
+# Secret-like names in front of a value, as written in log lines, shell and config
+# snippets: "api_key=...", '"password": "..."', "client-secret: ...". Bare "key" is left
+# out: "cache key=user:42" is no credential.
+_ASSIGNED_NAMES: Final = (r"api[_-]?(?:key|secret|token)|client[_-]?secret|secret[_-]?key|access[_-]?(?:key|token)"
+                          r"|auth[_-]?token|refresh[_-]?token|private[_-]?key|passw(?:or)?d|pwd|secret|token")
+_PASSWORD_NAMES: Final = ("passw", "pwd")
+
+
+def _quoted(text: str, start: int) -> str:
+    """A quoted value in full ('"password": "a&b c"'); the pattern stops at the
+    separators of unquoted ones ("&", ",", ";", spaces)."""
+    quote = text[start - 1] if start > 0 else ""
+    if quote != '"' and quote != "'":
+        return ""
+    close = text.find(quote, start)
+    if close == -1 or close - start > 256 or "\n" in text[start:close]:
+        return ""
+    return text[start:close]
+
+
+class SecretAssignmentRecognizer(Recognizer):
+    """A secret written after its name in free text: ``password=...``, ``api_key: ...``,
+    ``Bearer ...``. Structured fields are judged by their names already (the generic and
+    Authorization recognisers); this is for log lines, tickets and prompts. The value
+    must look like a credential (detect-secrets' keyword detector, with its checks).
+    The value's length is checked here: a bounded repeat ("{1,256}") in the pattern
+    made RE2 leave its DFA, at a third of a millisecond a field."""
+
+    name: str = "secret.assignment"
+    category: str = Category.SECRET
+    group: int = 1
+    patterns: tuple[str, ...] = (
+        r"(?i)(?:\b(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\bbearer[ \t]+)([^\s\"'&,;<>]+)",
+    )
+    prefilter: tuple[str, ...] = (r"(?i)(?:key|secret|token|passw(?:or)?d|pwd)[\"']?[ \t]*[:=]", r"(?i)bearer[ \t]")
+    keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer")
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        v = _quoted(ctx.text, ctx.start) or value.rstrip(".)]}")
+        if not 6 <= len(v) <= 256 or allowlisted(v):
+            return None
+        named = ctx.text[max(0, ctx.start - 24):ctx.start].lower()
+        if any(p in named for p in _PASSWORD_NAMES):
+            # A password people chose: two kinds of character at least ("please" is a
+            # word in a sentence, "hunter22" a password).
+            kinds = (any(c.islower() for c in v) + any(c.isupper() for c in v) + any(c.isdigit() for c in v)
+                     + any(not c.isalnum() for c in v))
+            if kinds < 2 or len(v) > 128:
+                return None
+            return Hit(0.75, v, subtype="password", end=ctx.start + len(v), start=ctx.start)
+        if len(v) < 16 or not _TOKEN_CHARS.fullmatch(v) or v.startswith(_PUBLIC_KEY_PREFIXES):
+            return None
+        if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)) or not entropy_ok(v, 3.0):
+            return None
+        if v.startswith("eyJ") and v.count(".") == 2:
+            return Hit(0.85, v, subtype="jwt", mask_prefix="eyJ", start=ctx.start, end=ctx.start + len(v))
+        subtype = "bearer_token" if "bearer" in named else "generic_high_entropy"
+        return Hit(0.75, v, subtype=subtype, start=ctx.start, end=ctx.start + len(v))
