@@ -9,8 +9,11 @@ the caller decides what to do with them (alerts in the daemon, an exit code in
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from dataclasses import dataclass
 
+from detectors.pii.fieldpaths import glob_regex, normalise_indices
 from sentinel.config.registry import EndpointPolicy, Policy, Registry
 from sentinel.registry import Match
 
@@ -274,7 +277,7 @@ class PolicyEngine:
         if "*" not in allow and category not in allow:
             allowed_text = ", ".join(allow) if allow else "no personal data"
             return False, f"category: {scope} may receive {allowed_text}; not {category}"
-        if fields and not any(fnmatch.fnmatchcase(field_path, pattern) for pattern in fields):
+        if fields and not _field_rule(tuple(fields)).fullmatch(normalise_indices(field_path)):
             return False, f"field: {scope} may receive {category} only at {', '.join(fields)}; not at {field_path}"
         return True, f"{scope} may receive {category}"
 
@@ -283,6 +286,12 @@ def _within(destination: str, domains: tuple[str, ...]) -> bool:
     """Whether a registrable domain or host is one of `domains` or under one of them."""
     host = destination.lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_rule(patterns: tuple[str, ...]) -> re.Pattern:
+    """One regex for a policy's `fields` (detectors/pii/fieldpaths.py says the syntax)."""
+    return re.compile("|".join(f"(?:{glob_regex(pattern)})" for pattern in patterns))
 
 
 def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) -> EndpointPolicy | None:

@@ -180,3 +180,53 @@ def test_labels_identify_condition_without_values():
                                         ("SSLv3", 0.0), ("", None), ("unknown", None)])
 def test_tls_rank(text, rank):
     assert tls_rank(text) == rank
+
+
+# -- field-path patterns (`fields`): as the detectors write paths --------------------------------
+def _engine_with_fields(fields: list[str]) -> PolicyEngine:
+    return PolicyEngine(Registry.model_validate({"subprocessor": [
+        {"name": "acme", "domains": ["acmecrm.io"], "policy": {"allow": ["*"], "fields": fields}}]}))
+
+
+def _scan(body: bytes, content_type: str) -> list:
+    from detectors.pii import Scanner
+
+    return Scanner({}, key=b"k").scan_request("POST", "https://api.acmecrm.io/v1/x", [], body, content_type)
+
+
+def _otlp_export_with_an_email() -> bytes:
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+    from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+
+    record = LogRecord(attributes=[KeyValue(key="user.email", value=AnyValue(string_value="jane.doe@example.org"))])
+    return ExportLogsServiceRequest(resource_logs=[ResourceLogs(scope_logs=[ScopeLogs(log_records=[record])])]
+                                    ).SerializeToString()
+
+
+@pytest.mark.parametrize("body, content_type, path, pattern", [
+    (b'{"a": [{"b": [{"email": "jane.doe@example.org"}]}]}', "application/json", "$.a[].b[].email",
+     "$.a[].b[].email"),
+    (b'{"a": [{"b": [{"email": "jane.doe@example.org"}]}]}', "application/json", "$.a[].b[].email",
+     "$.a[*].b[0].email"),  # an index or [*] reads as []
+    (None, "application/x-protobuf", "pb.1.2.2.6[user.email]", "pb.1.2.2.6[user.email]"),
+])
+def test_a_field_pattern_matches_the_path_the_detectors_give(body, content_type, path, pattern):
+    [found] = [f for f in _scan(body or _otlp_export_with_an_email(), content_type) if f.category == "EMAIL"]
+    assert found.field_path == path
+    engine = _engine_with_fields([pattern])
+    assert [v.kind for v in engine.evaluate(facts(), Match("acme", "acmecrm.io", "api.acmecrm.io"), [found])] == \
+        ["new_field_path"]
+
+
+@pytest.mark.parametrize("pattern, path, allowed", [
+    ("pb.1.2.2.6[user.email]", "pb.1.2.2.6u", False),  # brackets are literal, not a set of characters
+    ("pb.1.2.2.6[user.email]", "pb.1.2.2.6[user.email]", True),
+    ("$.a[].b[].email", "$.a[].b[].email", True),
+    ("$.user.*", "$.user.address.city", True),  # * crosses dots
+    ("form.*", "form.card[number]", True),
+    ("header.x-batch[0].$.email", "header.x-batch[3].$.email", True),  # a path's index reads as [] too
+    ("$.user.email", "$.user.emails", False),
+])
+def test_field_pattern_syntax(pattern, path, allowed):
+    assert _engine_with_fields([pattern]).allows("acme", "POST", "/v1/x", "EMAIL", path)[0] is allowed

@@ -6,20 +6,9 @@ from __future__ import annotations
 import re2
 
 from .config import AllowRule
+from .fieldpaths import glob_regex, normalise_indices
 from .masking import Hasher
 from .phones import PhoneValidator
-
-
-def _glob_to_re2(glob: str) -> str:
-    out = []
-    for ch in glob:
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        else:
-            out.append(re2.escape(ch))
-    return "".join(out)
 
 
 class AllowMatcher:
@@ -40,7 +29,7 @@ class AllowMatcher:
             hashes.update(hasher.hex(f) for f in forms if f)
         self._hashes = frozenset(hashes)
         self._patterns = re2.compile("|".join(f"(?:{p})" for p in rule.patterns)) if rule.patterns else None
-        self._paths = re2.compile("|".join(f"(?:{_glob_to_re2(g)})" for g in rule.field_paths)) if rule.field_paths else None
+        self._paths = re2.compile("|".join(f"(?:{glob_regex(g, re2.escape)})" for g in rule.field_paths)) if rule.field_paths else None
         self._categories = frozenset(rule.categories)
         self.empty = not (self._hashes or self._patterns or self._paths or self._categories)
 
@@ -53,6 +42,6 @@ class AllowMatcher:
             return True
         if self._patterns is not None and self._patterns.fullmatch(value):
             return True
-        if self._paths is not None and self._paths.fullmatch(path):
+        if self._paths is not None and self._paths.fullmatch(normalise_indices(path)):
             return True
         return False

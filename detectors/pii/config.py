@@ -10,6 +10,7 @@ from typing import Any
 
 import re2
 
+from .fieldpaths import pattern_problem
 from .finding import Category
 from .rx import compile_raw
 
@@ -43,7 +44,7 @@ class AllowRule:
 
     values: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)  # RE2, full match on the value
-    field_paths: list[str] = field(default_factory=list)  # globs: "query.utm_*", "$.context.*"
+    field_paths: list[str] = field(default_factory=list)  # "query.utm_*", "$.context.*" (fieldpaths.py)
     categories: list[str] = field(default_factory=list)  # "EMAIL" or "SECRET:stripe_secret_key"
 
 
@@ -127,6 +128,10 @@ class ScannerConfig:
         for w, rule in rules:
             for j, p in enumerate(rule.patterns):
                 _check_pattern(p, f"{where}.{w}.patterns[{j}]")
+            for j, g in enumerate(rule.field_paths):
+                problem = pattern_problem(g)
+                if problem:
+                    raise ConfigError(f"{where}.{w}.field_paths[{j}]: {problem}")
             for j, cat in enumerate(rule.categories):
                 if cat.split(":", 1)[0] not in Category.__members__ and cat.split(":", 1)[0] not in {d.category for d in self.custom}:
                     raise ConfigError(f"{where}.{w}.categories[{j}]: unknown category {cat!r}")

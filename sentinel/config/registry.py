@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from detectors.pii.fieldpaths import pattern_problem
 from sentinel.config.daemon import CATEGORY_NAME, LabelName, Severity, Strict, require_unique
 
 KINDS = (
@@ -32,6 +33,14 @@ def _categories(values: list[str], info: ValidationInfo) -> list[str]:
     return values
 
 
+def _field_patterns(patterns: list[str]) -> list[str]:
+    # A pattern that can match no field path would flag every finding of an allowed category.
+    problems = [problem for problem in map(pattern_problem, patterns) if problem]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return patterns
+
+
 class EndpointPolicy(Strict):
     """A narrower rule for one API path: data minimisation per endpoint and field."""
 
@@ -44,6 +53,11 @@ class EndpointPolicy(Strict):
     @classmethod
     def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
         return _categories(values, info)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, patterns: list[str]) -> list[str]:
+        return _field_patterns(patterns)
 
     @field_validator("path")
     @classmethod
@@ -66,6 +80,11 @@ class Policy(Strict):
     @classmethod
     def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
         return _categories(values, info)
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, patterns: list[str]) -> list[str]:
+        return _field_patterns(patterns)
 
     @model_validator(mode="after")
     def _no_overlap(self):

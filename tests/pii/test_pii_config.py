@@ -18,6 +18,7 @@ from tests.pii.conftest import cats, scan_json
     ({"custom": [{"name": "emp", "category": "employee", "regex": "E\\d+"}]}, "custom[0].category"),
     ({"custom": [{"name": "emp", "regex": "E\\d+"}]}, "missing required key(s) category"),
     ({"allowlist": {"patterns": ["(a"]}}, "allowlist.patterns[0]"),
+    ({"allowlist": {"field_paths": ["$.from.*", "utm_source"]}}, "allowlist.field_paths[1]: 'utm_source' matches no field path"),
     ({"allowlist": {"subprocessors": {"stripe": {"categories": ["NOPE"]}}}}, "unknown category 'NOPE'"),
     ({"phone_regions": "US"}, "phone_regions: expected a list of strings"),
 ])
@@ -77,6 +78,12 @@ def test_allowlist_by_value_pattern_path_and_category():
     fs = scan_json(s, {"a": "support@example.com", "b": "noreply@shop.example.com", "from": {"email": "x@example.org"},
                        "c": "jane@example.com", "ip": "8.8.4.4"}, url="/p?utm_source=j@example.com")
     assert [(f.field_path, f.category) for f in fs] == [("$.c", "EMAIL")]
+
+
+def test_allowlisted_field_paths_take_brackets_literally_and_indices_as_arrays():
+    s = Scanner({"allowlist": {"field_paths": ["$.a[0].b[*].email", "$.tags[x]"]}}, key=b"k")
+    fs = scan_json(s, {"a": [{"b": [{"email": "x@example.org"}]}], "c": [{"email": "jane@example.com"}]})
+    assert [(f.field_path, f.category) for f in fs] == [("$.c[].email", "EMAIL")]
 
 
 def test_one_config_table_builds_the_same_scanner_twice():
