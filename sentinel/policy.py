@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from detectors.pii.fieldpaths import glob_regex, normalise_indices
 from sentinel.config.registry import EndpointPolicy, Policy, Registry
-from sentinel.registry import Match
+from sentinel.registry import Match, ignored_destinations
 
 SEVERITY_ORDER = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
@@ -163,6 +163,7 @@ class PolicyEngine:
         # (subprocessor, category, field_path) seen before: a new one is worth telling.
         self.known_paths: set[tuple[str, str, str]] = set(known_paths or ())
         self.seen_unknown: set[str] = set()
+        self._ignored = ignored_destinations(registry)
 
     # -- one request -----------------------------------------------------------------------
     def evaluate(self, facts: RequestFacts, match: Match, findings: list) -> list[Violation]:
@@ -170,7 +171,7 @@ class PolicyEngine:
         sub = match.subprocessor
         destination = match.registrable_domain or match.host
         if not sub:
-            out += self._unknown_destination(facts, destination)
+            out += self._unknown_destination(facts, destination, match.host)
         else:
             out += self._transport(facts, sub, destination)
         for finding in findings:
@@ -179,13 +180,16 @@ class PolicyEngine:
                 out.append(violation)
         return out
 
-    def _unknown_destination(self, facts: RequestFacts, destination: str) -> list[Violation]:
+    def _unknown_destination(self, facts: RequestFacts, destination: str, host: str) -> list[Violation]:
         unknown = self.config.unknown
         if not unknown.alert or not destination or destination in self.seen_unknown:
             return []
-        self.seen_unknown.add(destination)
-        if any(fnmatch.fnmatchcase(destination, rule.removeprefix("*.")) for rule in unknown.ignore):
+        # The host, not its registrable domain, goes by the ignore rules ("archive.ubuntu.com"
+        # is that host only), and before the destination counts as seen: an ignored host
+        # must not hide the other hosts of its domain.
+        if self._ignored.match(host or destination):
             return []
+        self.seen_unknown.add(destination)
         return [Violation("unknown_destination", unknown.severity, "", destination,
                           "traffic to a destination no sub-processor in the registry covers", facts.ts,
                           endpoint=facts.endpoint, event_id=facts.event_id)]

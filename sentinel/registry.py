@@ -12,6 +12,7 @@ registrable domain (Public Suffix List shipped inside tldextract; never fetched)
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import tldextract
@@ -33,49 +34,22 @@ class Match:
 UNKNOWN = ""
 
 
-class SubprocessorRegistry:
-    def __init__(self, registry: Registry):
-        self.config = registry
-        self.by_name: dict[str, Subprocessor] = {s.name: s for s in registry.subprocessor}
+class DomainRules:
+    """Domain rules, each standing for a name; a host gets the name of the most specific rule."""
+
+    def __init__(self, rules: Iterable[tuple[str, str]]):
         self._suffix: dict[str, str] = {}  # "stripe.com" -> name: the domain and its subdomains
         self._subdomains: dict[str, str] = {}  # "*.stripe.com" -> name: subdomains only
         self._patterns: list[tuple[tuple[str, ...], str]] = []  # single-label wildcards in the middle
-        networks = []
-        for sub in registry.subprocessor:
-            for rule in sub.domains:
-                if rule.startswith("*.") and "*" not in rule[2:]:
-                    self._subdomains[rule[2:]] = sub.name
-                elif "*" in rule:
-                    self._patterns.append((tuple(rule.split(".")), sub.name))
-                else:
-                    self._suffix[rule] = sub.name
-            for cidr in sub.cidrs:
-                networks.append((ipaddress.ip_network(cidr, strict=False), sub.name))
-        # Longest prefix first, so the first containing network is the most specific.
-        self._networks = sorted(networks, key=lambda item: item[0].prefixlen, reverse=True)
-        self._ignore = SubprocessorRegistry._rules_only(registry.unknown.ignore)
-        self._host_cache: dict[str, str | None] = {}
-        self._ip_cache: dict[str, str | None] = {}
-        self._domain_cache: dict[str, str] = {}
+        for rule, name in rules:
+            if rule.startswith("*.") and "*" not in rule[2:]:
+                self._subdomains[rule[2:]] = name
+            elif "*" in rule:
+                self._patterns.append((tuple(rule.split(".")), name))
+            else:
+                self._suffix[rule] = name
 
-    @staticmethod
-    def _rules_only(rules: list[str]) -> "SubprocessorRegistry | None":
-        if not rules:
-            return None
-        fake = Registry.model_validate({"subprocessor": [{"name": "ignored", "domains": rules}]})
-        return SubprocessorRegistry(fake)
-
-    # -- lookups -----------------------------------------------------------------------
-    def match_host(self, host: str) -> str | None:
-        cached = self._host_cache.get(host)
-        if cached is not None or host in self._host_cache:
-            return cached
-        found = self._match_host(host)
-        if len(self._host_cache) < _CACHE_LIMIT:
-            self._host_cache[host] = found
-        return found
-
-    def _match_host(self, host: str) -> str | None:
+    def match(self, host: str) -> str | None:
         labels = host.split(".")
         best: tuple[int, str] | None = None
         for i in range(len(labels)):
@@ -90,6 +64,39 @@ class SubprocessorRegistry:
             if _pattern_matches(pattern, labels) and (best is None or len(pattern) > best[0]):
                 best = (len(pattern), name)
         return best[1] if best else None
+
+    def __bool__(self) -> bool:
+        return bool(self._suffix or self._subdomains or self._patterns)
+
+
+def ignored_destinations(registry: Registry) -> DomainRules:
+    """`[unknown] ignore`: hosts whose first sight is not worth an alert, by the registry's domain rules."""
+    return DomainRules((rule, "ignored") for rule in registry.unknown.ignore)
+
+
+class SubprocessorRegistry:
+    def __init__(self, registry: Registry):
+        self.config = registry
+        self.by_name: dict[str, Subprocessor] = {s.name: s for s in registry.subprocessor}
+        self._domains = DomainRules((rule, sub.name) for sub in registry.subprocessor for rule in sub.domains)
+        networks = [(ipaddress.ip_network(cidr, strict=False), sub.name)
+                    for sub in registry.subprocessor for cidr in sub.cidrs]
+        # Longest prefix first, so the first containing network is the most specific.
+        self._networks = sorted(networks, key=lambda item: item[0].prefixlen, reverse=True)
+        self._ignore = ignored_destinations(registry)
+        self._host_cache: dict[str, str | None] = {}
+        self._ip_cache: dict[str, str | None] = {}
+        self._domain_cache: dict[str, str] = {}
+
+    # -- lookups -----------------------------------------------------------------------
+    def match_host(self, host: str) -> str | None:
+        cached = self._host_cache.get(host)
+        if cached is not None or host in self._host_cache:
+            return cached
+        found = self._domains.match(host)
+        if len(self._host_cache) < _CACHE_LIMIT:
+            self._host_cache[host] = found
+        return found
 
     def match_ip(self, address: str) -> str | None:
         if not self._networks or not address:
@@ -139,7 +146,7 @@ class SubprocessorRegistry:
         return Match(found or UNKNOWN, "", ip)
 
     def is_ignored(self, host: str) -> bool:
-        return bool(self._ignore and host and self._ignore.match_host(normalise_host(host)))
+        return bool(host and self._ignore.match(normalise_host(host)))
 
     def __len__(self) -> int:
         return len(self.by_name)

@@ -228,6 +228,21 @@ def test_config_check_rejects_a_policy_category_no_detector_reports(tmp_path):
     assert sentinel("--config", str(config), "config", "check", tmp_path=tmp_path).returncode == 0
 
 
+@pytest.mark.parametrize("command", [("config", "check"), ("scan", "--policy", "{reg}", "{har}")])
+def test_a_bad_ignore_rule_is_a_config_error_at_load_not_a_crash_later(tmp_path, command):
+    # It passed `config check`, then `scan` died with a pydantic traceback naming a key not in the file.
+    (tmp_path / "reg.toml").write_text('[unknown]\nignore = ["https://ubuntu.com"]\n'
+                                       '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test"]\n')
+    config = tmp_path / "sentinel.toml"
+    config.write_text('registry = "reg.toml"\n')
+    har = Path(__file__).parent / "data" / "har" / "mitmproxy_insomnia_rest_client.har"
+    args = [arg.format(reg=tmp_path / "reg.toml", har=har) for arg in command]
+    result = sentinel("--config", str(config), *args, tmp_path=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"{tmp_path / 'reg.toml'}: unknown.ignore: expected domain rules" in result.stderr
+    assert "Traceback" not in result.stderr and "subprocessor.0.domains" not in result.stderr
+
+
 def test_config_check_passes_the_shipped_config_and_writes_nothing(tmp_path):
     shipped = Path(__file__).parent.parent / "config" / "sentinel.toml"
     result = sentinel("--config", str(shipped), "config", "check", tmp_path=tmp_path,

@@ -7,7 +7,7 @@ import pytest
 from detectors.pii.finding import Finding
 from sentinel.config.registry import Registry
 from sentinel.policy import SECRET_ISSUERS, PolicyEngine, RequestFacts, tls_rank
-from sentinel.registry import Match
+from sentinel.registry import Match, SubprocessorRegistry
 
 REGISTRY = Registry.model_validate({
     "unknown": {"severity": "low", "pii_severity": "high", "ignore": ["ubuntu.com"]},
@@ -230,3 +230,17 @@ def test_a_field_pattern_matches_the_path_the_detectors_give(body, content_type,
 ])
 def test_field_pattern_syntax(pattern, path, allowed):
     assert _engine_with_fields([pattern]).allows("acme", "POST", "/v1/x", "EMAIL", path)[0] is allowed
+
+
+def test_ignore_rules_are_domain_rules_on_the_host():
+    # "archive.ubuntu.com" is that host (and below), not all of ubuntu.com; "*.debian.org" is
+    # the subdomains, not the apex: the rules of a sub-processor's domains.
+    registry = Registry.model_validate({"unknown": {"ignore": ["archive.ubuntu.com", "*.debian.org"]},
+                                        "subprocessor": [{"name": "acme", "domains": ["acmecrm.io"]}]})
+    engine, hosts = PolicyEngine(registry), SubprocessorRegistry(registry)
+    alerted = [host for host in ("archive.ubuntu.com", "mirror.archive.ubuntu.com", "security.ubuntu.com",
+                                 "security.debian.org", "debian.org")
+               if engine.evaluate(facts("GET", "/"), hosts.classify(host=host), [])]
+    assert alerted == ["security.ubuntu.com", "debian.org"]
+    assert [hosts.is_ignored(host) for host in ("archive.ubuntu.com", "security.ubuntu.com", "debian.org")] == \
+        [True, False, False]

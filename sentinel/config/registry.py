@@ -33,6 +33,17 @@ def _categories(values: list[str], info: ValidationInfo) -> list[str]:
     return values
 
 
+def _domain_rules(rules: list[str]) -> list[str]:
+    normalised = [d.strip().lower().rstrip(".") for d in rules]
+    bad = [d for d in normalised if not DOMAIN_RULE.match(d)]
+    if bad:
+        raise ValueError(
+            f"expected domain rules like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
+            f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {bad}"
+        )
+    return normalised
+
+
 def _field_patterns(patterns: list[str]) -> list[str]:
     # A pattern that can match no field path would flag every finding of an allowed category.
     problems = [problem for problem in map(pattern_problem, patterns) if problem]
@@ -108,14 +119,7 @@ class Subprocessor(Strict):
     @field_validator("domains")
     @classmethod
     def _domains(cls, domains: list[str]) -> list[str]:
-        normalised = [d.strip().lower().rstrip(".") for d in domains]
-        bad = [d for d in normalised if not DOMAIN_RULE.match(d)]
-        if bad:
-            raise ValueError(
-                f"expected domain rules like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
-                f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {bad}"
-            )
-        return normalised
+        return _domain_rules(domains)
 
     @field_validator("cidrs")
     @classmethod
@@ -138,7 +142,12 @@ class UnknownDestinations(Strict):
     alert: bool = True
     severity: Severity = "low"
     pii_severity: Severity = "high"
-    ignore: list[str] = []
+    ignore: list[str] = []  # domain rules, as a sub-processor's domains
+
+    @field_validator("ignore")
+    @classmethod
+    def _ignore(cls, rules: list[str]) -> list[str]:
+        return _domain_rules(rules)
 
 
 class SecretsPolicy(Strict):
