@@ -129,7 +129,9 @@ class SubprocessorRegistry:
         return domain
 
     def classify(self, sni: str = "", host: str = "", ip: str = "") -> Match:
-        """Names win over addresses: SNI, then Host/authority/URL host, then the IP."""
+        """Names win over addresses: SNI, then Host/authority/URL host, then the IP. An unknown
+        destination keeps its registrable domain, else the address it was reached at."""
+        literal = ""  # a Host or URL that is an address ("https://203.0.113.10/v1/x")
         for name in (sni, host):
             if name:
                 name = normalise_host(name)
@@ -137,13 +139,14 @@ class SubprocessorRegistry:
                     found = self.match_ip(name)
                     if found:
                         return Match(found, "", name)
+                    literal = literal or name
                     continue
                 found = self.match_host(name)
                 if found:
                     return Match(found, self.registrable_domain(name), name)
                 return Match(UNKNOWN, self.registrable_domain(name), name)
         found = self.match_ip(ip)
-        return Match(found or UNKNOWN, "", ip)
+        return Match(found, "", ip) if found else Match(UNKNOWN, "", literal or ip)
 
     def is_ignored(self, host: str) -> bool:
         return bool(host and self._ignore.match(normalise_host(host)))

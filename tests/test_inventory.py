@@ -254,6 +254,15 @@ def test_inbound_records_are_not_called_an_unregistered_destination(store, tmp_p
     assert flow.rule.startswith("the records name no destination")
 
 
+def test_a_request_to_an_unregistered_address_is_a_flow_to_that_address(store, tmp_path):
+    # It was "unknown (no destination)": the address was dropped when no cidrs covered it.
+    entry = _har_entry("https://203.0.113.10/v1/contacts")
+    entry["request"]["postData"] = {"mimeType": "application/json", "text": json.dumps({"email": RAW_VALUES[0]})}
+    ingest_har(store, tmp_path, "raw-ip", [entry])
+    (flow,) = [f for f in inv.collect(store, store.settings, since="1d") if f.category == "EMAIL"]
+    assert (flow.subprocessor, flow.destination, flow.name) == ("", "203.0.113.10", "unknown (203.0.113.10)")
+
+
 def test_a_subprocessor_with_personal_data_also_shows_all_it_receives(store, tmp_path):
     # Segment's one request with an e-mail among many was all the inventory showed of it.
     now = time.time()

@@ -87,3 +87,15 @@ def test_shipped_registry_maps_real_api_domains():
                        ("email.us-east-1.amazonaws.com", "amazon_ses"), ("api.twilio.com", "twilio"),
                        ("http-intake.logs.datadoghq.com", "datadog"), ("myco.openai.azure.com", "azure_openai")]:
         assert registry.classify(host=host).subprocessor == name, host
+
+
+@pytest.mark.parametrize("host, ip, expected", [
+    ("203.0.113.10", "", ("", "", "203.0.113.10")),  # an address as the URL's host, no cidrs cover it
+    ("[2606:4700::1]:8443", "", ("", "", "2606:4700::1")),
+    ("203.0.113.10", "198.51.100.7", ("netblock", "", "198.51.100.7")),  # the connection's address is covered
+    ("203.0.113.10", "192.0.2.1", ("", "", "203.0.113.10")),  # neither: the address the client asked for
+    ("", "192.0.2.1", ("", "", "192.0.2.1")),
+])
+def test_an_unknown_address_is_the_destination(host, ip, expected):
+    match = REGISTRY.classify(host=host, ip=ip)
+    assert (match.subprocessor, match.registrable_domain, match.host) == expected

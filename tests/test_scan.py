@@ -225,3 +225,33 @@ def test_damaged_har_entries_make_the_file_partly_read(tmp_path):
     assert report["errors"] == [{"path": "damaged.har", "reason": "1 damaged HAR entries skipped",
                                  "status": "partly read"}]
     assert report["violations"] and result.returncode == 2
+
+
+def _har(path: Path, *requests: tuple[str, dict]) -> Path:
+    entries = [{"startedDateTime": "2026-11-20T10:00:00.000Z", "time": 5,
+                "request": {"method": "POST", "url": url, "httpVersion": "HTTP/1.1", "headers": [], "queryString": [],
+                            "postData": {"mimeType": "application/json", "text": json.dumps(body)},
+                            "headersSize": -1, "bodySize": -1},
+                "response": {"status": 200, "httpVersion": "HTTP/1.1", "headers": [], "content": {"size": 0},
+                             "headersSize": -1, "bodySize": 0}} for url, body in requests]
+    path.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    return path
+
+
+def test_a_request_to_an_address_keeps_the_address_as_its_destination(settings_factory, tmp_path):
+    # A URL whose host is an address no cidrs cover: the e-mail went to "unknown ()", with no
+    # unknown_destination alert and a title ending in "unknown destination ".
+    from sentinel.judge import to_alert
+    from sentinel.scan import scan_paths
+
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acmecrm.io"]\n')
+    settings = settings_factory(f'registry = "{tmp_path / "reg.toml"}"\n')
+    har = _har(tmp_path / "run.har", ("https://203.0.113.10/v1/x", {"email": "jane.doe@example.org"}),
+               ("https://[2001:db8::5]:8443/v1/x", {"email": "jane.doe@example.org"}))
+    result = scan_paths(settings, [har], tmp_path / "scan-state")
+    got = sorted((v.kind, v.destination) for v in result.violations)
+    assert got == [("pii_to_unknown", "2001:db8::5"), ("pii_to_unknown", "203.0.113.10"),
+                   ("unknown_destination", "2001:db8::5"), ("unknown_destination", "203.0.113.10")]
+    alerts = [to_alert(v) for v in result.violations if v.kind == "unknown_destination"]
+    assert sorted(a.title.rsplit(" ", 1)[-1] for a in alerts) == ["2001:db8::5", "203.0.113.10"]
+    assert len({a.fingerprint for a in alerts}) == 2

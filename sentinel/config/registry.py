@@ -33,8 +33,12 @@ def _categories(values: list[str], info: ValidationInfo) -> list[str]:
     return values
 
 
-def _domain_rules(rules: list[str]) -> list[str]:
+def _domain_rules(rules: list[str], for_addresses: str) -> list[str]:
     normalised = [d.strip().lower().rstrip(".") for d in rules]
+    # "203.0.113.10" reads as a domain rule but no host name ends in digits: it would match nothing.
+    addresses = [d for d in normalised if _is_address(d)]
+    if addresses:
+        raise ValueError(f"{', '.join(addresses)}: an address is not a domain rule; {for_addresses}")
     bad = [d for d in normalised if not DOMAIN_RULE.match(d)]
     if bad:
         raise ValueError(
@@ -42,6 +46,14 @@ def _domain_rules(rules: list[str]) -> list[str]:
             f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {bad}"
         )
     return normalised
+
+
+def _is_address(rule: str) -> bool:
+    try:
+        ipaddress.ip_network(rule.strip("[]"), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _field_patterns(patterns: list[str]) -> list[str]:
@@ -119,7 +131,7 @@ class Subprocessor(Strict):
     @field_validator("domains")
     @classmethod
     def _domains(cls, domains: list[str]) -> list[str]:
-        return _domain_rules(domains)
+        return _domain_rules(domains, "put addresses in cidrs (e.g. \"203.0.113.10/32\")")
 
     @field_validator("cidrs")
     @classmethod
@@ -147,7 +159,7 @@ class UnknownDestinations(Strict):
     @field_validator("ignore")
     @classmethod
     def _ignore(cls, rules: list[str]) -> list[str]:
-        return _domain_rules(rules)
+        return _domain_rules(rules, "ignore takes host names only")
 
 
 class SecretsPolicy(Strict):
