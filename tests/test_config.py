@@ -162,3 +162,20 @@ def test_on_the_daemons_host_the_cli_finds_its_state_directory(tmp_path, monkeyp
     assert paths.default_data_dir() == unit_state
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "run"))  # the daemon itself, under systemd
     assert paths.default_data_dir() == tmp_path / "run"
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[[alerts.routes]]\nname = "billing"\nurls = ["mailto://oncall@example.com"]\nsubprocessors = ["strpe"]\n',
+     "alerts.routes[0].subprocessors"),
+    ('[detectors.allowlist.subprocessors.strpe]\ncategories = ["IP_ADDRESS"]\n', "detectors.allowlist.subprocessors.strpe"),
+])
+def test_a_name_the_registry_does_not_have_is_refused_with_the_close_ones(tmp_path, text, key):
+    # A typo routed, or allowlisted, nothing, and said so nowhere.
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n')
+    (tmp_path / "s.toml").write_text('registry = "reg.toml"\n' + text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path / "s.toml")
+    assert caught.value.problems == [(key, "the registry names no sub-processor 'strpe'; did you mean stripe?")]
+    assert str(caught.value).startswith(f"{tmp_path / 's.toml'}: {key}: ")
+    (tmp_path / "s.toml").write_text('registry = "reg.toml"\n' + text.replace("strpe", "stripe"))
+    assert load_settings(tmp_path / "s.toml").registry.subprocessor[0].name == "stripe"

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sentinel.config.daemon import SentinelConfig
 from sentinel.config.errors import ConfigError, keyed_problem, pydantic_problems
-from sentinel.config.registry import Registry
+from sentinel.config.registry import Registry, unknown_subprocessors
 from sentinel.paths import default_data_dir
 
 __all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config", "redact_dsn",
@@ -112,6 +112,17 @@ def load_registry(path: Path | None = None, categories: set[str] | None = None) 
         raise ConfigError(path, pydantic_problems(exc)) from None
 
 
+def _unknown_subprocessor_names(config: SentinelConfig, registry: Registry) -> list[tuple[str, str]]:
+    """Sub-processor names in the daemon config that its registry does not have."""
+    known = [sub.name for sub in registry.subprocessor]
+    problems = [(f"alerts.routes[{i}].subprocessors", unknown_subprocessors(route.subprocessors, known))
+                for i, route in enumerate(config.alerts.routes)]
+    allowlists = (config.detectors.get("allowlist") or {}).get("subprocessors") or {}
+    problems += [(f"detectors.allowlist.subprocessors.{name}", unknown_subprocessors([name], known))
+                 for name in allowlists]
+    return [(key, problem) for key, problem in problems if problem]
+
+
 def load_settings(config_path: str | os.PathLike | None = None) -> Settings:
     """Load the daemon config (explicit path, $SENTINEL_CONFIG, or defaults) and its registry."""
     chosen = config_path or os.environ.get("SENTINEL_CONFIG") or ""
@@ -125,5 +136,8 @@ def load_settings(config_path: str | os.PathLike | None = None) -> Settings:
     if config.registry and not registry_path.is_absolute():
         registry_path = base / registry_path  # relative to the config file, like most daemons
     registry, registry_raw = load_registry(registry_path, finding_categories(config))
+    problems = _unknown_subprocessor_names(config, registry)
+    if problems:
+        raise ConfigError(chosen or "sentinel.toml", problems)
     digest = hashlib.sha256(raw + b"\0" + registry_raw).hexdigest()
     return Settings(config, registry, str(chosen), str(registry_path), digest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Literal
@@ -167,10 +168,33 @@ class SecretsPolicy(Strict):
     allow_to: list[str] = []
 
 
+def unknown_subprocessors(names: list[str], known: list[str]) -> str:
+    """What is wrong with ``names`` that name no sub-processor in ``known`` (with the close
+    ones, for a typo), or "": such a name would allow, route or silence nothing, unseen."""
+    problems = []
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            problems.append(f"the registry names no sub-processor {name!r}"
+                            + (f"; did you mean {', '.join(close)}?" if close else ""))
+    return "; ".join(problems)
+
+
 class Registry(Strict):
     unknown: UnknownDestinations = UnknownDestinations()
-    secrets: SecretsPolicy = SecretsPolicy()
+    # Before secrets, which names sub-processors: fields are validated in this order.
     subprocessor: list[Subprocessor] = Field(default_factory=list)
+    secrets: SecretsPolicy = SecretsPolicy()
+
+    @field_validator("secrets")
+    @classmethod
+    def _allow_to_known(cls, secrets: SecretsPolicy, info: ValidationInfo) -> SecretsPolicy:
+        if "subprocessor" not in info.data:  # invalid, and reported as such
+            return secrets
+        problem = unknown_subprocessors(secrets.allow_to, [s.name for s in info.data["subprocessor"]])
+        if problem:
+            raise ValueError(f"secrets.allow_to: {problem}")
+        return secrets
 
     @field_validator("subprocessor")
     @classmethod
