@@ -270,13 +270,14 @@ class PolicyEngine:
         return True, OWN_CREDENTIAL
 
     def allows(self, sub: str, method: str, path: str, category: str, field_path: str) -> tuple[bool, str]:
-        """(allowed, the rule in words). Endpoint rules narrow the sub-processor's rule."""
+        """(allowed, the rule in words). At an endpoint with rules of its own, its `allow` and
+        `fields` (when given, even empty) replace the sub-processor's; `deny` holds everywhere."""
         policy = self.policies[sub]
         if category in policy.deny:
             return False, f"category: {sub} must never receive {category}"
         endpoint = _matching_endpoint(policy.endpoints, method, path)
-        allow = endpoint.allow if endpoint and endpoint.allow else policy.allow
-        fields = endpoint.fields if endpoint and endpoint.fields else policy.fields
+        allow = endpoint.allow if endpoint and endpoint.allow is not None else policy.allow
+        fields = endpoint.fields if endpoint and endpoint.fields is not None else policy.fields
         scope = f"{sub} {endpoint.path}" if endpoint else sub
         if "*" not in allow and category not in allow:
             allowed_text = ", ".join(allow) if allow else "no personal data"
@@ -299,12 +300,15 @@ def _field_rule(patterns: tuple[str, ...]) -> re.Pattern:
 
 
 def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) -> EndpointPolicy | None:
+    """The most specific endpoint rule for the request (longest literal path prefix, as the most
+    specific domain rule wins); of equally specific ones, the first listed."""
+    best: EndpointPolicy | None = None
     for endpoint in endpoints:
         if endpoint.methods and method.upper() not in {m.upper() for m in endpoint.methods}:
             continue
-        if fnmatch.fnmatchcase(path, endpoint.path):
-            return endpoint
-    return None
+        if fnmatch.fnmatchcase(path, endpoint.path) and (best is None or endpoint.specificity > best.specificity):
+            best = endpoint
+    return best
 
 
 def at_or_above(severity: str, threshold: str) -> bool:

@@ -244,3 +244,32 @@ def test_ignore_rules_are_domain_rules_on_the_host():
     assert alerted == ["security.ubuntu.com", "debian.org"]
     assert [hosts.is_ignored(host) for host in ("archive.ubuntu.com", "security.ubuntu.com", "debian.org")] == \
         [True, False, False]
+
+
+# -- endpoint rules ---------------------------------------------------------------------------------
+ENDPOINTS = Registry.model_validate({"subprocessor": [{"name": "acme", "domains": ["acmecrm.io"], "policy": {
+    "allow": ["EMAIL"], "fields": ["$.contact.email"], "deny": ["US_SSN"],
+    "endpoints": [
+        {"path": "/v2/*", "allow": ["EMAIL", "PHONE_NUMBER"]},
+        {"path": "/v2/billing/*", "methods": ["POST"], "allow": ["CREDIT_CARD"], "fields": ["$.card.*"]},
+        {"path": "/v2/lookup", "allow": []},
+        {"path": "/v2/import", "fields": []},
+    ]}}]})
+
+
+@pytest.mark.parametrize("method, path, category, field_path, allowed, rule", [
+    # allow = [] at an endpoint is no personal data, not "the sub-processor's allow"
+    ("GET", "/v2/lookup", "EMAIL", "$.contact.email", False, "acme /v2/lookup may receive no personal data; not EMAIL"),
+    # the most specific matching endpoint wins, wherever it is listed
+    ("POST", "/v2/billing/charge", "CREDIT_CARD", "$.card.number", True, "acme /v2/billing/* may receive CREDIT_CARD"),
+    ("POST", "/v2/billing/charge", "EMAIL", "$.contact.email", False, "acme /v2/billing/* may receive CREDIT_CARD"),
+    ("GET", "/v2/billing/charge", "PHONE_NUMBER", "$.contact.email", True, "acme /v2/* may receive PHONE_NUMBER"),
+    # an endpoint without fields keeps the sub-processor's; fields = [] is any field
+    ("POST", "/v2/contacts", "EMAIL", "$.notes.email", False, "only at $.contact.email"),
+    ("POST", "/v2/import", "EMAIL", "$.notes.email", True, "acme /v2/import may receive EMAIL"),
+    ("POST", "/v1/contacts", "EMAIL", "$.contact.email", True, "acme may receive EMAIL"),
+    ("POST", "/v2/import", "US_SSN", "$.ssn", False, "acme must never receive US_SSN"),  # deny holds everywhere
+])
+def test_endpoint_rules(method, path, category, field_path, allowed, rule):
+    got, why = PolicyEngine(ENDPOINTS).allows("acme", method, path, category, field_path)
+    assert got is allowed and rule in why

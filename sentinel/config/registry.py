@@ -70,18 +70,25 @@ class EndpointPolicy(Strict):
 
     path: str
     methods: list[str] = []
-    allow: list[str] = []
-    fields: list[str] = []
+    # None: the sub-processor's own applies. A list, even empty, replaces it at this endpoint:
+    # allow = [] is no personal data, fields = [] any field.
+    allow: list[str] | None = None
+    fields: list[str] | None = None
 
     @field_validator("allow")
     @classmethod
-    def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        return _categories(values, info)
+    def _allow(cls, values: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        return None if values is None else _categories(values, info)
 
     @field_validator("fields")
     @classmethod
-    def _fields(cls, patterns: list[str]) -> list[str]:
-        return _field_patterns(patterns)
+    def _fields(cls, patterns: list[str] | None) -> list[str] | None:
+        return None if patterns is None else _field_patterns(patterns)
+
+    @property
+    def specificity(self) -> int:
+        """The length of the path's literal prefix: where several endpoints match, the longest wins."""
+        return len(self.path.split("*", 1)[0])
 
     @field_validator("path")
     @classmethod
