@@ -6,7 +6,7 @@ run at every commit) starts without loading the ClickHouse client or pyarrow.
 
 from __future__ import annotations
 
-from sentinel.config import Settings, section_error
+from sentinel.config import ConfigError, Settings, section_error
 from sentinel.keys import load_site_key
 from sentinel.prefilter_cache import PrefilterCache
 
@@ -31,9 +31,12 @@ def scanner_for(settings: Settings, key: bytes | None = None, limits: dict | Non
     """The scanner [detectors] asks for; without a key, one drawn for this process (`config check`
     builds it so, and writes nothing)."""
     from detectors.pii import Scanner, ScannerConfig
+    from detectors.pii.ner import NerUnavailable
 
     try:
         config = ScannerConfig.from_dict({**settings.config.detectors, **(limits or {})}, where="detectors")
         return Scanner(config=config, key=key)
+    except NerUnavailable as exc:  # the Scanner names its own key; it is under [detectors] here
+        raise ConfigError(settings.config_path or "sentinel.toml", [(f"detectors.{exc.key}", exc.reason)]) from None
     except (ValueError, TypeError) as exc:  # detectors.pii's ConfigError is a ValueError
         raise section_error(settings, "detectors", exc) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -190,7 +191,12 @@ LATE_FAILURES = [
     # the capture thread died with scapy's traceback at start
     ('[[sources]]\nname = "mirror"\ntype = "live"\ninterface = "lo"\nbpf = "tcpx port 80"\n', "sources[0].bpf",
      "can't parse filter expression"),
+    ("[detectors.ner]\nmin_chars = -1\n", "detectors.ner.min_chars", "expected a whole number of characters"),
 ]
+# NER on without its spaCy model, as installed here: a traceback at start, and a reload
+# that killed the daemon.
+if importlib.util.find_spec("en_core_web_sm") is None:
+    LATE_FAILURES.append(("[detectors.ner]\nenabled = true\n", "detectors.ner.model", "en_core_web_sm"))
 
 
 @pytest.mark.parametrize("text,key,message", LATE_FAILURES, ids=[case[1] for case in LATE_FAILURES])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -234,6 +235,41 @@ def test_sentinel_reload_says_whether_the_daemon_took_it(daemon, tmp_path):
     assert proc.metric("sentinel_config_reloads_total", result="failed") == 1
     proc.signal(signal.SIGTERM)
     assert proc.wait() == 0
+
+
+NER_MODEL_MISSING = importlib.util.find_spec("en_core_web_sm") is None  # spaCy's model, as installed here
+NER_ON = "\n[detectors.ner]\nenabled = true\n"
+
+
+@pytest.mark.skipif(not NER_MODEL_MISSING, reason="the default spaCy model is installed here")
+def test_a_reload_turning_on_ner_without_its_model_is_refused_and_the_daemon_runs_on(daemon, tmp_path):
+    # It made the daemon exit with NerUnavailable's traceback.
+    access = tmp_path / "access.log"
+    append_lines(access, 0, 10)
+    proc = daemon(log_source(access)).start()
+    good = proc.config.read_text()
+    proc.config.write_text(good + NER_ON)
+    env = {k: v for k, v in os.environ.items() if k not in ("SENTINEL_CONFIG", "SENTINEL_DATA_DIR")}
+    refused = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "reload"],
+                             capture_output=True, text=True, env=env, timeout=180)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "detectors.ner.model" in refused.stdout and "spacy download en_core_web_sm" in refused.stdout
+    assert proc.proc.poll() is None and "Traceback" not in proc.logs()
+    append_lines(access, 10, 10)  # still running on the old config
+    assert wait_until(lambda: proc.metric("sentinel_events_total", source="edge-proxy", subprocessor="segment") >= 20)
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0
+
+
+@pytest.mark.skipif(not NER_MODEL_MISSING, reason="the default spaCy model is installed here")
+def test_run_with_ner_on_and_no_model_is_a_config_error_and_exit_2(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text(f'data_dir = "{tmp_path / "state"}"\n[metrics]\nlisten = "127.0.0.1:{free_port()}"\n' + NER_ON)
+    result = sentinel("--config", str(config), "run")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"{config}: detectors.ner.model: spaCy model 'en_core_web_sm' is not installed" in output
+    assert "Traceback" not in output
 
 
 @pytest.mark.parametrize("broken,key", [

@@ -103,6 +103,12 @@ class ScannerConfig:
                               f"got {self.quiet_cache!r}")
         if not isinstance(self.time_budget_ms, (int, float)) or self.time_budget_ms <= 0:
             raise ConfigError(f"{where}.time_budget_ms: expected a positive number, got {self.time_budget_ms!r}")
+        if not isinstance(self.ner.min_chars, int) or self.ner.min_chars < 0:
+            raise ConfigError(f"{where}.ner.min_chars: expected a whole number of characters (0: every segment), "
+                              f"got {self.ner.min_chars!r}")
+        if self.ner.enabled and not self.ner.model.strip():
+            raise ConfigError(f"{where}.ner.model: expected the name or path of a spaCy pipeline, such as "
+                              f"en_core_web_sm")
         for name, s in self.detectors.items():
             if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
                 raise ConfigError(f"{where}.detectors.{name}.threshold: expected a number between 0 and 1")

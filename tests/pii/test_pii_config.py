@@ -21,6 +21,8 @@ from tests.pii.conftest import cats, scan_json
     ({"allowlist": {"field_paths": ["$.from.*", "utm_source"]}}, "allowlist.field_paths[1]: 'utm_source' matches no field path"),
     ({"allowlist": {"subprocessors": {"stripe": {"categories": ["NOPE"]}}}}, "unknown category 'NOPE'"),
     ({"phone_regions": "US"}, "phone_regions: expected a list of strings"),
+    ({"ner": {"min_chars": -1}}, "ner.min_chars: expected a whole number"),
+    ({"ner": {"enabled": True, "model": " "}}, "ner.model: expected the name or path of a spaCy pipeline"),
 ])
 def test_bad_config_names_key(cfg, message):
     with pytest.raises(ConfigError) as e:
@@ -149,3 +151,15 @@ def test_ner_missing_package_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "spacy", None)
     with pytest.raises(NerUnavailable, match="spaCy is not installed"):
         Scanner({"ner": {"enabled": True}})
+
+
+def test_ner_model_not_installed_is_a_config_error_naming_the_key():
+    """As installed here: spaCy without the default model (or without spaCy at all)."""
+    import importlib.util
+
+    if importlib.util.find_spec("en_core_web_sm") is not None:
+        pytest.skip("the default spaCy model is installed here")
+    with pytest.raises(ConfigError) as e:  # a ValueError like every config error, not a RuntimeError
+        Scanner({"ner": {"enabled": True}})
+    assert str(e.value).startswith("ner.model: ") and "en_core_web_sm" in str(e.value)
+    assert "install" in str(e.value)
