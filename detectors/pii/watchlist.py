@@ -23,6 +23,17 @@ from .validators import is_credit_card
 _TOKEN_SPLIT: Final = re.compile(r"[^A-Za-z0-9_.@+\-/=]+")  # one negated class: linear
 
 
+def _written_e164(value: str) -> str | None:
+    """E.164 of a number written internationally ("+44 7700 900456") that the metadata does
+    not know as assigned: canary phones are taken from ranges reserved for fiction, and a
+    number registered as a phone must be found in its phone forms all the same."""
+    v = value.strip()
+    if not v.startswith("+") or "+" in v[1:] or "x" in v:
+        return None
+    digits = "".join(c for c in v.replace("(0)", "") if c.isdigit())  # "+44 (0)20 ...": the trunk prefix
+    return "+" + digits if 8 <= len(digits) <= 15 and digits[0] != "0" else None
+
+
 @dataclass(frozen=True, slots=True)
 class WatchEntry:
     category: str
@@ -76,7 +87,7 @@ class Watchlist:
         if digits and all(c.isdigit() or c in " -" for c in v) and is_credit_card(digits):
             return Category.CREDIT_CARD, digits
         if digits and all(c.isdigit() or c in " +-().x" for c in v):
-            e164 = self._phones.e164(v)
+            e164 = self._phones.e164(v) or _written_e164(v)
             if e164:
                 return Category.PHONE_NUMBER, e164
         return Category.CANARY, v

@@ -140,3 +140,29 @@ def test_key_mismatch_is_refused(wl):
 def test_watchlist_hit_survives_the_threshold(wl):
     s = Scanner({"min_confidence": 0.99}, watchlist=wl, key=KEY)
     assert _hits(s.scan_text(f"{hashlib.md5(NORM.encode()).hexdigest()}"))
+
+
+# Ofcom's range for drama: valid-looking, assigned to no one, so the metadata refuses it.
+FICTION_PHONE = "+44 7700 900456"
+
+
+@pytest.mark.parametrize("wire", ["+447700900456", "447700900456", hashlib.sha256(b"+447700900456").hexdigest(),
+                                  hashlib.sha256(b"447700900456").hexdigest(), _forms("+447700900456")["base64"]])
+def test_a_canary_phone_from_a_reserved_range_is_registered_as_a_phone(wire):
+    wl = Watchlist([(FICTION_PHONE, "canary-phone")], key=KEY)
+    fs = Scanner(watchlist=wl, key=KEY).scan_request("POST", "/sms", [], f"To={quote(wire, safe='')}".encode(),
+                                                     "application/x-www-form-urlencoded")
+    (f,) = _hits(fs)
+    assert (f.category, f.masked) == ("PHONE_NUMBER", "+********0456")
+
+
+@pytest.mark.parametrize("value", ["+44 (0)7700 900456", "+447700900456"])
+def test_written_international_forms_register_the_same_number(value):
+    wl = Watchlist([value], key=KEY)
+    (f,) = _hits(Scanner(watchlist=wl, key=KEY).scan_text("sent 447700900456 to the pixel"))
+    assert f.category == "PHONE_NUMBER"
+
+
+@pytest.mark.parametrize("value", ["+12", "+44 7700 900456 x12", "7700 900456", "+0 123 456 789"])
+def test_what_is_not_a_number_written_internationally_stays_a_canary(value):
+    assert Watchlist(key=KEY).classify(value)[0] == "CANARY"
