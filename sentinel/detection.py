@@ -35,7 +35,14 @@ def scanner_for(settings: Settings, key: bytes | None = None, limits: dict | Non
 
     try:
         config = ScannerConfig.from_dict({**settings.config.detectors, **(limits or {})}, where="detectors")
-        return Scanner(config=config, key=key)
+        watchlist = None
+        if config.watchlist.paths:
+            from sentinel.watchlist_files import read_watchlist
+
+            # Under the scanner's key: a registered value and the same value found by a
+            # detector hash alike (without a key, the scanner adopts the watchlist's).
+            watchlist = read_watchlist(settings, config.watchlist.paths, key, config.phone_regions)
+        return Scanner(config=config, watchlist=watchlist, key=key)
     except NerUnavailable as exc:  # the Scanner names its own key; it is under [detectors] here
         raise ConfigError(settings.config_path or "sentinel.toml", [(f"detectors.{exc.key}", exc.reason)]) from None
     except (ValueError, TypeError) as exc:  # detectors.pii's ConfigError is a ValueError

@@ -20,10 +20,18 @@ def preflight(settings: Settings) -> list[str]:
     from sentinel.alert.delivery import AppriseSender
     from sentinel.detection import scanner_for
 
-    scanner_for(settings)  # a key drawn for this process: the check creates no site key
+    scanner = scanner_for(settings)  # a key drawn for this process: the check creates no site key
     AppriseSender(settings.config.alerts.routes, settings.config_path)
     check_capture_filters(settings)
-    return site_key_notes(settings) + source_path_notes(settings)
+    return site_key_notes(settings) + source_path_notes(settings) + watchlist_notes(scanner)
+
+
+def watchlist_notes(scanner) -> list[str]:
+    """How many identifiers the watchlist's files gave: the count, never a value."""
+    files = len(scanner.config.watchlist.paths)
+    if not files:
+        return []
+    return [f"watchlist: {len(scanner.watchlist or ())} identifier(s) from {files} file(s)"]
 
 
 def check_capture_filters(settings: Settings) -> None:

@@ -192,6 +192,7 @@ LATE_FAILURES = [
     ('[[sources]]\nname = "mirror"\ntype = "live"\ninterface = "lo"\nbpf = "tcpx port 80"\n', "sources[0].bpf",
      "can't parse filter expression"),
     ("[detectors.ner]\nmin_chars = -1\n", "detectors.ner.min_chars", "expected a whole number of characters"),
+    ('[detectors.watchlist]\npaths = ["{tmp}/watch.txt"]\n', "detectors.watchlist.paths[0]", "watch.txt: file not found"),
 ]
 # NER on without its spaCy model, as installed here: a traceback at start, and a reload
 # that killed the daemon.
@@ -214,7 +215,7 @@ def test_config_check_rejects_what_a_later_command_would(tmp_path, text, key, me
                          ids=[case[1] for case in LATE_FAILURES if case[1].startswith("detectors")])
 def test_detect_gives_the_same_error_at_load(tmp_path, text, key, message):
     config = tmp_path / "sentinel.toml"
-    config.write_text(text)
+    config.write_text(text.replace("{tmp}", str(tmp_path)))
     result = sentinel("--config", str(config), "detect", "-", tmp_path=tmp_path, stdin="mail jane@example.com\n")
     assert result.returncode == 2
     assert f"{config}: {key}: " in result.stderr and message in result.stderr

@@ -275,7 +275,8 @@ def test_run_with_ner_on_and_no_model_is_a_config_error_and_exit_2(tmp_path):
 @pytest.mark.parametrize("broken,key", [
     ("[storage]\nbatch_rows = -5\n", "storage.batch_rows"),
     ('[[alerts.routes]]\nname = "oncall"\nurls = ["notascheme://foo"]\n', "alerts.routes[0].urls[0]"),
-], ids=["bad value", "bad alert url"])
+    ('[detectors.watchlist]\npaths = ["missing-watchlist.txt"]\n', "detectors.watchlist.paths[0]"),
+], ids=["bad value", "bad alert url", "missing watchlist file"])
 def test_sighup_with_broken_config_keeps_the_running_one(daemon, tmp_path, broken, key):
     access = tmp_path / "access.log"
     append_lines(access, 0, 10)

@@ -255,3 +255,27 @@ def test_a_request_to_an_address_keeps_the_address_as_its_destination(settings_f
     alerts = [to_alert(v) for v in result.violations if v.kind == "unknown_destination"]
     assert sorted(a.title.rsplit(" ", 1)[-1] for a in alerts) == ["2001:db8::5", "203.0.113.10"]
     assert len({a.fingerprint for a in alerts}) == 2
+
+
+def test_a_configured_watchlist_finds_a_customers_hashed_email(tmp_path):
+    # [detectors.watchlist] did not exist: no command could raise watchlist_hit.
+    import hashlib
+
+    customer = "alice.customer@bigco.com"
+    (tmp_path / "watchlist.txt").write_text(f"# exported from the customers table\n{customer},customer-1042\n")
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[detectors.watchlist]\npaths = ["watchlist.txt"]\n')  # beside the configuration
+    # Under a field no detector reads as an e-mail: only the watchlist knows this digest.
+    digest = hashlib.sha256(customer.encode()).hexdigest()
+    recording = _har(tmp_path / "page.har", ("https://api.mixpanel.com/track",
+                                            {"event": "signup", "properties": {"ref": digest}}))
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    env.update(SENTINEL_DATA_DIR=str(tmp_path / "state"), PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(config), "scan", str(recording),
+                             "--format", "json"], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1, result.stderr
+    (violation,) = json.loads(result.stdout)["violations"]
+    assert (violation["kind"], violation["category"], violation["subprocessor"], violation["field_path"]) == \
+        ("watchlist_hit", "EMAIL", "mixpanel", "$.properties.ref")
+    assert violation["masked"] == ["a***@b***.com"]
+    assert customer not in result.stdout + result.stderr

@@ -7,7 +7,7 @@
 """
 
 from .config import (AllowlistConfig, AllowRule, ConfigError, CustomDetector, DetectorSettings,
-                     NerConfig, ScannerConfig)
+                     NerConfig, ScannerConfig, WatchlistConfig)
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher, normalise
 from . import scanner as _scanner_module
@@ -28,5 +28,5 @@ __all__ = [
     "COMPILED", "NATIVE", "AllowRule", "AllowlistConfig", "Category", "ConfigError", "CustomDetector", "DetectorSettings",
     "Encoding", "Explanation", "Finding", "Hasher", "Location", "NerConfig", "NotReported", "Scanner",
     "ScannerConfig", "WatchEntry",
-    "Watchlist", "normalise",
+    "Watchlist", "WatchlistConfig", "normalise",
 ]

@@ -61,6 +61,14 @@ class NerConfig:
 
 
 @dataclass
+class WatchlistConfig:
+    """Files of identifiers to guard. The Scanner reads no file: the application reads these
+    into the Watchlist it hands the Scanner (sentinel/watchlist_files.py)."""
+
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ScannerConfig:
     min_confidence: float = 0.5
     detectors: dict[str, DetectorSettings] = field(default_factory=dict)
@@ -77,6 +85,7 @@ class ScannerConfig:
     # repeated header or field value is not scanned again; 0 turns it off.
     quiet_cache: int = 16384
     ner: NerConfig = field(default_factory=NerConfig)
+    watchlist: WatchlistConfig = field(default_factory=WatchlistConfig)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, where: str = "detectors.pii") -> "ScannerConfig":
@@ -88,6 +97,7 @@ class ScannerConfig:
                                     for i, x in enumerate(_as_list(v, w))],
             "allowlist": lambda v, w: _allowlist(_as_dict(v, w), w),
             "ner": lambda v, w: _build(NerConfig, _as_dict(v, w), w),
+            "watchlist": lambda v, w: _build(WatchlistConfig, _as_dict(v, w), w),
         })
         cfg.check(where)
         return cfg
@@ -109,6 +119,9 @@ class ScannerConfig:
         if self.ner.enabled and not self.ner.model.strip():
             raise ConfigError(f"{where}.ner.model: expected the name or path of a spaCy pipeline, such as "
                               f"en_core_web_sm")
+        for i, path in enumerate(self.watchlist.paths):
+            if not path.strip():
+                raise ConfigError(f"{where}.watchlist.paths[{i}]: expected the path of a file, got an empty string")
         for name, s in self.detectors.items():
             if s.threshold is not None and not 0.0 <= s.threshold <= 1.0:
                 raise ConfigError(f"{where}.detectors.{name}.threshold: expected a number between 0 and 1")
