@@ -182,6 +182,9 @@ LATE_FAILURES = [
     ('[[detectors.custom]]\nname = "emp"\ncategory = "EMPLOYEE_ID"\nregex = \'EMP-(\\d+\'\n',
      "detectors.custom[0].regex", "not a valid RE2 pattern"),
     ('[detectors.allowlist]\npatterns = ["a(b"]\n', "detectors.allowlist.patterns[0]", "not a valid RE2 pattern"),
+    # 94 zero-length findings on one short request
+    ('[[detectors.custom]]\nname = "emp"\ncategory = "EMPLOYEE_ID"\nregex = ""\n', "detectors.custom[0].regex",
+     "expected a pattern"),
     ('[[alerts.routes]]\nname = "oncall"\nurls = ["notascheme://foo"]\n', "alerts.routes[0].urls[0]",
      "not a notification URL Apprise understands"),
     ('[[sources]]\nname = "proxy"\ntype = "log"\npaths = ["/var/log/squid"]\nformat = "squidx"\n',

@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import re2
 
 from .fieldpaths import pattern_problem
 from .finding import Category
-from .rx import compile_raw
+from .rx import compile_raw, spans
 
 
 class ConfigError(ValueError):
@@ -138,6 +138,10 @@ class ScannerConfig:
             if not c.category or not c.category.replace("_", "").isalnum() or c.category != c.category.upper():
                 raise ConfigError(f"{w}.category: expected an upper-case category such as EMAIL or EMPLOYEE_ID, got {c.category!r}")
             _check_pattern(c.regex, f"{w}.regex")
+            _check_not_empty_matching(c.regex, f"{w}.regex")
+            if c.requires_context and not c.field_hints:
+                raise ConfigError(f"{w}.requires_context: true reports only where a field name or a nearby word is one "
+                                  f"of field_hints, and field_hints is empty: the detector would never report")
             if c.validator is not None and c.validator not in VALIDATOR_NAMES:
                 raise ConfigError(f"{w}.validator: expected one of {', '.join(VALIDATOR_NAMES)}, got {c.validator!r}")
             if not 0.0 <= c.confidence <= 1.0:
@@ -195,7 +199,25 @@ def _check_pattern(pattern: str, where: str) -> None:
     except (re2.error, ValueError) as e:
         reason = e.args[0] if e.args else e
         reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-        raise ConfigError(f"{where}: not a valid RE2 pattern ({reason})") from None
+        # RE2 quotes the offending part of the pattern after ": ", and a pattern may be built
+        # around a real address or name: the kind of error only.
+        raise ConfigError(f"{where}: not a valid RE2 pattern ({reason.split(': ', 1)[0]})") from None
+
+
+# Short texts on which a pattern that can match the empty string shows it (at a start,
+# an end, a word boundary).
+_EMPTY_PROBES: Final = (b"", b"a", b" ", b"0", b"a b", b"-", b"\n")
+
+
+def _check_not_empty_matching(pattern: str, where: str) -> None:
+    """A custom detector's pattern must match at least one character: one that matches the
+    empty string reports a finding at every position of every field."""
+    if not pattern:
+        raise ConfigError(f"{where}: expected a pattern, got an empty string")
+    rx = compile_raw(pattern)
+    if any(s == e for probe in _EMPTY_PROBES for s, e in spans(rx, probe)):
+        raise ConfigError(f"{where}: the pattern can match the empty string, and would report a finding at "
+                          f"every position; make it match at least one character (as `+` does, not `*` or `?`)")
 
 
 def _as_dict(v: Any, where: str) -> dict:

@@ -21,6 +21,12 @@ from tests.pii.conftest import cats, scan_json
     ({"allowlist": {"field_paths": ["$.from.*", "utm_source"]}}, "allowlist.field_paths[1]: 'utm_source' matches no field path"),
     ({"allowlist": {"subprocessors": {"stripe": {"categories": ["NOPE"]}}}}, "unknown category 'NOPE'"),
     ({"phone_regions": "US"}, "phone_regions: expected a list of strings"),
+    ({"custom": [{"name": "emp", "category": "EMPLOYEE_ID", "regex": ""}]}, "custom[0].regex: expected a pattern"),
+    ({"custom": [{"name": "emp", "category": "EMPLOYEE_ID", "regex": r"(?:EMP-\d{6})?"}]},
+     "custom[0].regex: the pattern can match the empty string"),
+    ({"custom": [{"name": "emp", "category": "EMPLOYEE_ID", "regex": r"\b"}]}, "can match the empty string"),
+    ({"custom": [{"name": "emp", "category": "EMPLOYEE_ID", "regex": r"E\d+", "requires_context": True}]},
+     "custom[0].requires_context: true reports only where"),
     ({"ner": {"min_chars": -1}}, "ner.min_chars: expected a whole number"),
     ({"ner": {"enabled": True, "model": " "}}, "ner.model: expected the name or path of a spaCy pipeline"),
 ])
@@ -163,3 +169,15 @@ def test_ner_model_not_installed_is_a_config_error_naming_the_key():
         Scanner({"ner": {"enabled": True}})
     assert str(e.value).startswith("ner.model: ") and "en_core_web_sm" in str(e.value)
     assert "install" in str(e.value)
+
+
+@pytest.mark.parametrize("where", ["custom", "allowlist"])
+def test_a_bad_pattern_is_named_by_its_key_and_re2_error_without_repeating_it(where):
+    pattern = r"jane\.doe@corp\.com("  # a pattern may be built around a real address
+    cfg = ({"custom": [{"name": "x", "category": "EMPLOYEE_ID", "regex": pattern}]} if where == "custom"
+           else {"allowlist": {"patterns": [r".*@example\.com", pattern]}})
+    with pytest.raises(ConfigError) as e:
+        ScannerConfig.from_dict(cfg, where="detectors")
+    key = "detectors.custom[0].regex" if where == "custom" else "detectors.allowlist.patterns[1]"
+    assert str(e.value) == f"{key}: not a valid RE2 pattern (missing ))"
+    assert "jane" not in str(e.value)
