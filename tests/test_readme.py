@@ -22,3 +22,18 @@ def test_exactly_two_setup_commands_in_the_first_code_block():
 
 def test_ci_runs_the_readme_test_command_verbatim():
     assert setup_commands()[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_detectors_example_is_a_configuration_sentinel_accepts(tmp_path):
+    # The reference's example, as a user would paste it into sentinel.toml.
+    from sentinel.config import load_settings
+    from sentinel.detection import scanner_for
+
+    text = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if b.startswith("[detectors]\n")]
+    (tmp_path / "sentinel.toml").write_text(block)
+    scanner = scanner_for(load_settings(tmp_path / "sentinel.toml"))
+    assert "custom.employee_id" in {r.name for r in scanner.recognizers}
+    assert "passport" not in {r.name for r in scanner.recognizers}
+    found = scanner.scan_text("staff record EMP-123456")
+    assert [f.category for f in found] == ["EMPLOYEE_ID"]
