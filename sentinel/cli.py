@@ -246,9 +246,11 @@ def detect(
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),
+    list_detectors: bool = typer.Option(False, "--list", help="List the detectors as configured: name, category, "
+                                                              "what each reads, enabled, threshold; scan nothing."),
 ):
     """What the detectors find in a payload, a raw HTTP request, a HAR recording or text (exit 1 if anything)."""
-    from sentinel.detect_cli import MODES, run_detect
+    from sentinel.detect_cli import MODES, print_detectors, run_detect
     from sentinel.detection import WHOLE_INPUTS, build_scanner
 
     if read_as not in MODES:
@@ -260,6 +262,11 @@ def detect(
     from sentinel.registry import SubprocessorRegistry
 
     settings = state.settings()
+    if list_detectors:
+        if inputs:
+            err.print("--list scans nothing: give no input with it", markup=False)
+            raise typer.Exit(2)
+        raise typer.Exit(print_detectors(build_scanner(settings, WHOLE_INPUTS), fmt, console))
     raise typer.Exit(run_detect(build_scanner(settings, WHOLE_INPUTS), inputs or [], read_as, fmt, console, err, explain,
                                 SubprocessorRegistry(settings.registry)))
 

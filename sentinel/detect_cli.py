@@ -257,6 +257,23 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
     return 1 if found else 0
 
 
+def print_detectors(scanner, fmt: str, console: Console) -> int:
+    """``detect --list``: every detector as configured, the disabled ones too."""
+    rows = [{"name": name, "category": category, "reads": reads, "enabled": enabled, "threshold": round(threshold, 3)}
+            for name, category, reads, enabled, threshold in scanner.detectors()]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    print_rows(console, ("detector", "category", "reads", "enabled", "threshold"),
+               [(r["name"], r["category"], r["reads"], "yes" if r["enabled"] else "no", f"{r['threshold']:.2f}")
+                for r in rows])
+    watchlist = len(scanner.watchlist or ())
+    console.print(f"{sum(r['enabled'] for r in rows)} of {len(rows)} detectors enabled; min_confidence "
+                  f"{scanner.config.min_confidence:.2f}; watchlist: {watchlist} identifier(s)",
+                  markup=False, highlight=False)
+    return 0
+
+
 GUNZIP_LIMIT = 256 << 20
 
 

@@ -285,3 +285,17 @@ def test_a_password_in_the_store_dsn_is_never_printed(tmp_path):
     assert status.returncode == 3
     for result in (check, status):
         assert "hunter2pass" not in result.stdout + result.stderr
+
+
+def test_detect_list_shows_each_detector_as_configured(tmp_path):
+    config = tmp_path / "sentinel.toml"
+    config.write_text('[detectors]\ndetectors.PASSPORT = { enabled = false }\ndetectors.email = { threshold = 0.9 }\n'
+                      '[[detectors.custom]]\nname = "employee_id"\ncategory = "EMPLOYEE_ID"\nregex = \'EMP-\\d{6}\'\n')
+    result = sentinel("-c", str(config), "detect", "--list", "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert (rows["passport"]["enabled"], rows["email"]["threshold"], rows["phone"]["threshold"]) == (False, 0.9, 0.5)
+    assert rows["custom.employee_id"]["category"] == "EMPLOYEE_ID" and rows["custom.employee_id"]["enabled"]
+    assert rows["secret.generic"]["reads"] == "field names"  # judged by the field's name, not its value
+    refused = sentinel("-c", str(config), "detect", "--list", "payload.json", tmp_path=tmp_path)
+    assert refused.returncode == 2 and "--list" in refused.stderr

@@ -83,10 +83,12 @@ class Scanner:
         n_builtin = len(recs)
         recs += [CustomRecognizer(c, self._phones) for c in cfg.custom]
         self.recognizers: list[Recognizer] = []
+        self._disabled: list[Recognizer] = []
         self._threshold: dict[str, float] = {}
         for r in recs:
             s = cfg.detectors.get(r.name) or cfg.detectors.get(str(r.category))
             if s is not None and not s.enabled:
+                self._disabled.append(r)
                 continue
             self.recognizers.append(r)
             th = s.threshold if s is not None and s.threshold is not None else cfg.min_confidence
@@ -167,6 +169,23 @@ class Scanner:
         """``scan_request``'s findings, and the candidates it left out with the reason."""
         walker, deadline = self._walk_request(method, url, headers, body, content_type)
         return self._explain(walker, deadline, subprocessor)
+
+    def detectors(self) -> list[tuple[str, str, str, bool, float]]:
+        """(name, category, what it reads, enabled, threshold) of every detector, built-in
+        and custom, the disabled ones too (at the threshold they would have): for tuning."""
+        out = []
+        for enabled, recs in ((True, self.recognizers), (False, self._disabled)):
+            for r in recs:
+                reads = ", ".join(w for w, has in (("values", bool(r.patterns)), ("field names", bool(r.field_hints)))
+                                  if has)
+                threshold = self._threshold[r.name] if enabled else self._configured_threshold(r)
+                out.append((r.name, str(r.category), reads, enabled, threshold))
+        return sorted(out)
+
+    def _configured_threshold(self, r: Recognizer) -> float:
+        cfg = self.config
+        s = cfg.detectors.get(r.name) or cfg.detectors.get(str(r.category))
+        return s.threshold if s is not None and s.threshold is not None else cfg.min_confidence
 
     # --- engine ----------------------------------------------------------------------
 
