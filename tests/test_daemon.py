@@ -268,7 +268,8 @@ def test_run_with_ner_on_and_no_model_is_a_config_error_and_exit_2(tmp_path):
     result = sentinel("--config", str(config), "run")
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
-    assert f"{config}: detectors.ner.model: spaCy model 'en_core_web_sm' is not installed" in output
+    # spaCy itself may be missing too (the test extra leaves it out): either is named
+    assert f"{config}: detectors.ner.model: " in output and "is not installed" in output
     assert "Traceback" not in output
 
 
