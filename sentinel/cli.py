@@ -241,8 +241,8 @@ def ingest(
 def detect(
     inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
     read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
-                                                     "json, xml, csv, protobuf (a serialised message) or har (each "
-                                                     "request of a recording)."),
+                                                     "json, xml, csv, form (a urlencoded body), protobuf (a "
+                                                     "serialised message) or har (each request of a recording)."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),
@@ -250,7 +250,8 @@ def detect(
                                                               "what each reads, enabled, threshold; scan nothing."),
 ):
     """What the detectors find in a payload, a raw HTTP request, a HAR recording or text (exit 1 if anything)."""
-    from sentinel.detect_cli import MODES, print_detectors, run_detect
+    from sentinel.detect_cli import print_detectors, run_detect
+    from sentinel.detect_formats import MODES
     from sentinel.detection import WHOLE_INPUTS, build_scanner
 
     if read_as not in MODES:

@@ -24,19 +24,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from detectors.pii.protobuf import grpc_frames, looks_binary
+from detectors.pii.protobuf import grpc_frames
 from sentinel.collect.capture.http1 import parse_head
 from sentinel.collect.capture.pcapfile import PCAP_MAGICS, PCAPNG_SHB
 from sentinel.collect.har import HarParseError, parse_har
-
-MODES = ("auto", "text", "http", "json", "xml", "csv", "protobuf", "har")
-_REQUEST_LINE = re.compile(rb"[A-Z]{3,10} \S+ HTTP/\d(?:\.\d)?\r?$")
+from sentinel.detect_formats import read_kind
 
 
 @dataclass
 class Detected:
     source: str
-    kind: str  # how the input was read: text, http, json, xml, csv, protobuf or har
+    kind: str  # how the input was read: text, http, json, xml, csv, form, protobuf or har
     findings: list
     text: str = ""  # for text inputs: to turn offsets into line:column
     not_reported: list = field(default_factory=list)  # with --explain
@@ -47,29 +45,6 @@ class Detected:
     def line_starts(self) -> list[int]:
         """Offsets where the text's lines start, for line:column in one bisection."""
         return [0] + [m.end() for m in re.finditer("\n", self.text)]
-
-
-def read_kind(data: bytes, mode: str) -> str:
-    if mode != "auto":
-        return mode
-    first_line = data.split(b"\n", 1)[0]
-    if _REQUEST_LINE.fullmatch(first_line):
-        return "http"
-    head = data.lstrip()[:1]
-    if head in (b"{", b"["):
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            return "text"
-        except RecursionError:  # nested deeper than Python's parser goes; the scanner's walk has its own limit
-            return "json"
-        log = doc.get("log") if isinstance(doc, dict) else None
-        return "har" if isinstance(log, dict) and isinstance(log.get("entries"), list) else "json"
-    if head == b"<":
-        return "xml"
-    if looks_binary(data):
-        return "protobuf"  # a message that does not parse is still scanned as text
-    return "text"
 
 
 class NotAPayload(ValueError):
@@ -98,7 +73,7 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
 
 
 def detect(scanner, source: str, data: bytes, kind: str, explain: bool = False) -> Detected:
-    """One input read as ``kind`` (text, http, json, xml, csv or protobuf)."""
+    """One input read as ``kind`` (text, http, json, xml, csv, form or protobuf)."""
     if kind == "text":
         text = data.decode("utf-8", "replace")
         found, left_out = scan(scanner, explain, text=text)
@@ -138,7 +113,7 @@ def as_request(kind: str, data: bytes) -> tuple:
 
 
 _PAYLOAD_TYPES = {"json": "application/json", "xml": "application/xml", "csv": "text/csv",
-                  "protobuf": "application/x-protobuf"}
+                  "form": "application/x-www-form-urlencoded", "protobuf": "application/x-protobuf"}
 
 
 def line_col(d: Detected, offset: int) -> str:

@@ -85,6 +85,35 @@ def test_forced_reading_and_bad_options(tmp_path):
     assert bad.returncode == 2 and "--as: expected one of" in bad.stderr
 
 
+FORM = ("name=John+Smith&email=jane.doe%40example.com&phone=%2B1+415+555+0132&card[number]=4242424242424242"
+        "&card[cvc]=123&ssn=536-22-1234")
+FORM_FIELDS = {("form.name", "PERSON"), ("form.email", "EMAIL"), ("form.phone", "PHONE_NUMBER"),
+               ("form.card[number]", "CREDIT_CARD"), ("form.card[cvc]", "CREDIT_CARD"), ("form.ssn", "US_SSN")}
+
+
+def test_a_form_body_is_read_as_one(tmp_path):
+    # A body saved from a checkout request: each field under its name, as in a raw request.
+    body = tmp_path / "form.txt"
+    body.write_text(FORM + "\n")
+    for args, stdin in (((str(body),), ""), ((), FORM), (("--as", "form"), FORM)):
+        result = detect(*args, "--format", "json", stdin=stdin, tmp_path=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert {(f["field_path"], f["category"]) for f in found(result)} == FORM_FIELDS
+        assert {f["read_as"] for f in found(result)} == {"form"}
+        assert result.stderr == ""
+        assert_no_values(result)
+
+
+def test_prose_and_tokens_with_an_equals_sign_stay_text():
+    from sentinel.detect_formats import read_kind
+
+    for text in (b"Set x=1 in the config, then mail jane@example.com", b"x = 1&y = 2", b"aGVsbG8gd29ybGQ=",
+                 b"YWJjZA==", b"a=1\nb=2\n", b"token=", b"https://shop.example.com/?a=1&b=2"):
+        assert read_kind(text, "auto") == "text", text
+    for form in (b"a=1", b"email=jane%40example.com&plan=pro\r\n", b"user%5Bemail%5D=x&n="):
+        assert read_kind(form, "auto") == "form", form
+
+
 def test_configured_custom_detector_applies(tmp_path):
     config = tmp_path / "sentinel.toml"
     config.write_text('[[detectors.custom]]\nname = "employee_id"\ncategory = "EMPLOYEE_ID"\n'
