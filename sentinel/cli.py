@@ -242,7 +242,9 @@ def detect(
     inputs: list[str] = typer.Argument(None, help="Files to scan; none or '-' reads standard input."),
     read_as: str = typer.Option("auto", "--as", help="How to read each input: auto, text, http (a raw request), "
                                                      "json, xml, csv, form (a urlencoded body), protobuf (a "
-                                                     "serialised message) or har (each request of a recording)."),
+                                                     "serialised message) or har (each request of a recording); a "
+                                                     "forced format the input is not in is said, and it is read as "
+                                                     "text."),
     fmt: str = typer.Option("table", "--format", help="table or json."),
     explain: bool = typer.Option(False, "--explain", help="Also list what was found and not reported, and why: "
                                                           "under its threshold, allowlisted, overlapped."),

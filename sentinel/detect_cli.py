@@ -28,7 +28,7 @@ from detectors.pii.protobuf import grpc_frames
 from sentinel.collect.capture.http1 import parse_head
 from sentinel.collect.capture.pcapfile import PCAP_MAGICS, PCAPNG_SHB
 from sentinel.collect.har import HarParseError, parse_har
-from sentinel.detect_formats import read_kind
+from sentinel.detect_formats import misfit, read_kind
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Detected:
     not_reported: list = field(default_factory=list)  # with --explain
     entry: int = -1  # HAR: the request's index in log.entries
     to: str = ""  # HAR: the sub-processor the request went to, else its host
+    misfit: str = ""  # why the forced format did not fit, and the input was read as text
 
     @cached_property
     def line_starts(self) -> list[int]:
@@ -61,7 +62,11 @@ def detect_all(scanner, registry, source: str, data: bytes, mode: str = "auto", 
     # By name: a broken HAR is an error, not text; a CSV's cells are named by their column.
     kind = "har" if named == "har" else "csv" if named == "csv" else read_kind(data, mode)
     if kind != "har":
-        return [detect(scanner, source, data, kind, explain)]
+        # A forced format the input is not in: read as text, said, and no request line made up.
+        problem = misfit(kind, data) if mode != "auto" else ""
+        result = detect(scanner, source, data, "text" if problem else kind, explain)
+        result.misfit = problem
+        return [result]
     out = []
     for record in parse_har(data, source):
         sample = record.sample
@@ -204,10 +209,14 @@ def run_detect(scanner, inputs: list[str], mode: str, fmt: str, console: Console
                 partial += 1
         before = dict(scanner.stats)
         try:
-            results += detect_all(scanner, registry, source, data, mode, explain)
+            these = detect_all(scanner, registry, source, data, mode, explain)
         except (HarParseError, NotAPayload) as exc:  # names the file and the place; holds no value
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             unreadable += 1
+        else:
+            results += these
+            for problem in {d.misfit for d in these if d.misfit}:
+                err.print(f"{source}: {problem}: scanned as text", markup=False, highlight=False, soft_wrap=True)
         for warning in limit_warnings(before, scanner.stats):
             err.print(f"{source}: scanned in part: {warning}", markup=False, highlight=False, soft_wrap=True)
             partial += 1

@@ -114,6 +114,32 @@ def test_prose_and_tokens_with_an_equals_sign_stay_text():
         assert read_kind(form, "auto") == "form", form
 
 
+def test_a_forced_format_that_does_not_fit_is_said_and_read_as_text(tmp_path):
+    payload = tmp_path / "payload.txt"
+    payload.write_text(f'{{"a": 1,, "email": "{EMAIL}"}}')
+    result = detect(str(payload), "--as", "json", "--format", "json", tmp_path=tmp_path)
+    assert result.stderr.strip() == (f"{payload}: not JSON (line 1, column 9: expecting property name enclosed in "
+                                     "double quotes): scanned as text")
+    assert [(f["read_as"], f["category"], f["where"]) for f in found(result)] == [("text", "EMAIL", "1:21")]
+    assert result.returncode == 1
+    assert_no_values(result)
+    # No request line is made up: the e-mail on the first line is found, with its place.
+    line = f"{EMAIL} 536-22-1234"
+    as_http = detect("--as", "http", "--format", "json", stdin=line, tmp_path=tmp_path)
+    assert as_http.stderr.startswith("stdin: not an HTTP request (line 1 is no request line")
+    assert {(f["category"], f["where"]) for f in found(as_http)} == {("EMAIL", "1:1"), ("US_SSN", "1:22")}
+    for mode, stdin, why in (("xml", f"<a>{EMAIL}</b>", "not well-formed XML"),
+                             ("form", f"mail {EMAIL}\nlater\n", "not a form body (it spans several lines)"),
+                             ("protobuf", f"mail {EMAIL}", "not a serialised protobuf message")):
+        result = detect("--as", mode, "--format", "json", stdin=stdin, tmp_path=tmp_path)
+        assert result.stderr.startswith(f"stdin: {why}") and result.stderr.rstrip().endswith(": scanned as text")
+        assert [f["read_as"] for f in found(result)] == ["text"]
+        assert_no_values(result)
+    fits = detect("--as", "json", "--format", "json", stdin=f'{{"a": 1}}\n{{"email": "{EMAIL}"}}\n',
+                  tmp_path=tmp_path)
+    assert fits.stderr == "" and [f["read_as"] for f in found(fits)] == ["json"]  # NDJSON is JSON
+
+
 def test_configured_custom_detector_applies(tmp_path):
     config = tmp_path / "sentinel.toml"
     config.write_text('[[detectors.custom]]\nname = "employee_id"\ncategory = "EMPLOYEE_ID"\n'
