@@ -162,7 +162,8 @@ def test_explain_lists_what_was_found_and_left_out(tmp_path):
     rows = found(result)
     assert [r for r in rows if r["reported"]] == [{**f, "reported": True} for f in found(plain)]
     left_out = {(r["category"], r["where"], r["reason"]) for r in rows if not r["reported"]}
-    assert left_out == {("PERSON", "1:9", "below its threshold 0.80"), ("EMAIL", "1:28", "allowlisted")}
+    assert left_out == {("PERSON", "1:9", "below its threshold 0.80"),
+                        ("EMAIL", "1:28", "allowlisted by [detectors.allowlist] values[0]")}
     table = detect("--explain", stdin=text, tmp_path=tmp_path, config=config)
     assert "found, not reported" in table.stdout and "below its threshold 0.80" in table.stdout
     assert "1 finding(s) in 1 input(s) (stdin as text); 2 found and not reported" in table.stdout
@@ -213,7 +214,8 @@ def test_har_requests_get_their_subprocessors_allowlist(tmp_path):
     config.write_text('[detectors.allowlist.subprocessors.segment]\ncategories = ["EMAIL"]\n')
     result = detect(str(har_file(tmp_path)), "--explain", "--format", "json", tmp_path=tmp_path, config=config)
     rows = {(r["to"], r["reported"], r.get("reason", "")) for r in found(result)}
-    assert rows == {("segment", False, "allowlisted for segment"), ("px.tracker.example.net", True, "")}
+    assert rows == {("segment", False, 'allowlisted for segment by [detectors.allowlist.subprocessors.segment] '
+                                       'categories "EMAIL"'), ("px.tracker.example.net", True, "")}
 
 
 def test_a_broken_har_is_an_error_and_the_other_inputs_are_scanned(tmp_path):

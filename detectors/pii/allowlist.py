@@ -12,11 +12,11 @@ from .phones import PhoneValidator
 
 
 class AllowMatcher:
-    __slots__ = ("_hashes", "_patterns", "_paths", "_categories", "empty")
+    __slots__ = ("_hashes", "_patterns", "_paths", "_categories", "_pattern_list", "_path_list", "empty")
 
     def __init__(self, rule: AllowRule, hasher: Hasher, phones: PhoneValidator):
-        hashes: set[str] = set()
-        for v in rule.values:
+        hashes: dict[str, int] = {}  # keyed hash -> the index of its entry in values (for entry())
+        for i, v in enumerate(rule.values):
             # The category is unknown here: hash every normal form a recogniser may produce.
             s = v.strip()
             forms = {s, s.lower(), s.upper().replace(" ", "")}
@@ -26,8 +26,12 @@ class AllowMatcher:
                 e164 = phones.e164(s)
                 if e164:
                     forms.add(e164)
-            hashes.update(hasher.hex(f) for f in forms if f)
-        self._hashes = frozenset(hashes)
+            for f in forms:
+                if f:
+                    hashes.setdefault(hasher.hex(f), i)
+        self._hashes = hashes
+        self._pattern_list = tuple(rule.patterns)
+        self._path_list = tuple(rule.field_paths)
         self._patterns = re2.compile("|".join(f"(?:{p})" for p in rule.patterns)) if rule.patterns else None
         self._paths = re2.compile("|".join(f"(?:{glob_regex(g, re2.escape)})" for g in rule.field_paths)) if rule.field_paths else None
         self._categories = frozenset(rule.categories)
@@ -45,3 +49,24 @@ class AllowMatcher:
         if self._paths is not None and self._paths.fullmatch(normalise_indices(path)):
             return True
         return False
+
+    def entry(self, category: str, subtype: str, value: str, value_hash: str, path: str) -> str:
+        """The entry that allows a candidate, as the configuration spells it: `categories
+        "EMAIL"`, `values[0]`, `patterns[1]`, `field_paths[2]`; "" if none. For
+        --explain only: each pattern is compiled again here, off the scan's path. Never
+        the value, nor a pattern's or an entry's text (either may hold one)."""
+        if category in self._categories:
+            return f'categories "{category}"'
+        if subtype and f"{category}:{subtype}" in self._categories:
+            return f'categories "{category}:{subtype}"'
+        i = self._hashes.get(value_hash)
+        if i is not None:
+            return f"values[{i}]"
+        for i, p in enumerate(self._pattern_list):
+            if re2.compile(p).fullmatch(value):
+                return f"patterns[{i}]"
+        path = normalise_indices(path)
+        for i, g in enumerate(self._path_list):
+            if re2.compile(glob_regex(g, re2.escape)).fullmatch(path):
+                return f"field_paths[{i}]"
+        return ""

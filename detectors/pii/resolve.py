@@ -8,6 +8,8 @@ A candidate is a plain tuple, built on the hot path without an object per match:
 
 from __future__ import annotations
 
+import json
+import re
 from bisect import bisect_right
 from operator import itemgetter
 from typing import Final
@@ -134,9 +136,12 @@ class Resolver:
                 vh = watch.value_hash if watch is not None else self.hasher.hex(norm)
                 path = seg.path
                 if allow is not None and allow.allows(cat, sub, value, vh, path):
-                    why = "allowlisted"
+                    why = "allowlisted" if dropped is None else \
+                        f"allowlisted by [detectors.allowlist] {allow.entry(cat, sub, value, vh, path)}"
                 elif sub_allow is not None and sub_allow.allows(cat, sub, value, vh, path):
-                    why = f"allowlisted for {subprocessor}"
+                    why = "allowlisted" if dropped is None else \
+                        f"allowlisted for {subprocessor} by {_sub_table(subprocessor)} " \
+                        f"{sub_allow.entry(cat, sub, value, vh, path)}"
                 else:
                     spans.add(s, e)
                     # The same value at the same field, seen again through another decoding layer.
@@ -159,6 +164,13 @@ class Resolver:
         return out
 
 
+def _sub_table(subprocessor: str | None) -> str:
+    """A sub-processor's allowlist table as sentinel.toml names it."""
+    name = subprocessor or ""
+    return f"[detectors.allowlist.subprocessors.{name if _BARE_KEY.fullmatch(name) else json.dumps(name)}]"
+
+
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
 by_place: Final = itemgetter(3, 4, 5)  # location, field_path, start (Finding and NotReported)
 
 

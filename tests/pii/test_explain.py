@@ -22,7 +22,8 @@ def test_explain_gives_the_scan_findings_and_the_reasons():
     text = "Thanks, Margaret. Write to support@example.com or jane.doe@example.org"
     ex = s.explain_text(text)
     assert ex.findings == s.scan_text(text)
-    assert reasons(ex) == {("8", "PERSON"): "below its threshold 0.80", ("27", "EMAIL"): "allowlisted"}
+    assert reasons(ex) == {("8", "PERSON"): "below its threshold 0.80",
+                           ("27", "EMAIL"): "allowlisted by [detectors.allowlist] values[0]"}
     person = next(n for n in ex.not_reported if n.category == "PERSON")
     assert (person.confidence, person.detector, text[person.start:person.end]) == (0.7, "person", "Margaret")
 
@@ -34,7 +35,8 @@ def test_explain_names_overlaps_and_per_subprocessor_allowlists():
     assert [(f.field_path, f.subtype) for f in ex.findings] == [("header.x-goog-api-key", "gcp_api_key")]
     assert reasons(ex) == {
         ("header.x-goog-api-key", "SECRET"): "overlaps a stronger finding in the same field",  # the generic rule
-        ("header.x-forwarded-for", "IP_ADDRESS"): "allowlisted for stripe",
+        ("header.x-forwarded-for", "IP_ADDRESS"):
+            'allowlisted for stripe by [detectors.allowlist.subprocessors.stripe] categories "IP_ADDRESS"',
     }
     assert s.explain_request("GET", "/v1/x", headers, b"", subprocessor="segment").findings == \
         s.scan_request("GET", "/v1/x", headers, b"", subprocessor="segment")
@@ -63,3 +65,36 @@ def test_left_out_candidates_hold_masks_not_values():
     text = repr(ex.not_reported) + json.dumps([n.to_dict() for n in ex.not_reported])
     assert "Margaret" not in text and "support@example.com" not in text
     assert {n.masked for n in ex.not_reported} == {"M***", "s***@e***.com"}
+
+
+def test_an_allowlisted_candidate_names_the_entry_that_allowed_it():
+    # Tuning an allowlist: which of its entries let each value through, never the value.
+    config = {"allowlist": {
+        "values": ["support@example.com", "+1 415 555 0132"],
+        "patterns": [r".*@example\.org", r"noreply\+.*@acme\.io"],
+        "field_paths": ["$.meta.*", "$.items[*].owner"],
+        "categories": ["IP_ADDRESS"],
+        "subprocessors": {"stripe": {"categories": ["CREDIT_CARD"]},
+                          "cdn.example.net": {"field_paths": ["$.card"]}}}}
+    s = Scanner(config, key=KEY)
+    body = json.dumps({"phone": "+1 (415) 555-0132", "to": "noreply+x@acme.io", "meta": {"x": "bob@corp.com"},
+                       "items": [{"owner": "ann@corp.com"}], "ip": "81.2.69.142", "card": "4111111111111111",
+                       "cc": "support@example.com"}).encode()
+    ex = s.explain_request("POST", "/v1/x", [], body, "application/json", subprocessor="stripe")
+    assert ex.findings == []
+    assert reasons(ex) == {
+        ("$.phone", "PHONE_NUMBER"): "allowlisted by [detectors.allowlist] values[1]",
+        ("$.cc", "EMAIL"): "allowlisted by [detectors.allowlist] values[0]",
+        ("$.to", "EMAIL"): "allowlisted by [detectors.allowlist] patterns[1]",
+        ("$.meta.x", "EMAIL"): "allowlisted by [detectors.allowlist] field_paths[0]",
+        ("$.items[].owner", "EMAIL"): "allowlisted by [detectors.allowlist] field_paths[1]",
+        ("$.ip", "IP_ADDRESS"): 'allowlisted by [detectors.allowlist] categories "IP_ADDRESS"',
+        ("$.card", "CREDIT_CARD"):
+            'allowlisted for stripe by [detectors.allowlist.subprocessors.stripe] categories "CREDIT_CARD"',
+    }
+    other = s.explain_request("POST", "/v1/x", [], body, "application/json", subprocessor="cdn.example.net")
+    assert reasons(other)[("$.card", "CREDIT_CARD")] == \
+        'allowlisted for cdn.example.net by [detectors.allowlist.subprocessors."cdn.example.net"] field_paths[0]'
+    text = repr(ex.not_reported) + repr(other.not_reported)
+    assert "acme" not in text and "415" not in text and "corp.com" not in text
+
