@@ -260,8 +260,7 @@ class Scanner:
         # is remembered as quiet, and its near misses are what an explanation is for.
         dropped: list[NotReported] = []
         findings = self._resolver.findings(self._candidates(walker, deadline, False), subprocessor, dropped)
-        dropped.sort(key=_by_place)
-        return Explanation(findings, dropped)
+        return Explanation(findings, _once(findings, dropped))
 
     def _candidates(self, walker: Walker, deadline: float, use_quiet: bool = True) -> list[tuple]:
         """Every recogniser's candidates over the walked segments and the layers decoded
@@ -491,6 +490,24 @@ class Scanner:
 # Shorter values cost less to scan than to look up.
 _QUIET_MIN_CHARS: Final = 16
 _UNREMEMBERED: Final[tuple] = ()
+
+
+def _once(findings: list[Finding], dropped: list[NotReported]) -> list[NotReported]:
+    """Each detector's candidate at a place once, the strongest, and none where that
+    detector's finding is reported (a weaker reading of the same span, another decoding
+    layer of it). Candidates at confidence 0 are left out: a recogniser scores a value 0
+    when it counts only with context (nine bare digits as an SSN), so that a watchlist
+    can still claim it."""
+    reported = {(f.detector, f.location, f.field_path, f.start, f.end) for f in findings}
+    best: dict[tuple, NotReported] = {}
+    for n in dropped:
+        key = (n.detector, n.location, n.field_path, n.start, n.end)
+        if n.confidence <= 0.0 or key in reported:
+            continue
+        kept = best.get(key)
+        if kept is None or n.confidence > kept.confidence:
+            best[key] = n
+    return sorted(best.values(), key=_by_place)
 
 
 def _quiet_key(seg: Segment) -> tuple:

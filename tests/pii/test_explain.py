@@ -98,3 +98,22 @@ def test_an_allowlisted_candidate_names_the_entry_that_allowed_it():
     text = repr(ex.not_reported) + repr(other.not_reported)
     assert "acme" not in text and "415" not in text and "corp.com" not in text
 
+
+def test_a_candidate_is_explained_once_at_its_strongest():
+    # A person under a field name is read twice (0.90 for the field, 0.85 for the words):
+    # one line, the stronger; none beside that detector's own reported finding.
+    s = Scanner({"detectors": {"person": {"threshold": 0.95}}}, key=KEY)
+    body = json.dumps({"name": "John Smith"}).encode()
+    ex = s.explain_request("POST", "/v1/x", [], body, "application/json")
+    assert [(n.field_path, n.confidence, n.reason) for n in ex.not_reported] == [
+        ("$.name", 0.9, "below its threshold 0.95")]
+    reported = Scanner(key=KEY).explain_request("POST", "/v1/x", [], body, "application/json")
+    assert [f.detector for f in reported.findings] == ["person"] and reported.not_reported == []
+
+
+def test_candidates_at_confidence_zero_are_not_listed():
+    # Nine bare digits are an SSN only when a field name or a word says so: scored 0
+    # (for the watchlist), not a near miss worth a line.
+    s = Scanner(key=KEY)
+    ex = s.explain_text("order 536221234 shipped")
+    assert ex.findings == [] and ex.not_reported == []
