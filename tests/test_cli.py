@@ -232,7 +232,7 @@ def test_config_check_rejects_a_policy_category_no_detector_reports(tmp_path):
     config.write_text('registry = "reg.toml"\n')
     result = sentinel("--config", str(config), "config", "check", tmp_path=tmp_path)
     assert result.returncode == 2
-    assert f"{tmp_path / 'reg.toml'}: subprocessor[0].policy.allow: unknown category EMAILS" in result.stderr
+    assert f"{tmp_path / 'reg.toml'}: subprocessor[0].policy.allow[0]: unknown category EMAILS" in result.stderr
     # a custom detector's category is one a policy may name
     config.write_text('registry = "reg.toml"\n[[detectors.custom]]\nname = "e"\ncategory = "EMAILS"\nregex = "x"\n')
     assert sentinel("--config", str(config), "config", "check", tmp_path=tmp_path).returncode == 0
@@ -249,7 +249,7 @@ def test_a_bad_ignore_rule_is_a_config_error_at_load_not_a_crash_later(tmp_path,
     args = [arg.format(reg=tmp_path / "reg.toml", har=har) for arg in command]
     result = sentinel("--config", str(config), *args, tmp_path=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert f"{tmp_path / 'reg.toml'}: unknown.ignore: expected domain rules" in result.stderr
+    assert f"{tmp_path / 'reg.toml'}: unknown.ignore[0]: expected a domain rule" in result.stderr
     assert "Traceback" not in result.stderr and "subprocessor.0.domains" not in result.stderr
 
 

@@ -179,3 +179,17 @@ def test_a_name_the_registry_does_not_have_is_refused_with_the_close_ones(tmp_pa
     assert str(caught.value).startswith(f"{tmp_path / 's.toml'}: {key}: ")
     (tmp_path / "s.toml").write_text('registry = "reg.toml"\n' + text.replace("strpe", "stripe"))
     assert load_settings(tmp_path / "s.toml").registry.subprocessor[0].name == "stripe"
+
+
+def test_every_bad_entry_of_a_list_is_reported_with_its_index(tmp_path):
+    # The first bad entry alone sent the author back to the file once per mistake.
+    path = tmp_path / "reg.toml"
+    path.write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acmecrm.io", "https://x.io", "203.0.113.10"]\n'
+                    'cidrs = ["10.0.0.0/33", "acmecrm.io", "192.0.2.0/24"]\n'
+                    '[subprocessor.policy]\nallow = ["EMAIL", "EMAILS", "phone"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    assert [key for key, _ in caught.value.problems] == [
+        "subprocessor[0].domains[1]", "subprocessor[0].domains[2]", "subprocessor[0].cidrs[0]",
+        "subprocessor[0].cidrs[1]", "subprocessor[0].policy.allow[1]", "subprocessor[0].policy.allow[2]"]
+    assert caught.value.problems[3][1].endswith("got 'acmecrm.io'; host names go in domains")

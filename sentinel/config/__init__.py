@@ -85,7 +85,7 @@ def load_daemon_config(path: Path) -> tuple[SentinelConfig, bytes]:
     try:
         return SentinelConfig.model_validate(data), raw
     except ValidationError as exc:
-        raise ConfigError(path, pydantic_problems(exc)) from None
+        raise ConfigError(path, pydantic_problems(exc, SentinelConfig)) from None
 
 
 def shipped_registry_path() -> Path:
@@ -109,7 +109,7 @@ def load_registry(path: Path | None = None, categories: set[str] | None = None) 
         context = {"categories": categories if categories is not None else finding_categories()}
         return Registry.model_validate(data, context=context), raw
     except ValidationError as exc:
-        raise ConfigError(path, pydantic_problems(exc)) from None
+        raise ConfigError(path, pydantic_problems(exc, Registry)) from None
 
 
 def _unknown_subprocessor_names(config: SentinelConfig, registry: Registry) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 CATEGORY_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -31,7 +31,8 @@ def require_unique(what: str, names: list[str]) -> None:
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors: a typo must not silently fall back to a default."""
+    """Unknown keys are errors: a typo must not silently fall back to a default. Booleans are
+    StrictBool: "no" in quotes would otherwise read as false, and "yes" as true, unseen."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
@@ -113,7 +114,7 @@ class SourceConfig(Strict):
     start_at: Literal["beginning", "end"] = "beginning"
     field_map: dict[str, str] = {}
     timestamp_format: str = ""
-    tls_terminated: bool = False
+    tls_terminated: StrictBool = False
     # A log file is known by a hash of its first bytes (256, as vector's checksum), not by
     # name: rotation keeps its identity. Logs that begin with a longer fixed header need more.
     fingerprint_bytes: int = Field(256, ge=16, le=65536)
@@ -178,7 +179,7 @@ class RouteConfig(Strict):
     kinds: list[str] = []
     subprocessors: list[str] = []
     categories: list[str] = []
-    continue_: bool = Field(True, alias="continue")
+    continue_: StrictBool = Field(True, alias="continue")
 
     @model_validator(mode="after")
     def _has_target(self):

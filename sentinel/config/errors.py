@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from pathlib import Path
 
 
@@ -19,14 +22,19 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-def pydantic_problems(error) -> list[tuple[str, str]]:
-    """Turn a pydantic ValidationError into (key path, message) pairs without echoing values."""
+def pydantic_problems(error, model=None) -> list[tuple[str, str]]:
+    """Turn a pydantic ValidationError into (key path, message) pairs without echoing values.
+    ``model``, the validated class, lets an unknown key name the closest known one."""
     problems = []
-    for item in error.errors(include_url=False, include_input=False):
+    for item in error.errors(include_url=False):
         loc = _key_path(item["loc"])
         kind = item["type"]
         if kind == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _did_you_mean(item["loc"], model)
+        elif kind == "list_type" and isinstance(item.get("input"), dict):
+            # [name] where [[name]] was meant: TOML made one table of what should be a list of them.
+            header = ".".join(part.split("[")[0] for part in loc.split("."))
+            message = f"expected a list of tables: write each entry as a [[{header}]] table (double brackets)"
         elif kind == "missing":
             message = "required key is missing"
         elif kind in _EXPECTED:
@@ -58,9 +66,45 @@ _EXPECTED = {
     "float_type": "expected a number",
     "float_parsing": "expected a number",
     "string_type": "expected a string in quotes",
-    "bool_type": "expected true or false",
-    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false, without quotes",
+    "bool_parsing": "expected true or false, without quotes",
 }
+
+
+def _did_you_mean(loc: tuple, model) -> str:
+    """The closest known key of that table, else the table one level down that has this key
+    ([policy] written for [subprocessor.policy])."""
+    if model is None:
+        return ""
+    key, table = str(loc[-1]), loc[:-1]
+    close = difflib.get_close_matches(key, _keys_at(model, table), n=1)
+    if close:
+        return f"; did you mean {close[0]}?"
+    below = [f"{inner}.{key}" for inner in _keys_at(model, table) if key in _keys_at(model, (*table, inner))]
+    return f"; did you mean {below[0]}?" if below else ""
+
+
+def _keys_at(model, loc: tuple) -> list[str]:
+    """The keys the table at ``loc`` (a pydantic error location) may have."""
+    for part in loc:
+        if isinstance(part, int) or part not in model.model_fields:
+            continue  # a list index, or a validator's step
+        model = _model_in(model.model_fields[part].annotation)
+        if model is None:
+            return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_in(annotation):
+    """The pydantic model a field holds, itself or in a list, an optional or an Annotated."""
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType, typing.Annotated):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
 
 
 def _key_path(loc: tuple) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (AfterValidator, BeforeValidator, Field, StrictBool, ValidationInfo, field_validator,
+                      model_validator)
 
 from detectors.pii.fieldpaths import pattern_problem
 from sentinel.config.daemon import CATEGORY_NAME, LabelName, Severity, Strict, require_unique
@@ -20,33 +21,31 @@ TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 DOMAIN_RULE = re.compile(r"^(\*\.)?([a-z0-9*]([a-z0-9\-*]{0,61}[a-z0-9*])?\.)*[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
 
 
-def _categories(values: list[str], info: ValidationInfo) -> list[str]:
-    bad = [v for v in values if v != "*" and not CATEGORY_NAME.match(v)]
-    if bad:
-        raise ValueError(f"expected upper-case category names like EMAIL or PHONE_NUMBER (or \"*\"), got {bad}")
+def _category(value: str, info: ValidationInfo) -> str:
+    if value == "*":
+        return value
+    if not CATEGORY_NAME.match(value):
+        raise ValueError(f"expected an upper-case category name like EMAIL or PHONE_NUMBER (or \"*\"), got {value!r}")
     # The categories findings can have (the loader passes them): a typo would match nothing,
     # so an allowed category would be flagged everywhere, or a denied one never.
     known = (info.context or {}).get("categories")
-    unknown = [v for v in values if v != "*" and known is not None and v not in known]
-    if unknown:
-        raise ValueError(f"unknown category {', '.join(unknown)}; expected {', '.join(sorted(known))} "
+    if known is not None and value not in known:
+        raise ValueError(f"unknown category {value}; expected {', '.join(sorted(known))} "
                          "(the detectors' categories and those of [[detectors.custom]]) or \"*\"")
-    return values
+    return value
 
 
-def _domain_rules(rules: list[str], for_addresses: str) -> list[str]:
-    normalised = [d.strip().lower().rstrip(".") for d in rules]
+def _domain_rule(rule: str, for_addresses: str) -> str:
+    normalised = rule.strip().lower().rstrip(".")
     # "203.0.113.10" reads as a domain rule but no host name ends in digits: it would match nothing.
-    addresses = [d for d in normalised if _is_address(d)]
-    if addresses:
-        raise ValueError(f"{', '.join(addresses)}: an address is not a domain rule; {for_addresses}")
-    bad = [d for d in normalised if not DOMAIN_RULE.match(d)]
-    if bad:
-        raise ValueError(
-            f"expected domain rules like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
-            f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {bad}"
-        )
-    return normalised
+    if _is_address(normalised):
+        raise ValueError(f"{normalised}: an address is not a domain rule; {for_addresses}")
+    if DOMAIN_RULE.match(normalised):
+        return normalised
+    raise ValueError(
+        f"expected a domain rule like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
+        f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {rule!r}"
+    )
 
 
 def _is_address(rule: str) -> bool:
@@ -57,12 +56,47 @@ def _is_address(rule: str) -> bool:
     return True
 
 
-def _field_patterns(patterns: list[str]) -> list[str]:
+def _subprocessor_domain(rule: str) -> str:
+    return _domain_rule(rule, "put addresses in cidrs (e.g. \"203.0.113.10/32\")")
+
+
+def _ignored_domain(rule: str) -> str:
+    return _domain_rule(rule, "ignore takes host names only")
+
+
+def _cidr(cidr: str) -> str:
+    try:
+        ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        name = any(c.isalpha() for c in cidr) and ":" not in cidr
+        raise ValueError(f"expected a CIDR range like 192.0.2.0/24 or 2001:db8::/32, got {cidr!r}"
+                         + ("; host names go in domains" if name else "")) from None
+    return cidr
+
+
+def _field_pattern(pattern: str) -> str:
     # A pattern that can match no field path would flag every finding of an allowed category.
-    problems = [problem for problem in map(pattern_problem, patterns) if problem]
-    if problems:
-        raise ValueError("; ".join(problems))
-    return patterns
+    problem = pattern_problem(pattern)
+    if problem:
+        raise ValueError(problem)
+    return pattern
+
+
+def _tls_version(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # min_tls_version = 1.2 is a TOML number: the versions are strings.
+        raise ValueError(f"expected a quoted version, e.g. \"{value}\"" if str(value) in TLS_VERSIONS
+                         else "expected a quoted version, e.g. \"1.2\"")
+    return value
+
+
+# Every entry of a list is checked on its own, so that each bad one is reported with its index.
+CategoryName = Annotated[str, AfterValidator(_category)]
+SubprocessorDomain = Annotated[str, AfterValidator(_subprocessor_domain)]
+IgnoredDomain = Annotated[str, AfterValidator(_ignored_domain)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+FieldPattern = Annotated[str, AfterValidator(_field_pattern)]
+TlsVersion = Annotated[Literal["1.0", "1.1", "1.2", "1.3"], BeforeValidator(_tls_version)]
 
 
 class EndpointPolicy(Strict):
@@ -72,18 +106,8 @@ class EndpointPolicy(Strict):
     methods: list[str] = []
     # None: the sub-processor's own applies. A list, even empty, replaces it at this endpoint:
     # allow = [] is no personal data, fields = [] any field.
-    allow: list[str] | None = None
-    fields: list[str] | None = None
-
-    @field_validator("allow")
-    @classmethod
-    def _allow(cls, values: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        return None if values is None else _categories(values, info)
-
-    @field_validator("fields")
-    @classmethod
-    def _fields(cls, patterns: list[str] | None) -> list[str] | None:
-        return None if patterns is None else _field_patterns(patterns)
+    allow: list[CategoryName] | None = None
+    fields: list[FieldPattern] | None = None
 
     @property
     def specificity(self) -> int:
@@ -99,23 +123,13 @@ class EndpointPolicy(Strict):
 
 
 class Policy(Strict):
-    allow: list[str] = []
-    deny: list[str] = []
-    fields: list[str] = []
+    allow: list[CategoryName] = []
+    deny: list[CategoryName] = []
+    fields: list[FieldPattern] = []
     endpoints: list[EndpointPolicy] = []
-    tls_required: bool = True
-    min_tls_version: Literal["1.0", "1.1", "1.2", "1.3"] = "1.2"
+    tls_required: StrictBool = True
+    min_tls_version: TlsVersion = "1.2"
     severity: Severity = "high"
-
-    @field_validator("allow", "deny")
-    @classmethod
-    def _allow(cls, values: list[str], info: ValidationInfo) -> list[str]:
-        return _categories(values, info)
-
-    @field_validator("fields")
-    @classmethod
-    def _fields(cls, patterns: list[str]) -> list[str]:
-        return _field_patterns(patterns)
 
     @model_validator(mode="after")
     def _no_overlap(self):
@@ -132,24 +146,9 @@ class Subprocessor(Strict):
     purpose: str = ""
     owner: str = ""
     dpa: str = ""
-    domains: list[str] = []
-    cidrs: list[str] = []
+    domains: list[SubprocessorDomain] = []
+    cidrs: list[Cidr] = []
     policy: Policy = Policy()
-
-    @field_validator("domains")
-    @classmethod
-    def _domains(cls, domains: list[str]) -> list[str]:
-        return _domain_rules(domains, "put addresses in cidrs (e.g. \"203.0.113.10/32\")")
-
-    @field_validator("cidrs")
-    @classmethod
-    def _cidrs(cls, cidrs: list[str]) -> list[str]:
-        for cidr in cidrs:
-            try:
-                ipaddress.ip_network(cidr, strict=False)
-            except ValueError:
-                raise ValueError(f"expected CIDR ranges like 192.0.2.0/24 or 2001:db8::/32, got {cidr!r}") from None
-        return cidrs
 
     @model_validator(mode="after")
     def _reachable(self):
@@ -159,15 +158,10 @@ class Subprocessor(Strict):
 
 
 class UnknownDestinations(Strict):
-    alert: bool = True
+    alert: StrictBool = True
     severity: Severity = "low"
     pii_severity: Severity = "high"
-    ignore: list[str] = []  # domain rules, as a sub-processor's domains
-
-    @field_validator("ignore")
-    @classmethod
-    def _ignore(cls, rules: list[str]) -> list[str]:
-        return _domain_rules(rules, "ignore takes host names only")
+    ignore: list[IgnoredDomain] = []  # domain rules, as a sub-processor's domains
 
 
 class SecretsPolicy(Strict):
