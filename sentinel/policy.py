@@ -273,7 +273,7 @@ class PolicyEngine:
         """(allowed, the rule in words). At an endpoint with rules of its own, its `allow` and
         `fields` (when given, even empty) replace the sub-processor's; `deny` holds everywhere."""
         policy = self.policies[sub]
-        if category in policy.deny:
+        if category in policy.deny or "*" in policy.deny:
             return False, f"category: {sub} must never receive {category}"
         endpoint = _matching_endpoint(policy.endpoints, method, path)
         allow = endpoint.allow if endpoint and endpoint.allow is not None else policy.allow

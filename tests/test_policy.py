@@ -273,3 +273,23 @@ ENDPOINTS = Registry.model_validate({"subprocessor": [{"name": "acme", "domains"
 def test_endpoint_rules(method, path, category, field_path, allowed, rule):
     got, why = PolicyEngine(ENDPOINTS).allows("acme", method, path, category, field_path)
     assert got is allowed and rule in why
+
+
+def test_deny_every_category_refuses_personal_data_at_every_endpoint():
+    # deny = ["*"] compared "*" with each category literally, so denied nothing.
+    registry = Registry.model_validate({"subprocessor": [{"name": "cdn", "domains": ["cdn.example"], "policy": {
+        "deny": ["*"], "endpoints": [{"path": "/upload", "fields": []}]}}]})
+    engine = PolicyEngine(registry)
+    for path in ("/", "/upload"):
+        assert engine.allows("cdn", "POST", path, "EMAIL", "$.email") == (False, "category: cdn must never receive EMAIL")
+
+
+def test_endpoint_methods_in_any_case_and_star_for_any_method():
+    registry = Registry.model_validate({"subprocessor": [{"name": "acme", "domains": ["acmecrm.io"], "policy": {
+        "allow": ["EMAIL"], "endpoints": [{"path": "/v1/*", "methods": ["post"], "allow": []},
+                                          {"path": "/v2/*", "methods": ["*"], "allow": []}]}}]})
+    assert registry.subprocessor[0].policy.endpoints[0].methods == ["POST"]
+    engine = PolicyEngine(registry)
+    for method, path in (("POST", "/v1/x"), ("GET", "/v2/x"), ("DELETE", "/v2/x")):
+        got, why = engine.allows("acme", method, path, "EMAIL", "$.email")
+        assert not got and why.endswith("may receive no personal data; not EMAIL"), (method, path)

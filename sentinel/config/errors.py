@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -49,11 +50,17 @@ def pydantic_problems(error, model=None) -> list[tuple[str, str]]:
 
 def keyed_problem(key: str, message: str) -> tuple[str, str]:
     """``(key, message)``, or the deeper key path that a section's own parser names at the head of
-    its message ("detectors.custom[0].regex: not a valid RE2 pattern" under "detectors")."""
+    its message ("detectors.custom[0].regex: not a valid RE2 pattern" under "detectors"), or
+    that a list's validator names by index ("[2].allow: ..." under "endpoints")."""
     head, sep, rest = message.partition(": ")
     if sep and key and (head == key or head.startswith((key + ".", key + "["))):
         return head, rest
+    if sep and key and _ENTRY.fullmatch(head):
+        return key + head, rest
     return key, message
+
+
+_ENTRY = re.compile(r"(\[\d+\])(\.[a-z_]+)*")
 
 
 _EXPECTED = {

@@ -18,7 +18,15 @@ KINDS = (
     "logging", "monitoring", "ai", "search", "identity", "cloud", "cdn", "collaboration", "other",
 )
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
-DOMAIN_RULE = re.compile(r"^(\*\.)?([a-z0-9*]([a-z0-9\-*]{0,61}[a-z0-9*])?\.)*[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
+_HOST_LABEL = r"[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?"
+# Any label may be "*" (exactly one label), except the last.
+DOMAIN_RULE = re.compile(rf"^((\*|{_HOST_LABEL})\.)*{_HOST_LABEL}$")
+# Secrets go by [secrets] (allow_to, and a credential in its issuer's authentication fields),
+# never by a category list: SECRET there would be read and ignored.
+SECRET_NOT_A_POLICY_CATEGORY = (
+    "SECRET is judged by [secrets], not by allow or deny: a secret is allowed in the authentication "
+    "fields of its own issuer, and anywhere to a sub-processor listed in secrets.allow_to")
 
 
 def _category(value: str, info: ValidationInfo) -> str:
@@ -26,11 +34,13 @@ def _category(value: str, info: ValidationInfo) -> str:
         return value
     if not CATEGORY_NAME.match(value):
         raise ValueError(f"expected an upper-case category name like EMAIL or PHONE_NUMBER (or \"*\"), got {value!r}")
+    if value == "SECRET":
+        raise ValueError(SECRET_NOT_A_POLICY_CATEGORY)
     # The categories findings can have (the loader passes them): a typo would match nothing,
     # so an allowed category would be flagged everywhere, or a denied one never.
     known = (info.context or {}).get("categories")
     if known is not None and value not in known:
-        raise ValueError(f"unknown category {value}; expected {', '.join(sorted(known))} "
+        raise ValueError(f"unknown category {value}; expected {', '.join(sorted(set(known) - {'SECRET'}))} "
                          "(the detectors' categories and those of [[detectors.custom]]) or \"*\"")
     return value
 
@@ -42,6 +52,11 @@ def _domain_rule(rule: str, for_addresses: str) -> str:
         raise ValueError(f"{normalised}: an address is not a domain rule; {for_addresses}")
     if DOMAIN_RULE.match(normalised):
         return normalised
+    partial = [label for label in normalised.split(".") if "*" in label and label != "*"]
+    if partial:
+        # Labels are compared whole: "a*b" would be matched literally, so never.
+        raise ValueError(f"{partial[0]!r} in {normalised!r}: '*' stands for exactly one whole label "
+                         "(\"email.*.amazonaws.com\"), not part of one")
     raise ValueError(
         f"expected a domain rule like \"stripe.com\" (and its subdomains), \"*.stripe.com\" "
         f"(subdomains only) or \"email.*.amazonaws.com\" (* is one label), got {rule!r}"
@@ -82,6 +97,16 @@ def _field_pattern(pattern: str) -> str:
     return pattern
 
 
+def _method(method: str) -> str:
+    upper = method.upper()
+    if upper in HTTP_METHODS or upper == "*":
+        return upper
+    # A misspelt method matches no request: the endpoint's rule would never apply.
+    close = difflib.get_close_matches(upper, HTTP_METHODS, n=1)
+    raise ValueError(f"{method!r} is not an HTTP method; expected {', '.join(HTTP_METHODS)} or \"*\" (any)"
+                     + (f"; did you mean {close[0]}?" if close else ""))
+
+
 def _tls_version(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # min_tls_version = 1.2 is a TOML number: the versions are strings.
@@ -96,6 +121,7 @@ SubprocessorDomain = Annotated[str, AfterValidator(_subprocessor_domain)]
 IgnoredDomain = Annotated[str, AfterValidator(_ignored_domain)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 FieldPattern = Annotated[str, AfterValidator(_field_pattern)]
+HttpMethod = Annotated[str, AfterValidator(_method)]
 TlsVersion = Annotated[Literal["1.0", "1.1", "1.2", "1.3"], BeforeValidator(_tls_version)]
 
 
@@ -103,7 +129,7 @@ class EndpointPolicy(Strict):
     """A narrower rule for one API path: data minimisation per endpoint and field."""
 
     path: str
-    methods: list[str] = []
+    methods: list[HttpMethod] = []  # upper case; [] (or "*") any method
     # None: the sub-processor's own applies. A list, even empty, replaces it at this endpoint:
     # allow = [] is no personal data, fields = [] any field.
     allow: list[CategoryName] | None = None
@@ -119,23 +145,48 @@ class EndpointPolicy(Strict):
     def _path(cls, path: str) -> str:
         if not path.startswith("/"):
             raise ValueError("expected a path starting with '/', '*' matches any run of characters")
+        if "?" in path:
+            # Requests are matched on their path alone: a rule with a query would never apply.
+            raise ValueError(f"{path!r}: the query string is never part of the path matched; drop it from "
+                             "the path (a query parameter's data is named in fields, e.g. \"query.email\")")
         return path
+
+    @field_validator("methods")
+    @classmethod
+    def _any_method(cls, methods: list[str]) -> list[str]:
+        return [] if "*" in methods else methods
 
 
 class Policy(Strict):
     allow: list[CategoryName] = []
-    deny: list[CategoryName] = []
+    deny: list[CategoryName] = []  # "*": every category, at every endpoint
     fields: list[FieldPattern] = []
     endpoints: list[EndpointPolicy] = []
     tls_required: StrictBool = True
     min_tls_version: TlsVersion = "1.2"
     severity: Severity = "high"
 
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoints_not_denied(cls, endpoints: list[EndpointPolicy], info: ValidationInfo) -> list[EndpointPolicy]:
+        # deny holds at every endpoint: an endpoint allowing a denied category allows nothing.
+        deny = info.data.get("deny", [])
+        for i, endpoint in enumerate(endpoints):
+            allow = endpoint.allow or []
+            denied = allow if "*" in deny else [c for c in allow if c in deny]
+            if denied:
+                raise ValueError(f"[{i}].allow: {', '.join(denied)} denied by the sub-processor's deny, "
+                                 "which holds at every endpoint")
+        return endpoints
+
     @model_validator(mode="after")
     def _no_overlap(self):
         both = sorted(set(self.allow) & set(self.deny))
         if both:
             raise ValueError(f"categories both allowed and denied: {', '.join(both)}")
+        if "*" in self.deny and self.allow:
+            raise ValueError(f"deny = [\"*\"] refuses every category: allow ({', '.join(self.allow)}) would never "
+                             "apply")
         return self
 
 
