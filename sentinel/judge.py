@@ -15,7 +15,7 @@ TITLES = {
     "watchlist_hit": "A guarded identifier ({category}) left for {name}",
     "new_field_path": "New field carrying {category} to {name}",
     "plaintext_transfer": "Plaintext HTTP to {name}",
-    "weak_tls": "Weak TLS to {name}",
+    "weak_tls": "Weak TLS ({tls_version}) to {name}",
     "unknown_destination": "Traffic to unknown destination {destination}",
     "volume_anomaly": "Unusual volume to {name}",
 }
@@ -29,7 +29,7 @@ def title_of(violation: Violation) -> str:
     at = f" in {violation.field_path}" if violation.field_path else ""
     return TITLES.get(violation.kind, violation.kind).format(
         category=violation.category or "data", name=violation.subprocessor or "an unknown destination",
-        destination=violation.destination, at=at)
+        destination=violation.destination, at=at, tls_version=violation.tls_version)
 
 
 def to_alert(violation: Violation, live: bool = False):
@@ -46,6 +46,8 @@ def to_alert(violation: Violation, live: bool = False):
     when = dt.datetime.fromtimestamp(violation.ts or 0, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     evidence["seen"] = when
     labels = {"destination": violation.destination} if not violation.subprocessor else {}
+    if violation.tls_version:  # one alert per version negotiated, as for a category
+        labels["tls_version"] = violation.tls_version
     endpoint = violation.endpoint
     if violation.kind == "unknown_destination":  # one alert per destination, whichever path came first
         evidence["endpoint"], endpoint = endpoint, ""

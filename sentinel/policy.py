@@ -110,9 +110,10 @@ class Violation:
     destination: str  # registrable domain, host or address
     rule: str  # the policy that was broken, in words
     ts: float = 0.0
-    category: str = ""
+    category: str = ""  # a data category; "" for transport violations
     field_path: str = ""
     endpoint: str = ""  # "POST /v1/customers" with the path as a template
+    tls_version: str = ""  # weak_tls: the version negotiated
     masked: tuple[str, ...] = ()  # masked previews only
     value_hashes: tuple[str, ...] = ()
     event_id: int = 0
@@ -122,7 +123,7 @@ class Violation:
         labels = {"kind": self.kind, "subprocessor": self.subprocessor or "unknown"}
         if not self.subprocessor:
             labels["destination"] = self.destination
-        for key in ("category", "field_path", "endpoint"):
+        for key in ("category", "field_path", "endpoint", "tls_version"):
             value = getattr(self, key)
             if value:
                 labels[key] = value
@@ -212,7 +213,7 @@ class PolicyEngine:
             return []
         return [Violation("weak_tls", policy.severity, sub, destination,
                           f"{sub} requires TLS {policy.min_tls_version} or later; {version} was negotiated", ts,
-                          category=version, event_id=event_id)]
+                          tls_version=version, event_id=event_id)]
 
     # -- one finding -------------------------------------------------------------------------
     def _judge_finding(self, facts: RequestFacts, sub: str, destination: str, finding) -> Violation | None:

@@ -172,8 +172,9 @@ def junit_name(v: Violation) -> str:
     details = [target]
     if v.field_path and v.field_path not in title(v):
         details.append(f"field {v.field_path}")
-    if v.category and v.category not in title(v):
-        details.append(v.category)
+    for detail in (v.category, v.tls_version):
+        if detail and detail not in title(v):
+            details.append(detail)
     return f"{v.kind}: {title(v)} [{', '.join(details)}]"
 
 
@@ -237,7 +238,8 @@ def to_sarif(result: ScanResult, fail_on: str, cwd: Path | None = None) -> str:
             "locations": [{"physicalLocation": {"artifactLocation": artifact_location(path, cwd)},
                            "logicalLocations": logical} for path in files(v)] or [{"logicalLocations": logical}],
             "properties": {"severity": v.severity, "subprocessor": v.subprocessor, "category": v.category,
-                           "field_path": v.field_path, "masked": list(v.masked), "occurrences": occurrences(v)},
+                           "field_path": v.field_path, "masked": list(v.masked), "occurrences": occurrences(v),
+                           **({"tls_version": v.tls_version} if v.tls_version else {})},
         })
     code = exit_code(result, fail_on)
     notifications = [{"level": "error", "message": {"text": f"{p.status}: {p.reason}"},
@@ -277,6 +279,7 @@ def to_table(violations: list[Violation], fail_on: str):
     for v in violations:
         style = "red" if at_or_above(v.severity, fail_on) else ""
         table.add_row(v.severity, v.kind, v.subprocessor or f"unknown ({v.destination})", v.category or "-",
-                      v.field_path or "-", v.endpoint or "-", ", ".join(v.masked) or "-", str(occurrences(v)),
+                      v.field_path or "-", v.endpoint or "-", ", ".join(v.masked) or v.tls_version or "-",
+                      str(occurrences(v)),
                       style=style)
     return table

@@ -293,3 +293,13 @@ def test_endpoint_methods_in_any_case_and_star_for_any_method():
     for method, path in (("POST", "/v1/x"), ("GET", "/v2/x"), ("DELETE", "/v2/x")):
         got, why = engine.allows("acme", method, path, "EMAIL", "$.email")
         assert not got and why.endswith("may receive no personal data; not EMAIL"), (method, path)
+
+
+def test_a_weak_tls_alert_names_its_version_not_a_category():
+    from sentinel.judge import to_alert
+
+    (violation,) = PolicyEngine(REGISTRY).evaluate(facts(tls="TLSv1.0"), match("stripe"), [])
+    assert (violation.category, violation.tls_version) == ("", "TLSv1.0")
+    alert = to_alert(violation)
+    assert alert.category == "" and alert.title == "Weak TLS (TLSv1.0) to stripe"
+    assert alert.identity() == {"kind": "weak_tls", "subprocessor": "stripe", "tls_version": "TLSv1.0"}

@@ -279,3 +279,30 @@ def test_a_configured_watchlist_finds_a_customers_hashed_email(tmp_path):
         ("watchlist_hit", "EMAIL", "mixpanel", "$.properties.ref")
     assert violation["masked"] == ["a***@b***.com"]
     assert customer not in result.stdout + result.stderr
+
+
+def test_weak_tls_names_the_version_apart_from_the_data_category(tmp_path):
+    # The negotiated version was reported as the violation's category, which is a data category.
+    entries = [{"startedDateTime": "2026-11-20T10:00:00.000Z", "time": 10, "_securityDetails": {"protocol": version},
+                "request": {"method": "GET", "url": "https://api.acmecrm.io/v1/ping", "httpVersion": "HTTP/1.1",
+                            "headers": [], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+                "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [],
+                             "cookies": [], "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "",
+                             "headersSize": -1, "bodySize": 0},
+                "cache": {}, "timings": {"send": 0, "wait": 0, "receive": 0}} for version in ("TLS 1.0", "TLS 1.1")]
+    har = tmp_path / "old-tls.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                                       "entries": entries}}))
+    policy = tmp_path / "acme.toml"
+    policy.write_text('[[subprocessor]]\nname = "acme"\ndomains = ["acmecrm.io"]\n'
+                      '[subprocessor.policy]\nmin_tls_version = "1.2"\n')
+    report = json.loads(scan(har, "--policy", policy, "--format", "json", cwd=tmp_path).stdout)
+    weak = [v for v in report["violations"] if v["kind"] == "weak_tls"]
+    assert [(v["category"], v["tls_version"], v["title"]) for v in weak] == [
+        ("", "TLSv1.0", "Weak TLS (TLSv1.0) to acme"), ("", "TLSv1.1", "Weak TLS (TLSv1.1) to acme")]
+    sarif = json.loads(scan(har, "--policy", policy, "--format", "sarif", cwd=tmp_path).stdout)
+    assert sorted((r["properties"]["category"], r["properties"]["tls_version"]) for r in sarif["runs"][0]["results"]
+                  if r["ruleId"] == "weak_tls") == [("", "TLSv1.0"), ("", "TLSv1.1")]
+    suite = ET.fromstring(scan(har, "--policy", policy, "--format", "junit", cwd=tmp_path).stdout)
+    names = [case.get("name") for case in suite.iter("testcase") if case.get("name", "").startswith("weak_tls")]
+    assert len(set(names)) == 2 and all("TLSv1." in name for name in names)

@@ -19,9 +19,9 @@ _MATCHER = re.compile(r"^([a-z][a-z0-9_]{0,39})\s*(=~|!~|!=|=)(.*)$")
 
 
 # What a silence may match: an alert's labels (AlertRecord.labels; "destination" names an
-# unknown destination's domain).
-SILENCE_LABELS = ("kind", "subprocessor", "category", "field_path", "endpoint", "destination", "severity",
-                  "alert_id", "fingerprint", "policy")
+# unknown destination's domain, "tls_version" the version of a weak_tls alert).
+SILENCE_LABELS = ("kind", "subprocessor", "category", "field_path", "endpoint", "destination", "tls_version",
+                  "severity", "alert_id", "fingerprint", "policy")
 # A silence that outlives its reason hides new incidents: renew it instead.
 MAX_SILENCE_SECONDS = 365 * 86400
 
