@@ -112,20 +112,38 @@ def keygen(
 
 # -- config ----------------------------------------------------------------------------
 @config_app.command("check")
-def config_check():
+def config_check(
+    policy: Optional[Path] = typer.Option(None, "--policy", help="Check this registry (subprocessors.toml) alone, "
+                                                                 "as `scan --policy` reads it, and summarise it."),
+):
     """Validate sentinel.toml and the registry, build what `sentinel run` builds from them
     (detectors, alert channels) without starting anything; print what was loaded."""
+    if policy:
+        _check_policy(policy)
+        return
     from sentinel.preflight import preflight
 
     settings = state.settings()
     notes = preflight(settings)
     console.print(f"config:   {settings.config_path or '(built-in defaults)'}")
-    console.print(f"registry: {settings.registry_path} ({len(settings.registry.subprocessor)} sub-processors)")
+    console.print(f"registry: {settings.registry_path}: {settings.registry.summary()}", markup=False,
+                  highlight=False, soft_wrap=True)
     console.print(f"store:    {redact_dsn(settings.dsn)}")
     console.print(f"data dir: {settings.data_dir}")
     console.print(f"sources:  {', '.join(s.name for s in settings.config.sources) or '(none)'}")
     for note in notes:
         console.print(f"note:     {note}", markup=False, highlight=False)
+    console.print("ok")
+
+
+def _check_policy(path: Path) -> None:
+    """A registry on its own, with the categories of the configured detectors (custom ones
+    included), when a config is given; its own configured registry is not read."""
+    from sentinel.config import finding_categories, load_daemon_config, load_registry
+
+    config = load_daemon_config(Path(state.config_path))[0] if state.config_path else None
+    registry, _ = load_registry(path, finding_categories(config))
+    console.print(f"registry: {path}: {registry.summary()}", markup=False, highlight=False, soft_wrap=True)
     console.print("ok")
 
 

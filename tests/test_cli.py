@@ -299,3 +299,23 @@ def test_detect_list_shows_each_detector_as_configured(tmp_path):
     assert rows["secret.generic"]["reads"] == "field names"  # judged by the field's name, not its value
     refused = sentinel("-c", str(config), "detect", "--list", "payload.json", tmp_path=tmp_path)
     assert refused.returncode == 2 and "--list" in refused.stderr
+
+
+def test_config_check_policy_checks_a_registry_alone_and_summarises_it(tmp_path):
+    # Before, checking a registry meant writing a sentinel.toml around it.
+    reg = tmp_path / "reg.toml"
+    reg.write_text('[secrets]\nallow_to = ["acme"]\n[[subprocessor]]\nname = "acme"\n'
+                   'domains = ["acmecrm.io", "*.acme.dev"]\ncidrs = ["192.0.2.0/24"]\n'
+                   '[subprocessor.policy]\nallow = ["EMPLOYEE_ID"]\nendpoints = [{ path = "/v1/*", allow = [] }]\n')
+    result = sentinel("config", "check", "--policy", str(reg), tmp_path=tmp_path)
+    assert result.returncode == 2 and f"{reg}: subprocessor[0].policy.allow[0]: unknown category" in result.stderr
+    # the configured detectors' categories, a custom one included, are those a policy may name
+    config = tmp_path / "sentinel.toml"
+    config.write_text('registry = "missing.toml"\n[[detectors.custom]]\nname = "staff"\ncategory = "EMPLOYEE_ID"\n'
+                      'regex = "E[0-9]{6}"\n')
+    result = sentinel("--config", str(config), "config", "check", "--policy", str(reg), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"registry: {reg}: 1 sub-processor (acme), 2 domain rules, 1 CIDR range, 1 endpoint rule, "
+        "0 ignored-host rules; secrets allowed to: acme", "ok"]
+    assert not (tmp_path / "state").exists()

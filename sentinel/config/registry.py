@@ -220,6 +220,10 @@ class SecretsPolicy(Strict):
     allow_to: list[str] = []
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def unknown_subprocessors(names: list[str], known: list[str]) -> str:
     """What is wrong with ``names`` that name no sub-processor in ``known`` (with the close
     ones, for a typo), or "": such a name would allow, route or silence nothing, unseen."""
@@ -237,6 +241,17 @@ class Registry(Strict):
     # Before secrets, which names sub-processors: fields are validated in this order.
     subprocessor: list[Subprocessor] = Field(default_factory=list)
     secrets: SecretsPolicy = SecretsPolicy()
+
+    def summary(self) -> str:
+        """What was loaded, in one line: "3 sub-processors (acme, ...), 5 domain rules, ..."."""
+        names = [sub.name for sub in self.subprocessor]
+        shown = ", ".join(names[:6]) + (f", +{len(names) - 6} more" if len(names) > 6 else "")
+        parts = [_count(len(names), "sub-processor") + (f" ({shown})" if names else ""),
+                 _count(sum(len(sub.domains) for sub in self.subprocessor), "domain rule"),
+                 _count(sum(len(sub.cidrs) for sub in self.subprocessor), "CIDR range"),
+                 _count(sum(len(sub.policy.endpoints) for sub in self.subprocessor), "endpoint rule"),
+                 _count(len(self.unknown.ignore), "ignored-host rule")]
+        return ", ".join(parts) + f"; secrets allowed to: {', '.join(self.secrets.allow_to) or 'none'}"
 
     @field_validator("secrets")
     @classmethod
