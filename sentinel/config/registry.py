@@ -27,6 +27,11 @@ DOMAIN_RULE = re.compile(rf"^((\*|{_HOST_LABEL})\.)*{_HOST_LABEL}$")
 SECRET_NOT_A_POLICY_CATEGORY = (
     "SECRET is judged by [secrets], not by allow or deny: a secret is allowed in the authentication "
     "fields of its own issuer, and anywhere to a sub-processor listed in secrets.allow_to")
+# A canary raises watchlist_hit wherever it goes (policy.py): allowing or denying it would
+# change nothing.
+CANARY_NOT_A_POLICY_CATEGORY = (
+    "CANARY is a watchlist canary: it raises watchlist_hit wherever it is seen, so allow and deny "
+    "cannot apply to it")
 
 
 def _category(value: str, info: ValidationInfo) -> str:
@@ -36,11 +41,13 @@ def _category(value: str, info: ValidationInfo) -> str:
         raise ValueError(f"expected an upper-case category name like EMAIL or PHONE_NUMBER (or \"*\"), got {value!r}")
     if value == "SECRET":
         raise ValueError(SECRET_NOT_A_POLICY_CATEGORY)
+    if value == "CANARY":
+        raise ValueError(CANARY_NOT_A_POLICY_CATEGORY)
     # The categories findings can have (the loader passes them): a typo would match nothing,
     # so an allowed category would be flagged everywhere, or a denied one never.
     known = (info.context or {}).get("categories")
     if known is not None and value not in known:
-        raise ValueError(f"unknown category {value}; expected {', '.join(sorted(set(known) - {'SECRET'}))} "
+        raise ValueError(f"unknown category {value}; expected {', '.join(sorted(set(known) - {'SECRET', 'CANARY'}))} "
                          "(the detectors' categories and those of [[detectors.custom]]) or \"*\"")
     return value
 
