@@ -69,9 +69,36 @@ class DomainRules:
         return bool(self._suffix or self._subdomains or self._patterns)
 
 
-def ignored_destinations(registry: Registry) -> DomainRules:
-    """`[unknown] ignore`: hosts whose first sight is not worth an alert, by the registry's domain rules."""
-    return DomainRules((rule, "ignored") for rule in registry.unknown.ignore)
+class IgnoredDestinations:
+    """`[unknown] ignore`: destinations whose first sight is not worth an alert, hosts by the
+    registry's domain rules and addresses by CIDR range (the loader gives ranges normalised)."""
+
+    def __init__(self, rules: Iterable[str]):
+        rules = list(rules)
+        self._networks = [ipaddress.ip_network(r) for r in rules if _is_network(r)]
+        self._domains = DomainRules((r, "ignored") for r in rules if not _is_network(r))
+
+    def match(self, destination: str) -> bool:
+        if self._networks:
+            try:
+                address = ipaddress.ip_address(destination.strip("[]"))
+            except ValueError:
+                address = None
+            if address is not None:
+                return any(address in network for network in self._networks)
+        return self._domains.match(destination) is not None
+
+
+def _is_network(rule: str) -> bool:
+    try:
+        ipaddress.ip_network(rule)
+    except ValueError:
+        return False
+    return True
+
+
+def ignored_destinations(registry: Registry) -> IgnoredDestinations:
+    return IgnoredDestinations(registry.unknown.ignore)
 
 
 class SubprocessorRegistry:
@@ -149,7 +176,7 @@ class SubprocessorRegistry:
         return Match(found, "", ip) if found else Match(UNKNOWN, "", literal or ip)
 
     def is_ignored(self, host: str) -> bool:
-        return bool(host and self._ignore.match(normalise_host(host)))
+        return bool(host) and self._ignore.match(normalise_host(host))
 
     def __len__(self) -> int:
         return len(self.by_name)

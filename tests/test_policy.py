@@ -246,6 +246,19 @@ def test_ignore_rules_are_domain_rules_on_the_host():
         [True, False, False]
 
 
+def test_ignore_rules_take_addresses_and_ranges_for_destinations_reached_by_address():
+    # An address is a destination of its own (a cloud's metadata service, a peer behind NAT):
+    # without a range in ignore, each one seen would be an unknown_destination alert.
+    registry = Registry.model_validate({"unknown": {"ignore": ["169.254.169.254", "10.0.0.0/8", "fd00::/8",
+                                                               "ubuntu.com"]},
+                                        "subprocessor": [{"name": "acme", "domains": ["acmecrm.io"]}]})
+    assert registry.unknown.ignore[:3] == ["169.254.169.254/32", "10.0.0.0/8", "fd00::/8"]
+    engine, hosts = PolicyEngine(registry), SubprocessorRegistry(registry)
+    alerted = [host for host in ("169.254.169.254", "10.1.2.3", "[fd00::5]", "203.0.113.10", "ubuntu.com")
+               if engine.evaluate(facts("GET", "/"), hosts.classify(host=host), [])]
+    assert alerted == ["203.0.113.10"]
+
+
 # -- endpoint rules ---------------------------------------------------------------------------------
 ENDPOINTS = Registry.model_validate({"subprocessor": [{"name": "acme", "domains": ["acmecrm.io"], "policy": {
     "allow": ["EMAIL"], "fields": ["$.contact.email"], "deny": ["US_SSN"],

@@ -82,8 +82,12 @@ def _subprocessor_domain(rule: str) -> str:
     return _domain_rule(rule, "put addresses in cidrs (e.g. \"203.0.113.10/32\")")
 
 
-def _ignored_domain(rule: str) -> str:
-    return _domain_rule(rule, "ignore takes host names only")
+def _ignored_destination(rule: str) -> str:
+    """A domain rule, or an address or CIDR range: destinations reached by address (a
+    cloud's metadata service, a NAT'd peer) alert as unknown too."""
+    if _is_address(rule.strip()):
+        return str(ipaddress.ip_network(rule.strip().strip("[]"), strict=False))
+    return _domain_rule(rule, "")
 
 
 def _cidr(cidr: str) -> str:
@@ -125,7 +129,7 @@ def _tls_version(value: object) -> object:
 # Every entry of a list is checked on its own, so that each bad one is reported with its index.
 CategoryName = Annotated[str, AfterValidator(_category)]
 SubprocessorDomain = Annotated[str, AfterValidator(_subprocessor_domain)]
-IgnoredDomain = Annotated[str, AfterValidator(_ignored_domain)]
+IgnoredDestination = Annotated[str, AfterValidator(_ignored_destination)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 FieldPattern = Annotated[str, AfterValidator(_field_pattern)]
 HttpMethod = Annotated[str, AfterValidator(_method)]
@@ -219,7 +223,7 @@ class UnknownDestinations(Strict):
     alert: StrictBool = True
     severity: Severity = "low"
     pii_severity: Severity = "high"
-    ignore: list[IgnoredDomain] = []  # domain rules, as a sub-processor's domains
+    ignore: list[IgnoredDestination] = []  # domain rules, as a sub-processor's domains; addresses, CIDRs
 
 
 class SecretsPolicy(Strict):
