@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import tldextract
 
-from sentinel.config.registry import Registry, Subprocessor
+from sentinel.config.registry import Registry, Subprocessor, is_address
 
 _CACHE_LIMIT = 200_000
 # suffix_list_urls=() keeps tldextract on its bundled snapshot: nothing is downloaded.
@@ -65,9 +65,6 @@ class DomainRules:
                 best = (len(pattern), name)
         return best[1] if best else None
 
-    def __bool__(self) -> bool:
-        return bool(self._suffix or self._subdomains or self._patterns)
-
 
 class IgnoredDestinations:
     """`[unknown] ignore`: destinations whose first sight is not worth an alert, hosts by the
@@ -75,8 +72,8 @@ class IgnoredDestinations:
 
     def __init__(self, rules: Iterable[str]):
         rules = list(rules)
-        self._networks = [ipaddress.ip_network(r) for r in rules if _is_network(r)]
-        self._domains = DomainRules((r, "ignored") for r in rules if not _is_network(r))
+        self._networks = [ipaddress.ip_network(r) for r in rules if is_address(r)]
+        self._domains = DomainRules((r, "ignored") for r in rules if not is_address(r))
 
     def match(self, destination: str) -> bool:
         if self._networks:
@@ -87,14 +84,6 @@ class IgnoredDestinations:
             if address is not None:
                 return any(address in network for network in self._networks)
         return self._domains.match(destination) is not None
-
-
-def _is_network(rule: str) -> bool:
-    try:
-        ipaddress.ip_network(rule)
-    except ValueError:
-        return False
-    return True
 
 
 def ignored_destinations(registry: Registry) -> IgnoredDestinations:

@@ -52,11 +52,8 @@ def _category(value: str, info: ValidationInfo) -> str:
     return value
 
 
-def _domain_rule(rule: str, for_addresses: str) -> str:
+def _domain_rule(rule: str) -> str:
     normalised = rule.strip().lower().rstrip(".")
-    # "203.0.113.10" reads as a domain rule but no host name ends in digits: it would match nothing.
-    if _is_address(normalised):
-        raise ValueError(f"{normalised}: an address is not a domain rule; {for_addresses}")
     if DOMAIN_RULE.match(normalised):
         return normalised
     partial = [label for label in normalised.split(".") if "*" in label and label != "*"]
@@ -70,7 +67,8 @@ def _domain_rule(rule: str, for_addresses: str) -> str:
     )
 
 
-def _is_address(rule: str) -> bool:
+def is_address(rule: str) -> bool:
+    """An address or a CIDR range, IPv6 ones in brackets or not."""
     try:
         ipaddress.ip_network(rule.strip("[]"), strict=False)
     except ValueError:
@@ -79,15 +77,20 @@ def _is_address(rule: str) -> bool:
 
 
 def _subprocessor_domain(rule: str) -> str:
-    return _domain_rule(rule, "put addresses in cidrs (e.g. \"203.0.113.10/32\")")
+    # "203.0.113.10" reads as a domain rule but no host name ends in digits: it would match nothing.
+    address = rule.strip().lower().rstrip(".")
+    if is_address(address):
+        raise ValueError(f"{address}: an address is not a domain rule; put addresses in cidrs "
+                         "(e.g. \"203.0.113.10/32\")")
+    return _domain_rule(rule)
 
 
 def _ignored_destination(rule: str) -> str:
     """A domain rule, or an address or CIDR range: destinations reached by address (a
     cloud's metadata service, a NAT'd peer) alert as unknown too."""
-    if _is_address(rule.strip()):
+    if is_address(rule.strip()):
         return str(ipaddress.ip_network(rule.strip().strip("[]"), strict=False))
-    return _domain_rule(rule, "")
+    return _domain_rule(rule)
 
 
 def _cidr(cidr: str) -> str:
