@@ -305,7 +305,7 @@ def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) 
     specific domain rule wins); of equally specific ones, the first listed."""
     best: EndpointPolicy | None = None
     for endpoint in endpoints:
-        if endpoint.methods and method.upper() not in {m.upper() for m in endpoint.methods}:
+        if endpoint.methods and method.upper() not in endpoint.methods:  # stored upper case
             continue
         if fnmatch.fnmatchcase(path, endpoint.path) and (best is None or endpoint.specificity > best.specificity):
             best = endpoint
