@@ -219,8 +219,8 @@ def _stored(key: tuple) -> tuple[bytes | None, frozenset[int]] | None:
     head, _, blob = entry.partition(b"\n")
     try:
         always = frozenset(int(i) for i in json.loads(head)["always"])
-        _load(blob)  # refuses a damaged entry or another platform's
-    except (ValueError, KeyError, TypeError, hs.error):
+        _load(blob)  # refuses a damaged entry or another platform's (ValueError)
+    except (ValueError, KeyError, TypeError):
         return None
     return blob, always
 
