@@ -2,9 +2,10 @@
 
 Frames go to ``CaptureProcessor.process_packet`` as raw bytes (scapy never dissects
 them). scapy opens the socket and attaches the BPF filter; on Linux the frames are then
-received by receive.py, which drains the socket without giving up the GIL. On Linux loopback the kernel shows every packet twice (outgoing and incoming);
-the outgoing copy is dropped there, while on real interfaces outgoing packets are the
-point of an egress monitor and are kept.
+received by receive.py, which drains the socket without giving up the GIL. On Linux
+loopback the kernel shows every packet twice (outgoing and incoming); the outgoing copy
+is dropped there, while on real interfaces outgoing packets are the point of an egress
+monitor and are kept.
 """
 
 from __future__ import annotations
@@ -91,6 +92,22 @@ def live_capture(
     if ins is not None:
         kernel_counts(ins)  # what arrived before the filter was in place is not ours
     next_counts = time.monotonic() + counts_interval
+    def ready_frames():
+        """(frame, packet type, kernel timestamp or None) of what the socket holds now."""
+        if receiver is not None:
+            for _ in range(BATCH):
+                got = receiver.receive()
+                if got is None:
+                    return
+                yield got
+        elif raw_recv is not None:
+            data, sa_ll, ts = raw_recv(ins, snaplen)
+            yield data, sa_ll[2], ts
+        else:
+            _cls, data, ts = sock.recv_raw(snaplen)
+            if data is not None:
+                yield data, 0, ts or None
+
     if ready is not None:
         ready.set()
     try:
@@ -102,32 +119,12 @@ def live_capture(
             if not r:
                 processor.tick(time.time())
                 continue
-            if receiver is not None:
-                for _ in range(BATCH):
-                    got = receiver.receive()
-                    if got is None:
-                        break
-                    data, pkttype, ts = got
-                    if loopback and pkttype == PACKET_OUTGOING:
-                        counts["loopback_duplicates"] += 1
-                        continue
-                    n += 1
-                    processor.process_packet(ts if ts is not None else time.time(), linktype, data, n)
-                continue
-            if raw_recv is not None:
-                data, sa_ll, ts = raw_recv(ins, snaplen)
-                if loopback and sa_ll[2] == PACKET_OUTGOING:
+            for data, pkttype, ts in ready_frames():
+                if loopback and pkttype == PACKET_OUTGOING:
                     counts["loopback_duplicates"] += 1
                     continue
-                if ts is None:
-                    ts = time.time()
-            else:
-                _cls, data, ts = sock.recv_raw(snaplen)
-                if data is None:
-                    continue
-                ts = ts or time.time()
-            n += 1
-            processor.process_packet(float(ts), linktype, data, n)
+                n += 1
+                processor.process_packet(float(ts) if ts is not None else time.time(), linktype, data, n)
     except (OSError, socket.error) as exc:
         log.error("live capture on %s stopped: %s", iface, exc)
         raise
