@@ -13,7 +13,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from detectors.pii.fieldpaths import glob_regex, normalise_indices
+from detectors.pii.fieldpaths import globs_regex, normalise_indices
 from sentinel.config.registry import EndpointPolicy, Policy, Registry
 from sentinel.registry import Match, ignored_destinations
 
@@ -297,7 +297,7 @@ def _within(destination: str, domains: tuple[str, ...]) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _field_rule(patterns: tuple[str, ...]) -> re.Pattern:
     """One regex for a policy's `fields` (detectors/pii/fieldpaths.py says the syntax)."""
-    return re.compile("|".join(f"(?:{glob_regex(pattern)})" for pattern in patterns))
+    return re.compile(globs_regex(patterns))
 
 
 def _matching_endpoint(endpoints: list[EndpointPolicy], method: str, path: str) -> EndpointPolicy | None:

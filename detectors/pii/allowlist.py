@@ -6,7 +6,7 @@ from __future__ import annotations
 import re2
 
 from .config import AllowRule
-from .fieldpaths import glob_regex, normalise_indices
+from .fieldpaths import glob_regex, globs_regex, normalise_indices
 from .masking import Hasher
 from .phones import PhoneValidator
 
@@ -33,7 +33,7 @@ class AllowMatcher:
         self._pattern_list = tuple(rule.patterns)
         self._path_list = tuple(rule.field_paths)
         self._patterns = re2.compile("|".join(f"(?:{p})" for p in rule.patterns)) if rule.patterns else None
-        self._paths = re2.compile("|".join(f"(?:{glob_regex(g, re2.escape)})" for g in rule.field_paths)) if rule.field_paths else None
+        self._paths = re2.compile(globs_regex(rule.field_paths, re2.escape)) if rule.field_paths else None
         self._categories = frozenset(rule.categories)
         self.empty = not (self._hashes or self._patterns or self._paths or self._categories)
 

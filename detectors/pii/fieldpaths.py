@@ -11,7 +11,7 @@ characters). An index, `[0]` or `[*]`, reads as `[]` in a pattern and in a path.
 from __future__ import annotations
 
 import re
-from typing import Callable, Final
+from typing import Callable, Final, Sequence
 
 # The first part of every path structure.py gives a request's values ("url" holds the
 # URL's userinfo). A pattern that starts with none of them can match nothing.
@@ -37,6 +37,11 @@ def glob_regex(pattern: str, escape: Callable[[str], str] = re.escape) -> str:
         else:
             out.append(escape(ch))
     return "".join(out)
+
+
+def globs_regex(patterns: Sequence[str], escape: Callable[[str], str] = re.escape) -> str:
+    """The regex source matching a path any of ``patterns`` matches (for a full match)."""
+    return "|".join(f"(?:{glob_regex(p, escape)})" for p in patterns)
 
 
 def pattern_problem(pattern: str) -> str:
