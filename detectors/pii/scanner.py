@@ -23,7 +23,7 @@ import time
 from typing import Any, Callable, Final
 
 from .allowlist import AllowMatcher
-from .config import ScannerConfig
+from .config import DetectorSettings, ScannerConfig
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
 from .masking import Hasher
 from .percent import unquote
@@ -86,13 +86,12 @@ class Scanner:
         self._disabled: list[Recognizer] = []
         self._threshold: dict[str, float] = {}
         for r in recs:
-            s = cfg.detectors.get(r.name) or cfg.detectors.get(str(r.category))
+            s = self._settings(r)
             if s is not None and not s.enabled:
                 self._disabled.append(r)
                 continue
             self.recognizers.append(r)
-            th = s.threshold if s is not None and s.threshold is not None else cfg.min_confidence
-            self._threshold[r.name] = th
+            self._threshold[r.name] = self._configured_threshold(r)
         self._threshold["watchlist"] = 0.0
 
         # Regex recognisers: one compiled RE2 pattern each (the authority on spans), and
@@ -178,14 +177,17 @@ class Scanner:
             for r in recs:
                 reads = ", ".join(w for w, has in (("values", bool(r.patterns)), ("field names", bool(r.field_hints)))
                                   if has)
-                threshold = self._threshold[r.name] if enabled else self._configured_threshold(r)
-                out.append((r.name, str(r.category), reads, enabled, threshold))
+                out.append((r.name, str(r.category), reads, enabled, self._configured_threshold(r)))
         return sorted(out)
 
+    def _settings(self, r: Recognizer) -> DetectorSettings | None:
+        """A detector's [detectors.detectors] entry, by its name, else by its category."""
+        detectors = self.config.detectors
+        return detectors.get(r.name) or detectors.get(str(r.category))
+
     def _configured_threshold(self, r: Recognizer) -> float:
-        cfg = self.config
-        s = cfg.detectors.get(r.name) or cfg.detectors.get(str(r.category))
-        return s.threshold if s is not None and s.threshold is not None else cfg.min_confidence
+        s = self._settings(r)
+        return s.threshold if s is not None and s.threshold is not None else self.config.min_confidence
 
     # --- engine ----------------------------------------------------------------------
 
