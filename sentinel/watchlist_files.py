@@ -12,17 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from sentinel.config import ConfigError, Settings
+from sentinel.config import ConfigError, Settings, beside_config
 
 # Shorter values would match ordinary tokens of traffic ("id", "2024", "admin") and raise
 # a critical alert for each.
 MIN_CHARS = 6
-
-
-def configured_paths(settings: Settings, paths: Iterable[str]) -> list[Path]:
-    """The files, a relative path read from the configuration file's directory (as `registry`)."""
-    base = Path(settings.config_path).parent if settings.config_path else Path.cwd()
-    return [Path(p) if Path(p).is_absolute() else base / p for p in paths]
 
 
 def read_watchlist(settings: Settings, paths: Iterable[str], key: bytes | None, phone_regions: Iterable[str]):
@@ -32,7 +26,7 @@ def read_watchlist(settings: Settings, paths: Iterable[str], key: bytes | None, 
     from detectors.pii import Watchlist
 
     watchlist = Watchlist(key=key, phone_regions=phone_regions)
-    for i, path in enumerate(configured_paths(settings, paths)):
+    for i, path in enumerate(beside_config(settings.config_path, p) for p in paths):
         for number, value in _identifiers(settings, i, path):
             try:
                 watchlist.add(value)

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from sentinel.alert import filechannel  # noqa: F401  registers file:// with Apprise
 from sentinel.alert import payloads
-from sentinel.config import ConfigError
+from sentinel.config import ConfigError, beside_config
 from sentinel.config.daemon import RouteConfig
 
 log = logging.getLogger("sentinel.alert")
@@ -72,7 +72,6 @@ def _scheme(url: str) -> str:
 class AppriseSender:
     def __init__(self, routes: list[RouteConfig], config_path: str = ""):
         self.config_path = config_path or "sentinel.toml"
-        base = Path(config_path).parent if config_path else Path.cwd()
         self._channels: dict[str, Channel] = {}
         self._by_route: dict[str, list[Channel]] = {}
         problems: list[tuple[str, str]] = []
@@ -86,16 +85,14 @@ class AppriseSender:
                     continue
                 found.append(Channel(f"{route.name}/{_digest(url)}", route.name, _scheme(url), url))
             if route.apprise_config:
-                found += self._from_config(i, route, base, problems)
+                found += self._from_config(i, route, beside_config(config_path, route.apprise_config), problems)
             for channel in found:
                 self._channels[channel.id] = channel
             self._by_route[route.name] = list({c.id: c for c in found}.values())
         if problems:
             raise ConfigError(self.config_path, problems)
 
-    def _from_config(self, i: int, route: RouteConfig, base: Path, problems: list) -> list[Channel]:
-        path = Path(route.apprise_config)
-        path = path if path.is_absolute() else base / path
+    def _from_config(self, i: int, route: RouteConfig, path: Path, problems: list) -> list[Channel]:
         key = f"alerts.routes[{i}].apprise_config"
         if not path.is_file():
             problems.append((key, f"Apprise config {path} not found"))

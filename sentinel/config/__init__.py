@@ -22,7 +22,7 @@ from sentinel.config.errors import ConfigError, keyed_problem, pydantic_problems
 from sentinel.config.registry import Registry, unknown_subprocessors
 from sentinel.paths import default_data_dir
 
-__all__ = ["ConfigError", "Settings", "load_settings", "load_registry", "load_daemon_config", "redact_dsn",
+__all__ = ["ConfigError", "Settings", "beside_config", "load_settings", "load_registry", "load_daemon_config", "redact_dsn",
            "section_error"]
 
 
@@ -123,18 +123,23 @@ def _unknown_subprocessor_names(config: SentinelConfig, registry: Registry) -> l
     return [(key, problem) for key, problem in problems if problem]
 
 
+def beside_config(config_path: str | os.PathLike | None, path: str | os.PathLike) -> Path:
+    """A file the configuration names: a relative path is read from the configuration
+    file's directory, like most daemons (from the working directory without a file)."""
+    named = Path(path)
+    if named.is_absolute():
+        return named
+    return (Path(config_path).parent if config_path else Path.cwd()) / named
+
+
 def load_settings(config_path: str | os.PathLike | None = None) -> Settings:
     """Load the daemon config (explicit path, $SENTINEL_CONFIG, or defaults) and its registry."""
     chosen = config_path or os.environ.get("SENTINEL_CONFIG") or ""
     if chosen:
-        path = Path(chosen)
-        config, raw = load_daemon_config(path)
-        base = path.parent
+        config, raw = load_daemon_config(Path(chosen))
     else:
-        config, raw, base = SentinelConfig(), b"", Path.cwd()
-    registry_path = Path(config.registry) if config.registry else shipped_registry_path()
-    if config.registry and not registry_path.is_absolute():
-        registry_path = base / registry_path  # relative to the config file, like most daemons
+        config, raw = SentinelConfig(), b""
+    registry_path = beside_config(chosen, config.registry) if config.registry else shipped_registry_path()
     registry, registry_raw = load_registry(registry_path, finding_categories(config))
     problems = _unknown_subprocessor_names(config, registry)
     if problems:
