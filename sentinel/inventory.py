@@ -139,7 +139,7 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     window, recent = check_period(since, diff)
     start = 0.0 if window == ALL else now - window
     # A drill's canary is no data flow: it would stay in the record of processing for months.
-    params = {"since": _utc(start), "drill": DRILL_DOMAIN}
+    params = {"since": utc_param(start), "drill": DRILL_DOMAIN}
     engine = PolicyEngine(settings.registry)
     flows: list[Flow] = []
     keys: dict[int, tuple] = {}  # id(flow) -> its key in the first-seen queries
@@ -147,15 +147,9 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     with_pii: set[tuple[str, str]] = set()
     for (sub, domain, category, field_path, method, endpoint, first, last, requests, nbytes, subjects,
          watch, subtypes, seen_by) in store.query(FLOWS_SQL, params).result_rows:
-        if sub in engine.policies and category == "SECRET":
-            approved, rule = _secrets_approved(engine, sub, domain, field_path, subtypes)
-        elif sub in engine.policies:
-            approved, rule = engine.allows(sub, method, endpoint, category, field_path)
-        else:
-            approved, rule = False, "destination is not a registered sub-processor"
+        approved, rule = judge_flow(engine, sub, domain, category, field_path, method, endpoint, subtypes)
         flow = Flow(sub, domain, category, field_path, f"{method} {endpoint}".strip(), float(first),
-                    float(last), int(requests), int(nbytes or 0), int(subjects), int(watch), approved,
-                    rule.split(": ", 1)[-1])
+                    float(last), int(requests), int(nbytes or 0), int(subjects), int(watch), approved, rule)
         flows.append(flow)
         keys[id(flow)], sources[id(flow)] = (sub, domain, category, field_path, method, endpoint), set(seen_by)
         with_pii.add((sub, domain))
@@ -215,7 +209,7 @@ def mark_changes(store: Store, flows: list[Flow], keys: dict[int, tuple], source
     """
     first_ever = {tuple(row[:-1]): float(row[-1]) for query in (FIRST_FLOWS_SQL, FIRST_TRAFFIC_SQL)
                   for row in store.query(query).result_rows}
-    reporting = {source for source, _ in store.query(SOURCES_SINCE_SQL, {"since": _utc(cut)}).result_rows}
+    reporting = {source for source, _ in store.query(SOURCES_SINCE_SQL, {"since": utc_param(cut)}).result_rows}
     changed = []
     for flow in flows:
         first = first_ever.get(keys[id(flow)], flow.first_seen)
@@ -238,17 +232,17 @@ def diff_notes(store: Store, since: str, diff: str, now: float | None = None) ->
     notes = []
     events, first, _ = stored_span(store)
     if events and first >= cut:
-        notes.append(f"the store holds traffic only since {_iso(first)} UTC, within the last {diff}: every flow "
+        notes.append(f"the store holds traffic only since {iso_minute(first)} UTC, within the last {diff}: every flow "
                      f"in it shows as new")
-    silent = [(source, last) for source, last in store.query(SOURCES_SINCE_SQL, {"since": _utc(start)}).result_rows
+    silent = [(source, last) for source, last in store.query(SOURCES_SINCE_SQL, {"since": utc_param(start)}).result_rows
               if float(last) < cut]
     for source, last in sorted(silent):
         notes.append(f"source {source!r} reported nothing in the last {diff} (its latest traffic is from "
-                     f"{_iso(float(last))} UTC): flows seen only there are not called gone")
+                     f"{iso_minute(float(last))} UTC): flows seen only there are not called gone")
     return notes
 
 
-def _utc(ts: float) -> dt.datetime:
+def utc_param(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).replace(tzinfo=None)
 
 
@@ -270,8 +264,8 @@ def empty_window_hint(store: Store, since: str) -> str:
     events, first, last = stored_span(store)
     if not events:
         return "the store holds no traffic yet: `sentinel ingest` a log, capture or HAR file, or `sentinel run`"
-    return (f"no traffic in the last {since}; the store holds {events:,} events from {_iso(first)} to "
-            f"{_iso(last)} (UTC): try --since all")
+    return (f"no traffic in the last {since}; the store holds {events:,} events from {iso_minute(first)} to "
+            f"{iso_minute(last)} (UTC): try --since all")
 
 
 def period_text(since: str) -> str:
@@ -286,6 +280,18 @@ def title(since: str, diff: str | None) -> str:
     return f"changes in data flows: new or gone in the last {diff}, against {before}"
 
 
+def judge_flow(engine: PolicyEngine, sub: str, domain: str, category: str, field_path: str, method: str,
+               endpoint: str, subtypes: list[str]) -> tuple[bool, str]:
+    """(approved, the rule in words) for data of a category sent at a field and endpoint."""
+    if sub in engine.policies and category == "SECRET":
+        approved, rule = _secrets_approved(engine, sub, domain, field_path, subtypes)
+    elif sub in engine.policies:
+        approved, rule = engine.allows(sub, method, endpoint, category, field_path)
+    else:
+        approved, rule = False, "destination is not a registered sub-processor"
+    return approved, rule.split(": ", 1)[-1]
+
+
 def _secrets_approved(engine: PolicyEngine, sub: str, domain: str, field_path: str,
                       subtypes: list[str]) -> tuple[bool, str]:
     """The policy's secret rule for a flow: approved when every kind of secret in it is."""
@@ -296,7 +302,7 @@ def _secrets_approved(engine: PolicyEngine, sub: str, domain: str, field_path: s
     return True, OWN_CREDENTIAL
 
 
-def _iso(ts: float) -> str:
+def iso_minute(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
@@ -338,7 +344,7 @@ def to_table(flows: list[Flow], title: str):
             name = f"{f.subprocessor} ({f.destination})"
         # Paths hold brackets ("pb.1.2[user.email]", "xml.Attribute[givenName]"): not markup.
         row = [escape(name), category_cell(f), escape(f.field_path or "-"), escape(f.endpoint or "-"),
-               _iso(f.first_seen), _iso(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
+               iso_minute(f.first_seen), iso_minute(f.last_seen), f"{f.requests:,}", f"{f.subjects:,}",
                "[green]yes[/]" if f.approved else f"[red]no[/] ({escape(f.rule)})"]
         if any(x.change for x in flows):
             row.append(f.change)
@@ -375,7 +381,7 @@ def to_html(flows: list[Flow], settings: Settings, since: str, generated: float 
             + (f"<td class=change>{esc(f.change or '-')}</td>" if diff else "")
             + f"<td>{esc(category_cell(f))}</td>"
             f"<td><code>{esc(f.field_path or '-')}</code></td><td><code>{esc(f.endpoint or '-')}</code></td>"
-            f"<td>{_iso(f.first_seen)}</td><td>{_iso(f.last_seen)}</td><td class=n>{f.requests:,}</td>"
+            f"<td>{iso_minute(f.first_seen)}</td><td>{iso_minute(f.last_seen)}</td><td class=n>{f.requests:,}</td>"
             f"<td class=n>{f.bytes:,}</td><td class=n>{f.subjects:,}</td>"
             + (f"<td class=n>{f.watchlist_hits:,}</td>" if guarded else "")
             + f"<td>{'approved' if f.approved else 'NOT approved: ' + esc(f.rule)}</td></tr>"
@@ -399,7 +405,7 @@ th,td{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#f
 td.n{{text-align:right}} tr.bad td{{background:#fde8e8}} .meta{{color:#555;margin:.2em 0}}
 </style></head><body>
 <h1>{heading}</h1>
-<p class=meta>Generated {_iso(generated)} UTC by Sentinel &middot; {esc(title(since, diff))} &middot;
+<p class=meta>Generated {iso_minute(generated)} UTC by Sentinel &middot; {esc(title(since, diff))} &middot;
 {len(by_sub)} destinations &middot; {counts} &middot; {unapproved} not approved by policy &middot;
 registry digest {esc(settings.digest[:12])}</p>
 <p class=meta>Values are never stored: data subjects are counted from keyed hashes.</p>

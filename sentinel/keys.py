@@ -74,8 +74,9 @@ def _warn_if_others_can_read(path: Path) -> None:
         log.warning("site key %s is readable by others (mode %04o): run chmod 600 %s", path, mode, path)
 
 
-def load_site_key(settings: Settings) -> bytes:
-    """Configured file, else systemd credential, else <data_dir>/site.key (created on first use)."""
+def load_site_key(settings: Settings, create: bool = True) -> bytes:
+    """Configured file, else systemd credential, else <data_dir>/site.key (created on first use,
+    unless not to ``create``: a lookup under a new key would find nothing, and say nothing)."""
     configured = settings.config.keys.site_key_file
     if configured:
         return read_key_file(Path(configured))
@@ -83,6 +84,9 @@ def load_site_key(settings: Settings) -> bytes:
     if creds and (creds / CREDENTIAL_NAME).exists():
         return read_key_file(creds / CREDENTIAL_NAME)
     default = settings.data_dir / "site.key"
+    if not default.exists() and not create:
+        raise ConfigError(default, [("", "no site key yet: nothing has been hashed under one, so nothing stored can "
+                                         "match (the daemon, `ingest` and `demo` create it)")])
     if not default.exists():
         try:
             generate_key_file(default)

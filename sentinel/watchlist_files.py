@@ -31,7 +31,7 @@ def read_watchlist(settings: Settings, paths: Iterable[str], key: bytes | None, 
             try:
                 watchlist.add(value)
             except ValueError:  # its message may hold the value
-                raise _line_error(path, number, "not an identifier that can be guarded") from None
+                raise ConfigError(f"{path}:{number}", [("", "not an identifier that can be guarded")]) from None
     return watchlist
 
 
@@ -44,23 +44,37 @@ def _identifiers(settings: Settings, index: int, path: Path) -> Iterator[tuple[i
         raise ConfigError(settings.config_path or "sentinel.toml",
                           [(f"detectors.watchlist.paths[{index}]", f"{path}: {reason}")]) from None
     with handle:
-        for number, raw in enumerate(handle, 1):
-            try:
-                line = raw.decode("utf-8").strip()
-            except UnicodeDecodeError:
-                raise _line_error(path, number, "not UTF-8 text") from None
-            if number == 1:
-                line = line.removeprefix("\ufeff")  # a byte order mark, as spreadsheets export
-            if not line or line.startswith("#"):
-                continue
-            value = line.partition(",")[0].strip()
-            if not value:
-                raise _line_error(path, number, "no identifier before the comma")
-            if len(value) < MIN_CHARS:
-                raise _line_error(path, number, f"identifier shorter than {MIN_CHARS} characters: it would match "
-                                                f"ordinary words and numbers in traffic")
-            yield number, value
+        try:
+            yield from identifier_lines(handle)
+        except IdentifierLineError as exc:
+            raise ConfigError(f"{path}:{exc.line}", [("", exc.reason)]) from None
 
 
-def _line_error(path: Path, number: int, message: str) -> ConfigError:
-    return ConfigError(f"{path}:{number}", [("", message)])
+class IdentifierLineError(ValueError):
+    """A line of an identifier file that holds no usable identifier; names the line, never its text."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+def identifier_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, identifier) of each line of an identifier file (the watchlist's, or the
+    identifiers `sentinel subject` looks up) that holds one; IdentifierLineError for a bad one."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise IdentifierLineError(number, "not UTF-8 text") from None
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark, as spreadsheets export
+        if not line or line.startswith("#"):
+            continue
+        value = line.partition(",")[0].strip()
+        if not value:
+            raise IdentifierLineError(number, "no identifier before the comma")
+        if len(value) < MIN_CHARS:
+            raise IdentifierLineError(number, f"identifier shorter than {MIN_CHARS} characters: it would match "
+                                              f"ordinary words and numbers in traffic")
+        yield number, value

@@ -34,6 +34,21 @@ def _written_e164(value: str) -> str | None:
     return "+" + digits if 8 <= len(digits) <= 15 and digits[0] != "0" else None
 
 
+def written_forms(category: str, normalised: str) -> list[str]:
+    """A normalised value as it is written before it is encoded or hashed: a phone number
+    also without its "+" (pixels hash E.164 so)."""
+    if category == Category.PHONE_NUMBER and normalised.startswith("+"):
+        return [normalised, normalised[1:]]
+    return [normalised]
+
+
+def hex_digests(data: bytes) -> list[tuple[str, str]]:
+    """(hex digest, encoding) of the md5, sha1 and sha256 of a value, as ad pixels send
+    identifiers; the hashed-identifier recogniser reports a digest by this hex form."""
+    return [(hashlib.md5(data).hexdigest(), Encoding.MD5), (hashlib.sha1(data).hexdigest(), Encoding.SHA1),
+            (hashlib.sha256(data).hexdigest(), Encoding.SHA256)]
+
+
 @dataclass(frozen=True, slots=True)
 class WatchEntry:
     category: str
@@ -103,20 +118,15 @@ class Watchlist:
             raise ValueError("empty watchlist value")
         idx = len(self._entries)
         self._entries.append(WatchEntry(cat, self._hasher.hex(norm), label, mask(cat, norm)))
-        forms: list[tuple[str, str]] = [(norm, Encoding.PLAIN)]
-        variants = [norm]
-        if cat == Category.PHONE_NUMBER and norm.startswith("+"):
-            variants.append(norm[1:])  # pixels hash E.164 without the "+"
-            forms.append((norm[1:], Encoding.PLAIN))
-        for var in variants:
+        forms: list[tuple[str, str]] = []
+        for var in written_forms(cat, norm):
             b = var.encode()
+            forms.append((var, Encoding.PLAIN))
             b64 = base64.b64encode(b).decode().rstrip("=")
             forms.append((b64, Encoding.BASE64))
             forms.append((base64.urlsafe_b64encode(b).decode().rstrip("="), Encoding.BASE64URL))
-            forms.append((hashlib.md5(b).hexdigest(), Encoding.MD5))
-            forms.append((hashlib.sha1(b).hexdigest(), Encoding.SHA1))
+            forms += hex_digests(b)
             digest = hashlib.sha256(b).digest()
-            forms.append((digest.hex(), Encoding.SHA256))
             # Google's enhanced conversions send the digest in base64url, others in base64.
             forms.append((base64.b64encode(digest).decode().rstrip("="), Encoding.SHA256))
             forms.append((base64.urlsafe_b64encode(digest).decode().rstrip("="), Encoding.SHA256))
