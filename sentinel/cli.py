@@ -450,6 +450,114 @@ def inventory(
 
 
 @app.command()
+def subject(
+    path: Optional[Path] = typer.Argument(None, metavar="[FILE]",
+                                          help="Identifiers to look up (e-mails, phones, cards, names, IBANs...), "
+                                               "one a line as in a watchlist file; '-' or none: standard input. "
+                                               "Not on the command line, where your shell history would keep them."),
+    category: Optional[str] = typer.Option(None, "--category",
+                                           help="Read every identifier as this category (e.g. NATIONAL_ID); "
+                                                "default: e-mails, phones and cards are recognised, anything else is "
+                                                "tried as every other category."),
+    since: str = typer.Option("all", "--since", help="Period to cover: 30d, 12h, 2w... or all (default)."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+):
+    """Which sub-processors received a data subject's identifiers, at which fields, when (access
+    requests, breach scope). Only keyed hashes are looked up; each lookup is audited."""
+    import getpass
+    import json
+
+    from sentinel import subject as subj
+    from sentinel.keys import load_site_key
+    from sentinel.store import StoreUnavailable
+
+    if fmt not in ("table", "json", "csv"):
+        err.print(f"--format: expected table, json or csv, got {fmt!r}", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    try:
+        from sentinel.inventory import parse_since
+
+        parse_since(since)
+    except ValueError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if category is not None and category.upper() not in subj.CATEGORIES:
+        err.print(f"--category: expected one of {', '.join(subj.CATEGORIES)}, got {category!r}", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    settings = state.settings()
+    values = _subject_identifiers(path)
+    if not values:
+        err.print("no identifiers to look up (one a line; blank lines and # comments are skipped)", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if len(values) > subj.MAX_IDENTIFIERS:
+        err.print(f"{len(values):,} identifiers: look up at most {subj.MAX_IDENTIFIERS:,} at once", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    from detectors.pii import ScannerConfig
+
+    regions = ScannerConfig.from_dict(dict(settings.config.detectors), where="detectors").phone_regions
+    identifiers = subj.keyed_identifiers(values, load_site_key(settings, create=False), regions,
+                                         category.upper() if category else None)
+    hashes = sorted({h for i in identifiers for h in i.hashes})
+    actor = getpass.getuser()
+    try:
+        store = open_store()
+    except StoreUnavailable as exc:
+        body = json.dumps({"hashes": hashes, "since": since, "actor": actor, "identifiers": len(identifiers)})
+        status, answer = _from_daemon(settings, exc, "/api/subject", body.encode(), timeout=120)
+        if status != 200:
+            err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        rows = answer["rows"]
+    else:
+        from sentinel.audit import AuditLog
+
+        try:
+            rows = subj.audited_lookup(store, settings, AuditLog(store), hashes, since, actor, len(identifiers))
+        finally:
+            store.close()
+    found = subj.recipients(identifiers, rows)
+    err.print(subj.summary(identifiers, found, since), markup=False, highlight=False, soft_wrap=True)
+    if fmt == "table":
+        table = subj.to_table(identifiers, found, f"where {len(identifiers)} identifier(s) went")
+        if output:
+            Console(file=open(output, "w"), width=1000).print(table)
+        else:
+            console.print(table)
+        return
+    text = subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found)
+    if output:
+        output.write_text(text)
+        console.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _subject_identifiers(path: Optional[Path]) -> list[tuple[int, str]]:
+    """(line, identifier) from the file or standard input; exit 2, naming the line, on a bad one."""
+    from sentinel.watchlist_files import IdentifierLineError, identifier_lines
+
+    name = "standard input" if path is None or str(path) == "-" else str(path)
+    try:
+        if name == "standard input":
+            return list(identifier_lines(sys.stdin.buffer))
+        with open(path, "rb") as handle:
+            return list(identifier_lines(handle))
+    except IdentifierLineError as exc:
+        err.print(f"{name}:{exc.line}: {exc.reason}", markup=False, highlight=False, soft_wrap=True)
+    except FileNotFoundError:
+        if os.sep not in name and ("@" in name or sum(c.isdigit() for c in name) >= 6):
+            # Quote none of it: it is most likely an identifier typed where a file was expected.
+            err.print("FILE: no such file. Give identifiers in a file or on standard input, not on the "
+                      "command line (your shell history would keep them)", markup=False, soft_wrap=True)
+        else:
+            err.print(f"{name}: no such file", markup=False, highlight=False, soft_wrap=True)
+    except OSError as exc:
+        err.print(f"{name}: cannot read it: {exc.strerror}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
 def drill(
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for the alert (default: "
                                                                    "group_wait + group_interval + 60)."),

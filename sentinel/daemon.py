@@ -348,6 +348,20 @@ class Daemon:
             except ValueError as exc:
                 return 400, {"error": str(exc)}
             return 200, {"flows": [asdict(flow) for flow in flows], "notes": notes}
+        if method == "POST" and path == "/api/subject":
+            # `sentinel subject` with the embedded store held here: keyed hashes in, never values.
+            import json
+
+            from sentinel import subject
+
+            try:
+                ask = json.loads(body)
+                hashes, since = [str(h) for h in ask["hashes"]], str(ask.get("since", "all"))
+                rows = subject.audited_lookup(self.store, self.settings, self.alerts.audit, hashes, since,
+                                              str(ask.get("actor", "")), int(ask.get("identifiers", 0)))
+            except (ValueError, KeyError, TypeError) as exc:
+                return 400, {"error": f"bad subject lookup: {exc}"}
+            return 200, {"rows": [list(row) for row in rows]}
         if method == "POST" and path == "/api/reload":
             return self.reload_and_wait()
         timeout = self._drill_timeout()

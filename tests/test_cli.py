@@ -44,7 +44,8 @@ def test_inventory_refuses_a_period_that_makes_no_sense(tmp_path, args, message)
 def test_help_lists_every_command():
     result = sentinel("--help")
     assert result.returncode == 0
-    for command in ("run", "ingest", "scan", "detect", "inventory", "alerts", "audit", "db", "drill", "demo", "keygen"):
+    for command in ("run", "ingest", "scan", "detect", "inventory", "subject", "alerts", "audit", "db", "drill", "demo",
+                    "keygen"):
         assert command in result.stdout
 
 

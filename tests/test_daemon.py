@@ -432,6 +432,17 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     mixpanel = [f for f in flows if f["subprocessor"] == "mixpanel" and f["category"] == "EMAIL"]
     assert mixpanel and not mixpanel[0]["approved"] and mixpanel[0]["field_path"] == "query.email"
     assert "jane.doe" not in result.stdout
+    # `sentinel subject` too: keyed hashes go to the daemon, the places come back, it audits the lookup.
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "subject",
+                             "--format", "json"], input="Jane.Doe@Example.com\n", capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [(r["subprocessor"], r["field_path"]) for r in json.loads(result.stdout)["recipients"]] == \
+        [("mixpanel", "query.email")]
+    audit = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "audit", "show"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert "subject.lookup" in audit.stdout, audit.stderr
+    assert "jane.doe" not in (result.stdout + audit.stdout + proc.logs()).lower()
     # Another local user, who cannot read the daemon's state, is refused: 401, no flows.
     token = tmp_path / "state" / "api.token"
     assert token.stat().st_mode & 0o777 == 0o600

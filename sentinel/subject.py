@@ -1,0 +1,219 @@
+"""Data-subject lookup: which sub-processors received a person's identifiers, and when.
+
+For an access request (GDPR art. 15: the recipients of someone's data) or the scope of a
+breach. The store holds no values, only HMACs under the site key, so the identifiers are
+normalised and keyed here the way the detectors key what they find (an e-mail lower-cased,
+a phone in E.164, a card's digits), together with the md5, sha1 and sha256 digests ad
+pixels send, and only those hashes reach ClickHouse or the daemon. Output names an
+identifier by its line and a masked preview, never by its value.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+from sentinel.alert.fingerprint import DRILL_DOMAIN
+from sentinel.config import Settings
+from sentinel.inventory import ALL, iso_minute, judge_flow, parse_since, utc_param
+from sentinel.policy import PolicyEngine
+from sentinel.store import Store
+
+# A value the watchlist cannot tell the kind of (a name, an IBAN, a national id) is keyed as
+# each of these would normalise it: whichever the detectors reported it as, one matches.
+_UNTYPED = ("PERSON", "STREET_ADDRESS", "IBAN", "NATIONAL_ID", "PASSPORT", "US_SSN", "DATE_OF_BIRTH", "CANARY")
+
+# What an identifier of none of the recognised shapes is read as.
+UNTYPED = "any"
+
+LOOKUP_SQL = """
+SELECT value_hash, subprocessor, registrable_domain, category, field_path, method, endpoint,
+       toUnixTimestamp64Milli(min(ts)) / 1000 AS first_seen, toUnixTimestamp64Milli(max(ts)) / 1000 AS last_seen,
+       uniqExact(event_id) AS requests, groupUniqArray(encoding) AS encodings, groupUniqArray(subtype) AS subtypes,
+       groupUniqArray(source) AS sources
+FROM {db}.findings
+WHERE value_hash IN %(hashes)s AND ts >= %(since)s AND NOT endsWith(registrable_domain, %(drill)s)
+GROUP BY value_hash, subprocessor, registrable_domain, category, field_path, method, endpoint
+ORDER BY subprocessor, registrable_domain, category, field_path, endpoint
+"""
+
+# What --category may name: every category a finding can have.
+CATEGORIES = ("EMAIL", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN", "BANK_ACCOUNT", "IP_ADDRESS", "PERSON",
+              "STREET_ADDRESS", "DATE_OF_BIRTH", "NATIONAL_ID", "PASSPORT", "GEO_COORDINATES", "DEVICE_ID", "SECRET",
+              "CANARY")
+
+# What a lookup may send at once: past this, ClickHouse's query size limit is near.
+MAX_IDENTIFIERS = 10_000
+
+
+@dataclass
+class Identifier:
+    line: int  # where it was read: how the output names it
+    category: str  # what it was read as
+    masked: str
+    hashes: set[str] = field(default_factory=set)  # keyed hashes of its normalised and digested forms
+
+
+@dataclass
+class Recipient:
+    """One place an identifier went: a sub-processor (or unknown destination), a field, an endpoint."""
+
+    line: int
+    identifier: str  # masked
+    subprocessor: str  # "" = unknown destination
+    destination: str
+    category: str
+    encodings: list[str]
+    field_path: str
+    endpoint: str
+    first_seen: float
+    last_seen: float
+    requests: int
+    sources: list[str]
+    approved: bool
+    rule: str
+
+
+def keyed_identifiers(values: Iterable[tuple[int, str]], key: bytes, phone_regions: Iterable[str],
+                      category: str | None = None) -> list[Identifier]:
+    """Each (line, value) as the hashes its findings would carry. ``category`` forces how the
+    values are read; else e-mails, cards and phones are recognised and anything else is
+    keyed as every other category would normalise it."""
+    from detectors.pii import Watchlist, normalise
+    from detectors.pii.masking import mask
+    from detectors.pii.watchlist import hex_digests, written_forms
+
+    reader = Watchlist(key=key, phone_regions=tuple(phone_regions))
+    hasher = reader.hasher
+    out = []
+    for line, value in values:
+        read_as, norm = reader.classify(value)
+        if category is not None and category != read_as:
+            read_as, norm = category, normalise(category, value)
+        readings = [(read_as, norm)]
+        masked = mask(read_as, norm)
+        if category is None and read_as == "CANARY":
+            readings = [(c, normalise(c, value)) for c in _UNTYPED]
+            read_as = UNTYPED
+        ident = Identifier(line, read_as, masked)
+        for cat, normalised in readings:
+            for form in written_forms(cat, normalised):
+                if not form:
+                    continue
+                ident.hashes.add(hasher.hex(form))
+                ident.hashes.update(hasher.hex(digest) for digest, _ in hex_digests(form.encode()))
+        if ident.hashes:
+            out.append(ident)
+    return out
+
+
+def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "all",
+           now: float | None = None) -> list[tuple]:
+    """The findings under any of ``hashes`` since the window's start, grouped by where they
+    went: (value_hash, subprocessor, domain, category, field path, method, endpoint, first,
+    last, requests, encodings, subtypes, sources, approved, rule)."""
+    window = parse_since(since)
+    now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
+    start = 0.0 if window == ALL else now - window
+    params = {"hashes": sorted(set(hashes)), "since": utc_param(start),
+              "drill": DRILL_DOMAIN}
+    engine = PolicyEngine(settings.registry)
+    rows = []
+    for (value_hash, sub, domain, category, field_path, method, endpoint, first, last, requests, encodings,
+         subtypes, sources) in store.query(LOOKUP_SQL, params).result_rows:
+        approved, rule = judge_flow(engine, sub, domain, category, field_path, method, endpoint, subtypes)
+        rows.append((value_hash, sub, domain, category, field_path, method, endpoint, float(first), float(last),
+                     int(requests), sorted(encodings), sorted(subtypes), sorted(sources), approved, rule))
+    return rows
+
+
+def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Recipient]:
+    """The rows of a lookup, each under the identifier whose hash it carries."""
+    by_hash: dict[str, list[Identifier]] = {}
+    for ident in identifiers:
+        for h in ident.hashes:
+            by_hash.setdefault(h, []).append(ident)
+    merged: dict[tuple, Recipient] = {}
+    for (value_hash, sub, domain, category, field_path, method, endpoint, first, last, requests, encodings,
+         _subtypes, sources, approved, rule) in rows:
+        for ident in by_hash.get(value_hash, ()):
+            # One identifier found as its value and as its sha256 at one place is one row.
+            key = (ident.line, sub, domain, category, field_path, method, endpoint)
+            seen = merged.get(key)
+            if seen is None:
+                merged[key] = Recipient(ident.line, ident.masked, sub, domain, category, list(encodings), field_path,
+                                        f"{method} {endpoint}".strip(), first, last, requests, list(sources),
+                                        approved, rule)
+                continue
+            seen.encodings = sorted(set(seen.encodings) | set(encodings))
+            seen.sources = sorted(set(seen.sources) | set(sources))
+            seen.first_seen, seen.last_seen = min(seen.first_seen, first), max(seen.last_seen, last)
+            seen.requests += requests
+    return sorted(merged.values(), key=lambda r: (r.line, r.subprocessor == "", r.subprocessor, r.destination,
+                                                  r.category, r.field_path, r.endpoint))
+
+
+def summary(identifiers: list[Identifier], found: list[Recipient], since: str) -> str:
+    hit = {r.line for r in found}
+    where = {r.subprocessor or f"unknown ({r.destination})" for r in found}
+    period = "everything stored" if since.strip() == "all" else f"the last {since}"
+    text = (f"{len(identifiers)} identifier(s) looked up over {period}: {len(hit)} found, sent to "
+            f"{len(where)} recipient(s)")
+    unapproved = sum(1 for r in found if not r.approved)
+    if unapproved:
+        text += f"; {unapproved} of {len(found)} flow(s) not approved by policy"
+    return text
+
+
+# -- renderers ----------------------------------------------------------------------------
+def to_json(identifiers: list[Identifier], found: list[Recipient]) -> str:
+    lines = {r.line for r in found}
+    return json.dumps({
+        "identifiers": [{"line": i.line, "read_as": i.category, "masked": i.masked, "found": i.line in lines}
+                        for i in identifiers],
+        "recipients": [asdict(r) for r in found],
+    }, indent=2, sort_keys=True)
+
+
+def to_csv(found: list[Recipient]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(Recipient.__dataclass_fields__))
+    writer.writeheader()
+    for r in found:
+        row = asdict(r)
+        row["encodings"], row["sources"] = " ".join(r.encodings), " ".join(r.sources)
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("line", "identifier", "sent to", "category", "as", "field path", "endpoint", "first seen (UTC)",
+                   "last seen (UTC)", "requests", "approved"):
+        table.add_column(column, justify="right" if column in ("line", "requests") else "left")
+    lines = {r.line for r in found}
+    for r in found:
+        name = r.subprocessor or f"unknown ({r.destination})"
+        table.add_row(str(r.line), escape(r.identifier), escape(name), r.category, ", ".join(r.encodings),
+                      escape(r.field_path), escape(r.endpoint or "-"), iso_minute(r.first_seen), iso_minute(r.last_seen),
+                      f"{r.requests:,}", "[green]yes[/]" if r.approved else f"[red]no[/] ({escape(r.rule)})")
+    for i in identifiers:
+        if i.line not in lines:
+            table.add_row(str(i.line), escape(i.masked), "[dim]not found[/]", i.category, "", "", "", "", "", "", "")
+    return table
+
+
+def audited_lookup(store: Store, settings: Settings, audit, hashes: list[str], since: str, actor: str,
+                   identifiers: int) -> list[tuple]:
+    """``lookup``, recorded in the audit log (who looked, for how many identifiers; no hash):
+    a search for a person's data is itself an act on it."""
+    rows = lookup(store, settings, hashes, since)
+    audit.append(actor, "subject.lookup", "", {"identifiers": identifiers, "since": since, "matches": len(rows)})
+    return rows

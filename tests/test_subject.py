@@ -1,0 +1,119 @@
+"""`sentinel subject`: where a data subject's identifiers went, looked up by keyed hash in
+real embedded ClickHouse, after real ingestion of a capture and a HAR."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+import pytest
+
+from sentinel import subject as subj
+from sentinel.audit import AuditLog
+from sentinel.keys import load_site_key
+from tests.test_cli import sentinel
+from tests.test_inventory import _har_entry, ingest_demo_capture, ingest_har
+
+EMAIL = "ada.lovelace@example.com"
+HASHED_ONLY = "grace.b.hopper@example.net"  # sent only as the sha256 of its address
+NEVER_SENT = "nobody.at.all@example.org"
+
+
+def _look_up(store, values: list[str], since: str = "all", category: str | None = None):
+    identifiers = subj.keyed_identifiers(enumerate(values, 1), load_site_key(store.settings), ("US", "GB"), category)
+    hashes = sorted({h for i in identifiers for h in i.hashes})
+    return identifiers, subj.recipients(identifiers, subj.lookup(store, store.settings, hashes, since))
+
+
+def _places(found, line: int) -> dict[tuple[str, str, str], subj.Recipient]:
+    return {(r.subprocessor or r.destination, r.category, r.field_path): r for r in found if r.line == line}
+
+
+@pytest.fixture
+def traffic(store, tmp_path):
+    ingest_demo_capture(store, tmp_path, time.time())
+    pixel = hashlib.sha256(HASHED_ONLY.encode()).hexdigest()
+    ingest_har(store, tmp_path, "pixel", [_har_entry(f"https://px.tracker-example.net/collect?ev=view&em={pixel}")])
+    return store
+
+
+def test_an_identifier_is_found_wherever_it_was_sent_and_judged_by_policy(traffic):
+    # Written otherwise than on the wire: upper case, and the phone without its dashes.
+    identifiers, found = _look_up(traffic, ["Ada.Lovelace@Example.com", "+12025550147", "ADA  lovelace", NEVER_SENT])
+    email = _places(found, 1)
+    assert email[("segment", "EMAIL", "$.traits.email")].approved
+    refused = email[("segment", "EMAIL", "$.properties.email")]
+    assert not refused.approved and "$.traits.email" in refused.rule
+    assert ("stripe", "EMAIL", "form.email") in email
+    assert "PHONE_NUMBER" in {category for _, category, _ in _places(found, 2)}
+    # A name, tried as every category, is found where it was sent as a name.
+    assert {(sub, category) for sub, category, _ in _places(found, 3)} == {("stripe", "PERSON"), ("datadog", "PERSON")}
+    assert not _places(found, 4)
+    assert [i.category for i in identifiers] == ["EMAIL", "PHONE_NUMBER", "any", "EMAIL"]
+
+
+def test_a_hashed_identifier_is_found_from_its_plain_value(traffic):
+    _, found = _look_up(traffic, [HASHED_ONLY])
+    (place,) = found
+    assert place.subprocessor == "" and place.destination == "tracker-example.net"
+    assert place.encodings == ["sha256"] and place.field_path == "query.em" and not place.approved
+
+
+def test_since_leaves_out_what_was_sent_before(store, tmp_path):
+    ingest_har(store, tmp_path, "old", [_har_entry(f"https://api.mixpanel.com/track?email={EMAIL}",
+                                                   ts=time.time() - 3 * 86400)])
+    assert _look_up(store, [EMAIL], since="1d")[1] == []
+    assert [r.subprocessor for r in _look_up(store, [EMAIL], since="7d")[1]] == ["mixpanel"]
+
+
+def test_a_category_given_reads_every_identifier_as_it(traffic):
+    # A name read as an IBAN is hashed as an IBAN would be: no finding carries that hash.
+    identifiers, found = _look_up(traffic, ["Ada Lovelace"], category="IBAN")
+    assert identifiers[0].category == "IBAN" and found == []
+    assert {r.category for r in _look_up(traffic, ["Ada Lovelace"], category="PERSON")[1]} == {"PERSON"}
+
+
+def test_the_cli_reads_stdin_prints_no_value_and_audits_the_lookup(traffic, tmp_path):
+    config = traffic.settings.config_path
+    traffic.close()  # the embedded store: one process at a time
+    stdin = f"# a request of 2026-11-20\n{EMAIL}, Ada Lovelace, customer 1842\n{NEVER_SENT}\n"
+    outputs = {}
+    for fmt in ("table", "json", "csv"):
+        result = sentinel("--config", str(config), "subject", "--format", fmt, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        outputs[fmt] = result.stdout + result.stderr
+        assert "2 identifier(s) looked up over everything stored: 1 found" in result.stderr
+    for text in outputs.values():
+        assert EMAIL not in text and NEVER_SENT not in text and "Lovelace" not in text and "1842" not in text
+    answer = json.loads(outputs["json"].split("\n2 identifier")[0])
+    assert [(i["line"], i["found"]) for i in answer["identifiers"]] == [(2, True), (3, False)]
+    assert {r["subprocessor"] for r in answer["recipients"]} >= {"segment", "stripe"}
+    from sentinel.config import load_settings
+    from sentinel.store import Store
+
+    store = Store.open(load_settings(config))
+    try:
+        entries = [e for e in AuditLog(store).entries() if e.action == "subject.lookup"]
+    finally:
+        store.close()
+    assert len(entries) == 3 and json.loads(entries[0].details)["identifiers"] == 2
+    assert all(EMAIL not in e.details for e in entries)
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (("ada.lovelace@example.com",), None, "not on the command line"),
+    (("--category", "EMAILS"), "x@example.com\n", "--category: expected one of EMAIL"),
+    ((), "ok.value@example.com\nabc\n", "standard input:2: identifier shorter than 6 characters"),
+    ((), "# only a comment\n", "no identifiers to look up"),
+])
+def test_bad_input_is_refused_without_repeating_it(tmp_path, args, stdin, message):
+    result = sentinel("subject", *args, tmp_path=tmp_path, stdin=stdin)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "ada.lovelace" not in result.stderr
+
+
+def test_no_site_key_is_an_error_and_none_is_created(tmp_path):
+    result = sentinel("subject", tmp_path=tmp_path, stdin=f"{EMAIL}\n")
+    assert result.returncode == 2 and "no site key yet" in result.stderr
+    assert not (tmp_path / "state" / "site.key").exists()
