@@ -66,3 +66,10 @@ def test_migration_checksum_ignores_retention():
     a = MIGRATIONS[0].checksum(DdlContext("sentinel", "", {"events_days": 1}))
     b = MIGRATIONS[0].checksum(DdlContext("sentinel", "", {"events_days": 2}))
     assert a == b
+
+
+def test_the_value_hash_index_goes_on_the_shard_tables_of_a_cluster():
+    (migration,) = [m for m in MIGRATIONS if m.version == 4]
+    add, build = migration.statements(DdlContext("sentinel", "prod", RETENTION))
+    assert add.startswith("ALTER TABLE `sentinel`.`findings_local` ON CLUSTER 'prod' ADD INDEX IF NOT EXISTS")
+    assert build.startswith("ALTER TABLE `sentinel`.`findings_local` ON CLUSTER 'prod' MATERIALIZE INDEX")

@@ -13,7 +13,8 @@ from typing import Callable
 
 from sentinel.store import ddl
 from sentinel.store.ddl import DdlContext
-from sentinel.store.schema import ADDED_COLUMNS_V2, ADDED_COLUMNS_V3, ALL_TABLES, TABLES, TABLES_V2, VIEWS, Table
+from sentinel.store.schema import (ADDED_COLUMNS_V2, ADDED_COLUMNS_V3, ALL_TABLES, TABLES, TABLES_V2, VALUE_HASH_INDEX, VIEWS,
+                                   Table)
 
 MIGRATIONS_TABLE = Table(
     "schema_migrations",
@@ -72,12 +73,23 @@ def _inspected(ctx: DdlContext) -> list[str]:
     return _add_columns(ctx, ADDED_COLUMNS_V3)
 
 
+def _value_hash_index(ctx: DdlContext) -> list[str]:
+    # On the table that holds the rows (a Distributed table has no index), then built for the
+    # parts already stored: a mutation that runs in the background and is safe to repeat.
+    table, name, column, kind, granularity = VALUE_HASH_INDEX
+    target = f"{ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster}"
+    return [f"ALTER TABLE {target} ADD INDEX IF NOT EXISTS {name} {column} TYPE {kind} GRANULARITY {granularity}",
+            f"ALTER TABLE {target} MATERIALIZE INDEX {name}"]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: events, tls, findings, quarantine, alerts, outbox, audit, anomaly, rollups",
               _initial_schema),
     Migration(2, "alert pipeline: alert groups, silences, acknowledgements; alert and outbox columns",
               _alert_pipeline),
     Migration(3, "events.inspected: what the detectors saw of each request (body, url, none)", _inspected),
+    Migration(4, "findings.value_hash bloom filter: data-subject lookups skip what holds none of the hashes",
+              _value_hash_index),
 )
 
 
