@@ -110,6 +110,12 @@ def run_demo(directory: Path | None, console: Console) -> int:
                   f"{anomalies} volume anomalies; inventory report: {root / 'inventory.html'}")
     console.print(f"done in {time.monotonic() - started:.1f} s. Explore: sentinel --config {config} inventory "
                   f"--since 30d | alerts list | audit verify")
+    # An access request from the demo's customer, for `sentinel subject`.
+    request = root / "access-request.txt"
+    request.write_text("# the identifiers a customer gave in an access request\nada.lovelace@example.com\n"
+                       "+1 202-555-0147\n")
+    console.print(f"Where that customer's data went: sentinel --config {config} subject {request}",
+                  markup=False, highlight=False, soft_wrap=True)
     return 0
 
 

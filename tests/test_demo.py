@@ -130,3 +130,16 @@ def test_the_capture_stays_in_the_hour_under_way_and_fresh_whatever_the_minute(p
     assert hour <= times[0] and times[-1] <= wall  # in no hourly window the demo scores
     resolve_timeout = AlertsConfig().resolve_timeout_seconds
     assert wall - times[0] <= resolve_timeout / 10  # minutes of ingestion and delivery to spare
+
+
+def test_the_access_request_it_suggests_finds_where_the_customer_went(demo):
+    # The last line is a command to copy: `sentinel subject` on the demo's access request.
+    command = (demo / "first-run.txt").read_text().strip().splitlines()[-1].split(": ", 1)[1].split()
+    assert command[:1] == ["sentinel"] and "subject" in command
+    env = {k: v for k, v in os.environ.items() if k != "SENTINEL_CONFIG"}
+    result = subprocess.run([sys.executable, "-m", "sentinel.cli", *command[1:], "--format", "csv"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()[1:]
+    assert {row.split(",")[2] for row in rows} >= {"segment", "stripe", "mixpanel", "datadog"}
+    assert "ada.lovelace" not in result.stdout + result.stderr and "202-555" not in result.stdout
