@@ -25,7 +25,10 @@ from sentinel.store import Store
 
 # A value the watchlist cannot tell the kind of (a name, an IBAN, a national id) is keyed as
 # each of these would normalise it: whichever the detectors reported it as, one matches.
-_UNTYPED = ("PERSON", "STREET_ADDRESS", "IBAN", "NATIONAL_ID", "PASSPORT", "US_SSN", "DATE_OF_BIRTH", "CANARY")
+_UNTYPED = ("PERSON", "STREET_ADDRESS", "IP_ADDRESS", "IBAN", "NATIONAL_ID", "PASSPORT", "DATE_OF_BIRTH", "CANARY")
+# Categories normalised to their digits: only for a value written as digits, or "2001:db8::1"
+# would be looked up as the account number 200181.
+_DIGITS_ONLY = ("US_SSN", "BANK_ACCOUNT")
 
 # What an identifier of none of the recognised shapes is read as.
 UNTYPED = "any"
@@ -97,7 +100,8 @@ def keyed_identifiers(values: Iterable[tuple[int, str]], key: bytes, phone_regio
         readings = [(read_as, norm)]
         masked = mask(read_as, norm)
         if category is None and read_as == "CANARY":
-            readings = [(c, normalise(c, value)) for c in _UNTYPED]
+            digits = any(c.isdigit() for c in value) and all(c.isdigit() or c in " -." for c in value.strip())
+            readings = [(c, normalise(c, value)) for c in _UNTYPED + (_DIGITS_ONLY if digits else ())]
             read_as = UNTYPED
         ident = Identifier(line, read_as, masked)
         for cat, normalised in readings:

@@ -117,3 +117,14 @@ def test_no_site_key_is_an_error_and_none_is_created(tmp_path):
     result = sentinel("subject", tmp_path=tmp_path, stdin=f"{EMAIL}\n")
     assert result.returncode == 2 and "no site key yet" in result.stderr
     assert not (tmp_path / "state" / "site.key").exists()
+
+
+def test_only_a_value_written_in_digits_is_read_as_a_number():
+    from detectors.pii.masking import Hasher
+
+    key = b"k" * 32
+    address, ssn = subj.keyed_identifiers([(1, "2001:DB8::1"), (2, "123-45-6789")], key, ("US",))
+    hasher = Hasher(key)
+    assert hasher.hex("2001:db8::1") in address.hashes  # as an IP address is stored
+    assert hasher.hex("200181") not in address.hashes  # not as the account number its digits make
+    assert hasher.hex("123456789") in ssn.hashes
