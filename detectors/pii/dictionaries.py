@@ -28,3 +28,15 @@ def last_names() -> frozenset[str]:
 @lru_cache(maxsize=None)
 def street_suffixes() -> frozenset[str]:
     return _words("street_suffixes.txt")
+
+
+@lru_cache(maxsize=None)
+def ambiguous_first_names() -> frozenset[str]:
+    """First names that are also everyday words ("Grace", "Will"): names only with corroboration."""
+    return _words("ambiguous_first_names.txt")
+
+
+@lru_cache(maxsize=None)
+def everyday_last_names() -> frozenset[str]:
+    """Family names that are also everyday words ("Garden", "Power"): no corroboration for those."""
+    return _words("everyday_last_names.txt")
