@@ -84,6 +84,28 @@ PROSE = [
     ("To: April Chandler <april.c@example.com>", "PERSON", "a month that is a first name, before a family name"),
     ("Hi June, thanks for writing", "PERSON", "a month that is a first name, after a greeting"),
     ("We ship in April and May.", None, "months"),
+    # First names that are also words: names before a family name, words elsewhere.
+    ("Please email Grace Hopper about the refund.", "PERSON", "a word-name before a family name"),
+    ("Ask Will Turner to call back.", "PERSON", "'Will' before a family name, after a capitalised verb"),
+    ("Bill Gates wants an invoice.", "PERSON", "'Bill' before a family name, sentence-initial"),
+    ("Mark Johnson asked for a refund.", "PERSON", "'Mark' before a family name"),
+    ("Please forward the receipt to Rose Baker.", "PERSON", "a word-name and an occupational family name"),
+    ("Faith Robinson paid by card.", "PERSON", "'Faith' before a family name"),
+    ("The grace period ends soon.", None, "the word, in lower case"),
+    ("Rose Garden tickets", None, "a family name that is also a word makes a phrase"),
+    ("Joy Division played.", None, "a word-name before a word that is no family name"),
+    ("Will Power", None, "'Power' is in the family names, and a word"),
+    ("Mark Down the price", None, "'Mark' the verb"),
+    ("Bill Payment failed", None, "'Bill' the noun"),
+    ("Hope Street", None, "a street"),
+    ("Frank Discussion", None, "a known first name before a word"),
+    ("Will you send it?", None, "'Will' the verb, alone"),
+    ("Bill To: Acme Corp", None, "an invoice label: 'To' is in the family names"),
+    ("Mark Read clears the badge.", None, "an interface label"),
+    ("Rose Gold cases are back in stock.", None, "a colour"),
+    ("Art Class starts at noon.", None, "'Art' the noun"),
+    ("Sky Blue paint is on sale.", None, "a colour"),
+    ("Justice League tickets", None, "a title"),
     ("Thanks, Margaret", "PERSON", "sign-off"),
     ("The Order Completed event fired", None, "capitalised words that are not names"),
     ("I live at 742 Evergreen Terrace, Springfield, IL 62704.", "STREET_ADDRESS", "US street + city line"),
@@ -119,6 +141,30 @@ def test_prose(scanner, text, category, why):
         assert found == set(), f"{why}: got {found}"
     else:
         assert category in found, f"{why}: got {found}"
+
+
+# (text, the person name found in it)
+WORD_NAMES = [
+    ("Ask Will Turner to call back.", "Will Turner"),
+    ("Grace Ann Hopper called.", "Grace Ann Hopper"),  # a middle name between
+    ("Thanks, Will do.", None),  # a greeting before the verb
+    ("Dear Hope Solo, thanks.", "Hope Solo"),  # a greeting names a person whatever the words
+]
+
+
+@pytest.mark.parametrize("text,name", WORD_NAMES, ids=[w[0] for w in WORD_NAMES])
+def test_first_names_that_are_words(scanner, text, name):
+    found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
+    assert found == ([name] if name else [])
+
+
+def test_word_name_lists_fit_the_name_lists():
+    from detectors.pii.dictionaries import ambiguous_first_names, everyday_last_names, first_names, last_names
+    # A word-name in first_names.txt would need no corroboration; a word not in last_names.txt
+    # corroborates nothing, and has no place among the family names that are words.
+    assert ambiguous_first_names() and ambiguous_first_names().isdisjoint(first_names())
+    assert everyday_last_names() and everyday_last_names() <= last_names()
+    assert {"Hopper", "Turner", "Gates"}.isdisjoint(everyday_last_names())
 
 
 def test_url_user_is_not_an_address_but_the_address_beside_it_is(scanner):

@@ -1,7 +1,8 @@
 """Person names in prose and in name fields.
 
 The default recogniser is fast and dictionary-driven: census first and last names,
-titles (Mr, Ms, Dr), cue phrases ("my name is", "Dear") and capitalisation. An NER
+titles (Mr, Ms, Dr), cue phrases ("my name is", "Dear") and capitalisation. First names
+that are also words ("Grace", "Will") count only before a family name or after a cue. An NER
 backend (spaCy) can add to it when enabled in config; see ``ner.py``.
 """
 
@@ -11,7 +12,7 @@ import unicodedata
 from typing import Final, Iterable
 
 from ..context import NAME_FIELD, NOT_PERSON_PARENT, STRONG_NAME_FIELD
-from ..dictionaries import first_names, last_names, street_suffixes
+from ..dictionaries import ambiguous_first_names, everyday_last_names, first_names, last_names, street_suffixes
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
@@ -168,10 +169,14 @@ class PersonRecognizer(Recognizer):
     score: float = 0.8
     field_hints: frozenset[str] = NAME_FIELD
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.first = first_names()
         self.last = last_names()
         self.suffixes = street_suffixes()
+        # First names that are also words ("Grace", "Will"), and family names that are words too
+        # ("Garden", "Power"): see _word_name.
+        self.word_first: frozenset[str] = ambiguous_first_names()
+        self.word_last: frozenset[str] = everyday_last_names()
 
     def _is_first(self, w: str) -> bool:
         if w in self.first:
@@ -184,6 +189,16 @@ class PersonRecognizer(Recognizer):
             return True
         f = _fold(w)
         return f is not w and f != w and f in self.last
+
+    def _word_name(self, words: list[str]) -> bool:
+        """A first name that is also a word, before a family name: "Grace Hopper", "Bill Gates",
+        not "Rose Garden", "Will Power" or "Bill To". Alone, or before any other word, it is the word."""
+        if len(words) < 2 or words[0] not in self.word_first:
+            return False
+        rest = words[1:]
+        # The family name must not be a word itself, and a middle word must be a name too.
+        return self._is_last(rest[-1]) and self.word_last.isdisjoint(rest) and \
+            all(self._is_first(w) or self._is_last(w) for w in rest[:-1])
 
     def _month_name(self, words: list[str], ctx: Ctx, dropped: list[str]) -> bool:
         """A month that is someone's first name here: "April Chandler", "Hi June"."""
@@ -225,7 +240,7 @@ class PersonRecognizer(Recognizer):
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
         while not display and len(words) > 1 and (
                 (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or (
-                not self._is_first(words[0]) and not self._is_last(words[0])
+                not self._is_first(words[0]) and not self._is_last(words[0]) and not self._word_name(words)
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
             start = ctx.text.index(words[1], start + len(words[0]))
@@ -246,7 +261,7 @@ class PersonRecognizer(Recognizer):
         titled = bool(cue_words) and cue_words[-1] in _TITLES
         strong_cue = _strong(cue_words)
         cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
-        first_known = self._is_first(words[0])
+        first_known = self._is_first(words[0]) or self._word_name(words)
         last_known = self._is_last(words[-1])
         if len(words) >= 2:
             if titled:
