@@ -65,7 +65,8 @@ def test_every_planted_incident_is_found_as_the_readme_says(alerts):
     assert any(a["subprocessor"] == "sentry" for a in leaks)  # AWS keys in an error report
     assert any(not a["subprocessor"] for a in leaks)  # the GitHub token in a webhook URL
     assert not _kinds(alerts, "secret_leak", "stripe")  # Stripe's key in Stripe's Authorization header
-    assert {a["category"] for a in _kinds(alerts, "unapproved_category", "openai")} >= {"PHONE_NUMBER", "STREET_ADDRESS"}
+    assert {a["category"] for a in _kinds(alerts, "unapproved_category", "openai")} >= {"PERSON", "PHONE_NUMBER",
+                                                                                  "STREET_ADDRESS"}
     assert any(a["category"] == "EMAIL" for a in _kinds(alerts, "unapproved_field", "segment"))
     assert any(a["severity"] == "high" for a in _kinds(alerts, "plaintext_transfer", "twilio"))
     # An OTLP export over gRPC (cleartext HTTP/2 in the capture), read without its schema.
