@@ -782,7 +782,20 @@ emit_scalar(Walk *w, Tok *t, PyObject *path, PyObject *name, PyObject *parent)
         return r;
     }
     if (t->type == T_FLOAT) {
-        /* A lone float may be a coordinate: the field pass and the watchlist look at it. */
+        /* A lone float may be a coordinate: the field pass and the watchlist look at it. As
+         * a machine value it is kept only under a name a field recogniser wants: under any
+         * other (most floats: prices, metrics), it is dropped before the costly conversion,
+         * which emit_value_as would reach with nothing else done while room is left and no
+         * float's repr (at most 24 characters) would be cut. */
+        if (!w->keep_all && PyList_GET_SIZE(w->out) < w->max_fields && w->max_chars >= 24) {
+            PyObject *tok = tokens_of(name);
+            if (tok == NULL)
+                return -1;
+            int dj = disjoint(w->hints, tok);
+            Py_DECREF(tok);
+            if (dj != 0)
+                return dj < 0 ? -1 : 0;
+        }
         PyObject *f = float_of(w, t);
         if (f == NULL)
             return -1;
