@@ -11,17 +11,24 @@ registrable domain (Public Suffix List shipped inside tldextract; never fetched)
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import tldextract
-
 from sentinel.config.registry import Registry, Subprocessor, is_address
 
 _CACHE_LIMIT = 200_000
-# suffix_list_urls=() keeps tldextract on its bundled snapshot: nothing is downloaded.
-_psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+
+@functools.cache
+def _psl():
+    # Imported on first use (~0.1 s): loading a registry checks its rules with this module,
+    # and commands that never name a host's domain should not pay for it.
+    import tldextract
+
+    # suffix_list_urls=() keeps tldextract on its bundled snapshot: nothing is downloaded.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +146,7 @@ class SubprocessorRegistry:
         if not host or _looks_like_ip(host):
             domain = ""
         else:
-            domain = _psl(host).top_domain_under_public_suffix or host
+            domain = _psl()(host).top_domain_under_public_suffix or host
         if len(self._domain_cache) < _CACHE_LIMIT:
             self._domain_cache[host] = domain
         return domain
