@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sentinel.config.registry import Registry, Subprocessor, is_address
 
@@ -39,26 +40,33 @@ class Match:
 
 
 UNKNOWN = ""
+Name = TypeVar("Name")
 
 
-class DomainRules:
+def is_pattern(rule: str) -> bool:
+    """A rule with '*' other than a leading "*." ("email.*.amazonaws.com"): it counts its
+    labels, '*' included, and where two of the same length match a host the first listed wins."""
+    return "*" in rule and not (rule.startswith("*.") and "*" not in rule[2:])
+
+
+class DomainRules(Generic[Name]):
     """Domain rules, each standing for a name; a host gets the name of the most specific rule."""
 
-    def __init__(self, rules: Iterable[tuple[str, str]]):
-        self._suffix: dict[str, str] = {}  # "stripe.com" -> name: the domain and its subdomains
-        self._subdomains: dict[str, str] = {}  # "*.stripe.com" -> name: subdomains only
-        self._patterns: list[tuple[tuple[str, ...], str]] = []  # single-label wildcards in the middle
+    def __init__(self, rules: Iterable[tuple[str, Name]]):
+        self._suffix: dict[str, Name] = {}  # "stripe.com" -> name: the domain and its subdomains
+        self._subdomains: dict[str, Name] = {}  # "*.stripe.com" -> name: subdomains only
+        self._patterns: list[tuple[tuple[str, ...], Name]] = []  # single-label wildcards in the middle
         for rule, name in rules:
-            if rule.startswith("*.") and "*" not in rule[2:]:
-                self._subdomains[rule[2:]] = name
-            elif "*" in rule:
+            if is_pattern(rule):
                 self._patterns.append((tuple(rule.split(".")), name))
+            elif rule.startswith("*."):
+                self._subdomains[rule[2:]] = name
             else:
                 self._suffix[rule] = name
 
-    def match(self, host: str) -> str | None:
+    def match(self, host: str) -> Name | None:
         labels = host.split(".")
-        best: tuple[int, str] | None = None
+        best: tuple[int, Name] | None = None
         for i in range(len(labels)):
             suffix = ".".join(labels[i:])
             name = self._suffix.get(suffix)
@@ -200,3 +208,78 @@ def _pattern_matches(pattern: tuple[str, ...], labels: list[str]) -> bool:
         return False
     tail = labels[len(labels) - len(pattern):]
     return all(p == "*" or p == label for p, label in zip(pattern, tail))
+
+
+# -- rules of several sub-processors over the same hosts ----------------------------------
+# A parent domain under one sub-processor and a host under another is how a vendor's shared
+# domain is modelled: the most specific rule wins, nothing to report. A tie only the order of
+# the file breaks is refused on load.
+
+Position = tuple[int, int]  # (sub-processor, rule): indexes in the registry
+
+
+def ambiguous_rules(registry: Registry) -> list[tuple[str, str]]:
+    """(key path, message) of each rule whose traffic would go to one sub-processor or another
+    by their order in the file alone: the same domain rule or CIDR range under two of them, or
+    two wildcard patterns, as specific, both matching a host no more specific rule takes."""
+    subs = registry.subprocessor
+    problems = (_same_rule(subs, "domains", "domain rule", lambda rule: rule)
+                + _pattern_ties(subs, _rules_by_position(subs))
+                + _same_rule(subs, "cidrs", "CIDR range", lambda cidr: ipaddress.ip_network(cidr, strict=False)))
+    return [problem for _, problem in sorted(problems)]  # in the order of the file
+
+
+def _key(i: int, field: str, j: int) -> str:
+    return f"subprocessor[{i}].{field}[{j}]"
+
+
+def _rules_by_position(subs: list[Subprocessor]) -> DomainRules[Position]:
+    # In file order, as SubprocessorRegistry builds them: ties between patterns go the same way.
+    return DomainRules((rule, (i, j)) for i, sub in enumerate(subs) for j, rule in enumerate(sub.domains))
+
+
+# (where in the file, for the order of the report; (key path, message))
+Problems = list[tuple[tuple[int, bool, int], tuple[str, str]]]
+
+
+def _same_rule(subs: list[Subprocessor], field: str, what: str, key: Callable[[str], object]) -> Problems:
+    first: dict[object, Position] = {}
+    problems = []
+    for i, sub in enumerate(subs):
+        for j, rule in enumerate(getattr(sub, field)):
+            k, l = first.setdefault(key(rule), (i, j))
+            if k != i:
+                other = getattr(subs[k], field)[l]
+                problems.append(((i, field == "cidrs", j), (_key(i, field, j), (
+                    f"{rule!r} of {sub.name!r} is also a {what} of {subs[k].name!r} ({_key(k, field, l)}"
+                    + (f", as {other!r}" if other != rule else "")
+                    + "): only their order in the file would decide which of the two gets its traffic; "
+                    "keep it under one"))))
+    return problems
+
+
+def _pattern_ties(subs: list[Subprocessor], rules: DomainRules[Position]) -> Problems:
+    patterns = [(i, j, rule) for i, sub in enumerate(subs) for j, rule in enumerate(sub.domains) if is_pattern(rule)]
+    problems = []
+    for n, (i, j, rule) in enumerate(patterns):
+        for k, l, other in patterns[:n]:
+            both = _both_match(rule, other)
+            if k == i or other == rule or both is None:
+                continue  # one sub-processor's own, or the same rule (reported as such)
+            # Read as a host, '*' a label no rule names: a rule that matches it matches every host
+            # both cover, so if neither of the two wins there, a more specific rule takes them all.
+            if rules.match(both) in ((i, j), (k, l)):
+                problems.append(((i, False, j), (_key(i, "domains", j), (
+                    f"{rule!r} of {subs[i].name!r} and {other!r} of {subs[k].name!r} ({_key(k, 'domains', l)}) "
+                    f"both cover {both!r}, as specific: only their order in the file would decide which of the two "
+                    "gets that traffic; list those hosts without '*' under the one meant, or drop one of the two"))))
+    return problems
+
+
+def _both_match(pattern: str, other: str) -> str | None:
+    """The pattern of the hosts two patterns of as many labels both match, or None."""
+    a, b = pattern.split("."), other.split(".")
+    if len(a) != len(b) or any(x != y and "*" not in (x, y) for x, y in zip(a, b)):
+        return None
+    return ".".join(y if x == "*" else x for x, y in zip(a, b))
+

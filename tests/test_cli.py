@@ -320,3 +320,18 @@ def test_config_check_policy_checks_a_registry_alone_and_summarises_it(tmp_path)
         f"registry: {reg}: 1 sub-processor (acme), 2 domain rules, 1 CIDR range, 1 endpoint rule, "
         "0 ignored-host rules; secrets allowed to: acme", "ok"]
     assert not (tmp_path / "state").exists()
+
+
+def test_config_check_refuses_a_rule_under_two_subprocessors_naming_both(tmp_path):
+    reg = tmp_path / "reg.toml"
+    reg.write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n'
+                   '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "stripe.com"]\n')
+    config = tmp_path / "sentinel.toml"
+    config.write_text('registry = "reg.toml"\n')
+    for args in (("config", "check", "--policy", str(reg)), ("--config", str(config), "config", "check")):
+        result = sentinel(*args, tmp_path=tmp_path)
+        assert result.returncode == 2, result.stdout
+        assert (f"{reg}: subprocessor[1].domains[1]: 'stripe.com' of 'acme' is also a domain rule of 'stripe' "
+                "(subprocessor[0].domains[0]): only their order in the file would decide") in result.stderr
+        assert "Traceback" not in result.stderr and "ok" not in result.stdout.split()
+

@@ -193,3 +193,44 @@ def test_every_bad_entry_of_a_list_is_reported_with_its_index(tmp_path):
         "subprocessor[0].domains[1]", "subprocessor[0].domains[2]", "subprocessor[0].cidrs[0]",
         "subprocessor[0].cidrs[1]", "subprocessor[0].policy.allow[1]", "subprocessor[0].policy.allow[2]"]
     assert caught.value.problems[3][1].endswith("got 'acmecrm.io'; host names go in domains")
+
+
+def test_every_rule_only_the_order_of_the_file_would_settle_is_refused_naming_both(tmp_path):
+    # The same rule under two sub-processors went, unsaid, to whichever the matcher kept.
+    path = tmp_path / "reg.toml"
+    path.write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com", "email.*.amazonaws.com"]\n'
+                    'cidrs = ["192.0.2.0/24"]\n'
+                    '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "stripe.com", "email.eu.*.com"]\n'
+                    'cidrs = ["192.0.2.0/24"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_registry(path)
+    assert caught.value.problems == [
+        ("subprocessor[1].domains[1]", "'stripe.com' of 'acme' is also a domain rule of 'stripe' "
+         "(subprocessor[0].domains[0]): only their order in the file would decide which of the two gets its "
+         "traffic; keep it under one"),
+        ("subprocessor[1].domains[2]", "'email.eu.*.com' of 'acme' and 'email.*.amazonaws.com' of 'stripe' "
+         "(subprocessor[0].domains[1]) both cover 'email.eu.amazonaws.com', as specific: only their order in the "
+         "file would decide which of the two gets that traffic; list those hosts without '*' under the one meant, "
+         "or drop one of the two"),
+        ("subprocessor[1].cidrs[0]", "'192.0.2.0/24' of 'acme' is also a CIDR range of 'stripe' "
+         "(subprocessor[0].cidrs[0]): only their order in the file would decide which of the two gets its traffic; "
+         "keep it under one")]
+    assert str(caught.value).startswith(f"{path}: subprocessor[1].domains[1]: 'stripe.com' of 'acme'")
+
+
+@pytest.mark.parametrize("stripe, acme", [
+    (["stripe.com"], ["files.stripe.com"]),  # a parent domain under one, a host under another
+    (["*.stripe.com"], ["api.stripe.com", "*.api.stripe.com"]),
+    (["amazonaws.com"], ["email.*.amazonaws.com"]),  # a pattern, more specific than the parent
+    (["email.*.amazonaws.com"], ["email.eu-west-1.amazonaws.com"]),  # an exact host wins a tie with a pattern
+    # as specific over email.eu.example.com, but the exact rule takes it from both
+    (["email.*.example.com"], ["email.eu.*.com", "email.eu.example.com"]),
+    (["stripe.com", "stripe.com", "*.stripe.com"], ["acme.test"]),  # repeated within one sub-processor: one owner
+])
+def test_overlaps_the_most_specific_rule_settles_are_accepted(tmp_path, stripe, acme):
+    path = tmp_path / "reg.toml"
+    path.write_text(f'[[subprocessor]]\nname = "stripe"\ndomains = {stripe}\ncidrs = ["198.51.100.0/24"]\n'
+                    f'[[subprocessor]]\nname = "acme"\ndomains = {acme}\ncidrs = ["198.51.100.128/25"]\n'
+                    .replace("'", '"'))
+    registry, _ = load_registry(path)
+    assert [sub.name for sub in registry.subprocessor] == ["stripe", "acme"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sentinel.config.registry import Registry
-from sentinel.registry import SubprocessorRegistry, normalise_host
+from sentinel.registry import SubprocessorRegistry, ambiguous_rules, normalise_host
 
 REGISTRY = SubprocessorRegistry(Registry.model_validate({
     "unknown": {"ignore": ["ubuntu.com"]},
@@ -99,3 +99,24 @@ def test_shipped_registry_maps_real_api_domains():
 def test_an_unknown_address_is_the_destination(host, ip, expected):
     match = REGISTRY.classify(host=host, ip=ip)
     assert (match.subprocessor, match.registrable_domain, match.host) == expected
+
+
+def _registry(*subprocessors: tuple[str, list[str], list[str]]) -> Registry:
+    return Registry.model_validate({"subprocessor": [{"name": name, "domains": domains, "cidrs": cidrs}
+                                                     for name, domains, cidrs in subprocessors]})
+
+
+def test_a_pattern_tie_is_refused_only_where_no_more_specific_rule_takes_the_hosts():
+    tie = [("ses", ["email.*.amazonaws.com"], []), ("aws", ["*.*.amazonaws.com"], [])]
+    # the order of the file decided: the first listed got email.eu-west-1.amazonaws.com
+    assert SubprocessorRegistry(_registry(*tie)).classify(host="email.eu-west-1.amazonaws.com").subprocessor == "ses"
+    assert SubprocessorRegistry(_registry(*tie[::-1])).classify(host="email.eu-west-1.amazonaws.com").subprocessor \
+        == "aws"
+    assert [key for key, _ in ambiguous_rules(_registry(*tie))] == ["subprocessor[1].domains[0]"]
+    # they share one host, and a rule without '*' takes it from both: nothing left to the order
+    shared = [("mail", ["email.*.example.com"], []), ("eu", ["email.eu.*.com"], [])]
+    assert [key for key, _ in ambiguous_rules(_registry(*shared))] == ["subprocessor[1].domains[0]"]
+    settled = [*shared, ("eu_mail", ["email.eu.example.com"], [])]
+    assert ambiguous_rules(_registry(*settled)) == []
+    assert SubprocessorRegistry(_registry(*settled)).classify(host="email.eu.example.com").subprocessor == "eu_mail"
+

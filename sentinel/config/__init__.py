@@ -103,13 +103,20 @@ def finding_categories(config: SentinelConfig | None = None) -> set[str]:
 def load_registry(path: Path | None = None, categories: set[str] | None = None) -> tuple[Registry, bytes]:
     """The registry at path (else the shipped one); policies may name only ``categories``
     (default: the detectors' own)."""
+    # Imported here: sentinel.registry, whose matcher the check reuses, imports this package.
+    from sentinel.registry import ambiguous_rules
+
     path = path or shipped_registry_path()
     data, raw = _read_toml(path)
     try:
         context = {"categories": categories if categories is not None else finding_categories()}
-        return Registry.model_validate(data, context=context), raw
+        registry = Registry.model_validate(data, context=context)
     except ValidationError as exc:
         raise ConfigError(path, pydantic_problems(exc, Registry)) from None
+    problems = ambiguous_rules(registry)
+    if problems:
+        raise ConfigError(path, problems)
+    return registry, raw
 
 
 def _unknown_subprocessor_names(config: SentinelConfig, registry: Registry) -> list[tuple[str, str]]:

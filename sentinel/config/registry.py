@@ -280,11 +280,6 @@ class Registry(Strict):
     @field_validator("subprocessor")
     @classmethod
     def _unique(cls, subprocessors: list[Subprocessor]) -> list[Subprocessor]:
+        # A rule under two sub-processors is refused by load_registry, with the matcher.
         require_unique("sub-processor", [s.name for s in subprocessors])
-        owners: dict[str, str] = {}
-        for sub in subprocessors:
-            for domain in sub.domains:
-                if domain in owners and owners[domain] != sub.name:
-                    raise ValueError(f"domain {domain!r} is claimed by both {owners[domain]!r} and {sub.name!r}")
-                owners[domain] = sub.name
         return subprocessors
