@@ -133,6 +133,7 @@ def config_check(
     console.print(f"sources:  {', '.join(s.name for s in settings.config.sources) or '(none)'}")
     for note in notes:
         console.print(f"note:     {note}", markup=False, highlight=False)
+    _print_unreachable_rules(settings.registry, settings.registry_path)
     console.print("ok")
 
 
@@ -144,7 +145,17 @@ def _check_policy(path: Path) -> None:
     config = load_daemon_config(Path(state.config_path))[0] if state.config_path else None
     registry, _ = load_registry(path, finding_categories(config))
     console.print(f"registry: {path}: {registry.summary()}", markup=False, highlight=False, soft_wrap=True)
+    _print_unreachable_rules(registry, str(path))
     console.print("ok")
+
+
+def _print_unreachable_rules(registry, path: str) -> None:
+    """A rule other sub-processors' rules always beat: not an error (traffic still goes to
+    one of them), but the rule does nothing, which its author did not mean."""
+    from sentinel.registry import unreachable_rules
+
+    for key, message in unreachable_rules(registry):
+        console.print(f"warning:  {path}: {key}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 # -- db --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from sentinel.memory import trim_mapped_code
 from sentinel.metrics import Metrics
 from sentinel.pipeline import Pipeline
 from sentinel.policy import PolicyEngine
-from sentinel.registry import SubprocessorRegistry
+from sentinel.registry import SubprocessorRegistry, unreachable_rules
 from sentinel.detection import build_scanner
 from sentinel.sources import (
     CaptureFileSource, CaptureItem, LiveSource, LogBatch, LogSource, Source, SourceEmitter, WorkQueue,
@@ -45,6 +45,12 @@ PURGE_SECONDS = 2.0  # a purge takes ~0.2 ms; how often the embedded store retur
 TRIM_AFTER_START = (30.0,)
 TRIM_SECONDS = 600.0
 STALL_SECONDS = 60.0  # a worker silent this long stops the watchdog pings: systemd restarts us
+
+
+def warn_unreachable_rules(settings: Settings) -> None:
+    """Registry rules that never match, as `sentinel config check` prints them."""
+    for key, message in unreachable_rules(settings.registry):
+        log.warning("%s: %s: %s", settings.registry_path, key, message)
 
 
 def restart_only(settings: Settings) -> dict[str, object]:
@@ -99,6 +105,7 @@ class Daemon:
             log.error("configuration error: %s", str(exc).replace("\n", "; "))
             return 2
         logs.setup(self.settings.config.log_level)
+        warn_unreachable_rules(self.settings)
         try:
             self._open()
         except ConfigError as exc:
@@ -476,6 +483,7 @@ class Daemon:
         self._series_at_zero(settings)
         self.metrics.config_reloads.labels("ok").inc()
         log.info("configuration reloaded", extra={"fields": {"digest": settings.digest[:12]}})
+        warn_unreachable_rules(settings)
         self.notifier.ready(f"watching {len(self.sources)} sources")
         self._reload_done(True, f"configuration reloaded ({settings.digest[:12]}), watching {len(self.sources)} sources")
 

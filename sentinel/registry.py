@@ -212,8 +212,8 @@ def _pattern_matches(pattern: tuple[str, ...], labels: list[str]) -> bool:
 
 # -- rules of several sub-processors over the same hosts ----------------------------------
 # A parent domain under one sub-processor and a host under another is how a vendor's shared
-# domain is modelled: the most specific rule wins, nothing to report. A tie only the order of
-# the file breaks is refused on load.
+# domain is modelled: the most specific rule wins, nothing to report. Two cases are reported:
+# a tie only the order of the file breaks (refused on load), and a rule that can never win.
 
 Position = tuple[int, int]  # (sub-processor, rule): indexes in the registry
 
@@ -227,6 +227,28 @@ def ambiguous_rules(registry: Registry) -> list[tuple[str, str]]:
                 + _pattern_ties(subs, _rules_by_position(subs))
                 + _same_rule(subs, "cidrs", "CIDR range", lambda cidr: ipaddress.ip_network(cidr, strict=False)))
     return [problem for _, problem in sorted(problems)]  # in the order of the file
+
+
+def unreachable_rules(registry: Registry) -> list[tuple[str, str]]:
+    """(key path, message) of each rule that never matches because other sub-processors' rules
+    win every host (or address) it covers: its sub-processor gets no traffic by it."""
+    subs = registry.subprocessor
+    rules = _rules_by_position(subs)
+    warnings = []
+    for i, sub in enumerate(subs):
+        for j, rule in enumerate(sub.domains):
+            # The rule read as a host ('*' a label no rule names) is the host it covers that the
+            # fewest other rules match, each of them matching every other host it covers: lost
+            # there, it is lost everywhere.
+            winner = rules.match(rule)
+            if winner is not None and winner[0] != i:
+                k, l = winner
+                warnings.append((_key(i, "domains", j),
+                                 f"{rule!r} of {sub.name!r} never matches: {subs[k].domains[l]!r} of "
+                                 f"{subs[k].name!r} ({_key(k, 'domains', l)}) wins over it at every host it covers; "
+                                 f"drop it, or list the hosts meant for {sub.name!r} without '*' (the most specific "
+                                 "rule wins)"))
+    return warnings + _covered_ranges(subs)
 
 
 def _key(i: int, field: str, j: int) -> str:
@@ -283,3 +305,25 @@ def _both_match(pattern: str, other: str) -> str | None:
         return None
     return ".".join(y if x == "*" else x for x, y in zip(a, b))
 
+
+def _covered_ranges(subs: list[Subprocessor]) -> list[tuple[str, str]]:
+    """CIDR ranges whose every address has a longer prefix under other sub-processors."""
+    networks = sorted(((ipaddress.ip_network(cidr, strict=False), i, j)
+                       for i, sub in enumerate(subs) for j, cidr in enumerate(sub.cidrs)),
+                      key=lambda item: (item[0].version, item[0].network_address, item[0].prefixlen))
+    warnings = []
+    for n, (network, i, j) in enumerate(networks):
+        inside = []
+        # Sorted by address: the ranges inside this one follow it, up to its last address.
+        for other, k, l in networks[n + 1:]:
+            if other.version != network.version or other.network_address > network.broadcast_address:
+                break
+            if k != i and other.prefixlen > network.prefixlen:
+                inside.append((other, k, l))
+        if inside and list(ipaddress.collapse_addresses(other for other, _, _ in inside)) == [network]:
+            named = [f"{subs[k].cidrs[l]} of {subs[k].name}" for _, k, l in inside]
+            shown = ", ".join(named[:3]) + (f", +{len(named) - 3} more" if len(named) > 3 else "")
+            warnings.append(((i, j), (_key(i, "cidrs", j),
+                             f"{subs[i].cidrs[j]!r} of {subs[i].name!r} never matches: longer prefixes of other "
+                             f"sub-processors cover every address in it ({shown})")))
+    return [warning for _, warning in sorted(warnings)]

@@ -335,3 +335,20 @@ def test_config_check_refuses_a_rule_under_two_subprocessors_naming_both(tmp_pat
                 "(subprocessor[0].domains[0]): only their order in the file would decide") in result.stderr
         assert "Traceback" not in result.stderr and "ok" not in result.stdout.split()
 
+
+def test_config_check_warns_of_a_rule_that_never_matches(tmp_path):
+    # acme's *.stripe.com: stripe.com covers the subdomains too and wins; a warning, not an error
+    reg = tmp_path / "reg.toml"
+    reg.write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n'
+                   '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "*.stripe.com"]\n')
+    config = tmp_path / "sentinel.toml"
+    config.write_text('registry = "reg.toml"\n')
+    for args in (("config", "check", "--policy", str(reg)), ("--config", str(config), "config", "check")):
+        result = sentinel(*args, tmp_path=tmp_path)
+        assert result.returncode == 0, result.stderr
+        warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+        assert warnings == [f"warning:  {reg}: subprocessor[1].domains[1]: '*.stripe.com' of 'acme' never matches: "
+                            "'stripe.com' of 'stripe' (subprocessor[0].domains[0]) wins over it at every host it "
+                            "covers; drop it, or list the hosts meant for 'acme' without '*' (the most specific rule "
+                            "wins)"]
+        assert result.stdout.split()[-1] == "ok"

@@ -507,3 +507,18 @@ def test_metrics_port_in_use_is_one_clean_error_and_exit_2(tmp_path):
     assert f"cannot listen on 127.0.0.1:{port} (metrics.listen): Address already in use" in output
     assert "Traceback" not in output and "ShutdownTablesThreadPool" not in output
     assert not (tmp_path / "state" / "chdb").exists()  # it gave up before opening the store
+
+
+def test_a_registry_rule_that_never_matches_is_logged_as_a_warning(settings_factory, tmp_path, caplog):
+    # At start and on each reload, as `sentinel config check` prints it.
+    from sentinel.daemon import warn_unreachable_rules
+
+    (tmp_path / "reg.toml").write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n'
+                                       '[[subprocessor]]\nname = "acme"\ndomains = ["*.stripe.com"]\n')
+    settings = settings_factory('registry = "reg.toml"\n')
+    with caplog.at_level("WARNING", logger="sentinel.daemon"):
+        warn_unreachable_rules(settings)
+    (record,) = caplog.records
+    assert record.levelname == "WARNING" and record.getMessage().startswith(
+        f"{tmp_path / 'reg.toml'}: subprocessor[1].domains[0]: '*.stripe.com' of 'acme' never matches: "
+        "'stripe.com' of 'stripe'")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sentinel.config.registry import Registry
-from sentinel.registry import SubprocessorRegistry, ambiguous_rules, normalise_host
+from sentinel.registry import SubprocessorRegistry, ambiguous_rules, normalise_host, unreachable_rules
 
 REGISTRY = SubprocessorRegistry(Registry.model_validate({
     "unknown": {"ignore": ["ubuntu.com"]},
@@ -106,6 +106,41 @@ def _registry(*subprocessors: tuple[str, list[str], list[str]]) -> Registry:
                                                      for name, domains, cidrs in subprocessors]})
 
 
+@pytest.mark.parametrize("subprocessors, key, message, probe, goes_to", [
+    # stripe.com covers the subdomains too, and without '*' it wins the tie
+    ((("stripe", ["stripe.com"], []), ("acme", ["*.stripe.com"], [])), "subprocessor[1].domains[0]",
+     "'*.stripe.com' of 'acme' never matches: 'stripe.com' of 'stripe' (subprocessor[0].domains[0]) wins over it at "
+     "every host it covers; drop it, or list the hosts meant for 'acme' without '*' (the most specific rule wins)",
+     {"host": "api.stripe.com"}, "stripe"),
+    ((("acme", ["hooks.example.com", "*.example.com"], []), ("example", ["example.com"], [])),
+     "subprocessor[0].domains[1]", "'*.example.com' of 'acme' never matches: 'example.com' of 'example' "
+     "(subprocessor[1].domains[0]) wins over it", {"host": "www.example.com"}, "example"),
+    ((("wide", [], ["10.0.0.0/24"]), ("low", [], ["10.0.0.0/25"]), ("high", [], ["10.0.0.128/26", "10.0.0.192/26"])),
+     "subprocessor[0].cidrs[0]", "'10.0.0.0/24' of 'wide' never matches: longer prefixes of other sub-processors "
+     "cover every address in it (10.0.0.0/25 of low, 10.0.0.128/26 of high, 10.0.0.192/26 of high)",
+     {"ip": "10.0.0.200"}, "high"),
+])
+def test_a_rule_other_subprocessors_always_beat_is_reported(subprocessors, key, message, probe, goes_to):
+    registry = _registry(*subprocessors)
+    assert ambiguous_rules(registry) == []  # not refused: every host goes to the most specific rule
+    assert [(k, m[:len(message)]) for k, m in unreachable_rules(registry)] == [(key, message)]
+    assert SubprocessorRegistry(registry).classify(**probe).subprocessor == goes_to
+
+
+@pytest.mark.parametrize("subprocessors", [
+    (("stripe", ["stripe.com"], []), ("stripe_files", ["files.stripe.com"], [])),
+    (("datadog", ["*.datadoghq.com"], []), ("logs", ["http-intake.logs.datadoghq.com"], [])),
+    (("aws", ["amazonaws.com"], []), ("ses", ["email.*.amazonaws.com"], [])),
+    (("acme", ["*.example.com"], []), ("api", ["api.example.com"], [])),  # other hosts still reach acme
+    (("stripe", ["stripe.com", "*.stripe.com"], []), ("acme", ["acme.test"], [])),  # its own rule: redundant only
+    (("wide", [], ["10.0.0.0/24"]), ("low", [], ["10.0.0.0/25"])),  # the upper half still reaches wide
+    (("wide", [], ["10.0.0.0/24", "10.0.0.128/25"]), ("low", [], ["10.0.0.0/25"])),  # covered, half by its own
+])
+def test_overlaps_the_most_specific_rule_settles_are_neither_refused_nor_reported(subprocessors):
+    registry = _registry(*subprocessors)
+    assert ambiguous_rules(registry) == [] and unreachable_rules(registry) == []
+
+
 def test_a_pattern_tie_is_refused_only_where_no_more_specific_rule_takes_the_hosts():
     tie = [("ses", ["email.*.amazonaws.com"], []), ("aws", ["*.*.amazonaws.com"], [])]
     # the order of the file decided: the first listed got email.eu-west-1.amazonaws.com
@@ -120,3 +155,9 @@ def test_a_pattern_tie_is_refused_only_where_no_more_specific_rule_takes_the_hos
     assert ambiguous_rules(_registry(*settled)) == []
     assert SubprocessorRegistry(_registry(*settled)).classify(host="email.eu.example.com").subprocessor == "eu_mail"
 
+
+def test_the_shipped_registry_has_no_ambiguous_or_unreachable_rule():
+    from sentinel.config import load_registry
+
+    registry = load_registry()[0]
+    assert ambiguous_rules(registry) == [] and unreachable_rules(registry) == []
