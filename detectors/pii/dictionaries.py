@@ -40,3 +40,10 @@ def ambiguous_first_names() -> frozenset[str]:
 def everyday_last_names() -> frozenset[str]:
     """Family names that are also everyday words ("Garden", "Power"): no corroboration for those."""
     return _words("everyday_last_names.txt")
+
+
+@lru_cache(maxsize=None)
+def ambiguous_last_names() -> frozenset[str]:
+    """Common family names that are also everyday words ("Brown", "Hill"), left out of last_names():
+    family names only after a plain first name."""
+    return _words("ambiguous_last_names.txt")

@@ -167,6 +167,16 @@ def test_word_name_lists_fit_the_name_lists():
     assert {"Hopper", "Turner", "Gates"}.isdisjoint(everyday_last_names())
 
 
+def test_family_names_that_are_words_fit_the_name_lists():
+    from detectors.pii.dictionaries import ambiguous_last_names, first_names, last_names
+    # Words last_names.txt leaves out: one there, or among the first names, needs no list.
+    words = ambiguous_last_names()
+    assert words and words.isdisjoint(last_names()) and words.isdisjoint(first_names())
+    assert {"Brown", "White", "Young", "Hill", "Green", "Black", "King", "Wood", "Hall"} <= words
+    # Words that after a first name mostly make a place or a thing.
+    assert {"Park", "Street", "Station", "Hills", "Alert", "League", "Square", "Garden", "Bank", "West"}.isdisjoint(words)
+
+
 def test_url_user_is_not_an_address_but_the_address_beside_it_is(scanner):
     text = "mail jane.doe@example.com, not https://jane.doe@example.com/ or ftp://ops@example.org"
     emails = [(f.start, f.end) for f in scanner.scan_text(text) if f.category == "EMAIL"]
