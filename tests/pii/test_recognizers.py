@@ -106,6 +106,12 @@ PROSE = [
     ("Art Class starts at noon.", None, "'Art' the noun"),
     ("Sky Blue paint is on sale.", None, "a colour"),
     ("Justice League tickets", None, "a title"),
+    # Family names that are words, after a first name that is a place or a word too.
+    ("Jordan River", None, "a place's name before a family name that is a word"),
+    ("Virginia Beach", None, "a state before 'Beach'"),
+    ("Sterling Silver", None, "a first name that is a word before a family name that is a word"),
+    ("Crystal Ball", None, "'Crystal' before 'Ball'"),
+    ("Thomas Power called.", "PERSON", "a plain first name before a family name that is a word"),
     ("Thanks, Margaret", "PERSON", "sign-off"),
     ("The Order Completed event fired", None, "capitalised words that are not names"),
     ("I live at 742 Evergreen Terrace, Springfield, IL 62704.", "STREET_ADDRESS", "US street + city line"),

@@ -126,6 +126,18 @@ _PLACES: Final = frozenset({
 })
 
 
+# First names in first_names.txt that are also words for colours, stones, plants, seasons, feasts
+# and ranks: before a family name that is a word too they make a phrase ("Sterling Silver",
+# "Heather Grey", "Holly Wood", "Earl Grey", "Crystal Ball"). Those that are everyday words in
+# last_names.txt ("Forest", "Summer", "Royal") are found through everyday_last_names.txt.
+_PHRASE_FIRST_NAMES: Final = frozenset({
+    "Amber", "Autumn", "Berry", "Cherry", "Coral", "Crystal", "Daisy", "Dawn", "Dusty", "Earl", "Easter", "Ebony",
+    "Emerald", "Fern", "Ginger", "Hazel", "Heather", "Holly", "Honey", "Iris", "Ivory", "Ivy", "Jade", "Laurel",
+    "Lily", "Magnolia", "Marina", "Misty", "Olive", "Pearl", "Penny", "Prince", "Raven", "Rosemary", "Ruby",
+    "Rusty", "Sage", "Sandy", "Scarlett", "Star", "Sterling", "Sunny", "Trinity", "Valentine", "Violet", "Willow",
+})
+
+
 def _without_initials(words: list[str]) -> list[str]:
     """``words`` without initials ("A.")."""
     return [w for w in words if not (len(w) == 2 and w[1] == ".")]
@@ -200,6 +212,19 @@ class PersonRecognizer(Recognizer):
         return self._is_last(rest[-1]) and self.word_last.isdisjoint(rest) and \
             all(self._is_first(w) or self._is_last(w) for w in rest[:-1])
 
+    def _phrase_first(self, w: str) -> bool:
+        """A first name that is also a word or a place ("Sterling", "Forest", "Jordan"): before a
+        family name that is a word too it makes a phrase ("Sterling Silver", "Jordan River")."""
+        return w in _PHRASE_FIRST_NAMES or w in _PLACES or w in self.word_last
+
+    def _family_name(self, words: list[str]) -> bool:
+        """The last of two or more words is a family name here: a known one, unless it is a word
+        after a first name that is a word or place too ("Virginia Beach", "Crystal Ball")."""
+        last = words[-1]
+        if not self._is_last(last):
+            return False
+        return len(words) < 2 or last not in self.word_last or not self._phrase_first(words[0])
+
     def _month_name(self, words: list[str], ctx: Ctx, dropped: list[str]) -> bool:
         """A month that is someone's first name here: "April Chandler", "Hi June"."""
         if words[0] not in _MONTH_FIRST_NAMES:
@@ -262,7 +287,7 @@ class PersonRecognizer(Recognizer):
         strong_cue = _strong(cue_words)
         cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
         first_known = self._is_first(words[0]) or self._word_name(words)
-        last_known = self._is_last(words[-1])
+        last_known = self._family_name(words)
         if len(words) >= 2:
             if titled:
                 score = 0.85
