@@ -112,6 +112,35 @@ PROSE = [
     ("Sterling Silver", None, "a first name that is a word before a family name that is a word"),
     ("Crystal Ball", None, "'Crystal' before 'Ball'"),
     ("Thomas Power called.", "PERSON", "a plain first name before a family name that is a word"),
+    # Common family names left out of the census list for being words: after a plain first name.
+    ("Please email Margaret Brown about the refund.", "PERSON", "'Brown' after a first name"),
+    ("Ask John White to call back.", "PERSON", "'White' after a first name, after a capitalised verb"),
+    ("Email Sarah Young today.", "PERSON", "'Young' after a first name, after 'Email'"),
+    ("Please email Margaret Hill about the refund.", "PERSON", "'Hill', a street word too, after a first name"),
+    ("Jack Black", "PERSON", "'Black' after a first name, alone"),
+    ("Contact Mary Green today.", "PERSON", "'Green', a street word too, after a cue"),
+    ("I spoke with Thomas Wood yesterday.", "PERSON", "'Wood' after a cue (the cue alone found it before)"),
+    ("Thomas Wood called yesterday.", "PERSON", "'Wood' after a first name, no cue"),
+    ("Henry Ford wants a refund.", "PERSON", "'Ford', a street word too"),
+    ("Martin Luther King", "PERSON", "a word family name after a middle name"),
+    ("Victoria Park is closed.", None, "a place: 'Park' is no family name here, 'Victoria' a place"),
+    ("Beverly Hills hotel", None, "'Hills' is no family name here"),
+    ("Amber Alert issued", None, "'Alert' is no family name"),
+    ("Georgia Tech", None, "a state and a word"),
+    ("Forest Green paint", None, "'Forest' is a first name and a word: a colour"),
+    ("Chase Bank", None, "a bank"),
+    ("Heather Grey hoodie", None, "a first name that is a colour before a colour"),
+    ("Earl Grey tea", None, "a rank before a colour"),
+    ("Olive Green jacket", None, "a colour"),
+    ("Holly Wood", None, "a plant before a word"),
+    ("Columbus Day sale", None, "a holiday"),
+    ("Max Price: 40", None, "a filter label"),
+    ("In English, please.", None, "'In' is in the first names: a preposition"),
+    ("We met at the Albert Hall.", None, "a hall after an article"),
+    ("Meet me at Morgan Hall.", None, "a hall after a preposition of place"),
+    ("Margaret Hill Road is closed.", None, "a street named after someone"),
+    ("Grace Young called.", None, "a word-name before a word family name: no corroboration"),
+    ("Young people shop online.", None, "the word alone"),
     ("Thanks, Margaret", "PERSON", "sign-off"),
     ("The Order Completed event fired", None, "capitalised words that are not names"),
     ("I live at 742 Evergreen Terrace, Springfield, IL 62704.", "STREET_ADDRESS", "US street + city line"),
@@ -155,6 +184,14 @@ WORD_NAMES = [
     ("Grace Ann Hopper called.", "Grace Ann Hopper"),  # a middle name between
     ("Thanks, Will do.", None),  # a greeting before the verb
     ("Dear Hope Solo, thanks.", "Hope Solo"),  # a greeting names a person whatever the words
+    # Family names that are words: after a plain first name, the last word of the name.
+    ("Ask John White to call back.", "John White"),
+    ("Mary Ann Brown paid by card.", "Mary Ann Brown"),  # a middle name between
+    ("Please look in Margaret Brown's account.", "Margaret Brown"),  # a possessive after "in"
+    ("Contact Mary Green today.", "Mary Green"),
+    ("Please email Margaret Hill Road about it.", None),  # a street: the suffix follows
+    ("Ship to 14 Margaret Lane, Springfield, IL 62704", None),  # an address, not a person
+    ("Rose Brown", None),  # a word-name before a word family name
 ]
 
 

@@ -2,7 +2,8 @@
 
 The default recogniser is fast and dictionary-driven: census first and last names,
 titles (Mr, Ms, Dr), cue phrases ("my name is", "Dear") and capitalisation. First names
-that are also words ("Grace", "Will") count only before a family name or after a cue. An NER
+that are also words ("Grace", "Will") count only before a family name or after a cue; family
+names that are words ("Brown", "Hill") only after a first name that is not. An NER
 backend (spaCy) can add to it when enabled in config; see ``ner.py``.
 """
 
@@ -12,7 +13,8 @@ import unicodedata
 from typing import Final, Iterable
 
 from ..context import NAME_FIELD, NOT_PERSON_PARENT, STRONG_NAME_FIELD
-from ..dictionaries import ambiguous_first_names, everyday_last_names, first_names, last_names, street_suffixes
+from ..dictionaries import (ambiguous_first_names, ambiguous_last_names, everyday_last_names, first_names, last_names,
+                            street_suffixes)
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
@@ -126,16 +128,23 @@ _PLACES: Final = frozenset({
 })
 
 
-# First names in first_names.txt that are also words for colours, stones, plants, seasons, feasts
-# and ranks: before a family name that is a word too they make a phrase ("Sterling Silver",
-# "Heather Grey", "Holly Wood", "Earl Grey", "Crystal Ball"). Those that are everyday words in
-# last_names.txt ("Forest", "Summer", "Royal") are found through everyday_last_names.txt.
+# First names in first_names.txt that are also words for colours, stones, plants, seasons, feasts,
+# ranks and virtues, or plain words ("In", "Max"): before a family name that is a word too they make
+# a phrase ("Sterling Silver", "Heather Grey", "Holly Wood", "Earl Grey", "Crystal Ball", "Max Price",
+# "In English", "Columbus Day"). Those that are everyday words in last_names.txt ("Forest",
+# "Summer", "Royal") are found through everyday_last_names.txt.
 _PHRASE_FIRST_NAMES: Final = frozenset({
-    "Amber", "Autumn", "Berry", "Cherry", "Coral", "Crystal", "Daisy", "Dawn", "Dusty", "Earl", "Easter", "Ebony",
-    "Emerald", "Fern", "Ginger", "Hazel", "Heather", "Holly", "Honey", "Iris", "Ivory", "Ivy", "Jade", "Laurel",
-    "Lily", "Magnolia", "Marina", "Misty", "Olive", "Pearl", "Penny", "Prince", "Raven", "Rosemary", "Ruby",
-    "Rusty", "Sage", "Sandy", "Scarlett", "Star", "Sterling", "Sunny", "Trinity", "Valentine", "Violet", "Willow",
+    "Amber", "Autumn", "Berry", "Cherry", "Columbus", "Coral", "Crystal", "Daisy", "Dawn", "Dusty", "Earl", "Easter",
+    "Ebony", "Emerald", "Fern", "Ginger", "Harmony", "Hazel", "Heather", "Holly", "Honey", "In", "Iris", "Irish",
+    "Ivory", "Ivy", "Jade", "Laurel", "Liberty", "Lily", "Magnolia", "Maple", "Marina", "Max", "Mercy", "Min",
+    "Misty", "Olive", "Pearl", "Penny", "Prince", "Raven", "Rosemary", "Ruby", "Rusty", "Sage", "Sandy", "Scarlett",
+    "Star", "Sterling", "Sunny", "Trinity", "Valentine", "Violet", "Willow",
 })
+
+
+# Words just before a first name and a family name that is a word which make the two a place:
+# "the Albert Hall", "at Morgan Hill", "St. John Wood".
+_PLACE_CUES: Final = frozenset({"the", "a", "an", "at", "in", "near", "on", "st", "saint"})
 
 
 def _without_initials(words: list[str]) -> list[str]:
@@ -189,6 +198,8 @@ class PersonRecognizer(Recognizer):
         # ("Garden", "Power"): see _word_name.
         self.word_first: frozenset[str] = ambiguous_first_names()
         self.word_last: frozenset[str] = everyday_last_names()
+        # Common family names that are words ("Brown", "Hill"), not in last_names: see _word_family_name.
+        self.word_family: frozenset[str] = ambiguous_last_names()
 
     def _is_first(self, w: str) -> bool:
         if w in self.first:
@@ -224,6 +235,27 @@ class PersonRecognizer(Recognizer):
         if not self._is_last(last):
             return False
         return len(words) < 2 or last not in self.word_last or not self._phrase_first(words[0])
+
+    def _word_family_name(self, words: list[str], ctx: Ctx, dropped: list[str], end: int) -> bool:
+        """A family name that is also a word, last after a plain first name and ending at ``end``:
+        "Margaret Brown", "Mary Ann Hill"; not "Heather Grey", "Rose Gold", "the Albert Hall",
+        "Margaret Hill Road", nor "Hill" alone."""
+        if not 2 <= len(words) <= 3 or words[-1] not in self.word_family:
+            return False
+        first = words[0]
+        # A first name that is a word or place itself makes a phrase ("Forest Green", "Victoria
+        # Hall"); one from ambiguous_first_names is not in self.first ("Rose Gold", "Will Power").
+        if not self._is_first(first) or self._phrase_first(first):
+            return False
+        if len(words) == 3 and not (self._is_first(words[1]) or self._is_last(words[1])):
+            return False  # a middle word must be a name too
+        following = ctx.text[end:end + 16].split(None, 1)
+        if following and following[0].rstrip(",.;:") in self.suffixes:
+            return False  # "Margaret Hill Road", "Mary Green Lane": a street named after someone
+        cue_words = ctx.before() + dropped
+        # After an article or a preposition of place, a place: "at Morgan Hall", unless a
+        # possessive says it is someone's ("in Margaret Brown's account").
+        return not cue_words or cue_words[-1] not in _PLACE_CUES or ctx.text.startswith(("'s", "\u2019s"), end)
 
     def _month_name(self, words: list[str], ctx: Ctx, dropped: list[str]) -> bool:
         """A month that is someone's first name here: "April Chandler", "Hi June"."""
@@ -275,9 +307,11 @@ class PersonRecognizer(Recognizer):
         if not words or not _ORG.isdisjoint(words) or \
                 (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
             return None
-        if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last:
-            return None  # "Baker Street": an address
         end = ctx.text.index(words[-1], start) + len(words[-1])
+        word_family = self._word_family_name(words, ctx, dropped, end)
+        if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last \
+                and not word_family:
+            return None  # "Baker Street": an address ("Margaret Hill" a person)
         field = self._name_field(ctx.tokens, ctx.seg.parent_tokens)
         if len(words) >= 2 and (field or display):
             # The field or the mail header says it is a name: cue words cannot change it.
@@ -287,7 +321,7 @@ class PersonRecognizer(Recognizer):
         strong_cue = _strong(cue_words)
         cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
         first_known = self._is_first(words[0]) or self._word_name(words)
-        last_known = self._family_name(words)
+        last_known = word_family or self._family_name(words)
         if len(words) >= 2:
             if titled:
                 score = 0.85
