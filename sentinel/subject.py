@@ -49,8 +49,10 @@ CATEGORIES = ("EMAIL", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN", "BANK_AC
               "STREET_ADDRESS", "DATE_OF_BIRTH", "NATIONAL_ID", "PASSPORT", "GEO_COORDINATES", "DEVICE_ID", "SECRET",
               "CANARY")
 
-# What a lookup may send at once: past this, ClickHouse's query size limit is near.
+# Identifiers a lookup takes at once (each is up to 40 hashes), and hashes a query holds: 67
+# bytes each in the query text, 2,000 stay well under ClickHouse's max_query_size (256 KiB).
 MAX_IDENTIFIERS = 10_000
+HASHES_PER_QUERY = 2_000
 
 
 @dataclass
@@ -123,15 +125,18 @@ def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "al
     window = parse_since(since)
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
     start = 0.0 if window == ALL else now - window
-    params = {"hashes": sorted(set(hashes)), "since": utc_param(start),
-              "drill": DRILL_DOMAIN}
     engine = PolicyEngine(settings.registry)
+    wanted = sorted(set(hashes))
     rows = []
-    for (value_hash, sub, domain, category, field_path, method, endpoint, first, last, requests, encodings,
-         subtypes, sources) in store.query(LOOKUP_SQL, params).result_rows:
-        approved, rule = judge_flow(engine, sub, domain, category, field_path, method, endpoint, subtypes)
-        rows.append((value_hash, sub, domain, category, field_path, method, endpoint, float(first), float(last),
-                     int(requests), sorted(encodings), sorted(subtypes), sorted(sources), approved, rule))
+    # Rows are grouped by hash, so the answers of separate queries never overlap.
+    for i in range(0, len(wanted), HASHES_PER_QUERY):
+        params = {"hashes": wanted[i:i + HASHES_PER_QUERY], "since": utc_param(start), "drill": DRILL_DOMAIN}
+        for (value_hash, sub, domain, category, field_path, method, endpoint, first, last, requests, encodings,
+             subtypes, sources) in store.query(LOOKUP_SQL, params).result_rows:
+            approved, rule = judge_flow(engine, sub, domain, category, field_path, method, endpoint, subtypes)
+            rows.append((value_hash, sub, domain, category, field_path, method, endpoint, float(first), float(last),
+                         int(requests), sorted(encodings), sorted(subtypes), sorted(sources), approved, rule))
+    rows.sort(key=lambda row: row[1:7])
     return rows
 
 

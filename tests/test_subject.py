@@ -128,3 +128,12 @@ def test_only_a_value_written_in_digits_is_read_as_a_number():
     assert hasher.hex("2001:db8::1") in address.hashes  # as an IP address is stored
     assert hasher.hex("200181") not in address.hashes  # not as the account number its digits make
     assert hasher.hex("123456789") in ssn.hashes
+
+
+def test_a_long_list_is_looked_up_in_queries_clickhouse_accepts(store, tmp_path):
+    # 1,500 identifiers are 6,000 hashes: one query would pass ClickHouse's max_query_size.
+    ingest_har(store, tmp_path, "one", [_har_entry(f"https://api.mixpanel.com/track?email={EMAIL}")])
+    others = [f"customer{i}@example.org" for i in range(1500)]
+    identifiers, found = _look_up(store, others[:700] + [EMAIL] + others[700:])
+    assert sum(len(i.hashes) for i in identifiers) > 3 * subj.HASHES_PER_QUERY
+    assert [(r.line, r.subprocessor) for r in found] == [(701, "mixpanel")]
