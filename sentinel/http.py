@@ -27,6 +27,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 log = logging.getLogger("sentinel.http")
 
 JSON = "application/json; charset=utf-8"
+# What a POST body may hold: operations are small; a data-subject lookup carries up to 40
+# keyed hashes for each of its 10,000 identifiers.
+BODY_LIMIT = 64 << 10
+BODY_LIMITS = {"/api/subject": 32 << 20}
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,8 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self):
             self._head = False
-            length = min(int(self.headers.get("Content-Length") or 0), 65536)
+            limit = BODY_LIMITS.get(self.path.split("?", 1)[0], BODY_LIMIT)
+            length = min(int(self.headers.get("Content-Length") or 0), limit)
             body = self.rfile.read(length) if length else b""
             if not self._api("POST", body):
                 self._send(404, "text/plain; charset=utf-8", b"not found\n")

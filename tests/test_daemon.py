@@ -434,8 +434,9 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
     assert "jane.doe" not in result.stdout
     # `sentinel subject` too: keyed hashes go to the daemon, the places come back, it audits the lookup.
     result = subprocess.run([sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "subject",
-                             "--format", "json"], input="Jane.Doe@Example.com\n", capture_output=True, text=True,
-                            env=env, timeout=120)
+                             "--format", "json"], capture_output=True, text=True, env=env, timeout=120,
+                            # a list long enough that its hashes outgrow the API's usual 64 KiB body
+                            input="".join(f"customer{i}@example.org\n" for i in range(400)) + "Jane.Doe@Example.com\n")
     assert result.returncode == 0, result.stderr
     assert [(r["subprocessor"], r["field_path"]) for r in json.loads(result.stdout)["recipients"]] == \
         [("mixpanel", "query.email")]
