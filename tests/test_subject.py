@@ -106,6 +106,8 @@ def test_the_cli_reads_stdin_prints_no_value_and_audits_the_lookup(traffic, tmp_
     (("--category", "EMAILS"), "x@example.com\n", "--category: expected one of EMAIL"),
     ((), "ok.value@example.com\nabc\n", "standard input:2: identifier shorter than 6 characters"),
     ((), "# only a comment\n", "no identifiers to look up"),
+    (("--since", "1M"), "x.y@example.com\n", "--since: cannot read duration '1M'"),
+    (("--format", "html"), "x.y@example.com\n", "--format: expected table, json or csv"),
 ])
 def test_bad_input_is_refused_without_repeating_it(tmp_path, args, stdin, message):
     result = sentinel("subject", *args, tmp_path=tmp_path, stdin=stdin)
