@@ -322,14 +322,20 @@ def test_config_check_policy_checks_a_registry_alone_and_summarises_it(tmp_path)
     assert not (tmp_path / "state").exists()
 
 
-def test_config_check_refuses_a_rule_under_two_subprocessors_naming_both(tmp_path):
+def _check_registry_both_ways(tmp_path, acme_domains: str):
+    """(registry path, result) of `config check --policy` and of `config check` with a
+    configuration naming it, for stripe.com under stripe and ``acme_domains`` under acme."""
     reg = tmp_path / "reg.toml"
     reg.write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n'
-                   '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "stripe.com"]\n')
+                   f'[[subprocessor]]\nname = "acme"\ndomains = {acme_domains}\n')
     config = tmp_path / "sentinel.toml"
     config.write_text('registry = "reg.toml"\n')
     for args in (("config", "check", "--policy", str(reg)), ("--config", str(config), "config", "check")):
-        result = sentinel(*args, tmp_path=tmp_path)
+        yield reg, sentinel(*args, tmp_path=tmp_path)
+
+
+def test_config_check_refuses_a_rule_under_two_subprocessors_naming_both(tmp_path):
+    for reg, result in _check_registry_both_ways(tmp_path, '["acme.test", "stripe.com"]'):
         assert result.returncode == 2, result.stdout
         assert (f"{reg}: subprocessor[1].domains[1]: 'stripe.com' of 'acme' is also a domain rule of 'stripe' "
                 "(subprocessor[0].domains[0]): only their order in the file would decide") in result.stderr
@@ -338,13 +344,7 @@ def test_config_check_refuses_a_rule_under_two_subprocessors_naming_both(tmp_pat
 
 def test_config_check_warns_of_a_rule_that_never_matches(tmp_path):
     # acme's *.stripe.com: stripe.com covers the subdomains too and wins; a warning, not an error
-    reg = tmp_path / "reg.toml"
-    reg.write_text('[[subprocessor]]\nname = "stripe"\ndomains = ["stripe.com"]\n'
-                   '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "*.stripe.com"]\n')
-    config = tmp_path / "sentinel.toml"
-    config.write_text('registry = "reg.toml"\n')
-    for args in (("config", "check", "--policy", str(reg)), ("--config", str(config), "config", "check")):
-        result = sentinel(*args, tmp_path=tmp_path)
+    for reg, result in _check_registry_both_ways(tmp_path, '["acme.test", "*.stripe.com"]'):
         assert result.returncode == 0, result.stderr
         warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
         assert warnings == [f"warning:  {reg}: subprocessor[1].domains[1]: '*.stripe.com' of 'acme' never matches: "
