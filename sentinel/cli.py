@@ -149,13 +149,13 @@ def _check_policy(path: Path) -> None:
     console.print("ok")
 
 
-def _print_unreachable_rules(registry, path: str) -> None:
+def _print_unreachable_rules(registry, path: str, to: Console | None = None) -> None:
     """A rule other sub-processors' rules always beat: not an error (traffic still goes to
     one of them), but the rule does nothing, which its author did not mean."""
     from sentinel.registry import unreachable_rules
 
     for key, message in unreachable_rules(registry):
-        console.print(f"warning:  {path}: {key}: {message}", markup=False, highlight=False, soft_wrap=True)
+        (to or console).print(f"warning:  {path}: {key}: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 # -- db --------------------------------------------------------------------------------
@@ -335,6 +335,7 @@ def scan(
 
         registry, raw = load_registry(policy, finding_categories(settings.config))
         settings = dataclasses.replace(settings, registry=registry, registry_path=str(policy))
+    _print_unreachable_rules(settings.registry, settings.registry_path, to=err)  # stdout holds the report
     with tempfile.TemporaryDirectory(prefix="sentinel-scan-") as tmp:
         result = sc.scan_paths(settings, paths, Path(tmp), tls_terminated=tls_terminated)
     for problem in result.problems:

@@ -306,3 +306,15 @@ def test_weak_tls_names_the_version_apart_from_the_data_category(tmp_path):
     suite = ET.fromstring(scan(har, "--policy", policy, "--format", "junit", cwd=tmp_path).stdout)
     names = [case.get("name") for case in suite.iter("testcase") if case.get("name", "").startswith("weak_tls")]
     assert len(set(names)) == 2 and all("TLSv1." in name for name in names)
+
+
+def test_a_policy_rule_that_never_matches_is_warned_of_on_stderr(tmp_path):
+    # acme's *.acmecrm.io never wins over crm's acmecrm.io: said on stderr, the report on stdout intact.
+    policy = tmp_path / "reg.toml"
+    policy.write_text('[[subprocessor]]\nname = "crm"\ndomains = ["acmecrm.io"]\n'
+                      '[[subprocessor]]\nname = "acme"\ndomains = ["acme.test", "*.acmecrm.io"]\n')
+    har = _har(tmp_path / "run.har", ("https://api.acmecrm.io/v1/x", {"plan": "pro"}))
+    result = scan(har, "--policy", policy, "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["violations"] == []
+    assert f"warning:  {policy}: subprocessor[1].domains[1]: '*.acmecrm.io' of 'acme' never matches" in result.stderr
