@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
+from detectors.pii.finding import Category
 from sentinel.alert.fingerprint import DRILL_DOMAIN
 from sentinel.config import Settings
 from sentinel.inventory import ALL, iso_minute, judge_flow, parse_since, utc_param
@@ -45,9 +46,7 @@ ORDER BY subprocessor, registrable_domain, category, field_path, endpoint
 """
 
 # What --category may name: every category a finding can have.
-CATEGORIES = ("EMAIL", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN", "BANK_ACCOUNT", "IP_ADDRESS", "PERSON",
-              "STREET_ADDRESS", "DATE_OF_BIRTH", "NATIONAL_ID", "PASSPORT", "GEO_COORDINATES", "DEVICE_ID", "SECRET",
-              "CANARY")
+CATEGORIES = tuple(str(category) for category in Category)
 
 # Identifiers a lookup takes at once (each is up to 40 hashes), and hashes a query holds: 67
 # bytes each in the query text, 2,000 stay well under ClickHouse's max_query_size (256 KiB).
