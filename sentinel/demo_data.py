@@ -98,9 +98,13 @@ def _plant_incidents(lines: list, rnd: random.Random, now: float) -> list[str]:
         lines.append((ts, SQUID.format(ts=ts, elapsed=60, client=rnd.choice(CLIENTS), status=200, size=43,
                                        method="GET", url=url, ip="203.0.113.99", ctype="image/gif")))
     incidents.append("hashed e-mails to an unknown ad tracker (unknown destination, PII to unknown)")
-    # 3. A bulk export to the AI API at 03:00: ten times the usual volume for 40 minutes.
-    night = day + 86400 - ((day + 86400) % 86400) - 86400 + 3 * 3600
-    night = night if night > day else night + 86400
+    # 3. A bulk export to the AI API at 03:00: ten times the usual volume for 40 minutes. The
+    # last 03:00 two hours or more before the log ends: its hourly window has closed, and an
+    # hour later (resolve_timeout) its alert resolved, by the demo's end. Run between 03:00 and
+    # 05:00, that is yesterday's, on the edge of the day the model judges: then two hours before.
+    night = (now - 7200 - 3 * 3600) // 86400 * 86400 + 3 * 3600
+    if night <= day:
+        night = now - 7200
     for i in range(900):
         ts = night + rnd.random() * 2400
         lines.append((ts, SQUID.format(ts=ts, elapsed=900, client="10.20.9.9", status=200,

@@ -144,3 +144,20 @@ def test_the_access_request_it_suggests_finds_where_the_customer_went(demo):
     rows = result.stdout.splitlines()[1:]
     assert {row.split(",")[2] for row in rows} >= {"segment", "stripe", "mixpanel", "datadog"}
     assert "ada.lovelace" not in result.stdout + result.stderr and "202-555" not in result.stdout
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_export_is_over_within_the_last_day_whatever_the_hour(tmp_path, hour):
+    # Run between 03:00 and 04:00, the export was planted at 03:00 of the hour under way, past
+    # the end of the log, and the demo found one volume anomaly instead of two; between 04:00
+    # and 05:00 its alert was still firing when the demo ended.
+    from sentinel.demo_data import write_log
+
+    now = 1_795_737_600 + hour * 3600  # a midnight UTC, then each hour of that day
+    write_log(tmp_path / "squid.log", now, days=2, per_minute=0.5)
+    lines = [line.split() for line in open(tmp_path / "squid.log")]
+    export = [float(f[0]) for f in lines if f[2] == "10.20.9.9"]  # the exporting host
+    assert len(export) == 900
+    # Its hourly window closed an hour (resolve_timeout) before the end, within the last day.
+    assert now - 86400 < min(export) and max(export) < now - 3600
+    assert {time.gmtime(ts).tm_hour for ts in export} <= {1, 2, 3}  # at night
