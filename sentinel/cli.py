@@ -495,15 +495,18 @@ def subject(
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     if category is not None and category.upper() not in subj.CATEGORIES:
-        err.print(f"--category: expected one of {', '.join(subj.CATEGORIES)}, got {category!r}", markup=False, soft_wrap=True)
+        err.print(f"--category: expected one of {', '.join(subj.CATEGORIES)}, got {category!r}", markup=False,
+                  soft_wrap=True)
         raise typer.Exit(2)
     settings = state.settings()
     values = _subject_identifiers(path)
     if not values:
-        err.print("no identifiers to look up (one a line; blank lines and # comments are skipped)", markup=False, soft_wrap=True)
+        err.print("no identifiers to look up (one a line; blank lines and # comments are skipped)", markup=False,
+                  highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     if len(values) > subj.MAX_IDENTIFIERS:
-        err.print(f"{len(values):,} identifiers: look up at most {subj.MAX_IDENTIFIERS:,} at once", markup=False, soft_wrap=True)
+        err.print(f"{len(values):,} identifiers: look up at most {subj.MAX_IDENTIFIERS:,} at once", markup=False,
+                  soft_wrap=True)
         raise typer.Exit(2)
     from detectors.pii import ScannerConfig
 
@@ -518,7 +521,8 @@ def subject(
         body = json.dumps({"hashes": hashes, "since": since, "actor": actor, "identifiers": len(identifiers)})
         status, answer = _from_daemon(settings, exc, "/api/subject", body.encode(), timeout=120)
         if status != 200:
-            err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False, soft_wrap=True)
+            err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False,
+                      soft_wrap=True)
             raise typer.Exit(2)
         rows = answer["rows"]
     else:
@@ -552,6 +556,8 @@ def _subject_identifiers(path: Optional[Path]) -> list[tuple[int, str]]:
     name = "standard input" if path is None or str(path) == "-" else str(path)
     try:
         if name == "standard input":
+            if sys.stdin.isatty():  # typed in: say what is awaited, or it looks like a hang
+                err.print("identifiers, one a line, then Ctrl-D:", markup=False, highlight=False)
             return list(identifier_lines(sys.stdin.buffer))
         with open(path, "rb") as handle:
             return list(identifier_lines(handle))

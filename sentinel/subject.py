@@ -210,8 +210,9 @@ def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
     for r in found:
         name = r.subprocessor or f"unknown ({r.destination})"
         table.add_row(str(r.line), escape(r.identifier), escape(name), r.category, ", ".join(r.encodings),
-                      escape(r.field_path), escape(r.endpoint or "-"), iso_minute(r.first_seen), iso_minute(r.last_seen),
-                      f"{r.requests:,}", "[green]yes[/]" if r.approved else f"[red]no[/] ({escape(r.rule)})")
+                      escape(r.field_path), escape(r.endpoint or "-"), iso_minute(r.first_seen),
+                      iso_minute(r.last_seen), f"{r.requests:,}",
+                      "[green]yes[/]" if r.approved else f"[red]no[/] ({escape(r.rule)})")
     for i in identifiers:
         if i.line not in lines:
             table.add_row(str(i.line), escape(i.masked), "[dim]not found[/]", i.category, "", "", "", "", "", "", "")

@@ -139,3 +139,31 @@ def test_a_long_list_is_looked_up_in_queries_clickhouse_accepts(store, tmp_path)
     identifiers, found = _look_up(store, others[:700] + [EMAIL] + others[700:])
     assert sum(len(i.hashes) for i in identifiers) > 3 * subj.HASHES_PER_QUERY
     assert [(r.line, r.subprocessor) for r in found] == [(701, "mixpanel")]
+
+
+def test_typed_in_at_a_terminal_it_says_what_it_waits_for(tmp_path):
+    import os
+    import pty
+    import select
+    import sys
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: `sentinel subject` with a terminal on standard input
+        os.environ["SENTINEL_DATA_DIR"] = str(tmp_path / "state")
+        os.execv(sys.executable, [sys.executable, "-m", "sentinel.cli", "subject"])
+    shown = b""
+    deadline = time.monotonic() + 60
+    while b"Ctrl-D" not in shown and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.5)[0]:
+            shown += os.read(terminal, 1024)
+    os.write(terminal, b"\x04")  # end of input: nothing typed
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # the child is gone
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert os.waitpid(pid, 0)[1] >> 8 == 2
+    assert b"identifiers, one a line, then Ctrl-D:" in shown and b"no identifiers to look up" in shown
