@@ -90,7 +90,10 @@ class DaemonProcess:
         self.proc.send_signal(signum)
 
     def wait(self, timeout=90) -> int:
-        return self.proc.wait(timeout=timeout)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:  # a stop that hangs: say where the daemon got to
+            raise AssertionError(f"the daemon did not exit within {timeout} s; its log ends:\n{self.logs()}") from None
 
     def get(self, path: str):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as response:
