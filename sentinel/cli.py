@@ -445,15 +445,25 @@ def inventory(
     for note in notes:
         err.print(note, markup=False, highlight=False, soft_wrap=True)
     if fmt == "table":
-        title = inv.title(since, diff)
-        if output:
-            # A file has room: no column cut short (field paths tell flows apart).
-            Console(file=open(output, "w"), width=1000).print(inv.to_table(flows, title))
-        else:
-            console.print(inv.to_table(flows, title))
+        _print_table(inv.to_table(flows, inv.title(since, diff)), output)
         return
-    text = {"json": inv.to_json, "csv": inv.to_csv}.get(fmt, lambda f: inv.to_html(f, settings, since, diff=diff))(
-        flows)
+    _write_text(
+        {"json": inv.to_json, "csv": inv.to_csv}.get(fmt, lambda f: inv.to_html(f, settings, since, diff=diff))(flows),
+        output)
+
+
+def _print_table(table: Table, output: Optional[Path]) -> None:
+    """A report's table on the terminal, or in a file, where it has room: no column is cut
+    short (field paths tell rows apart)."""
+    if output:
+        with open(output, "w") as handle:
+            Console(file=handle, width=1000).print(table)
+    else:
+        console.print(table)
+
+
+def _write_text(text: str, output: Optional[Path]) -> None:
+    """A report as text (JSON, CSV, HTML) in a file, or on stdout."""
     if output:
         output.write_text(text)
         console.print(f"wrote {output}")
@@ -535,18 +545,9 @@ def subject(
     found = subj.recipients(identifiers, rows)
     err.print(subj.summary(identifiers, found, since), markup=False, highlight=False, soft_wrap=True)
     if fmt == "table":
-        table = subj.to_table(identifiers, found, f"where {len(identifiers)} identifier(s) went")
-        if output:
-            Console(file=open(output, "w"), width=1000).print(table)
-        else:
-            console.print(table)
+        _print_table(subj.to_table(identifiers, found, f"where {len(identifiers)} identifier(s) went"), output)
         return
-    text = subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found)
-    if output:
-        output.write_text(text)
-        console.print(f"wrote {output}")
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    _write_text(subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found), output)
 
 
 def _subject_identifiers(path: Optional[Path]) -> list[tuple[int, str]]:

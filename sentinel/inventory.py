@@ -137,7 +137,7 @@ def collect(store: Store, settings: Settings, since: str = "30d", diff: str | No
     (see `mark_changes`)."""
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
     window, recent = check_period(since, diff)
-    start = 0.0 if window == ALL else now - window
+    start = window_start(window, now)
     # A drill's canary is no data flow: it would stay in the record of processing for months.
     params = {"since": utc_param(start), "drill": DRILL_DOMAIN}
     engine = PolicyEngine(settings.registry)
@@ -228,7 +228,7 @@ def diff_notes(store: Store, since: str, diff: str, now: float | None = None) ->
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
     window, recent = check_period(since, diff)
     cut = now - (recent or 0)
-    start = 0.0 if window == ALL else now - window
+    start = window_start(window, now)
     notes = []
     events, first, _ = stored_span(store)
     if events and first >= cut:
@@ -240,6 +240,11 @@ def diff_notes(store: Store, since: str, diff: str, now: float | None = None) ->
         notes.append(f"source {source!r} reported nothing in the last {diff} (its latest traffic is from "
                      f"{iso_minute(float(last))} UTC): flows seen only there are not called gone")
     return notes
+
+
+def window_start(window: float, now: float) -> float:
+    """When a --since window (seconds, or ALL) that ends at ``now`` starts."""
+    return 0.0 if window == ALL else now - window
 
 
 def utc_param(ts: float) -> dt.datetime:

@@ -20,7 +20,7 @@ from typing import Iterable
 from detectors.pii.finding import Category
 from sentinel.alert.fingerprint import DRILL_DOMAIN
 from sentinel.config import Settings
-from sentinel.inventory import ALL, iso_minute, judge_flow, parse_since, utc_param
+from sentinel.inventory import iso_minute, judge_flow, parse_since, utc_param, window_start
 from sentinel.policy import PolicyEngine
 from sentinel.store import Store
 
@@ -121,9 +121,8 @@ def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "al
     """The findings under any of ``hashes`` since the window's start, grouped by where they
     went: (value_hash, subprocessor, domain, category, field path, method, endpoint, first,
     last, requests, encodings, subtypes, sources, approved, rule)."""
-    window = parse_since(since)
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
-    start = 0.0 if window == ALL else now - window
+    start = window_start(parse_since(since), now)
     engine = PolicyEngine(settings.registry)
     wanted = sorted(set(hashes))
     rows = []
