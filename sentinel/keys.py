@@ -84,10 +84,10 @@ def load_site_key(settings: Settings, create: bool = True) -> bytes:
     if creds and (creds / CREDENTIAL_NAME).exists():
         return read_key_file(creds / CREDENTIAL_NAME)
     default = settings.data_dir / "site.key"
-    if not default.exists() and not create:
-        raise ConfigError(default, [("", "no site key yet: nothing has been hashed under one, so nothing stored can "
-                                         "match (the daemon, `ingest` and `demo` create it)")])
     if not default.exists():
+        if not create:
+            raise ConfigError(default, [("", "no site key yet: nothing has been hashed under one, so nothing stored "
+                                             "can match (the daemon, `ingest` and `demo` create it)")])
         try:
             generate_key_file(default)
         except FileExistsError:

@@ -31,7 +31,7 @@ def read_watchlist(settings: Settings, paths: Iterable[str], key: bytes | None, 
             try:
                 watchlist.add(value)
             except ValueError:  # its message may hold the value
-                raise ConfigError(f"{path}:{number}", [("", "not an identifier that can be guarded")]) from None
+                raise _line_error(path, number, "not an identifier that can be guarded") from None
     return watchlist
 
 
@@ -47,7 +47,11 @@ def _identifiers(settings: Settings, index: int, path: Path) -> Iterator[tuple[i
         try:
             yield from identifier_lines(handle)
         except IdentifierLineError as exc:
-            raise ConfigError(f"{path}:{exc.line}", [("", exc.reason)]) from None
+            raise _line_error(path, exc.line, exc.reason) from None
+
+
+def _line_error(path: Path, number: int, message: str) -> ConfigError:
+    return ConfigError(f"{path}:{number}", [("", message)])
 
 
 class IdentifierLineError(ValueError):

@@ -22,8 +22,8 @@ from sentinel.config.errors import ConfigError, keyed_problem, pydantic_problems
 from sentinel.config.registry import Registry, unknown_subprocessors
 from sentinel.paths import default_data_dir
 
-__all__ = ["ConfigError", "Settings", "beside_config", "load_settings", "load_registry", "load_daemon_config", "redact_dsn",
-           "section_error"]
+__all__ = ["ConfigError", "Settings", "beside_config", "load_settings", "load_registry", "load_daemon_config",
+           "redact_dsn", "section_error"]
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ def live_capture(
     if ins is not None:
         kernel_counts(ins)  # what arrived before the filter was in place is not ours
     next_counts = time.monotonic() + counts_interval
+
     def ready_frames():
         """(frame, packet type, kernel timestamp or None) of what the socket holds now."""
         if receiver is not None:
