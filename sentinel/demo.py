@@ -48,15 +48,20 @@ min_severity = "low"
 [metrics]
 listen = ""
 
-# The model judges the last day only, where the incidents are, after 20 days of history.
-# A deployment alerts after 14 days (the default), with a few false alerts a week in the
-# third week (bench/anomaly_exfil.py); shown here they would bury the planted export.
+# The model judges yesterday and today only, where the incidents are, after 20 days of
+# history. A deployment alerts after 14 days (the default), with a few false alerts a week
+# in the third week (bench/anomaly_exfil.py), and about one a sub-processor-week after
+# that at the default threshold, 0.4. A false alert would muddle the demo, whose planted
+# bursts score 0.77 to 1: it alerts from 0.6, above the 0.42 a normal hour reaches on
+# some weekdays (tests/test_demo.py runs it as on each).
 [anomaly]
 warmup_days = 20
+alert_threshold = 0.6
 """
 
 
-def run_demo(directory: Path | None, console: Console) -> int:
+def run_demo(directory: Path | None, console: Console, wall: float | None = None) -> int:
+    """The demo, run now or (tests) as if run at ``wall``."""
     import sentinel.alert.filechannel  # noqa: F401  registers file:// with Apprise
     from sentinel.alert.manager import AlertManager
 
@@ -75,7 +80,7 @@ def run_demo(directory: Path | None, console: Console) -> int:
     config.write_text(demo_config)
     # The log ends at the last full hour, so its planted bursts fall in the model's hourly
     # windows the same way on every run, whatever the minute.
-    wall = time.time()
+    wall = time.time() if wall is None else wall
     now = wall // 3600 * 3600
     first, spacing = capture_times(wall, len(demo_requests()))
     console.print(f"[bold]Sentinel demo[/] in {root}")

@@ -53,12 +53,19 @@ def _rhythm(ts: float) -> float:
 
 
 def write_log(path: Path, now: float, days: int = 7, per_minute: float = 14.0, seed: int = 7) -> tuple[int, list[str]]:
+    """The log from midnight ``days`` days before today up to ``now``, incidents yesterday.
+
+    Traffic is drawn on whole days and cut at ``now``, and the incidents sit at fixed hours
+    of yesterday, so a run at any hour of a day sees the start of the same data: the
+    anomaly model, which is causal, judges every window the same way whenever the demo
+    runs. Only the weekday changes the data (weekends are quieter).
+    """
     rnd = random.Random(seed)
-    start = now - days * 86400
+    today = now // 86400 * 86400
     lines: list[tuple[float, str]] = []
     weights = [w for *_, w in NORMAL]
-    minute = start
-    while minute < now:
+    minute = today - days * 86400
+    while minute < today + 86400:
         expected = per_minute * _rhythm(minute)
         for _ in range(max(0, int(rnd.gauss(expected, math.sqrt(expected + 1))))):
             host, ip, paths, _ = rnd.choices(NORMAL, weights)[0]
@@ -72,15 +79,15 @@ def write_log(path: Path, now: float, days: int = 7, per_minute: float = 14.0, s
                                                status=200, size=rnd.randint(300, 4000), method="POST", url=url,
                                                ip=ip, ctype="application/json")))
         minute += 60
-    incidents = _plant_incidents(lines, rnd, now)
-    lines.sort(key=lambda item: item[0])
+    incidents = _plant_incidents(lines, random.Random(seed + 1), today - 86400)
+    lines = sorted((item for item in lines if item[0] < now), key=lambda item: item[0])
     with open(path, "w") as handle:
         handle.writelines(text for _, text in lines)
     return len(lines), incidents
 
 
-def _plant_incidents(lines: list, rnd: random.Random, now: float) -> list[str]:
-    day = now - 86400
+def _plant_incidents(lines: list, rnd: random.Random, day: float) -> list[str]:
+    """Yesterday's incidents; ``day`` is yesterday's midnight."""
     incidents = []
     # 1. An analytics pixel carrying e-mail addresses in the query string (Mixpanel may get none).
     for i in range(40):
@@ -98,13 +105,8 @@ def _plant_incidents(lines: list, rnd: random.Random, now: float) -> list[str]:
         lines.append((ts, SQUID.format(ts=ts, elapsed=60, client=rnd.choice(CLIENTS), status=200, size=43,
                                        method="GET", url=url, ip="203.0.113.99", ctype="image/gif")))
     incidents.append("hashed e-mails to an unknown ad tracker (unknown destination, PII to unknown)")
-    # 3. A bulk export to the AI API at 03:00: ten times the usual volume for 40 minutes. The
-    # last 03:00 two hours or more before the log ends: its hourly window has closed, and an
-    # hour later (resolve_timeout) its alert resolved, by the demo's end. Run between 03:00 and
-    # 05:00, that is yesterday's, on the edge of the day the model judges: then two hours before.
-    night = (now - 7200 - 3 * 3600) // 86400 * 86400 + 3 * 3600
-    if night <= day:
-        night = now - 7200
+    # 3. A bulk export to the AI API at 03:00: ten times the usual volume for 40 minutes.
+    night = day + 3 * 3600
     for i in range(900):
         ts = night + rnd.random() * 2400
         lines.append((ts, SQUID.format(ts=ts, elapsed=900, client="10.20.9.9", status=200,
