@@ -90,6 +90,8 @@ class Daemon:
         self._reloaded = threading.Condition()
         self._reloads, self.last_reload = 0, {"ok": True, "message": "not reloaded yet"}
         self.alerts = None
+        # Threads that query the store on their own (alerts, scoring): the store closes after them.
+        self.store_threads: list[threading.Thread] = []
         self.drills: dict = {}
         self.scoring = None
         self.http = None
@@ -172,9 +174,7 @@ class Daemon:
         from sentinel.alert.manager import AlertManager
 
         self.alerts = AlertManager(self.store, settings, metrics=self.metrics)
-        self.alert_thread = threading.Thread(target=self.alerts.run, args=(self.stop_event,), name="alerts",
-                                             daemon=True)
-        self.alert_thread.start()
+        self._start_store_thread(self.alerts.run, "alerts")
 
     def _open_scoring(self, settings: Settings) -> None:
         try:
@@ -185,7 +185,17 @@ class Daemon:
         self.scorings = [ScoringJob(self.store, settings, self.alerts, self.metrics, window) for window in (300, 3600)]
         self.scoring = self.scorings[0]
         for job in self.scorings:
-            threading.Thread(target=job.run, args=(self.stop_event,), name=f"scoring-{job.label}", daemon=True).start()
+            self._start_store_thread(job.run, f"scoring-{job.label}")
+
+    def _start_store_thread(self, run, name: str) -> None:
+        thread = threading.Thread(target=run, args=(self.stop_event,), name=name, daemon=True)
+        self.store_threads.append(thread)
+        thread.start()
+
+    def _join_store_threads(self) -> None:
+        # A query still running when the embedded store closes can hang the process.
+        for thread in self.store_threads:
+            thread.join(timeout=10)
 
     def _bind_http(self, settings: Settings) -> None:
         listen = settings.config.metrics.listen
@@ -209,8 +219,7 @@ class Daemon:
     def _close_after_failed_start(self) -> None:
         """Release what _open took: chDB left open at exit crashes the interpreter's shutdown."""
         self.stop_event.set()
-        if self.alerts is not None:
-            self.alert_thread.join(timeout=10)  # it queries the store: let it finish first
+        self._join_store_threads()
         if self.http is not None:
             self.http.stop()
         if self.store is not None:
@@ -531,8 +540,8 @@ class Daemon:
                 source.close()
             elif hasattr(source, "_drain_acks"):
                 source._drain_acks()
+        self._join_store_threads()
         if self.alerts is not None:
-            self.alert_thread.join(timeout=10)
             try:
                 self.alerts.deliver()
             except Exception:
