@@ -40,7 +40,12 @@ def _outcome(stdout: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def alerts(demo) -> list[dict]:
-    settings = load_settings(demo / "sentinel.toml")
+    return all_alerts(demo)
+
+
+def all_alerts(root: Path) -> list[dict]:
+    """Every alert a demo in ``root`` raised, firing or resolved."""
+    settings = load_settings(root / "sentinel.toml")
     store = Store.open(settings)
     try:
         manager = AlertManager(store, settings)
@@ -102,16 +107,8 @@ def test_on_every_weekday_the_model_raises_the_planted_bursts_and_nothing_else(t
 
     today = time.time() // 86400 * 86400 - days_ago * 86400  # recent: the store keeps traffic by its time
     assert run_demo(tmp_path, Console(file=io.StringIO()), wall=today + 23.5 * 3600) == 0
-    settings = load_settings(tmp_path / "sentinel.toml")
-    store = Store.open(settings)
-    try:
-        manager = AlertManager(store, settings)
-        views = [v.as_dict() for v in manager.alerts(status="all")]
-        manager.close()
-    finally:
-        store.close()
     yesterday = time.gmtime(today - 86400).tm_wday
-    assert _planted_bursts(views) == [("mixpanel", yesterday, 10), ("openai", yesterday, 3)]
+    assert _planted_bursts(all_alerts(tmp_path)) == [("mixpanel", yesterday, 10), ("openai", yesterday, 3)]
 
 
 def test_notifications_are_the_alerts_of_the_last_hour(demo, alerts):
