@@ -533,6 +533,8 @@ class Daemon:
         self.notifier.stopping()
         for name in list(self.sources):
             self._stop_source(name)
+        if self.http is not None:  # first: its API calls use the store and the alert manager
+            self.http.stop()
         self.stop_event.set()  # the worker drains the queue, then flushes the writer
         self.worker.join(timeout=60)
         for source in self.retired.values():
@@ -547,8 +549,6 @@ class Daemon:
             except Exception:
                 log.exception("final alert delivery failed; the outbox keeps it for next start")
             self.alerts.close()
-        if self.http is not None:
-            self.http.stop()
         self.store.close()
         log.info("stopped cleanly")
         return 0

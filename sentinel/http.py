@@ -152,6 +152,22 @@ class HttpServer:
         self.api_token = api_token
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # API calls under way: they query the daemon's store, which closes after stop().
+        self._calls = 0
+        self._stopping = False
+        self._idle = threading.Condition()
+
+    def api_call(self, method: str, target: str, body: bytes) -> tuple[int, object]:
+        with self._idle:
+            if self._stopping:
+                return 503, {"error": "the daemon is stopping"}
+            self._calls += 1
+        try:
+            return self.api(method, target, body)
+        finally:
+            with self._idle:
+                self._calls -= 1
+                self._idle.notify_all()
 
     def bind(self) -> "HttpServer":
         """Take the port without serving yet: a port in use fails here, before costlier start-up work."""
@@ -177,6 +193,7 @@ class HttpServer:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving, and wait (up to ``timeout``) for the API calls under way."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -184,6 +201,10 @@ class HttpServer:
         if thread is not None:  # shutdown() would wait forever for the serve_forever() of a server only bound
             server.shutdown()
             thread.join(timeout)
+        with self._idle:
+            self._stopping = True
+            if not self._idle.wait_for(lambda: self._calls == 0, timeout):
+                log.warning("stopped with %d API call(s) still under way", self._calls)
         server.server_close()
 
     @property
@@ -244,7 +265,7 @@ def _handler(owner: HttpServer) -> type[BaseHTTPRequestHandler]:
                                       b'data directory"}\n')
                 return True
             try:
-                status, payload = owner.api(method, self.path, body)  # with its query string
+                status, payload = owner.api_call(method, self.path, body)  # with its query string
             except Exception as exc:  # the type only: messages may quote input
                 log.warning("api %s %s failed: %s", method, path, type(exc).__name__)
                 status, payload = 500, {"error": type(exc).__name__}

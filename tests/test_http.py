@@ -205,6 +205,33 @@ def test_stop_releases_the_port_and_is_idempotent():
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def test_stop_waits_for_an_api_call_under_way_and_refuses_new_ones():
+    # The daemon closes its store after stop(): a call still querying it must finish first.
+    entered, release, events = threading.Event(), threading.Event(), []
+
+    def api(method, target, body):
+        if target == "/api/slow":
+            entered.set()
+            release.wait(10)
+            events.append("call answered")
+        return 200, {"ok": True}
+
+    server = HttpServer("127.0.0.1:0", CollectorRegistry(), api=api).start()
+    answers = []
+    caller = threading.Thread(target=lambda: answers.append(
+        urllib.request.urlopen(f"{server.url}/api/slow", timeout=20).status))
+    caller.start()
+    assert entered.wait(10)
+    threading.Timer(1.0, release.set).start()
+    server.stop(timeout=10)
+    events.append("stopped")
+    caller.join(10)
+    assert events == ["call answered", "stopped"] and answers == [200]
+    # A call that reaches the handler once stopping has begun is refused, not started.
+    server._stopping = True
+    assert server.api_call("GET", "/api/fast", b"")[0] == 503
+
+
 def test_port_in_use_is_a_clear_error():
     with HttpServer("127.0.0.1:0", CollectorRegistry()) as first:
         with pytest.raises(OSError, match=r"metrics\.listen"):
