@@ -201,6 +201,23 @@ def test_first_names_that_are_words(scanner, text, name):
     assert found == ([name] if name else [])
 
 
+# Two given names and two family names (Spanish, Portuguese): the whole name is the finding,
+# or its hash is not the one a data-subject lookup of the name computes.
+LONG_NAMES = [
+    ("Call María José García on Monday.", "María José García"),  # a leading verb took a word's place
+    ("Email Ana María López Fernández now.", "Ana María López Fernández"),
+    ("María José García López called.", "María José García López"),
+    ("Ask John Smith Monday about it", "John Smith"),  # not a weekday after the name
+    ("Call John Smith Road maintenance", "John Smith"),
+    ("Call Maria Garcia, Lopez said", "Maria Garcia"),  # not across a comma
+]
+
+
+@pytest.mark.parametrize("text,name", LONG_NAMES, ids=[w[0] for w in LONG_NAMES])
+def test_a_long_name_is_found_whole(scanner, text, name):
+    assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == [name]
+
+
 def test_word_name_lists_fit_the_name_lists():
     from detectors.pii.dictionaries import ambiguous_first_names, everyday_last_names, first_names, last_names
     # A word-name in first_names.txt would need no corroboration; a word not in last_names.txt

@@ -176,7 +176,7 @@ class PersonRecognizer(Recognizer):
         r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Sir|Madam),?"
         r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
-        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,2}",
+        _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,3}",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -222,6 +222,21 @@ class PersonRecognizer(Recognizer):
         # The family name must not be a word itself, and a middle word must be a name too.
         return self._is_last(rest[-1]) and self.word_last.isdisjoint(rest) and \
             all(self._is_first(w) or self._is_last(w) for w in rest[:-1])
+
+    def _more_family_names(self, words: list[str], text: str, end: int) -> int:
+        """Append to ``words`` the known family names right after ``end`` (up to four words in
+        all), and return the new end."""
+        while len(words) < 4:
+            rest = text[end:end + 40]
+            gap = len(rest) - len(rest.lstrip(" \t"))
+            if not 0 < gap <= 2:
+                break
+            word = rest[gap:].split(None, 1)[0].rstrip(",.;:!?")
+            if not word[:1].isupper() or not self._is_last(word) or word in self.word_last or word in _NOT_NAME:
+                break
+            words.append(word)
+            end += gap + len(word)
+        return end
 
     def _phrase_first(self, w: str) -> bool:
         """A first name that is also a word or a place ("Sterling", "Forest", "Jordan"): before a
@@ -308,6 +323,10 @@ class PersonRecognizer(Recognizer):
                 (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
             return None
         end = ctx.text.index(words[-1], start) + len(words[-1])
+        if dropped and len(words) > 1:
+            # The leading words took places of the pattern's four: "Email Ana María López
+            # Fernández" matched up to "López". Family names that follow are the name's.
+            end = self._more_family_names(words, ctx.text, end)
         word_family = self._word_family_name(words, ctx, dropped, end)
         if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last \
                 and not word_family:
