@@ -45,6 +45,18 @@ GROUP BY value_hash, subprocessor, registrable_domain, category, field_path, met
 ORDER BY subprocessor, registrable_domain, category, field_path, endpoint
 """
 
+# Alerts about a flow of personal data: raised for the very requests a flow counts when
+# they name its sub-processor (or destination), category, field and endpoint, and their
+# time spans meet.
+ALERTS_SQL = """
+SELECT alert_id, labels, toUnixTimestamp64Milli(first_seen) / 1000 AS first,
+       toUnixTimestamp64Milli(greatest(first_seen, last_seen)) / 1000 AS last
+FROM {db}.alerts FINAL
+WHERE kind IN %(kinds)s AND labels['category'] IN %(categories)s
+ORDER BY first
+"""
+FLOW_ALERT_KINDS = ("unapproved_category", "unapproved_field", "pii_to_unknown", "watchlist_hit")
+
 # What --category may name: every category a finding can have.
 CATEGORIES = tuple(str(category) for category in Category)
 
@@ -80,6 +92,7 @@ class Recipient:
     sources: list[str]
     approved: bool
     rule: str
+    alerts: list[str] = field(default_factory=list)  # ids of the alerts its requests raised
 
 
 def keyed_identifiers(values: Iterable[tuple[int, str]], key: bytes, phone_regions: Iterable[str],
@@ -120,7 +133,7 @@ def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "al
            now: float | None = None) -> list[tuple]:
     """The findings under any of ``hashes`` since the window's start, grouped by where they
     went: (value_hash, subprocessor, domain, category, field path, method, endpoint, first,
-    last, requests, encodings, subtypes, sources, approved, rule)."""
+    last, requests, encodings, subtypes, sources, approved, rule, alert ids)."""
     now = now if now is not None else dt.datetime.now(dt.timezone.utc).timestamp()
     start = window_start(parse_since(since), now)
     engine = PolicyEngine(settings.registry)
@@ -135,7 +148,35 @@ def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "al
             rows.append((value_hash, sub, domain, category, field_path, method, endpoint, float(first), float(last),
                          int(requests), sorted(encodings), sorted(subtypes), sorted(sources), approved, rule))
     rows.sort(key=lambda row: row[1:7])
-    return rows
+    alerts = flow_alerts(store, rows)
+    return [row + (_during(alerts.get(_flow_identity(*row[1:7]), []), row),) for row in rows]
+
+
+def _flow_identity(sub: str, domain: str, category: str, field_path: str, method: str, endpoint: str) -> tuple:
+    """What an alert about a flow's requests is labelled with (judge.to_alert)."""
+    return (sub, "" if sub else domain, category, field_path, f"{method} {endpoint}".strip())
+
+
+def flow_alerts(store: Store, rows: list[tuple]) -> dict[tuple, list[tuple[str, float, float]]]:
+    """The alerts of FLOW_ALERT_KINDS on the categories of ``rows``: (id, first, last) by the
+    flow identity they name."""
+    categories = sorted({row[3] for row in rows if not row[13]})  # approved flows raise none
+    if not categories:
+        return {}
+    out: dict[tuple, list[tuple[str, float, float]]] = {}
+    params = {"kinds": list(FLOW_ALERT_KINDS), "categories": categories}
+    for alert_id, labels, first, last in store.query(ALERTS_SQL, params).result_rows:
+        key = (labels.get("subprocessor", ""), labels.get("destination", "") if not labels.get("subprocessor") else "",
+               labels.get("category", ""), labels.get("field_path", ""), labels.get("endpoint", ""))
+        out.setdefault(key, []).append((alert_id, float(first), float(last)))
+    return out
+
+
+def _during(alerts: list[tuple[str, float, float]], row: tuple) -> list[str]:
+    """The alerts whose span meets the flow's: one condition raised again after it resolved
+    is another alert, about other requests."""
+    first, last = row[7], row[8]
+    return [alert_id for alert_id, start, end in alerts if start <= last and first <= end]
 
 
 def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Recipient]:
@@ -146,7 +187,7 @@ def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Rec
             by_hash.setdefault(h, []).append(ident)
     merged: dict[tuple, Recipient] = {}
     for (value_hash, sub, domain, category, field_path, method, endpoint, first, last, requests, encodings,
-         _subtypes, sources, approved, rule) in rows:
+         _subtypes, sources, approved, rule, alerts) in rows:
         for ident in by_hash.get(value_hash, ()):
             # One identifier found as its value and as its sha256 at one place is one row.
             key = (ident.line, sub, domain, category, field_path, method, endpoint)
@@ -154,8 +195,9 @@ def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Rec
             if seen is None:
                 merged[key] = Recipient(ident.line, ident.masked, sub, domain, category, list(encodings), field_path,
                                         f"{method} {endpoint}".strip(), first, last, requests, list(sources),
-                                        approved, rule)
+                                        approved, rule, list(alerts))
                 continue
+            seen.alerts = sorted(set(seen.alerts) | set(alerts))
             seen.encodings = sorted(set(seen.encodings) | set(encodings))
             seen.sources = sorted(set(seen.sources) | set(sources))
             seen.first_seen, seen.last_seen = min(seen.first_seen, first), max(seen.last_seen, last)
@@ -192,7 +234,7 @@ def to_csv(found: list[Recipient]) -> str:
     writer.writeheader()
     for r in found:
         row = asdict(r)
-        row["encodings"], row["sources"] = " ".join(r.encodings), " ".join(r.sources)
+        row["encodings"], row["sources"], row["alerts"] = " ".join(r.encodings), " ".join(r.sources), " ".join(r.alerts)
         writer.writerow(row)
     return out.getvalue()
 
@@ -203,7 +245,7 @@ def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
 
     table = Table(title=title)
     for column in ("line", "identifier", "sent to", "category", "as", "field path", "endpoint", "first seen (UTC)",
-                   "last seen (UTC)", "requests", "approved"):
+                   "last seen (UTC)", "requests", "approved", "alerts"):
         table.add_column(column, justify="right" if column in ("line", "requests") else "left")
     lines = {r.line for r in found}
     for r in found:
@@ -211,10 +253,10 @@ def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
         table.add_row(str(r.line), escape(r.identifier), escape(name), r.category, ", ".join(r.encodings),
                       escape(r.field_path), escape(r.endpoint or "-"), iso_minute(r.first_seen),
                       iso_minute(r.last_seen), f"{r.requests:,}",
-                      "[green]yes[/]" if r.approved else f"[red]no[/] ({escape(r.rule)})")
+                      "[green]yes[/]" if r.approved else f"[red]no[/] ({escape(r.rule)})", " ".join(r.alerts) or "-")
     for i in identifiers:
         if i.line not in lines:
-            table.add_row(str(i.line), escape(i.masked), "[dim]not found[/]", i.category, "", "", "", "", "", "", "")
+            table.add_row(str(i.line), escape(i.masked), "[dim]not found[/]", i.category, "", "", "", "", "", "", "", "")
     return table
 
 

@@ -60,6 +60,47 @@ def test_a_hashed_identifier_is_found_from_its_plain_value(traffic):
     assert place.encodings == ["sha256"] and place.field_path == "query.em" and not place.approved
 
 
+def _ingest_judged(store, alerts, tmp_path, name: str, entries: list[dict]) -> None:
+    """A HAR through the pipeline with policy and alerts, as the daemon runs it."""
+    from sentinel.collect.checkpoint import CheckpointStore
+    from sentinel.ingest import Ingestor, expand
+    from sentinel.ingest_capture import ingest_capture
+    from sentinel.judge import Judge
+    from sentinel.policy import PolicyEngine
+    from sentinel.runtime import build_pipeline
+
+    har = tmp_path / f"{name}.har"
+    har.write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    pipeline = build_pipeline(store.settings, store)
+    pipeline.observers.append(Judge(PolicyEngine(store.settings.registry), alerts))
+    Ingestor(pipeline, CheckpointStore(tmp_path / "cp"), store.settings, capture_factory=ingest_capture).ingest(
+        expand([har]))
+
+
+def test_a_refused_flow_names_the_alerts_its_requests_raised(store, settings_factory, tmp_path):
+    from sentinel.alert.manager import AlertManager
+
+    # Group timers at zero: a resolved alert is announced at the next tick, and the same
+    # condition seen after that is a new alert (before, the resolved one fires on).
+    alerts = AlertManager(store, settings_factory("[alerts]\ngroup_wait_seconds = 0\ngroup_interval_seconds = 0\n"))
+    other = "someone.else@example.org"
+    pixel = "https://api.mixpanel.com/track?email={}"  # Mixpanel may receive no personal data
+    # Three days ago another customer's address raised an alert, resolved since; today the
+    # same condition raises another one, about this customer's request.
+    _ingest_judged(store, alerts, tmp_path, "old", [_har_entry(pixel.format(other), ts=time.time() - 3 * 86400)])
+    alerts.tick()
+    _ingest_judged(store, alerts, tmp_path, "new", [_har_entry(pixel.format(EMAIL)),
+                                                    _har_entry(f"https://api.stripe.com/v1/customers?email={EMAIL}")])
+    alerts.close()
+    raised = {a.record.first_seen < time.time() - 86400: a.record.alert_id
+              for a in AlertManager(store, store.settings).alerts("all") if a.record.kind == "unapproved_category"}
+    assert len(raised) == 2
+    found = {r.subprocessor: r for r in _look_up(store, [EMAIL])[1]}
+    assert found["mixpanel"].alerts == [raised[False]]
+    assert found["stripe"].approved and found["stripe"].alerts == []
+    assert [r.alerts for r in _look_up(store, [other])[1]] == [[raised[True]]]
+
+
 def test_since_leaves_out_what_was_sent_before(store, tmp_path):
     ingest_har(store, tmp_path, "old", [_har_entry(f"https://api.mixpanel.com/track?email={EMAIL}",
                                                    ts=time.time() - 3 * 86400)])
