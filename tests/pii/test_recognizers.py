@@ -210,6 +210,8 @@ LONG_NAMES = [
     ("Ask John Smith Monday about it", "John Smith"),  # not a weekday after the name
     ("Call John Smith Road maintenance", "John Smith"),
     ("Call Maria Garcia, Lopez said", "Maria Garcia"),  # not across a comma
+    ("Email Ana María López  ", "Ana María López"),  # blanks, then the end of the text
+    ("Email Ana María López \nFernández wrote", "Ana María López"),  # not across a line break
 ]
 
 

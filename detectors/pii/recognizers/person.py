@@ -228,10 +228,11 @@ class PersonRecognizer(Recognizer):
         all), and return the new end."""
         while len(words) < 4:
             rest = text[end:end + 40]
-            gap = len(rest) - len(rest.lstrip(" \t"))
-            if not 0 < gap <= 2:
-                break
-            word = rest[gap:].split(None, 1)[0].rstrip(",.;:!?")
+            following = rest.lstrip(" \t")
+            gap = len(rest) - len(following)
+            if not 0 < gap <= 2 or not following or following[0].isspace():
+                break  # the end of the text, or a line break: the name ended
+            word = following.split(None, 1)[0].rstrip(",.;:!?")
             if not word[:1].isupper() or not self._is_last(word) or word in self.word_last or word in _NOT_NAME:
                 break
             words.append(word)
