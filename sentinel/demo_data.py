@@ -55,17 +55,17 @@ def _rhythm(ts: float) -> float:
 def write_log(path: Path, now: float, days: int = 7, per_minute: float = 14.0, seed: int = 7) -> tuple[int, list[str]]:
     """The log from midnight ``days`` days before today up to ``now``, incidents yesterday.
 
-    Traffic is drawn on whole days and cut at ``now``, and the incidents sit at fixed hours
-    of yesterday, so a run at any hour of a day sees the start of the same data: the
-    anomaly model, which is causal, judges every window the same way whenever the demo
-    runs. Only the weekday changes the data (weekends are quieter).
+    Traffic is drawn minute by minute from that midnight, so a run at any hour of a day
+    draws the start of the same data, and the incidents (their own random stream) sit at
+    fixed hours of yesterday: the anomaly model, which is causal, judges every window the
+    same way whenever the demo runs. Only the weekday changes the data (weekends are quieter).
     """
     rnd = random.Random(seed)
     today = now // 86400 * 86400
     lines: list[tuple[float, str]] = []
     weights = [w for *_, w in NORMAL]
     minute = today - days * 86400
-    while minute < today + 86400:
+    while minute < now:
         expected = per_minute * _rhythm(minute)
         for _ in range(max(0, int(rnd.gauss(expected, math.sqrt(expected + 1))))):
             host, ip, paths, _ = rnd.choices(NORMAL, weights)[0]
