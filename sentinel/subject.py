@@ -149,12 +149,28 @@ def lookup(store: Store, settings: Settings, hashes: list[str], since: str = "al
                          int(requests), sorted(encodings), sorted(subtypes), sorted(sources), approved, rule))
     rows.sort(key=lambda row: row[1:7])
     alerts = flow_alerts(store, rows)
-    return [row + (_during(alerts.get(_flow_identity(*row[1:7]), []), row),) for row in rows]
+    return [row + (_alerts_of(alerts, row),) for row in rows]
 
 
-def _flow_identity(sub: str, domain: str, category: str, field_path: str, method: str, endpoint: str) -> tuple:
-    """What an alert about a flow's requests is labelled with (judge.to_alert)."""
-    return (sub, "" if sub else domain, category, field_path, f"{method} {endpoint}".strip())
+def _alerts_of(alerts: dict[tuple, list[tuple[str, float, float]]], row: tuple) -> list[str]:
+    """The alerts a refused flow's requests raised: those naming its identity whose span meets
+    the flow's (one condition raised again after it resolved is another alert, about other
+    requests). An approved flow raised none, whatever other rows hold."""
+    _, sub, domain, category, field_path, method, endpoint, first, last = row[:9]
+    if row[13]:
+        return []
+    named = alerts.get(_identity(sub, domain, category, field_path, _endpoint(method, endpoint)), [])
+    return [alert_id for alert_id, start, end in named if start <= last and first <= end]
+
+
+def _identity(sub: str, destination: str, category: str, field_path: str, endpoint: str) -> tuple:
+    """How an alert names the flow its requests made (judge.to_alert): by sub-processor, or by
+    destination when there is none."""
+    return (sub, "" if sub else destination, category, field_path, endpoint)
+
+
+def _endpoint(method: str, endpoint: str) -> str:
+    return f"{method} {endpoint}".strip()
 
 
 def flow_alerts(store: Store, rows: list[tuple]) -> dict[tuple, list[tuple[str, float, float]]]:
@@ -166,17 +182,10 @@ def flow_alerts(store: Store, rows: list[tuple]) -> dict[tuple, list[tuple[str, 
     out: dict[tuple, list[tuple[str, float, float]]] = {}
     params = {"kinds": list(FLOW_ALERT_KINDS), "categories": categories}
     for alert_id, labels, first, last in store.query(ALERTS_SQL, params).result_rows:
-        key = (labels.get("subprocessor", ""), labels.get("destination", "") if not labels.get("subprocessor") else "",
-               labels.get("category", ""), labels.get("field_path", ""), labels.get("endpoint", ""))
+        key = _identity(labels.get("subprocessor", ""), labels.get("destination", ""), labels.get("category", ""),
+                        labels.get("field_path", ""), labels.get("endpoint", ""))
         out.setdefault(key, []).append((alert_id, float(first), float(last)))
     return out
-
-
-def _during(alerts: list[tuple[str, float, float]], row: tuple) -> list[str]:
-    """The alerts whose span meets the flow's: one condition raised again after it resolved
-    is another alert, about other requests."""
-    first, last = row[7], row[8]
-    return [alert_id for alert_id, start, end in alerts if start <= last and first <= end]
 
 
 def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Recipient]:
@@ -194,7 +203,7 @@ def recipients(identifiers: list[Identifier], rows: Iterable[tuple]) -> list[Rec
             seen = merged.get(key)
             if seen is None:
                 merged[key] = Recipient(ident.line, ident.masked, sub, domain, category, list(encodings), field_path,
-                                        f"{method} {endpoint}".strip(), first, last, requests, list(sources),
+                                        _endpoint(method, endpoint), first, last, requests, list(sources),
                                         approved, rule, list(alerts))
                 continue
             seen.alerts = sorted(set(seen.alerts) | set(alerts))
