@@ -8,7 +8,9 @@ Findings are generated inside embedded ClickHouse (five sub-processors, three ca
 keyed hashes of --identifiers random subjects through sentinel.subject.lookup: the query,
 the policy judgement of each row and the transfer, as the command runs them. Best of 5
 lookups, each for other subjects, with the query condition cache off (it would otherwise
-remember the first lookup's granules).
+remember the first lookup's granules). Then the erasure of one subject (`sentinel subject
+--erase --yes`): its findings deleted by a mutation that rewrites the parts holding them,
+and the rollup minutes that counted them recomputed.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def main() -> int:
             f"hex(SHA256(toString(number % {SUBJECTS}))) FROM numbers({args.findings})")
         store.client.command(f"OPTIMIZE TABLE {table} FINAL")
         with_index = best_lookup(store, args.identifiers)
+        one = [hashlib.sha256(str(random.randrange(SUBJECTS)).encode()).hexdigest().upper()]
+        started = time.perf_counter()
+        erasure = subject.erase(store, one)
+        erase_seconds = time.perf_counter() - started
+        assert erasure.findings and not subject.lookup(store, store.settings, one)
         sizes = store.query("SELECT sum(data_compressed_bytes), sum(secondary_indices_compressed_bytes) "
                             "FROM system.parts WHERE database = %(db)s AND table = 'findings' AND active",
                             {"db": store.ctx.database}).result_rows[0]
@@ -74,6 +81,8 @@ def main() -> int:
           f"{with_index * 1000:.0f} ms with the value_hash bloom filter, {without * 1000:.0f} ms without "
           f"({without / with_index:.1f}x); the filter takes {sizes[1] / 2**20:.1f} MiB beside "
           f"{sizes[0] / 2**20:.0f} MiB of findings ({sizes[1] / sizes[0]:.1%})")
+    print(f"erasure of one subject ({erasure.findings} findings, {erasure.minutes} rollup minutes recomputed) over "
+          f"{args.findings:,} findings: {erase_seconds:.1f} s")
     return 0
 
 

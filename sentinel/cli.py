@@ -484,9 +484,14 @@ def subject(
     since: str = typer.Option("all", "--since", help="Period to cover: 30d, 12h, 2w... or all (default)."),
     fmt: str = typer.Option("table", "--format", help="table, json or csv."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to a file instead of stdout."),
+    erase: bool = typer.Option(False, "--erase",
+                               help="Erasure request: show what is stored of these identifiers, and with --yes "
+                                    "delete it (findings and the rollups that counted them); audited."),
+    yes: bool = typer.Option(False, "--yes", help="With --erase: do erase, without it only say what would go."),
 ):
     """Which sub-processors received a data subject's identifiers, at which fields, when (access
-    requests, breach scope). Only keyed hashes are looked up; each lookup is audited."""
+    requests, breach scope); --erase deletes what is stored of them. Only keyed hashes are
+    looked up; each lookup and erasure is audited."""
     import getpass
     import json
 
@@ -503,6 +508,13 @@ def subject(
         parse_since(since)
     except ValueError as exc:
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if yes and not erase:
+        err.print("--yes: only with --erase", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if erase and since.strip() != "all":
+        err.print("--erase: erases everything stored of the identifiers; --since does not apply", markup=False,
+                  soft_wrap=True)
         raise typer.Exit(2)
     if category is not None and category.upper() not in subj.CATEGORIES:
         err.print(f"--category: expected one of {', '.join(subj.CATEGORIES)}, got {category!r}", markup=False,
@@ -525,6 +537,7 @@ def subject(
                                          category.upper() if category else None)
     hashes = sorted({h for i in identifiers for h in i.hashes})
     actor = getpass.getuser()
+    erasure: subj.Erasure | None = None
     try:
         store = open_store()
     except StoreUnavailable as exc:
@@ -535,19 +548,31 @@ def subject(
                       soft_wrap=True)
             raise typer.Exit(2)
         rows = answer["rows"]
+        if erase and yes and rows:
+            status, answer = _from_daemon(settings, exc, "/api/subject/erase", body.encode(), timeout=600)
+            if status != 200:
+                err.print(answer.get("error", "the daemon refused the erasure"), markup=False, highlight=False,
+                          soft_wrap=True)
+                raise typer.Exit(2)
+            erasure = subj.Erasure(**answer)
     else:
         from sentinel.audit import AuditLog
 
         try:
-            rows = subj.audited_lookup(store, settings, AuditLog(store), hashes, since, actor, len(identifiers))
+            audit = AuditLog(store)
+            rows = subj.audited_lookup(store, settings, audit, hashes, since, actor, len(identifiers))
+            if erase and yes and rows:
+                erasure = subj.audited_erase(store, audit, hashes, actor, len(identifiers))
         finally:
             store.close()
     found = subj.recipients(identifiers, rows)
     err.print(subj.summary(identifiers, found, since), markup=False, highlight=False, soft_wrap=True)
     if fmt == "table":
         _print_table(subj.to_table(identifiers, found, f"where {len(identifiers)} identifier(s) went"), output)
-        return
-    _write_text(subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found), output)
+    else:
+        _write_text(subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found), output)
+    if erase:
+        err.print(subj.erasure_note(found, erasure), markup=False, highlight=False, soft_wrap=True)
 
 
 def _subject_identifiers(path: Optional[Path]) -> list[tuple[int, str]]:

@@ -378,6 +378,20 @@ class Daemon:
             except (ValueError, KeyError, TypeError) as exc:
                 return 400, {"error": f"bad subject lookup: {exc}"}
             return 200, {"rows": [list(row) for row in rows]}
+        if method == "POST" and path == "/api/subject/erase":
+            import json
+            from dataclasses import asdict
+
+            from sentinel import subject
+
+            try:
+                ask = json.loads(body)
+                hashes = [str(h) for h in ask["hashes"]]
+                erasure = subject.audited_erase(self.store, self.alerts.audit, hashes, str(ask.get("actor", "")),
+                                                int(ask.get("identifiers", 0)))
+            except (ValueError, KeyError, TypeError) as exc:
+                return 400, {"error": f"bad erasure request: {exc}"}
+            return 200, asdict(erasure)
         if method == "POST" and path == "/api/reload":
             return self.reload_and_wait()
         timeout = self._drill_timeout()

@@ -27,10 +27,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 log = logging.getLogger("sentinel.http")
 
 JSON = "application/json; charset=utf-8"
-# What a POST body may hold: operations are small; a data-subject lookup carries up to 40
+# What a POST body may hold: operations are small; a data-subject lookup (or erasure) carries up to 40
 # keyed hashes for each of its 10,000 identifiers.
 BODY_LIMIT = 64 << 10
-BODY_LIMITS = {"/api/subject": 32 << 20}
+BODY_LIMITS = {"/api/subject": 32 << 20, "/api/subject/erase": 32 << 20}
 
 
 @dataclass(frozen=True)

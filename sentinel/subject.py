@@ -6,6 +6,10 @@ normalised and keyed here the way the detectors key what they find (an e-mail lo
 a phone in E.164, a card's digits), together with the md5, sha1 and sha256 digests ad
 pixels send, and only those hashes reach ClickHouse or the daemon. Output names an
 identifier by its line and a masked preview, never by its value.
+
+Erasure (GDPR art. 17) removes the findings under those hashes: a keyed hash of a person's
+e-mail is still personal data (pseudonymised), and Sentinel should not keep what it was
+asked to forget.
 """
 
 from __future__ import annotations
@@ -43,6 +47,14 @@ FROM {db}.findings
 WHERE value_hash IN %(hashes)s AND ts >= %(since)s AND NOT endsWith(registrable_domain, %(drill)s)
 GROUP BY value_hash, subprocessor, registrable_domain, category, field_path, method, endpoint
 ORDER BY subprocessor, registrable_domain, category, field_path, endpoint
+"""
+
+# What an erasure removes: the findings under the hashes, and the minutes whose rollup
+# (a count of distinct hashes per minute) must be recomputed without them.
+ERASURE_SCOPE_SQL = """
+SELECT count(), groupUniqArray(toUnixTimestamp(toStartOfMinute(ts)))
+FROM {db}.findings FINAL
+WHERE value_hash IN %(hashes)s
 """
 
 # Alerts about a flow of personal data: raised for the very requests a flow counts when
@@ -227,6 +239,19 @@ def summary(identifiers: list[Identifier], found: list[Recipient], since: str) -
     return text
 
 
+def erasure_note(found: list[Recipient], erasure: Erasure | None) -> str:
+    """What --erase did, or would do without --yes."""
+    if not found:
+        return "nothing is stored of these identifiers: nothing to erase"
+    if erasure is None:
+        requests = sum(r.requests for r in found)
+        return (f"--erase: the findings behind these {len(found)} flow(s) ({requests:,} request(s)) would be erased; "
+                "run again with --yes to erase them")
+    return (f"erased {erasure.findings:,} finding(s) of {len({r.line for r in found})} identifier(s), and recomputed "
+            f"the per-minute rollups of {erasure.minutes:,} minute(s) without them; recorded in the audit log "
+            "(subject.erase)")
+
+
 # -- renderers ----------------------------------------------------------------------------
 def to_json(identifiers: list[Identifier], found: list[Recipient]) -> str:
     lines = {r.line for r in found}
@@ -267,6 +292,39 @@ def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
         if i.line not in lines:
             table.add_row(str(i.line), escape(i.masked), "[dim]not found[/]", i.category, "", "", "", "", "", "", "", "")
     return table
+
+
+@dataclass
+class Erasure:
+    findings: int  # findings erased
+    minutes: int  # minutes of the findings rollup recomputed without them
+
+
+def erase(store: Store, hashes: list[str]) -> Erasure:
+    """Delete every finding under ``hashes``, for good, and recompute the per-minute rollups
+    that counted them. Alerts keep their masked previews: those name no one."""
+    from sentinel.store.rebuild import purge, rebuild_findings_minutes
+
+    wanted = sorted(set(hashes))
+    erased = 0
+    minutes: set[float] = set()
+    for i in range(0, len(wanted), HASHES_PER_QUERY):
+        chunk = {"hashes": wanted[i:i + HASHES_PER_QUERY]}
+        count, stored_minutes = store.query(ERASURE_SCOPE_SQL, chunk).result_rows[0]
+        if count:
+            purge(store, "findings", "value_hash IN %(hashes)s", chunk)
+            erased += int(count)
+            minutes.update(float(m) for m in stored_minutes)
+    rebuild_findings_minutes(store, minutes)
+    return Erasure(erased, len(minutes))
+
+
+def audited_erase(store: Store, audit, hashes: list[str], actor: str, identifiers: int) -> Erasure:
+    """``erase``, recorded in the audit log: who erased, for how many identifiers, how many
+    findings went (no hash: the entry must not keep what was erased)."""
+    erasure = erase(store, hashes)
+    audit.append(actor, "subject.erase", "", {"identifiers": identifiers, "findings": erasure.findings})
+    return erasure
 
 
 def audited_lookup(store: Store, settings: Settings, audit, hashes: list[str], since: str, actor: str,

@@ -447,6 +447,13 @@ def test_inventory_while_the_daemon_holds_the_embedded_store(daemon, tmp_path):
                            capture_output=True, text=True, env=env, timeout=120)
     assert "subject.lookup" in audit.stdout, audit.stderr
     assert "jane.doe" not in (result.stdout + audit.stdout + proc.logs()).lower()
+    # And an erasure: the daemon deletes her findings; a lookup then finds none.
+    erase = [sys.executable, "-m", "sentinel.cli", "--config", str(proc.config), "subject", "--format", "json"]
+    erased = subprocess.run(erase + ["--erase", "--yes"], capture_output=True, text=True, env=env, timeout=300,
+                            input="jane.doe@example.com\n")
+    assert erased.returncode == 0 and "erased 1 finding(s)" in erased.stderr, erased.stderr
+    after = subprocess.run(erase, capture_output=True, text=True, env=env, timeout=120, input="jane.doe@example.com\n")
+    assert after.returncode == 0 and json.loads(after.stdout)["recipients"] == [], after.stderr
     # Another local user, who cannot read the daemon's state, is refused: 401, no flows.
     token = tmp_path / "state" / "api.token"
     assert token.stat().st_mode & 0o777 == 0o600

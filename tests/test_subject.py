@@ -149,6 +149,8 @@ def test_the_cli_reads_stdin_prints_no_value_and_audits_the_lookup(traffic, tmp_
     ((), "# only a comment\n", "no identifiers to look up"),
     (("--since", "1M"), "x.y@example.com\n", "--since: cannot read duration '1M'"),
     (("--format", "html"), "x.y@example.com\n", "--format: expected table, json or csv"),
+    (("--yes",), "x.y@example.com\n", "--yes: only with --erase"),
+    (("--erase", "--since", "30d"), "x.y@example.com\n", "--since does not apply"),
 ])
 def test_bad_input_is_refused_without_repeating_it(tmp_path, args, stdin, message):
     result = sentinel("subject", *args, tmp_path=tmp_path, stdin=stdin)
@@ -211,3 +213,53 @@ def test_typed_in_at_a_terminal_it_says_what_it_waits_for(tmp_path):
     os.close(terminal)
     assert os.waitpid(pid, 0)[1] >> 8 == 2
     assert b"identifiers, one a line, then Ctrl-D:" in shown and b"no identifiers to look up" in shown
+
+
+def _rollup(store) -> dict[tuple[str, str], tuple[int, int]]:
+    """(sub-processor, category) -> (findings, distinct hashes) as the per-minute rollup counts them."""
+    rows = store.query("SELECT subprocessor, category, sum(findings), uniqMerge(subjects) FROM {db}.findings_1m "
+                       "GROUP BY subprocessor, category").result_rows
+    return {(sub, category): (int(n), int(subjects)) for sub, category, n, subjects in rows}
+
+
+def test_an_erasure_deletes_the_subjects_findings_for_good_and_recounts_the_rollups(traffic):
+    identifiers, found = _look_up(traffic, [EMAIL])
+    hashes = sorted({h for i in identifiers for h in i.hashes})
+    assert found and _look_up(traffic, [HASHED_ONLY])[1]
+    before = _rollup(traffic)
+    stored = traffic.query("SELECT subprocessor, category, count(), uniqExact(value_hash) FROM {db}.findings FINAL "
+                           "WHERE value_hash IN %(h)s GROUP BY subprocessor, category", {"h": hashes}).result_rows
+
+    erasure = subj.audited_erase(traffic, AuditLog(traffic), hashes, "dpo", 1)
+
+    assert erasure.findings == sum(n for _, _, n, _ in stored) > 0 and erasure.minutes > 0
+    assert _look_up(traffic, [EMAIL])[1] == []
+    assert _look_up(traffic, [HASHED_ONLY])[1]  # another subject's findings stay
+    # Rewritten, not hidden: a lightweight DELETE's rows are still on disk under the mask.
+    left = traffic.query("SELECT count() FROM {db}.findings WHERE value_hash IN %(h)s SETTINGS apply_deleted_mask = 0",
+                         {"h": hashes}).result_rows[0][0]
+    assert left == 0
+    after = _rollup(traffic)
+    for sub, category, n, distinct in stored:
+        assert after.get((sub, category), (0, 0)) == (before[(sub, category)][0] - n,
+                                                      before[(sub, category)][1] - distinct)
+    untouched = set(before) - {(sub, category) for sub, category, _, _ in stored}
+    assert {key: after.get(key) for key in untouched} == {key: before[key] for key in untouched}
+    (entry,) = [e for e in AuditLog(traffic).entries() if e.action == "subject.erase"]
+    assert entry.actor == "dpo" and json.loads(entry.details) == {"identifiers": 1, "findings": erasure.findings}
+    assert not any(h in entry.details for h in hashes)
+
+
+def test_the_cli_erases_only_with_yes(traffic):
+    config = traffic.settings.config_path
+    traffic.close()
+    dry = sentinel("--config", str(config), "subject", "--erase", stdin=f"{EMAIL}\n")
+    assert dry.returncode == 0, dry.stderr
+    assert "would be erased; run again with --yes" in dry.stderr
+    erased = sentinel("--config", str(config), "subject", "--erase", "--yes", "--format", "json", stdin=f"{EMAIL}\n")
+    assert erased.returncode == 0, erased.stderr
+    assert json.loads(erased.stdout)["recipients"]  # what was stored, shown as it goes
+    assert "erased" in erased.stderr and "recorded in the audit log" in erased.stderr
+    again = sentinel("--config", str(config), "subject", "--erase", "--yes", stdin=f"{EMAIL}\n")
+    assert again.returncode == 0 and "nothing is stored of these identifiers" in again.stderr
+    assert EMAIL not in dry.stdout + dry.stderr + erased.stdout + erased.stderr

@@ -10,6 +10,7 @@ tables then hold, with the views' own SELECT.
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
 from sentinel.store.schema import FINDINGS_1M, FINDINGS_1M_MV, TRAFFIC_1M, TRAFFIC_1M_MV, Table, View
 
@@ -40,6 +41,27 @@ def rebuild_rollups(store, start: float, end: float) -> None:
     after = math.floor(end / 60) * 60 + 60
     for view, target in ((TRAFFIC_1M_MV, TRAFFIC_1M), (FINDINGS_1M_MV, FINDINGS_1M)):
         _rebuild(store, view, target, first, after)
+
+
+def rebuild_findings_minutes(store, minutes: Iterable[float], gap: float = 3600) -> None:
+    """Recompute the findings rollup over these minutes (epoch s): minutes less than ``gap``
+    apart in one pass, so a subject seen over months does not rebuild the months between."""
+    runs: list[list[float]] = []
+    for minute in sorted(minutes):
+        if runs and minute - runs[-1][1] < gap:
+            runs[-1][1] = minute
+        else:
+            runs.append([minute, minute])
+    for first, last in runs:
+        _rebuild(store, FINDINGS_1M_MV, FINDINGS_1M, math.floor(first / 60) * 60, math.floor(last / 60) * 60 + 60)
+
+
+def purge(store, table: str, where: str, parameters: dict) -> None:
+    """Delete rows for good: the parts that hold them are rewritten before this returns (a
+    lightweight DELETE only hides rows until a merge)."""
+    ctx = store.ctx
+    store.client.command(f"ALTER TABLE {ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster} DELETE WHERE {where} "
+                         "SETTINGS mutations_sync = 2", parameters=parameters)
 
 
 def _delete(store, table: str, where: str, parameters: dict) -> None:
