@@ -63,6 +63,7 @@ class PhoneValidator:
             raise ValueError(f"unknown phone region(s): {', '.join(bad)}")
         self.regions = tuple(r.upper() for r in regions)
         self._regions: dict[str, _Region | None] = {}
+        self._plans: dict[str, tuple[_Region, ...]] = {}
         self._cache: dict[int, tuple[str, int] | None] = {}
 
     def _region(self, code: str) -> _Region | None:
@@ -70,6 +71,20 @@ class PhoneValidator:
             md = PhoneMetadata.metadata_for_region(code)
             self._regions[code] = _Region(code, md) if md is not None else None
         return self._regions[code]
+
+    def _plan(self, code: str) -> tuple[_Region, ...]:
+        """The regions that share ``code``'s numbering plan, ``code`` first: a number
+        written nationally in the US may be Canadian or Puerto Rican, one written in the UK
+        a Guernsey or Isle of Man mobile, each valid only under its own region's patterns."""
+        if code not in self._plans:
+            first = self._region(code)
+            if first is None:
+                self._plans[code] = ()
+            else:
+                shared = COUNTRY_CODE_TO_REGION_CODE.get(int(first.cc), ())
+                others = [self._region(other) for other in shared if other != code]
+                self._plans[code] = (first,) + tuple(reg for reg in others if reg is not None)
+        return self._plans[code]
 
     # The helpers return (country code, digits to drop from the front) so the cache
     # can hold a verdict without holding the number itself.
@@ -95,17 +110,15 @@ class PhoneValidator:
 
     def _national(self, digits: str, named: bool) -> tuple[str, int] | None:
         for code in self.regions:
-            reg = self._region(code)
-            if reg is None:
-                continue
-            np = reg.national_prefix
-            if np and digits.startswith(np) and reg.valid(digits[len(np):]):
-                return reg.cc, len(np)
-            # Written nationally, a number carries its trunk prefix ("020 ..."), except in
-            # NANP where the leading 1 is optional, and where the context already says
-            # phone: Indian mobiles are written "98765 43210", toll-free "1800 12 3456".
-            if (not np or reg.cc == "1" or named) and reg.valid(digits):
-                return reg.cc, 0
+            for reg in self._plan(code):
+                np = reg.national_prefix
+                if np and digits.startswith(np) and reg.valid(digits[len(np):]):
+                    return reg.cc, len(np)
+                # Written nationally, a number carries its trunk prefix ("020 ..."), except in
+                # NANP where the leading 1 is optional, and where the context already says
+                # phone: Indian mobiles are written "98765 43210", toll-free "1800 12 3456".
+                if (not np or reg.cc == "1" or named) and reg.valid(digits):
+                    return reg.cc, 0
         return None
 
     def e164(self, raw: str, named: bool = False) -> str | None:

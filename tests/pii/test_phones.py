@@ -44,3 +44,38 @@ def test_valid_numbers_normalise_to_libphonenumbers_e164():
     for region, c in _cases()[::5]:  # the example numbers themselves
         if region not in _KNOWN_DIFFERENT:
             assert validator.e164(c) == c
+
+
+def _national_cases(home: str) -> list[tuple[str, str]]:
+    """(number as written in ``home``, its E.164 per libphonenumber) for the example numbers
+    of every region of ``home``'s numbering plan: Canada's and Puerto Rico's under the US,
+    Guernsey's, Jersey's and the Isle of Man's under the UK."""
+    out = []
+    for region in pn.COUNTRY_CODE_TO_REGION_CODE[pn.country_code_for_region(home)]:
+        for kind in _TYPES:
+            example = pn.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            written = pn.format_number(example, pn.PhoneNumberFormat.NATIONAL)
+            parsed = pn.parse(written, home)
+            # Under seven digits (Norway's short service numbers) is never a candidate.
+            if pn.is_valid_number(parsed) and len(str(parsed.national_number)) >= 7:
+                out.append((written, pn.format_number(parsed, pn.PhoneNumberFormat.E164)))
+    return out
+
+
+def test_a_number_written_nationally_is_read_in_every_region_of_its_plan():
+    for home in ("US", "GB", "FR", "IN", "RU", "AU", "NO"):
+        validator = PhoneValidator((home,))
+        cases = _national_cases(home)
+        assert cases
+        assert {written: validator.e164(written, named=True) for written, _ in cases} == dict(cases), home
+
+
+def test_a_number_of_a_shared_plan_is_not_read_as_another_countrys():
+    # Under US, UK and German defaults: a Toronto number and a Guernsey mobile, written
+    # nationally, were once read as German numbers, with another hash than their E.164's.
+    validator = PhoneValidator(("US", "GB", "DE"))
+    for home in ("US", "GB"):
+        for written, e164 in _national_cases(home):
+            assert validator.e164(written, named=True) == e164
