@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from typing import Any, Callable, Final
 
 from .cmodules import c_module
@@ -193,10 +194,13 @@ def mask_date(v: str) -> str:
     return "".join("*" if c.isalnum() else c for c in v)
 
 
+_GEO_NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def mask_geo(v: str) -> str:
-    # One decimal is ~10 km: recognisable region, not a home.
+    # One decimal is ~10 km: recognisable region, not a home. Labels ("lat", "lng") go.
     out = []
-    for part in v.replace(" ", "").split(","):
+    for part in _GEO_NUMBER.findall(v):
         head, dot, tail = part.partition(".")
         out.append(head + (dot + tail[:1] + "*" if dot else ""))
     return ", ".join(out)

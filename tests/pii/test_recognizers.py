@@ -166,6 +166,10 @@ PROSE = [
     ("the courier left it at 48.85661, 2.35222", "GEO_COORDINATES", "lat, lon pair"),
     ("scores 3.14159, 2.71828", "GEO_COORDINATES", "a pair of precise floats reads as coordinates"),
     ("price 48.5, 2.3", None, "too few decimals"),
+    ("Lat 37.4220, long -122.0841 is where I live", "GEO_COORDINATES", "labelled pair"),
+    ("my location: lat=51.50072 lng=-0.12462", "GEO_COORDINATES", "labelled pair, no comma"),
+    ("latitude 91.0000, longitude 10.0000", None, "a latitude out of range"),
+    ("lat 48.5, long 2.3", None, "labelled, too few decimals"),
 ]
 
 
@@ -556,3 +560,13 @@ def test_bank_account_number_under_a_bank_field(scanner):
 ])
 def test_bank_account_negatives(scanner, doc):
     assert not [f for f in scan_json(scanner, doc) if f.category == "BANK_ACCOUNT"]
+
+
+def test_a_labelled_pair_is_the_same_finding_as_the_bare_pair(scanner):
+    def geo(text: str):
+        (found,) = [f for f in scanner.scan_text(text) if f.category == "GEO_COORDINATES"]
+        return found
+
+    bare, labelled = geo("I am at 37.4220, -122.0841 now"), geo("I am at lat 37.4220, long -122.0841 now")
+    assert (labelled.value_hash, labelled.masked) == (bare.value_hash, bare.masked)
+    assert "lat" not in labelled.masked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final, Iterable
 
 from ..context import GEO_LAT, GEO_LON
@@ -9,6 +10,12 @@ from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
 _PROSE: Final = frozenset({"location", "coordinates", "coords", "gps", "lat", "latlng", "position", "at", "ll", "geo"})
+
+
+# "lat 48.85661, long 2.35222", "lat=48.85661&lng=2.35222": the labels say what the pair is.
+_LABELLED: Final = (r"(?i)\blat(?:itude)?[ \t]*[:=]?[ \t]*-?\d{1,2}\.\d{3,10}[ \t]*[,;&]?[ \t]*"
+                    r"(?:lng|lon|long|longitude)[ \t]*[:=]?[ \t]*-?\d{1,3}\.\d{3,10}\b")
+_NUMBER: Final = re.compile(r"-?\d+\.\d+")
 
 
 def _precise(s: str) -> bool:
@@ -19,7 +26,7 @@ def _precise(s: str) -> bool:
 class GeoRecognizer(Recognizer):
     name: str = "geo_coordinates"
     category: str = Category.GEO_COORDINATES
-    patterns: tuple[str, ...] = (r"-?\d{1,2}\.\d{3,10}, ?-?\d{1,3}\.\d{3,10}\b",)
+    patterns: tuple[str, ...] = (r"-?\d{1,2}\.\d{3,10}, ?-?\d{1,3}\.\d{3,10}\b", _LABELLED)
     context: frozenset[str] = _PROSE | GEO_LAT | GEO_LON
     score: float = 0.75
     context_boost: float = 0.15
@@ -28,14 +35,15 @@ class GeoRecognizer(Recognizer):
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if ctx.char_before().isdigit() or ctx.char_before() == ".":
             return None
-        lat_s, _, lon_s = value.partition(",")
-        lat_s, lon_s = lat_s.strip(), lon_s.strip()
-        lat, lon = float(lat_s), float(lon_s)
+        labelled = value[0].isalpha()
+        numbers = _NUMBER.findall(value)
+        lat, lon = float(numbers[0]), float(numbers[-1])
         if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
             return None
-        if ctx.machine_field() and not ctx.field_has(self.context):
+        if ctx.machine_field() and not ctx.field_has(self.context) and not labelled:
             return None
-        return Hit(self.contextual(self.score, ctx), f"{lat:.4f},{lon:.4f}")
+        score = self.score + self.context_boost if labelled else self.contextual(self.score, ctx)
+        return Hit(min(1.0, score), f"{lat:.4f},{lon:.4f}")
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
