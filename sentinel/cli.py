@@ -390,6 +390,16 @@ def _from_daemon(settings, error: Exception, target: str, data: bytes | None = N
         raise error from None
 
 
+def _daemon_answer(settings, error: Exception, target: str, data: bytes | None = None, timeout: float = 60,
+                   refused: str = "the daemon refused the request") -> dict:
+    """``_from_daemon``'s answer; a refusal is said, and exits 2."""
+    status, answer = _from_daemon(settings, error, target, data, timeout)
+    if status != 200:
+        err.print(answer.get("error", refused), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    return answer
+
+
 def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exception):
     """The embedded store is held by the running daemon: ask it over its loopback API."""
     import urllib.parse
@@ -397,10 +407,7 @@ def _inventory_from_daemon(settings, since: str, diff: Optional[str], error: Exc
     from sentinel import inventory as inv
 
     query = urllib.parse.urlencode({k: v for k, v in (("since", since), ("diff", diff)) if v})
-    status, answer = _from_daemon(settings, error, f"/api/inventory?{query}")
-    if status != 200:
-        err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False)
-        raise typer.Exit(2)
+    answer = _daemon_answer(settings, error, f"/api/inventory?{query}")
     return [inv.Flow(**flow) for flow in answer["flows"]], answer.get("notes", [])
 
 
@@ -542,19 +549,10 @@ def subject(
         store = open_store()
     except StoreUnavailable as exc:
         body = json.dumps({"hashes": hashes, "since": since, "actor": actor, "identifiers": len(identifiers)})
-        status, answer = _from_daemon(settings, exc, "/api/subject", body.encode(), timeout=120)
-        if status != 200:
-            err.print(answer.get("error", "the daemon refused the request"), markup=False, highlight=False,
-                      soft_wrap=True)
-            raise typer.Exit(2)
-        rows = answer["rows"]
+        rows = _daemon_answer(settings, exc, "/api/subject", body.encode(), timeout=120)["rows"]
         if erase and yes and rows:
-            status, answer = _from_daemon(settings, exc, "/api/subject/erase", body.encode(), timeout=600)
-            if status != 200:
-                err.print(answer.get("error", "the daemon refused the erasure"), markup=False, highlight=False,
-                          soft_wrap=True)
-                raise typer.Exit(2)
-            erasure = subj.Erasure(**answer)
+            erasure = subj.Erasure(**_daemon_answer(settings, exc, "/api/subject/erase", body.encode(), timeout=600,
+                                                    refused="the daemon refused the erasure"))
     else:
         from sentinel.audit import AuditLog
 

@@ -364,34 +364,25 @@ class Daemon:
             except ValueError as exc:
                 return 400, {"error": str(exc)}
             return 200, {"flows": [asdict(flow) for flow in flows], "notes": notes}
-        if method == "POST" and path == "/api/subject":
-            # `sentinel subject` with the embedded store held here: keyed hashes in, never values.
-            import json
-
-            from sentinel import subject
-
-            try:
-                ask = json.loads(body)
-                hashes, since = [str(h) for h in ask["hashes"]], str(ask.get("since", "all"))
-                rows = subject.audited_lookup(self.store, self.settings, self.alerts.audit, hashes, since,
-                                              str(ask.get("actor", "")), int(ask.get("identifiers", 0)))
-            except (ValueError, KeyError, TypeError) as exc:
-                return 400, {"error": f"bad subject lookup: {exc}"}
-            return 200, {"rows": [list(row) for row in rows]}
-        if method == "POST" and path == "/api/subject/erase":
+        if method == "POST" and path in ("/api/subject", "/api/subject/erase"):
+            # `sentinel subject` (--erase) with the embedded store held here: keyed hashes in, never values.
             import json
             from dataclasses import asdict
 
             from sentinel import subject
 
+            erasing = path == "/api/subject/erase"
             try:
                 ask = json.loads(body)
-                hashes = [str(h) for h in ask["hashes"]]
-                erasure = subject.audited_erase(self.store, self.alerts.audit, hashes, str(ask.get("actor", "")),
-                                                int(ask.get("identifiers", 0)))
+                hashes, actor = [str(h) for h in ask["hashes"]], str(ask.get("actor", ""))
+                identifiers = int(ask.get("identifiers", 0))
+                if erasing:
+                    return 200, asdict(subject.audited_erase(self.store, self.alerts.audit, hashes, actor, identifiers))
+                rows = subject.audited_lookup(self.store, self.settings, self.alerts.audit, hashes,
+                                              str(ask.get("since", "all")), actor, identifiers)
             except (ValueError, KeyError, TypeError) as exc:
-                return 400, {"error": f"bad erasure request: {exc}"}
-            return 200, asdict(erasure)
+                return 400, {"error": f"bad {'erasure request' if erasing else 'subject lookup'}: {exc}"}
+            return 200, {"rows": [list(row) for row in rows]}
         if method == "POST" and path == "/api/reload":
             return self.reload_and_wait()
         timeout = self._drill_timeout()
