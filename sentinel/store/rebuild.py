@@ -35,11 +35,14 @@ def forget_origins(store, origins: list[str]) -> None:
     _delete(store, "events", "origin IN %(origins)s", {"origins": origins})
 
 
-def rebuild_rollups(store, start: float, end: float) -> None:
+ROLLUPS: tuple[tuple[View, Table], ...] = ((TRAFFIC_1M_MV, TRAFFIC_1M), (FINDINGS_1M_MV, FINDINGS_1M))
+
+
+def rebuild_rollups(store, start: float, end: float, rollups: tuple[tuple[View, Table], ...] = ROLLUPS) -> None:
     """Recompute the per-minute rollups of the minutes from ``start`` to ``end`` (epoch s)."""
     first = math.floor(start / 60) * 60
     after = math.floor(end / 60) * 60 + 60
-    for view, target in ((TRAFFIC_1M_MV, TRAFFIC_1M), (FINDINGS_1M_MV, FINDINGS_1M)):
+    for view, target in rollups:
         _rebuild(store, view, target, first, after)
 
 
@@ -53,21 +56,24 @@ def rebuild_findings_minutes(store, minutes: Iterable[float], gap: float = 3600)
         else:
             runs.append([minute, minute])
     for first, last in runs:
-        _rebuild(store, FINDINGS_1M_MV, FINDINGS_1M, math.floor(first / 60) * 60, math.floor(last / 60) * 60 + 60)
+        rebuild_rollups(store, first, last, ((FINDINGS_1M_MV, FINDINGS_1M),))
 
 
 def purge(store, table: str, where: str, parameters: dict) -> None:
     """Delete rows for good: the parts that hold them are rewritten before this returns (a
     lightweight DELETE only hides rows until a merge)."""
-    ctx = store.ctx
-    store.client.command(f"ALTER TABLE {ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster} DELETE WHERE {where} "
-                         "SETTINGS mutations_sync = 2", parameters=parameters)
+    store.client.command(f"ALTER TABLE {_storage(store, table)} DELETE WHERE {where} SETTINGS mutations_sync = 2",
+                         parameters=parameters)
 
 
 def _delete(store, table: str, where: str, parameters: dict) -> None:
-    ctx = store.ctx  # on a cluster, from each shard's storage table
-    store.client.command(f"DELETE FROM {ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster} WHERE {where}",
-                         parameters=parameters)
+    store.client.command(f"DELETE FROM {_storage(store, table)} WHERE {where}", parameters=parameters)
+
+
+def _storage(store, table: str) -> str:
+    """Where a table's rows are: on a cluster, each shard's storage table."""
+    ctx = store.ctx
+    return f"{ctx.qualified(ctx.storage_name(table))}{ctx.on_cluster}"
 
 
 def _rebuild(store, view: View, target: Table, first: int, after: int) -> None:
