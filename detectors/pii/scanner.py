@@ -461,19 +461,30 @@ class Scanner:
                     self.stats["decode_limited"] += 1
                     unsettled.update(id(s) for s, _ in with_runs)
                     return
-                blob = text[start:end]
-                # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
-                # mixes upper and lower case.
-                if blob.isupper() or blob.islower():
-                    continue
-                self._check(deadline)
-                dec = try_b64decode(blob)
-                if dec is None:
-                    continue
-                raw, enc = dec
-                self.stats["base64_decoded"] += 1
-                unsettled.add(id(seg))
-                walker.decoded_segments(seg, start, end, raw, enc)
+                if self._decode_blob(seg, start, end, walker, deadline):
+                    unsettled.add(id(seg))
+                elif "/" in text[start:end]:
+                    # "/" is a base64 character and a URL path's separator: the blob may be
+                    # one segment of a path ("/unsubscribe/<base64url of an e-mail>/confirm").
+                    for s, e in _slash_pieces(text, start, end):
+                        if self._decode_blob(seg, s, e, walker, deadline):
+                            unsettled.add(id(seg))
+
+    def _decode_blob(self, seg: Segment, start: int, end: int, walker: Walker, deadline: float) -> bool:
+        """Decode ``seg.text[start:end]`` into the next wave if it is base64 of text or gzip."""
+        blob = seg.text[start:end]
+        # Hex ids and lower-case slugs are not base64 worth decoding; base64 of text
+        # mixes upper and lower case.
+        if blob.isupper() or blob.islower():
+            return False
+        self._check(deadline)
+        dec = try_b64decode(blob)
+        if dec is None:
+            return False
+        raw, enc = dec
+        self.stats["base64_decoded"] += 1
+        walker.decoded_segments(seg, start, end, raw, enc)
+        return True
 
     def _ner_pass(self, ner: Callable[[str], list[tuple[int, int, str]]], segs, cands, deadline) -> None:
         min_chars = self.config.ner.min_chars
@@ -510,6 +521,20 @@ def _once(findings: list[Finding], dropped: list[NotReported]) -> list[NotReport
         if kept is None or n.confidence > kept.confidence:
             best[key] = n
     return sorted(best.values(), key=_by_place)
+
+
+def _slash_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans between the slashes of ``text[start:end]`` long enough to be blobs (24)."""
+    out: list[tuple[int, int]] = []
+    s = start
+    while s < end:
+        e = text.find("/", s, end)
+        if e < 0:
+            e = end
+        if e - s >= 24:
+            out.append((s, e))
+        s = e + 1
+    return out
 
 
 def _quiet_key(seg: Segment) -> tuple:

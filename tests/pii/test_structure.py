@@ -157,6 +157,25 @@ def test_base64url_in_text(scanner):
     assert f.encoding in ("base64", "base64url") and text[f.start:f.end] == blob
 
 
+@pytest.mark.parametrize("encode", [
+    lambda v: base64.urlsafe_b64encode(v).decode().rstrip("="),
+    lambda v: base64.b64encode(v).decode(),
+], ids=["base64url", "base64"])
+@pytest.mark.parametrize("template, raw, path", [
+    ("https://links.example.net/unsubscribe/{}/confirm", EMAIL.encode(), "path"),
+    ("https://links.example.net/o/{}", json.dumps({"email": EMAIL}).encode(), "path.$.email"),
+    ("/v1/{}", EMAIL.encode(), "path"),
+])
+def test_base64_in_one_segment_of_a_url_path(scanner, encode, template, raw, path):
+    # "/" is a base64 character too: the blob is the path segment, not the whole path.
+    blob = encode(raw)
+    url = template.format(blob)
+    f = _one(scanner.scan_request("GET", url, [], b""))
+    assert (f.location, f.field_path, f.encoding) == ("path", path, "base64")
+    walked = url.split("links.example.net", 1)[-1]
+    assert walked[f.start:f.end] == blob
+
+
 def test_gzip_body(scanner):
     body = gzip.compress(json.dumps({"traits": {"email": EMAIL}}).encode())
     f = _one(scanner.scan_request("POST", "/v1/batch", [("Content-Encoding", "gzip")], body, "application/json"))
