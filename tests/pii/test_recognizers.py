@@ -224,6 +224,39 @@ def test_a_long_name_is_found_whole(scanner, text, name):
     assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == [name]
 
 
+# A verb that addresses someone, first in a sentence or not: the name after it, without the
+# verb (some of them are family names: "Tell", "Book", "Forward").
+ADDRESSED = [
+    ("Tell John Smith about the refund.", "John Smith"),
+    ("Forward Robert Miller the invoice.", "Robert Miller"),
+    ("Book Mary Jones for Tuesday.", "Mary Jones"),
+    ("Remind Mary Ann about the refund.", "Mary Ann"),  # two given names, no family name
+    ("Call Linda back tomorrow.", "Linda"),  # a known given name alone, as after "Hi"
+    ("please ask Priya to check the order", "Priya"),
+    ("Cc Linda on this", "Linda"),
+    # Not names: the verb before a thing, a role or a word that is no given name.
+    ("Call Center hours are 9-5", None),
+    ("Contact Support for help", None),
+    ("Show More", None),
+    ("Page Not Found", None),
+    ("Reply All", None),
+    ("Call Mom tonight", None),
+    ("Call Grace Hopper's office", "Grace Hopper"),
+]
+
+
+@pytest.mark.parametrize("text,name", ADDRESSED, ids=[w[0] for w in ADDRESSED])
+def test_a_name_after_a_verb_that_addresses_someone(scanner, text, name):
+    assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == ([name] if name else [])
+
+
+def test_a_verb_is_kept_in_a_name_field(scanner):
+    # A name field says the words are a name: "Tell" is then a family name, not a verb.
+    f = next(f for f in scan_json(scanner, {"full_name": "Tell Johnson"}) if f.category == "PERSON")
+    g = next(f for f in scan_json(scanner, {"full_name": "Johnson"}) if f.category == "PERSON")
+    assert f.value_hash != g.value_hash
+
+
 def test_word_name_lists_fit_the_name_lists():
     from detectors.pii.dictionaries import ambiguous_first_names, everyday_last_names, first_names, last_names
     # A word-name in first_names.txt would need no corroboration; a word not in last_names.txt

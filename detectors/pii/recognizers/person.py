@@ -31,6 +31,17 @@ _PARTICLE_WORDS: Final[tuple[str, ...]] = ("van", "von", "de", "der", "den", "de
 _PARTICLE: Final = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
 _TITLE: Final = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 _TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
+# Verbs that, first in a sentence, address someone: "Tell John Smith", "Call Linda back",
+# "Remind Mary Ann". Capitalised, they are dropped from the front of a name (some are
+# family names too: "Tell", "Book", "Forward"); a known first name alone after one is a
+# person, as after a greeting. Verbs that are given names ("Bill", "Ping") are left out.
+_ADDRESSING: Final = frozenset({
+    "tell", "ask", "call", "email", "text", "remind", "thank", "pay", "invite", "notify", "refund", "help",
+    "meet", "contact", "message", "phone", "forward", "let", "give", "show", "book", "charge", "send", "page",
+    "reply", "write", "introduce", "assign", "escalate", "inform", "warn", "reimburse", "credit", "wire", "cc",
+})
+_ADDRESSING_WORDS: Final = frozenset(w.capitalize() for w in _ADDRESSING)
+_ADDRESSING_RX: Final = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in sorted(_ADDRESSING))
 # Words that, just before a capitalised name, say a person is being named.
 _CUES: Final = frozenset({
     "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers", "name", "named",
@@ -38,7 +49,7 @@ _CUES: Final = frozenset({
     "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
-})
+}) | _ADDRESSING
 # Cues that can only introduce a name: after them two capitalised words are a person
 # even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik",
 # "mijn naam is Sanne de Vries", "nazywam się Piotr Kowalski".
@@ -173,7 +184,8 @@ class PersonRecognizer(Recognizer):
         # A comma may follow a greeting or verb and a dot a title ("... not me. Cheers,
         # Stephanie" is no cue "me" before a name "Cheers"); a title may follow a
         # greeting.
-        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Sir|Madam),?"
+        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Sir|Madam|"
+        + _ADDRESSING_RX + r"),?"
         r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
         _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,3}",
@@ -183,7 +195,8 @@ class PersonRecognizer(Recognizer):
     # first two characters of the next capitalised word; or a cue word and a capital.
     prefilter: tuple[str, ...] = (
         _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _LU_B + _LL_B,
-        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam),?\.?[ \t\n]+"
+        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
+        + _ADDRESSING_RX + r"),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
     )
     context: frozenset[str] = NAME_FIELD
@@ -312,7 +325,8 @@ class PersonRecognizer(Recognizer):
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
         while not display and len(words) > 1 and (
-                (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or (
+                (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or
+                words[0] in _ADDRESSING_WORDS or (
                 not self._is_first(words[0]) and not self._is_last(words[0]) and not self._word_name(words)
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
@@ -370,6 +384,8 @@ class PersonRecognizer(Recognizer):
             elif cue and cue_words[-1] in _GREETINGS and words[0] not in _ROLES and \
                     (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
                 score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
+            elif cue and cue_words[-1] in _ADDRESSING and first_known and words[0] not in _ROLES:
+                score = 0.7  # "Call Linda back", "please ask Priya"
             elif strong_cue and words[0][1:].islower():
                 score = 0.7
             else:
