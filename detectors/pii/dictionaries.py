@@ -15,14 +15,15 @@ def _words(filename: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# The US census lists, and names of other countries from scripts/international_names.py.
 @lru_cache(maxsize=None)
 def first_names() -> frozenset[str]:
-    return _words("first_names.txt")
+    return _words("first_names.txt") | _words("international_first_names.txt")
 
 
 @lru_cache(maxsize=None)
 def last_names() -> frozenset[str]:
-    return _words("last_names.txt")
+    return _words("last_names.txt") | _words("international_last_names.txt")
 
 
 @lru_cache(maxsize=None)

@@ -137,13 +137,13 @@ def test_ner_backend_is_optional(monkeypatch):
 
     class Doc:
         def __init__(self, text):
-            i = text.find("Zbigniew Brzęczyszczykiewicz")
-            self.ents = [Ent(i, i + len("Zbigniew Brzęczyszczykiewicz"), "PERSON")] if i >= 0 else []
+            i = text.find("Zorbulon Vexmarquist")
+            self.ents = [Ent(i, i + len("Zorbulon Vexmarquist"), "PERSON")] if i >= 0 else []
 
     fake = types.ModuleType("spacy")
     fake.load = lambda model, disable=(): (lambda text: Doc(text))
     monkeypatch.setitem(sys.modules, "spacy", fake)
-    text = "the request came from Zbigniew Brzęczyszczykiewicz yesterday morning about the invoice"
+    text = "the request came from Zorbulon Vexmarquist yesterday morning about the invoice"
     assert "PERSON" not in cats(Scanner(key=b"k").scan_text(text))
     fs = Scanner({"ner": {"enabled": True, "model": "fake"}}, key=b"k").scan_text(text)
     assert [f.detector for f in fs] == ["ner"]

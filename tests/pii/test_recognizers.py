@@ -250,6 +250,39 @@ def test_a_name_after_a_verb_that_addresses_someone(scanner, text, name):
     assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == ([name] if name else [])
 
 
+# Names the US census lists lack, in the sentences of tickets and prompts.
+WORLD_NAMES = [
+    ("Customer Siddharth Rao called about the order.", "Siddharth Rao"),
+    ("Please refund Kwame Mensah today.", "Kwame Mensah"),
+    ("Ngozi Eze wrote: the app crashes.", "Ngozi Eze"),
+    ("Ticket from Mehmet Yılmaz: cannot log in", "Mehmet Yılmaz"),
+    ("Ask Björn Lindqvist to call back", "Björn Lindqvist"),
+    ("Customer Zhang Wei called about the order.", "Zhang Wei"),  # family name first
+    ("Tanaka Hiroshi wrote: the app crashes.", "Tanaka Hiroshi"),
+    ("Please refund Kim Min-jun today.", "Kim Min-jun"),  # a lower-case part after the hyphen
+    ("Please refund Chidi Okeke today.", "Chidi Okeke"),  # a given name no list has, after a verb
+    # Places whose words are names too, and places named after someone.
+    ("We shipped it to Hong Kong last week.", None),
+    ("The office in Santo Domingo is closed.", None),
+    ("Monte Carlo is great.", None),
+    ("Sierra Leone is great.", None),
+    ("The store is in Lake Mary, Florida.", None),
+    ("Port Elizabeth is sunny.", None),
+    ("The settings page. Chidi Okeke said so.", None),  # a noun ending a sentence addresses no one
+]
+
+
+@pytest.mark.parametrize("text,name", WORLD_NAMES, ids=[w[0] for w in WORLD_NAMES])
+def test_names_from_beyond_the_us_census(scanner, text, name):
+    assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == ([name] if name else [])
+
+
+def test_a_city_named_after_someone_is_not_a_person(scanner):
+    fs = scan_json(scanner, {"address": {"city": "Lake Kimberly", "line1": "12 Main St"}, "name": "Jessica Port"})
+    assert by_path(fs).get("$.address.city") is None
+    assert "PERSON" in by_path(fs)["$.name"]
+
+
 def test_a_verb_is_kept_in_a_name_field(scanner):
     # A name field says the words are a name: "Tell" is then a family name, not a verb.
     f = next(f for f in scan_json(scanner, {"full_name": "Tell Johnson"}) if f.category == "PERSON")

@@ -18,7 +18,8 @@ from ..dictionaries import (ambiguous_first_names, ambiguous_last_names, everyda
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
 
-_WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?"
+# A hyphen may join a lower-case part: "Min-jun", "Seo-yeon" (Korean given names).
+_WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
 # Byte-level supersets for the prefilter: an upper-case letter (ASCII, or any non-ASCII
 # character as its UTF-8 bytes), a word's first byte, and what follows a capital
 # (\p{Ll} or an apostrophe).
@@ -49,7 +50,7 @@ _CUES: Final = frozenset({
     "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
     "is", "this", "best", "warm", "cardholder", "holder", "owner", "for",
-}) | _ADDRESSING
+})
 # Cues that can only introduce a name: after them two capitalised words are a person
 # even when neither is in the (US census) dictionaries: "my name is Zofia Wójcik",
 # "mijn naam is Sanne de Vries", "nazywam się Piotr Kowalski".
@@ -109,6 +110,7 @@ _ROLES: Final = frozenset({
     "Billing", "Accounts", "Payable", "Receivable", "Desk", "Sir", "Madam", "Guest", "Guests", "Patient",
     "Marketing", "Ops", "Operations", "Engineering", "Finance", "Legal", "Security", "Compliance", "HR", "IT",
     "Success", "Care", "Help", "Helpdesk", "Onboarding", "Payroll", "Procurement", "Management", "Board",
+    "Siri", "Cortana", "Bixby",  # voice assistants: "Hey Siri" (Alexa is a given name too)
 })
 
 
@@ -121,13 +123,20 @@ def _strong(cue_words: list[str]) -> bool:
     return bool(cue_words) and cue_words[-1] in _STRONG_LAST and _ends_with(cue_words, _STRONG_CUES)
 
 
-def _introduces(cue_words: list[str]) -> bool:
-    """The words before end in a phrase, title, greeting or label that introduces a person:
+def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
+    """The words before end in a phrase, title, greeting or label that introduces a person, or
+    the match began with a verb that addresses someone (``dropped``: its words before the name):
     an unknown capitalised word right after it is kept as part of the name."""
     if not cue_words:
         return False
     last = cue_words[-1]
-    return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words)
+    return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words) or _addressed(dropped)
+
+
+def _addressed(dropped: list[str]) -> bool:
+    """The match began with a verb that addresses someone, right before the name: not a noun
+    ending the sentence before ("the settings page. Thanks, Eric")."""
+    return bool(dropped) and dropped[-1] in _ADDRESSING
 
 
 # Countries and US states that are also given names: "Paris, France" and "Austin, Georgia"
@@ -137,6 +146,26 @@ _PLACES: Final = frozenset({
     "Virginia", "Carolina", "Dakota", "Indiana", "Louisiana", "Nevada", "Montana", "Arizona", "Florida", "Maryland",
     "Tennessee", "Washington", "Victoria", "Tasmania", "Brittany", "Normandy", "Holland", "England", "Scotland",
 })
+
+
+# Places whose words are given and family names too ("Hong Kong", "Monte Carlo", "Sierra
+# Leone"): a phrase that starts with one is not a person.
+_PLACE_NAMES: Final = frozenset({
+    "Hong Kong", "Santo Domingo", "Sierra Leone", "Monte Carlo", "Santa Clara", "Santa Monica", "Santa Fe",
+    "Santa Cruz", "Santa Barbara", "Santa Ana", "Santa Rosa", "Belo Horizonte", "Tierra del Fuego", "San Marino",
+    "San Jose", "San Juan", "Costa Rica", "Costa Mesa", "Sri Lanka", "Puerto Rico", "Porto Alegre", "Rio Grande",
+    "Las Vegas", "Los Angeles", "Baton Rouge", "Buenos Aires", "Kuala Lumpur", "Abu Dhabi", "Tel Aviv", "La Paz",
+    "Addis Ababa", "Phnom Penh", "Kota Kinabalu", "Ho Chi Minh", "Palo Alto", "San Diego", "San Antonio",
+    "San Francisco", "Corpus Christi", "Boca Raton", "Santiago de Chile", "Mar del Plata", "Nizhny Novgorod",
+    "Cape Town", "Fort Worth", "Des Moines", "Green Bay", "Le Mans", "Saint Petersburg", "Rio de Janeiro",
+})
+_COMPASS: Final = frozenset({"North", "South", "East", "West"})
+_PLACE_NAME_WORDS: Final = max(len(p.split()) for p in _PLACE_NAMES)
+
+
+def _place_name(words: list[str]) -> bool:
+    """The words begin with a place's name."""
+    return any(" ".join(words[:n]) in _PLACE_NAMES for n in range(2, min(len(words), _PLACE_NAME_WORDS) + 1))
 
 
 # First names in first_names.txt that are also words for colours, stones, plants, seasons, feasts,
@@ -252,6 +281,15 @@ class PersonRecognizer(Recognizer):
             end += gap + len(word)
         return end
 
+    def _family_name_first(self, words: list[str]) -> bool:
+        """Two words in East Asian order, a family name that is no given name and then a given
+        name: "Zhang Wei", "Tanaka Hiroshi"; not a place named after someone ("Lake Mary",
+        "Port Elizabeth", "West Jordan")."""
+        first = words[0]
+        return len(words) == 2 and self._is_last(first) and not self._is_first(first) and \
+            self._is_first(words[1]) and words[1] not in self.word_last and \
+            first not in self.suffixes and first not in _COMPASS
+
     def _phrase_first(self, w: str) -> bool:
         """A first name that is also a word or a place ("Sterling", "Forest", "Jordan"): before a
         family name that is a word too it makes a phrase ("Sterling Silver", "Jordan River")."""
@@ -328,13 +366,13 @@ class PersonRecognizer(Recognizer):
                 (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or
                 words[0] in _ADDRESSING_WORDS or (
                 not self._is_first(words[0]) and not self._is_last(words[0]) and not self._word_name(words)
-                and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped)))):  # "my name is Mark Hicks"
+                and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped, dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
             start = ctx.text.index(words[1], start + len(words[0]))
             words = words[1:]
         while len(words) > 1 and words[-1] in _NOT_NAME:
             words = words[:-1]
-        if not words or not _ORG.isdisjoint(words) or \
+        if not words or not _ORG.isdisjoint(words) or _place_name(words) or \
                 (words[0] in _NOT_NAME and not self._month_name(words, ctx, dropped)):
             return None
         end = ctx.text.index(words[-1], start) + len(words[-1])
@@ -353,7 +391,8 @@ class PersonRecognizer(Recognizer):
         cue_words = ctx.before() + dropped
         titled = bool(cue_words) and cue_words[-1] in _TITLES
         strong_cue = _strong(cue_words)
-        cue = strong_cue or (bool(cue_words) and cue_words[-1] in _CUES)
+        addressed = _addressed(dropped)
+        cue = strong_cue or addressed or (bool(cue_words) and cue_words[-1] in _CUES)
         first_known = self._is_first(words[0]) or self._word_name(words)
         last_known = word_family or self._family_name(words)
         if len(words) >= 2:
@@ -361,6 +400,10 @@ class PersonRecognizer(Recognizer):
                 score = 0.85
             elif first_known and last_known:
                 score = 0.8 if not cue else 0.9
+            elif self._family_name_first(words):
+                score = 0.75 if not cue else 0.85  # "Zhang Wei", "Tanaka Hiroshi"
+            elif last_known and addressed and words[0] not in _ROLES:
+                score = 0.7  # "Refund Chidi Okeke": a given name the lists lack
             elif first_known and cue:
                 score = 0.75
             elif (first_known or last_known) and strong_cue:
@@ -384,7 +427,7 @@ class PersonRecognizer(Recognizer):
             elif cue and cue_words[-1] in _GREETINGS and words[0] not in _ROLES and \
                     (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
                 score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
-            elif cue and cue_words[-1] in _ADDRESSING and first_known and words[0] not in _ROLES:
+            elif addressed and first_known and words[0] not in _ROLES:
                 score = 0.7  # "Call Linda back", "please ask Priya"
             elif strong_cue and words[0][1:].islower():
                 score = 0.7
