@@ -25,8 +25,10 @@ import faker.providers.person as person_providers
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "detectors" / "pii" / "data"
 sys.path.insert(0, str(ROOT))
-from detectors.pii.dictionaries import (ambiguous_first_names, ambiguous_last_names,  # noqa: E402
-                                        everyday_last_names, first_names, last_names, street_suffixes)
+# _words reads one list: first_names() and last_names() hold this script's own output too,
+# and a second run must not leave out every name the first one kept.
+from detectors.pii.dictionaries import (_words, ambiguous_first_names, ambiguous_last_names,  # noqa: E402
+                                        everyday_last_names, street_suffixes)
 
 WORDS = Path("/usr/share/dict/american-english")
 # A capitalised word of Latin letters (diacritics too), apostrophes and hyphens.
@@ -51,8 +53,8 @@ def faker_names() -> tuple[set[str], set[str]]:
 
 def main() -> None:
     words = {w.strip() for w in WORDS.read_text("utf-8").splitlines() if w[:1].islower()}
-    known = first_names() | last_names() | ambiguous_first_names() | ambiguous_last_names() | \
-        everyday_last_names() | street_suffixes()
+    known = _words("first_names.txt") | _words("last_names.txt") | ambiguous_first_names() | \
+        ambiguous_last_names() | everyday_last_names() | street_suffixes()
     first, last = faker_names()
 
     def keep(name: str) -> bool:
