@@ -463,7 +463,7 @@ class Scanner:
                     return
                 if self._decode_blob(seg, start, end, walker, deadline):
                     unsettled.add(id(seg))
-                elif "/" in text[start:end]:
+                elif text.find("/", start, end) >= 0:
                     # "/" is a base64 character and a URL path's separator: the blob may be
                     # one segment of a path ("/unsubscribe/<base64url of an e-mail>/confirm").
                     for s, e in _slash_pieces(text, start, end):
