@@ -550,7 +550,7 @@ def subject(
     except StoreUnavailable as exc:
         body = json.dumps({"hashes": hashes, "since": since, "actor": actor, "identifiers": len(identifiers)})
         rows = _daemon_answer(settings, exc, "/api/subject", body.encode(), timeout=120)["rows"]
-        if erase and yes and rows:
+        if erase and yes:
             erasure = subj.Erasure(**_daemon_answer(settings, exc, "/api/subject/erase", body.encode(), timeout=600,
                                                     refused="the daemon refused the erasure"))
     else:
@@ -559,7 +559,7 @@ def subject(
         try:
             audit = AuditLog(store)
             rows = subj.audited_lookup(store, settings, audit, hashes, since, actor, len(identifiers))
-            if erase and yes and rows:
+            if erase and yes:
                 erasure = subj.audited_erase(store, audit, hashes, actor, len(identifiers))
         finally:
             store.close()
@@ -571,6 +571,8 @@ def subject(
         _write_text(subj.to_json(identifiers, found) if fmt == "json" else subj.to_csv(found), output)
     if erase:
         err.print(subj.erasure_note(found, erasure), markup=False, highlight=False, soft_wrap=True)
+        if erasure is not None and erasure.spool_error:
+            raise typer.Exit(1)  # an action failed: part of what is stored was not erased
 
 
 def _subject_identifiers(path: Optional[Path]) -> list[tuple[int, str]]:

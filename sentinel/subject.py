@@ -241,15 +241,25 @@ def summary(identifiers: list[Identifier], found: list[Recipient], since: str) -
 
 def erasure_note(found: list[Recipient], erasure: Erasure | None) -> str:
     """What --erase did, or would do without --yes."""
-    if not found:
-        return "nothing is stored of these identifiers: nothing to erase"
     if erasure is None:
+        if not found:
+            return ("nothing is stored of these identifiers in ClickHouse; run again with --yes to erase them from "
+                    "the spool too, if an outage left findings waiting there")
         requests = sum(r.requests for r in found)
-        return (f"--erase: the findings behind these {len(found)} flow(s) ({requests:,} request(s)) would be erased; "
-                "run again with --yes to erase them")
-    return (f"erased {erasure.findings:,} finding(s) of {len({r.line for r in found})} identifier(s), and recomputed "
-            f"the per-minute rollups of {erasure.minutes:,} minute(s) without them; recorded in the audit log "
-            "(subject.erase)")
+        return (f"--erase: the findings behind these {len(found)} flow(s) ({requests:,} request(s)), and any waiting "
+                "in the spool, would be erased; run again with --yes to erase them")
+    if not found and not erasure.spooled:
+        text = "nothing is stored of these identifiers: nothing to erase"
+    else:
+        text = (f"erased {erasure.findings:,} finding(s) of {len({r.line for r in found})} identifier(s), and "
+                f"recomputed the per-minute rollups of {erasure.minutes:,} minute(s) without them")
+        if erasure.spooled:
+            text += f"; cut {erasure.spooled:,} finding(s) from batches waiting in the spool"
+        text += "; recorded in the audit log (subject.erase)"
+    if erasure.spool_error:
+        text += (f"\nthe spool could not be scrubbed ({erasure.spool_error}): findings waiting there would come back "
+                 "when it is replayed; run the erasure as the daemon's user, or through the daemon")
+    return text
 
 
 # -- renderers ----------------------------------------------------------------------------
@@ -298,14 +308,28 @@ def to_table(identifiers: list[Identifier], found: list[Recipient], title: str):
 class Erasure:
     findings: int  # findings erased
     minutes: int  # minutes of the findings rollup recomputed without them
+    spooled: int = 0  # findings cut from batches waiting in the spool (ClickHouse was away)
+    spool_error: str = ""  # why the spool could not be scrubbed; "" when it was
 
 
 def erase(store: Store, hashes: list[str]) -> Erasure:
     """Delete every finding under ``hashes``, for good, and recompute the per-minute rollups
-    that counted them. Alerts keep their masked previews: those name no one."""
+    that counted them. Alerts keep their masked previews: those name no one.
+
+    The spool goes first: a batch spooled during an outage and replayed after the
+    erasure would bring the findings back. Under the spool's lock, a batch is either
+    replayed before the scrub (and then purged below) or scrubbed before its replay."""
     from sentinel.store.rebuild import purge, rebuild_findings_minutes
+    from sentinel.store.spool import scrub
 
     wanted = sorted(set(hashes))
+    spool = store.settings.data_dir / "spool"
+    spooled, spool_error = 0, ""
+    try:
+        spooled, failed = scrub(spool, "findings", "value_hash", wanted)
+        spool_error = "; ".join(failed)
+    except OSError as exc:  # another user's spool (the daemon's): say so, erase the rest
+        spool_error = f"{spool}: {exc.strerror or exc}"
     erased = 0
     minutes: set[float] = set()
     for i in range(0, len(wanted), HASHES_PER_QUERY):
@@ -316,14 +340,19 @@ def erase(store: Store, hashes: list[str]) -> Erasure:
             erased += int(count)
             minutes.update(float(m) for m in stored_minutes)
     rebuild_findings_minutes(store, minutes)
-    return Erasure(erased, len(minutes))
+    return Erasure(erased, len(minutes), spooled, spool_error)
 
 
 def audited_erase(store: Store, audit, hashes: list[str], actor: str, identifiers: int) -> Erasure:
     """``erase``, recorded in the audit log: who erased, for how many identifiers, how many
     findings went (no hash: the entry must not keep what was erased)."""
     erasure = erase(store, hashes)
-    audit.append(actor, "subject.erase", "", {"identifiers": identifiers, "findings": erasure.findings})
+    details: dict = {"identifiers": identifiers, "findings": erasure.findings}
+    if erasure.spooled:
+        details["spooled"] = erasure.spooled
+    if erasure.spool_error:
+        details["spool_error"] = erasure.spool_error
+    audit.append(actor, "subject.erase", "", details)
     return erasure
 
 

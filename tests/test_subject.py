@@ -263,3 +263,78 @@ def test_the_cli_erases_only_with_yes(traffic):
     again = sentinel("--config", str(config), "subject", "--erase", "--yes", stdin=f"{EMAIL}\n")
     assert again.returncode == 0 and "nothing is stored of these identifiers" in again.stderr
     assert EMAIL not in dry.stdout + dry.stderr + erased.stdout + erased.stderr
+
+
+def _spool_findings(writer, rows: list[tuple[str, int]]) -> None:
+    """One spooled batch of findings: (value_hash, event_id) each."""
+    from tests.test_store import TS
+
+    names = ("event_id", "finding_no", "ts", "subprocessor", "category", "value_hash")
+    writer.add("findings", names, [(event, 0, TS, "segment", "EMAIL", h) for h, event in rows])
+    assert writer.flush().spooled
+
+
+def _spooled_hashes(path) -> list[str]:
+    from sentinel.store.spool import Spool, SpoolEntry
+
+    return Spool.read(SpoolEntry(0, "findings", path)).column("value_hash").to_pylist()
+
+
+def test_an_erasure_reaches_findings_spooled_during_an_outage(store):
+    """ClickHouse was away: the subject's findings wait in the spool, one batch was even
+    rejected. The erasure cuts them there, so the replay after it cannot bring them back."""
+    from sentinel.store import Writer
+    from sentinel.store.spool import Spool
+    from tests.test_store import FlakyClient
+
+    ada, other = (sorted(i.hashes) for v in (EMAIL, NEVER_SENT)
+                  for i in subj.keyed_identifiers([(1, v)], load_site_key(store.settings), ("US",), None))
+    flaky = FlakyClient(store.client)
+    flaky.down = True
+    spool = Spool(store.settings.data_dir / "spool", 1 << 30)  # where the daemon's writer spools
+    writer = Writer(flaky, store.ctx, spool)
+    _spool_findings(writer, [(ada[0], 1), (other[0], 2), (ada[-1], 3)])
+    _spool_findings(writer, [(ada[0], 4), (ada[0], 5)])
+    _spool_findings(writer, [(other[0], 6), (ada[0], 7)])
+    rejected = spool.reject(spool.entries()[-1])  # refused by ClickHouse: kept for inspection
+
+    erasure = subj.erase(store, ada)
+
+    assert (erasure.findings, erasure.spooled, erasure.spool_error) == (0, 5, "")
+    assert [_spooled_hashes(e.path) for e in spool.entries()] == [[other[0]]]  # the batch of Ada's alone is gone
+    assert _spooled_hashes(rejected) == [other[0]]
+    flaky.down = False
+    assert writer.replay() and writer.spool.bytes == 0
+    stored = store.query("SELECT value_hash FROM {db}.findings").result_rows
+    assert stored == [(other[0],)]
+    note = subj.erasure_note([], erasure)
+    assert "cut 5 finding(s) from batches waiting in the spool" in note
+    assert not any(h in note for h in ada)
+
+
+def test_a_damaged_spooled_batch_is_named_and_the_rest_still_erased(store):
+    from sentinel.store import Writer
+    from sentinel.store.spool import Spool
+    from tests.test_store import FlakyClient
+
+    (ada,) = (sorted(i.hashes) for i in subj.keyed_identifiers([(1, EMAIL)], load_site_key(store.settings), ("US",),
+                                                                None))
+    flaky = FlakyClient(store.client)
+    flaky.down = True
+    spool = Spool(store.settings.data_dir / "spool", 1 << 30)
+    writer = Writer(flaky, store.ctx, spool)
+    _spool_findings(writer, [(ada[0], 1)])
+    _spool_findings(writer, [(ada[0], 2)])
+    damaged = spool.entries()[0].path
+    damaged.write_bytes(damaged.read_bytes()[:40])  # a disk that lost the batch's tail
+
+    erasure = subj.erase(store, ada)
+
+    assert erasure.spooled == 1 and str(damaged) in erasure.spool_error
+    assert [e.path for e in spool.entries()] == [damaged]
+    note = subj.erasure_note([], erasure)
+    assert "could not be scrubbed" in note and str(damaged) in note
+    # The replay does not stall on it: it is moved aside, as a batch ClickHouse refuses.
+    flaky.down = False
+    assert writer.replay() and not spool.entries()
+    assert (spool.directory / "rejected" / damaged.name).exists()

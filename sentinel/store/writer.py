@@ -314,10 +314,24 @@ class Writer:
 
     def replay(self) -> bool:
         """Insert spooled batches in order; True when the spool is empty afterwards."""
+        self.spool.resync()
         for entry in self.spool.entries():
-            data = Spool.read(entry)
-            if self._insert(entry.table, data):
-                self.spool.remove(entry)
+            # Locked from read to removal: an erasure scrubbing the spool meanwhile waits,
+            # and the batch it rewrote or removed is what is read here.
+            with self.spool.locked():
+                if not entry.path.exists():
+                    continue  # an erasure emptied it
+                try:
+                    data = Spool.read(entry)
+                except (OSError, pa.ArrowException) as exc:  # damaged on disk: it would block every later batch
+                    target = self.spool.reject(entry)
+                    log.error("spooled batch %d for %s cannot be read (%s); moved to %s", entry.seq, entry.table,
+                              first_line(exc), target)
+                    continue
+                inserted = self._insert(entry.table, data)
+                if inserted:
+                    self.spool.remove(entry)
+            if inserted:
                 self._replay_failures.pop(entry.seq, None)
                 self._backoff = 0.5
                 continue
