@@ -896,6 +896,21 @@ def _config_errors() -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
+def _one_line_summaries(*apps: typer.Typer) -> None:
+    """A command list shows each command's first docstring paragraph, and typer's rich
+    mode keeps its line breaks there: "exit 1 when the" ended a line of `sentinel --help`."""
+    import inspect
+
+    for group in apps:
+        for command in group.registered_commands:
+            doc = command.help or inspect.getdoc(command.callback) or ""
+            if command.short_help is None and doc:
+                command.short_help = " ".join(doc.split("\n\n")[0].split())
+
+
+_one_line_summaries(app, db_app, config_app, alerts_app, audit_app)
+
+
 def main() -> int:
     try:
         result = app(standalone_mode=False)

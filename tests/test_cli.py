@@ -352,3 +352,14 @@ def test_config_check_warns_of_a_rule_that_never_matches(tmp_path):
                             "covers; drop it, or list the hosts meant for 'acme' without '*' (the most specific rule "
                             "wins)"]
         assert result.stdout.split()[-1] == "ok"
+
+
+def test_the_command_list_gives_each_command_its_summary_on_one_line():
+    from sentinel.cli import app
+
+    wide = sentinel("--help", env={"COLUMNS": "400"})
+    assert wide.returncode == 0, wide.stderr
+    rows = {line.strip("│ ").split(" ", 1)[0]: line for line in wide.stdout.splitlines() if line.startswith("│ ")}
+    reload_doc = " ".join(app.registered_commands[[c.name or c.callback.__name__ for c in app.registered_commands]
+                                                  .index("reload")].callback.__doc__.split("\n\n")[0].split())
+    assert reload_doc in rows["reload"]  # its docstring spans two lines: one line here
