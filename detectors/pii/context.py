@@ -16,8 +16,11 @@ from .cmodules import c_module
 _SPLIT: Final = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORDS: Final = re.compile(r"[a-z][a-z']*")  # linear: one class, one star
-# Words of any script ("né", "urodzony"), for windows that are not ASCII (half the speed).
-_WORDS_ANY: Final = re.compile(r"[^\W\d_][^\W\d_']*'?[^\W\d_]*")
+# Words of any script ("né", "urodzony", "फोन"), for windows that are not ASCII (half the
+# speed). Combining marks are not \w in Python's re: without them the vowel signs of
+# Indic scripts would cut "फोन" in two.
+_LETTER: Final = r"(?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff])"
+_WORDS_ANY: Final = re.compile(_LETTER + r"+'?" + _LETTER + "*")
 
 
 @lru_cache(maxsize=8192)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Final
 from .allowlist import AllowMatcher
 from .config import DetectorSettings, ScannerConfig
 from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
+from .fold import fold
 from .masking import Hasher
 from .percent import unquote
 from .phones import PhoneValidator
@@ -284,6 +285,9 @@ class Scanner:
 
     def _wave(self, every: list[Segment], walker: Walker, deadline: float, cands: list, use_quiet: bool) -> None:
         self._check(deadline)
+        for seg in every:
+            if not seg.text.isascii():
+                seg.text = fold(seg.text)  # "０９０－１２３４" as "090-1234": same length, same offsets
         all_segs = every
         quiet = self._quiet if use_quiet else None
         keys: list[tuple] = []

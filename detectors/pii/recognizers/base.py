@@ -63,11 +63,12 @@ class Ctx:
         return not words.isdisjoint(seg.tokens) or not words.isdisjoint(seg.parent_tokens)
 
     def near(self, words: frozenset[str], last: int = 6) -> bool:
-        """A context word among the last few words before the candidate."""
+        """A context word among the last few words before the candidate; in Chinese,
+        Japanese or Korean, a context word just before it ("電話番号は", "手机号码是")."""
         for w in self.before()[-last:]:
             if w in words:
                 return True
-        return False
+        return not self.text.isascii() and _unspaced_near(self.text, self.start, words)
 
     def machine_field(self) -> bool:
         return not MACHINE_FIELD.isdisjoint(self.tokens)
@@ -92,13 +93,37 @@ class Ctx:
         t, s, e = self.text, self.start, self.end
         if s > 0:
             b = t[s - 1]
-            if b.isalnum() or b == "_" or (b in joiners and s > 1 and t[s - 2].isalnum()):
+            if (b.isalnum() and not _unspaced(b)) or b == "_" or (b in joiners and s > 1 and t[s - 2].isalnum()):
                 return True
         if e < len(t):
             a = t[e]
-            if a.isalnum() or a == "_" or (a in joiners and e + 1 < len(t) and t[e + 1].isalnum()):
+            if (a.isalnum() and not _unspaced(a)) or a == "_" or \
+                    (a in joiners and e + 1 < len(t) and t[e + 1].isalnum()):
                 return True
         return False
+
+
+def _unspaced(c: str) -> bool:
+    """A letter of a script written without spaces between words (Chinese, Japanese; Korean
+    particles and Thai words too): "は090-1234-5678です" is not one token."""
+    return "\u2e80" <= c <= "\ud7af" or "\u0e00" <= c <= "\u0eff"
+
+
+# A context vocabulary's words in scripts without spaces, found as substrings.
+_UNSPACED_WORDS: dict[frozenset[str], tuple[str, ...]] = {}
+
+
+def _unspaced_near(text: str, start: int, words: frozenset[str], window: int = 12) -> bool:
+    before = text[max(0, start - window):start]
+    if before.isascii():
+        return False
+    found = _UNSPACED_WORDS.get(words)
+    if found is None:
+        found = _UNSPACED_WORDS[words] = tuple(w for w in words if w and _unspaced(w[0]))
+    for w in found:
+        if w in before:
+            return True
+    return False
 
 
 class Recognizer:

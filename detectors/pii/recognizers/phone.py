@@ -19,8 +19,13 @@ _PROSE_CONTEXT: Final = frozenset({
     "telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "anrufen", "téléphone",
     "portable", "appelez", "appeler", "teléfono", "móvil", "llamar", "telefono", "cellulare", "chiamare",
     "telefone", "celular", "telefoon", "mobiel", "bellen", "telefonu", "komórka", "zadzwoń", "puhelin",
+    # Russian, Arabic, Hindi; Japanese, Chinese and Korean (found inside unspaced text)
+    "телефон", "тел", "мобильный", "номер", "هاتف", "هاتفي", "الهاتف", "جوال", "جوالي", "الجوال", "موبايل",
+    "رقم", "फ़ोन", "फोन", "मोबाइल", "नंबर", "電話", "携帯", "連絡先", "电话", "手机", "手機", "联系", "전화", "휴대폰",
+    "핸드폰", "연락처",
 })
-_PHONE_WORDS: Final = _PROSE_CONTEXT - {"number", "contact", "reach", "text"}
+_PHONE_WORDS: Final = _PROSE_CONTEXT - {"number", "contact", "reach", "text", "номер", "رقم", "नंबर", "連絡先",
+                                        "联系", "연락처"}
 # Anchored, single classes with bounded repeats: linear in Python re.
 _DATE_SHAPE: Final = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 _IP_SHAPE: Final = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
