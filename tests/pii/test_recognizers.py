@@ -269,6 +269,16 @@ WORLD_NAMES = [
     ("The store is in Lake Mary, Florida.", None),
     ("Port Elizabeth is sunny.", None),
     ("The settings page. Chidi Okeke said so.", None),  # a noun ending a sentence addresses no one
+    # "I'm" after a greeting introduces the name and is no part of it (its hash would differ).
+    ("Hi, I'm John Smith and my card was charged twice.", "John Smith"),
+    ("Hello, I'm Zofia Wójcik.", "Zofia Wójcik"),
+    ("Hi, I'm new here and cannot log in.", None),
+    # A family name that names parks and streets too, after a greeting or an introduction.
+    ("I am Linda Park, the account owner.", "Linda Park"),
+    ("Dear Seo-yeon Park, your refund is on its way.", "Seo-yeon Park"),
+    ("We met at Lincoln Park yesterday.", None),
+    ("Meet me at Linda Park tomorrow.", None),
+    ("Dear Victoria Park residents, the gates close at 8.", None),
 ]
 
 

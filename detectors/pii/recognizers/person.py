@@ -71,7 +71,7 @@ _PARTICLES: Final = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", 
 _STRONG_LAST: Final = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
 _NOT_NAME: Final = frozenset({
-    "The", "A", "An", "I", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
+    "The", "A", "An", "I", "I'm", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
     "This", "That", "These", "Those", "Please", "Thanks", "Thank", "Hi", "Hello", "Dear", "Hey",
     "Regards", "Best", "Sincerely", "Cheers", "Monday", "Tuesday", "Wednesday", "Thursday",
     "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
@@ -131,6 +131,15 @@ def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
         return False
     last = cue_words[-1]
     return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words) or _addressed(dropped)
+
+
+def _salutes(cue_words: list[str]) -> bool:
+    """The words before greet or introduce someone ("Dear", "I am"): what follows is a person
+    even when their family name names streets and parks too ("Linda Park", "Seo-yeon Park")."""
+    return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _strong(cue_words))
+
+
+_SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey"})
 
 
 def _addressed(dropped: list[str]) -> bool:
@@ -382,8 +391,8 @@ class PersonRecognizer(Recognizer):
             end = self._more_family_names(words, ctx.text, end)
         word_family = self._word_family_name(words, ctx, dropped, end)
         if not display and len(words) > 1 and words[-1] in self.suffixes and words[-1] not in self.last \
-                and not word_family:
-            return None  # "Baker Street": an address ("Margaret Hill" a person)
+                and not word_family and (self._phrase_first(words[0]) or not _salutes(ctx.before() + dropped)):
+            return None  # "Baker Street", "Lincoln Park": places ("Margaret Hill", "Dear Linda Park" people)
         field = self._name_field(ctx.tokens, ctx.seg.parent_tokens)
         if len(words) >= 2 and (field or display):
             # The field or the mail header says it is a name: cue words cannot change it.
