@@ -269,6 +269,11 @@ WORLD_NAMES = [
     ("The store is in Lake Mary, Florida.", None),
     ("Port Elizabeth is sunny.", None),
     ("The settings page. Chidi Okeke said so.", None),  # a noun ending a sentence addresses no one
+    # "My name is" in more languages: after it two capitalised words are a name, known or not.
+    ("Меня зовут Иван Петров, помогите с заказом.", "Иван Петров"),
+    ("Мене звати Олена Коваленко.", "Олена Коваленко"),
+    ("Hej, jag heter Anna Lindqvist och behöver hjälp.", "Anna Lindqvist"),
+    ("Nama saya Budi Santoso.", "Budi Santoso"),
     # "I'm" after a greeting introduces the name and is no part of it (its hash would differ).
     ("Hi, I'm John Smith and my card was charged twice.", "John Smith"),
     ("Hello, I'm Zofia Wójcik.", "Zofia Wójcik"),

@@ -58,7 +58,8 @@ _NAMING_CUES: Final[tuple[tuple[str, ...], ...]] = (
     ("name", "is"), ("call", "me"), ("named",),
     ("naam", "is"), ("ik", "heet"), ("name", "ist"), ("heiße",), ("heisse",), ("m'appelle",), ("nom", "est"),
     ("me", "llamo"), ("nombre", "es"), ("chiamo",), ("nome", "è"), ("nome", "é"), ("chamo",), ("nazywam", "się"),
-    ("imię",),
+    ("imię",), ("зовут",), ("звати",), ("heter",), ("hedder",), ("nimeni", "on"), ("jmenuji", "se"), ("adım",),
+    ("nama", "saya"),
 )
 _STRONG_CUES: Final[tuple[tuple[str, ...], ...]] = (
     ("my", "name", "is"), ("i", "am"), ("i'm",), ("this", "is"),
