@@ -113,6 +113,7 @@ def keyed_identifiers(values: Iterable[tuple[int, str]], key: bytes, phone_regio
     values are read; else e-mails, cards and phones are recognised and anything else is
     keyed as every other category would normalise it."""
     from detectors.pii import Watchlist, normalise
+    from detectors.pii.fold import fold
     from detectors.pii.masking import mask
     from detectors.pii.watchlist import hex_digests, written_forms
 
@@ -120,6 +121,7 @@ def keyed_identifiers(values: Iterable[tuple[int, str]], key: bytes, phone_regio
     hasher = reader.hasher
     out = []
     for line, value in values:
+        value = fold(value)  # as the detectors read what was sent: fullwidth forms, other digits
         read_as, norm = reader.classify(value)
         if category is not None and category != read_as:
             read_as, norm = category, normalise(category, value)

@@ -53,6 +53,14 @@ def test_an_identifier_is_found_wherever_it_was_sent_and_judged_by_policy(traffi
     assert [i.category for i in identifiers] == ["EMAIL", "PHONE_NUMBER", "any", "EMAIL"]
 
 
+def test_an_identifier_written_in_fullwidth_is_found_as_sent_in_ascii(traffic):
+    # An access request typed with a Japanese input method names the same mailbox.
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in EMAIL)
+    assert fullwidth != EMAIL
+    assert {(r.subprocessor, r.field_path) for r in _look_up(traffic, [fullwidth])[1]} == \
+        {(r.subprocessor, r.field_path) for r in _look_up(traffic, [EMAIL])[1]} != set()
+
+
 def test_a_hashed_identifier_is_found_from_its_plain_value(traffic):
     _, found = _look_up(traffic, [HASHED_ONLY])
     (place,) = found

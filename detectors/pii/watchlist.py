@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Iterable
 
 from .finding import Category, Encoding
+from .fold import fold
 from .masking import Hasher, normalise
 from .phones import PhoneValidator
 from .validators import is_credit_card
@@ -95,7 +96,7 @@ class Watchlist:
 
     def classify(self, value: str) -> tuple[str, str]:
         """(category, normalised) for a value being registered."""
-        v = value.strip()
+        v = fold(value.strip())  # as the scanner reads text: "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ" is john@example.com
         if "@" in v and "." in v.rsplit("@", 1)[-1]:
             return Category.EMAIL, normalise(Category.EMAIL, v)
         digits = "".join(c for c in v if c.isdigit())
@@ -110,6 +111,7 @@ class Watchlist:
     def add(self, value: str, category: str | None = None, label: str = "") -> None:
         from .masking import mask
 
+        value = fold(value)
         cat, norm = self.classify(value)
         if category is not None:
             cat = category

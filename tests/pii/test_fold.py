@@ -79,3 +79,11 @@ def test_folding_keeps_every_offset():
         assert all(a == b or not a.isascii() for a, b in zip(s, folded))
     assert fold("plain ascii") is not None and fold("ｊｏｈｎ") == "john"
     assert fold("é") == "é"  # letters of other scripts stay
+
+
+def test_a_value_registered_in_fullwidth_is_found_in_ascii():
+    # A customer export from a Japanese system keeps the input method's forms.
+    wl = Watchlist(["ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ", "＋８１ ９０－１２３４－５６７８"], key=KEY)
+    found = Scanner({"phone_regions": ["JP"]}, watchlist=wl).scan_text(
+        "from john@example.com, phone +81 90-1234-5678")
+    assert [(f.detector, f.category) for f in found] == [("watchlist", "EMAIL"), ("watchlist", "PHONE_NUMBER")]
