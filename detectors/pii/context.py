@@ -18,8 +18,8 @@ _CAMEL: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORDS: Final = re.compile(r"[a-z][a-z']*")  # linear: one class, one star
 # Words of any script ("né", "urodzony", "फोन"), for windows that are not ASCII (half the
 # speed). Combining marks are not \w in Python's re: without them the vowel signs of
-# Indic scripts would cut "फोन" in two.
-_LETTER: Final = r"(?:[^\W\d_]|[\u0300-\u036f\u0900-\u0dff])"
+# Indic scripts would cut "फोन" in two. Not the dandas (U+0964-0965), which end sentences.
+_LETTER: Final = r"(?:[^\W\d_]|[\u0300-\u036f\u0900-\u0963\u0966-\u0dff])"
 _WORDS_ANY: Final = re.compile(_LETTER + r"+'?" + _LETTER + "*")
 
 

@@ -19,6 +19,7 @@ TEXTS = [
     ("제 전화번호는 010-1234-5678입니다", "PHONE_NUMBER", "Korean, a particle glued after the number"),
     ("رقم جوالي ٠٥٠١٢٣٤٥٦٧", "PHONE_NUMBER", "Saudi mobile in Arabic-Indic digits"),
     ("मेरा फोन नंबर ९८७६५४३२१० है", "PHONE_NUMBER", "Indian mobile in Devanagari digits after फोन"),
+    ("संपर्क फोन। ९८७६५४३२१०", "PHONE_NUMBER", "फोन before a danda, which ends a sentence, not a word"),
     ("мой телефон 8 912 345-67-89", "PHONE_NUMBER", "Russian, after телефон"),
     ("Appelez-moi au 06\u00a012\u00a034\u00a056\u00a078", "PHONE_NUMBER", "French, no-break spaces"),
     ("Call me on 415\u2011555\u20110132", "PHONE_NUMBER", "non-breaking hyphens"),
