@@ -325,7 +325,7 @@ def erase(store: Store, hashes: list[str]) -> Erasure:
     from sentinel.store.spool import scrub
 
     wanted = sorted(set(hashes))
-    spool = store.settings.data_dir / "spool"
+    spool = store.spool_dir
     spooled, spool_error = 0, ""
     try:
         spooled, failed = scrub(spool, "findings", "value_hash", wanted)

@@ -299,7 +299,7 @@ def test_an_erasure_reaches_findings_spooled_during_an_outage(store):
                   for i in subj.keyed_identifiers([(1, v)], load_site_key(store.settings), ("US",), None))
     flaky = FlakyClient(store.client)
     flaky.down = True
-    spool = Spool(store.settings.data_dir / "spool", 1 << 30)  # where the daemon's writer spools
+    spool = Spool(store.spool_dir, 1 << 30)  # where the daemon's writer spools
     writer = Writer(flaky, store.ctx, spool)
     _spool_findings(writer, [(ada[0], 1), (other[0], 2), (ada[-1], 3)])
     _spool_findings(writer, [(ada[0], 4), (ada[0], 5)])
@@ -329,7 +329,7 @@ def test_a_damaged_spooled_batch_is_named_and_the_rest_still_erased(store):
                                                                 None))
     flaky = FlakyClient(store.client)
     flaky.down = True
-    spool = Spool(store.settings.data_dir / "spool", 1 << 30)
+    spool = Spool(store.spool_dir, 1 << 30)
     writer = Writer(flaky, store.ctx, spool)
     _spool_findings(writer, [(ada[0], 1)])
     _spool_findings(writer, [(ada[0], 2)])

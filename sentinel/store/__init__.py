@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sentinel.config import Settings
 from sentinel.metrics import Metrics
@@ -40,9 +41,14 @@ class Store:
     def status(self):
         return status(self.client, self.ctx)
 
+    @property
+    def spool_dir(self) -> Path:
+        """Where the writer spools batches ClickHouse could not take (an erasure scrubs it)."""
+        return self.settings.data_dir / "spool"
+
     def writer(self, metrics: Metrics | None = None) -> Writer:
         storage = self.settings.config.storage
-        spool = Spool(self.settings.data_dir / "spool", storage.spool_max_bytes)
+        spool = Spool(self.spool_dir, storage.spool_max_bytes)
         return Writer(self.client, self.ctx, spool, storage.batch_rows, storage.batch_seconds, metrics)
 
     def table(self, name: str) -> str:

@@ -77,28 +77,18 @@ class Spool:
 
     def append(self, table: str, batch: pa.Table) -> SpoolEntry | None:
         """Write a batch durably; None when the spool is full (the caller must not ack)."""
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_table(batch)
-        data = sink.getvalue()
+        data = _serialise(batch)
         if self._bytes + data.size > self.max_bytes:
             return None
         entry = SpoolEntry(self._next_seq, table, self.directory / f"{self._next_seq:016d}.{table}.arrow")
-        tmp = entry.path.with_suffix(".tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, entry.path)
-        _fsync_dir(self.directory)
+        _write_durably(entry.path, entry.path.with_suffix(".tmp"), data)
         self._next_seq += 1
         self._bytes += data.size
         return entry
 
     @staticmethod
     def read(entry: SpoolEntry) -> pa.Table:
-        with pa.ipc.open_stream(pa.OSFile(str(entry.path), "rb")) as reader:
-            return reader.read_all()
+        return _read(entry.path)
 
     def remove(self, entry: SpoolEntry) -> None:
         size = entry.size
@@ -157,8 +147,7 @@ def scrub(directory: Path, table: str, column: str, values: list[str]) -> tuple[
 
 
 def _scrub_batch(path: Path, column: str, wanted: pa.Array) -> int:
-    with pa.ipc.open_stream(pa.OSFile(str(path), "rb")) as reader:
-        batch = reader.read_all()
+    batch = _read(path)
     if column not in batch.column_names:
         return 0
     erased = pc.fill_null(pc.is_in(batch.column(column), value_set=wanted), False)
@@ -167,18 +156,33 @@ def _scrub_batch(path: Path, column: str, wanted: pa.Array) -> int:
         return 0
     if n == batch.num_rows:
         path.unlink()
+        _fsync_dir(path.parent)
     else:
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_table(batch.filter(pc.invert(erased)))
-        tmp = path.with_name(f".{path.name}.scrub")  # a name neither replay nor a new Spool reads
-        with open(tmp, "wb") as handle:
-            handle.write(sink.getvalue())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    _fsync_dir(path.parent)
+        # A temporary name neither replay nor a new Spool reads.
+        _write_durably(path, path.with_name(f".{path.name}.scrub"), _serialise(batch.filter(pc.invert(erased))))
     return int(n)
+
+
+def _serialise(batch: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_table(batch)
+    return sink.getvalue()
+
+
+def _read(path: Path) -> pa.Table:
+    with pa.ipc.open_stream(pa.OSFile(str(path), "rb")) as reader:
+        return reader.read_all()
+
+
+def _write_durably(path: Path, tmp: Path, data: pa.Buffer) -> None:
+    """``data`` at ``path`` whole or not at all: written to ``tmp``, fsynced, renamed."""
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
