@@ -286,8 +286,7 @@ class Scanner:
     def _wave(self, every: list[Segment], walker: Walker, deadline: float, cands: list, use_quiet: bool) -> None:
         self._check(deadline)
         for seg in every:
-            if not seg.text.isascii():
-                seg.text = fold(seg.text)  # "０９０－１２３４" as "090-1234": same length, same offsets
+            seg.text = fold(seg.text)  # "０９０－１２３４" as "090-1234": same length, same offsets
         all_segs = every
         quiet = self._quiet if use_quiet else None
         keys: list[tuple] = []

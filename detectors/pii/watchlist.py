@@ -95,8 +95,8 @@ class Watchlist:
         return self._hasher
 
     def classify(self, value: str) -> tuple[str, str]:
-        """(category, normalised) for a value being registered."""
-        v = fold(value.strip())  # as the scanner reads text: "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ" is john@example.com
+        """(category, normalised) for a value being registered, folded already (``fold``)."""
+        v = value.strip()
         if "@" in v and "." in v.rsplit("@", 1)[-1]:
             return Category.EMAIL, normalise(Category.EMAIL, v)
         digits = "".join(c for c in v if c.isdigit())
@@ -111,7 +111,7 @@ class Watchlist:
     def add(self, value: str, category: str | None = None, label: str = "") -> None:
         from .masking import mask
 
-        value = fold(value)
+        value = fold(value)  # as the scanner reads text: "ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ" is john@example.com
         cat, norm = self.classify(value)
         if category is not None:
             cat = category

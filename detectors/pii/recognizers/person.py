@@ -134,13 +134,13 @@ def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
     return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words) or _addressed(dropped)
 
 
+_SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey"})
+
+
 def _salutes(cue_words: list[str]) -> bool:
     """The words before greet or introduce someone ("Dear", "I am"): what follows is a person
     even when their family name names streets and parks too ("Linda Park", "Seo-yeon Park")."""
     return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _strong(cue_words))
-
-
-_SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey"})
 
 
 def _addressed(dropped: list[str]) -> bool:
