@@ -42,6 +42,22 @@ def test_raw_http_request_file(tmp_path):
     assert_no_values(result)
 
 
+def test_a_raw_request_with_a_compressed_body_is_read_decoded(tmp_path):
+    # A Datadog log intake request as a proxy saved it: zstd, as the Agent sends it.
+    import zstandard
+
+    body = zstandard.ZstdCompressor().compress(
+        json.dumps([{"message": f"login ok for {EMAIL}", "service": "auth"}]).encode())
+    request = tmp_path / "logs.http"
+    request.write_bytes(b"POST /api/v2/logs HTTP/1.1\r\nHost: http-intake.logs.datadoghq.eu\r\n"
+                        b"Content-Type: application/json\r\nContent-Encoding: zstd\r\n\r\n" + body)
+    result = detect(str(request), "--format", "json", tmp_path=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert {(f["field_path"], f["category"], f["encoding"]) for f in found(result)} == {
+        ("$[].message", "EMAIL", "zstd")}
+    assert_no_values(result)
+
+
 def test_json_on_standard_input_gets_field_paths(tmp_path):
     doc = json.dumps({"user": {"contact": EMAIL, "dob": "1985-04-12"}, "order": {"id": 1234567}})
     result = detect(stdin=doc, tmp_path=tmp_path)

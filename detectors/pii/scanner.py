@@ -233,11 +233,14 @@ class Scanner:
         if len(body) > self.config.max_sample_bytes:
             body = body[: self.config.max_sample_bytes]
             st["truncated"] += 1
-        if content_type is None:
-            for k, v in items:
-                if k.lower() == "content-type":
+        content_encoding = ""
+        for k, v in items:
+            lk = k.lower()
+            if lk == "content-type":
+                if content_type is None:
                     content_type = v
-                    break
+            elif lk == "content-encoding":
+                content_encoding = v
         walker = self._walker()
         # Structure may take half the budget (a 1 MB XML body parses for ~0.4 s), so that
         # what was read is still matched.
@@ -245,7 +248,7 @@ class Scanner:
         try:
             walker.url(url)
             walker.headers(items)
-            walker.body(body, content_type)
+            walker.request_body(body, content_type, content_encoding)
         except Exception:  # malformed input must not stop the stream; the error text may hold values
             st["errors"] += 1
         return walker, deadline

@@ -3,7 +3,8 @@ path and the field-name tokens that serve as context.
 
 Structure is decoded before matching: URL path and query, forms, JSON (arrays as
 ``[]``), XML, CSV, Protocol Buffers and gRPC (protobuf.py), multipart, cookies, headers,
-JSON inside strings, URLs inside strings, percent-encoding and gzip. Base64 blobs are
+JSON inside strings, URLs inside strings, percent-encoding, and the body's content
+codings (codings.py: gzip, deflate, br, zstd, snappy). Base64 blobs are
 found by the scanner's regex pass and come back here through ``decoded_segments``.
 Every layer adds one to ``depth``; past ``limits.max_depth`` a value is scanned as it is,
 not decoded further.
@@ -15,10 +16,10 @@ import binascii
 import json
 import math
 import re
-import zlib
 from dataclasses import dataclass
 from typing import Any, Final
 
+from . import codings
 from .cmodules import c_module
 from .context import (_AGENT, ADDRESS_FIELD, CARD_FIELD, DOB_FIELD, EMAIL_FIELD, GEO_LAT, GEO_LON, IBAN_FIELD, IP_FIELD,
                       MACHINE_FIELD, NAME_FIELD, NATIONAL_ID_FIELD, PASSPORT_FIELD, PHONE_FIELD, SECRET_FIELD, SSN_FIELD,
@@ -302,6 +303,17 @@ class Walker:
 
     # --- bodies ----------------------------------------------------------------------
 
+    def request_body(self, data: bytes, content_type: str | None, content_encoding: str) -> None:
+        """A request's body, its Content-Encoding undone first. A body that does not
+        decode as its header says is read as it is (a proxy may have decoded it)."""
+        coding = codings.parse(content_encoding) if content_encoding else []
+        if data and any(c != "identity" for c in coding):
+            raw = self._decompressed(data, coding, quiet=True)
+            if raw is not None:
+                self.body(raw, content_type, Location.BODY, "", 1, _coding_label(coding), (0, len(data)))
+                return
+        self.body(data, content_type)
+
     def body(self, data: bytes, content_type: str | None, location: str = Location.BODY,
              prefix: str = "", depth: int = 0, encoding: str = Encoding.PLAIN, span: tuple[int, int] | None = None) -> None:
         if not data:
@@ -310,12 +322,22 @@ class Walker:
             self.stats["depth_limited"] = self.stats.get("depth_limited", 0) + 1
             return
         ctype = (content_type or "").lower()
-        if data[:2] == b"\x1f\x8b":
-            raw = self._gunzip(data)
+        sniffed = codings.sniff(data)
+        if sniffed is not None:
+            raw = self._decompressed(data, [sniffed], quiet=sniffed == "deflate")
             if raw is not None:
                 self.body(raw, None if "gzip" in ctype else content_type, location, prefix,
-                          depth + 1, Encoding.GZIP, span if span is not None else (0, len(data)))
-            return
+                          depth + 1, _coding_label([sniffed]), span if span is not None else (0, len(data)))
+                return
+            if sniffed != "deflate":
+                return  # binary that is not what its magic says: nothing to read
+        if "proto" in ctype and "json" not in ctype and encoding != Encoding.SNAPPY and codings.snappy_length(data):
+            # Loki's push API sends snappy-compressed protobuf with no Content-Encoding.
+            raw = self._decompressed(data, ["snappy"], quiet=True)
+            if raw is not None:
+                self.body(raw, content_type, location, prefix, depth + 1, Encoding.SNAPPY,
+                          span if span is not None else (0, len(data)))
+                return
         if "multipart/" in ctype:
             self.multipart(data, content_type or "", depth)
             return
@@ -450,19 +472,21 @@ class Walker:
             self.body(frame, inner, location, prefix, depth, encoding)
         return True
 
-    def _gunzip(self, data: bytes) -> bytes | None:
-        budget = self.limits.max_decoded_bytes - self.decoded
-        if budget <= 0:
+    def _decompressed(self, data: bytes, coding: list[str], quiet: bool = False) -> bytes | None:
+        """``data`` with ``coding`` undone, within what is left of the decode budget (a
+        bomb decodes to its first bytes, counted); None when it does not decode (counted
+        unless ``quiet``: a guess that failed is no error) or no budget is left."""
+        room = self.limits.max_decoded_bytes - self.decoded
+        if room <= 0:
             self.stats["decode_limited"] = self.stats.get("decode_limited", 0) + 1
             return None
         try:
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            raw = d.decompress(data, budget)
-        except zlib.error:
-            self.stats["decode_errors"] = self.stats.get("decode_errors", 0) + 1
+            raw, cut = codings.decode(data, coding, room)
+        except codings.CodingError:
+            if not quiet:
+                self.stats["decode_errors"] = self.stats.get("decode_errors", 0) + 1
             return None
-        if d.unconsumed_tail:
-            # A bomb or just big: scan what fits, count it.
+        if cut:
             self.stats["decode_limited"] = self.stats.get("decode_limited", 0) + 1
         self.decoded += len(raw)
         return raw
@@ -609,8 +633,8 @@ class Walker:
         self.decoded += len(raw)
         d = seg.depth + 1
         span = seg.anchor(start, end)
-        if raw[:2] == b"\x1f\x8b":
-            unz = self._gunzip(raw)
+        if raw[:2] == codings.GZIP_MAGIC:
+            unz = self._decompressed(raw, ["gzip"])
             if unz is None:
                 return
             raw, encoding = unz, encoding
@@ -884,3 +908,9 @@ _CWALK: Final = _bind_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
 _C_TEXT: Final = c_module("_text")
 b64_runs: Final = b64_runs_py if _C_TEXT is None else _C_TEXT.b64_runs
+
+
+def _coding_label(coding: list[str]) -> str:
+    """A finding's encoding under content codings: the outermost, as sent."""
+    last = [c for c in coding if c != "identity"][-1]
+    return {"x-gzip": Encoding.GZIP, "x-snappy": Encoding.SNAPPY}.get(last, last)

@@ -6,6 +6,7 @@ import gzip
 import zlib
 
 import brotli
+import cramjam
 import pytest
 import zstandard
 
@@ -57,10 +58,28 @@ def test_chunked_request_body_with_extensions_and_trailers():
     ("br", brotli.compress),
     ("zstd", lambda b: zstandard.ZstdCompressor().compress(b)),
     ("zstd", lambda b: zstandard.ZstdCompressor(write_content_size=False, level=3).compress(b)),  # streamed: no size
+    ("snappy", lambda b: bytes(cramjam.snappy.compress_raw(b))),  # Prometheus remote write
 ])
 def test_content_encodings_are_decoded(encoding, encode):
     c = one(post(encode(JSON), "Content-Type: application/json", f"Content-Encoding: {encoding}"))
-    assert c.samples[0].body == JSON and not c.samples[0].body_truncated
+    (s,) = c.samples
+    assert s.body == JSON and not s.body_truncated
+    # Decoded once here: the scanner is not told to decode it again.
+    assert [k for k, _ in s.headers if k.lower() == "content-encoding"] == []
+
+
+def test_a_body_that_did_not_decode_keeps_its_content_encoding():
+    c = one(post(b"\x28\xb5\x2f\xfd not really zstd", "Content-Encoding: zstd"))
+    assert ("Content-Encoding", "zstd") in c.samples[0].headers
+
+
+def test_a_snappy_block_is_decoded_whole_and_cut_to_the_limit_or_refused_when_it_states_too_much():
+    body = bytes(cramjam.snappy.compress_raw(JSON * 100))  # 7 kB, repetitive: a few hundred bytes
+    c = one(post(body, "Content-Encoding: snappy"), max_body_bytes=1000)
+    (s,) = c.samples
+    assert s.body == (JSON * 100)[:1000] and s.body_truncated
+    c = one(post(b"\xff\xff\xff\xff\x0f" + b"\x00" * 64, "Content-Encoding: snappy"), max_body_bytes=1000)
+    assert c.samples[0].body.startswith(b"\xff\xff") and c.proc.stats["http_decode_errors"] == 1
 
 
 def test_stacked_encodings():

@@ -1,7 +1,7 @@
 """HTTP/1.0 and 1.1 on a reassembled TCP connection.
 
 The client side yields requests (request line, headers, body framed by Content-Length or
-chunked encoding, decoded through Content-Encoding (gzip, deflate, br, zstd) up to a
+chunked encoding, decoded through Content-Encoding (gzip, deflate, br, zstd, snappy) up to a
 size limit); the server side is parsed only far enough to pair a status and a byte count
 with each request, skipping response bodies without copying them. A request becomes an
 ``EgressEvent`` once both it and its response are complete (or the flow ends), and, when
@@ -14,19 +14,10 @@ hands the tunnel to a fresh protocol detector, so TLS inside the tunnel is still
 from __future__ import annotations
 
 import re
-import zlib
 from collections import deque
 
+from detectors.pii import codings
 from sentinel.model import EgressEvent, TrafficSample
-
-try:
-    import brotli
-except ImportError:  # pragma: no cover - brotli is a declared dependency
-    brotli = None
-try:
-    import zstandard
-except ImportError:  # pragma: no cover - zstandard is a declared dependency
-    zstandard = None
 
 MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE = 8 * 1024
@@ -150,96 +141,6 @@ class BodyReader:
         return False
 
 
-class _Zlib:
-    __slots__ = ("d", "mode", "head")
-
-    def __init__(self, mode: str):
-        self.mode = mode
-        self.d = None
-        self.head = b""
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        if self.d is None:
-            if self.mode == "gzip":
-                self.d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            else:
-                # "deflate" is zlib-wrapped by the RFC but raw in many servers: look.
-                data = self.head + data
-                if len(data) < 2:
-                    self.head = data
-                    return b""
-                cmf, flg = data[0], data[1]
-                wrapped = (cmf & 0x0F) == 8 and ((cmf << 8) | flg) % 31 == 0
-                self.d = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        return self.d.decompress(data, room)
-
-
-class _Brotli:
-    __slots__ = ("d",)
-
-    def __init__(self):
-        self.d = brotli.Decompressor()
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        try:
-            return self.d.process(data, output_buffer_limit=room)
-        except TypeError:  # brotli < 1.2 has no output limit
-            return self.d.process(data)[:room]
-
-
-class _Full(Exception):
-    pass
-
-
-class _Zstd:
-    """zstd (the Datadog Agent's and newer SDKs' request compression). The decompressor
-    writes into this object in 64 KB pieces, and a piece past ``room`` stops it: a
-    compression bomb costs no more than the limit."""
-
-    __slots__ = ("w", "out", "room")
-
-    def __init__(self):
-        self.out = bytearray()
-        self.room = 0
-        self.w = zstandard.ZstdDecompressor().stream_writer(self, write_size=65536, write_return_read=True)
-
-    def write(self, piece) -> int:
-        take = piece[:max(0, self.room - len(self.out))]
-        self.out += take
-        if len(take) < len(piece):
-            raise _Full
-        return len(piece)
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        self.room = room
-        self.out = bytearray()
-        try:
-            self.w.write(data)
-        except _Full:
-            pass
-        except zstandard.ZstdError as exc:
-            raise ValueError(str(exc)) from None
-        return bytes(self.out)
-
-
-def _decoders(encodings: list[str]):
-    decs = []
-    for enc in reversed(encodings):  # applied in order listed, so undone in reverse
-        if enc in ("gzip", "x-gzip"):
-            decs.append(_Zlib("gzip"))
-        elif enc == "deflate":
-            decs.append(_Zlib("deflate"))
-        elif enc == "br" and brotli is not None:
-            decs.append(_Brotli())
-        elif enc == "zstd" and zstandard is not None:
-            decs.append(_Zstd())
-        elif enc in ("identity", ""):
-            continue
-        else:
-            return None  # unknown coding: keep the raw bytes
-    return decs
-
-
 class BodyCollector:
     """Keeps at most ``limit`` bytes of a request body, decoded when it is encoded.
 
@@ -255,7 +156,7 @@ class BodyCollector:
         self.limit = limit
         self.raw = bytearray()
         self.raw_total = 0
-        self.decs = _decoders(encodings) if encodings else []
+        self.decs = codings.decoders(encodings) if encodings else []
         self.unknown = self.decs is None
         if self.unknown:
             self.decs = []
@@ -270,26 +171,23 @@ class BodyCollector:
         if room > 0:
             self.raw += chunk[:room] if len(chunk) > room else chunk
         if self.decs and not self.failed and not self.full:
-            data = chunk
             try:
-                for d in self.decs:
-                    data = d.feed(data, self.limit + 1 - len(self.out))
-                    if not data:
-                        break
-            except (zlib.error, ValueError, EOFError) as exc:  # noqa: F841
+                self._take(codings.feed_all(self.decs, chunk, self.limit + 1 - len(self.out)))
+            except codings.CodingError:
                 self.failed = True
-                return
-            except Exception as exc:  # brotli.error is not exported consistently
-                if brotli is not None and isinstance(exc, getattr(brotli, "error", ())):
-                    self.failed = True
-                    return
-                raise
-            self.out += data
-            if len(self.out) > self.limit:
-                self.full = True
+
+    def _take(self, data: bytes) -> None:
+        self.out += data
+        if len(self.out) > self.limit:
+            self.full = True
 
     def result(self) -> tuple[bytes, bool, bool]:
         """(body, truncated, decode_failed)."""
+        if self.decs and not self.failed and not self.full:
+            try:  # a snappy block is decoded whole, at the end
+                self._take(codings.flush_all(self.decs, self.limit + 1 - len(self.out)))
+            except codings.CodingError:
+                self.failed = True
         if self.decs and not self.failed:
             body = bytes(self.out[:self.limit])
             return body, self.full or self.holes, False
@@ -299,17 +197,26 @@ class BodyCollector:
 
 def body_collector(limit: int, content_encoding: str) -> BodyCollector:
     """A collector for a body sent with this Content-Encoding header ("" for none)."""
-    return BodyCollector(limit, [e.strip().lower() for e in content_encoding.split(",") if e.strip()])
+    return BodyCollector(limit, codings.parse(content_encoding))
 
 
-def collected_body(stats, collector: BodyCollector) -> tuple[bytes, bool]:
-    """(body, truncated) of a finished collector; a failed or unknown coding counted."""
+def collected_body(stats, collector: BodyCollector) -> tuple[bytes, bool, bool]:
+    """(body, truncated, decoded) of a finished collector; a failed or unknown coding
+    counted."""
     body, truncated, failed = collector.result()
     if failed:
         stats["http_decode_errors"] += 1
     if collector.unknown:
         stats["http_unknown_encoding"] += 1
-    return body, truncated
+    return body, truncated, bool(collector.decs) and not failed
+
+
+def sample_headers(headers: list[tuple[str, str]], decoded: bool) -> list[tuple[str, str]]:
+    """The headers a sample carries: without Content-Encoding once the body is decoded,
+    so that the scanner does not try to decode it again."""
+    if not decoded:
+        return headers
+    return [(k, v) for k, v in headers if k.lower() != "content-encoding"]
 
 
 # -- host and target helpers ----------------------------------------------------------------
@@ -606,8 +513,9 @@ class HttpHandler:
         proc = self.proc
         body = b""
         btrunc = truncated
+        decoded = False
         if r.collector is not None:
-            body, t = collected_body(proc.stats, r.collector)
+            body, t, decoded = collected_body(proc.stats, r.collector)
             btrunc = btrunc or t
             r.collector = None
         flow = self.flow
@@ -616,7 +524,7 @@ class HttpHandler:
             ts=r.ts,
             method=r.method,
             url=r.target,
-            headers=r.headers,
+            headers=sample_headers(r.headers, decoded),
             body=body,
             content_type=r.fields.get("content-type", ""),
             host=r.host,

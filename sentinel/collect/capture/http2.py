@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hpack
 
-from sentinel.collect.capture.http1 import BodyCollector, body_collector, collected_body, host_only
+from sentinel.collect.capture.http1 import BodyCollector, body_collector, collected_body, host_only, sample_headers
 from sentinel.model import EgressEvent, TrafficSample
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -325,13 +325,14 @@ class H2Handler:
     def _sample(self, st: _Stream, truncated: bool) -> None:
         proc = self.proc
         body = b""
+        decoded = False
         if st.collector is not None:
-            body, cut = collected_body(proc.stats, st.collector)
+            body, cut, decoded = collected_body(proc.stats, st.collector)
             truncated = truncated or cut
             st.collector = None
         ep = self.flow.endpoints()
         proc.emit_sample(TrafficSample(
-            ts=st.ts, method=st.method, url=st.path, headers=st.headers, body=body,
+            ts=st.ts, method=st.method, url=st.path, headers=sample_headers(st.headers, decoded), body=body,
             content_type=st.fields.get("content-type", ""), host=st.authority, src_ip=ep[0], dst_ip=ep[2],
             dst_port=ep[3], flow_id=self.flow.flow_id(), body_truncated=truncated, source=proc.source,
             origin=proc.origin, offset=st.offset,
