@@ -156,3 +156,12 @@ def test_a_snappy_block_stating_a_huge_length_is_refused_without_decoding():
     sc = Scanner(key=KEY)
     lie = b"\xff\xff\xff\xff\x0f" + b"\x00" * 64  # 4 GiB stated
     assert _post(sc, lie, ("Content-Encoding", "snappy"), ctype="application/x-protobuf") == []
+
+
+def test_a_zstd_body_after_a_bomb_and_a_broken_one_decodes_whole(sc):
+    # Bodies decoded in one call share the thread's zstd context: one cut short or broken
+    # must leave nothing behind for the next.
+    small = Scanner({"max_decoded_bytes": 4096}, key=KEY)
+    _post(small, _zstd(b"\x00" * (8 << 20)), ("Content-Encoding", "zstd"))
+    _post(small, b"\x28\xb5\x2f\xfd" + b"\x01" * 40, ("Content-Encoding", "zstd"))
+    assert _seen(_post(sc, _zstd(BODY), ("Content-Encoding", "zstd"))) == _seen(_post(sc, BODY))
