@@ -47,7 +47,16 @@ class Decoder(Protocol):
     def flush(self, room: int) -> bytes: ...
 
 
-class _Zlib:
+class _Streaming:
+    """A decoder whose output comes as its input does: nothing is left for ``flush``."""
+
+    __slots__ = ()
+
+    def flush(self, room: int) -> bytes:
+        return b""
+
+
+class _Zlib(_Streaming):
     __slots__ = ("d", "mode", "head")
 
     def __init__(self, mode: str):
@@ -71,11 +80,8 @@ class _Zlib:
         except zlib.error as exc:
             raise CodingError(str(exc)) from None
 
-    def flush(self, room: int) -> bytes:
-        return b""
 
-
-class _Brotli:
+class _Brotli(_Streaming):
     __slots__ = ("d",)
 
     def __init__(self):
@@ -92,15 +98,12 @@ class _Brotli:
         except _BROTLI_ERROR as exc:
             raise CodingError(str(exc)) from None
 
-    def flush(self, room: int) -> bytes:
-        return b""
-
 
 class _Full(Exception):
     pass
 
 
-class _Zstd:
+class _Zstd(_Streaming):
     """The decompressor writes into this object in 64 KB pieces, and a piece past
     ``room`` stops it. ``whole``: the body is decoded in one call, so the thread's
     decompression context can serve (making one costs about 30 µs; a capture's open
@@ -131,9 +134,6 @@ class _Zstd:
         except zstandard.ZstdError as exc:
             raise CodingError(str(exc)) from None
         return bytes(self.out)
-
-    def flush(self, room: int) -> bytes:
-        return b""
 
 
 _LOCAL = threading.local()
@@ -212,12 +212,12 @@ def zlib_header(data: bytes) -> bool:
 
 
 def decoders(codings: list[str], whole: bool = False) -> list[Decoder] | None:
-    """The decoders that undo ``codings`` (as listed in Content-Encoding, in the order
-    they were applied), first to run first; None when one is unknown. ``whole``: for
+    """The decoders that undo ``codings`` (as ``parse`` lists them, in the order they
+    were applied), first to run first; None when one is unknown. ``whole``: for
     a body decoded in one call."""
     decs: list[Decoder] = []
     for coding in reversed(codings):
-        if coding in ("gzip", "x-gzip"):
+        if coding == "gzip":
             decs.append(_Zlib("gzip"))
         elif coding == "deflate":
             decs.append(_Zlib("deflate"))
@@ -225,18 +225,26 @@ def decoders(codings: list[str], whole: bool = False) -> list[Decoder] | None:
             decs.append(_Brotli())
         elif coding == "zstd" and zstandard is not None:
             decs.append(_Zstd(whole))
-        elif coding in ("snappy", "x-snappy") and cramjam is not None:
+        elif coding == "snappy" and cramjam is not None:
             decs.append(_Snappy())
-        elif coding in ("identity", ""):
-            continue
         else:
             return None
     return decs
 
 
+# Old names of two codings (RFC 9110 keeps x-gzip; some clients send x-snappy).
+_ALIASES = {"x-gzip": "gzip", "x-snappy": "snappy"}
+
+
 def parse(header: str) -> list[str]:
-    """``Content-Encoding: gzip, br`` -> ["gzip", "br"]."""
-    return [c.strip().lower() for c in header.split(",") if c.strip()]
+    """``Content-Encoding: x-gzip, identity, br`` -> ["gzip", "br"]: the codings
+    applied, by their current names."""
+    out = []
+    for c in header.split(","):
+        c = c.strip().lower()
+        if c and c != "identity":
+            out.append(_ALIASES.get(c, c))
+    return out
 
 
 def feed_all(decs: list[Decoder], data: bytes, room: int) -> bytes:
@@ -254,7 +262,7 @@ def flush_all(decs: list[Decoder], room: int) -> bytes:
     for i, d in enumerate(decs):
         tail = d.flush(room)
         if tail:
-            out += feed_all(decs[i + 1:], tail, room) if i + 1 < len(decs) else tail
+            out += feed_all(decs[i + 1:], tail, room)
     return out
 
 

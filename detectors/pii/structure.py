@@ -307,10 +307,11 @@ class Walker:
         """A request's body, its Content-Encoding undone first. A body that does not
         decode as its header says is read as it is (a proxy may have decoded it)."""
         coding = codings.parse(content_encoding) if content_encoding else []
-        if data and any(c != "identity" for c in coding):
+        if data and coding:
             raw = self._decompressed(data, coding, quiet=True)
             if raw is not None:
-                self.body(raw, content_type, Location.BODY, "", 1, _coding_label(coding), (0, len(data)))
+                # A finding names the outermost coding, as sent.
+                self.body(raw, content_type, Location.BODY, "", 1, coding[-1], (0, len(data)))
                 return
         self.body(data, content_type)
 
@@ -327,7 +328,7 @@ class Walker:
             raw = self._decompressed(data, [sniffed], quiet=sniffed == "deflate")
             if raw is not None:
                 self.body(raw, None if "gzip" in ctype else content_type, location, prefix,
-                          depth + 1, _coding_label([sniffed]), span if span is not None else (0, len(data)))
+                          depth + 1, sniffed, span if span is not None else (0, len(data)))
                 return
             if sniffed != "deflate":
                 return  # binary that is not what its magic says: nothing to read
@@ -908,9 +909,3 @@ _CWALK: Final = _bind_c_walk()
 _machine_shape: Final = machine_shape if _CWALK is None else _CWALK.machine_shape
 _C_TEXT: Final = c_module("_text")
 b64_runs: Final = b64_runs_py if _C_TEXT is None else _C_TEXT.b64_runs
-
-
-def _coding_label(coding: list[str]) -> str:
-    """A finding's encoding under content codings: the outermost, as sent."""
-    last = [c for c in coding if c != "identity"][-1]
-    return {"x-gzip": Encoding.GZIP, "x-snappy": Encoding.SNAPPY}.get(last, last)
