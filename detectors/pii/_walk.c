@@ -643,7 +643,7 @@ tokens_of(PyObject *name)
 }
 
 /* Walker._value: a string value dropped or kept as a segment; one that may hide a layer
- * (JSON, XML, a URL or query, %-escapes) first goes to Walker._nested_text, which may
+ * (JSON, XML, HTML, a URL or query, %-escapes, character references) first goes to Walker._nested_text, which may
  * replace it by its parts. */
 static int
 emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, PyObject *enc,
@@ -674,7 +674,7 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
         int layered = c0 == '{' || c0 == '[' || c0 == '<';
         for (Py_ssize_t i = 0; i < n && !layered; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, d, i);
-            layered = c == '?' || c == '=' || c == '%';
+            layered = c == '?' || c == '=' || c == '%' || c == '&';
         }
         if (layered) {
             PyObject *args[10] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};

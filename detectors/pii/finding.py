@@ -45,6 +45,8 @@ class Encoding(StrEnum):
     BROTLI = "br"
     ZSTD = "zstd"
     SNAPPY = "snappy"
+    QP = "quoted-printable"  # a MIME part's transfer encoding
+    HTML = "html"  # character references: "jane&#64;example.com"
     MD5 = "md5"
     SHA1 = "sha1"
     SHA256 = "sha256"

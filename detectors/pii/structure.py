@@ -3,8 +3,9 @@ path and the field-name tokens that serve as context.
 
 Structure is decoded before matching: URL path and query, forms, JSON (arrays as
 ``[]``), XML, CSV, Protocol Buffers and gRPC (protobuf.py), multipart, cookies, headers,
-JSON inside strings, URLs inside strings, percent-encoding, and the body's content
-codings (codings.py: gzip, deflate, br, zstd, snappy). Base64 blobs are
+JSON inside strings, URLs inside strings, percent-encoding, HTML (htmltext.py) and its
+character references, e-mail messages (mail.py: MIME parts, quoted-printable), and the
+body's content codings (codings.py: gzip, deflate, br, zstd, snappy). Base64 blobs are
 found by the scanner's regex pass and come back here through ``decoded_segments``.
 Every layer adds one to ``depth``; past ``limits.max_depth`` a value is scanned as it is,
 not decoded further.
@@ -17,7 +18,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Callable, Final
 
 from . import codings
 from .cmodules import c_module
@@ -26,6 +27,8 @@ from .context import (_AGENT, ADDRESS_FIELD, CARD_FIELD, DOB_FIELD, EMAIL_FIELD,
                       field_tokens, machine_shape)
 from .csvfields import csv_cells
 from .finding import Encoding, Location
+from .htmltext import ENTITY, html_fields, looks_like_html, unescape_entities
+from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
 from .validators import shannon_entropy
@@ -150,7 +153,7 @@ class Walker:
         # %-escapes): most values skip the call.
         if depth < self._max_depth:
             c0 = text[0]
-            if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text) and \
+            if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text or "&" in text) and \
                     self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
@@ -167,6 +170,9 @@ class Walker:
                     for child in self.out[n0:]:
                         child.span = span
                 return True
+        if c0 == "<" and looks_like_html(text):  # an e-mail API's HTML body
+            self._html_doc(text, location, path, tokens, ptokens, encoding, depth + 1, span)
+            return True
         if c0 == "<" and text[-1] == ">" and self._xml_doc(text, location, path, depth + 1, encoding, span):
             return True
         if "?" in text and (text.startswith("http://") or text.startswith("https://") or c0 == "/"):
@@ -191,6 +197,12 @@ class Walker:
             return True
         if "%" in text:
             self._pct_layer(text, location, path, tokens, ptokens, encoding, depth, span)
+        if "&" in text and ENTITY.search(text) is not None:
+            # "jane&#64;example.com": a value escaped for HTML, decoded as a layer of its own.
+            dec = unescape_entities(text)
+            if dec != text:
+                self._value(dec, location, path, tokens, ptokens, Encoding.HTML if encoding == Encoding.PLAIN else encoding,
+                            depth + 1, span if span is not None else (0, len(text)))
         return False
 
     def _pct_layer(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
@@ -342,6 +354,9 @@ class Walker:
         if "multipart/" in ctype:
             self.multipart(data, content_type or "", depth)
             return
+        if ("message/" in ctype or ("json" not in ctype and looks_like_message(data))) and \
+                self._mail_doc(data, location, prefix, depth, encoding):
+            return
         if "grpc" in ctype:
             if self._grpc(data, ctype, location, prefix, depth, encoding):
                 return
@@ -355,6 +370,9 @@ class Walker:
         if "json" in ctype or c0 in ("{", "["):
             if self._json_doc(stripped, location, prefix, depth, encoding):
                 return
+        if "html" in ctype or (c0 == "<" and "xml" not in ctype and looks_like_html(stripped)):
+            self._html_doc(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth, span)
+            return
         if c0 == "<" and self._xml_doc(stripped, location, prefix, depth, encoding, span):
             return
         if ("csv" in ctype or "tab-separated" in ctype) and self._csv_doc(text, location, prefix, depth, encoding,
@@ -422,6 +440,39 @@ class Walker:
                 name = ""  # data used as a label is no field-name context
             self._add(value, location, path, name, parent if _path_name(parent) == parent else "",
                       encoding, depth, span)
+        return True
+
+    def _html_doc(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
+                  encoding: str, depth: int, span: tuple[int, int] | None = None) -> None:
+        """HTML as it renders, one segment, and its links and form values as fields below it."""
+        rendered, attrs = html_fields(text, max(self._max_fields - len(self.out), 0))
+        if rendered:
+            self.out.append(Segment(rendered, location, path, tokens, ptokens, encoding, depth, span))
+        for name, value in attrs:
+            self._add(value, location, path + "." + name, name, "", encoding, depth, span)
+
+    def _mail_doc(self, data: bytes, location: str, prefix: str, depth: int, encoding: str) -> bool:
+        """An e-mail message: its headers as fields under ``mime.``, its parts as bodies
+        with their transfer encoding undone. False when no field came out."""
+        try:
+            fields = mail_fields(data, max(self._max_fields - len(self.out), 0))
+        except Exception:  # the parser notes defects rather than raising; one it missed is not fatal
+            self.stats["decode_errors"] = self.stats.get("decode_errors", 0) + 1
+            return False
+        if not fields:
+            return False
+        root = (prefix + ".mime.") if prefix else "mime."
+        for path, name, content, ctype, transfer in fields:
+            if not ctype:
+                self._add(str(content), location, root + path, name, "", encoding, depth)
+                continue
+            raw = content if isinstance(content, bytes) else content.encode()
+            if transfer:
+                if self.decoded + len(raw) > self.limits.max_decoded_bytes:
+                    self.stats["decode_limited"] = self.stats.get("decode_limited", 0) + 1
+                    continue
+                self.decoded += len(raw)
+            self.body(raw, ctype, location, root + path, depth + 1, transfer or encoding)
         return True
 
     def _csv_doc(self, text: str, location: str, prefix: str, depth: int, encoding: str, delim: str | None = None,
@@ -512,7 +563,7 @@ class Walker:
                 content = content[:-2]
             elif content.endswith(b"\n"):
                 content = content[:-1]
-            name, ptype, filename = "", None, ""
+            name, ptype, filename, transfer = "", None, "", ""
             for line in head.decode("latin-1").splitlines():
                 lk, _, lv = line.partition(":")
                 lk = lk.strip().lower()
@@ -525,14 +576,25 @@ class Walker:
                             filename = pv.strip('"')
                 elif lk == "content-type":
                     ptype = lv.strip()
+                elif lk == "content-transfer-encoding":
+                    transfer = lv.strip().lower()
+            enc: str = Encoding.PLAIN
+            if transfer in _TRANSFER_DECODE:
+                enc = transfer
+                try:
+                    content = _TRANSFER_DECODE[transfer](content)
+                except (binascii.Error, ValueError):
+                    enc = Encoding.PLAIN  # read as sent
+            if ptype is None and looks_like_message(content):
+                ptype = "message/rfc822"  # Mailgun's messages.mime: the message as a file
             if ptype is None and filename.lower().endswith((".csv", ".tsv")):
                 ptype = "text/csv" if filename.lower().endswith(".csv") else "text/tab-separated-values"
             path = "multipart." + (_path_name(name) if name else str(i))
             if ptype is None:
                 text = content.decode("utf-8", "replace")
-                self._add(text, Location.BODY, path, name, "", Encoding.PLAIN, depth)
+                self._add(text, Location.BODY, path, name, "", enc, depth)
             else:
-                self.body(content, ptype, Location.BODY, path, depth + 1)
+                self.body(content, ptype, Location.BODY, path, depth + 1, enc)
 
     def walk_json(self, obj, location: str, path: str, depth: int, encoding: str = Encoding.PLAIN) -> None:
         self._json(obj, location, path, "", "", depth, encoding, 0)
@@ -639,6 +701,12 @@ class Walker:
             if unz is None:
                 return
             raw, encoding = unz, encoding
+        if looks_like_message(raw):  # SES's and Gmail's raw sends: a whole message in base64
+            n0 = len(self.out)
+            if self._mail_doc(raw, seg.location, seg.path, d, encoding):
+                for child in self.out[n0:]:
+                    child.span = span
+                return
         text = raw.decode("utf-8", "replace")
         s = text.lstrip()
         if s[:1] in ("{", "["):
@@ -663,6 +731,9 @@ class Walker:
 
 # A list of two or three floats under these names is a position: GeoJSON
 # ("coordinates": [lng, lat, alt]) or a [lat, lng] pair. Scanned as one "lat, lng" text.
+# A multipart part's Content-Transfer-Encoding undone (the encodings' names are theirs).
+_TRANSFER_DECODE: Final[dict[str, Callable[[bytes], bytes]]] = {str(Encoding.BASE64): binascii.a2b_base64, str(Encoding.QP): binascii.a2b_qp}
+
 _GEO_PAIR: Final = frozenset({"coordinates", "coords", "coordinate", "latlng", "lnglat", "latlon", "lonlat", "position",
                        "location", "center", "point", "geo", "loc", "ll"})
 _LNG_FIRST: Final = frozenset({"coordinates", "lnglat", "lonlat"})

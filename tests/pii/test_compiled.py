@@ -14,7 +14,8 @@ from detectors.pii import context, masking, rx, structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
-INTERPRETED = {"detectors.pii", "detectors.pii.ner", "detectors.pii.config", "detectors.pii.codings"}
+INTERPRETED = {"detectors.pii", "detectors.pii.ner", "detectors.pii.config", "detectors.pii.codings",
+               "detectors.pii.mail", "detectors.pii.htmltext"}
 
 
 def scan_path_modules() -> list[str]:

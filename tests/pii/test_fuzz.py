@@ -35,7 +35,8 @@ _HEADER_NAMES = st.sampled_from(["cookie", "authorization", "referer", "x-custom
                                  ":path", "x-api-key", "origin"])
 _CONTENT_TYPES = st.sampled_from([None, "application/json", "application/x-www-form-urlencoded",
                                   "multipart/form-data; boundary=XyZ", "text/plain", "application/gzip",
-                                  "application/json; charset=utf-8", "application/octet-stream", "text/csv"])
+                                  "application/json; charset=utf-8", "application/octet-stream", "text/csv",
+                                  "text/html", "message/rfc822"])
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40))
 _JSON = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4),
                                                       st.dictionaries(st.text(max_size=12), kids, max_size=4)),
@@ -49,9 +50,21 @@ _XML = st.recursive(st.text(max_size=30).map(xml_escape), lambda kids: st.builds
     _TAGS, st.text(max_size=8), st.lists(kids, max_size=3)), max_leaves=12)
 
 
+# Pieces of HTML and of e-mail messages, broken ones too, in any order.
+_HTML = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(
+    ["<p>", "</p>", "<br>", "<a href=\"", "\">", "&#64;", "&amp", "&nbsp;", "<!--", "-->", "<![", "<script>",
+     "<html>", "<b>", "</b"])), max_size=20).map(lambda parts: "<html>" + "".join(parts))
+_MAIL = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(
+    ["From: ", "To: ", "Subject: ", "\r\n", "\n\n", "Content-Type: multipart/mixed; boundary=b\n", "--b\n", "--b--",
+     "Content-Type: message/rfc822\n", "Content-Transfer-Encoding: base64\n", "Content-Transfer-Encoding: quoted-printable\n",
+     "=?utf-8?q?Jos=C3=A9?=", "=?x-none?b?@@?=", "=3D", "=\n", "charset=\"x-none\"\n"])), max_size=30).map(
+    lambda parts: "From: a@example.com\nTo: b@example.com\n" + "".join(parts))
+
+
 def _bodies():
     raw = st.binary(max_size=600)
-    docs = st.one_of(_JSON.map(lambda d: json.dumps(d).encode()), _XML.map(str.encode))
+    docs = st.one_of(_JSON.map(lambda d: json.dumps(d).encode()), _XML.map(str.encode),
+                     _HTML.map(str.encode), _MAIL.map(lambda t: t.encode("utf-8", "surrogatepass")))
     forms = st.lists(st.tuples(st.text(max_size=10), st.text(max_size=30)), max_size=6).map(
         lambda pairs: "&".join(f"{quote(k)}={quote(v)}" for k, v in pairs).encode())
     plain = st.one_of(raw, docs, forms)

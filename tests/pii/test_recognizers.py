@@ -195,6 +195,7 @@ WORD_NAMES = [
     ("Contact Mary Green today.", "Mary Green"),
     ("Please email Margaret Hill Road about it.", None),  # a street: the suffix follows
     ("Ship to 14 Margaret Lane, Springfield, IL 62704", None),  # an address, not a person
+    ("It will be delivered to 99351 Anne River, South Erin, NE 41676.", None),  # "delivered to" cues it too
     ("Rose Brown", None),  # a word-name before a word family name
 ]
 

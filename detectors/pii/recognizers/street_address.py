@@ -79,8 +79,9 @@ _LOCALITY: Final = frozenset({"city", "town", "state", "region", "province", "co
                        "postcode", "postalcode", "zipcode", "district", "suburb", "locality", "ort", "stadt", "plz",
                        "postleitzahl", "ville", "codepostal", "ciudad", "provincia", "citta", "cap", "cidade", "cep",
                        "plaats", "miasto", "kod", "land", "pays", "pais", "paese"})
-_PROSE: Final = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "deliver",
-                    "delivery", "home", "residence", "street", "billing", "mail", "moved", "at"})
+_PROSE: Final = frozenset({"address", "live", "living", "lives", "located", "ship", "shipping", "shipped", "deliver",
+                    "delivery", "delivered", "dispatched", "home", "residence", "street", "billing", "mail", "moved",
+                    "at"})
 # Words that say an address follows: then "2093 Melinda Gateway" has a house number, not
 # a year.
 _ADDRESS_CUES: Final = _PROSE - {"at", "home", "street", "mail", "billing"}
