@@ -16,6 +16,7 @@ from .national_id import NATIONAL_ID_RECOGNIZERS
 from .passport import PassportRecognizer
 from .person import PersonRecognizer
 from .phone import PhoneRecognizer
+from .script_names import ScriptNameRecognizer
 from .secret import AuthorizationRecognizer, GenericSecretRecognizer, SecretAssignmentRecognizer, build_rule_recognizers
 from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
@@ -33,6 +34,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         IbanRecognizer(),
         IpAddressRecognizer(report_private_ips),
         PersonRecognizer(),
+        ScriptNameRecognizer(),
         StreetAddressRecognizer(),
         DateOfBirthRecognizer(),
         PassportRecognizer(),

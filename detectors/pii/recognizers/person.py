@@ -17,6 +17,7 @@ from ..dictionaries import (ambiguous_first_names, ambiguous_last_names, everyda
                             street_suffixes)
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer
+from .script_names import name_in_script
 
 # A hyphen may join a lower-case part: "Min-jun", "Seo-yeon" (Korean given names).
 _WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
@@ -480,6 +481,8 @@ class PersonRecognizer(Recognizer):
             score = 0.85
         elif capitalised and 2 <= len(words) <= 3:
             score = 0.75  # two or three capitalised words under a "name" field
+        elif name_in_script(v):
+            score = 0.8  # "王伟", "佐藤 健", "محمد أحمد": scripts without capitals
         else:
             return ()
         off = value.index(v)

@@ -1,0 +1,233 @@
+"""Names in scripts without capital letters: Chinese and Japanese (Han), Korean (Hangul)
+and Arabic.
+
+In Latin text capitals mark a name; these scripts have none, and Chinese and Japanese
+put no space between words. A name is read where the text says one is there: a cue
+before it ("我叫", "私の名前は", "제 이름은", "اسمي"), an honorific after it ("先生", "様",
+"님"), or a name field. It must also start with a family name of the script's list (the
+hundred most common Chinese surnames cover about 85% of China's people, the ten most
+common Korean ones over 60% of Korea's); an Arabic name, which has no family-name list to
+check, must hold a common given name.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_CHINESE_SURNAMES: Final = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
+    "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛"
+    "靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵"
+    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    # The same names in traditional characters (Taiwan, Hong Kong, the diaspora).
+    "陳楊黃趙吳劉張鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒龍顧龔錢嚴湯羅馬孫郭葉蔣餘魏");
+_COMPOUND_SURNAMES: Final = frozenset({"欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "东方", "東方", "皇甫",
+                                       "尉迟", "尉遲", "公孙", "公孫", "慕容", "令狐", "长孙", "長孫", "夏侯", "司徒"})
+_JAPANESE_SURNAMES: Final = frozenset({
+    "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "渡邊", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木",
+    "山口", "松本", "井上", "木村", "斎藤", "斉藤", "清水", "山崎", "池田", "橋本", "阿部", "石川", "山下", "中島",
+    "石井", "小川", "前田", "岡田", "長谷川", "藤田", "後藤", "近藤", "村上", "遠藤", "青木", "坂本", "福田", "太田",
+    "西村", "藤井", "金子", "岡本", "藤原", "中野", "三浦", "原田", "松田", "竹内", "中川", "小野", "田村", "中山",
+    "和田", "石田", "森田", "上田", "原", "柴田", "酒井", "工藤", "横山", "宮崎", "宮本", "内田", "高木", "安藤",
+    "島田", "谷口", "大野", "高田", "丸山", "今井", "河野", "藤本", "村田", "武田", "上野", "杉山", "増田", "小島",
+    "小山", "千葉", "久保", "松井", "岩崎", "野口", "菊地", "木下", "野村", "新井", "渡部", "佐野", "大塚", "森",
+    "林", "菅原", "市川", "平野", "桜井", "大西", "松尾", "菅野", "熊谷", "松下", "服部", "川口", "北村", "吉川"})
+_KOREAN_SURNAMES: Final = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류유전홍고문양손배백허남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석"
+    "선설마길연위표명기반라왕금옥육인맹제모탁국어은편용")
+_KOREAN_COMPOUND: Final = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문"})
+# Three-syllable words that take 님 or 씨 and start with a surname's syllable: roles, not people.
+_KOREAN_ROLES: Final = frozenset({"이용자", "사용자", "관리자", "담당자", "운영자", "판매자", "구매자", "주문자", "신청자",
+                                  "보호자", "작성자", "수신자", "발신자", "고객분", "회원분", "선생님", "기사분", "대표자"})
+# Endings a Korean name takes in a sentence: "김민준입니다", "김민준이고", "김민준은".
+_KOREAN_PARTICLES: Final = ("입니다", "이에요", "이예요", "예요", "이라고", "라고", "이고", "이며", "님", "씨", "은", "는",
+                            "이", "가", "을", "를", "의", "에게", "께서", "도")
+_ARABIC_GIVEN: Final = frozenset({
+    "محمد", "أحمد", "احمد", "علي", "حسن", "حسين", "محمود", "مصطفى", "عبدالله", "عبد", "يوسف", "إبراهيم", "ابراهيم",
+    "خالد", "عمر", "سعيد", "سعد", "فهد", "سلطان", "ناصر", "طارق", "كريم", "ياسر", "وليد", "هشام", "سامي", "عادل",
+    "ماجد", "فيصل", "بندر", "زياد", "رامي", "عمرو", "أسامة", "اسامة", "إسماعيل", "مراد", "جمال", "نبيل", "منصور",
+    "فاطمة", "عائشة", "مريم", "خديجة", "زينب", "نور", "سارة", "ساره", "ليلى", "هدى", "أمل", "امل", "سلمى", "رنا",
+    "ريم", "دينا", "هند", "منى", "نادية", "ياسمين", "لينا", "رغد", "شيماء", "آمنة", "حنان", "سميرة", "لطيفة"})
+# Words that end an Arabic name after a cue ("اسمي محمد ورقمي ..."): pronouns, prepositions.
+_ARABIC_STOP: Final = frozenset({"و", "هو", "هي", "أنا", "انا", "من", "في", "على", "عن", "إلى", "الى", "مع", "رقم",
+                                 "رقمي", "هاتفي", "بريدي", "عنواني", "وعمري", "عمري", "وأنا", "وانا", "أسكن", "اسكن"})
+# Han characters that end a Chinese name read after a cue ("我叫王伟今天..."): common words'
+# characters that are rare in given names (明, 小, 月 and 可 are common in them: not here).
+_HAN_STOP: Final = frozenset("今昨是的了在和与我你他她们电手邮地住来去说要想有也就都很不请谢好吗呢吧啊从到给把被让叫姓名号日年先女"
+                             "您对现已会能这那里个电話電号碼码客者员户")
+_HAN_CUES: Final = ("我叫", "我的名字是", "我的名字叫", "我姓", "姓名", "联系人", "聯絡人", "收件人", "收货人", "收貨人",
+                    "私の名前は", "名前", "氏名", "お名前", "担当者")
+_HAN_HONORIFICS: Final = ("先生", "女士", "小姐", "さん", "様", "さま", "老师", "老師")
+_NOT_WITH_HONORIFIC: Final = frozenset({"王"})  # 王様: "the king"
+_KOREAN_CUES: Final = ("제 이름은", "제이름은", "이름", "성함", "성명")
+_ARABIC_CUES: Final = ("اسمي", "إسمي", "السيد", "السيدة", "الاسم", "الأستاذ", "الأستاذة")
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(w.replace(" ", "[ \\t]*") for w in words)
+
+
+def _bytes(words: tuple[str, ...]) -> str:
+    """The words as a byte-mode alternation for the prefilter."""
+    return "|".join("".join(f"\\x{b:02x}" for b in w.encode()) for w in words)
+
+
+_SEP: Final = r"[ \t　]*[:：]?[ \t　]*"
+
+
+class ScriptNameRecognizer(Recognizer):
+    name: str = "person_script"
+    category: str = Category.PERSON
+    patterns: tuple[str, ...] = (
+        r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　]\p{Han}{1,3})?",
+        r"\p{Han}{1,6}[ 　]?(?:" + _alternation(_HAN_HONORIFICS) + ")",
+        r"(?:제[ \t]*이름은[ \t]*|(?:이름|성함|성명)[ \t]*[:：][ \t]*)\p{Hangul}{2,8}",
+        r"\p{Hangul}{3,4}[ \t]?(?:님|씨)",
+        r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"\p{Arabic}+(?:[ \t]+\p{Arabic}+){0,3}",
+    )
+    # The cues and honorifics themselves, in the prefilter's byte mode.
+    prefilter: tuple[str, ...] = (_bytes(_HAN_CUES), _bytes(_HAN_HONORIFICS),
+                                  _bytes(("이름", "성함", "성명")), _bytes(("님", "씨")), _bytes(_ARABIC_CUES))
+    score: float = 0.85
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        c0 = value[0]
+        if "\uac00" <= c0 <= "\ud7a3":  # Hangul syllables
+            return self._korean(value, ctx)
+        if "\u0600" <= c0 <= "\u06ff":
+            return self._arabic(value, ctx)
+        return self._han(value, ctx)
+
+    def _hit(self, ctx: Ctx, offset: int, name: str) -> Hit:
+        start = ctx.start + offset
+        return Hit(self.score, " ".join(name.split()), start=start, end=start + len(name))
+
+    def _han(self, value: str, ctx: Ctx) -> Hit | None:
+        for cue in _HAN_CUES:
+            if value.startswith(cue):
+                rest = value[len(cue):]
+                off = len(value) - len(rest.lstrip(" \t　:："))
+                name = _han_after_cue(value[off:])
+                return self._hit(ctx, off, name) if name else None
+        for h in _HAN_HONORIFICS:
+            if value.endswith(h):
+                body = value[: len(value) - len(h)].rstrip(" 　")
+                at = _han_before_honorific(body)
+                if at < 0 or body[at:] in _NOT_WITH_HONORIFIC:
+                    return None
+                return self._hit(ctx, at, body[at:])
+        return None
+
+    def _korean(self, value: str, ctx: Ctx) -> Hit | None:
+        if value[-1] in "님씨" and not value.startswith(_KOREAN_CUES):
+            if "\uac00" <= ctx.char_before() <= "\ud7a3":
+                return None  # inside a longer word
+            name = value[:-1].rstrip()
+            ok = (len(name) == 3 or (len(name) == 4 and name[:2] in _KOREAN_COMPOUND)) and \
+                name not in _KOREAN_ROLES and _korean_surname(name)
+            return self._hit(ctx, 0, name) if ok else None
+        # After a cue: the name is the last word of the match.
+        off = len(value) - len(value.split()[-1])
+        if value.startswith(("이름", "성함", "성명")):
+            off = max(value.find(":"), value.find("：")) + 1
+            off += len(value[off:]) - len(value[off:].lstrip())
+        name = value[off:]
+        for p in _KOREAN_PARTICLES:
+            if name.endswith(p) and len(name) - len(p) >= 2:
+                name = name[: -len(p)]
+                break
+        ok = 2 <= len(name) <= 4 and name not in _KOREAN_ROLES and _korean_surname(name)
+        return self._hit(ctx, off, name) if ok else None
+
+    def _arabic(self, value: str, ctx: Ctx) -> Hit | None:
+        words = value.split()
+        for cue in _ARABIC_CUES:
+            if words[0].rstrip(":：") == cue:
+                break
+        else:
+            return None
+        kept: list[str] = []
+        for w in words[1:]:
+            w = w.strip(":：")
+            if not w or w in _ARABIC_STOP or (w[0] == "و" and w[1:] in _ARABIC_STOP):
+                break  # "ورقمي": "and my number"
+            kept.append(w)
+        if not kept or not any(w in _ARABIC_GIVEN for w in kept):
+            return None
+        first = value.index(kept[0], len(words[0]))
+        end = value.index(kept[-1], first) + len(kept[-1])
+        return self._hit(ctx, first, value[first:end])
+
+
+def name_in_script(value: str) -> bool:
+    """Whether a field's whole value reads as a Chinese, Japanese or Arabic name: a family
+    name of the lists and a given name of one to three characters (three characters in
+    all, or a two-character family name), or Arabic words one of which is a common given
+    name. (Korean words that start with a family name's syllable
+    are too many to tell a name from a word without context.)"""
+    c0 = value[:1]
+    if "\u0600" <= c0 <= "\u06ff":
+        words = value.split()
+        return 2 <= len(words) <= 4 and any(w in _ARABIC_GIVEN for w in words) and \
+            all("\u0600" <= c <= "\u06ff" for w in words for c in w)
+    if not ("\u4e00" <= c0 <= "\u9fff"):
+        return False
+    name = _han_after_cue(value)
+    if len(name) != len(value):
+        return False
+    # Two characters under a plain "name" are as often a word ("白色", "黄金") as a name.
+    return len(name.replace(" ", "").replace("　", "")) >= 3 or _han_family(name) >= 2
+
+
+def _korean_surname(name: str) -> bool:
+    return name[:2] in _KOREAN_COMPOUND or name[0] in _KOREAN_SURNAMES
+
+
+def _han_after_cue(text: str) -> str:
+    """The name that starts ``text`` (what followed a cue): a family name of the lists,
+    then up to two given characters (three after a Japanese family name), up to the
+    first character that does not belong in a name."""
+    head, apart, _ = text.replace("　", " ").partition(" ")
+    if apart and _han_family(head) == len(head):
+        return text  # "佐藤 健": family and given name apart, as Japanese forms write them
+    text = head
+    n = _han_family(text)
+    if not n:
+        return ""
+    most = 3 if text[:n] in _JAPANESE_SURNAMES else 2
+    end = n
+    while end < len(text) and end - n < most and text[end] not in _HAN_STOP:
+        end += 1
+    return text[:end]
+
+
+def _han_family(text: str) -> int:
+    """The length of the family name ``text`` starts with, 0 for none."""
+    for n in (3, 2):
+        if len(text) >= n and (text[:n] in _JAPANESE_SURNAMES or text[:n] in _COMPOUND_SURNAMES):
+            return n
+    return 1 if text[:1] in _CHINESE_SURNAMES or text[:1] in _JAPANESE_SURNAMES else 0
+
+
+def _han_before_honorific(body: str) -> int:
+    """Where the name that ends ``body`` (what preceded an honorific) starts, -1 for none:
+    a family name with up to two given characters, or alone ("王先生", "田中様"). A name
+    with a given name wins over a family name alone ("张晓明先生": 明 is a family name
+    too), then a longer family name, then the nearest to the honorific ("感谢王伟先生"
+    is 王伟: 谢 is a family name too)."""
+    best: tuple[bool, int, int] | None = None
+    for i in range(max(len(body) - 5, 0), len(body)):
+        n = _han_family(body[i:])
+        given = len(body) - i - n
+        if not n or given > (3 if body[i:i + n] in _JAPANESE_SURNAMES else 2):
+            continue
+        if any(c in _HAN_STOP for c in body[i + n:]):
+            continue
+        rank = (given > 0, n, i)
+        if best is None or rank > best:
+            best = rank
+    return best[2] if best is not None else -1
