@@ -904,6 +904,44 @@ def mail_messages(n: int, seed: int, repeat: int) -> tuple[int, int, int, int, f
     return n, sum(len(p) for p in planted), as_message, as_text, n_bytes / best / 1e6
 
 
+# Sentences that name someone, per script: {name} is a generated name.
+_SCRIPT_TEMPLATES = {
+    "zh_CN": ["我叫{name}，电话是多少？", "{name}先生您好，您的订单已发货。", "收件人：{name}", "感谢{name}女士的耐心等待"],
+    "zh_TW": ["我的名字是{name}。", "{name}小姐您好", "姓名：{name}"],
+    "ja_JP": ["私の名前は{name}です。", "{name}様、ご注文ありがとうございます。", "氏名：{name}", "{name}さんから電話がありました。"],
+    "ko_KR": ["제 이름은 {name}입니다.", "안녕하세요 {name}님, 주문이 접수되었습니다.", "이름: {name}"],
+    "ar_SA": ["مرحبا، اسمي {name} وأحتاج مساعدة", "السيد {name} طلب استرداد المبلغ"],
+}
+# Sentences with the same cues and honorifics and no name.
+_SCRIPT_NEGATIVES = ["顧客様各位、いつもご利用ありがとうございます。", "お客様へのお知らせ", "王様のレストランへようこそ",
+                     "管理者様、設定を確認してください。", "고객님 안녕하세요, 주문이 접수되었습니다.", "이용자님께 알려드립니다.",
+                     "各位先生、女士，欢迎光临！", "高级套餐已开通，请查收。", "السيد الرئيس يلقي كلمة اليوم",
+                     "저는 정말 좋아요", "皆様、こんにちは。", "会员您好，您的积分已到账。"]
+
+
+def script_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Names of Faker's Chinese, Japanese, Korean and Arabic locales in sentences that
+    name someone: per locale (found whole, planted); then the findings in sentences that
+    hold the same cues and no name, and how many such sentences."""
+    scanner = Scanner(key=KEY)
+    out = {}
+    for locale, templates in _SCRIPT_TEMPLATES.items():
+        fk = Faker(locale)
+        fk.seed_instance(seed)
+        found = planted = 0
+        for template in templates:
+            for _ in range(per_template):
+                name = fk.name() if locale != "ar_SA" else f"{fk.first_name_male()} {fk.last_name()}"
+                text = template.format(name=name)
+                at = text.index(name)
+                spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.category == "PERSON"}
+                planted += 1
+                found += (at, at + len(name)) in spans
+        out[locale] = (found, planted)
+    false = sum(1 for t in _SCRIPT_NEGATIVES for f in scanner.scan_text(t) if f.category == "PERSON")
+    return out, false, len(_SCRIPT_NEGATIVES)
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1174,6 +1212,10 @@ def main(argv=None) -> int:
     print(f"  e-mail messages ({n_mail} raw sends in SES's shape: quoted-printable text, base64 HTML): "
           f"{as_message} of {n_planted} planted values found ({as_text} when the messages are read as plain text), "
           f"{mail_rate:.2f} MB/s")
+    by_locale, false, n_negative = script_names(args.seed)
+    print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
+          + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

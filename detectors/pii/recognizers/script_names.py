@@ -7,7 +7,8 @@ before it ("我叫", "私の名前は", "제 이름은", "اسمي"), an honorif
 "님"), or a name field. It must also start with a family name of the script's list (the
 hundred most common Chinese surnames cover about 85% of China's people, the ten most
 common Korean ones over 60% of Korea's); an Arabic name, which has no family-name list to
-check, must hold a common given name.
+check, is read after "my name is" whatever it is, and after a title when it does not
+start with the article (a given name does not).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _CHINESE_SURNAMES: Final = frozenset(
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
     "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛"
     "靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵"
-    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝傅云强芮禹钮阎蔺邰"
     # The same names in traditional characters (Taiwan, Hong Kong, the diaspora).
     "陳楊黃趙吳劉張鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒龍顧龔錢嚴湯羅馬孫郭葉蔣餘魏");
 _COMPOUND_SURNAMES: Final = frozenset({"欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "东方", "東方", "皇甫",
@@ -51,7 +52,10 @@ _ARABIC_GIVEN: Final = frozenset({
     "خالد", "عمر", "سعيد", "سعد", "فهد", "سلطان", "ناصر", "طارق", "كريم", "ياسر", "وليد", "هشام", "سامي", "عادل",
     "ماجد", "فيصل", "بندر", "زياد", "رامي", "عمرو", "أسامة", "اسامة", "إسماعيل", "مراد", "جمال", "نبيل", "منصور",
     "فاطمة", "عائشة", "مريم", "خديجة", "زينب", "نور", "سارة", "ساره", "ليلى", "هدى", "أمل", "امل", "سلمى", "رنا",
-    "ريم", "دينا", "هند", "منى", "نادية", "ياسمين", "لينا", "رغد", "شيماء", "آمنة", "حنان", "سميرة", "لطيفة"})
+    "ريم", "دينا", "هند", "منى", "نادية", "ياسمين", "لينا", "رغد", "شيماء", "آمنة", "حنان", "سميرة", "لطيفة",
+    "وليد", "وائل", "وفاء", "وسام", "وداد", "وعد"})
+# Words inside an Arabic name that join it to the next: "آل سعود", "بن زايد", "أبو بكر".
+_ARABIC_LINKS: Final = frozenset({"آل", "بن", "بنت", "ابن", "أبو", "ابو", "عبد"})
 # Words that end an Arabic name after a cue ("اسمي محمد ورقمي ..."): pronouns, prepositions.
 _ARABIC_STOP: Final = frozenset({"و", "هو", "هي", "أنا", "انا", "من", "في", "على", "عن", "إلى", "الى", "مع", "رقم",
                                  "رقمي", "هاتفي", "بريدي", "عنواني", "وعمري", "عمري", "وأنا", "وانا", "أسكن", "اسكن"})
@@ -63,8 +67,11 @@ _HAN_CUES: Final = ("我叫", "我的名字是", "我的名字叫", "我姓", "�
                     "私の名前は", "名前", "氏名", "お名前", "担当者")
 _HAN_HONORIFICS: Final = ("先生", "女士", "小姐", "さん", "様", "さま", "老师", "老師")
 _NOT_WITH_HONORIFIC: Final = frozenset({"王"})  # 王様: "the king"
+# "感谢王伟先生": 谢 here is "thank", not the family name Xie.
+_THANKS: Final = frozenset({"感谢", "谢谢", "多谢", "致谢", "答谢", "道谢", "感謝", "謝謝", "多謝"})
 _KOREAN_CUES: Final = ("제 이름은", "제이름은", "이름", "성함", "성명")
-_ARABIC_CUES: Final = ("اسمي", "إسمي", "السيد", "السيدة", "الاسم", "الأستاذ", "الأستاذة")
+_ARABIC_CUES: Final = ("اسمي", "إسمي", "الاسم", "السيد", "السيدة", "الأستاذ", "الأستاذة")
+_ARABIC_NAME_CUES: Final = frozenset(_ARABIC_CUES[:3])  # "my name", "the name": a name follows, whatever it is
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -83,11 +90,11 @@ class ScriptNameRecognizer(Recognizer):
     name: str = "person_script"
     category: str = Category.PERSON
     patterns: tuple[str, ...] = (
-        r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　]\p{Han}{1,3})?",
-        r"\p{Han}{1,6}[ 　]?(?:" + _alternation(_HAN_HONORIFICS) + ")",
+        r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?",
+        r"\p{Han}{1,6}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?[ 　]?(?:" + _alternation(_HAN_HONORIFICS) + ")",
         r"(?:제[ \t]*이름은[ \t]*|(?:이름|성함|성명)[ \t]*[:：][ \t]*)\p{Hangul}{2,8}",
         r"\p{Hangul}{3,4}[ \t]?(?:님|씨)",
-        r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"\p{Arabic}+(?:[ \t]+\p{Arabic}+){0,3}",
+        r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"[\x{0600}-\x{06FF}]+(?:[ \t]+[\x{0600}-\x{06FF}]+){0,3}",
     )
     # The cues and honorifics themselves, in the prefilter's byte mode.
     prefilter: tuple[str, ...] = (_bytes(_HAN_CUES), _bytes(_HAN_HONORIFICS),
@@ -153,10 +160,17 @@ class ScriptNameRecognizer(Recognizer):
         kept: list[str] = []
         for w in words[1:]:
             w = w.strip(":：")
-            if not w or w in _ARABIC_STOP or (w[0] == "و" and w[1:] in _ARABIC_STOP):
-                break  # "ورقمي": "and my number"
+            if not w or w in _ARABIC_STOP or (kept and w[0] == "و" and w not in _ARABIC_GIVEN):
+                break  # "وأحتاج", "ورقمي": "and I need", "and my number"
+            if len(kept) >= 2 and kept[-1] not in _ARABIC_LINKS:
+                break  # a given and a family name; a third word is as often the verb ("طلب")
             kept.append(w)
-        if not kept or not any(w in _ARABIC_GIVEN for w in kept):
+        if not kept:
+            return None
+        # After a title ("السيد", also "the master") a given name follows, not a word with
+        # the article ("السيد الرئيس", "Mr President"), unless it is a common given name.
+        if words[0].rstrip(":：") not in _ARABIC_NAME_CUES and kept[0].startswith("ال") and \
+                not any(w in _ARABIC_GIVEN for w in kept):
             return None
         first = value.index(kept[0], len(words[0]))
         end = value.index(kept[-1], first) + len(kept[-1])
@@ -191,9 +205,14 @@ def _han_after_cue(text: str) -> str:
     """The name that starts ``text`` (what followed a cue): a family name of the lists,
     then up to two given characters (three after a Japanese family name), up to the
     first character that does not belong in a name."""
-    head, apart, _ = text.replace("　", " ").partition(" ")
+    head, apart, given = text.replace("　", " ").partition(" ")
     if apart and _han_family(head) == len(head):
-        return text  # "佐藤 健": family and given name apart, as Japanese forms write them
+        # "佐藤 健", "三浦 くみ子": family and given name apart, as Japanese writes them; a
+        # particle after a kanji ends the name ("佐藤 健です").
+        for j in range(1, len(given)):
+            if "\u3040" <= given[j] <= "\u309f" and "\u4e00" <= given[j - 1] <= "\u9fff":
+                return text[: len(head) + 1 + j]
+        return text
     text = head
     n = _han_family(text)
     if not n:
@@ -215,19 +234,25 @@ def _han_family(text: str) -> int:
 
 def _han_before_honorific(body: str) -> int:
     """Where the name that ends ``body`` (what preceded an honorific) starts, -1 for none:
-    a family name with up to two given characters, or alone ("王先生", "田中様"). A name
-    with a given name wins over a family name alone ("张晓明先生": 明 is a family name
-    too), then a longer family name, then the nearest to the honorific ("感谢王伟先生"
-    is 王伟: 谢 is a family name too)."""
-    best: tuple[bool, int, int] | None = None
+    a family name with up to two given characters, or alone ("王先生", "田中様"), or a
+    family name, a space and a given name ("鈴木 修平様"). A longer given name wins
+    ("金桂花先生": 桂 is a family name too), then a longer family name, then the nearest
+    to the honorific."""
+    head, apart, given_name = body.replace("　", " ").rpartition(" ")
+    if apart:
+        for i in range(max(len(head) - 3, 0), len(head)):
+            if _han_family(head[i:]) == len(head) - i:
+                return i if given_name else -1
+        return -1
+    best: tuple[int, int, int] | None = None
     for i in range(max(len(body) - 5, 0), len(body)):
         n = _han_family(body[i:])
         given = len(body) - i - n
-        if not n or given > (3 if body[i:i + n] in _JAPANESE_SURNAMES else 2):
+        if not n or given > (3 if body[i:i + n] in _JAPANESE_SURNAMES else 2) or body[max(i - 1, 0):i + 1] in _THANKS:
             continue
         if any(c in _HAN_STOP for c in body[i + n:]):
             continue
-        rank = (given > 0, n, i)
+        rank = (given, n, i)
         if best is None or rank > best:
             best = rank
     return best[2] if best is not None else -1
