@@ -40,11 +40,6 @@ def looks_like_html(text: str) -> bool:
     return _LOOKS_HTML.search(text, 0, 2048) is not None
 
 
-def unescape_entities(text: str) -> str:
-    """``text`` with its character references decoded (``&#64;`` as "@")."""
-    return unescape(text)
-
-
 class _Reader(HTMLParser):
     def __init__(self, max_attrs: int):
         super().__init__(convert_charrefs=True)

@@ -43,8 +43,10 @@ _HEAD_LIMIT: Final = 65536
 
 class MailField(NamedTuple):
     """A header (``content`` text, ``ctype`` "") or a part (``content`` its bytes, in
-    UTF-8 for text parts). ``path`` is relative to the message ("to", "body.text",
-    "message.body.html"); ``encoding`` is the part's transfer encoding, "" for none."""
+    UTF-8 for text parts). ``path`` is relative to the message: a part's whole path
+    ("body.text", "message.body.html"), a header's up to its ``name`` ("", "message."),
+    which the walker adds as it adds any field name. ``encoding`` is the part's transfer
+    encoding, "" for none."""
 
     path: str
     name: str
@@ -91,7 +93,7 @@ def _message(msg: Message, prefix: str, out: list[MailField], room: int, level: 
             continue
         text = _header_text(value)
         if text:
-            out.append(MailField(prefix + _field_name(lname), lname, text, "", ""))
+            out.append(MailField(prefix, lname, text, "", ""))
     _entity(msg, prefix, out, room, level)
 
 
@@ -114,7 +116,7 @@ def _entity(part: Message, prefix: str, out: list[MailField], room: int, level: 
         return
     filename = part.get_filename()
     if filename:
-        out.append(MailField(prefix + "attachment.filename", "filename", _header_text(filename), "", ""))
+        out.append(MailField(prefix + "attachment.", "filename", _header_text(filename), "", ""))
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes) or not payload:
         return
@@ -135,10 +137,6 @@ def _header_text(value: object) -> str:
         except (ValueError, LookupError, UnicodeError):
             pass  # a broken encoded word is read as written
     return " ".join(text.split()) if "\n" in text else text.strip()
-
-
-def _field_name(lname: str) -> str:
-    return lname if lname.replace("-", "").isalnum() else "*"
 
 
 def _utf8(payload: bytes, charset: str) -> bytes:

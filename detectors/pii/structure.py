@@ -18,6 +18,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from html import unescape
 from typing import Any, Callable, Final
 
 from . import codings
@@ -27,7 +28,7 @@ from .context import (_AGENT, ADDRESS_FIELD, CARD_FIELD, DOB_FIELD, EMAIL_FIELD,
                       field_tokens, machine_shape)
 from .csvfields import csv_cells
 from .finding import Encoding, Location
-from .htmltext import ENTITY, html_fields, looks_like_html, unescape_entities
+from .htmltext import ENTITY, html_fields, looks_like_html
 from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
@@ -180,7 +181,8 @@ class Walker:
             head = text[:qpos]
             self.out.append(Segment(head, location, path, tokens, ptokens, encoding, depth, span))
             if "%" in head:  # "https://app.example.com/users/jane%40example.com/settings?tab=1"
-                self._pct_layer(head, location, path, tokens, ptokens, encoding, depth, span)
+                self._layer(head, _pct_decode(head), Encoding.URL, location, path, tokens, ptokens, encoding, depth,
+                            span)
             n0 = len(self.out)
             self.query(text[qpos + 1:], location, path + ".query", depth + 1)
             if span is not None:
@@ -196,22 +198,19 @@ class Walker:
                     child.span = span
             return True
         if "%" in text:
-            self._pct_layer(text, location, path, tokens, ptokens, encoding, depth, span)
-        if "&" in text and ENTITY.search(text) is not None:
-            # "jane&#64;example.com": a value escaped for HTML, decoded as a layer of its own.
-            dec = unescape_entities(text)
-            if dec != text:
-                self._value(dec, location, path, tokens, ptokens, Encoding.HTML if encoding == Encoding.PLAIN else encoding,
-                            depth + 1, span if span is not None else (0, len(text)))
+            self._layer(text, _pct_decode(text), Encoding.URL, location, path, tokens, ptokens, encoding, depth, span)
+        if "&" in text and ENTITY.search(text) is not None:  # "jane&#64;example.com": escaped for HTML
+            self._layer(text, unescape(text), Encoding.HTML, location, path, tokens, ptokens, encoding, depth, span)
         return False
 
-    def _pct_layer(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
-                   encoding: str, depth: int, span: tuple[int, int] | None) -> None:
-        """``text`` %-decoded, where that changes it, as a value one layer down: it may
-        hold JSON, a query or one more %-layer (redirect chains encode two or three times)."""
-        dec = _pct_decode(text)
+    def _layer(self, text: str, dec: str, layer: str, location: str, path: str, tokens: frozenset[str],
+               ptokens: frozenset[str], encoding: str, depth: int, span: tuple[int, int] | None) -> None:
+        """``dec``, ``text`` decoded (%-escapes, character references), where that changes
+        it, as a value one layer down, under ``layer`` unless the value had an encoding
+        already: it may hold JSON, a query or one more layer (redirect chains encode two
+        or three times)."""
         if dec != text:
-            self._value(dec, location, path, tokens, ptokens, Encoding.URL if encoding == Encoding.PLAIN else encoding,
+            self._value(dec, location, path, tokens, ptokens, layer if encoding == Encoding.PLAIN else encoding,
                         depth + 1, span if span is not None else (0, len(text)))
 
     # --- URL ---------------------------------------------------------------------
@@ -463,8 +462,9 @@ class Walker:
             return False
         root = (prefix + ".mime.") if prefix else "mime."
         for path, name, content, ctype, transfer in fields:
-            if not ctype:
-                self._add(str(content), location, root + path, name, "", encoding, depth)
+            if not ctype:  # a header: named as any other field name, never by data
+                safe = _path_name(name)
+                self._add(str(content), location, root + path + safe, name if safe == name else "", "", encoding, depth)
                 continue
             raw = content if isinstance(content, bytes) else content.encode()
             if transfer:
@@ -729,11 +729,12 @@ class Walker:
         self.out.append(child)
 
 
+# A multipart part's Content-Transfer-Encoding undone (the encodings' names are theirs).
+_TRANSFER_DECODE: Final[dict[str, Callable[[bytes], bytes]]] = {str(Encoding.BASE64): binascii.a2b_base64,
+                                                                 str(Encoding.QP): binascii.a2b_qp}
+
 # A list of two or three floats under these names is a position: GeoJSON
 # ("coordinates": [lng, lat, alt]) or a [lat, lng] pair. Scanned as one "lat, lng" text.
-# A multipart part's Content-Transfer-Encoding undone (the encodings' names are theirs).
-_TRANSFER_DECODE: Final[dict[str, Callable[[bytes], bytes]]] = {str(Encoding.BASE64): binascii.a2b_base64, str(Encoding.QP): binascii.a2b_qp}
-
 _GEO_PAIR: Final = frozenset({"coordinates", "coords", "coordinate", "latlng", "lnglat", "latlon", "lonlat", "position",
                        "location", "center", "point", "geo", "loc", "ll"})
 _LNG_FIRST: Final = frozenset({"coordinates", "lnglat", "lonlat"})

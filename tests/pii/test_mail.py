@@ -138,6 +138,18 @@ def test_a_finding_names_the_part_s_transfer_encoding(sc):
     assert encodings["mime.to"] == "plain"
 
 
+def test_a_header_named_by_data_is_no_field_path(sc):
+    # Field paths are stored: a header whose name holds data is filed under "*", as any such field name.
+    msg = EmailMessage()
+    msg["From"] = "support@shop.example.com"
+    msg["To"] = "escalations@shop.example.com"
+    msg["X-Ticket-4111111111111111"] = f"call {PHONE}"
+    msg.set_content("See above.")
+    findings = sc.scan_request(*_rfc822(msg.as_bytes()))
+    assert ("PHONE_NUMBER", "mime.*") in {(f.category, f.field_path) for f in findings}
+    assert not any("4111" in f.field_path for f in findings)
+
+
 def test_a_forwarded_message_s_headers_and_body_are_read(sc):
     inner = EmailMessage()
     inner["From"] = "Jane Doe <jane.doe@example.com>"

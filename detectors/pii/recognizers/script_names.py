@@ -13,6 +13,7 @@ start with the article (a given name does not).
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from ..finding import Category
@@ -69,7 +70,10 @@ _HAN_HONORIFICS: Final = ("先生", "女士", "小姐", "さん", "様", "さま
 _NOT_WITH_HONORIFIC: Final = frozenset({"王"})  # 王様: "the king"
 # "感谢王伟先生": 谢 here is "thank", not the family name Xie.
 _THANKS: Final = frozenset({"感谢", "谢谢", "多谢", "致谢", "答谢", "道谢", "感謝", "謝謝", "多謝"})
-_KOREAN_CUES: Final = ("제 이름은", "제이름은", "이름", "성함", "성명")
+# "제 이름은" ("my name is"), or a label with a colon ("이름:", "성함:"); RE2 and re read it alike.
+_KOREAN_LABELS: Final = ("이름", "성함", "성명")
+_KOREAN_CUE: Final = r"(?:제[ \t]*이름은|(?:" + "|".join(_KOREAN_LABELS) + r")[ \t]*[:：])[ \t]*"
+_KOREAN_CUE_AT: Final = re.compile(_KOREAN_CUE)
 _ARABIC_CUES: Final = ("اسمي", "إسمي", "الاسم", "السيد", "السيدة", "الأستاذ", "الأستاذة")
 _ARABIC_NAME_CUES: Final = frozenset(_ARABIC_CUES[:3])  # "my name", "the name": a name follows, whatever it is
 
@@ -92,21 +96,21 @@ class ScriptNameRecognizer(Recognizer):
     patterns: tuple[str, ...] = (
         r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?",
         r"\p{Han}{1,6}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?[ 　]?(?:" + _alternation(_HAN_HONORIFICS) + ")",
-        r"(?:제[ \t]*이름은[ \t]*|(?:이름|성함|성명)[ \t]*[:：][ \t]*)\p{Hangul}{2,8}",
+        _KOREAN_CUE + r"\p{Hangul}{2,8}",
         r"\p{Hangul}{3,4}[ \t]?(?:님|씨)",
         r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"[\x{0600}-\x{06FF}]+(?:[ \t]+[\x{0600}-\x{06FF}]+){0,3}",
     )
     # The cues and honorifics themselves, in the prefilter's byte mode.
     prefilter: tuple[str, ...] = (_bytes(_HAN_CUES), _bytes(_HAN_HONORIFICS),
-                                  _bytes(("이름", "성함", "성명")), _bytes(("님", "씨")), _bytes(_ARABIC_CUES))
+                                  _bytes(_KOREAN_LABELS), _bytes(("님", "씨")), _bytes(_ARABIC_CUES))
     score: float = 0.85
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         c0 = value[0]
-        if "\uac00" <= c0 <= "\ud7a3":  # Hangul syllables
+        if _hangul(c0):
             return self._korean(value, ctx)
-        if "\u0600" <= c0 <= "\u06ff":
-            return self._arabic(value, ctx)
+        if _arabic(c0):
+            return self._arabic_name(value, ctx)
         return self._han(value, ctx)
 
     def _hit(self, ctx: Ctx, offset: int, name: str) -> Hit:
@@ -130,18 +134,15 @@ class ScriptNameRecognizer(Recognizer):
         return None
 
     def _korean(self, value: str, ctx: Ctx) -> Hit | None:
-        if value[-1] in "님씨" and not value.startswith(_KOREAN_CUES):
-            if "\uac00" <= ctx.char_before() <= "\ud7a3":
+        cue = _KOREAN_CUE_AT.match(value)
+        if cue is None:  # a name before 님 or 씨
+            if _hangul(ctx.char_before()):
                 return None  # inside a longer word
             name = value[:-1].rstrip()
             ok = (len(name) == 3 or (len(name) == 4 and name[:2] in _KOREAN_COMPOUND)) and \
                 name not in _KOREAN_ROLES and _korean_surname(name)
             return self._hit(ctx, 0, name) if ok else None
-        # After a cue: the name is the last word of the match.
-        off = len(value) - len(value.split()[-1])
-        if value.startswith(("이름", "성함", "성명")):
-            off = max(value.find(":"), value.find("：")) + 1
-            off += len(value[off:]) - len(value[off:].lstrip())
+        off = cue.end()
         name = value[off:]
         for p in _KOREAN_PARTICLES:
             if name.endswith(p) and len(name) - len(p) >= 2:
@@ -150,12 +151,10 @@ class ScriptNameRecognizer(Recognizer):
         ok = 2 <= len(name) <= 4 and name not in _KOREAN_ROLES and _korean_surname(name)
         return self._hit(ctx, off, name) if ok else None
 
-    def _arabic(self, value: str, ctx: Ctx) -> Hit | None:
+    def _arabic_name(self, value: str, ctx: Ctx) -> Hit | None:
         words = value.split()
-        for cue in _ARABIC_CUES:
-            if words[0].rstrip(":：") == cue:
-                break
-        else:
+        cue = words[0].rstrip(":：")
+        if cue not in _ARABIC_CUES:
             return None
         kept: list[str] = []
         for w in words[1:]:
@@ -169,7 +168,7 @@ class ScriptNameRecognizer(Recognizer):
             return None
         # After a title ("السيد", also "the master") a given name follows, not a word with
         # the article ("السيد الرئيس", "Mr President"), unless it is a common given name.
-        if words[0].rstrip(":：") not in _ARABIC_NAME_CUES and kept[0].startswith("ال") and \
+        if cue not in _ARABIC_NAME_CUES and kept[0].startswith("ال") and \
                 not any(w in _ARABIC_GIVEN for w in kept):
             return None
         first = value.index(kept[0], len(words[0]))
@@ -184,17 +183,29 @@ def name_in_script(value: str) -> bool:
     name. (Korean words that start with a family name's syllable
     are too many to tell a name from a word without context.)"""
     c0 = value[:1]
-    if "\u0600" <= c0 <= "\u06ff":
+    if _arabic(c0):
         words = value.split()
         return 2 <= len(words) <= 4 and any(w in _ARABIC_GIVEN for w in words) and \
-            all("\u0600" <= c <= "\u06ff" for w in words for c in w)
-    if not ("\u4e00" <= c0 <= "\u9fff"):
+            all(_arabic(c) for w in words for c in w)
+    if not _han(c0):
         return False
     name = _han_after_cue(value)
     if len(name) != len(value):
         return False
     # Two characters under a plain "name" are as often a word ("白色", "黄金") as a name.
     return len(name.replace(" ", "").replace("　", "")) >= 3 or _han_family(name) >= 2
+
+
+def _hangul(c: str) -> bool:
+    return "\uac00" <= c <= "\ud7a3"  # the syllables block
+
+
+def _arabic(c: str) -> bool:
+    return "\u0600" <= c <= "\u06ff"
+
+
+def _han(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"  # the unified ideographs
 
 
 def _korean_surname(name: str) -> bool:
@@ -210,7 +221,7 @@ def _han_after_cue(text: str) -> str:
         # "佐藤 健", "三浦 くみ子": family and given name apart, as Japanese writes them; a
         # particle after a kanji ends the name ("佐藤 健です").
         for j in range(1, len(given)):
-            if "\u3040" <= given[j] <= "\u309f" and "\u4e00" <= given[j - 1] <= "\u9fff":
+            if "\u3040" <= given[j] <= "\u309f" and _han(given[j - 1]):  # hiragana after a kanji
                 return text[: len(head) + 1 + j]
         return text
     text = head
