@@ -942,6 +942,54 @@ def script_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int
     return out, false, len(_SCRIPT_NEGATIVES)
 
 
+# How secrets reach an AI API: a developer pastes an environment file, a compose file, a
+# shell command or a log line into a prompt, or a customer writes one into a ticket.
+# {pw} is a password people choose, {tok} a generated token.
+_PASTED_SECRETS = [
+    "Why does the app not start? My .env is:\nNODE_ENV=production\nDB_HOST=db\nDB_PASSWORD={pw}\nPORT=8080",
+    "services:\n  db:\n    image: mysql:8\n    environment:\n      MYSQL_ROOT_PASSWORD: \"{pw}\"",
+    "Fix this script: PGPASSWORD={pw} psql -h db -U app -c 'select 1'",
+    "export SLACK_BOT_TOKEN={tok}\npython bot.py  # fails with invalid_auth",
+    "This curl returns 401: curl -u deploy:{pw} https://ci.internal/api/jobs",
+    "The proxy logs show Authorization: Basic {basic} on every request, is that expected?",
+    "Running ./migrate --password {pw} --host db gives a timeout",
+    "DATABASE_URL=postgres://app:{pw}@db:5432/app does not connect from the container",
+    "REDIS_URL=redis://:{tok}@cache.internal:6379/0",
+    "Hi, I can't log in. My password is {pw}. Can you reset it?",
+]
+_NO_SECRETS = [
+    "The password is required and must be 12 characters long.", "Your password was Reset yesterday.",
+    "Which basic plan includes SSO?", "Pass the nextPageToken: {tok} to get the next page.",
+    "The csrftoken={tok} cookie is set on login.", "mysql -u root -p shop < dump.sql",
+    "The key points of the release are speed and memory.", "git clone ssh://git@github.com:22/acme/shop.git",
+    "Use the secret manager, never hard-code the token in source.", "curl -u deploy: https://ci.internal/api/jobs",
+]
+
+
+def pasted_secrets(seed: int, per_template: int = 30) -> tuple[int, int, int, int]:
+    """Secrets in the snippets people paste into prompts and tickets: (found, planted),
+    then the SECRET findings in as many snippets that hold none, and how many."""
+    rnd = random.Random(seed)
+    scanner = Scanner(key=KEY)
+    found = planted = false = 0
+    for template in _PASTED_SECRETS:
+        for _ in range(per_template):
+            pw = rnd.choice(["Summer", "Tr0ub4dor", "Kestrel", "Orange"]) + str(rnd.randint(10, 9999)) + rnd.choice("!#%$")
+            tok = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(rnd.randint(24, 40)))
+            basic = base64.b64encode(f"deploy:{pw}".encode()).decode()
+            text = template.format(pw=pw, tok=tok, basic=basic)
+            secret = basic if "{basic}" in template else pw if "{pw}" in template else tok
+            at = text.index(secret)
+            spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.category == "SECRET"}
+            planted += 1
+            found += (at, at + len(secret)) in spans
+    for template in _NO_SECRETS:
+        for _ in range(per_template):
+            tok = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(32))
+            false += sum(1 for f in scanner.scan_text(template.format(tok=tok)) if f.category == "SECRET")
+    return found, planted, false, len(_NO_SECRETS) * per_template
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1216,6 +1264,10 @@ def main(argv=None) -> int:
     print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
           + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
           + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
+    found, planted, false, n_clean = pasted_secrets(args.seed)
+    print(f"  secrets pasted into prompts and tickets (.env and compose files, curl -u, Basic headers, --password, "
+          f"DSNs, \"my password is\"; found whole of planted): {found}/{planted}; {false} SECRET findings in "
+          f"{n_clean} snippets without one")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

@@ -124,8 +124,10 @@ RULES: Final[tuple[SecretRule, ...]] = (
     SecretRule("klaviyo_private_key", r"\b(pk_[0-9a-f]{34})\b", ("pk_",), 3.0, "pk_", 0.85),
     SecretRule("jwt", r"\b(eyJ[0-9A-Za-z_\-]{8,}\.eyJ[0-9A-Za-z_\-]{8,}\.[0-9A-Za-z_\-]{8,})", ("eyj",), 3.0, "eyJ", 0.85,
                prefilter=r"\beyJ[0-9A-Za-z_\-]{8,}\.eyJ"),
-    SecretRule("url_credentials", r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:([^\s:/@\"']{3,128})@[0-9A-Za-z.\-]{3,255}",
-               ("://",), 0.0, "", 0.95, prefilter=r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{1,64}:[^\s:/@\"']{3,128}@[0-9A-Za-z.\-]"),
+    # The user may be empty ("redis://:<password>@cache") and the host short ("@db", a
+    # service name in a compose file).
+    SecretRule("url_credentials", r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{0,64}:([^\s:/@\"']{3,128})@[0-9A-Za-z.\-]{2,255}",
+               ("://",), 0.0, "", 0.95, prefilter=r"[a-z][a-z0-9+.\-]{1,20}://[^\s:/@\"']{0,64}:[^\s:/@\"']{3,128}@[0-9A-Za-z.\-]"),
 )
 
 # --- global allowlist -------------------------------------------------------------

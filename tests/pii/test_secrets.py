@@ -186,9 +186,16 @@ def test_authorization_header_schemes(scanner):
         assert not scanner.scan_request("GET", "/", [("Authorization", header)], b"")
 
 
-def test_url_credentials(scanner):
-    fs = scan_json(scanner, {"dsn": "postgres://app:" + rnd(20) + "@db.example.net:5432/app"})
-    assert [f.subtype for f in fs if f.category == "SECRET"] == ["url_credentials"]
+@pytest.mark.parametrize("url", [
+    "postgres://app:{pw}@db.example.net:5432/app",
+    "postgres://app:{pw}@db:5432/app",  # a service name in a compose file
+    "redis://:{pw}@cache.internal:6379/0",  # a password without a user
+])
+def test_url_credentials(scanner, url):
+    password = rnd(20)
+    fs = [f for f in scan_json(scanner, {"dsn": url.format(pw=password)}) if f.category == "SECRET"]
+    assert [f.subtype for f in fs] == ["url_credentials"]
+    assert password not in fs[0].masked
 
 
 def test_keywords_gate_the_regex(scanner):
@@ -235,6 +242,23 @@ _JWT = jwt()
     (f"curl -H 'Authorization: Bearer {_TOKEN}' https://api.example.net", "bearer_token", _TOKEN),
     (f"my access_token is here: access_token={_TOKEN}.", "generic_high_entropy", _TOKEN),
     (f"token: {_JWT}", "jwt", _JWT),
+    # environment files and compose files: the name ends in a secret's name
+    (f"DB_PASSWORD={_PASSWORD}", "password", _PASSWORD),
+    (f'  MYSQL_ROOT_PASSWORD: "{_PASSWORD}"', "password", _PASSWORD),
+    (f"PGPASSWORD={_PASSWORD} psql -h db", "password", _PASSWORD),
+    (f"SLACK_BOT_TOKEN={_TOKEN}", "generic_high_entropy", _TOKEN),
+    (f"export MY_APP_API_KEY='{_TOKEN}'", "generic_high_entropy", _TOKEN),
+    # shell commands
+    (f"mysqldump --password {_PASSWORD} shop", "password", _PASSWORD),
+    (f"./deploy --api-key {_TOKEN} --env prod", "generic_high_entropy", _TOKEN),
+    (f"curl -u deploy:{_PASSWORD} https://ci.example.net/api", "password", _PASSWORD),
+    (f'curl --user "deploy:{_PASSWORD}" https://ci.example.net/api', "password", _PASSWORD),
+    # an Authorization header copied into a log line or a prompt
+    ("Authorization: Basic " + base64.b64encode(f"deploy:{_PASSWORD}".encode()).decode(), "basic_auth",
+     base64.b64encode(f"deploy:{_PASSWORD}".encode()).decode()),
+    # a sentence
+    (f"Hi, my password is {_PASSWORD}. Can you reset it?", "password", _PASSWORD),
+    ("the new passcode is 'Winter2026!'", "password", "Winter2026!"),
 ])
 def test_secrets_after_their_names_in_text(scanner, text, subtype, value):
     fs = [f for f in scanner.scan_text(text) if f.category == "SECRET"]
@@ -249,6 +273,14 @@ def test_secrets_after_their_names_in_text(scanner, text, subtype, value):
     "password=changeme", "api_key=${API_KEY}", "token=<your token here>", "password: ********",
     "Bearer realm=api",  # a challenge, not a token
     "password=short",  # one kind of character
+    # sentences about passwords
+    "the password is required", "Your password was Reset.", "the password is 8 characters long",
+    # words after "basic", and a user without a password
+    "our basic information plan", 'WWW-Authenticate: Basic realm="api"', "curl -u deploy: https://ci.example.net/api",
+    "mysql -u root -p shop",
+    # tokens that are no credential: cursors, anti-forgery nonces, push tokens
+    f"nextPageToken: {_TOKEN}", f"continuation_token={_TOKEN}", f"csrftoken={_TOKEN}", f"PUSH_TOKEN={_TOKEN}",
+    "the key points are these", "ssh://git@github.com:22/org/repo",
 ])
 def test_secret_names_followed_by_no_credential(scanner, text):
     assert not [f for f in scanner.scan_text(text) if f.category == "SECRET"]

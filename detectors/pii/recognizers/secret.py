@@ -193,11 +193,21 @@ class AuthorizationRecognizer(Recognizer):
 
 
 # Secret-like names in front of a value, as written in log lines, shell and config
-# snippets: "api_key=...", '"password": "..."', "client-secret: ...". Bare "key" is left
-# out: "cache key=user:42" is no credential.
+# snippets: "api_key=...", '"password": "..."', "client-secret: ...", and as the end of
+# a longer name, as environment files write them ("DB_PASSWORD=", "SLACK_BOT_TOKEN=",
+# "PGPASSWORD="). Bare "key" is left out: "cache key=user:42" is no credential.
 _ASSIGNED_NAMES: Final = (r"api[_-]?(?:key|secret|token)|client[_-]?secret|secret[_-]?key|access[_-]?(?:key|token)"
                           r"|auth[_-]?token|refresh[_-]?token|private[_-]?key|passw(?:or)?d|pwd|secret|token")
 _PASSWORD_NAMES: Final = ("passw", "pwd")
+# Names ending in "token" that hold no credential: pagination cursors ("nextPageToken",
+# "continuation_token"), anti-forgery nonces ("csrftoken") and push tokens, which the
+# device-id recogniser reports as what they are.
+_NOT_CREDENTIAL_NAMES: Final = ("page", "next", "cursor", "continuation", "csrf", "xsrf", "sync", "push", "device",
+                                "fcm", "apns", "registration")
+# The name written before a value: "SLACK_BOT_TOKEN" in 'SLACK_BOT_TOKEN="..."'.
+_NAME_BEFORE: Final = re.compile(r"([\w.\-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
+_CLI_USER: Final = re.compile(r"(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?$")
+_PROSE: Final = re.compile(r"(?:is|was)[ \t]*:?[ \t]+[\"']?$")
 
 
 def _quoted(text: str, start: int) -> str:
@@ -212,11 +222,24 @@ def _quoted(text: str, start: int) -> str:
     return text[start:close]
 
 
+def _character_kinds(value: str) -> int:
+    return (any(c.islower() for c in value) + any(c.isupper() for c in value) + any(c.isdigit() for c in value)
+            + any(not c.isalnum() for c in value))
+
+
+def _chosen_password(value: str) -> bool:
+    """A password people chose: two kinds of character at least ("please" is a word in
+    a sentence, "hunter22" a password)."""
+    return _character_kinds(value) >= 2 and len(value) <= 128
+
+
 class SecretAssignmentRecognizer(Recognizer):
     """A secret written after its name in free text: ``password=...``, ``api_key: ...``,
-    ``Bearer ...``. Structured fields are judged by their names already (the generic and
-    Authorization recognisers); this is for log lines, tickets and prompts. The value
-    must look like a credential (detect-secrets' keyword detector, with its checks).
+    ``DB_PASSWORD=...``, ``Bearer ...``, ``Basic <base64>``, ``--password ...``, ``curl -u
+    user:password``, "my password is ...". Structured fields are judged by their names
+    already (the generic and Authorization recognisers); this is for log lines, tickets,
+    prompts and the shell commands and config files pasted into them. The value must
+    look like a credential (detect-secrets' keyword detector, with its checks).
     The value's length is checked here: a bounded repeat ("{1,256}") in the pattern
     made RE2 leave its DFA, at a third of a millisecond a field."""
 
@@ -224,29 +247,71 @@ class SecretAssignmentRecognizer(Recognizer):
     category: str = Category.SECRET
     group: int = 1
     patterns: tuple[str, ...] = (
-        r"(?i)(?:\b(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\bbearer[ \t]+)([^\s\"'&,;<>]+)",
+        r"(?i)(?:(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\b(?:bearer|basic)[ \t]+"
+        r"|--[0-9a-z_\-]*(?:" + _ASSIGNED_NAMES + r")[ \t]+[\"']?|(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?"
+        r"|\b(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]*:?[ \t]+[\"']?)([^\s\"'&,;<>]+)",
     )
-    prefilter: tuple[str, ...] = (r"(?i)(?:key|secret|token|passw(?:or)?d|pwd)[\"']?[ \t]*[:=]", r"(?i)bearer[ \t]")
-    keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer")
+    prefilter: tuple[str, ...] = (r"(?i)(?:key|secret|token|passw(?:or)?d|pwd)[\"']?[ \t]*[:=]",
+                                  r"(?i)(?:bearer|basic)[ \t]",
+                                  r"(?i)--[0-9a-z_\-]*(?:key|secret|token|passw(?:or)?d|pwd)[ \t]",
+                                  r"(?i)(?:^|[ \t])(?:-u|--user)[ \t=\"']",
+                                  r"(?i)(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]")
+    keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer", "basic", "-u", "passcode")
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        v = _quoted(ctx.text, ctx.start) or value.rstrip(".)]}")
+        text = ctx.text
+        start = ctx.start
+        lead = text[max(0, start - 40):start].lower()
+        v = _quoted(text, start) or value.rstrip(".)]}")
         if not 6 <= len(v) <= 256 or allowlisted(v):
             return None
-        named = ctx.text[max(0, ctx.start - 24):ctx.start].lower()
-        if any(p in named for p in _PASSWORD_NAMES):
-            # A password people chose: two kinds of character at least ("please" is a
-            # word in a sentence, "hunter22" a password).
-            kinds = (any(c.islower() for c in v) + any(c.isupper() for c in v) + any(c.isdigit() for c in v)
-                     + any(not c.isalnum() for c in v))
-            if kinds < 2 or len(v) > 128:
+        if lead.rstrip(" \t").endswith("basic"):
+            return _basic_credentials(v, start)
+        if _CLI_USER.search(lead):
+            return _user_password(v, start)
+        if _PROSE.search(lead):
+            # "my password is X": a sentence goes on with words ("is required", "was
+            # Reset"); a password has a digit or a symbol.
+            v = v.rstrip(".,?")
+            if not any(c.isdigit() or not c.isalnum() for c in v) or not _chosen_password(v) or len(v) < 6:
                 return None
-            return Hit(0.75, v, subtype="password", end=ctx.start + len(v), start=ctx.start)
+            return Hit(0.7, v, subtype="password", start=start, end=start + len(v))
+        named = lead[-24:]
+        if any(p in named for p in _PASSWORD_NAMES):
+            if not _chosen_password(v):
+                return None
+            return Hit(0.75, v, subtype="password", end=start + len(v), start=start)
+        name = _NAME_BEFORE.search(lead)
+        if name is not None and any(w in name.group(1) for w in _NOT_CREDENTIAL_NAMES):
+            return None
         if len(v) < 16 or not _TOKEN_CHARS.fullmatch(v) or v.startswith(_PUBLIC_KEY_PREFIXES):
             return None
         if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)) or not entropy_ok(v, 3.0):
             return None
         if v.startswith("eyJ") and v.count(".") == 2:
-            return Hit(0.85, v, subtype="jwt", mask_prefix="eyJ", start=ctx.start, end=ctx.start + len(v))
+            return Hit(0.85, v, subtype="jwt", mask_prefix="eyJ", start=start, end=start + len(v))
         subtype = "bearer_token" if "bearer" in named else "generic_high_entropy"
-        return Hit(0.75, v, subtype=subtype, start=ctx.start, end=ctx.start + len(v))
+        return Hit(0.75, v, subtype=subtype, start=start, end=start + len(v))
+
+
+def _basic_credentials(value: str, start: int) -> Hit | None:
+    """``Basic <base64 of user:password>``, as an Authorization header is copied into a
+    log line or a prompt; "basic plan" and other words do not decode to a pair."""
+    try:
+        dec = binascii.a2b_base64(value.encode("ascii"), strict_mode=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    user, sep, password = dec.partition(":")
+    if not sep or not password or not dec.isprintable() or allowlisted(password):
+        return None
+    return Hit(0.85, value, subtype="basic_auth", start=start, end=start + len(value))
+
+
+def _user_password(value: str, start: int) -> Hit | None:
+    """``curl -u user:password``: the password after the first colon. "-u root" names a
+    user only, and "-u key:" leaves the password to a prompt."""
+    user, sep, password = value.partition(":")
+    if not sep or len(password) < 4 or allowlisted(password) or not _chosen_password(password):
+        return None
+    at = start + len(user) + 1
+    return Hit(0.8, password, subtype="password", start=at, end=at + len(password))
