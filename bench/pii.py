@@ -919,27 +919,62 @@ _SCRIPT_NEGATIVES = ["顧客様各位、いつもご利用ありがとうござ�
                      "저는 정말 좋아요", "皆様、こんにちは。", "会员您好，您的积分已到账。"]
 
 
+# Letters and tickets in European languages: a title, a greeting or a label before the
+# name, as each language writes them. {name} is a given and a family name, {last} a
+# family name alone.
+_LETTER_TEMPLATES = {
+    "de_DE": ["Sehr geehrter Herr {last}, vielen Dank für Ihre Anfrage.", "Hallo {first}, danke für die Nachricht.",
+              "Kunde {name} meldet einen Fehler.", "Bitte an Frau {name} weiterleiten."],
+    "fr_FR": ["Bonjour {first}, merci pour votre message.", "Mme {name} a appelé ce matin.", "Client : {name}"],
+    "es_ES": ["Hola {first}, gracias por tu pedido.", "Sr. {name} solicitó un reembolso.", "Querida {first}, te escribo."],
+    "it_IT": ["Ciao {first}, ecco la fattura.", "Sig. {name} ha chiamato.", "Gentile {name}, grazie."],
+    "nl_NL": ["Dhr. {name} belde vanochtend.", "Geachte {name}, bedankt voor uw bericht.", "Hallo {first}, hier is je factuur."],
+    "pl_PL": ["Pan {name} zadzwonił wczoraj.", "Pani {name} prosi o kontakt.", "Cześć, nazywam się {name}."],
+}
+_LETTER_NEGATIVES = ["Liebe Grüße", "Beste Grüße aus Berlin", "Sehr geehrte Damen und Herren,", "Hallo Team, das Update ist live.",
+                     "Bonjour Madame, votre commande est partie.", "Hallo Welt", "Hola a todos", "Hallo zusammen, kurze Info.",
+                     "Ciao a tutti", "Geachte klant, uw bestelling is onderweg.", "Szanowni Państwo,", "Querida cliente, gracias."]
+
+
 def script_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
     """Names of Faker's Chinese, Japanese, Korean and Arabic locales in sentences that
     name someone: per locale (found whole, planted); then the findings in sentences that
     hold the same cues and no name, and how many such sentences."""
+    def name(fk, locale: str) -> tuple[str, str, str]:
+        full = fk.name() if locale != "ar_SA" else f"{fk.first_name_male()} {fk.last_name()}"
+        return full, "", ""
+    return planted_names(_SCRIPT_TEMPLATES, _SCRIPT_NEGATIVES, name, seed, per_template)
+
+
+def letter_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """The same for Faker's German, French, Spanish, Italian, Dutch and Polish names in
+    letters and tickets."""
+    def name(fk, locale: str) -> tuple[str, str, str]:
+        first, last = fk.first_name(), fk.last_name()
+        return f"{first} {last}", first, last
+    return planted_names(_LETTER_TEMPLATES, _LETTER_NEGATIVES, name, seed, per_template)
+
+
+def planted_names(templates_by_locale: dict[str, list[str]], negatives: list[str], make_name, seed: int,
+                  per_template: int) -> tuple[dict[str, tuple[int, int]], int, int]:
     scanner = Scanner(key=KEY)
     out = {}
-    for locale, templates in _SCRIPT_TEMPLATES.items():
+    for locale, templates in templates_by_locale.items():
         fk = Faker(locale)
         fk.seed_instance(seed)
         found = planted = 0
         for template in templates:
             for _ in range(per_template):
-                name = fk.name() if locale != "ar_SA" else f"{fk.first_name_male()} {fk.last_name()}"
-                text = template.format(name=name)
-                at = text.index(name)
+                full, first, last = make_name(fk, locale)
+                text = template.format(name=full, first=first, last=last)
+                planted_as = full if "{name}" in template else first if "{first}" in template else last
+                at = text.index(planted_as)
                 spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.category == "PERSON"}
                 planted += 1
-                found += (at, at + len(name)) in spans
+                found += (at, at + len(planted_as)) in spans
         out[locale] = (found, planted)
-    false = sum(1 for t in _SCRIPT_NEGATIVES for f in scanner.scan_text(t) if f.category == "PERSON")
-    return out, false, len(_SCRIPT_NEGATIVES)
+    false = sum(1 for t in negatives for f in scanner.scan_text(t) if f.category == "PERSON")
+    return out, false, len(negatives)
 
 
 # How secrets reach an AI API: a developer pastes an environment file, a compose file, a
@@ -1264,6 +1299,10 @@ def main(argv=None) -> int:
     print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
           + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
           + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
+    by_locale, false, n_negative = letter_names(args.seed)
+    print("  names in European letters and tickets (Faker's names after a title, greeting or label of the language; "
+          "found whole of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          + f"; {false} PERSON findings in {n_negative} greetings and salutations that name no one")
     found, planted, false, n_clean = pasted_secrets(args.seed)
     print(f"  secrets pasted into prompts and tickets (.env and compose files, curl -u, Basic headers, --password, "
           f"DSNs, \"my password is\"; found whole of planted): {found}/{planted}; {false} SECRET findings in "

@@ -42,7 +42,8 @@ _MONTHS.update(_INTL_MONTHS)
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
-_PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "né", "née", "nacido", "nacida",
+# "geb." abbreviates geboren in German and Dutch.
+_PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "geb", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
                       "född", "syntynyt"}
 
@@ -87,7 +88,8 @@ class DateOfBirthRecognizer(Recognizer):
         r"\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b",
         r"\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d{2}\b",
         r"\b" + _MON + r"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b",
-        r"\b\d{1,2}(?:st|nd|rd|th)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
+        # "3rd of April 1985"; "3. April 1985" as German writes a day
+        r"\b\d{1,2}(?:st|nd|rd|th|\.)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
         # 12-Mar-1985, as banks and KYC forms print it
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
         r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",

@@ -32,7 +32,11 @@ _PARTICLE_WORDS: Final[tuple[str, ...]] = ("van", "von", "de", "der", "den", "de
                    "le", "ter", "ten", "zu")
 _PARTICLE: Final = "(?:" + "|".join(_PARTICLE_WORDS) + r")[ \t]+"
 _TITLE: Final = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
-_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau", "mme", "mlle"})
+# And in German, Dutch, Polish, Spanish, Portuguese and Italian: "Herr(n)", "Dhr.", "Mevr.",
+# "Pan(i)", "Sr(a).", "Sig.".
+_TITLES: Final = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "madame", "monsieur", "herr", "frau",
+                            "mme", "mlle", "herrn", "dhr", "mevr", "mw", "pan", "pani", "sr", "sra", "srta", "sig", "signor",
+                            "signora"})
 # Verbs that, first in a sentence, address someone: "Tell John Smith", "Call Linda back",
 # "Remind Mary Ann". Capitalised, they are dropped from the front of a name (some are
 # family names too: "Tell", "Book", "Forward"); a known first name alone after one is a
@@ -44,8 +48,14 @@ _ADDRESSING: Final = frozenset({
 })
 _ADDRESSING_WORDS: Final = frozenset(w.capitalize() for w in _ADDRESSING)
 _ADDRESSING_RX: Final = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in sorted(_ADDRESSING))
+# Greetings that open a letter in German, French, Spanish, Italian, Dutch, Portuguese and
+# the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr geehrter Herr Müller", "Geachte
+# mevrouw", "Querida María". Not Dutch "Beste", which is German for "best" ("Beste Grüße").
+_GREETINGS_INTL: Final = ("hallo", "liebe", "lieber", "geehrte", "geehrter", "bonjour", "salut", "hola", "estimado", "estimada",
+                          "querido", "querida", "ciao", "caro", "cara", "gentile", "geachte", "hej", "olá")
+_GREETINGS_INTL_RX: Final = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _GREETINGS_INTL if w.isascii())
 # Words that, just before a capitalised name, say a person is being named.
-_CUES: Final = frozenset({
+_CUES: Final = frozenset({*_GREETINGS_INTL,
     "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers", "name", "named",
     "called", "customer", "client", "patient", "user", "employee", "contact", "signed", "from",
     "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
@@ -100,10 +110,12 @@ _ORG: Final = frozenset({
 # Months that are also first names: a name before a known family name or after a
 # greeting ("April Chandler", "Hi June"), else a month ("in April").
 _MONTH_FIRST_NAMES: Final = frozenset({"April", "May", "June", "August"})
-_GREETINGS: Final = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely"})
+_GREETINGS: Final = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely", *_GREETINGS_INTL})
 # Words that label the next words as a person: "Customer: Zofia Wójcik", "Attn Jan de Vries".
 _LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
-                     "attention", "signed", "passenger", "guest", "employee", "applicant"})
+                     "attention", "signed", "passenger", "guest", "employee", "applicant",
+                     # "Kunde Hans Müller", "klant Jan de Vries", "cliente María López"
+                     "kunde", "kundin", "klant", "klient", "klientin", "cliente", "patientin", "paciente", "paziente"})
 # What follows a greeting or a label without being anyone's name.
 _ROLES: Final = frozenset({
     "Manager", "Customer", "Customers", "Holder", "Colleague", "Colleagues", "All", "Everyone", "Friend", "Friends",
@@ -113,6 +125,12 @@ _ROLES: Final = frozenset({
     "Marketing", "Ops", "Operations", "Engineering", "Finance", "Legal", "Security", "Compliance", "HR", "IT",
     "Success", "Care", "Help", "Helpdesk", "Onboarding", "Payroll", "Procurement", "Management", "Board",
     "Siri", "Cortana", "Bixby",  # voice assistants: "Hey Siri" (Alexa is a given name too)
+    # after the greetings of other languages: "Liebe Grüße", "Sehr geehrte Damen und Herren",
+    # "Bonjour Madame", "Hola a Todos", "Hallo Zusammen"
+    "Grüße", "Grüsse", "Gruß", "Grüßen", "Damen", "Herren", "Kollegen", "Kolleginnen", "Kunden", "Kundin", "Kunde",
+    "Zusammen", "Madame", "Monsieur", "Herr", "Frau", "Señor", "Señora", "Todos", "Tutti", "Signora", "Signore",
+    "Mevrouw", "Meneer", "Heer", "Collega", "Colleghi", "Amigos", "Amici", "Cliente", "Clientes",
+    "Welt", "Monde", "Mundo", "Mondo", "Wereld",  # "Hallo Welt": Hello World
 })
 
 
@@ -135,7 +153,7 @@ def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
     return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words) or _addressed(dropped)
 
 
-_SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey"})
+_SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey", *_GREETINGS_INTL})
 
 
 def _salutes(cue_words: list[str]) -> bool:
@@ -224,7 +242,7 @@ class PersonRecognizer(Recognizer):
         # A comma may follow a greeting or verb and a dot a title ("... not me. Cheers,
         # Stephanie" is no cue "me" before a name "Cheers"); a title may follow a
         # greeting.
-        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Sir|Madam|"
+        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|" + _GREETINGS_INTL_RX + r"|is|am|I'm|me|Sir|Madam|"
         + _ADDRESSING_RX + r"),?"
         r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
@@ -235,7 +253,7 @@ class PersonRecognizer(Recognizer):
     # first two characters of the next capitalised word; or a cue word and a capital.
     prefilter: tuple[str, ...] = (
         _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _LU_B + _LL_B,
-        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
+        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|" + _GREETINGS_INTL_RX + r"|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
         + _ADDRESSING_RX + r"),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
     )
@@ -375,7 +393,9 @@ class PersonRecognizer(Recognizer):
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
         while not display and len(words) > 1 and (
                 (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or
-                words[0] in _ADDRESSING_WORDS or (
+                words[0] in _ADDRESSING_WORDS or words[0].rstrip(".:").lower() in _TITLES or
+                # a label or greeting that is a family name too: "Kunde", "Gentile"
+                ((words[0].rstrip(":").lower() in _LABELS or words[0].lower() in _GREETINGS) and not self._is_first(words[0])) or (
                 not self._is_first(words[0]) and not self._is_last(words[0]) and not self._word_name(words)
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped, dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))

@@ -1,0 +1,58 @@
+"""Names and birth dates as German, Dutch, Polish, French, Spanish and Italian text writes
+them: titles ("Herr", "Dhr.", "Pan"), the greetings that open a letter ("Hallo Hans,",
+"Querida Ana,"), labels ("Kunde", "klant") and "geb." / "3. April 1975"; and the same words
+where no one is named ("Liebe Grüße", "Sehr geehrte Damen und Herren")."""
+
+import pytest
+
+
+def persons(scanner, text):
+    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Herr Hans Müller hat angerufen", "Hans Müller"),  # "Herr" is a family name too
+    ("Bitte an Herrn Hans Müller weiterleiten", "Hans Müller"),
+    ("Sehr geehrter Herr Müller, vielen Dank", "Müller"),
+    ("Kunde Hans Müller meldet einen Fehler", "Hans Müller"),
+    ("Dhr. Jan de Vries belde vanochtend", "Jan de Vries"),
+    ("Mevr. Sanne de Vries", "Sanne de Vries"),
+    ("Pan Jan Kowalski zadzwonił", "Jan Kowalski"),
+    ("Hallo Hans, danke für die Nachricht", "Hans"),
+    ("Liebe Anna, anbei die Rechnung", "Anna"),
+    ("Bonjour Pierre, merci pour votre message", "Pierre"),
+    ("Hola María, gracias por tu pedido", "María"),
+    ("Querida Ana, te escribo por tu pedido", "Ana"),
+    ("Ciao Marco, ecco la fattura", "Marco"),
+    ("Hej Lars, tack för ditt meddelande", "Lars"),
+    ("Gentile Diana Paoletti, grazie", "Diana Paoletti"),  # "Gentile" is a family name too
+])
+def test_names_after_titles_greetings_and_labels(scanner, text, name):
+    assert persons(scanner, text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Liebe Grüße", "Beste Grüße aus Berlin", "Sehr geehrte Damen und Herren,", "Hallo Team, das Update ist live",
+    "Bonjour Madame, votre commande est partie", "Hallo Welt", "Hola a todos", "Hallo zusammen, kurze Info",
+])
+def test_greetings_that_name_no_one(scanner, text):
+    assert persons(scanner, text) == []
+
+
+def test_a_family_name_that_is_a_title_elsewhere_stays_a_name(scanner):
+    assert persons(scanner, "Eric Herr called about the invoice") == ["Eric Herr"]
+    assert persons(scanner, "Peter Pan") == ["Peter Pan"]
+
+
+@pytest.mark.parametrize("text,date", [
+    ("Kunde Hans Müller, geb. 03.04.1975", "03.04.1975"),
+    ("geboren am 3. April 1975 in Köln", "3. April 1975"),
+    ("Jan de Vries, geb. 12-06-1980", "12-06-1980"),
+])
+def test_german_and_dutch_birth_dates(scanner, text, date):
+    found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
+    assert found == [date]
+
+
+def test_a_german_date_without_a_birth_cue_is_no_birth_date(scanner):
+    assert not [f for f in scanner.scan_text("Lieferung am 3. April 1975 bestätigt") if f.category == "DATE_OF_BIRTH"]
