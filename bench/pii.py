@@ -955,6 +955,12 @@ def letter_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int
     return planted_names(_LETTER_TEMPLATES, _LETTER_NEGATIVES, name, seed, per_template)
 
 
+def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
+    """Whether a finding of ``category`` spans the planted ``value`` exactly."""
+    at = text.index(value)
+    return any(f.category == category and (f.start, f.end) == (at, at + len(value)) for f in scanner.scan_text(text))
+
+
 def planted_names(templates_by_locale: dict[str, list[str]], negatives: list[str], make_name, seed: int,
                   per_template: int) -> tuple[dict[str, tuple[int, int]], int, int]:
     scanner = Scanner(key=KEY)
@@ -968,10 +974,8 @@ def planted_names(templates_by_locale: dict[str, list[str]], negatives: list[str
                 full, first, last = make_name(fk, locale)
                 text = template.format(name=full, first=first, last=last)
                 planted_as = full if "{name}" in template else first if "{first}" in template else last
-                at = text.index(planted_as)
-                spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.category == "PERSON"}
                 planted += 1
-                found += (at, at + len(planted_as)) in spans
+                found += _found_whole(scanner, text, planted_as, "PERSON")
         out[locale] = (found, planted)
     false = sum(1 for t in negatives for f in scanner.scan_text(t) if f.category == "PERSON")
     return out, false, len(negatives)
@@ -1014,10 +1018,8 @@ def pasted_secrets(seed: int, per_template: int = 30) -> tuple[int, int, int, in
             basic = base64.b64encode(f"deploy:{pw}".encode()).decode()
             text = template.format(pw=pw, tok=tok, basic=basic)
             secret = basic if "{basic}" in template else pw if "{pw}" in template else tok
-            at = text.index(secret)
-            spans = {(f.start, f.end) for f in scanner.scan_text(text) if f.category == "SECRET"}
             planted += 1
-            found += (at, at + len(secret)) in spans
+            found += _found_whole(scanner, text, secret, "SECRET")
     for template in _NO_SECRETS:
         for _ in range(per_template):
             tok = "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(32))
