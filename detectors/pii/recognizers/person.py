@@ -47,16 +47,26 @@ _ADDRESSING: Final = frozenset({
     "reply", "write", "introduce", "assign", "escalate", "inform", "warn", "reimburse", "credit", "wire", "cc",
 })
 _ADDRESSING_WORDS: Final = frozenset(w.capitalize() for w in _ADDRESSING)
-_ADDRESSING_RX: Final = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in sorted(_ADDRESSING))
-# Greetings that open a letter in German, French, Spanish, Italian, Dutch, Portuguese and
-# the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr geehrter Herr Müller", "Geachte
-# mevrouw", "Querida María". Not Dutch "Beste", which is German for "best" ("Beste Grüße").
+
+
+def _either_case(words: Iterable[str]) -> str:
+    """An alternation of lower-case ``words``, each also capitalised ("[Hh]ello|..."); the
+    words that are not ASCII are left out (the prefilter runs in byte mode)."""
+    return "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words if w.isascii())
+
+
+_ADDRESSING_RX: Final = _either_case(sorted(_ADDRESSING))
+# Greetings in English and those that open a letter in German, French, Spanish, Italian,
+# Dutch, Portuguese and the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr geehrter
+# Herr Müller", "Geachte mevrouw", "Querida María". Not Dutch "Beste", which is German for
+# "best" ("Beste Grüße").
 _GREETINGS_INTL: Final = ("hallo", "liebe", "lieber", "geehrte", "geehrter", "bonjour", "salut", "hola", "estimado", "estimada",
                           "querido", "querida", "ciao", "caro", "cara", "gentile", "geachte", "hej", "olá")
-_GREETINGS_INTL_RX: Final = "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _GREETINGS_INTL if w.isascii())
+_GREETING_WORDS: Final = ("dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers") + _GREETINGS_INTL
+_GREETINGS: Final = frozenset(_GREETING_WORDS)
+_GREETING_RX: Final = _either_case(_GREETING_WORDS)
 # Words that, just before a capitalised name, say a person is being named.
-_CUES: Final = frozenset({*_GREETINGS_INTL,
-    "dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers", "name", "named",
+_CUES: Final = frozenset({*_GREETINGS, "name", "named",
     "called", "customer", "client", "patient", "user", "employee", "contact", "signed", "from",
     "by", "with", "to", "cc", "attn", "attention", "agent", "recipient", "mother", "father",
     "wife", "husband", "son", "daughter", "colleague", "manager", "friend", "am", "i'm", "im",
@@ -110,7 +120,6 @@ _ORG: Final = frozenset({
 # Months that are also first names: a name before a known family name or after a
 # greeting ("April Chandler", "Hi June"), else a month ("in April").
 _MONTH_FIRST_NAMES: Final = frozenset({"April", "May", "June", "August"})
-_GREETINGS: Final = frozenset({"dear", "hi", "hello", "hey", "thanks", "regards", "cheers", "sincerely", *_GREETINGS_INTL})
 # Words that label the next words as a person: "Customer: Zofia Wójcik", "Attn Jan de Vries".
 _LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", "cardholder", "holder", "recipient", "attn",
                      "attention", "signed", "passenger", "guest", "employee", "applicant",
@@ -242,7 +251,7 @@ class PersonRecognizer(Recognizer):
         # A comma may follow a greeting or verb and a dot a title ("... not me. Cheers,
         # Stephanie" is no cue "me" before a name "Cheers"); a title may follow a
         # greeting.
-        r"\b(?:(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|" + _GREETINGS_INTL_RX + r"|is|am|I'm|me|Sir|Madam|"
+        r"\b(?:(?:" + _GREETING_RX + r"|is|am|I'm|me|Sir|Madam|"
         + _ADDRESSING_RX + r"),?"
         r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
@@ -253,7 +262,7 @@ class PersonRecognizer(Recognizer):
     # first two characters of the next capitalised word; or a cue word and a capital.
     prefilter: tuple[str, ...] = (
         _CAP_B + r"[A-Za-z\x80-\xff'\-]*[ \t]+(?:" + _LU_B + r"\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _LU_B + _LL_B,
-        r"\b(?:[Dd]ear|[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Rr]egards|[Ss]incerely|[Cc]heers|" + _GREETINGS_INTL_RX + r"|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
+        r"\b(?:" + _GREETING_RX + r"|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
         + _ADDRESSING_RX + r"),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
     )

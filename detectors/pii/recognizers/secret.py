@@ -156,6 +156,18 @@ class GenericSecretRecognizer(Recognizer):
         return (Hit(0.7, v, subtype="generic_high_entropy", start=off, end=off + len(v)),)
 
 
+def _basic_pair(cred: str) -> str | None:
+    """Basic credentials decoded ("user:password"), or None when ``cred`` is no base64 of
+    a pair or its password is a placeholder."""
+    try:
+        # base64.b64decode(cred, validate=True) without its interpreted wrapper
+        dec = binascii.a2b_base64(cred.encode("ascii"), strict_mode=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    _, sep, password = dec.partition(":")
+    return dec if sep and not allowlisted(password) else None
+
+
 class AuthorizationRecognizer(Recognizer):
     """``Authorization: Bearer <token>`` / ``Basic <b64>`` and the like."""
 
@@ -175,12 +187,7 @@ class AuthorizationRecognizer(Recognizer):
         if not cred or allowlisted(cred):
             return ()
         if s == "basic":
-            try:
-                # base64.b64decode(cred, validate=True) without its interpreted wrapper
-                dec = binascii.a2b_base64(cred.encode("ascii"), strict_mode=True).decode("utf-8")
-            except (binascii.Error, ValueError, UnicodeDecodeError):
-                return ()
-            if ":" not in dec or allowlisted(dec.split(":", 1)[1]):
+            if _basic_pair(cred) is None:
                 return ()
             return (Hit(0.9, cred, subtype="basic_auth", start=off, end=off + len(cred)),)
         if len(cred) < 12:
@@ -297,12 +304,8 @@ class SecretAssignmentRecognizer(Recognizer):
 def _basic_credentials(value: str, start: int) -> Hit | None:
     """``Basic <base64 of user:password>``, as an Authorization header is copied into a
     log line or a prompt; "basic plan" and other words do not decode to a pair."""
-    try:
-        dec = binascii.a2b_base64(value.encode("ascii"), strict_mode=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    user, sep, password = dec.partition(":")
-    if not sep or not password or not dec.isprintable() or allowlisted(password):
+    dec = _basic_pair(value)
+    if dec is None or not dec.isprintable():
         return None
     return Hit(0.85, value, subtype="basic_auth", start=start, end=start + len(value))
 
