@@ -53,6 +53,8 @@ SAMPLES = [
     "AKIAIOSFODNN7ABCDEFG", "ghp_" + "a1B2" * 9, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "xoxb-1234567890-abcdefghij",
     "SG." + "a" * 22 + "." + "b" * 43, "key-" + "0a" * 16, "-----BEGIN RSA PRIVATE KEY-----",
     "dd_api_key=" + "0123456789abcdef" * 2, "hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
+    # secrets after their names in text: a user glued to curl's -u, a colon after "is"
+    "curl -udeploy:Tr0ub4dor!3 https://ci.example.net", "my password is: Tr0ub4dor!3",
 ]
 
 

@@ -261,8 +261,8 @@ class SecretAssignmentRecognizer(Recognizer):
     prefilter: tuple[str, ...] = (r"(?i)(?:key|secret|token|passw(?:or)?d|pwd)[\"']?[ \t]*[:=]",
                                   r"(?i)(?:bearer|basic)[ \t]",
                                   r"(?i)--[0-9a-z_\-]*(?:key|secret|token|passw(?:or)?d|pwd)[ \t]",
-                                  r"(?i)(?:^|[ \t])(?:-u|--user)[ \t=\"']",
-                                  r"(?i)(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]")
+                                  r"(?i)(?:^|[ \t])(?:-u|--user)",
+                                  r"(?i)(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t:]")
     keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer", "basic", "-u", "passcode")
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
