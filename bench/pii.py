@@ -935,6 +935,24 @@ _LETTER_NEGATIVES = ["Liebe Grüße", "Beste Grüße aus Berlin", "Sehr geehrte 
                      "Bonjour Madame, votre commande est partie.", "Hallo Welt", "Hola a todos", "Hallo zusammen, kurze Info.",
                      "Ciao a tutti", "Geachte klant, uw bestelling is onderweg.", "Szanowni Państwo,", "Querida cliente, gracias."]
 
+# How a ticket or an e-mail pasted into a prompt ends: a closing, then the writer's first
+# name or full name; and greetings of two words.
+_CLOSING_TEMPLATES = {
+    "en_US": ["Thanks for the quick fix.\n\nKind Regards,\n{first}", "Many thanks, {first}", "Best Regards,\n{name}",
+              "Good morning {first}, the refund went through."],
+    "de_DE": ["Bitte um Rückruf.\n\nLiebe Grüße, {first}", "Viele Grüße\n{first}", "Mit freundlichen Grüßen\n{name}",
+              "Guten Tag {first}, anbei die Rechnung."],
+    "fr_FR": ["Merci d'avance.\n\nCordialement,\n{first}", "Bien cordialement,\n{name}", "Merci, {first} !"],
+    "es_ES": ["Quedo a la espera.\n\nSaludos cordiales,\n{first}", "Un saludo,\n{name}", "Buenos días, {first}."],
+    "it_IT": ["Resto in attesa.\n\nCordiali saluti,\n{first}", "Distinti saluti,\n{name}", "Buongiorno {first}, ecco la fattura."],
+    "nl_NL": ["Alvast bedankt.\n\nMet vriendelijke groet,\n{first}", "Groeten, {name}", "Bedankt, {first}!"],
+    "pl_PL": ["Proszę o kontakt.\n\nPozdrawiam,\n{first}", "Dziękuję, {name}", "Dzień dobry {first}, w załączniku faktura."],
+    "pt_BR": ["Olá {first}, tudo bem?", "Bom dia {first}, segue a fatura.", "Obrigado,\n{name}"],
+}
+_CLOSING_NEGATIVES = ["Danke Schön!", "Merci Beaucoup !", "Grazie Mille!", "Muchas gracias a todos", "Saludos cordiales",
+                      "Guten Tag zusammen", "Bom dia a todos", "Vielen Dank, Team", "Moin Moin", "Kind Regards",
+                      "Thank You", "Best Wishes from the Acme Team"]
+
 
 def script_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
     """Names of Faker's Chinese, Japanese, Korean and Arabic locales in sentences that
@@ -946,13 +964,21 @@ def script_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int
     return planted_names(_SCRIPT_TEMPLATES, _SCRIPT_NEGATIVES, name, seed, per_template)
 
 
+def _given_and_family(fk, locale: str) -> tuple[str, str, str]:
+    first, last = fk.first_name(), fk.last_name()
+    return f"{first} {last}", first, last
+
+
 def letter_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
     """The same for Faker's German, French, Spanish, Italian, Dutch and Polish names in
     letters and tickets."""
-    def name(fk, locale: str) -> tuple[str, str, str]:
-        first, last = fk.first_name(), fk.last_name()
-        return f"{first} {last}", first, last
-    return planted_names(_LETTER_TEMPLATES, _LETTER_NEGATIVES, name, seed, per_template)
+    return planted_names(_LETTER_TEMPLATES, _LETTER_NEGATIVES, _given_and_family, seed, per_template)
+
+
+def closing_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """The same for the writer's name after the closing of a message, and after greetings
+    of two words, in eight languages."""
+    return planted_names(_CLOSING_TEMPLATES, _CLOSING_NEGATIVES, _given_and_family, seed, per_template)
 
 
 def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
@@ -1305,6 +1331,10 @@ def main(argv=None) -> int:
     print("  names in European letters and tickets (Faker's names after a title, greeting or label of the language; "
           "found whole of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
           + f"; {false} PERSON findings in {n_negative} greetings and salutations that name no one")
+    by_locale, false, n_negative = closing_names(args.seed)
+    print("  names after closings and greetings of two words (Faker's names, often the given name alone; found whole "
+          "of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          + f"; {false} PERSON findings in {n_negative} closings that name no one")
     found, planted, false, n_clean = pasted_secrets(args.seed)
     print(f"  secrets pasted into prompts and tickets (.env and compose files, curl -u, Basic headers, --password, "
           f"DSNs, \"my password is\"; found whole of planted): {found}/{planted}; {false} SECRET findings in "

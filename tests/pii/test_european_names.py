@@ -56,3 +56,42 @@ def test_german_and_dutch_birth_dates(scanner, text, date):
 
 def test_a_german_date_without_a_birth_cue_is_no_birth_date(scanner):
     assert not [f for f in scanner.scan_text("Lieferung am 3. April 1975 bestätigt") if f.category == "DATE_OF_BIRTH"]
+
+
+# Where a ticket or an e-mail pasted into a prompt names its writer: after the closing,
+# often by first name alone, and after greetings of two words.
+@pytest.mark.parametrize("text,name", [
+    ("Liebe Grüße, Hans", "Hans"),  # not lost behind "Liebe Grüße", read as two names
+    ("Viele Grüße\nKlaus", "Klaus"),
+    ("Mit freundlichen Grüßen\nHans Müller", "Hans Müller"),
+    ("Vielen Dank, Anna", "Anna"),
+    ("Gruß Hans", "Hans"),
+    ("Cordialement,\nPierre", "Pierre"),
+    ("Merci, Sophie", "Sophie"),
+    ("Saludos cordiales,\nJuan", "Juan"),
+    ("Un saludo,\nJuan Pérez", "Juan Pérez"),  # "Un" is a given name in the lists
+    ("Gracias, Lucía", "Lucía"),
+    ("Distinti Saluti, Marco", "Marco"),
+    ("Met vriendelijke groet,\nJan", "Jan"),
+    ("Pozdrawiam, Piotr", "Piotr"),
+    ("Olá João, tudo bem?", "João"),  # "Olá" folds to the given name "Ola"
+    ("Bom dia Pedro, segue a fatura", "Pedro"),
+    ("Buongiorno Luca, ecco la fattura", "Luca"),
+    ("Buenos días, Carmen", "Carmen"),
+    ("Guten Tag Anna, anbei die Rechnung", "Anna"),
+    ("Kind Regards, Anna", "Anna"),
+    ("Best Regards,\nTom", "Tom"),
+    ("Many Thanks, Anna", "Anna"),
+    ("Thank you, Anna", "Anna"),
+])
+def test_names_after_closings_and_greetings_of_two_words(scanner, text, name):
+    assert persons(scanner, text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Danke Schön!", "Merci Beaucoup !", "Grazie Mille!", "Muchas gracias a todos", "Saludos cordiales",
+    "Guten Tag zusammen", "Bom dia a todos", "Vielen Dank, Team", "Moin Moin", "Good Morning America",
+    "Kind Regards", "Thank You", "git tag Release\n", "Best Wishes from the Acme Team",
+])
+def test_closings_that_name_no_one(scanner, text):
+    assert persons(scanner, text) == []

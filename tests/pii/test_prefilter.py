@@ -29,6 +29,9 @@ SAMPLES = [
     "María José Carreño", "Łukasz Żółć signed", "Jean-Luc Picard", "Ronald McDonald Smith",
     "Δημήτρης Παπαδόπουλος", "Анна Каренина", "thanks, Gretl", "Mr. A. Smith", "Ngũgĩ Wa Thiong'o",
     "Ólafur Arnalds\tÞórsson", "ÉMILE Zola", "é Zola", "I'm Ünal Öztürk",
+    # closings and greetings of several words, and those that are not ASCII
+    "Liebe Grüße, Hans", "Viele Grüße\nKlaus", "Kind Regards,\nAnna", "Olá João", "Dzień dobry Anna",
+    "Buenos días, Carmen", "Pozdrawiam, Piotr", "Gruß Hans", "Met vriendelijke groet, Jan",
     # street
     "221B Baker Street", "5 W 42nd Street", "Hauptstraße 5", "Lindenweg 12a", "Öster Allee 3",
     "12 rue de la Paix", "5 bis allée des Écoles", "Calle Mayor 5", "Avenida de la Constitución 12",
@@ -95,6 +98,7 @@ _PIECES = st.sampled_from([
     "Jane", "Doe", "Dr", "Hi", "is", "my name", "Straße", "weg", "rue", "allée", "Calle", "de la",
     "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
     "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
+    "Grüße", "Kind", "Regards", "Olá", "días", "Gruß",
 ])
 
 

@@ -49,22 +49,76 @@ _ADDRESSING: Final = frozenset({
 _ADDRESSING_WORDS: Final = frozenset(w.capitalize() for w in _ADDRESSING)
 
 
-def _either_case(words: Iterable[str]) -> str:
-    """An alternation of lower-case ``words``, each also capitalised ("[Hh]ello|..."); the
-    words that are not ASCII are left out (the prefilter runs in byte mode)."""
-    return "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in words if w.isascii())
+def _either_case(phrases: Iterable[str]) -> str:
+    """An alternation of lower-case words and phrases, each word also capitalised
+    ("[Hh]ello|[Gg]uten[ \\t]+[Tt]ag|..."), longest first: where a phrase and its first word
+    both match, RE2 takes the first alternative. Letters that are not ASCII are written as
+    themselves, which the byte-mode prefilter reads as their UTF-8 bytes."""
+    def word(w: str) -> str:
+        head = f"[{w[0].upper()}{w[0]}]" if w[0].isascii() else f"(?:{w[0].upper()}|{w[0]})"
+        return head + w[1:]
+    return "|".join(r"[ \t]+".join(word(w) for w in p.split()) for p in sorted(phrases, key=len, reverse=True))
 
 
 _ADDRESSING_RX: Final = _either_case(sorted(_ADDRESSING))
 # Greetings in English and those that open a letter in German, French, Spanish, Italian,
-# Dutch, Portuguese and the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr geehrter
-# Herr Müller", "Geachte mevrouw", "Querida María". Not Dutch "Beste", which is German for
-# "best" ("Beste Grüße").
-_GREETINGS_INTL: Final = ("hallo", "liebe", "lieber", "geehrte", "geehrter", "bonjour", "salut", "hola", "estimado", "estimada",
-                          "querido", "querida", "ciao", "caro", "cara", "gentile", "geachte", "hej", "olá")
-_GREETING_WORDS: Final = ("dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers") + _GREETINGS_INTL
+# Dutch, Portuguese, Polish and the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr
+# geehrter Herr Müller", "Geachte mevrouw", "Querida María", "Olá João", "Buongiorno Luca".
+# Not Dutch "Beste", which is German for "best" ("Beste Grüße").
+_GREETINGS_INTL: Final = ("hallo", "liebe", "lieber", "geehrte", "geehrter", "bonjour", "bonsoir", "salut", "hola", "estimado",
+                          "estimada", "querido", "querida", "ciao", "caro", "cara", "gentile", "buongiorno", "buonasera",
+                          "geachte", "hej", "hei", "hoi", "moin", "servus", "olá", "prezado", "prezada", "witam", "cześć")
+# Greetings and closings of several words. The pattern tries them before single words, so
+# that "Viele Grüße\nKlaus" and "Kind Regards, Anna" are not read as the names "Viele Grüße"
+# and "Kind Regards", and the name after them lost. Their last word alone may greet no one
+# ("git tag Release").
+_OPENING_PHRASES: Final = ("good morning", "good afternoon", "good evening", "guten tag", "guten morgen", "guten abend",
+                           "bom dia", "boa tarde", "boa noite", "buenos días", "buenas tardes", "buenas noches",
+                           "dzień dobry")
+_CLOSING_PHRASES: Final = ("kind regards", "best regards", "warm regards", "kindest regards", "warmest regards",
+                           "many thanks", "thank you", "best wishes", "yours sincerely", "yours truly", "liebe grüße",
+                           "viele grüße", "beste grüße", "herzliche grüße", "schöne grüße", "freundliche grüße",
+                           "mit freundlichen grüßen", "vielen dank", "bien cordialement", "un saludo", "un abrazo",
+                           "saludos cordiales", "muchas gracias", "cordiali saluti", "distinti saluti", "un saluto",
+                           "muito obrigado", "muito obrigada", "met vriendelijke groet", "vriendelijke groeten",
+                           "med vänliga hälsningar", "vänliga hälsningar", "med vennlig hilsen")
+_OPENING_PAIRS: Final = tuple(tuple(p.split()) for p in _OPENING_PHRASES)
+_GREETING_PAIRS: Final = _OPENING_PAIRS + tuple(tuple(p.split()) for p in _CLOSING_PHRASES)
+_GREETING_PAIR_SET: Final = frozenset(_GREETING_PAIRS)
+_GREETING_PAIR_LENGTHS: Final = tuple(sorted({len(p) for p in _GREETING_PAIRS}, reverse=True))
+# Closings and thanks before the writer's name: "Cordialement,\nPierre", "Gracias, Lucía",
+# "Met vriendelijke groet, Jan", "Pozdrawiam, Piotr", "Gruß Hans".
+_CLOSINGS_INTL: Final = ("grüße", "grüsse", "grüßen", "grüssen", "gruß", "gruss", "groet", "groeten", "groetjes", "danke",
+                         "bedankt", "cordialement", "amicalement", "salutations", "bises", "merci", "saludos",
+                         "atentamente", "abrazos", "besos", "gracias", "saluti", "grazie", "atenciosamente", "abraços",
+                         "beijos", "obrigado", "obrigada", "pozdrawiam", "pozdrowienia", "dziękuję", "hälsningar",
+                         "hilsen", "mvh", "tack", "takk")
+_GREETING_WORDS: Final = ("dear", "hi", "hello", "hey", "thanks", "regards", "sincerely", "cheers") + _GREETINGS_INTL + \
+    _CLOSINGS_INTL
 _GREETINGS: Final = frozenset(_GREETING_WORDS)
-_GREETING_RX: Final = _either_case(_GREETING_WORDS)
+_GREETING_RX: Final = _either_case(_OPENING_PHRASES + _CLOSING_PHRASES + _GREETING_WORDS)
+
+
+def _greeted(cue_words: list[str]) -> bool:
+    """The words before end in a greeting or closing ("Hi", "Guten Tag", "Liebe Grüße")."""
+    return bool(cue_words) and (cue_words[-1] in _GREETINGS or _ends_with(cue_words, _GREETING_PAIRS))
+
+
+def _greeting_or_label(word: str) -> bool:
+    """A word that greets, closes or labels ("Hallo", "Grüße,", "Kunde:")."""
+    w = word.rstrip(",:").lower()
+    return w in _GREETINGS or w in _LABELS
+
+
+def _leading_phrase(words: list[str]) -> int:
+    """How many of the first ``words`` are a greeting or closing of several words ("Un saludo,",
+    "Mit freundlichen Grüßen"): they are cues, whatever names they hold ("Un", "Kind", "Tag")."""
+    for n in _GREETING_PAIR_LENGTHS:
+        if len(words) > n and tuple(w.rstrip(",").lower() for w in words[:n]) in _GREETING_PAIR_SET:
+            return n
+    return 0
+
+
 # Words that, just before a capitalised name, say a person is being named.
 _CUES: Final = frozenset({*_GREETINGS, "name", "named",
     "called", "customer", "client", "patient", "user", "employee", "contact", "signed", "from",
@@ -140,6 +194,9 @@ _ROLES: Final = frozenset({
     "Zusammen", "Madame", "Monsieur", "Herr", "Frau", "Señor", "Señora", "Todos", "Tutti", "Signora", "Signore",
     "Mevrouw", "Meneer", "Heer", "Collega", "Colleghi", "Amigos", "Amici", "Cliente", "Clientes",
     "Welt", "Monde", "Mundo", "Mondo", "Wereld",  # "Hallo Welt": Hello World
+    # after thanks and closings: "Danke Schön", "Merci Beaucoup", "Grazie Mille", "Bom dia Pessoal"
+    "Schön", "Vielmals", "Sehr", "Beaucoup", "Mille", "Amigo", "Amiga", "Equipo", "Leute", "Allerseits",
+    "Tous", "Toutes", "Todas", "Gente", "Pessoal", "Allemaal", "Iedereen", "Wszystkim", "America",
 })
 
 
@@ -159,7 +216,7 @@ def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
     if not cue_words:
         return False
     last = cue_words[-1]
-    return last in _TITLES or last in _GREETINGS or last in _LABELS or _strong(cue_words) or _addressed(dropped)
+    return last in _TITLES or _greeted(cue_words) or last in _LABELS or _strong(cue_words) or _addressed(dropped)
 
 
 _SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey", *_GREETINGS_INTL})
@@ -168,7 +225,8 @@ _SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey", *_GREETINGS_INTL}
 def _salutes(cue_words: list[str]) -> bool:
     """The words before greet or introduce someone ("Dear", "I am"): what follows is a person
     even when their family name names streets and parks too ("Linda Park", "Seo-yeon Park")."""
-    return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _strong(cue_words))
+    return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _ends_with(cue_words, _OPENING_PAIRS)
+                                or _strong(cue_words))
 
 
 def _addressed(dropped: list[str]) -> bool:
@@ -369,7 +427,7 @@ class PersonRecognizer(Recognizer):
         if len(words) > 1 and self._is_last(words[1]):
             return True
         cue_words = ctx.before() + dropped
-        return bool(cue_words) and cue_words[-1] in _GREETINGS
+        return _greeted(cue_words)
 
     @staticmethod
     def _name_field(tokens: frozenset[str], parent_tokens: frozenset[str]) -> int:
@@ -400,11 +458,17 @@ class PersonRecognizer(Recognizer):
         dropped: list[str] = []
         # "Jane Doe <jane@example.com>": an RFC 5322 display name.
         display = ctx.text[ctx.end:ctx.end + 3].lstrip(" \"").startswith("<")
+        phrase = 0 if display else _leading_phrase(words)
+        if phrase:
+            dropped += [w.lower().strip(",.:;") for w in words[:phrase]]
+            start = ctx.text.index(words[phrase], start + sum(len(w) for w in words[:phrase]))
+            words = words[phrase:]
         while not display and len(words) > 1 and (
                 (words[0].rstrip(".") in _NOT_NAME and not self._month_name(words, ctx, dropped)) or
                 words[0] in _ADDRESSING_WORDS or words[0].rstrip(".:").lower() in _TITLES or
-                # a label or greeting that is a family name too: "Kunde", "Gentile"
-                ((words[0].rstrip(":").lower() in _LABELS or words[0].lower() in _GREETINGS) and not self._is_first(words[0])) or (
+                # a label or greeting that is a family name too ("Kunde", "Gentile"), or folds
+                # to a given name ("Olá", "Ola")
+                (_greeting_or_label(words[0]) and words[0] not in self.first) or (
                 not self._is_first(words[0]) and not self._is_last(words[0]) and not self._word_name(words)
                 and not (words[0][:1].isupper() and _introduces(ctx.before() + dropped, dropped)))):  # "my name is Mark Hicks"
             dropped.append(words[0].lower().strip(",.:;"))
@@ -432,7 +496,8 @@ class PersonRecognizer(Recognizer):
         titled = bool(cue_words) and cue_words[-1] in _TITLES
         strong_cue = _strong(cue_words)
         addressed = _addressed(dropped)
-        cue = strong_cue or addressed or (bool(cue_words) and cue_words[-1] in _CUES)
+        greeted = _greeted(cue_words)
+        cue = strong_cue or addressed or greeted or (bool(cue_words) and cue_words[-1] in _CUES)
         first_known = self._is_first(words[0]) or self._word_name(words)
         last_known = word_family or self._family_name(words)
         if len(words) >= 2:
@@ -450,7 +515,7 @@ class PersonRecognizer(Recognizer):
                 score = 0.75
             elif _ends_with(cue_words, _NAMING_CUES):
                 score = 0.75
-            elif cue_words and (cue_words[-1] in _GREETINGS or cue_words[-1] in _LABELS) and _ROLES.isdisjoint(words) \
+            elif cue_words and (greeted or cue_words[-1] in _LABELS) and _ROLES.isdisjoint(words) \
                     and words[0][:1].isupper() and words[-1][:1].isupper():
                 score = 0.75  # "Dear Zofia Wójcik,", "Best regards, Sanne van Dijk", "Customer: Jan Nowak"
             elif first_known:
@@ -464,7 +529,7 @@ class PersonRecognizer(Recognizer):
                 score = 0.8
             elif field and (first_known or last_known):
                 score = 0.85
-            elif cue and cue_words[-1] in _GREETINGS and words[0] not in _ROLES and \
+            elif greeted and words[0] not in _ROLES and words[0].lower() not in _GREETINGS and \
                     (first_known or ctx.char_after() in ",!\n" or end >= len(ctx.text) - 2):
                 score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
             elif addressed and first_known and words[0] not in _ROLES:
