@@ -1021,6 +1021,8 @@ _PASTED_SECRETS = [
     "DATABASE_URL=postgres://app:{pw}@db:5432/app does not connect from the container",
     "REDIS_URL=redis://:{tok}@cache.internal:6379/0",
     "Hi, I can't log in. My password is {pw}. Can you reset it?",
+    "The import stops halfway: mysql -h db -u root -p{pw} shop < dump.sql",
+    "Our deploy step runs sshpass -p '{pw}' ssh deploy@bastion.internal and hangs",
 ]
 _NO_SECRETS = [
     "The password is required and must be 12 characters long.", "Your password was Reset yesterday.",

@@ -58,6 +58,8 @@ SAMPLES = [
     "dd_api_key=" + "0123456789abcdef" * 2, "hooks.slack.com/services/T00000000/B00000000/" + "X" * 24,
     # secrets after their names in text: a user glued to curl's -u, a colon after "is"
     "curl -udeploy:Tr0ub4dor!3 https://ci.example.net", "my password is: Tr0ub4dor!3",
+    # passwords after a client's short flag
+    "mysql -uroot -pTr0ub4dor!3 shop", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
 ]
 
 
@@ -98,7 +100,7 @@ _PIECES = st.sampled_from([
     "Jane", "Doe", "Dr", "Hi", "is", "my name", "Straße", "weg", "rue", "allée", "Calle", "de la",
     "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
     "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
-    "Grüße", "Kind", "Regards", "Olá", "días", "Gruß",
+    "Grüße", "Kind", "Regards", "Olá", "días", "Gruß", "mysql", "-p", "-a", "login", "sshpass",
 ])
 
 

@@ -253,6 +253,12 @@ _JWT = jwt()
     (f"./deploy --api-key {_TOKEN} --env prod", "generic_high_entropy", _TOKEN),
     (f"curl -u deploy:{_PASSWORD} https://ci.example.net/api", "password", _PASSWORD),
     (f'curl --user "deploy:{_PASSWORD}" https://ci.example.net/api', "password", _PASSWORD),
+    # clients that take a password by a short flag: glued to it as mysql wants, or after it
+    (f"mysql -h db -P 3306 -uroot -p{_PASSWORD} shop", "password", _PASSWORD),  # -P is the port
+    (f"mysqldump -u app -p'{_PASSWORD}' shop > dump.sql", "password", _PASSWORD),
+    (f"sshpass -p '{_PASSWORD}' ssh deploy@10.0.0.5", "password", _PASSWORD),
+    (f"docker login -u bob -p {_PASSWORD} registry.example.net", "password", _PASSWORD),
+    (f"redis-cli -h cache -a {_PASSWORD} ping", "password", _PASSWORD),
     # an Authorization header copied into a log line or a prompt
     ("Authorization: Basic " + base64.b64encode(f"deploy:{_PASSWORD}".encode()).decode(), "basic_auth",
      base64.b64encode(f"deploy:{_PASSWORD}".encode()).decode()),
@@ -277,7 +283,8 @@ def test_secrets_after_their_names_in_text(scanner, text, subtype, value):
     "the password is required", "Your password was Reset.", "the password is 8 characters long",
     # words after "basic", and a user without a password
     "our basic information plan", 'WWW-Authenticate: Basic realm="api"', "curl -u deploy: https://ci.example.net/api",
-    "mysql -u root -p shop",
+    "mysql -u root -p shop", "mysql -u root -pPASSWORD", "mysql -p$MYSQL_PWD",  # a prompt, a placeholder, a variable
+    "ssh -p 2222 deploy@10.0.0.5", "ls -a Documents", "tar -cf backup.tar -p files",  # -p and -a of other commands
     # tokens that are no credential: cursors, anti-forgery nonces, push tokens
     f"nextPageToken: {_TOKEN}", f"continuation_token={_TOKEN}", f"csrftoken={_TOKEN}", f"PUSH_TOKEN={_TOKEN}",
     "the key points are these", "ssh://git@github.com:22/org/repo",

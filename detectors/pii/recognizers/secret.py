@@ -214,6 +214,12 @@ _NOT_CREDENTIAL_NAMES: Final = ("page", "next", "cursor", "continuation", "csrf"
 # The name written before a value: "SLACK_BOT_TOKEN" in 'SLACK_BOT_TOKEN="..."'.
 _NAME_BEFORE: Final = re.compile(r"([\w.\-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
 _CLI_USER: Final = re.compile(r"(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?$")
+# A password given to a client by its short flag: "mysql -uroot -pS3cret" (glued, as mysql
+# wants it), "sshpass -p S3cret", "docker login -u bob -p S3cret", "redis-cli -a S3cret".
+# Only after those commands: elsewhere "-p" is a port, a path or a profile.
+_CLI_PASSWORD_FLAG: Final = (r"\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?[ \t](?-i:-p)[\"']?"
+                             r"|\b(?:sshpass|docker[ \t]+login|podman[ \t]+login|redis-cli)\b[^\n]*?[ \t](?-i:-[pa])[ \t]+[\"']?")
+_CLI_PASSWORD: Final = re.compile(r"[ \t]-[pa][ \t]*[\"']?$")
 _PROSE: Final = re.compile(r"(?:is|was)[ \t]*:?[ \t]+[\"']?$")
 
 
@@ -243,7 +249,7 @@ def _chosen_password(value: str) -> bool:
 class SecretAssignmentRecognizer(Recognizer):
     """A secret written after its name in free text: ``password=...``, ``api_key: ...``,
     ``DB_PASSWORD=...``, ``Bearer ...``, ``Basic <base64>``, ``--password ...``, ``curl -u
-    user:password``, "my password is ...". Structured fields are judged by their names
+    user:password``, ``mysql -pPASSWORD``, "my password is ...". Structured fields are judged by their names
     already (the generic and Authorization recognisers); this is for log lines, tickets,
     prompts and the shell commands and config files pasted into them. The value must
     look like a credential (detect-secrets' keyword detector, with its checks).
@@ -256,14 +262,17 @@ class SecretAssignmentRecognizer(Recognizer):
     patterns: tuple[str, ...] = (
         r"(?i)(?:(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\b(?:bearer|basic)[ \t]+"
         r"|--[0-9a-z_\-]*(?:" + _ASSIGNED_NAMES + r")[ \t]+[\"']?|(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?"
-        r"|\b(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]*:?[ \t]+[\"']?)([^\s\"'&,;<>]+)",
+        r"|\b(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]*:?[ \t]+[\"']?|" + _CLI_PASSWORD_FLAG
+        + r")([^\s\"'&,;<>]+)",
     )
     prefilter: tuple[str, ...] = (r"(?i)(?:key|secret|token|passw(?:or)?d|pwd)[\"']?[ \t]*[:=]",
                                   r"(?i)(?:bearer|basic)[ \t]",
                                   r"(?i)--[0-9a-z_\-]*(?:key|secret|token|passw(?:or)?d|pwd)[ \t]",
                                   r"(?i)(?:^|[ \t])(?:-u|--user)",
-                                  r"(?i)(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t:]")
-    keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer", "basic", "-u", "passcode")
+                                  r"(?i)(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t:]",
+                                  r"(?i)(?:mysql|mysqldump|mysqladmin|mariadb|sshpass|login|redis-cli)[^\n]*[ \t]-[pa]")
+    keywords: tuple[str, ...] = ("key", "secret", "token", "passw", "pwd", "bearer", "basic", "-u", "passcode", "mysql",
+                                 "mariadb", "sshpass", "login", "redis-cli")
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         text = ctx.text
@@ -276,6 +285,10 @@ class SecretAssignmentRecognizer(Recognizer):
             return _basic_credentials(v, start)
         if _CLI_USER.search(lead):
             return _user_password(v, start)
+        if _CLI_PASSWORD.search(lead):
+            if not _chosen_password(v):
+                return None
+            return Hit(0.8, v, subtype="password", start=start, end=start + len(v))
         if _PROSE.search(lead):
             # "my password is X": a sentence goes on with words ("is required", "was
             # Reset"); a password has a digit or a symbol.
