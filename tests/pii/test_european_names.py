@@ -1,7 +1,8 @@
 """Names and birth dates as German, Dutch, Polish, French, Spanish and Italian text writes
 them: titles ("Herr", "Dhr.", "Pan"), the greetings that open a letter ("Hallo Hans,",
-"Querida Ana,"), labels ("Kunde", "klant") and "geb." / "3. April 1975"; and the same words
-where no one is named ("Liebe Grüße", "Sehr geehrte Damen und Herren")."""
+"Querida Ana,"), labels ("Kunde", "klant"), the closings before the writer's name ("Viele
+Grüße\nKlaus") and "geb." / "3. April 1975" / "3 kwietnia 1975"; and the same words where no
+one is named ("Liebe Grüße", "Sehr geehrte Damen und Herren", "Danke Schön")."""
 
 import pytest
 
@@ -48,14 +49,22 @@ def test_a_family_name_that_is_a_title_elsewhere_stays_a_name(scanner):
     ("Kunde Hans Müller, geb. 03.04.1975", "03.04.1975"),
     ("geboren am 3. April 1975 in Köln", "3. April 1975"),
     ("Jan de Vries, geb. 12-06-1980", "12-06-1980"),
+    # month names as Dutch, Polish (in the genitive) and the Nordic languages write them
+    ("geboren op 3 april 1975 in Utrecht", "3 april 1975"),
+    ("urodziła się 12 października 1988 w Krakowie", "12 października 1988"),
+    ("urodzony 3 kwietnia 1975", "3 kwietnia 1975"),
+    ("född 3 maj 1975 i Malmö", "3 maj 1975"),
+    ("født 3. marts 1975", "3. marts 1975"),
 ])
 def test_german_and_dutch_birth_dates(scanner, text, date):
     found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
     assert found == [date]
 
 
-def test_a_german_date_without_a_birth_cue_is_no_birth_date(scanner):
-    assert not [f for f in scanner.scan_text("Lieferung am 3. April 1975 bestätigt") if f.category == "DATE_OF_BIRTH"]
+@pytest.mark.parametrize("text", ["Lieferung am 3. April 1975 bestätigt", "levering op 3 april 1975",
+                                  "dostawa 3 kwietnia 1975"])
+def test_a_date_without_a_birth_cue_is_no_birth_date(scanner, text):
+    assert not [f for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
 
 
 # Where a ticket or an e-mail pasted into a prompt names its writer: after the closing,

@@ -21,22 +21,24 @@ _MONTHS: Final = {
     "december": 12,
 }
 _MON: Final = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-# Month names in French, German, Spanish, Italian, Dutch and Portuguese ("12 mars 1985",
-# "12. März 1985", "12 de marzo de 1985"). Case is spelt out, not (?i): the prefilter
+# Month names in French, German, Spanish, Italian, Dutch, Portuguese, Polish (in the
+# genitive a date takes) and the Nordic languages ("12 mars 1985", "12. März 1985", "12 de
+# marzo de 1985", "3 kwietnia 1975"); and the English names lower-case, as Dutch and the
+# Nordic languages write them ("3 april 1975"). Case is spelt out, not (?i): the prefilter
 # cannot trust case-folding of non-ASCII letters and would run this on every field.
 _INTL_MONTHS: Final = {
-    **dict.fromkeys(("janvier", "januar", "jänner", "enero", "gennaio", "januari", "janeiro"), 1),
-    **dict.fromkeys(("février", "februar", "febrero", "febbraio", "februari", "fevereiro"), 2),
-    **dict.fromkeys(("mars", "märz", "marzo", "maart", "março"), 3),
-    **dict.fromkeys(("avril", "abril", "aprile"), 4),
-    **dict.fromkeys(("mai", "mayo", "maggio", "mei", "maio"), 5),
-    **dict.fromkeys(("juin", "juni", "junio", "giugno", "junho"), 6),
-    **dict.fromkeys(("juillet", "juli", "julio", "luglio", "julho"), 7),
-    **dict.fromkeys(("août", "agosto", "augustus"), 8),
-    **dict.fromkeys(("septembre", "septiembre", "setiembre", "settembre", "setembro"), 9),
-    **dict.fromkeys(("octobre", "oktober", "octubre", "ottobre", "outubro"), 10),
-    **dict.fromkeys(("novembre", "noviembre", "novembro"), 11),
-    **dict.fromkeys(("décembre", "dezember", "diciembre", "dicembre", "dezembro"), 12),
+    **dict.fromkeys(("janvier", "januar", "jänner", "enero", "gennaio", "januari", "janeiro", "stycznia"), 1),
+    **dict.fromkeys(("février", "februar", "febrero", "febbraio", "februari", "fevereiro", "lutego"), 2),
+    **dict.fromkeys(("mars", "märz", "marzo", "maart", "março", "marca", "marts"), 3),
+    **dict.fromkeys(("avril", "abril", "aprile", "april", "kwietnia"), 4),
+    **dict.fromkeys(("mai", "mayo", "maggio", "mei", "maio", "maja", "maj"), 5),
+    **dict.fromkeys(("juin", "juni", "junio", "giugno", "junho", "czerwca"), 6),
+    **dict.fromkeys(("juillet", "juli", "julio", "luglio", "julho", "lipca"), 7),
+    **dict.fromkeys(("août", "agosto", "augustus", "augusti", "sierpnia"), 8),
+    **dict.fromkeys(("septembre", "septiembre", "setiembre", "settembre", "setembro", "september", "września"), 9),
+    **dict.fromkeys(("octobre", "oktober", "octubre", "ottobre", "outubro", "października"), 10),
+    **dict.fromkeys(("novembre", "noviembre", "novembro", "november", "listopada"), 11),
+    **dict.fromkeys(("décembre", "dezember", "diciembre", "dicembre", "dezembro", "december", "desember", "grudnia"), 12),
 }
 _MONTHS.update(_INTL_MONTHS)
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
