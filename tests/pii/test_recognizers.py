@@ -652,3 +652,13 @@ def test_a_labelled_pair_is_the_same_finding_as_the_bare_pair(scanner):
     bare, labelled = geo("I am at 37.4220, -122.0841 now"), geo("I am at lat 37.4220, long -122.0841 now")
     assert (labelled.value_hash, labelled.masked) == (bare.value_hash, bare.masked)
     assert "lat" not in labelled.masked
+
+
+@pytest.mark.parametrize("cue", ["n° sécu :", "numéro de sécurité sociale"])
+def test_french_cues_raise_a_nir_as_their_unaccented_forms_do(scanner, cue):
+    def confidence(text):
+        return [f.confidence for f in scanner.scan_text(text) if f.category == "NATIONAL_ID"]
+    number = nir_number().replace(" ", "")
+    accented = confidence(f"{cue} {number}")
+    assert accented == confidence(f"{cue.replace('é', 'e')} {number}")
+    assert accented[0] > confidence(f"ref {number}")[0]

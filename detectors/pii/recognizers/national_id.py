@@ -74,7 +74,8 @@ class InAadhaarRecognizer(_NationalId):
 class FrNirRecognizer(_NationalId):
     name: str = "fr_nir"
     patterns: tuple[str, ...] = (r"\b[12378] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",)
-    context: frozenset[str] = frozenset({"nir", "insee", "secu", "securite", "sociale", "social", "vitale", "ssn"})
+    context: frozenset[str] = frozenset({"nir", "insee", "secu", "sécu", "securite", "sécurité", "sociale", "social", "vitale",
+                                         "ssn"})
     score: float = 0.75
     bare_score = 0.6  # 15 digits, a month field and a mod-97 key: rarely chance
 
