@@ -249,10 +249,11 @@ def _chosen_password(value: str) -> bool:
 class SecretAssignmentRecognizer(Recognizer):
     """A secret written after its name in free text: ``password=...``, ``api_key: ...``,
     ``DB_PASSWORD=...``, ``Bearer ...``, ``Basic <base64>``, ``--password ...``, ``curl -u
-    user:password``, ``mysql -pPASSWORD``, "my password is ...". Structured fields are judged by their names
-    already (the generic and Authorization recognisers); this is for log lines, tickets,
-    prompts and the shell commands and config files pasted into them. The value must
-    look like a credential (detect-secrets' keyword detector, with its checks).
+    user:password``, ``mysql -pPASSWORD``, "my password is ...". Structured fields are
+    judged by their names already (the generic and Authorization recognisers); this is for
+    log lines, tickets, prompts and the shell commands and config files pasted into them.
+    The value must look like a credential (detect-secrets' keyword detector, with its
+    checks).
     The value's length is checked here: a bounded repeat ("{1,256}") in the pattern
     made RE2 leave its DFA, at a third of a millisecond a field."""
 
@@ -286,21 +287,17 @@ class SecretAssignmentRecognizer(Recognizer):
         if _CLI_USER.search(lead):
             return _user_password(v, start)
         if _CLI_PASSWORD.search(lead):
-            if not _chosen_password(v):
-                return None
-            return Hit(0.8, v, subtype="password", start=start, end=start + len(v))
+            return _password(v, start, 0.8)
         if _PROSE.search(lead):
             # "my password is X": a sentence goes on with words ("is required", "was
             # Reset"); a password has a digit or a symbol.
             v = v.rstrip(".,?")
-            if not any(c.isdigit() or not c.isalnum() for c in v) or not _chosen_password(v) or len(v) < 6:
+            if not any(c.isdigit() or not c.isalnum() for c in v) or len(v) < 6:
                 return None
-            return Hit(0.7, v, subtype="password", start=start, end=start + len(v))
+            return _password(v, start, 0.7)
         named = lead[-24:]
         if any(p in named for p in _PASSWORD_NAMES):
-            if not _chosen_password(v):
-                return None
-            return Hit(0.75, v, subtype="password", end=start + len(v), start=start)
+            return _password(v, start, 0.75)
         name = _NAME_BEFORE.search(lead)
         if name is not None and any(w in name.group(1) for w in _NOT_CREDENTIAL_NAMES):
             return None
@@ -312,6 +309,13 @@ class SecretAssignmentRecognizer(Recognizer):
             return Hit(0.85, v, subtype="jwt", mask_prefix="eyJ", start=start, end=start + len(v))
         subtype = "bearer_token" if "bearer" in named else "generic_high_entropy"
         return Hit(0.75, v, subtype=subtype, start=start, end=start + len(v))
+
+
+def _password(value: str, start: int, score: float) -> Hit | None:
+    """``value`` at ``start`` as a password, when it is one people chose."""
+    if not _chosen_password(value):
+        return None
+    return Hit(score, value, subtype="password", start=start, end=start + len(value))
 
 
 def _basic_credentials(value: str, start: int) -> Hit | None:
