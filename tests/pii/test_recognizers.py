@@ -182,6 +182,22 @@ def test_prose(scanner, text, category, why):
         assert category in found, f"{why}: got {found}"
 
 
+# A birth cue names the date after it, not every later date in the sentence.
+BIRTH_CUE_REACH = [
+    ("Patient Jane Doe, DOB 03/14/1982, MRN 00482913, was seen on 2024-02-01.", ["03/14/1982"]),
+    ("born 12 March 1985 in Leeds, joined on 3 May 2010", ["12 March 1985"]),
+    ("Geboren am 12.03.1985, eingestellt am 01.04.2010", ["12.03.1985"]),
+    ("She was born, her passport says, on 1990-07-21.", ["1990-07-21"]),  # words between are fine
+    ("joined 2010-05-03, born 1985-03-12", ["1985-03-12"]),  # a cue after the first date
+]
+
+
+@pytest.mark.parametrize("text,dates", BIRTH_CUE_REACH, ids=[t[0][:30] for t in BIRTH_CUE_REACH])
+def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
+    found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
+    assert found == dates
+
+
 # (text, the person name found in it)
 WORD_NAMES = [
     ("Ask Will Turner to call back.", "Will Turner"),

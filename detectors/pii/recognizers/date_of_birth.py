@@ -44,6 +44,8 @@ _MONTHS.update(_INTL_MONTHS)
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+_WORD: Final = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?")
+_YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # "geb." abbreviates geboren in German and Dutch.
 _PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "geb", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
@@ -124,7 +126,7 @@ class DateOfBirthRecognizer(Recognizer):
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if not (ctx.field_has(DOB_FIELD) or ctx.near(_PROSE, last=8)):
+        if not ctx.field_has(DOB_FIELD) and not (ctx.near(_PROSE, last=8) and _cue_is_its_own(ctx)):
             return None
         after = ctx.char_after()
         if after in ("T", ":") or (after == " " and ctx.text[ctx.end + 1:ctx.end + 3].rstrip(":").isdigit()
@@ -137,3 +139,18 @@ class DateOfBirthRecognizer(Recognizer):
             if plausible_birth_date(y, m, d):
                 return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}")
         return None
+
+
+def _cue_is_its_own(ctx: Ctx) -> bool:
+    """The nearest birth cue before the date is not followed by another year first: in
+    "DOB 03/14/1982, seen on 2024-02-01" the cue belongs to the first date only."""
+    text = ctx.text
+    offset = max(0, ctx.start - 64)
+    window = text[offset:ctx.start]
+    cue_end = -1
+    for m in _WORD.finditer(window.lower()):
+        if m[0] in _PROSE or m[0].rstrip(".") in _PROSE:
+            cue_end = m.end()
+    if cue_end < 0:
+        return True  # a cue in an unspaced script ("出生日期"): no words to place it by
+    return _YEAR.search(window, cue_end) is None
