@@ -59,7 +59,10 @@ SAMPLES = [
     # secrets after their names in text: a user glued to curl's -u, a colon after "is"
     "curl -udeploy:Tr0ub4dor!3 https://ci.example.net", "my password is: Tr0ub4dor!3",
     # passwords after a client's short flag
-    "mysql -uroot -pTr0ub4dor!3 shop", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
+    "mysql -uroot -pTr0ub4dor!3 shop",
+    # driving licences after their names
+    "driver's license D1234567", "Driver’s License: D7654321", "Führerschein B072RRE2I55", "DL# B2345678",
+    "DRIVING LICENCE MORGA657054SM9IJ", "permis de conduire 12AB34567", "prawo jazdy 01234/19/1234", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
 ]
 
 
@@ -101,6 +104,7 @@ _PIECES = st.sampled_from([
     "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
     "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
     "Grüße", "Kind", "Regards", "Olá", "días", "Gruß", "mysql", "-p", "-a", "login", "sshpass",
+    "driver", "Driving", "'s", "’s", "license", "LICENCE", "DL", "Führerschein", "permis de conduire", "D1234",
 ])
 
 

@@ -7,6 +7,7 @@ from .base import Ctx, Hit, Recognizer
 from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
 from .date_of_birth import DateOfBirthRecognizer
 from .device_id import DeviceIdRecognizer, PushTokenRecognizer
+from .driver_license import DriverLicenseRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
 from .hashed import HashedIdentifierRecognizer
@@ -38,6 +39,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         StreetAddressRecognizer(),
         DateOfBirthRecognizer(),
         PassportRecognizer(),
+        DriverLicenseRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),
         CardSecurityCodeRecognizer(),
