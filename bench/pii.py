@@ -1055,6 +1055,72 @@ def pasted_secrets(seed: int, per_template: int = 30) -> tuple[int, int, int, in
     return found, planted, false, len(_NO_SECRETS) * per_template
 
 
+# Driving licence numbers where KYC forms, tickets and prompts name them: {dl} is a
+# number in one issuer's layout.
+_LICENCE_TEXTS = [
+    "Customer verified with driver's license {dl}, expires 2029.",
+    "Please update my DRIVER LICENSE NUMBER: {dl}",
+    "Rental desk note: DL# {dl}, checked in person",
+    "driving licence {dl} was scanned at the counter",
+    "Führerscheinnummer: {dl}",
+    "numéro de permis de conduire : {dl}",
+    "Mi licencia de conducir es {dl}, gracias.",
+]
+_LICENCE_FIELDS = ["drivers_license_number", "driverLicense", "dl_number", "driving_licence_no", "fuehrerschein"]
+_NO_LICENCE_TEXTS = [
+    "Your license key {dl} expires next month.", "Driver arrived at 10:45 with order {dl}.",
+    "Software license number {dl} is assigned to the build server.", "The driver update {dl} fixes the crash.",
+]
+_NO_LICENCE_FIELDS = ["license_key", "license_number", "order_id", "driver_id"]
+
+
+def _licence_number(rnd: random.Random) -> str:
+    """California, Florida, New York, DVLA and German layouts."""
+    up, dig = string.ascii_uppercase, string.digits
+
+    def pick(alphabet: str, n: int) -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(n))
+
+    return rnd.choice([
+        lambda: pick(up, 1) + pick(dig, 7),
+        lambda: f"{pick(up, 1)}{pick(dig, 3)}-{pick(dig, 3)}-{pick(dig, 2)}-{pick(dig, 3)}-{pick(dig, 1)}",
+        lambda: f"{pick(dig, 3)} {pick(dig, 3)} {pick(dig, 3)}",
+        lambda: pick(up, 5) + pick(dig, 6) + pick(up, 2) + pick(dig, 1) + pick(up, 2),
+        lambda: pick(up, 1) + pick(dig, 3) + pick(up + dig, 6) + pick(dig, 1),
+    ])()
+
+
+def named_licences(seed: int, per_template: int = 30) -> tuple[int, int, int, int]:
+    """Licence numbers named in text or by their field: (found whole, planted), then the
+    driving-licence findings where no licence is named, and in how many samples."""
+    rnd = random.Random(seed)
+    scanner = Scanner(key=KEY)
+    found = planted = false = 0
+    for template in _LICENCE_TEXTS:
+        for _ in range(per_template):
+            dl = _licence_number(rnd)
+            planted += 1
+            found += _found_whole(scanner, template.format(dl=dl), dl, "NATIONAL_ID")
+    for name in _LICENCE_FIELDS:
+        for _ in range(per_template):
+            body = json.dumps({"applicant": {name: _licence_number(rnd)}}).encode()
+            fs = scanner.scan_request("POST", "https://api.kyc.example/v1/checks", [], body, "application/json")
+            planted += 1
+            found += any(f.subtype == "driver_license" and f.field_path == f"$.applicant.{name}" for f in fs)
+    n_clean = 0
+    for template in _NO_LICENCE_TEXTS:
+        for _ in range(per_template):
+            n_clean += 1
+            false += sum(f.subtype == "driver_license" for f in scanner.scan_text(template.format(dl=_licence_number(rnd))))
+    for name in _NO_LICENCE_FIELDS:
+        for _ in range(per_template):
+            n_clean += 1
+            body = json.dumps({name: _licence_number(rnd)}).encode()
+            fs = scanner.scan_request("POST", "https://api.example.net/v1/x", [], body, "application/json")
+            false += sum(f.subtype == "driver_license" for f in fs)
+    return found, planted, false, n_clean
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1341,6 +1407,9 @@ def main(argv=None) -> int:
     print(f"  secrets pasted into prompts and tickets (.env and compose files, curl -u, Basic headers, --password, "
           f"DSNs, \"my password is\"; found whole of planted): {found}/{planted}; {false} SECRET findings in "
           f"{n_clean} snippets without one")
+    found, planted, false, n_clean = named_licences(args.seed)
+    print(f"  driving licences named in text or by their field (5 layouts, 7 phrasings in 4 languages, 5 field names; "
+          f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

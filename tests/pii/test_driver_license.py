@@ -18,6 +18,7 @@ PROSE = [
     ("DRIVERS LICENSE NO.: A123-456-78-901-0", "A123-456-78-901-0"),
     ("driving licence MORGA657054SM9IJ, issued 2019", "MORGA657054SM9IJ"),
     ("Driver license 123 456 789 NY", "123 456 789"),
+    ("DRIVER LICENSE NUMBER: 071 881 817", "071 881 817"),  # a phone's shape, but named a licence
     ("driver’s license: D7654321", "D7654321"),  # a typographic apostrophe
     ("DL# B2345678", "B2345678"),
     ("Führerscheinnummer: B072RRE2I55", "B072RRE2I55"),
