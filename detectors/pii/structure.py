@@ -757,8 +757,12 @@ _PATH_CACHE: Final[dict[str, str]] = {}
 # {"name": "email", "value": "jane@example.com"}: a field sent as a name and a value
 # (HubSpot forms, OpenTelemetry and CloudWatch attributes, CRM custom fields, LinkedIn's
 # {"idType": "SHA256_EMAIL", "idValue": ...}, SCIM's {"type": "mobile", "value": ...}).
-_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "idtype"})
-_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue"})
+# An identity document's type names its number too: {"type": "passport", "number": ...},
+# {"document_type": "driving_licence", "document_number": ...}, as KYC APIs send them.
+_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "idtype", "id_type",
+                                    "documenttype", "document_type", "doctype", "doc_type"})
+_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue", "number", "documentnumber",
+                                     "document_number", "docnumber", "doc_number", "idnumber", "id_number"})
 
 
 def _pair_name(fields: dict) -> str:

@@ -228,6 +228,17 @@ def test_a_wrapped_pair_value_goes_by_the_pair_name(scanner):
                              ("PHONE_NUMBER", "$.attributes[].value.intValue")]
 
 
+def test_an_identity_document_goes_by_its_type(scanner):
+    # KYC APIs send a document as its type and its number: the number alone is an order
+    # or a part number; the type makes it a passport or a driving licence.
+    doc = {"documents": [{"type": "PASSPORT", "number": "C01234567", "issuing_country": "GB"},
+                         {"document_type": "driving_licence", "document_number": "MORGA657054SM9IJ"},
+                         {"type": "invoice", "number": "C01234567"}]}
+    found = sorted((f.category, f.subtype, f.field_path) for f in scan_json(scanner, doc))
+    assert found == [("NATIONAL_ID", "driver_license", "$.documents[].document_number"),
+                     ("PASSPORT", "", "$.documents[].number")]
+
+
 def test_type_and_value_pairs(scanner):
     # LinkedIn's conversions API: a sha256 with no field name of its own is an e-mail by
     # its pair's type; SCIM's phone numbers keep their phone context.

@@ -130,10 +130,12 @@ def test_walk_json_escapes_and_top_level_values(text):
     assert_same_walk(text)
 
 
-_PAIR_NAMES = st.sampled_from(["email", "first_name", "user.phone", "Blue Shirt", "jane@example.com", "", "1234567"])
+_PAIR_NAMES = st.sampled_from(["email", "first_name", "user.phone", "Blue Shirt", "jane@example.com", "", "1234567",
+                               "PASSPORT", "driving_licence"])
 _PAIR_NAME_KEYS = st.sampled_from(["name", "Name", "KEY", "field", "property", "type", "idType", "@escaped name@",
-                                   "\u212aey"])
-_PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "idValue", "@escaped value@"])
+                                   "\u212aey", "document_type", "DocType", "id_type", "doc_types"])
+_PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "idValue", "@escaped value@", "number",
+                                    "Document_Number", "docNumber", "id_number", "numbers"])
 
 
 def _pair_object(name_key, name, value, extra, value_first) -> dict:
