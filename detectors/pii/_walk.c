@@ -771,13 +771,20 @@ emit_scalar(Walk *w, Tok *t, PyObject *path, PyObject *name, PyObject *parent)
         return r;
     }
     if (t->type == T_INT) {
-        /* Numbers are scanned only when long enough to be a phone, card or id number. */
-        if (int_digits(w, t) < 7)
-            return 0;
+        /* Numbers are scanned only when long enough to be a phone, card or id number; a
+         * shorter one is kept, as a machine value, under a name a field recogniser reads. */
+        int small = int_digits(w, t) < 7;
+        if (small) {
+            PyObject *tok = tokens_of(name);
+            int dj = tok ? disjoint(w->hints, tok) : -1;
+            Py_XDECREF(tok);
+            if (dj != 0)
+                return dj < 0 ? -1 : 0;
+        }
         PyObject *s = PyUnicode_Substring(w->text, t->start, t->end);
         if (s == NULL)
             return -1;
-        int r = emit_named(w, s, path, name, parent, 0);
+        int r = emit_named(w, s, path, name, parent, small);
         Py_DECREF(s);
         return r;
     }
@@ -1070,6 +1077,15 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
                 }
             }
             int small_int = vt->type == T_INT && int_digits(w, vt) < 7;
+            if (small_int) {
+                /* Kept under a field a recogniser reads by name ({"dob": {"year": 1982}}). */
+                small_int = disjoint(w->hints, PyTuple_GET_ITEM(entry, 2));
+                if (small_int < 0) {
+                    Py_DECREF(entry);
+                    Py_DECREF(key);
+                    goto next;
+                }
+            }
             if (small_int || vt->type == T_TRUE || vt->type == T_FALSE || vt->type == T_NULL) {
                 Py_DECREF(entry);
                 Py_DECREF(key);

@@ -243,7 +243,8 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
         # A card's security code is shown as stars only: three or four digits are all of it.
         return "***" if subtype == "security_code" else mask_card(value)
     if c == _SSN:
-        return mask_ssn(value)
+        # The last four digits of an SSN sent alone are all of that value.
+        return "****" if subtype == "last4" else mask_ssn(value)
     if c == _IBAN:
         return mask_iban(value)
     if c == _BANK or c == _DEVICE:

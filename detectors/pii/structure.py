@@ -643,8 +643,11 @@ class Walker:
                     # A map keyed by data ({"jane@example.com": {...}}): the key is a
                     # value to scan, and the path must not carry it.
                     self._value(str(k), loc, p + ".*", _EMPTY, _EMPTY, enc, depth)
-                # Small numbers, booleans and nulls hold nothing: no path to build.
-                if (tv is int and -1_000_000 < v < 1_000_000) or tv is bool or v is None:
+                # Small numbers, booleans and nulls hold nothing: no path to build. A small
+                # number under a field a recogniser reads by name may ({"dob": {"year":
+                # 1982}}, {"ssn_last_4": 1234}, {"cvc": 123}).
+                if (tv is int and -1_000_000 < v < 1_000_000 and self.hints.isdisjoint(ktok)) or tv is bool or \
+                        v is None:
                     continue
                 sp, sn, spar = p + suffix, (str(k) if safe else ""), name
                 ptok = ntok
@@ -678,9 +681,12 @@ class Walker:
         elif isinstance(v, bool) or v is None:
             return
         elif isinstance(v, int):
-            # Numbers are scanned only when long enough to be a phone, card or id number.
+            # Numbers are scanned only when long enough to be a phone, card or id number; a
+            # shorter one is kept, as a machine value, under a name a field recogniser reads.
             if v >= 1_000_000 or v <= -1_000_000:
                 self._add(str(v), loc, p, name, parent, enc, depth)
+            elif name and not self.hints.isdisjoint(_tok(name)):
+                self._add(str(v), loc, p, name, parent, enc, depth, machine=True)
         elif isinstance(v, float):
             # Coordinates arrive as floats; other floats are amounts and times. A lone
             # number is no coordinate pair: only the field pass (lat/lng names) and the

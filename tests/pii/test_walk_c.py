@@ -80,7 +80,7 @@ def test_machine_shape_on_each_kind_of_value(text, tokens):
 _KEYS = st.one_of(
     st.sampled_from(["email", "phone", "first_name", "userId", "id", "coordinates", "loc", "ua", "library",
                      "name", "ip", "", "ts", "version", "properties", "items", "ll", "a-b", "x.y",
-                     "value", "Key", "VALUES", "field", "val", "attribute"]),
+                     "value", "Key", "VALUES", "field", "val", "attribute", "year", "cvc"]),
     st.sampled_from(["jane@example.com", "+14155550132", "1234567", "0123456789abcdef01", "a b", "ünï"]),
     st.text(max_size=8),
 )
@@ -118,7 +118,8 @@ def test_walk_json_agrees_with_python(doc, indent, ascii_only):
        max_depth=st.integers(0, 3), keep_all=st.booleans(), depth=st.integers(0, 7))
 def test_walk_json_agrees_under_limits(doc, max_fields, max_chars, max_depth, keep_all, depth):
     limits = Limits(max_depth=max_depth, max_fields=max_fields, max_field_chars=max_chars)
-    assert_same_walk(json.dumps(doc), limits=limits, hints=frozenset({"ua", "id"}), keep_all=keep_all, depth=depth)
+    assert_same_walk(json.dumps(doc), limits=limits, hints=frozenset({"ua", "id", "year"}), keep_all=keep_all,
+                     depth=depth)
 
 
 @pytest.mark.parametrize("text", [

@@ -44,6 +44,7 @@ _MONTHS.update(_INTL_MONTHS)
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+_YEAR_FIELD: Final = frozenset({"year", "yyyy", "yob", "birthyear", "yearofbirth"})
 _WORD: Final = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?")
 _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # "geb." abbreviates geboren in German and Dutch.
@@ -101,14 +102,27 @@ class DateOfBirthRecognizer(Recognizer):
     context: frozenset[str] = _PROSE
     score: float = 0.85
     # "19871016" under a birth-date field (ad pixels and KYC APIs send YYYYMMDD); a bare
-    # eight-digit run elsewhere is an id or an amount far more often.
-    field_hints: frozenset[str] = DOB_FIELD
+    # eight-digit run elsewhere is an id or an amount far more often. "year" for a birth
+    # date sent in parts (Stripe's individual[dob][year], {"dob": {"year": ...}}).
+    field_hints: frozenset[str] = DOB_FIELD | _YEAR_FIELD
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return not DOB_FIELD.isdisjoint(tokens) or "yob" in tokens or \
+            (not _YEAR_FIELD.isdisjoint(tokens) and not DOB_FIELD.isdisjoint(parent_tokens))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         """Forms the patterns leave alone elsewhere, read only under a birth-date field:
         19871016, a serialised date-time (1987-10-16T00:00:00.000Z) and two-digit years
         (16/10/87)."""
         v = value.strip()
+        if len(v) == 4 and v.isdigit() and not _YEAR_FIELD.isdisjoint(ctx.tokens):
+            # The year of a birth date sent in parts, or a birth year: the part that
+            # identifies; a day or a month alone does not.
+            y = int(v)
+            if not plausible_birth_date(y, 1, 1):
+                return ()
+            off = value.index(v)
+            return (Hit(self.score, v, subtype="year", start=off, end=off + len(v)),)
         if len(v) == 8 and v.isdigit():
             cands = [(int(v[:4]), int(v[4:6]), int(v[6:]))]
         elif (m := _DATETIME.fullmatch(v)) is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Iterable
 
 from ..context import SSN_FIELD, enclosing_token, is_machine_value
 from ..finding import Category
@@ -11,6 +11,12 @@ from .base import Ctx, Hit, Recognizer
 
 _PROSE: Final = SSN_FIELD | {"security"}
 _ID_OF: Final = frozenset({"tax", "taxpayer", "national", "government"})  # "tax id", "national id"
+_FOUR: Final = frozenset({"4", "four"})
+
+
+def _last_four(tokens: frozenset[str]) -> bool:
+    """"ssnLast4", "last4_ssn", "ssn_last_4", "ssn_last_four"."""
+    return "last4" in tokens or "lastfour" in tokens or ("last" in tokens and not _FOUR.isdisjoint(tokens))
 
 
 class UsSsnRecognizer(Recognizer):
@@ -19,6 +25,19 @@ class UsSsnRecognizer(Recognizer):
     patterns: tuple[str, ...] = (r"\b\d{3}-\d{2}-\d{4}\b", r"\b\d{3} \d{2} \d{4}\b", r"\b\d{9}\b")
     context: frozenset[str] = _PROSE
     context_boost: float = 0.25
+    # The last four digits, as payment and KYC APIs take them (Stripe's ssn_last_4):
+    # enough to verify a person by, so reported, masked whole.
+    field_hints: frozenset[str] = frozenset({"ssn", "socialsecurity"})
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return not self.field_hints.isdisjoint(tokens) and _last_four(tokens)
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if len(v) != 4 or not v.isdigit() or v == "0000" or not self.field_applies(ctx.tokens, ctx.parent_tokens):
+            return ()
+        off = value.index(v)
+        return (Hit(0.9, v, subtype="last4", start=off, end=off + len(v)),)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         digits = value.replace("-", "").replace(" ", "")
