@@ -25,6 +25,12 @@ PROSE = [
     ("Meine Handynummer ist 015123456789", "PHONE_NUMBER", "German cue before bare digits"),
     ("Bestellnummer 015123456789", None, "an order number, same digits"),
     ("the build 4155550132 failed", None, "bare digits without a cue"),
+    ("my number is 4155550132", "PHONE_NUMBER", "'number' on its own names a phone"),
+    ("my order number is 4155550132", None, "'order number' names an order"),
+    ("routing number: 021000021, account number 0301234567", None, "a bank's numbers, not phones"),
+    ("ticket number 0301234567 is still open", None, "'ticket number' names a ticket"),
+    ("contact number 0301234567", "PHONE_NUMBER", "'contact' is a cue of its own"),
+    ("order number 55, call me on 4155550132", "PHONE_NUMBER", "an id's number, then a phone's cue"),
     ("order 123-456-7890 shipped", None, "not a valid number"),
     ('"- - -" 0 - 702 87599 92 - "-"', None, "byte counts in a log line: not grouped as a NANP number is written"),
     ("you can call me on 702 87599 92", "PHONE_NUMBER", "oddly grouped, but the text says phone"),
@@ -196,6 +202,30 @@ BIRTH_CUE_REACH = [
 def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
     found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
     assert found == dates
+
+
+# Two-digit years, as clinical notes and forms write a birth date: only right after a cue.
+SHORT_YEAR_BIRTHS = [
+    ("Patient DOB: 03/14/82, seen today.", ["03/14/82"], "1982-03-14"),
+    ("D.O.B. 14.03.82", ["14.03.82"], "1982-03-14"),  # D/M/Y when M/D/Y is no date
+    ("geb. 14.03.82 in Köln", ["14.03.82"], "1982-03-14"),
+    ("She was born 3-4-75 in Ohio.", ["3-4-75"], "1975-03-04"),
+    ("date of birth: 31/12/99", ["31/12/99"], "1999-12-31"),
+    ("DOB 03/14/1982", ["03/14/1982"], "1982-03-14"),  # four digits: the usual pattern
+    ("DOB: 02/30/82", [], None),  # no such day either way
+    ("Scores were 3/4/75 and 5/6/80.", [], None),  # no cue
+    ("born in 1975, runs version 3.4.75", [], None),  # the cue is spent on 1975
+    ("born 12/24/30", ["12/24/30"], "1930-12-24"),  # the latest century that puts it in the past
+]
+
+
+@pytest.mark.parametrize("text,spans,normalised", SHORT_YEAR_BIRTHS, ids=[t[0][:30] for t in SHORT_YEAR_BIRTHS])
+def test_two_digit_year_after_a_birth_cue(scanner, text, spans, normalised):
+    found = [f for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
+    assert [text[f.start:f.end] for f in found] == spans
+    if normalised:  # the same subject's hash as the date written in full
+        full = scanner.scan_text(f"date of birth {normalised}")
+        assert [f.value_hash for f in found] == [f.value_hash for f in full]
 
 
 # (text, the person name found in it)

@@ -44,6 +44,15 @@ _MONTHS.update(_INTL_MONTHS)
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
+# A two-digit year ("DOB: 03/14/82", as clinical notes and forms write it) only right
+# after a birth cue, which the pattern itself holds: "3/4/75" alone is a fraction, a
+# version or a score far more often. Group 1 is the date.
+_SHORT_CUE: Final = (
+    r"(?i:\bdob\b|\bd\.o\.b\b\.?|\bborn\b|\bdate[ \t]+of[ \t]+birth|\bbirth[ \t]*date|\bbirthday|\bb-?day\b"
+    r"|\bgeb\.|\bgeboren\b|\bgeburtsdatum|\bdate[ \t]+de[ \t]+naissance|\bfecha[ \t]+de[ \t]+nacimiento"
+    r"|\bdata[ \t]+di[ \t]+nascita|\bdata[ \t]+de[ \t]+nascimento|\bgeboortedatum|\bnacid[oa][ \t]+el\b)"
+)
+_SHORT_DATE: Final = (r"\b(\d{1,2}/\d{1,2}/\d{2}|\d{1,2}-\d{1,2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{2})\b")
 _YEAR_FIELD: Final = frozenset({"year", "yyyy", "yob", "birthyear", "yearofbirth"})
 _WORD: Final = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?")
 _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -51,6 +60,13 @@ _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "geb", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
                       "född", "syntynyt"}
+
+
+def _short_year(a: int, b: int, yy: int) -> list[tuple[int, int, int]]:
+    """(y, m, d) readings of a date with a two-digit year: the latest past century,
+    M/D/Y then D/M/Y, as in _parse."""
+    y = 2000 + yy if 2000 + yy <= date.today().year else 1900 + yy
+    return [(y, a, b), (y, b, a)]
 
 
 def _parse(value: str) -> list[tuple[int, int, int]] | None:
@@ -98,7 +114,10 @@ class DateOfBirthRecognizer(Recognizer):
         # 12-Mar-1985, as banks and KYC forms print it
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
         r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",
+        # The only pattern with a group: the others' matches are taken whole.
+        _SHORT_CUE + r"[^\d\n]{0,16}" + _SHORT_DATE,
     )
+    group: int = 1
     context: frozenset[str] = _PROSE
     score: float = 0.85
     # "19871016" under a birth-date field (ad pixels and KYC APIs send YYYYMMDD); a bare
@@ -128,9 +147,7 @@ class DateOfBirthRecognizer(Recognizer):
         elif (m := _DATETIME.fullmatch(v)) is not None:
             cands = [(int(m[1]), int(m[2]), int(m[3]))]
         elif (m := _SHORT_YEAR.fullmatch(v)) is not None:
-            a, b, yy = int(m[1]), int(m[2]), int(m[3])
-            y = 2000 + yy if 2000 + yy <= date.today().year else 1900 + yy
-            cands = [(y, a, b), (y, b, a)]  # M/D/Y, then D/M/Y, as in _parse
+            cands = _short_year(int(m[1]), int(m[2]), int(m[3]))
         else:
             return ()
         for y, mo, d in cands:
@@ -140,13 +157,14 @@ class DateOfBirthRecognizer(Recognizer):
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if not ctx.field_has(DOB_FIELD) and not (ctx.near(_PROSE, last=8) and _cue_is_its_own(ctx)):
+        short = _SHORT_YEAR.fullmatch(value)  # its pattern holds its cue, nothing between
+        if short is None and not ctx.field_has(DOB_FIELD) and not (ctx.near(_PROSE, last=8) and _cue_is_its_own(ctx)):
             return None
         after = ctx.char_after()
         if after in ("T", ":") or (after == " " and ctx.text[ctx.end + 1:ctx.end + 3].rstrip(":").isdigit()
                                    and ctx.text[ctx.end + 3:ctx.end + 4] == ":"):
             return None  # a timestamp, not a date
-        cands = _parse(value)
+        cands = _short_year(int(short[1]), int(short[2]), int(short[3])) if short is not None else _parse(value)
         if not cands:
             return None
         for y, m, d in cands:

@@ -26,6 +26,15 @@ _PROSE_CONTEXT: Final = frozenset({
 })
 _PHONE_WORDS: Final = _PROSE_CONTEXT - {"number", "contact", "reach", "text", "номер", "رقم", "नंबर", "連絡先",
                                         "联系", "연락처"}
+# "number" after one of these names an id, not a phone: "order number", "routing number".
+_ID_NOUNS: Final = frozenset({
+    "order", "account", "acct", "routing", "aba", "ticket", "tracking", "reference", "ref", "case", "invoice",
+    "customer", "member", "membership", "serial", "policy", "confirmation", "booking", "reservation",
+    "transaction", "card", "part", "model", "license", "licence", "registration", "id", "document",
+    "passport", "security", "tax", "vat", "claim", "shipment", "parcel", "loyalty", "employee", "student",
+    "patient", "record", "item", "product", "incident", "request", "issue", "receipt", "voucher", "coupon",
+    "batch", "lot", "contract", "subscription", "application", "badge", "locker", "room", "seat", "flight",
+})
 # Anchored, single classes with bounded repeats: linear in Python re.
 _DATE_SHAPE: Final = re.compile(r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}")
 _IP_SHAPE: Final = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
@@ -33,6 +42,20 @@ _EXT: Final = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}$", re.IGNORECAS
 _DIGIT_RUNS: Final = re.compile(r"\d+")
 # How NANP numbers are grouped when written, after an optional "1", "001" or "011".
 _NANP_GROUPS: Final = frozenset({(3, 3, 4), (3, 7), (10,)})
+
+
+def _cued(ctx: Ctx) -> bool:
+    """A phone word among the last six words, "number" counting only on its own: "my
+    number is ..." names a phone, "my order number is ..." an order."""
+    words = ctx.before()[-7:]
+    id_number = False
+    for i in range(max(0, len(words) - 6), len(words)):
+        w = words[i]
+        if w in _PROSE_CONTEXT:
+            if w != "number" or i == 0 or words[i - 1] not in _ID_NOUNS:
+                return True
+            id_number = True
+    return not id_number and ctx.near(_PROSE_CONTEXT)  # ctx.near: cues in unspaced scripts
 
 
 def nanp_grouped(core: str) -> bool:
@@ -93,7 +116,7 @@ class PhoneRecognizer(Recognizer):
         elif not intl:
             if _DATE_SHAPE.fullmatch(core) or _IP_SHAPE.fullmatch(core):
                 return None
-            contextual = ctx.near(_PROSE_CONTEXT)
+            contextual = _cued(ctx)
             if len(digits) == len(core):  # bare digits
                 if not contextual or looks_like_epoch(digits):
                     return None
@@ -101,7 +124,7 @@ class PhoneRecognizer(Recognizer):
             if not contextual and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
                 return None
         else:
-            contextual = ctx.near(_PROSE_CONTEXT)
+            contextual = _cued(ctx)
             if "-" in core and is_machine_value(enclosing_token(ctx.text, ctx.start, ctx.end)):
                 return None
         # A trunk prefix may be left out ("98765 43210") only where the field or a word
