@@ -27,7 +27,7 @@ PROSE = [
     ("the build 4155550132 failed", None, "bare digits without a cue"),
     ("my number is 4155550132", "PHONE_NUMBER", "'number' on its own names a phone"),
     ("my order number is 4155550132", None, "'order number' names an order"),
-    ("routing number: 021000021, account number 0301234567", None, "a bank's numbers, not phones"),
+    ("routing number: 021000021 for the transfer", None, "a bank's number, not a phone"),
     ("ticket number 0301234567 is still open", None, "'ticket number' names a ticket"),
     ("contact number 0301234567", "PHONE_NUMBER", "'contact' is a cue of its own"),
     ("order number 55, call me on 4155550132", "PHONE_NUMBER", "an id's number, then a phone's cue"),
@@ -688,6 +688,33 @@ def test_bank_account_number_under_a_bank_field(scanner):
 ])
 def test_bank_account_negatives(scanner, doc):
     assert not [f for f in scan_json(scanner, doc) if f.category == "BANK_ACCOUNT"]
+
+
+# (text, the account number found in it, or None): a bank account in prose is named as
+# an account and has a bank's name near it.
+BANK_PROSE = [
+    ("Sort code 20-00-00 account 55779911, thanks", "55779911"),
+    ("my routing number is 021000021 and account 123456789", "123456789"),
+    ("Please refund to my bank account number 000123456789.", "000123456789"),
+    ("Your account #88812345 at Chase Bank", "88812345"),
+    ("Kontonummer 1234567890, BLZ 37040044", "1234567890"),
+    ("número de cuenta 0049 1500 05 1234567892 en el banco", "0049 1500 05 1234567892"),  # a Spanish CCC
+    ("wire to acct no. 987654321", "987654321"),
+    ("account number 12345678 for your Netflix login", None),  # no bank in sight
+    ("account ending 4242 at the bank", None),  # four digits only
+    ("bank account 0049 1500 05 1234567892 1234 55", None),  # more digits than any account
+    ("bank account 1111 1111", None),  # too few distinct digits
+]
+
+
+@pytest.mark.parametrize("text,number", BANK_PROSE, ids=[t[0][:30] for t in BANK_PROSE])
+def test_bank_account_in_prose(scanner, text, number):
+    found = [f for f in scanner.scan_text(text) if f.category == "BANK_ACCOUNT"]
+    assert [text[f.start:f.end] for f in found] == ([number] if number else [])
+    for f in found:
+        digits = "".join(c for c in number if c.isdigit())
+        assert digits not in f.masked and f.masked.endswith(digits[-2:])
+        assert [f.value_hash] == [g.value_hash for g in scan_json(scanner, {"bank": {"account_number": digits}})]
 
 
 def test_a_labelled_pair_is_the_same_finding_as_the_bare_pair(scanner):

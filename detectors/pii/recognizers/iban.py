@@ -3,6 +3,7 @@ numbers where the field names them."""
 
 from __future__ import annotations
 
+import re
 from typing import Final, Iterable
 
 from ..context import IBAN_FIELD
@@ -62,13 +63,30 @@ def _names_account_number(tokens: frozenset[str]) -> bool:
     return "account" in tokens and ("number" in tokens or "no" in tokens) and _NOT_NUMBER.isdisjoint(tokens)
 
 
+# In text: an account named just before the number ("account number", "acct #", "a/c",
+# "Kontonummer", "número de cuenta"); group 1 is the number.
+_ACCOUNT_CUE: Final = (r"(?i:\b(?:account|acct|a/c)(?:[ \t]+(?:number|num|no)\b\.?|[ \t]*#)?|\bkonto(?:nummer|[ \t]+nr\b\.?)"
+                       r"|\bn\S{1,2}mero[ \t]+de[ \t]+c(?:ompte|uenta))")
+# ...and a bank named near it: "account" alone is a customer's account at any service.
+_BANK_WORDS: Final = ("bank", "routing", "aba", "sort code", "sortcode", "checking", "chequing", "savings", "bsb",
+                      "ach", "wire", "transit", "swift", "bic", "blz", "bankleitzahl", "banco", "banque", "rib")
+_BANK_NEAR: Final = re.compile(r"\b(?:" + "|".join(w.replace(" ", r"[ \t]*") for w in _BANK_WORDS) + r")\b")
+
+
 class BankAccountRecognizer(Recognizer):
-    """Four to seventeen digits (a US account's range) under an account-number field of a
-    bank context; IBANs have their own recogniser."""
+    """Four to twenty digits (a US account's range, a Mexican CLABE, a Spanish CCC) under an
+    account-number field of a bank context, or six to twenty named as an account beside a
+    bank's name in text ("routing 021000021, account 123456789"); IBANs have their own
+    recogniser."""
 
     name: str = "bank_account"
     category: str = Category.BANK_ACCOUNT
     field_hints: frozenset[str] = _ACCOUNT_NUMBER | {"account"}
+    patterns: tuple[str, ...] = (_ACCOUNT_CUE + r"[^\d\n]{0,16}\b(\d(?:[ \-]?\d){3,19})\b",)
+    group: int = 1
+    # A cheap gate before the pattern runs: a bank's name somewhere in the request.
+    keywords: tuple[str, ...] = tuple(w for w in _BANK_WORDS if " " not in w) + ("sort",)
+    score: float = 0.85
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         if _names_account_number(tokens):
@@ -78,7 +96,19 @@ class BankAccountRecognizer(Recognizer):
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
         digits = v.replace(" ", "").replace("-", "")
-        if not 4 <= len(digits) <= 17 or not digits.isascii() or not digits.isdigit() or len(set(digits)) < 3:
+        if not 4 <= len(digits) <= 20 or not digits.isascii() or not digits.isdigit() or len(set(digits)) < 3:
             return ()
         off = value.index(v)
         return (Hit(0.8, digits, start=off, end=off + len(v)),)
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        digits = value.replace(" ", "").replace("-", "")
+        if not 6 <= len(digits) <= 20 or len(set(digits)) < 3:
+            return None  # "account ending 4242" shows four digits of one already known
+        after = ctx.text[ctx.end:ctx.end + 2]
+        if len(after) == 2 and after[0] in " -" and after[1].isdigit():
+            return None  # more digits follow: not one account number
+        window = ctx.text[max(0, ctx.start - 120):ctx.end + 60].lower()
+        if _BANK_NEAR.search(window) is None:
+            return None
+        return Hit(self.score, digits)
