@@ -87,3 +87,26 @@ def test_the_category_can_be_turned_off():
 
     sc = Scanner({"detectors": {"DEVICE_ID": {"enabled": False}}})
     assert scan_json(sc, {"idfa": IDFA}) == []
+
+
+# (text, the MAC address found in it, or None): named just before it in text.
+MAC_PROSE = [
+    ("Device MAC 00:1A:2B:3C:4D:5E keeps dropping", "00:1A:2B:3C:4D:5E"),
+    ("my laptop's Wi-Fi address is a4-83-e7-12-34-56", "a4-83-e7-12-34-56"),
+    ("bluetooth address: 00:1a:2b:3c:4d:5e.", "00:1a:2b:3c:4d:5e"),
+    ("mac 0011.2233.4455", "0011.2233.4455"),  # Cisco's dotted form
+    ("port 00:1A:2B:3C:4D:5E is up", None),  # no name: a switch port's, as often as a person's
+    ("MAC 00:00:00:00:00:00", None),  # a placeholder
+    ("on my Mac, pairs 00:1A:2B:3C:4D:5E:77:88", None),  # a longer run of pairs
+    ("SHA1 Fingerprint=AB:CD:EF:01:23:45:67:89:AB:CD", None),  # not eight pairs of an IPv6 address either
+]
+
+
+@pytest.mark.parametrize("text,mac", MAC_PROSE, ids=[t[0][:30] for t in MAC_PROSE])
+def test_mac_address_named_in_text(scanner, text, mac):
+    found = scanner.scan_text(text)
+    assert [(f.category, f.subtype, text[f.start:f.end]) for f in found] == \
+        ([("DEVICE_ID", "mac_address", mac)] if mac else [])
+    if mac:  # the same device as under a "mac" field
+        assert [found[0].value_hash] == [f.value_hash for f in scan_json(scanner, {"mac": mac})]
+        assert mac not in found[0].masked

@@ -62,7 +62,11 @@ SAMPLES = [
     "mysql -uroot -pTr0ub4dor!3 shop",
     # driving licences after their names
     "driver's license D1234567", "Driver’s License: D7654321", "Führerschein B072RRE2I55", "DL# B2345678",
-    "DRIVING LICENCE MORGA657054SM9IJ", "permis de conduire 12AB34567", "prawo jazdy 01234/19/1234", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
+    # MAC addresses and bank accounts after their names
+    "MAC 00:1A:2B:3C:4D:5E", "Wi-Fi address a4-83-e7-12-34-56", "hwaddr 0011.2233.4455", "BSSID: 00:1a:2b:3c:4d:5e",
+    "sort code 20-00-00 account 55779911", "Kontonummer 1234567890", "número de cuenta 0049 1500",
+    "DOB: 03/14/82", "geb. 14.03.82", "born 3-4-75",
+        "DRIVING LICENCE MORGA657054SM9IJ", "permis de conduire 12AB34567", "prawo jazdy 01234/19/1234", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
 ]
 
 
@@ -104,7 +108,8 @@ _PIECES = st.sampled_from([
     "Street", "St", "DE89", "eyJ", "abcdefgh", "://", "AKIA", "sk_live_", "SK", "key-", "-", "_", "0a", "ff",
     "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
     "Grüße", "Kind", "Regards", "Olá", "días", "Gruß", "mysql", "-p", "-a", "login", "sshpass",
-    "driver", "Driving", "'s", "’s", "license", "LICENCE", "DL", "Führerschein", "permis de conduire", "D1234",
+    "driver", "Driving", "'s", "’s", "license", "LICENCE", "DL", "Führerschein", "permis de conduire", "D1234", "MAC", "Wi-Fi", "address", "1A:2B", "acct #", "account",
+    "DOB", "born", "geb.",
 ])
 
 

@@ -56,6 +56,8 @@ PROSE = [
     ("login from 10.0.0.12 at noon", None, "private address is infrastructure"),
     ("client ::ffff:81.2.69.160 connected", "IP_ADDRESS", "IPv4-mapped IPv6, as Node and Java servers report clients"),
     ("client ::ffff:10.0.0.12 connected", None, "a mapped private address"),
+    ("from 2a00:1450:0:0:0:0:0:200e today", "IP_ADDRESS", "eight groups, not all pairs"),
+    ("SHA1 Fingerprint=AB:CD:EF:01:23:45:67:89:AB:CD", None, "a fingerprint's pairs, not an IPv6 address"),
     ("Chrome/120.0.0.0 Safari", None, "version inside a user agent"),
     ("Hi, my name is Jane Doe.", "PERSON", "cue phrase"),
     ("My name is Mark Hicks and I need help", "PERSON", "naming cue; 'Mark' is a word, not in the name list"),

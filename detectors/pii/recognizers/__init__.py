@@ -6,7 +6,7 @@ from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
 from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
 from .date_of_birth import DateOfBirthRecognizer
-from .device_id import DeviceIdRecognizer, PushTokenRecognizer
+from .device_id import DeviceIdRecognizer, MacAddressRecognizer, PushTokenRecognizer
 from .driver_license import DriverLicenseRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
@@ -46,6 +46,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         BankAccountRecognizer(),
         DeviceIdRecognizer(),
         PushTokenRecognizer(),
+        MacAddressRecognizer(),
         GenericSecretRecognizer(),
         AuthorizationRecognizer(),
         SecretAssignmentRecognizer(),

@@ -123,3 +123,29 @@ class PushTokenRecognizer(Recognizer):
         if ctx.glued("_-"):
             return None
         return Hit(0.9, value, "push_token")
+
+
+# A MAC address in text, named just before it ("MAC 00:1A:2B:3C:4D:5E", "Wi-Fi address
+# is ..."): a device's (a phone's, a laptop's) for life, the identifier Wi-Fi tracking
+# keys on. Unnamed, six hex pairs are as often a switch port or a key's fingerprint.
+_MAC_CUE: Final = (r"(?i:\bmac\b|\bbssid|\bhw[ \t]*addr|\b(?:hardware|physical|wi-?fi|wlan|bluetooth|bt|ethernet)"
+                   r"[ \t]+(?:mac[ \t]+)?address)")
+_MAC_VALUE: Final = (r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}"
+                     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}")
+
+
+class MacAddressRecognizer(Recognizer):
+    name: str = "device_id.mac_address"
+    category: str = Category.DEVICE_ID
+    # The cue, then up to 24 characters on the same line ("MAC address of her phone is").
+    patterns: tuple[str, ...] = (_MAC_CUE + r"[^\n]{0,24}?\b(" + _MAC_VALUE + r")\b",)
+    prefilter: tuple[str, ...] = (_MAC_CUE,)
+    group: int = 1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        t, s, e = ctx.text, ctx.start, ctx.end
+        # Part of a longer run of pairs ("SHA1 Fingerprint=AB:CD:...") is no MAC.
+        if (s > 0 and t[s - 1] in ":-.") or (e < len(t) and t[e] in ":-" and t[e + 1:e + 2].isalnum()):
+            return None
+        found = _mac_hex(value)
+        return Hit(0.85, found, "mac_address") if found else None

@@ -35,8 +35,10 @@ class IpAddressRecognizer(Recognizer):
             return None
         if value[:7].lower() == "::ffff:" and "." in value:
             value = value[7:]  # the IPv4 address itself: the same subject, the same hash
-        elif ":" in value and ("::" not in value and value.count(":") != 7):
-            return None
+        elif ":" in value and (("::" not in value and value.count(":") != 7) or ctx.glued(":")):
+            return None  # ...or part of a longer run of pairs: "Fingerprint=AB:CD:EF:01:23:45:67:89:AB:CD"
+        elif len(value) == 23 and all(len(g) == 2 for g in value.split(":")):
+            return None  # eight pairs, "00" kept: a key's or a device's bytes; IPv6 drops leading zeros
         kind = ip_kind(value)
         if not kind:
             return None
