@@ -71,6 +71,12 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("rodne cislo 710319/2745", "710319/2745", "cz_rc"),  # a slash inside
     ("TC Kimlik No: 17291716060", "17291716060", "tr_tckimlik"),
     ("resident registration number 971013-9019902", "971013-9019902", "kr_rrn"),
+    # Names in scripts without spaces, glued to the number or to the words around it
+    ("身份证号 11010519491231002X", "11010519491231002X", "cn_ric"),
+    ("我的身份证号码是11010519491231002X。", "11010519491231002X", "cn_ric"),
+    ("公民身份号码：11010519491231002X", "11010519491231002X", "cn_ric"),
+    ("주민등록번호 971013-9019902 입니다", "971013-9019902", "kr_rrn"),
+    ("マイナンバーは123456789018です", "123456789018", "jp_my_number"),
 ])
 def test_named_in_text(scanner, text, value, subtype):
     (f,) = _national(scanner.scan_text(text))
@@ -86,6 +92,8 @@ def test_named_in_text(scanner, text, value, subtype):
     "my number is 6214 9832 0257",  # a phone number's introduction, not the Japanese My Number
     "CURP: BOXW310820HNERXN08",  # wrong check digit
     "ticket 7569217076985 closed",  # a valid AHV number, but nothing names it
+    "身份证号 11010519491231002Y",  # wrong check character
+    "订单号 11010519491231002X",  # an order number's name, not the card's
 ])
 def test_unnamed_or_invalid_in_text(scanner, text):
     assert not _national(scanner.scan_text(text))

@@ -29,7 +29,7 @@ class Scheme:
     name: str  # the finding's subtype
     module: str  # python-stdnum module
     fields: frozenset[str]  # field-name tokens that name it
-    cues: tuple[str, ...]  # words that name it in text (lower case, ASCII)
+    cues: tuple[str, ...]  # words that name it in text (lower case; Chinese, Japanese, Korean as written)
 
 
 SCHEMES: Final = (
@@ -63,12 +63,12 @@ SCHEMES: Final = (
     Scheme("au_tfn", "stdnum.au.tfn", frozenset({"tfn", "taxfilenumber"}), ("tfn", "tax file number")),
     # Resident identity card (身份证): 18 digits with the birth date and a check digit.
     Scheme("cn_ric", "stdnum.cn.ric", frozenset({"ric", "shenfenzheng", "residentidentitycard"}),
-           ("resident identity card", "shenfenzheng")),
+           ("resident identity card", "shenfenzheng", "身份证", "身份證", "公民身份号码")),
     Scheme("kr_rrn", "stdnum.kr.rrn", frozenset({"jumin", "juminbeonho", "residentregistrationnumber"}),
-           ("resident registration number", "jumin")),
+           ("resident registration number", "jumin", "주민등록번호", "주민번호")),
     # Not "my number" in text: in English that introduces a phone number.
     Scheme("jp_my_number", "stdnum.jp.in_", frozenset({"mynumber", "kojinbango", "individualnumber"}),
-           ("mynumber", "individual number", "kojin bango")),
+           ("mynumber", "individual number", "kojin bango", "マイナンバー", "個人番号")),
     # "pan" as a field also names a card number, which fails this check (letters and digits).
     Scheme("in_pan", "stdnum.in_.pan", frozenset({"pan", "pannumber", "pancard", "panno"}),
            ("pan card", "pan no", "pan number", "permanent account number")),
@@ -88,7 +88,11 @@ def _cue_rx(cue: str) -> str:
 
 
 # The scheme's name, then up to 24 characters that are not digits ("PESEL:", "NHS number is").
-_CUES: Final = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues) + r")\b)"
+# Words need their edges; names in scripts without spaces ("身份证号码") have none to find,
+# nor case: apart, each is a prefilter Hyperscan reads as RE2 does (see prefilter._trusted).
+_WORD_CUES: Final = r"(?i:\b(?:" + "|".join(_cue_rx(c) for s in SCHEMES for c in s.cues if c.isascii()) + r")\b)"
+_UNSPACED_CUES: Final = "(?:" + "|".join(c for s in SCHEMES for c in s.cues if not c.isascii()) + ")"
+_CUES: Final = "(?:" + _WORD_CUES + "|" + _UNSPACED_CUES + ")"
 _NAMED: Final = _CUES + r"[^\d\n]{0,24}"
 
 
@@ -101,7 +105,7 @@ class StdnumIdRecognizer(Recognizer):
     patterns: tuple[str, ...] = (_NAMED + r"\b(" + _NUMBER + ")",)
     # The names alone: an alternation of words costs Hyperscan little, where the names
     # followed by up to 24 characters of anything made its whole scan slower.
-    prefilter: tuple[str, ...] = (_CUES,)
+    prefilter: tuple[str, ...] = (_WORD_CUES, _UNSPACED_CUES)
     keywords: tuple[str, ...] = tuple(sorted({c.split()[0].split("-")[0] for s in SCHEMES for c in s.cues}))
     group: int = 1
 
