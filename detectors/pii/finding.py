@@ -21,6 +21,7 @@ class Category(StrEnum):
     PASSPORT = "PASSPORT"
     GEO_COORDINATES = "GEO_COORDINATES"
     DEVICE_ID = "DEVICE_ID"  # advertising IDs, Android IDs, IMEIs, MAC addresses (named by their field)
+    HEALTH_ID = "HEALTH_ID"  # medical record numbers, Medicare numbers: health data, named by field or text
     SECRET = "SECRET"
     # A registered canary value whose shape is none of the above.
     CANARY = "CANARY"

@@ -72,6 +72,7 @@ _PASSPORT: Final = Category.PASSPORT.value
 _GEO: Final = Category.GEO_COORDINATES.value
 _SECRET: Final = Category.SECRET.value
 _DEVICE: Final = Category.DEVICE_ID.value
+_HEALTH: Final = Category.HEALTH_ID.value
 
 
 def normalise(category: str, value: str) -> str:
@@ -89,7 +90,7 @@ def normalise(category: str, value: str) -> str:
         return _phone(value)
     if category == _CARD or category == _SSN or category == _BANK:
         return digits_of(value)
-    if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT:
+    if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT or category == _HEALTH:
         return alnum_upper(value)
     return value.strip()
 
@@ -249,6 +250,6 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
         return mask_iban(value)
     if c == _BANK or c == _DEVICE:
         return mask_last(value, 4)
-    if c == _NATIONAL_ID or c == _PASSPORT:
+    if c == _NATIONAL_ID or c == _PASSPORT or c == _HEALTH:
         return mask_last(value, 3)
     return mask_canary(value)

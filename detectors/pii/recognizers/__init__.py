@@ -11,6 +11,7 @@ from .driver_license import DriverLicenseRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
 from .hashed import HashedIdentifierRecognizer
+from .health_id import HealthIdRecognizer
 from .iban import BankAccountRecognizer, IbanRecognizer
 from .ip_address import IpAddressRecognizer
 from .national_id import NATIONAL_ID_RECOGNIZERS
@@ -40,6 +41,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         DateOfBirthRecognizer(),
         PassportRecognizer(),
         DriverLicenseRecognizer(),
+        HealthIdRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),
         CardSecurityCodeRecognizer(),
