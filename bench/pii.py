@@ -1121,6 +1121,74 @@ def named_licences(seed: int, per_template: int = 30) -> tuple[int, int, int, in
     return found, planted, false, n_clean
 
 
+# Identifiers as clinical notes, tickets and prompts name them: {v} is the planted value,
+# of the category and subtype beside each template.
+_NAMED_IN_NOTES = [
+    ("Patient DOB: {v}, seen today for follow-up.", "DATE_OF_BIRTH", "short_date"),
+    ("geb. {v}, Versicherte seit 2019", "DATE_OF_BIRTH", "short_date_dots"),
+    ("Please pay into sort code 20-00-00 account {v}, thanks", "BANK_ACCOUNT", "account"),
+    ("my routing number is 021000021 and checking account number {v}", "BANK_ACCOUNT", "account"),
+    ("The MAC address of her phone is {v} and it keeps dropping off the Wi-Fi.", "DEVICE_ID", "mac"),
+    ("客户的身份证号码是{v}，请核实。", "NATIONAL_ID", "cn_ric"),
+    ("Patient Jane Roe, MRN {v}, admitted overnight.", "HEALTH_ID", "mrn"),
+    ("Medicare number {v} on file", "HEALTH_ID", "mbi"),
+]
+# The same values where nothing names them as personal data: (template, category not to report).
+_NOT_NAMED_IN_NOTES = [
+    ("Scores this week: {v} and 5/6/80.", "DATE_OF_BIRTH", "short_date"),
+    ("account number {v} for your streaming login", "BANK_ACCOUNT", "account"),
+    ("my order number is 415{v}", "PHONE_NUMBER", "account"),
+    ("switch port {v} is up", "DEVICE_ID", "mac"),
+    ("订单号 {v} 已发货", "NATIONAL_ID", "cn_ric"),
+    ("order {v} shipped to the ward", "HEALTH_ID", "mrn"),
+]
+
+
+def _note_value(kind: str, rnd: random.Random) -> str:
+    from stdnum.cn import ric
+
+    digits = string.digits
+    if kind.startswith("short_date"):  # born 1931-2005: the two-digit year reads back unambiguously
+        y, m, d = rnd.randint(1931, 2005), rnd.randint(1, 12), rnd.randint(1, 28)
+        return f"{d:02d}.{m:02d}.{y % 100:02d}" if kind == "short_date_dots" else f"{m}/{d}/{y % 100:02d}"
+    if kind == "account":
+        return rnd.choice("123456789") + "".join(rnd.choice(digits) for _ in range(rnd.randint(7, 11)))
+    if kind == "mac":
+        sep = rnd.choice(":-")
+        return sep.join(f"{rnd.randint(0, 255):02X}" for _ in range(6))
+    if kind == "cn_ric":
+        body = f"110105{rnd.randint(1940, 2005)}{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}{rnd.randint(0, 999):03d}"
+        return body + ric.calc_check_digit(body + "0")  # it reads all but the last character
+    if kind == "mrn":
+        return "".join(rnd.choice(digits) for _ in range(rnd.randint(6, 10)))
+    letters = "ACDEFGHJKMNPQRTUVWXY"  # an MBI's: no S, L, O, I, B or Z
+    pick = rnd.choice
+    mbi = f"{pick('123456789')}{pick(letters)}{pick(letters + digits)}{pick(digits)}{pick(letters)}" \
+          f"{pick(letters + digits)}{pick(digits)}{pick(letters)}{pick(letters)}{pick(digits)}{pick(digits)}"
+    return f"{mbi[:4]}-{mbi[4:7]}-{mbi[7:]}" if rnd.random() < 0.5 else mbi
+
+
+def named_in_notes(seed: int, per_template: int = 30) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Identifiers named in notes (found whole of planted, by category), then the findings
+    of those categories where nothing names them, and in how many samples."""
+    rnd = random.Random(seed)
+    scanner = Scanner(key=KEY)
+    by_category: dict[str, tuple[int, int]] = {}
+    for template, category, kind in _NAMED_IN_NOTES:
+        found, planted = by_category.get(category, (0, 0))
+        for _ in range(per_template):
+            v = _note_value(kind, rnd)
+            found += _found_whole(scanner, template.format(v=v), v, category)
+            planted += 1
+        by_category[category] = (found, planted)
+    false = 0
+    for template, category, kind in _NOT_NAMED_IN_NOTES:
+        for _ in range(per_template):
+            text = template.format(v=_note_value(kind, rnd))
+            false += sum(f.category == category for f in scanner.scan_text(text))
+    return by_category, false, len(_NOT_NAMED_IN_NOTES) * per_template
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1410,6 +1478,11 @@ def main(argv=None) -> int:
     found, planted, false, n_clean = named_licences(args.seed)
     print(f"  driving licences named in text or by their field (5 layouts, 7 phrasings in 4 languages, 5 field names; "
           f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
+    by_category, false, n_clean = named_in_notes(args.seed)
+    print("  identifiers named in notes and tickets (two-digit-year birth dates, bank accounts beside a bank's "
+          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers; found whole): "
+          + ", ".join(f"{c} {found}/{planted}" for c, (found, planted) in by_category.items())
+          + f"; {false} findings of those categories in {n_clean} samples that name none")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

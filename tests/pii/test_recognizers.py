@@ -697,6 +697,8 @@ def test_bank_account_negatives(scanner, doc):
 BANK_PROSE = [
     ("Sort code 20-00-00 account 55779911, thanks", "55779911"),
     ("my routing number is 021000021 and account 123456789", "123456789"),
+    # "routing number" six words back: each "number" named an id, however far back
+    ("routing number is 021000021 and checking account number 5057950055", "5057950055"),
     ("Please refund to my bank account number 000123456789.", "000123456789"),
     ("Your account #88812345 at Chase Bank", "88812345"),
     ("Kontonummer 1234567890, BLZ 37040044", "1234567890"),

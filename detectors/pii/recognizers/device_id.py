@@ -137,8 +137,8 @@ _MAC_VALUE: Final = (r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0
 class MacAddressRecognizer(Recognizer):
     name: str = "device_id.mac_address"
     category: str = Category.DEVICE_ID
-    # The cue, then up to 24 characters on the same line ("MAC address of her phone is").
-    patterns: tuple[str, ...] = (_MAC_CUE + r"[^\n]{0,24}?\b(" + _MAC_VALUE + r")\b",)
+    # The cue, then up to 32 characters on the same line ("MAC address of her phone is").
+    patterns: tuple[str, ...] = (_MAC_CUE + r"[^\n]{0,32}?\b(" + _MAC_VALUE + r")\b",)
     prefilter: tuple[str, ...] = (_MAC_CUE,)
     group: int = 1
 

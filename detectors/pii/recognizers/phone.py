@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..context import PHONE_FIELD, enclosing_token, is_machine_value, looks_like_epoch
+from ..context import PHONE_FIELD, enclosing_token, is_machine_value, looks_like_epoch, prose_words
 from ..finding import Category
 from ..masking import digits_of
 from ..phones import PhoneValidator
@@ -47,15 +47,19 @@ _NANP_GROUPS: Final = frozenset({(3, 3, 4), (3, 7), (10,)})
 def _cued(ctx: Ctx) -> bool:
     """A phone word among the last six words, "number" counting only on its own: "my
     number is ..." names a phone, "my order number is ..." an order."""
-    words = ctx.before()[-7:]
-    id_number = False
-    for i in range(max(0, len(words) - 6), len(words)):
-        w = words[i]
+    words = ctx.before()[-6:]
+    only_number = False
+    for w in words:
         if w in _PROSE_CONTEXT:
-            if w != "number" or i == 0 or words[i - 1] not in _ID_NOUNS:
+            if w != "number":
                 return True
-            id_number = True
-    return not id_number and ctx.near(_PROSE_CONTEXT)  # ctx.near: cues in unspaced scripts
+            only_number = True
+    if not only_number:
+        return ctx.near(_PROSE_CONTEXT)  # cues in unspaced scripts ("電話番号は")
+    # What each "number" names: its word before, from a window wide enough to hold it.
+    wide = prose_words(ctx.text, ctx.start, 96)[-7:]
+    return any(wide[i] == "number" and (i == 0 or wide[i - 1] not in _ID_NOUNS)
+               for i in range(max(0, len(wide) - 6), len(wide))) or (not ctx.text.isascii() and ctx.near(_PROSE_CONTEXT))
 
 
 def nanp_grouped(core: str) -> bool:
