@@ -39,6 +39,7 @@ from urllib.parse import quote, urlencode
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from faker import Faker  # noqa: E402
+from stdnum.cn import ric  # noqa: E402
 
 from detectors.pii import COMPILED, NATIVE, Scanner, normalise  # noqa: E402
 from detectors.pii.masking import Hasher  # noqa: E402
@@ -1145,8 +1146,6 @@ _NOT_NAMED_IN_NOTES = [
 
 
 def _note_value(kind: str, rnd: random.Random) -> str:
-    from stdnum.cn import ric
-
     digits = string.digits
     if kind.startswith("short_date"):  # born 1931-2005: the two-digit year reads back unambiguously
         y, m, d = rnd.randint(1931, 2005), rnd.randint(1, 12), rnd.randint(1, 28)

@@ -57,9 +57,6 @@ class HealthIdRecognizer(Recognizer):
     group: int = 1
     field_hints: frozenset[str] = _MRN_FIELDS | _MBI_FIELDS
 
-    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
-        return not self.field_hints.isdisjoint(tokens)
-
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
         hit = self._mbi(v) if not _MBI_FIELDS.isdisjoint(ctx.tokens) else self._mrn(v)
