@@ -95,6 +95,9 @@ MAC_PROSE = [
     ("my laptop's Wi-Fi address is a4-83-e7-12-34-56", "a4-83-e7-12-34-56"),
     ("bluetooth address: 00:1a:2b:3c:4d:5e.", "00:1a:2b:3c:4d:5e"),
     ("mac 0011.2233.4455", "0011.2233.4455"),  # Cisco's dotted form
+    ("MAC:00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E"),  # the name's colon glued to the value
+    ("BSSID-a4:83:e7:12:34:56 roamed", "a4:83:e7:12:34:56"),
+    ("mac AB:CD:EF:01:23:45:67:89", None),  # eight pairs: none of its six-pair runs is a MAC
     ("port 00:1A:2B:3C:4D:5E is up", None),  # no name: a switch port's, as often as a person's
     ("MAC 00:00:00:00:00:00", None),  # a placeholder
     ("on my Mac, pairs 00:1A:2B:3C:4D:5E:77:88", None),  # a longer run of pairs

@@ -145,7 +145,20 @@ class MacAddressRecognizer(Recognizer):
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         t, s, e = ctx.text, ctx.start, ctx.end
         # Part of a longer run of pairs ("SHA1 Fingerprint=AB:CD:...") is no MAC.
-        if (s > 0 and t[s - 1] in ":-.") or (e < len(t) and t[e] in ":-" and t[e + 1:e + 2].isalnum()):
+        if _after_pair(t, s) or (e < len(t) and t[e] in ":-" and t[e + 1:e + 2].isalnum()):
             return None
         found = _mac_hex(value)
         return Hit(0.85, found, "mac_address") if found else None
+
+
+def _after_pair(text: str, start: int) -> bool:
+    """Whether ``start`` follows a separator that follows a group of two or four hex
+    digits ("AB:" in "AB:CD:EF:..."), as in a longer run of pairs. "MAC:" ends with
+    hex letters too, but a group of three."""
+    if start < 2 or text[start - 1] not in ":-.":
+        return False
+    i = start - 1
+    while i > 0 and text[i - 1].isalnum():
+        i -= 1
+    group = text[i:start - 1]
+    return len(group) in (2, 4) and _HEX.issuperset(group.lower())
