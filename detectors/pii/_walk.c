@@ -903,7 +903,7 @@ done:
 
 /* --- name/value pairs (structure._pair_name) ------------------------------------------ */
 
-static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", "type", "idtype",
+static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", "type", "kind", "label", "idtype",
                                              "id_type", "documenttype", "document_type", "doctype", "doc_type", NULL};
 static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", "idvalue", "number", "documentnumber",
                                               "document_number", "docnumber", "doc_number", "idnumber", "id_number",

@@ -118,6 +118,12 @@ class Scanner:
         self._pct = compile_raw(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
         self._field = [r for r in self.recognizers if r.field_hints]
         self._field_hints = frozenset().union(*(r.field_hints for r in self._field)) if self._field else frozenset()
+        # Field recognisers that also read the names of a field's siblings, and the
+        # names that send a field to them. Such fields are never remembered as quiet:
+        # their verdict depends on the rest of their object.
+        self._by_siblings = tuple(r for r in self._field if r.reads_siblings)
+        self._sibling_hints = frozenset().union(*(r.field_hints for r in self._by_siblings)) \
+            if self._by_siblings else frozenset()
         # (field tokens, parent tokens) -> the field recognisers that apply (names repeat).
         self._field_for: dict[tuple, tuple[Recognizer, ...]] = {}
         # Fingerprints of segments that gave no candidate (see _quiet_key): the same API
@@ -328,7 +334,9 @@ class Scanner:
             self._regex_pass(active, data, segs, parts, starts, deadline, cands, unsettled, hay)
         self._check(deadline)
         hints = self._field_hints
+        sibling_hints = self._sibling_hints
         field_for = self._field_for
+        siblings: dict[str, frozenset[str]] | None = None
         for seg in all_segs:
             tokens = seg.tokens
             if tokens and not seg.derived and not hints.isdisjoint(tokens):
@@ -338,6 +346,12 @@ class Scanner:
                     if len(field_for) > 4096:
                         field_for.clear()
                     recs = field_for[key] = tuple(r for r in self._field if r.field_applies(*key))
+                if not sibling_hints.isdisjoint(tokens):
+                    unsettled.add(id(seg))
+                    if siblings is None:
+                        siblings = _sibling_names(every)
+                    near = siblings.get(_parent_path(seg.path), _NO_NAMES)
+                    recs += tuple(r for r in self._by_siblings if r not in recs and r.sibling_applies(tokens, near))
                 if not recs:
                     continue
                 text = seg.text
@@ -541,6 +555,27 @@ def _slash_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
             out.append((s, e))
         s = e + 1
     return out
+
+
+def _parent_path(path: str) -> str:
+    """The path of the object a field is in: "$.customer" for "$.customer.email",
+    "form.bank_account" for "form.bank_account[account_number]", "query" for "query.em"."""
+    if path.endswith("]") and not path.endswith("[]"):
+        return path[:path.rfind("[")]
+    return path[:max(path.rfind("."), 0)]
+
+
+def _sibling_names(segs: list[Segment]) -> dict[str, frozenset[str]]:
+    """The field names in each object of a wave: {parent path: names of its fields}."""
+    out: dict[str, frozenset[str]] = {}
+    for seg in segs:
+        if seg.tokens and not seg.derived:
+            parent = _parent_path(seg.path)
+            out[parent] = out.get(parent, _NO_NAMES) | seg.tokens
+    return out
+
+
+_NO_NAMES: Final[frozenset[str]] = frozenset()
 
 
 def _quiet_key(seg: Segment) -> tuple:

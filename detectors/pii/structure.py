@@ -765,8 +765,8 @@ _PATH_CACHE: Final[dict[str, str]] = {}
 # {"idType": "SHA256_EMAIL", "idValue": ...}, SCIM's {"type": "mobile", "value": ...}).
 # An identity document's type names its number too: {"type": "passport", "number": ...},
 # {"document_type": "driving_licence", "document_number": ...}, as KYC APIs send them.
-_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "idtype", "id_type",
-                                    "documenttype", "document_type", "doctype", "doc_type"})
+_PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "kind", "label", "idtype",
+                                    "id_type", "documenttype", "document_type", "doctype", "doc_type"})
 _PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue", "number", "documentnumber",
                                      "document_number", "docnumber", "doc_number", "idnumber", "id_number"})
 

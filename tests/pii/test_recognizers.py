@@ -682,6 +682,28 @@ def test_bank_account_number_under_a_bank_field(scanner):
         ("BANK_ACCOUNT", "$.numbers.ach[].account")]
 
 
+@pytest.mark.parametrize("doc,path", [
+    # Dwolla's and Gusto's funding sources: the object has no bank name, its fields do.
+    ({"routingNumber": "222222226", "accountNumber": "123456789", "bankAccountType": "checking"},
+     "$.accountNumber"),
+    ({"employee": {"routing_number": "021000021", "account_number": "5057950055"}}, "$.employee.account_number"),
+    ({"payee": {"sort_code": "20-00-00", "account_number": "55779911"}}, "$.payee.account_number"),
+])
+def test_bank_account_beside_its_bank_fields(scanner, doc, path):
+    assert [(f.category, f.field_path) for f in scan_json(scanner, doc)] == [("BANK_ACCOUNT", path)]
+
+
+def test_bank_account_siblings_are_those_of_its_own_object(scanner):
+    # The routing number is in another object: the customer number stays a customer's.
+    doc = {"user": {"account_number": "1002345678901234"}, "employer": {"routing_number": "021000021"}}
+    assert not [f for f in scan_json(scanner, doc) if f.category == "BANK_ACCOUNT"]
+    # ...and the same field (long enough for the quiet cache) is read again, not
+    # remembered as quiet, once a routing number stands beside it.
+    doc = {"user": {"account_number": "1002345678901234", "routing_number": "021000021"}}
+    assert [f.field_path for f in scan_json(scanner, doc) if f.category == "BANK_ACCOUNT"] == \
+        ["$.user.account_number"]
+
+
 @pytest.mark.parametrize("doc", [
     {"account": "1111222233330000"},  # a user account, not a bank's
     {"user": {"account_number": "10023"}},  # a customer number: no bank in sight

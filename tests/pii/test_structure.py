@@ -239,6 +239,15 @@ def test_an_identity_document_goes_by_its_type(scanner):
                      ("PASSPORT", "", "$.documents[].number")]
 
 
+def test_kind_and_label_name_a_pair_too(scanner):
+    # {"kind": ..., "value": ...} (identity verification APIs) and a form builder's
+    # {"label": ..., "value": ...}; a kind that names no personal data adds nothing.
+    doc = {"documents": [{"kind": "ssn", "value": "536-22-1845"}, {"kind": "user", "value": "536-22-1845"}],
+           "answers": [{"label": "email", "value": "not an address"}, {"label": "phone", "value": "4155550132"}]}
+    found = sorted((f.category, f.field_path) for f in scan_json(scanner, doc))
+    assert found == [("PHONE_NUMBER", "$.answers[].value"), ("US_SSN", "$.documents[].value")]
+
+
 def test_type_and_value_pairs(scanner):
     # LinkedIn's conversions API: a sha256 with no field name of its own is an e-mail by
     # its pair's type; SCIM's phone numbers keep their phone context.

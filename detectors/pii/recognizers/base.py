@@ -144,6 +144,8 @@ class Recognizer:
     # segment: a cheaper superset for the scanner's prefilter (prefilter.py). () means
     # the patterns themselves.
     prefilter: tuple[str, ...] = ()
+    # True: ``sibling_applies`` may take a field its names alone do not.
+    reads_siblings: bool = False
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         return Hit(self.contextual(self.score, ctx))
@@ -156,6 +158,13 @@ class Recognizer:
         function of the names, so the scanner caches it; False must mean ``scan_field``
         returns nothing for any value there."""
         return not self.field_hints.isdisjoint(tokens)
+
+    def sibling_applies(self, tokens: frozenset[str], sibling_tokens: frozenset[str]) -> bool:
+        """Whether ``scan_field`` applies to a field (its names ``tokens``) that
+        ``field_applies`` turned down, given the names of the other fields of its object:
+        {"routing_number": ..., "account_number": ...} holds a bank account whatever the
+        object is called. Read only for recognisers that set ``reads_siblings``."""
+        return False
 
     def contextual(self, score: float, ctx: Ctx) -> float:
         if self.context and (ctx.field_has(self.context) or ctx.near(self.context)):

@@ -55,6 +55,12 @@ _BANK: Final = frozenset({"bank", "bankaccount", "ach", "eft", "bacs", "checking
 _NOT_NUMBER: Final = frozenset({"routing", "sort", "sortcode", "holder", "name", "type", "status", "country", "currency",
                                 "last4", "bic", "swift", "iban", "fingerprint", "id"})
 
+# Fields that make their object a bank account's: {"routingNumber": ..., "accountNumber": ...}
+# (Dwolla, Gusto), {"sort_code": ..., "account_number": ...}, {"bic": ..., ...}.
+_BANK_SIBLING: Final = _BANK | {"routing", "routingnumber", "sortcode", "bsb", "aba", "abarouting", "transit",
+                                "transitnumber", "bic", "swift", "swiftcode", "iban", "blz", "bankleitzahl",
+                                "bankcode", "bankname", "institution", "institutionnumber"}
+
 
 def _names_account_number(tokens: frozenset[str]) -> bool:
     if not _ACCOUNT_NUMBER.isdisjoint(tokens):
@@ -87,11 +93,15 @@ class BankAccountRecognizer(Recognizer):
     # A cheap gate before the pattern runs: a bank's name somewhere in the request.
     keywords: tuple[str, ...] = tuple(w for w in _BANK_WORDS if " " not in w) + ("sort",)
     score: float = 0.85
+    reads_siblings: bool = True
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         if _names_account_number(tokens):
             return "bankaccountnumber" in tokens or not (_BANK.isdisjoint(tokens) and _BANK.isdisjoint(parent_tokens))
         return tokens == {"account"} and not _BANK.isdisjoint(parent_tokens)
+
+    def sibling_applies(self, tokens: frozenset[str], sibling_tokens: frozenset[str]) -> bool:
+        return _names_account_number(tokens) and not _BANK_SIBLING.isdisjoint(sibling_tokens)
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
