@@ -1133,6 +1133,8 @@ _NAMED_IN_NOTES = [
     ("客户的身份证号码是{v}，请核实。", "NATIONAL_ID", "cn_ric"),
     ("Patient Jane Roe, MRN {v}, admitted overnight.", "HEALTH_ID", "mrn"),
     ("Medicare number {v} on file", "HEALTH_ID", "mbi"),
+    ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "btc"),
+    ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
 ]
 # The same values where nothing names them as personal data: (template, category not to report).
 _NOT_NAMED_IN_NOTES = [
@@ -1142,7 +1144,21 @@ _NOT_NAMED_IN_NOTES = [
     ("switch port {v} is up", "DEVICE_ID", "mac"),
     ("订单号 {v} 已发货", "NATIONAL_ID", "cn_ric"),
     ("order {v} shipped to the ward", "HEALTH_ID", "mrn"),
+    ("ref {v} closed", "CRYPTO_WALLET", "btc_typo"),  # one character off: the checksum fails
+    ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
 ]
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _bitcoin_address(rnd: random.Random) -> str:
+    """A pay-to-public-key-hash address of a random key hash, in base58check."""
+    payload = b"\x00" + rnd.randbytes(20)
+    raw = payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+    n, out = int.from_bytes(raw, "big"), ""
+    while n:
+        n, r = divmod(n, 58)
+        out = _BASE58[r] + out
+    return "1" * (len(raw) - len(raw.lstrip(b"\x00"))) + out
 
 
 def _note_value(kind: str, rnd: random.Random) -> str:
@@ -1160,6 +1176,13 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return body + ric.calc_check_digit(body + "0")  # it reads all but the last character
     if kind == "mrn":
         return "".join(rnd.choice(digits) for _ in range(rnd.randint(6, 10)))
+    if kind == "btc":
+        return _bitcoin_address(rnd)
+    if kind == "btc_typo":
+        v = _bitcoin_address(rnd)
+        return v[:-1] + rnd.choice(_BASE58.replace(v[-1], ""))
+    if kind == "eth":
+        return "0x" + rnd.randbytes(20).hex()
     letters = "ACDEFGHJKMNPQRTUVWXY"  # an MBI's: no S, L, O, I, B or Z
     pick = rnd.choice
     mbi = f"{pick('123456789')}{pick(letters)}{pick(letters + digits)}{pick(digits)}{pick(letters)}" \
@@ -1479,7 +1502,7 @@ def main(argv=None) -> int:
           f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
     by_category, false, n_clean = named_in_notes(args.seed)
     print("  identifiers named in notes and tickets (two-digit-year birth dates, bank accounts beside a bank's "
-          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers; found whole): "
+          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers, wallet addresses; found whole): "
           + ", ".join(f"{c} {found}/{planted}" for c, (found, planted) in by_category.items())
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     print()

@@ -31,7 +31,7 @@ from sentinel.store import Store
 # A value the watchlist cannot tell the kind of (a name, an IBAN, a national id) is keyed as
 # each of these would normalise it: whichever the detectors reported it as, one matches.
 _UNTYPED = ("PERSON", "STREET_ADDRESS", "IP_ADDRESS", "IBAN", "NATIONAL_ID", "HEALTH_ID", "PASSPORT", "DATE_OF_BIRTH",
-            "CANARY")
+            "CRYPTO_WALLET", "CANARY")
 # Categories normalised to their digits: only for a value written as digits, or "2001:db8::1"
 # would be looked up as the account number 200181.
 _DIGITS_ONLY = ("US_SSN", "BANK_ACCOUNT")

@@ -73,6 +73,7 @@ _GEO: Final = Category.GEO_COORDINATES.value
 _SECRET: Final = Category.SECRET.value
 _DEVICE: Final = Category.DEVICE_ID.value
 _HEALTH: Final = Category.HEALTH_ID.value
+_CRYPTO: Final = Category.CRYPTO_WALLET.value
 
 
 def normalise(category: str, value: str) -> str:
@@ -92,6 +93,10 @@ def normalise(category: str, value: str) -> str:
         return digits_of(value)
     if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT or category == _HEALTH:
         return alnum_upper(value)
+    if category == _CRYPTO:
+        # Base58 is case-sensitive; hex and bech32 are not.
+        v = value.strip()
+        return v.lower() if v[:2].lower() == "0x" or v[:3].lower() == "bc1" else v
     return value.strip()
 
 
@@ -167,6 +172,13 @@ def mask_last(v: str, keep: int = 4) -> str:
     if len(a) > 40:  # a push token: its length says nothing worth a line of stars
         return "****" + a[len(a) - keep:]
     return "*" * (len(a) - keep) + a[len(a) - keep:]
+
+
+def mask_wallet(v: str, prefix: str) -> str:
+    """The address's public kind ("bc1", "0x", "1", "3") and its last four characters,
+    as wallets show an address in short: "0x****9f3a"."""
+    v = v.strip()
+    return prefix + "****" + v[-4:] if len(v) >= len(prefix) + 16 else "****"
 
 
 def mask_iban(v: str) -> str:
@@ -252,4 +264,6 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
         return mask_last(value, 4)
     if c == _NATIONAL_ID or c == _PASSPORT or c == _HEALTH:
         return mask_last(value, 3)
+    if c == _CRYPTO:
+        return mask_wallet(value, prefix)
     return mask_canary(value)

@@ -67,6 +67,8 @@ SAMPLES = [
     "sort code 20-00-00 account 55779911", "Kontonummer 1234567890", "número de cuenta 0049 1500",
     "DOB: 03/14/82", "geb. 14.03.82", "born 3-4-75", "MRN 00482913", "Medicare number 1EG4-TE5-MK73",
     "med rec # 4471-2209", "Patient ID 88123456",
+    "to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+    "ETH wallet: 0x52908400098527886E0F7030069857D2E4169EE7",
         "DRIVING LICENCE MORGA657054SM9IJ", "permis de conduire 12AB34567", "prawo jazdy 01234/19/1234", "身份证号 11010519491231002X", "주민등록번호 971013-9019902", "sshpass -p 'Tr0ub4dor!3' ssh h", "redis-cli -h c -a Tr0ub4dor!3",
 ]
 
@@ -110,7 +112,8 @@ _PIECES = st.sampled_from([
     "gatan", "laan", "Gasse", "ul.", "Via", "Rua", "ą", "PESEL", "nhs", "Steuer-ID", "8/7",
     "Grüße", "Kind", "Regards", "Olá", "días", "Gruß", "mysql", "-p", "-a", "login", "sshpass",
     "driver", "Driving", "'s", "’s", "license", "LICENCE", "DL", "Führerschein", "permis de conduire", "D1234", "MAC", "Wi-Fi", "address", "1A:2B", "acct #", "account",
-    "DOB", "born", "geb.", "MRN", "Medicare", "1EG4", "TE5", "身份证", "号码", "マイナンバー", "は",
+    "DOB", "born", "geb.", "MRN", "Medicare", "1EG4", "TE5", "wallet", "ETH", "0x52908400098527886E0F7030069857D2E4169EE7",
+    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "身份证", "号码", "マイナンバー", "は",
 ])
 
 

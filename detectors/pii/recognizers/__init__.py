@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..phones import PhoneValidator
 from .base import Ctx, Hit, Recognizer
 from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
+from .crypto_wallet import CryptoWalletRecognizer
 from .date_of_birth import DateOfBirthRecognizer
 from .device_id import DeviceIdRecognizer, MacAddressRecognizer, PushTokenRecognizer
 from .driver_license import DriverLicenseRecognizer
@@ -42,6 +43,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         PassportRecognizer(),
         DriverLicenseRecognizer(),
         HealthIdRecognizer(),
+        CryptoWalletRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),
         CardSecurityCodeRecognizer(),

@@ -1,0 +1,134 @@
+"""Cryptocurrency wallet addresses: Bitcoin's (base58check "1..." and "3...", bech32
+"bc1...") and Ethereum's ("0x" and 40 hex digits).
+
+An address is pseudonymous, like a hashed e-mail: every payment to or from it is public,
+so whoever learns whose it is learns what they paid for. Presidio and commercial DLP
+report it; a sub-processor (an analytics SDK, a KYC vendor, a node provider such as
+Infura) that receives it with a user id receives that person's history.
+
+A Bitcoin address carries a checksum (double SHA-256 for base58check, BCH for bech32),
+so it is reported wherever it is. An Ethereum address has none in lower case, and 40
+hex digits are as often a SHA-1 or a commit id: it is reported only after a wallet's
+name in text ("wallet 0x...", "ETH address: 0x...") or under a wallet's field name
+(``wallet``, ``address``, and ``from``/``to`` as JSON-RPC transactions name them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Final, Iterable
+
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+_BASE58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_INDEX: Final = {c: i for i, c in enumerate(_BASE58)}
+# Mainnet version bytes: pay to a public key hash ("1..."), to a script hash ("3...").
+_VERSIONS: Final = (0x00, 0x05)
+_BECH32: Final = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_INDEX: Final = {c: i for i, c in enumerate(_BECH32)}
+_BECH32_GENERATOR: Final = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+_BECH32_CONST: Final = 1  # BIP 173, segwit version 0
+_BECH32M_CONST: Final = 0x2BC830A3  # BIP 350, versions 1 to 16 (taproot)
+
+_BASE58_ADDRESS: Final = r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b"
+_BECH32_ADDRESS: Final = r"\b(?:bc1[02-9ac-hj-np-z]{11,71}|BC1[02-9AC-HJ-NP-Z]{11,71})\b"
+_WALLET_CUE: Final = (r"(?i:\b(?:wallet|eth(?:ereum)?|erc-?20|metamask|usdt|usdc|crypto|deposit|withdrawal)"
+                      r"(?:[ \t]+address|[ \t]+addr\b|[ \t]+#)?)")
+_ETH_ADDRESS: Final = r"0x[0-9a-fA-F]{40}"
+_ETH: Final = re.compile(_ETH_ADDRESS)
+# "from" and "to": eth_sendTransaction's parameters, as a node provider receives them.
+_WALLET_FIELDS: Final = frozenset({"wallet", "walletaddress", "walletaddr", "ethaddress", "ethereumaddress",
+                                   "cryptoaddress", "address", "from", "to", "depositaddress", "withdrawaladdress"})
+
+
+def base58check_ok(value: str) -> bool:
+    """A mainnet Bitcoin address in base58check: 25 bytes whose last four are the double
+    SHA-256 of the first 21, led by a mainnet version byte."""
+    n = 0
+    for c in value:
+        i = _BASE58_INDEX.get(c)
+        if i is None:
+            return False
+        n = n * 58 + i
+    if n >> 200:
+        return False
+    raw = n.to_bytes(25, "big")
+    # Each leading "1" stands for a zero byte, and only those.
+    ones = len(value) - len(value.lstrip("1"))
+    if len(raw) - len(raw.lstrip(b"\x00")) != ones or raw[0] not in _VERSIONS:
+        return False
+    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
+def _polymod(values: list[int]) -> int:
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            if top >> i & 1:
+                chk ^= _BECH32_GENERATOR[i]
+    return chk
+
+
+def bech32_ok(value: str) -> bool:
+    """A mainnet segwit address: "bc1", a witness version, a program of the length that
+    version allows, and the checksum of that version's variant (bech32 or bech32m)."""
+    v = value.lower()
+    if not v.startswith("bc1") or not 14 <= len(v) <= 90:
+        return False
+    data = [_BECH32_INDEX.get(c, -1) for c in v[3:]]
+    if -1 in data:
+        return False
+    version = data[0]
+    program = len(data) - 7  # 5-bit groups, without the version and the 6-group checksum
+    if version > 16 or not 2 * 8 <= program * 5 < 41 * 8:
+        return False
+    if version == 0 and program not in (32, 52):  # 20 or 32 bytes
+        return False
+    expected = _BECH32_CONST if version == 0 else _BECH32M_CONST
+    return _polymod([3, 3, 0, 2, 3] + data) == expected  # [3, 3, 0, 2, 3]: "bc" expanded
+
+
+def _eth_ok(value: str) -> bool:
+    """40 hex digits that are no placeholder (the zero or burn address, "0xdeadbeef...")."""
+    return _ETH.fullmatch(value) is not None and len(set(value[2:].lower())) >= 6
+
+
+class CryptoWalletRecognizer(Recognizer):
+    name: str = "crypto_wallet"
+    category: str = Category.CRYPTO_WALLET
+    # An Ethereum address is group 1, after a wallet's name and up to 24 characters on
+    # its line; the Bitcoin forms take no group and are the whole match.
+    patterns: tuple[str, ...] = (
+        _BECH32_ADDRESS,
+        _BASE58_ADDRESS,
+        _WALLET_CUE + r"[^\n]{0,24}?\b(" + _ETH_ADDRESS + r")\b",
+    )
+    prefilter: tuple[str, ...] = (_BECH32_ADDRESS, _BASE58_ADDRESS, _WALLET_CUE + r"[^\n]*0x")
+    group: int = 1
+    field_hints: frozenset[str] = _WALLET_FIELDS
+    score: float = 0.9
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        return self._read(value, 0.8)
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if not v.startswith(("0x", "0X")):
+            return ()  # Bitcoin addresses are found by the pattern wherever they are
+        hit = self._read(v, 0.85)
+        if hit is None:
+            return ()
+        off = value.index(v)
+        hit.start, hit.end = off, off + len(v)
+        return (hit,)
+
+    def _read(self, value: str, eth_score: float) -> Hit | None:
+        if value[:2] in ("0x", "0X"):
+            return Hit(eth_score, value.lower(), "ethereum", mask_prefix="0x") if _eth_ok(value) else None
+        if value[:3] in ("bc1", "BC1"):
+            return Hit(self.score, value.lower(), "bitcoin", mask_prefix="bc1") if bech32_ok(value) else None
+        return Hit(self.score, value, "bitcoin", mask_prefix=value[0]) if base58check_ok(value) else None
