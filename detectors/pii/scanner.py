@@ -336,7 +336,7 @@ class Scanner:
         hints = self._field_hints
         sibling_hints = self._sibling_hints
         field_for = self._field_for
-        siblings: dict[str, frozenset[str]] | None = None
+        siblings: dict[str, list[Segment]] | None = None
         for seg in all_segs:
             tokens = seg.tokens
             if tokens and not seg.derived and not hints.isdisjoint(tokens):
@@ -346,16 +346,19 @@ class Scanner:
                     if len(field_for) > 4096:
                         field_for.clear()
                     recs = field_for[key] = tuple(r for r in self._field if r.field_applies(*key))
+                near: list[Segment] = []
                 if not sibling_hints.isdisjoint(tokens):
                     unsettled.add(id(seg))
                     if siblings is None:
-                        siblings = _sibling_names(every)
-                    near = siblings.get(_parent_path(seg.path), _NO_NAMES)
-                    recs += tuple(r for r in self._by_siblings if r not in recs and r.sibling_applies(tokens, near))
+                        siblings = _objects(every)
+                    near = siblings.get(_parent_path(seg.path), near)
+                    names = frozenset().union(*[n.tokens for n in near])
+                    recs += tuple(r for r in self._by_siblings if r not in recs and r.sibling_applies(tokens, names))
                 if not recs:
                     continue
                 text = seg.text
                 ctx = Ctx(seg, 0, len(text))  # read-only to scan_field: one per segment
+                ctx.siblings = near
                 for rec in recs:
                     try:
                         for hit in rec.scan_field(text, ctx):
@@ -565,17 +568,18 @@ def _parent_path(path: str) -> str:
     return path[:max(path.rfind("."), 0)]
 
 
-def _sibling_names(segs: list[Segment]) -> dict[str, frozenset[str]]:
-    """The field names in each object of a wave: {parent path: names of its fields}."""
-    out: dict[str, frozenset[str]] = {}
+def _objects(segs: list[Segment]) -> dict[str, list[Segment]]:
+    """The named fields of each object of a wave: {parent path: its fields}."""
+    out: dict[str, list[Segment]] = {}
     for seg in segs:
         if seg.tokens and not seg.derived:
             parent = _parent_path(seg.path)
-            out[parent] = out.get(parent, _NO_NAMES) | seg.tokens
+            fields = out.get(parent)
+            if fields is None:
+                out[parent] = [seg]
+            else:
+                fields.append(seg)
     return out
-
-
-_NO_NAMES: Final[frozenset[str]] = frozenset()
 
 
 def _quiet_key(seg: Segment) -> tuple:

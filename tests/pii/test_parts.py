@@ -1,6 +1,7 @@
 """Personal data sent in parts or cut short, as payment and KYC APIs take it: a birth date
 as day, month and year (Stripe's individual[dob][year]), the last four digits of an SSN.
-A day or a month alone identifies no one; the year and the last four do."""
+A day or a month alone identifies no one; the year and the last four do. A year beside
+its day and month is the whole date, hashed as the date written whole."""
 
 from __future__ import annotations
 
@@ -18,13 +19,33 @@ def test_stripe_connect_account_form(scanner):
     fs = scanner.scan_request("POST", "https://api.stripe.com/v1/accounts", [], STRIPE_ACCOUNT.encode(),
                               "application/x-www-form-urlencoded")
     found = sorted((f.category, f.subtype, f.field_path, f.masked) for f in fs)
-    assert found == [("DATE_OF_BIRTH", "year", "form.individual[dob][year]", "****"),
+    assert found == [("DATE_OF_BIRTH", "", "form.individual[dob][year]", "****"),
                      ("US_SSN", "last4", "form.individual[ssn_last_4]", "****")]
+
+
+def _whole_date_hash(scanner) -> str:
+    (f,) = scanner.scan_text("Date of birth: 1982-03-14")
+    return f.value_hash
 
 
 @pytest.mark.parametrize("doc,path", [
     ({"user": {"dateOfBirth": {"day": 14, "month": 3, "year": 1982}}}, "$.user.dateOfBirth.year"),  # numbers
     ({"user": {"dob": {"day": "14", "month": "03", "year": "1982"}}}, "$.user.dob.year"),  # strings
+    ({"birth_day": "14", "birth_month": "3", "birth_year": "1982"}, "$.birth_year"),  # siblings, no parent
+])
+def test_a_birth_date_in_parts_is_the_whole_date(scanner, doc, path):
+    fs = [f for f in scan_json(scanner, doc) if f.category == "DATE_OF_BIRTH"]
+    assert [(f.field_path, f.subtype, f.masked) for f in fs] == [(path, "", "****")]
+    assert fs[0].value_hash == _whole_date_hash(scanner)
+    form = scanner.scan_request("POST", "https://api.stripe.com/v1/accounts", [], STRIPE_ACCOUNT.encode(),
+                                "application/x-www-form-urlencoded")
+    assert [f.value_hash for f in form if f.category == "DATE_OF_BIRTH"] == [fs[0].value_hash]
+
+
+@pytest.mark.parametrize("doc,path", [
+    ({"user": {"dateOfBirth": {"month": 3, "year": 1982}}}, "$.user.dateOfBirth.year"),  # no day
+    ({"user": {"dob": {"day": "31", "month": "02", "year": "1982"}}}, "$.user.dob.year"),  # no such date
+    ({"user": {"dob": {"year": "1982"}, "day": "14", "month": "3"}}, "$.user.dob.year"),  # parts of another object
     ({"birth_year": "1982"}, "$.birth_year"),
     ({"profile": {"yob": 1982}}, "$.profile.yob"),
 ])

@@ -33,11 +33,14 @@ class Hit:
         self.end = end
 
 
+_NO_SIBLINGS: list[Segment] = []
+
+
 class Ctx:
     """Where a candidate sits: its segment, span and the field-name evidence."""
 
     # text and tokens copied in: validators read them many times per candidate.
-    __slots__ = ("seg", "start", "end", "text", "tokens", "_before")
+    __slots__ = ("seg", "start", "end", "text", "tokens", "_before", "siblings")
 
     def __init__(self, seg: Segment, start: int, end: int):
         self.seg = seg
@@ -46,6 +49,9 @@ class Ctx:
         self.text: str = seg.text
         self.tokens: frozenset[str] = seg.tokens
         self._before: list[str] | None = None
+        # The fields of the segment's object, itself included: set by the scanner for
+        # scan_field of a recogniser that ``reads_siblings``, else empty.
+        self.siblings: list[Segment] = _NO_SIBLINGS
 
     @property
     def parent_tokens(self) -> frozenset[str]:
@@ -144,7 +150,8 @@ class Recognizer:
     # segment: a cheaper superset for the scanner's prefilter (prefilter.py). () means
     # the patterns themselves.
     prefilter: tuple[str, ...] = ()
-    # True: ``sibling_applies`` may take a field its names alone do not.
+    # True: ``sibling_applies`` may take a field its names alone do not, and scan_field
+    # reads the other fields of the object in ``ctx.siblings``.
     reads_siblings: bool = False
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
@@ -161,9 +168,10 @@ class Recognizer:
 
     def sibling_applies(self, tokens: frozenset[str], sibling_tokens: frozenset[str]) -> bool:
         """Whether ``scan_field`` applies to a field (its names ``tokens``) that
-        ``field_applies`` turned down, given the names of the other fields of its object:
+        ``field_applies`` turned down, given the names of the fields of its object:
         {"routing_number": ..., "account_number": ...} holds a bank account whatever the
-        object is called. Read only for recognisers that set ``reads_siblings``."""
+        object is called. Read only for recognisers that set ``reads_siblings``; their
+        scan_field also finds those fields in ``ctx.siblings``."""
         return False
 
     def contextual(self, score: float, ctx: Ctx) -> float:

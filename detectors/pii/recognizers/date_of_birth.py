@@ -11,6 +11,7 @@ from typing import Final, Iterable
 
 from ..context import DOB_FIELD
 from ..finding import Category
+from ..structure import Segment
 from ..validators import plausible_birth_date
 from .base import Ctx, Hit, Recognizer
 
@@ -60,6 +61,30 @@ _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _PROSE: Final = DOB_FIELD | {"born", "birth", "birthday", "dob", "bday", "d.o.b", "geboren", "geb", "né", "née", "nacido", "nacida",
                       "nato", "nata", "nascido", "nascida", "urodzony", "urodzona", "urodził", "urodziła", "født",
                       "född", "syntynyt"}
+
+
+_DAY_FIELD: Final = frozenset({"day", "dd"})
+_MONTH_FIELD: Final = frozenset({"month", "mm"})
+
+
+def _part(fields: list[Segment], names: frozenset[str], top: int) -> int:
+    """The number 1 to ``top`` in the field of ``fields`` one of ``names`` names; 0 if none."""
+    for f in fields:
+        if not names.isdisjoint(f.tokens):
+            v = f.text.strip()
+            if v.isascii() and v.isdigit() and 1 <= int(v) <= top:
+                return int(v)
+    return 0
+
+
+def _whole_date(year: int, fields: list[Segment]) -> str:
+    """The birth date a year's object spells in parts, Stripe's individual[dob][day],
+    [month] and [year], as YYYY-MM-DD; "" when a part is missing or no date."""
+    day = _part(fields, _DAY_FIELD, 31)
+    month = _part(fields, _MONTH_FIELD, 12)
+    if not day or not month or not plausible_birth_date(year, month, day):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _short_year(a: int, b: int, yy: int) -> list[tuple[int, int, int]]:
@@ -123,7 +148,9 @@ class DateOfBirthRecognizer(Recognizer):
     # "19871016" under a birth-date field (ad pixels and KYC APIs send YYYYMMDD); a bare
     # eight-digit run elsewhere is an id or an amount far more often. "year" for a birth
     # date sent in parts (Stripe's individual[dob][year], {"dob": {"year": ...}}).
-    field_hints: frozenset[str] = DOB_FIELD | _YEAR_FIELD
+    # "day" and "month" are kept for the year to read (see _whole_date).
+    field_hints: frozenset[str] = DOB_FIELD | _YEAR_FIELD | _DAY_FIELD | _MONTH_FIELD
+    reads_siblings: bool = True
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         return not DOB_FIELD.isdisjoint(tokens) or "yob" in tokens or \
@@ -141,6 +168,9 @@ class DateOfBirthRecognizer(Recognizer):
             if not plausible_birth_date(y, 1, 1):
                 return ()
             off = value.index(v)
+            whole = _whole_date(y, ctx.siblings)
+            if whole:  # hashed as the date written whole: one person, not a year's births
+                return (Hit(self.score, whole, start=off, end=off + len(v)),)
             return (Hit(self.score, v, subtype="year", start=off, end=off + len(v)),)
         if len(v) == 8 and v.isdigit():
             cands = [(int(v[:4]), int(v[4:6]), int(v[6:]))]
