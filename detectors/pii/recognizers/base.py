@@ -36,6 +36,16 @@ class Hit:
 _NO_SIBLINGS: list[Segment] = []
 
 
+def field_hit(hit: Hit | None, value: str, stripped: str) -> tuple[Hit, ...]:
+    """scan_field's answer: ``hit`` (None: none) spanning ``stripped`` where it stands
+    in the field's ``value``."""
+    if hit is None:
+        return ()
+    off = value.index(stripped)
+    hit.start, hit.end = off, off + len(stripped)
+    return (hit,)
+
+
 class Ctx:
     """Where a candidate sits: its segment, span and the field-name evidence."""
 

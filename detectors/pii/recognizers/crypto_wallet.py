@@ -20,7 +20,7 @@ import re
 from typing import Final, Iterable
 
 from ..finding import Category
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 _BASE58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX: Final = {c: i for i, c in enumerate(_BASE58)}
@@ -119,12 +119,7 @@ class CryptoWalletRecognizer(Recognizer):
         v = value.strip()
         if not v.startswith(("0x", "0X")):
             return ()  # Bitcoin addresses are found by the pattern wherever they are
-        hit = self._read(v, 0.85)
-        if hit is None:
-            return ()
-        off = value.index(v)
-        hit.start, hit.end = off, off + len(v)
-        return (hit,)
+        return field_hit(self._read(v, 0.85), value, v)
 
     def _read(self, value: str, eth_score: float) -> Hit | None:
         if value[:2] in ("0x", "0X"):

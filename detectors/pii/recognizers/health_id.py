@@ -13,7 +13,7 @@ from typing import Final, Iterable
 
 from ..finding import Category
 from ..masking import alnum_upper
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 # The names in text; "patient" alone precedes names, rooms and dates.
 _MRN_CUE: Final = (r"(?i:\bmrn\b|\bmedical[ \t]+record(?:[ \t]+(?:number|no\b\.?|num\b|#))?|\bmed[ \t]+rec(?:ord)?\b\.?"
@@ -59,12 +59,7 @@ class HealthIdRecognizer(Recognizer):
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
-        hit = self._mbi(v) if not _MBI_FIELDS.isdisjoint(ctx.tokens) else self._mrn(v)
-        if hit is None:
-            return ()
-        off = value.index(v)
-        hit.start, hit.end = off, off + len(v)
-        return (hit,)
+        return field_hit(self._mbi(v) if not _MBI_FIELDS.isdisjoint(ctx.tokens) else self._mrn(v), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         before = ctx.text[max(0, ctx.start - 48):ctx.start].lower()
