@@ -7,7 +7,7 @@ from typing import Final, Iterable
 from ..context import CARD_FIELD, enclosing_token, is_machine_value, looks_like_epoch
 from ..finding import Category
 from ..validators import is_credit_card
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 _PROSE: Final = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "discover", "jcb", "maestro"})
 
@@ -62,5 +62,4 @@ class CardSecurityCodeRecognizer(Recognizer):
         v = value.strip()
         if not 3 <= len(v) <= 4 or not v.isascii() or not v.isdigit():
             return ()
-        off = value.index(v)
-        return (Hit(0.9, v, subtype="security_code", start=off, end=off + len(v)),)
+        return field_hit(Hit(0.9, v, subtype="security_code"), value, v)

@@ -13,7 +13,7 @@ from ..context import DOB_FIELD
 from ..finding import Category
 from ..structure import Segment
 from ..validators import plausible_birth_date
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 _MONTHS: Final = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -167,11 +167,10 @@ class DateOfBirthRecognizer(Recognizer):
             y = int(v)
             if not plausible_birth_date(y, 1, 1):
                 return ()
-            off = value.index(v)
             whole = _whole_date(y, ctx.siblings)
             if whole:  # hashed as the date written whole: one person, not a year's births
-                return (Hit(self.score, whole, start=off, end=off + len(v)),)
-            return (Hit(self.score, v, subtype="year", start=off, end=off + len(v)),)
+                return field_hit(Hit(self.score, whole), value, v)
+            return field_hit(Hit(self.score, v, subtype="year"), value, v)
         if len(v) == 8 and v.isdigit():
             cands = [(int(v[:4]), int(v[4:6]), int(v[6:]))]
         elif (m := _DATETIME.fullmatch(v)) is not None:
@@ -182,8 +181,7 @@ class DateOfBirthRecognizer(Recognizer):
             return ()
         for y, mo, d in cands:
             if plausible_birth_date(y, mo, d):
-                off = value.index(v)
-                return (Hit(self.score, f"{y:04d}-{mo:02d}-{d:02d}", start=off, end=off + len(v)),)
+                return field_hit(Hit(self.score, f"{y:04d}-{mo:02d}-{d:02d}"), value, v)
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:

@@ -18,7 +18,7 @@ from typing import Final, Iterable
 from stdnum import imei
 
 from ..finding import Category
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 # Field-name tokens (context.field_tokens: "advertisingId" gives "advertisingid").
 _ADVERTISING: Final = frozenset({"idfa", "gaid", "aaid", "googleaid", "gpsadid", "advertisingid", "adid",
@@ -105,8 +105,7 @@ def _push_token(value: str, v: str) -> tuple[Hit, ...]:
     apns = len(v) == 64 and _HEX.issuperset(v.lower()) and len(set(v)) >= 4
     if not apns and _FCM_TOKEN.fullmatch(v) is None:
         return ()
-    off = value.index(v)
-    return (Hit(0.9, v, "push_token", start=off, end=off + len(v)),)
+    return field_hit(Hit(0.9, v, "push_token"), value, v)
 
 
 class PushTokenRecognizer(Recognizer):

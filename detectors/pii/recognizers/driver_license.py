@@ -12,7 +12,7 @@ from typing import Final, Iterable
 
 from ..finding import Category
 from ..masking import alnum_upper
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 # The names in text. "license" alone is not one: a software licence key is no person's.
 _CUES: Final = (
@@ -77,8 +77,7 @@ class DriverLicenseRecognizer(Recognizer):
         compact = alnum_upper(v)
         if len(v) > 24 or not _plausible(compact) or not v.replace("-", "").replace(" ", "").replace("/", "").isalnum():
             return ()
-        off = value.index(v)
-        return (Hit(self.score, compact, subtype="driver_license", start=off, end=off + len(v)),)
+        return field_hit(Hit(self.score, compact, subtype="driver_license"), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         compact = alnum_upper(value)

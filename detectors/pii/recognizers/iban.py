@@ -9,7 +9,7 @@ from typing import Final, Iterable
 from ..context import IBAN_FIELD
 from ..finding import Category
 from ..validators import IBAN_LENGTHS, is_iban
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 
 class IbanRecognizer(Recognizer):
@@ -108,8 +108,7 @@ class BankAccountRecognizer(Recognizer):
         digits = v.replace(" ", "").replace("-", "")
         if not 4 <= len(digits) <= 20 or not digits.isascii() or not digits.isdigit() or len(set(digits)) < 3:
             return ()
-        off = value.index(v)
-        return (Hit(0.8, digits, start=off, end=off + len(v)),)
+        return field_hit(Hit(0.8, digits), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         digits = value.replace(" ", "").replace("-", "")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Final, Iterable
 
 from ..finding import Category
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,7 @@ class StdnumIdRecognizer(Recognizer):
         for scheme in self._schemes_for(ctx.tokens):
             compact = self._check(scheme, v)
             if compact is not None:
-                off = value.index(v)
-                return (Hit(self.score, compact, subtype=scheme.name, start=off, end=off + len(v)),)
+                return field_hit(Hit(self.score, compact, subtype=scheme.name), value, v)
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:

@@ -7,7 +7,7 @@ from typing import Final, Iterable
 from ..context import SSN_FIELD, enclosing_token, is_machine_value
 from ..finding import Category
 from ..validators import is_us_ssn
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 _PROSE: Final = SSN_FIELD | {"security"}
 _ID_OF: Final = frozenset({"tax", "taxpayer", "national", "government"})  # "tax id", "national id"
@@ -37,8 +37,7 @@ class UsSsnRecognizer(Recognizer):
         v = value.strip()
         if len(v) != 4 or not v.isdigit() or v == "0000":
             return ()
-        off = value.index(v)
-        return (Hit(0.9, v, subtype="last4", start=off, end=off + len(v)),)
+        return field_hit(Hit(0.9, v, subtype="last4"), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         digits = value.replace("-", "").replace(" ", "")
