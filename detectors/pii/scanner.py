@@ -118,11 +118,11 @@ class Scanner:
         self._pct = compile_raw(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
         self._field = [r for r in self.recognizers if r.field_hints]
         self._field_hints = frozenset().union(*(r.field_hints for r in self._field)) if self._field else frozenset()
-        # Field recognisers that also read the names of a field's siblings, and the
-        # names that send a field to them. Such fields are never remembered as quiet:
-        # their verdict depends on the rest of their object.
-        self._by_siblings = tuple(r for r in self._field if r.reads_siblings)
-        self._sibling_hints = frozenset().union(*(r.field_hints for r in self._by_siblings)) \
+        # Field recognisers that also read a field's siblings, and the names under which
+        # they do. Such fields are never remembered as quiet: their verdict depends on
+        # the rest of their object.
+        self._by_siblings = tuple(r for r in self._field if r.sibling_hints)
+        self._sibling_hints = frozenset().union(*(r.sibling_hints for r in self._by_siblings)) \
             if self._by_siblings else frozenset()
         # (field tokens, parent tokens) -> the field recognisers that apply (names repeat).
         self._field_for: dict[tuple, tuple[Recognizer, ...]] = {}
@@ -346,7 +346,7 @@ class Scanner:
                     if len(field_for) > 4096:
                         field_for.clear()
                     recs = field_for[key] = tuple(r for r in self._field if r.field_applies(*key))
-                near: list[Segment] = []
+                near = _NO_FIELDS
                 if not sibling_hints.isdisjoint(tokens):
                     unsettled.add(id(seg))
                     if siblings is None:
@@ -566,6 +566,9 @@ def _parent_path(path: str) -> str:
     if path.endswith("]") and not path.endswith("[]"):
         return path[:path.rfind("[")]
     return path[:max(path.rfind("."), 0)]
+
+
+_NO_FIELDS: Final[list[Segment]] = []  # read only: shared by every field outside an object
 
 
 def _objects(segs: list[Segment]) -> dict[str, list[Segment]]:

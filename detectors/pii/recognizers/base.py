@@ -60,7 +60,7 @@ class Ctx:
         self.tokens: frozenset[str] = seg.tokens
         self._before: list[str] | None = None
         # The fields of the segment's object, itself included: set by the scanner for
-        # scan_field of a recogniser that ``reads_siblings``, else empty.
+        # scan_field under a recogniser's ``sibling_hints``, else empty.
         self.siblings: list[Segment] = _NO_SIBLINGS
 
     @property
@@ -160,9 +160,10 @@ class Recognizer:
     # segment: a cheaper superset for the scanner's prefilter (prefilter.py). () means
     # the patterns themselves.
     prefilter: tuple[str, ...] = ()
-    # True: ``sibling_applies`` may take a field its names alone do not, and scan_field
-    # reads the other fields of the object in ``ctx.siblings``.
-    reads_siblings: bool = False
+    # Field names (a subset of ``field_hints``) under which ``sibling_applies`` may take
+    # a field its names alone do not, and scan_field reads the other fields of the
+    # object in ``ctx.siblings``.
+    sibling_hints: frozenset[str] = frozenset()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         return Hit(self.contextual(self.score, ctx))
@@ -180,7 +181,7 @@ class Recognizer:
         """Whether ``scan_field`` applies to a field (its names ``tokens``) that
         ``field_applies`` turned down, given the names of the fields of its object:
         {"routing_number": ..., "account_number": ...} holds a bank account whatever the
-        object is called. Read only for recognisers that set ``reads_siblings``; their
+        object is called. Read only under the recogniser's ``sibling_hints``, where its
         scan_field also finds those fields in ``ctx.siblings``."""
         return False
 

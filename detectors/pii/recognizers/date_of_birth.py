@@ -150,7 +150,7 @@ class DateOfBirthRecognizer(Recognizer):
     # date sent in parts (Stripe's individual[dob][year], {"dob": {"year": ...}}).
     # "day" and "month" are kept for the year to read (see _whole_date).
     field_hints: frozenset[str] = DOB_FIELD | _YEAR_FIELD | _DAY_FIELD | _MONTH_FIELD
-    reads_siblings: bool = True
+    sibling_hints: frozenset[str] = _YEAR_FIELD
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         return not DOB_FIELD.isdisjoint(tokens) or "yob" in tokens or \

@@ -61,6 +61,8 @@ _BANK_SIBLING: Final = _BANK | {"routing", "routingnumber", "sortcode", "bsb", "
                                 "transitnumber", "bic", "swift", "swiftcode", "iban", "blz", "bankleitzahl",
                                 "bankcode", "bankname", "institution", "institutionnumber"}
 
+_ACCOUNT_FIELDS: Final = _ACCOUNT_NUMBER | {"account"}
+
 
 def _names_account_number(tokens: frozenset[str]) -> bool:
     if not _ACCOUNT_NUMBER.isdisjoint(tokens):
@@ -87,13 +89,13 @@ class BankAccountRecognizer(Recognizer):
 
     name: str = "bank_account"
     category: str = Category.BANK_ACCOUNT
-    field_hints: frozenset[str] = _ACCOUNT_NUMBER | {"account"}
+    field_hints: frozenset[str] = _ACCOUNT_FIELDS
     patterns: tuple[str, ...] = (_ACCOUNT_CUE + r"[^\d\n]{0,16}\b(\d(?:[ \-]?\d){3,19})\b",)
     group: int = 1
     # A cheap gate before the pattern runs: a bank's name somewhere in the request.
     keywords: tuple[str, ...] = tuple(w for w in _BANK_WORDS if " " not in w) + ("sort",)
     score: float = 0.85
-    reads_siblings: bool = True
+    sibling_hints: frozenset[str] = _ACCOUNT_FIELDS
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         if _names_account_number(tokens):
