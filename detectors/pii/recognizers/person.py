@@ -101,7 +101,7 @@ _GREETING_RX: Final = _either_case(_OPENING_PHRASES + _CLOSING_PHRASES + _GREETI
 
 def _greeted(cue_words: list[str]) -> bool:
     """The words before end in a greeting or closing ("Hi", "Guten Tag", "Liebe Grüße")."""
-    return bool(cue_words) and (cue_words[-1] in _GREETINGS or _ends_with(cue_words, _GREETING_PAIRS))
+    return bool(cue_words) and (cue_words[-1] in _GREETINGS or _GREETING_ENDINGS.end(cue_words))
 
 
 def _greeting_or_label(word: str) -> bool:
@@ -144,7 +144,6 @@ _STRONG_CUES: Final[tuple[tuple[str, ...], ...]] = (
 # In a name field, also the particles the text patterns leave out ("Ana y Ruiz", "bin"):
 # the field already says a name is there.
 _PARTICLES: Final = frozenset(_PARTICLE_WORDS) | {"y", "e", "bin", "ibn", "al", "el"}
-_STRONG_LAST: Final = frozenset(c[-1] for c in _STRONG_CUES)
 # Capitalised words that start sentences or name organisations and places, never people.
 _NOT_NAME: Final = frozenset({
     "The", "A", "An", "I", "I'm", "We", "You", "He", "She", "They", "It", "My", "Our", "Your", "His", "Her",
@@ -200,13 +199,31 @@ _ROLES: Final = frozenset({
 })
 
 
-def _ends_with(cue_words: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(tuple(cue_words[-len(c):]) == c for c in phrases)
+class _Endings:
+    """Phrases of words, looked for at the end of the words before a name: one set lookup
+    a phrase length, not one comparison a phrase."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self.phrases: frozenset[tuple[str, ...]] = frozenset(phrases)
+        self.lengths: tuple[int, ...] = tuple(sorted({len(p) for p in self.phrases}))
+
+    def end(self, words: list[str]) -> bool:
+        n_words = len(words)
+        for n in self.lengths:
+            if n <= n_words and tuple(words[n_words - n:]) in self.phrases:
+                return True
+        return False
+
+
+_GREETING_ENDINGS: Final = _Endings(_GREETING_PAIRS)
+_OPENING_ENDINGS: Final = _Endings(_OPENING_PAIRS)
+_STRONG_ENDINGS: Final = _Endings(_STRONG_CUES)
+_NAMING_ENDINGS: Final = _Endings(_NAMING_CUES)
 
 
 def _strong(cue_words: list[str]) -> bool:
     """The words before end in a phrase that introduces a person ("my name is", "I am")."""
-    return bool(cue_words) and cue_words[-1] in _STRONG_LAST and _ends_with(cue_words, _STRONG_CUES)
+    return _STRONG_ENDINGS.end(cue_words)
 
 
 def _introduces(cue_words: list[str], dropped: list[str]) -> bool:
@@ -225,7 +242,7 @@ _SALUTATIONS: Final = frozenset({"dear", "hi", "hello", "hey", *_GREETINGS_INTL}
 def _salutes(cue_words: list[str]) -> bool:
     """The words before greet or introduce someone ("Dear", "I am"): what follows is a person
     even when their family name names streets and parks too ("Linda Park", "Seo-yeon Park")."""
-    return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _ends_with(cue_words, _OPENING_PAIRS)
+    return bool(cue_words) and (cue_words[-1] in _SALUTATIONS or _OPENING_ENDINGS.end(cue_words)
                                 or _strong(cue_words))
 
 
@@ -513,7 +530,7 @@ class PersonRecognizer(Recognizer):
                 score = 0.75
             elif (first_known or last_known) and strong_cue:
                 score = 0.75
-            elif _ends_with(cue_words, _NAMING_CUES):
+            elif _NAMING_ENDINGS.end(cue_words):
                 score = 0.75
             elif cue_words and (greeted or cue_words[-1] in _LABELS) and _ROLES.isdisjoint(words) \
                     and words[0][:1].isupper() and words[-1][:1].isupper():
