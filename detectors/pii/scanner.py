@@ -31,6 +31,7 @@ from .percent import unquote
 from .phones import PhoneValidator
 from .prefilter import Prefilter
 from .recognizers import Ctx, Hit, Recognizer, builtin_recognizers
+from .recognizers.base import NO_SIBLINGS
 from .recognizers.custom import CustomRecognizer
 from .resolve import Resolver, by_place as _by_place, direct
 from .rx import compile_raw, spans
@@ -346,7 +347,7 @@ class Scanner:
                     if len(field_for) > 4096:
                         field_for.clear()
                     recs = field_for[key] = tuple(r for r in self._field if r.field_applies(*key))
-                near = _NO_FIELDS
+                near = NO_SIBLINGS
                 if not sibling_hints.isdisjoint(tokens):
                     unsettled.add(id(seg))
                     if siblings is None:
@@ -566,9 +567,6 @@ def _parent_path(path: str) -> str:
     if path.endswith("]") and not path.endswith("[]"):
         return path[:path.rfind("[")]
     return path[:max(path.rfind("."), 0)]
-
-
-_NO_FIELDS: Final[list[Segment]] = []  # read only: shared by every field outside an object
 
 
 def _objects(segs: list[Segment]) -> dict[str, list[Segment]]:

@@ -33,7 +33,7 @@ class Hit:
         self.end = end
 
 
-_NO_SIBLINGS: list[Segment] = []
+NO_SIBLINGS: list[Segment] = []  # read only: the siblings of every field outside an object
 
 
 def field_hit(hit: Hit | None, value: str, stripped: str) -> tuple[Hit, ...]:
@@ -61,7 +61,7 @@ class Ctx:
         self._before: list[str] | None = None
         # The fields of the segment's object, itself included: set by the scanner for
         # scan_field under a recogniser's ``sibling_hints``, else empty.
-        self.siblings: list[Segment] = _NO_SIBLINGS
+        self.siblings: list[Segment] = NO_SIBLINGS
 
     @property
     def parent_tokens(self) -> frozenset[str]:

@@ -123,7 +123,7 @@ class CryptoWalletRecognizer(Recognizer):
 
     def _read(self, value: str, eth_score: float) -> Hit | None:
         if value[:2] in ("0x", "0X"):
-            return Hit(eth_score, value.lower(), "ethereum", mask_prefix="0x") if _eth_ok(value) else None
+            return Hit(eth_score, value, "ethereum", mask_prefix="0x") if _eth_ok(value) else None
         if value[:3] in ("bc1", "BC1"):
-            return Hit(self.score, value.lower(), "bitcoin", mask_prefix="bc1") if bech32_ok(value) else None
+            return Hit(self.score, value, "bitcoin", mask_prefix="bc1") if bech32_ok(value) else None
         return Hit(self.score, value, "bitcoin", mask_prefix=value[0]) if base58check_ok(value) else None

@@ -84,8 +84,6 @@ _CLOSING_PHRASES: Final = ("kind regards", "best regards", "warm regards", "kind
                            "med vänliga hälsningar", "vänliga hälsningar", "med vennlig hilsen")
 _OPENING_PAIRS: Final = tuple(tuple(p.split()) for p in _OPENING_PHRASES)
 _GREETING_PAIRS: Final = _OPENING_PAIRS + tuple(tuple(p.split()) for p in _CLOSING_PHRASES)
-_GREETING_PAIR_SET: Final = frozenset(_GREETING_PAIRS)
-_GREETING_PAIR_LENGTHS: Final = tuple(sorted({len(p) for p in _GREETING_PAIRS}, reverse=True))
 # Closings and thanks before the writer's name: "Cordialement,\nPierre", "Gracias, Lucía",
 # "Met vriendelijke groet, Jan", "Pozdrawiam, Piotr", "Gruß Hans".
 _CLOSINGS_INTL: Final = ("grüße", "grüsse", "grüßen", "grüssen", "gruß", "gruss", "groet", "groeten", "groetjes", "danke",
@@ -113,8 +111,8 @@ def _greeting_or_label(word: str) -> bool:
 def _leading_phrase(words: list[str]) -> int:
     """How many of the first ``words`` are a greeting or closing of several words ("Un saludo,",
     "Mit freundlichen Grüßen"): they are cues, whatever names they hold ("Un", "Kind", "Tag")."""
-    for n in _GREETING_PAIR_LENGTHS:
-        if len(words) > n and tuple(w.rstrip(",").lower() for w in words[:n]) in _GREETING_PAIR_SET:
+    for n in reversed(_GREETING_ENDINGS.lengths):  # the longest first
+        if len(words) > n and tuple(w.rstrip(",").lower() for w in words[:n]) in _GREETING_ENDINGS.phrases:
             return n
     return 0
 
@@ -200,8 +198,9 @@ _ROLES: Final = frozenset({
 
 
 class _Endings:
-    """Phrases of words, looked for at the end of the words before a name: one set lookup
-    a phrase length, not one comparison a phrase."""
+    """Phrases of words, looked for at the end of the words before a name (and greetings
+    at the start of a match, in _leading_phrase): one set lookup a phrase length, not one
+    comparison a phrase."""
 
     def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
         self.phrases: frozenset[tuple[str, ...]] = frozenset(phrases)
