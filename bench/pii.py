@@ -1223,6 +1223,15 @@ def _rejecting(rec, phones):
     return stand_in
 
 
+def walked(scanner: Scanner, s: Sample):
+    """The scanner's walk of one request: its segments in ``.out``, not yet scanned."""
+    w = scanner._walker()
+    w.url(s.url)
+    w.headers(s.headers)
+    w.body(s.body, s.content_type)
+    return w
+
+
 def cost_breakdown(samples: list[Sample], repeat: int) -> dict[str, float]:
     """CPU microseconds per request in each stage of scan_request, best of ``repeat``:
     the structure walk, the matching machinery (Hyperscan, RE2, base64, field lookups)
@@ -1246,19 +1255,12 @@ def cost_breakdown(samples: list[Sample], repeat: int) -> dict[str, float]:
     full = Scanner({"quiet_cache": 0}, key=KEY)
     scan_all(full)  # warm the per-process caches
 
-    def walked(s: Sample):
-        w = full._walker()
-        w.url(s.url)
-        w.headers(s.headers)
-        w.body(s.body, s.content_type)
-        return w
-
     def walk() -> None:
         for s in samples:
-            walked(s)
+            walked(full, s)
 
     # Resolve alone, on the candidates of every sample.
-    captured = [full._candidates(walked(s), time.perf_counter() + 60) for s in samples]
+    captured = [full._candidates(walked(full, s), time.perf_counter() + 60) for s in samples]
     resolve = full._resolver.findings
 
     # The same scanner with every validator a no-op: its regex table holds stand-ins that
@@ -1325,11 +1327,7 @@ def prefilter_in_cache(samples: list[Sample]) -> tuple[int, float, float]:
     scanner = Scanner({"quiet_cache": 0}, key=KEY)
     jobs = []
     for s in samples:
-        walker = scanner._walker()
-        walker.url(s.url)
-        walker.headers(s.headers)
-        walker.body(s.body, s.content_type)
-        parts = [fold(seg.text).encode("utf-8", "replace") for seg in walker.out if seg.scan]
+        parts = [fold(seg.text).encode("utf-8", "replace") for seg in walked(scanner, s).out if seg.scan]
         starts, pos = [], 0
         for p in parts:
             starts.append(pos)
