@@ -4,9 +4,9 @@ data (links, form values, image text).
 E-mail APIs (SendGrid, Postmark, Mailgun, SES) take HTML bodies. In HTML an address may
 be written ``jane&#64;example.com``, a name split by tags (``<b>Jane</b> <b>Doe</b>``), a
 phone spaced with ``&nbsp;``, and an unsubscribe link may carry the recipient's address in
-its query. Read as raw text, none of these match. The work is the standard library's
-HTML parser (tolerant of the broken HTML mail is written in); this module only says what
-to keep.
+its query. Read as raw text, none of these match. Plain HTML is read by a compiled loop
+(htmlfast.py); the rest by the standard library's HTML parser, tolerant of the broken
+HTML mail is written in. Either way htmlfast says what to keep.
 """
 
 from __future__ import annotations
@@ -16,16 +16,8 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Final
 
-# Tags that end a line where they open or close: their texts are not one word.
-_BLOCK: Final = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
-    "option", "button", "label", "head", "body", "html",
-})
-# Attributes whose values are data, not presentation.
-_DATA_ATTRS: Final = frozenset({"href", "src", "action", "value", "alt", "title", "placeholder", "content",
-                                "aria-label", "data-email", "data-phone", "data-user", "data-name"})
+from .htmlfast import BLOCK, keep_tag, read_plain
+
 _LOOKS_HTML: Final = re.compile(
     r"<(?:!doctype\s+html|html|head|body|p|div|br|span|table|td|tr|a\s|b>|i>|strong|em>|font|img|h[1-6]|ul|li)\b",
     re.IGNORECASE)
@@ -48,17 +40,13 @@ class _Reader(HTMLParser):
         self.max_attrs = max_attrs
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self.parts.append("\n")
-        for name, value in attrs:
-            if value and name in _DATA_ATTRS and len(self.attrs) < self.max_attrs and not value.startswith("#"):
-                self.attrs.append((name, value))
+        keep_tag(tag, attrs, self.parts, self.attrs, self.max_attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _BLOCK:
+        if tag in BLOCK:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
@@ -69,11 +57,16 @@ def html_fields(text: str, max_attrs: int = 256) -> tuple[str, list[tuple[str, s
     """``text`` (HTML) as (the text it renders, with a line break at each block tag and
     references decoded; the (attribute, value) pairs of up to ``max_attrs`` data
     attributes, decoded too). Broken HTML is read as far as it goes."""
-    reader = _Reader(max_attrs)
-    try:
-        reader.feed(text)
-        reader.close()
-    except AssertionError:  # the parser gives up on some broken declarations ("<![x"): tags dropped by pattern
-        return unescape(_TAG.sub(" ", text)).strip(), []
+    plain = read_plain(text, max_attrs)
+    if plain is not None:
+        parts, attrs = plain
+    else:
+        reader = _Reader(max_attrs)
+        try:
+            reader.feed(text)
+            reader.close()
+        except AssertionError:  # the parser gives up on some broken declarations ("<![x"): tags dropped by pattern
+            return unescape(_TAG.sub(" ", text)).strip(), []
+        parts, attrs = reader.parts, reader.attrs
     # Block tags in a row leave runs of blank lines: one line break is enough.
-    return _BLANK_LINES.sub("\n", "".join(reader.parts)).strip(), reader.attrs
+    return _BLANK_LINES.sub("\n", "".join(parts)).strip(), attrs
