@@ -51,6 +51,12 @@ def keep_tag(tag: str, attrs: list[tuple[str, str | None]], parts: list[str], ke
             kept.append((name, value))
 
 
+def keep_end_tag(tag: str, parts: list[str]) -> None:
+    """An end tag's share: a line break for a block tag."""
+    if tag in BLOCK:
+        parts.append("\n")
+
+
 def read_plain(text: str, max_attrs: int) -> tuple[list[str], list[tuple[str, str]]] | None:
     """The parts of the text ``text`` renders and its kept attributes, as html.parser
     would hand them to ``htmltext``'s reader; None when ``text`` is not plain HTML."""
@@ -74,9 +80,7 @@ def read_plain(text: str, max_attrs: int) -> tuple[list[str], list[tuple[str, st
             m = _END_TAG.match(text, lt)
             if m is None:
                 return None
-            tag = m.group(1).lower()
-            if tag in BLOCK:
-                parts.append("\n")
+            keep_end_tag(m.group(1).lower(), parts)
             pos = m.end()
         elif nxt == "!":
             pos = _declaration_end(text, lt)

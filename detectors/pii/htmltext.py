@@ -16,7 +16,7 @@ from html import unescape
 from html.parser import HTMLParser
 from typing import Final
 
-from .htmlfast import BLOCK, keep_tag, read_plain
+from .htmlfast import keep_end_tag, keep_tag, read_plain
 
 _LOOKS_HTML: Final = re.compile(
     r"<(?:!doctype\s+html|html|head|body|p|div|br|span|table|td|tr|a\s|b>|i>|strong|em>|font|img|h[1-6]|ul|li)\b",
@@ -46,8 +46,7 @@ class _Reader(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in BLOCK:
-            self.parts.append("\n")
+        keep_end_tag(tag, self.parts)
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
