@@ -826,6 +826,16 @@ def _coders() -> dict[str, object]:
             "zstd": zc.compress, "snappy": lambda b: bytes(cramjam.snappy.compress_raw(b))}
 
 
+def best_cpu(run, repeat: int) -> float:
+    """The least CPU time, in seconds, of ``repeat`` calls of ``run()``."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        run()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
 def coded_bodies(samples: list[Sample], repeat: int) -> tuple[int, dict[str, tuple[float, bool]]]:
     """The corpus's JSON requests sent plain and under each content coding: MB/s of the
     requests as decoded (so the figures compare with plain), and whether every coding
@@ -886,17 +896,11 @@ def html_bodies(samples: list[Sample], repeat: int) -> tuple[int, int, float, fl
         reader.feed(text)
         reader.close()
 
-    def best_of(read) -> float:
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.process_time()
-            for b in bodies:
-                read(b)
-            best = min(best, time.process_time() - t0)
-        return best / max(1, len(bodies)) * 1e6
+    def us_a_body(read) -> float:
+        return best_cpu(lambda: [read(b) for b in bodies], repeat) / max(1, len(bodies)) * 1e6
 
     plain = sum(read_plain(b, 256) is not None for b in bodies)
-    return len(bodies), plain, best_of(html_fields), best_of(by_parser)
+    return len(bodies), plain, us_a_body(html_fields), us_a_body(by_parser)
 
 
 def mail_messages(n: int, seed: int, repeat: int) -> tuple[int, int, int, int, float]:
@@ -1285,12 +1289,7 @@ def cost_breakdown(samples: list[Sample], repeat: int) -> dict[str, float]:
     n = len(samples)
 
     def best_of(run) -> float:
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.process_time()
-            run()
-            best = min(best, time.process_time() - t0)
-        return best / n * 1e6
+        return best_cpu(run, repeat) / n * 1e6
 
     def scan_all(scanner: Scanner) -> None:
         for s in samples:
