@@ -191,6 +191,33 @@ entropy(PyObject *self, PyObject *s)
     return PyFloat_FromDouble(log2((double)n) - total / (double)n);
 }
 
+/* luhn(s) -> the Luhn check of an ASCII s (False unless every character is a digit and
+ * there are two or more); None for other strings, which validators.luhn_py reads. */
+static PyObject *
+luhn(PyObject *self, PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "luhn(s: str)");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(s))
+        Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    const unsigned char *d = PyUnicode_1BYTE_DATA(s);
+    if (n < 2)
+        Py_RETURN_FALSE;
+    long total = 0;
+    for (Py_ssize_t i = n - 1, k = 0; i >= 0; i--, k++) {
+        int v = d[i] - '0';
+        if (v < 0 || v > 9)
+            Py_RETURN_FALSE;
+        if (k & 1)
+            v = v > 4 ? 2 * v - 9 : 2 * v;
+        total += v;
+    }
+    return PyBool_FromLong(total % 10 == 0);
+}
+
 /* --- the secrets' placeholder allowlist (secrets.allowlisted_py) ----------------------- */
 
 /* Bound once from secrets.py, which owns the lists: tuples of ASCII bytes. */
@@ -376,6 +403,7 @@ static PyMethodDef methods[] = {
      "prose_words(text, start, window) -> [word, ...] or None: context.prose_words for ASCII windows."},
     {"digits", (PyCFunction)digits, METH_O, "digits(s) -> the str.isdigit characters of s."},
     {"entropy", (PyCFunction)entropy, METH_O, "entropy(s) -> Shannon entropy of an ASCII s, else None."},
+    {"luhn", (PyCFunction)luhn, METH_O, "luhn(s) -> the Luhn check of an ASCII s, else None."},
     {"bind_allowlist", (PyCFunction)(void (*)(void))bind_allowlist, METH_FASTCALL,
      "bind_allowlist(literals, words, template_chars, sequences): secrets.py's lists."},
     {"allowlisted", (PyCFunction)allowlisted, METH_O,

@@ -11,6 +11,9 @@ from typing import Any, Final
 
 from .cmodules import c_module
 
+_C_TEXT: Final = c_module("_text")  # Luhn and entropy over ASCII values, in C; or None
+_C_LUHN: Final[Any] = _C_TEXT.luhn if _C_TEXT is not None else None
+
 # --- payment cards -----------------------------------------------------------
 
 
@@ -19,6 +22,15 @@ _LUHN_DOUBLE: Final = {str(d): (2 * d - 9 if d > 4 else 2 * d) for d in range(10
 
 
 def luhn(digits: str) -> bool:
+    if _C_LUHN is not None:
+        got = _C_LUHN(digits)  # None for a value that is not ASCII
+        if got is not None:
+            return got
+    return luhn_py(digits)
+
+
+def luhn_py(digits: str) -> bool:
+    """``luhn`` in Python: the reference for the C twin, and the fallback."""
     if not digits.isdigit() or len(digits) < 2:
         return False
     if digits.isascii():
@@ -56,17 +68,30 @@ _CARD_RANGES: Final[tuple[tuple[int, int, int, tuple[int, ...], str], ...]] = (
 )
 
 
+# The ranges over the first four digits: one int() per number, not one per range.
+_CARD_RANGES4: Final[tuple[tuple[int, int, tuple[int, ...], str], ...]] = tuple(
+    (lo * 10 ** (4 - plen), (hi + 1) * 10 ** (4 - plen) - 1, lengths, issuer)
+    for lo, hi, plen, lengths, issuer in _CARD_RANGES)
+
+
 def card_issuer(digits: str) -> str:
     """Issuer name when the IIN range and length fit one, else ""."""
     n = len(digits)
-    for lo, hi, plen, lengths, issuer in _CARD_RANGES:
-        if n in lengths and lo <= int(digits[:plen]) <= hi:
-            return issuer
+    if n < 4:
+        for lo, hi, plen, lengths, issuer in _CARD_RANGES:
+            if n in lengths and lo <= int(digits[:plen]) <= hi:
+                return issuer
+        return ""
+    first4 = int(digits[:4])
+    for lo4, hi4, lengths4, issuer4 in _CARD_RANGES4:
+        if n in lengths4 and lo4 <= first4 <= hi4:
+            return issuer4
     return ""
 
 
 def is_credit_card(digits: str) -> bool:
-    return 12 <= len(digits) <= 19 and bool(card_issuer(digits)) and luhn(digits)
+    # Luhn first: in C, and it turns down nine numbers in ten.
+    return 12 <= len(digits) <= 19 and luhn(digits) and bool(card_issuer(digits))
 
 
 # --- IBAN ---------------------------------------------------------------------
@@ -308,8 +333,7 @@ def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> b
 _CLOG2: Final = [0.0] + [c * math.log2(c) for c in range(1, 1025)]
 
 
-_C_TEXT: Final = c_module("_text")
-_C_ENTROPY: Final[Any] = _C_TEXT.entropy if _C_TEXT is not None else None  # ASCII values, in C
+_C_ENTROPY: Final[Any] = _C_TEXT.entropy if _C_TEXT is not None else None
 
 
 def shannon_entropy(s: str) -> float:

@@ -1,6 +1,6 @@
 """The C text scans (detectors/pii/_text.c) against the Python code they follow: base64
-runs, the prose words before a candidate, digits, entropy and the secrets' placeholder
-allowlist. The interpreted install has no C module:
+runs, the prose words before a candidate, digits, entropy, the Luhn check and the
+secrets' placeholder allowlist. The interpreted install has no C module:
 there these tests are skipped, and the compiled run (the README's install) runs them."""
 
 from __future__ import annotations
@@ -69,6 +69,26 @@ def test_entropy_agrees_with_python_to_the_bit(text):
     else:
         assert got == validators.shannon_entropy_py(text)  # equal floats: thresholds compare them
     assert validators.shannon_entropy(text) == validators.shannon_entropy_py(text)
+
+
+# --- the Luhn check ----------------------------------------------------------------------
+
+@SETTINGS
+@given(text=st.text(st.sampled_from(list("0123456789") + ["4", "0", " ", "-", "a", "٣", "²"]), max_size=22)
+       | st.from_regex(r"[0-9]{12,19}", fullmatch=True))
+def test_luhn_agrees_with_python(text):
+    got = native.luhn(text)
+    if got is None:  # left to Python: not ASCII
+        assert not text.isascii()
+    else:
+        assert got is validators.luhn_py(text)
+    assert validators.luhn(text) == validators.luhn_py(text)
+
+
+def test_luhn_is_what_the_card_check_uses():
+    assert validators._C_LUHN is native.luhn
+    assert validators.luhn("4111111111111111") and not validators.luhn("4111111111111112")
+    assert validators.is_credit_card("4111111111111111") and not validators.is_credit_card("4111111111111112")
 
 
 # --- the secrets' placeholder allowlist -------------------------------------------------------

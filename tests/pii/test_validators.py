@@ -29,6 +29,29 @@ def test_credit_card(digits, ok):
     assert v.is_credit_card(digits) is ok
 
 
+def _issuer_by_each_range(digits: str) -> str:
+    """The IIN table read range by range, each at its own prefix length."""
+    for lo, hi, plen, lengths, issuer in v._CARD_RANGES:
+        if len(digits) in lengths and lo <= int(digits[:plen]) <= hi:
+            return issuer
+    return ""
+
+
+@settings(max_examples=400)
+@given(st.from_regex(r"(?:[2-6][0-9]{0,3})?[0-9]{0,16}", fullmatch=True).filter(bool))
+def test_card_issuer_reads_the_iin_table_at_each_prefix_length(digits):
+    assert v.card_issuer(digits) == _issuer_by_each_range(digits)
+
+
+@pytest.mark.parametrize("digits,issuer", [("4111111111111111", "visa"), ("2221000000000009", "mastercard"),
+                                           ("2720999999999999", "mastercard"), ("2721000000000000", ""),
+                                           ("6449999999999999", "discover"), ("6500000000000000", "discover"),
+                                           ("3000000000000000", "diners"), ("3060000000000000", ""),
+                                           ("6759000000000", "maestro"), ("411", "")])
+def test_card_issuer_at_the_edges_of_ranges(digits, issuer):
+    assert v.card_issuer(digits) == issuer
+
+
 @pytest.mark.parametrize("iban,ok", [
     ("DE89370400440532013000", True),  # documentation example
     ("GB82WEST12345698765432", True),
