@@ -211,6 +211,7 @@ SHORT_YEAR_BIRTHS = [
     ("Patient DOB: 03/14/82, seen today.", ["03/14/82"], "1982-03-14"),
     ("D.O.B. 14.03.82", ["14.03.82"], "1982-03-14"),  # D/M/Y when M/D/Y is no date
     ("geb. 14.03.82 in Köln", ["14.03.82"], "1982-03-14"),
+    ("Jürgen Müller, geb.: 14.03.82", ["14.03.82"], "1982-03-14"),  # offsets in characters, not bytes
     ("She was born 3-4-75 in Ohio.", ["3-4-75"], "1975-03-04"),
     ("date of birth: 31/12/99", ["31/12/99"], "1999-12-31"),
     ("DOB 03/14/1982", ["03/14/1982"], "1982-03-14"),  # four digits: the usual pattern

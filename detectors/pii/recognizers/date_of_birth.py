@@ -47,13 +47,13 @@ _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
 # A two-digit year ("DOB: 03/14/82", as clinical notes and forms write it) only right
 # after a birth cue, which the pattern itself holds: "3/4/75" alone is a fraction, a
-# version or a score far more often. Group 1 is the date.
+# version or a score far more often. The date ends the match, the only digits in it.
 _SHORT_CUE: Final = (
     r"(?i:\bdob\b|\bd\.o\.b\b\.?|\bborn\b|\bdate[ \t]+of[ \t]+birth|\bbirth[ \t]*date|\bbirthday|\bb-?day\b"
     r"|\bgeb\.|\bgeboren\b|\bgeburtsdatum|\bdate[ \t]+de[ \t]+naissance|\bfecha[ \t]+de[ \t]+nacimiento"
     r"|\bdata[ \t]+di[ \t]+nascita|\bdata[ \t]+de[ \t]+nascimento|\bgeboortedatum|\bnacid[oa][ \t]+el\b)"
 )
-_SHORT_DATE: Final = (r"\b(\d{1,2}/\d{1,2}/\d{2}|\d{1,2}-\d{1,2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{2})\b")
+_SHORT_DATE: Final = (r"\b(?:\d{1,2}/\d{1,2}/\d{2}|\d{1,2}-\d{1,2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{2})\b")
 _YEAR_FIELD: Final = frozenset({"year", "yyyy", "yob", "birthyear", "yearofbirth"})
 _WORD: Final = re.compile(r"[^\W\d_]+(?:\.[^\W\d_]+)*\.?")
 _YEAR: Final = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -139,10 +139,10 @@ class DateOfBirthRecognizer(Recognizer):
         # 12-Mar-1985, as banks and KYC forms print it
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
         r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",
-        # The only pattern with a group: the others' matches are taken whole.
+        # The cue, then the date: validate reports the date alone. (No capture group:
+        # RE2 then finds every match with its DFA alone, without a submatch engine.)
         _SHORT_CUE + r"[^\d\n]{0,16}" + _SHORT_DATE,
     )
-    group: int = 1
     context: frozenset[str] = _PROSE
     score: float = 0.85
     # "19871016" under a birth-date field (ad pixels and KYC APIs send YYYYMMDD); a bare
@@ -185,7 +185,9 @@ class DateOfBirthRecognizer(Recognizer):
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        short = _SHORT_YEAR.fullmatch(value)  # its pattern holds its cue, nothing between
+        # A cue and a two-digit year: the cued pattern's match (a month name, which also
+        # starts one, is followed by no such date). Its cue is its own, nothing between.
+        short = _SHORT_YEAR.search(value) if not value[:1].isdigit() else None
         if short is None and not ctx.field_has(DOB_FIELD) and not (ctx.near(_PROSE, last=8) and _cue_is_its_own(ctx)):
             return None
         after = ctx.char_after()
@@ -197,6 +199,8 @@ class DateOfBirthRecognizer(Recognizer):
             return None
         for y, m, d in cands:
             if plausible_birth_date(y, m, d):
+                if short is not None:
+                    return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}", start=ctx.start + short.start(), end=ctx.end)
                 return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}")
         return None
 
