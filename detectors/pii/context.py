@@ -154,11 +154,15 @@ SECRET_FIELD: Final = frozenset({
 }) | PASSWORD_FIELD
 
 
+# With "key", a field name that names a credential: "api key", "x-api-key", "dd-api-key"
+# (the pair, not "key" alone: keys are everywhere).
+_KEY_QUALIFIERS: Final = frozenset({"api", "secret", "private", "access", "auth", "signing"})
+
+
 def secret_like(tokens: frozenset[str]) -> bool:
-    if tokens & SECRET_FIELD:
+    if not SECRET_FIELD.isdisjoint(tokens):
         return True
-    # "api key", "x-api-key", "dd-api-key": the pair, not "key" alone (keys are everywhere).
-    return "key" in tokens and bool(tokens & {"api", "secret", "private", "access", "auth", "signing"})
+    return "key" in tokens and not _KEY_QUALIFIERS.isdisjoint(tokens)
 
 
 # --- machine values -------------------------------------------------------------

@@ -50,7 +50,7 @@ class GeoRecognizer(Recognizer):
         if not _precise(v):
             return ()
         x = float(v)
-        limit = 90 if ctx.tokens & GEO_LAT else 180
+        limit = 180 if GEO_LAT.isdisjoint(ctx.tokens) else 90
         if not -limit <= x <= limit or x == 0:
             return ()
         return (Hit(0.85, f"{x:.4f}", start=0, end=len(value)),)

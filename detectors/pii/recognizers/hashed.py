@@ -47,15 +47,16 @@ _GOOGLE_KEYS: Final = {"em": Category.EMAIL, "pn": Category.PHONE_NUMBER, "fn": 
 
 def category_named(t: frozenset[str]) -> str | None:
     """The category a hash under a field with these name tokens stands for, or None."""
-    if t & _NAMES_EMAIL:
+    # isdisjoint, not "&": no set is built per field.
+    if not _NAMES_EMAIL.isdisjoint(t):
         return Category.EMAIL
-    if t & _PHONE:
+    if not _PHONE.isdisjoint(t):
         return Category.PHONE_NUMBER
-    if t & _NAME or ("name" in t and not _NAME_PARTS.isdisjoint(t)):  # "hashed_first_name"
+    if not _NAME.isdisjoint(t) or ("name" in t and not _NAME_PARTS.isdisjoint(t)):  # "hashed_first_name"
         return Category.PERSON
-    if t & DOB_FIELD:  # Meta's "db": sha256 of YYYYMMDD
+    if not DOB_FIELD.isdisjoint(t):  # Meta's "db": sha256 of YYYYMMDD
         return Category.DATE_OF_BIRTH
-    if t & _STREET:
+    if not _STREET.isdisjoint(t):
         return Category.STREET_ADDRESS
     if t == _HASHED_ALONE:
         return Category.EMAIL
@@ -112,7 +113,7 @@ class HashedIdentifierRecognizer(Recognizer):
         cat = category_named(ctx.tokens) if found is not None else None
         if found is None or cat is None:
             return ()
-        score = 0.75 if ctx.tokens & _HASH_WORDS else 0.65
+        score = 0.65 if _HASH_WORDS.isdisjoint(ctx.tokens) else 0.75
         return (Hit(score, found[0], encoding=found[1], category=cat, start=off, end=off + len(v)),)
 
 

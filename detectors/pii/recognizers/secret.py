@@ -133,7 +133,7 @@ class GenericSecretRecognizer(Recognizer):
         if allowlisted(v):
             return ()
         off = value.index(v[0]) if v else 0
-        if tokens & PASSWORD_FIELD:
+        if not PASSWORD_FIELD.isdisjoint(tokens):
             if len(v) < 4 or len(v) > 256 or " " in v.strip():
                 return ()
             return (Hit(0.8, v, subtype="password", start=off, end=off + len(v)),)
