@@ -121,6 +121,26 @@ def test_br_cpf(cpf, ok):
     assert v.is_br_cpf(cpf) is ok
 
 
+def _cpf_check_digit(body: str) -> str:
+    """Receita Federal's rule: weights from len+1 down to 2, remainder of 11, 10 and 11 as 0."""
+    r = 11 - sum(int(d) * w for d, w in zip(body, range(len(body) + 1, 1, -1))) % 11
+    return "0" if r >= 10 else str(r)
+
+
+@settings(max_examples=300)
+@given(st.from_regex(r"[0-9]{9}", fullmatch=True), st.integers(1, 9))
+def test_br_cpf_takes_both_check_digits_and_nothing_else(body, shift):
+    first = _cpf_check_digit(body)
+    cpf = body + first + _cpf_check_digit(body + first)
+    if len(set(cpf)) == 1:
+        assert not v.is_br_cpf(cpf)  # 000.000.000-00 and the like pass the sums: test values
+        return
+    assert v.is_br_cpf(cpf)
+    for at in (9, 10):
+        wrong = cpf[:at] + str((int(cpf[at]) + shift) % 10) + cpf[at + 1:]
+        assert not v.is_br_cpf(wrong)
+
+
 @pytest.mark.parametrize("cf,ok", [("RSSMRA85T10A562S", True), ("RSSMRA85T10A562T", False), ("RSSMRA85T10A562", False)])
 def test_it_codice_fiscale(cf, ok):
     assert v.is_it_codice_fiscale(cf) is ok
