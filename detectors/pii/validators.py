@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import time
 from collections import Counter
 from datetime import date
 from typing import Any, Final
@@ -316,8 +317,23 @@ def ip_kind(text: str) -> str:
 # --- dates -------------------------------------------------------------------
 
 
+# (when read, the date then): see current_date().
+_TODAY: Final[list[tuple[float, date]]] = [(-1.0, date.min)]
+
+
+def current_date() -> date:
+    """date.today(), read at most once a second: it costs about a microsecond (the clock
+    and the time zone), and the detectors ask for it for every candidate date."""
+    now = time.time()
+    at, value = _TODAY[0]
+    if not 0.0 <= now - at < 1.0:
+        value = date.today()
+        _TODAY[0] = (now, value)  # one assignment: a thread reads a pair, never half of one
+    return value
+
+
 def plausible_birth_date(y: int, m: int, d: int, today: date | None = None) -> bool:
-    today = today or date.today()
+    today = today or current_date()
     if not (today.year - 120 <= y <= today.year):
         return False
     try:

@@ -182,3 +182,15 @@ def test_normal_forms_keep_exactly_the_digits_or_alphanumerics(s):
 @pytest.mark.parametrize("ymd,ok", [((1985, 4, 12), True), ((2090, 1, 1), False), ((1850, 1, 1), False), ((1985, 2, 30), False)])
 def test_plausible_birth_date(ymd, ok):
     assert v.plausible_birth_date(*ymd) is ok
+
+
+
+def test_current_date_is_read_again_once_its_second_is_over():
+    import datetime
+    import time
+
+    assert v.current_date() == datetime.date.today()
+    v._TODAY[0] = (time.time() - 2.0, datetime.date(2000, 1, 1))  # a reading two seconds old
+    assert v.current_date() == datetime.date.today()
+    v._TODAY[0] = (time.time() + 3600.0, datetime.date(2000, 1, 1))  # the clock went back an hour
+    assert v.current_date() == datetime.date.today()

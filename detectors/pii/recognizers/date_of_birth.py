@@ -6,13 +6,12 @@ A date alone is not personal data; timestamps are everywhere in machine traffic.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Final, Iterable
 
 from ..context import DOB_FIELD
 from ..finding import Category
 from ..structure import Segment
-from ..validators import plausible_birth_date
+from ..validators import current_date, plausible_birth_date
 from .base import Ctx, Hit, Recognizer, field_hit
 
 _MONTHS: Final = {
@@ -90,7 +89,7 @@ def _whole_date(year: int, fields: list[Segment]) -> str:
 def _short_year(a: int, b: int, yy: int) -> list[tuple[int, int, int]]:
     """(y, m, d) readings of a date with a two-digit year: the latest past century,
     M/D/Y then D/M/Y, as in _parse."""
-    y = 2000 + yy if 2000 + yy <= date.today().year else 1900 + yy
+    y = 2000 + yy if 2000 + yy <= current_date().year else 1900 + yy
     return [(y, a, b), (y, b, a)]
 
 
