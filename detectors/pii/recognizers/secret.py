@@ -294,11 +294,13 @@ class SecretAssignmentRecognizer(Recognizer):
             return None
         if lead.rstrip(" \t").endswith("basic"):
             return _basic_credentials(v, start)
-        if _CLI_USER.search(lead):
+        # Each regex looks for its flag or word at the end of ``lead``: where the text has
+        # none of it, the search (at every position of ``lead``) is skipped.
+        if "-u" in lead and _CLI_USER.search(lead):  # "-u" or "--user"
             return _user_password(v, start)
-        if _CLI_PASSWORD.search(lead):
+        if ("-p" in lead or "-a" in lead) and _CLI_PASSWORD.search(lead):
             return _password(v, start, 0.8)
-        if _PROSE.search(lead):
+        if ("is" in lead or "was" in lead) and _PROSE.search(lead):
             # "my password is X": a sentence goes on with words ("is required", "was
             # Reset"); a password has a digit or a symbol.
             v = v.rstrip(".,?")
