@@ -350,3 +350,17 @@ def test_assignment_value_starts_where_re2_puts_its_group(text):
             assert not data[:s + 1].isascii() or "ſ" in text  # only where RE2's folding or \b differs
         else:
             assert len(text[:cue.end()].encode()) == gs
+
+
+# --- the name before an assigned value, read back from the end ----------------------------
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(st.sampled_from(list("ab_.-:= \t\"'\n,{}x9") + ["é", "²", "٣", "ß"]), max_size=40))
+@example('{"config": {"region": "eu", "api_key": "')
+@example("next_page_token = '")
+@example("a: b:\n")
+def test_name_before_reads_what_the_regex_searches(lead):
+    from detectors.pii.recognizers.secret import _NAME_BEFORE, name_before
+
+    m = _NAME_BEFORE.search(lead)
+    assert name_before(lead) == (m.group(1) if m is not None else None)
