@@ -212,7 +212,28 @@ _PASSWORD_NAMES: Final = ("passw", "pwd")
 _NOT_CREDENTIAL_NAMES: Final = ("page", "next", "cursor", "continuation", "csrf", "xsrf", "sync", "push", "device",
                                 "fcm", "apns", "registration")
 # The name written before a value: "SLACK_BOT_TOKEN" in 'SLACK_BOT_TOKEN="..."'.
+# (The reference: name_before reads it back from the end.)
 _NAME_BEFORE: Final = re.compile(r"([\w.\-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
+_CLI_USER: Final = re.compile(r"(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?$")
+# A password given to a client by its short flag: "mysql -uroot -pS3cret" (glued, as mysql
+# wants it), "sshpass -p S3cret", "docker login -u bob -p S3cret", "redis-cli -a S3cret".
+# Only after those commands: elsewhere "-p" is a port, a path or a profile.
+_CLI_PASSWORD_FLAG: Final = (r"\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?[ \t](?-i:-p)[\"']?"
+                             r"|\b(?:sshpass|docker[ \t]+login|podman[ \t]+login|redis-cli)\b[^\n]*?[ \t](?-i:-[pa])[ \t]+[\"']?")
+_CLI_PASSWORD: Final = re.compile(r"[ \t]-[pa][ \t]*[\"']?$")
+# What names a secret before its value in free text, and the value's characters.
+_ASSIGNMENT_CUE: Final = (r"(?:(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\b(?:bearer|basic)[ \t]+"
+                          r"|--[0-9a-z_\-]*(?:" + _ASSIGNED_NAMES + r")[ \t]+[\"']?|(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?"
+                          r"|\b(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]*:?[ \t]+[\"']?|" + _CLI_PASSWORD_FLAG + ")")
+_VALUE_CHARS: Final = r"[^\t\n\f\r \"'&,;<>]"  # RE2's \s is these four and the space
+# The cue alone, where a value follows, in Python's re: it finds where the value starts
+# within a match of the whole pattern. (A capture group made RE2 run its submatch engine,
+# at about 6 us a match.) Both engines choose alike among alternatives (leftmost-first,
+# greedy); \b is spelled out as RE2's, which sees ASCII word characters only.
+_CUE_BEFORE_VALUE: Final = re.compile(
+    "(?i)" + _ASSIGNMENT_CUE.replace(r"\b(?:", "(?<![0-9A-Za-z_])(?:").replace(r")\b", ")(?![0-9A-Za-z_])")
+    + "(?=" + _VALUE_CHARS + ")")
+_PROSE: Final = re.compile(r"(?:is|was)[ \t]*:?[ \t]+[\"']?$")
 
 
 def name_before(lead: str) -> str | None:
@@ -239,26 +260,6 @@ def name_before(lead: str) -> str | None:
     while i and (lead[i - 1].isalnum() or lead[i - 1] in "_.-"):  # re's \w: alphanumerics and "_"
         i -= 1
     return lead[i:end] if i < end else None
-_CLI_USER: Final = re.compile(r"(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?$")
-# A password given to a client by its short flag: "mysql -uroot -pS3cret" (glued, as mysql
-# wants it), "sshpass -p S3cret", "docker login -u bob -p S3cret", "redis-cli -a S3cret".
-# Only after those commands: elsewhere "-p" is a port, a path or a profile.
-_CLI_PASSWORD_FLAG: Final = (r"\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?[ \t](?-i:-p)[\"']?"
-                             r"|\b(?:sshpass|docker[ \t]+login|podman[ \t]+login|redis-cli)\b[^\n]*?[ \t](?-i:-[pa])[ \t]+[\"']?")
-_CLI_PASSWORD: Final = re.compile(r"[ \t]-[pa][ \t]*[\"']?$")
-# What names a secret before its value in free text, and the value's characters.
-_ASSIGNMENT_CUE: Final = (r"(?:(?:" + _ASSIGNED_NAMES + r")[\"']?[ \t]*[:=][ \t]*[\"']?|\b(?:bearer|basic)[ \t]+"
-                          r"|--[0-9a-z_\-]*(?:" + _ASSIGNED_NAMES + r")[ \t]+[\"']?|(?:^|[ \t])(?:-u|--user)[ \t=]*[\"']?"
-                          r"|\b(?:passw(?:or)?d|pwd|passcode)[ \t]+(?:is|was)[ \t]*:?[ \t]+[\"']?|" + _CLI_PASSWORD_FLAG + ")")
-_VALUE_CHARS: Final = r"[^\t\n\f\r \"'&,;<>]"  # RE2's \s is these four and the space
-# The cue alone, where a value follows, in Python's re: it finds where the value starts
-# within a match of the whole pattern. (A capture group made RE2 run its submatch engine,
-# at about 6 us a match.) Both engines choose alike among alternatives (leftmost-first,
-# greedy); \b is spelled out as RE2's, which sees ASCII word characters only.
-_CUE_BEFORE_VALUE: Final = re.compile(
-    "(?i)" + _ASSIGNMENT_CUE.replace(r"\b(?:", "(?<![0-9A-Za-z_])(?:").replace(r")\b", ")(?![0-9A-Za-z_])")
-    + "(?=" + _VALUE_CHARS + ")")
-_PROSE: Final = re.compile(r"(?:is|was)[ \t]*:?[ \t]+[\"']?$")
 
 
 def _quoted(text: str, start: int) -> str:
