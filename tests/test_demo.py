@@ -4,6 +4,7 @@ notifications, the inventory report) holds a planted value."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -13,9 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from sentinel.alert.manager import AlertManager
 from sentinel.config import load_settings
+from sentinel.demo import run_demo
 from sentinel.store import Store
 
 
@@ -36,6 +39,13 @@ def _outcome(stdout: str) -> list[str]:
     keep = ("│ events", "│ findings", "hourly windows", "notifications delivered")
     return [re.sub(r" to \S+ | report: \S+|done in .*", "", line) for line in stdout.splitlines()
             if any(k in line for k in keep)]
+
+
+def _demo_as_at(root: Path, wall: float) -> str:
+    """The demo run in-process in ``root`` as if at ``wall``; what it printed."""
+    out = io.StringIO()
+    assert run_demo(root, Console(file=out, width=400), wall=wall) == 0
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +109,8 @@ def test_the_volume_alerts_are_the_two_planted_bursts_yesterday(alerts):
 def test_on_every_weekday_the_model_raises_the_planted_bursts_and_nothing_else(tmp_path, days_ago):
     # The data depend on the weekday only (see the next test for the hour), so a run as
     # at 23:30 of each of the last seven days covers every day and hour the demo can run.
-    import io
-
-    from rich.console import Console
-
-    from sentinel.demo import run_demo
-
     today = time.time() // 86400 * 86400 - days_ago * 86400  # recent: the store keeps traffic by its time
-    assert run_demo(tmp_path, Console(file=io.StringIO()), wall=today + 23.5 * 3600) == 0
+    _demo_as_at(tmp_path, today + 23.5 * 3600)
     yesterday = time.gmtime(today - 86400).tm_wday
     assert _planted_bursts(all_alerts(tmp_path)) == [("mixpanel", yesterday, 10), ("openai", yesterday, 3)]
 
@@ -138,19 +142,9 @@ def test_nothing_written_holds_a_planted_value(demo):
 def test_a_second_run_in_the_same_directory_finds_the_same(tmp_path):
     # Both runs as at one wall time: the log ends at the last full hour, so two runs on
     # either side of an hour's turn rightly differ by that hour's traffic (a red CI once).
-    import io
-
-    from rich.console import Console
-
-    from sentinel.demo import run_demo
-
     wall = time.time() // 86400 * 86400 - 86400 + 11.25 * 3600
-    outcomes = []
-    for _ in range(2):
-        out = io.StringIO()
-        assert run_demo(tmp_path, Console(file=out, width=400), wall=wall) == 0
-        outcomes.append(_outcome(out.getvalue()))
-    assert len(outcomes[0]) == 4 and outcomes[1] == outcomes[0]
+    first = _outcome(_demo_as_at(tmp_path, wall))
+    assert len(first) == 4 and _outcome(_demo_as_at(tmp_path, wall)) == first
 
 
 @pytest.mark.parametrize("past_the_hour", [2.0, 1800.0, 3599.5])
