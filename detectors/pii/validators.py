@@ -68,19 +68,18 @@ _CARD_RANGES: Final[tuple[tuple[int, int, int, tuple[int, ...], str], ...]] = (
 )
 
 
-# The ranges over the first four digits: one int() per number, not one per range.
+# The ranges over the first four digits: one int() per number, not one per range. Every
+# card length is over four digits, so a number of another length is turned down first.
 _CARD_RANGES4: Final[tuple[tuple[int, int, tuple[int, ...], str], ...]] = tuple(
     (lo * 10 ** (4 - plen), (hi + 1) * 10 ** (4 - plen) - 1, lengths, issuer)
     for lo, hi, plen, lengths, issuer in _CARD_RANGES)
+_CARD_LENGTHS: Final = frozenset(n for card_range in _CARD_RANGES for n in card_range[3])
 
 
 def card_issuer(digits: str) -> str:
     """Issuer name when the IIN range and length fit one, else ""."""
     n = len(digits)
-    if n < 4:
-        for lo, hi, plen, lengths, issuer in _CARD_RANGES:
-            if n in lengths and lo <= int(digits[:plen]) <= hi:
-                return issuer
+    if n not in _CARD_LENGTHS:
         return ""
     first4 = int(digits[:4])
     for lo4, hi4, lengths4, issuer4 in _CARD_RANGES4:

@@ -112,7 +112,7 @@ def _leading_phrase(words: list[str]) -> int:
     """How many of the first ``words`` are a greeting or closing of several words ("Un saludo,",
     "Mit freundlichen Grüßen"): they are cues, whatever names they hold ("Un", "Kind", "Tag")."""
     if not words or words[0].rstrip(",").lower() not in _GREETING_ENDINGS.firsts:
-        return 0  # no greeting starts with the first word (none is empty)
+        return 0  # no greeting starts with the first word
     for n in reversed(_GREETING_ENDINGS.lengths):  # the longest first
         if len(words) > n and tuple(w.rstrip(",").lower() for w in words[:n]) in _GREETING_ENDINGS.phrases:
             return n
@@ -206,15 +206,16 @@ class _Endings:
 
     def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
         self.phrases: frozenset[tuple[str, ...]] = frozenset(phrases)
+        if () in self.phrases:
+            raise ValueError("a phrase of no words")
         self.lengths: tuple[int, ...] = tuple(sorted({len(p) for p in self.phrases}))
         # The phrases' first and last words: most words before a name end no phrase, and
         # one set lookup says so before a tuple is built for each length.
-        self.firsts: frozenset[str] = frozenset(p[0] for p in self.phrases if p)
-        self.lasts: frozenset[str] = frozenset(p[-1] for p in self.phrases if p)
-        self.any_words: bool = () in self.phrases
+        self.firsts: frozenset[str] = frozenset(p[0] for p in self.phrases)
+        self.lasts: frozenset[str] = frozenset(p[-1] for p in self.phrases)
 
     def end(self, words: list[str]) -> bool:
-        if not self.any_words and (not words or words[-1] not in self.lasts):
+        if not words or words[-1] not in self.lasts:
             return False
         n_words = len(words)
         for n in self.lengths:
