@@ -432,7 +432,9 @@ class Scanner:
                     lowered = data.lower() if hay is None else \
                         b"\x00".join([h.text.encode("utf-8", "replace") for h in hay if h.scan]).lower()
                 for k in kws:
-                    if k in lowered:
+                    # find, not `in`: bytes.__contains__ first tries k as an integer and
+                    # formats a TypeError for every keyword.
+                    if lowered.find(k) >= 0:
                         break
                 else:
                     unsettled.update(id(segs[i]) for i, _ in seg_ids)
