@@ -11,7 +11,9 @@ import re2
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from detectors.pii.recognizers.secret import whole_match_group
 from detectors.pii.rx import WheelPattern
+from detectors.pii.secrets import RULES
 from tests.pii.conftest import scan_json
 
 R = random.Random(1234)
@@ -364,3 +366,28 @@ def test_name_before_reads_what_the_regex_searches(lead):
 
     m = _NAME_BEFORE.search(lead)
     assert name_before(lead) == (m.group(1) if m is not None else None)
+
+
+@pytest.mark.parametrize("regex,plain", [
+    (r"\b(SG\.[0-9A-Za-z]{22})\b", r"\b(?:SG\.[0-9A-Za-z]{22})\b"),
+    (r"(hooks\.slack\.com/[0-9A-Z]{8})", r"(?:hooks\.slack\.com/[0-9A-Z]{8})"),
+    (r"\b(a[)(]b\)c)", r"\b(?:a[)(]b\)c)"),  # parentheses in a class or escaped do not close it
+    (r"\b([]a)]{3})\b", r"\b(?:[]a)]{3})\b"),  # a leading "]" is a member of its class
+    (r"\b(AIza[0-9A-Za-z]{35})(?:[^0-9A-Za-z]|$)", None),  # the group ends before the match does
+    (r"AccountKey=([0-9A-Za-z+/]{86}==)", None),  # the match starts before the group does
+    (r"\b(?:sk|rk)_[0-9A-Za-z]{10,99}\b", None),  # no capture group
+    (r"(a)|(b)", None),
+])
+def test_whole_match_group(regex, plain):
+    assert whole_match_group(regex) == plain
+
+
+@pytest.mark.parametrize("subtype,value", POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)])
+def test_a_rule_read_without_its_group_finds_the_same_span(subtype, value):
+    # Where the rule's group is the whole match, the scanner matches the plain form and
+    # takes the whole match: the same span as the rule's group, glued or not.
+    rules = [r for r in RULES if r.subtype == subtype and whole_match_group(r.regex) is not None]
+    for rule in rules:
+        grouped, plain = re2.compile(rule.regex), re2.compile(whole_match_group(rule.regex))
+        for text in (f"key {value} end", f"key={value}", f"x{value}y", f"{value}-{value}"):
+            assert [m.span(1) for m in grouped.finditer(text)] == [m.span() for m in plain.finditer(text)]

@@ -25,7 +25,10 @@ class SecretRuleRecognizer(Recognizer):
     def __init__(self, rule: SecretRule, name: str):
         self.rule = rule
         self.name = name
-        self.patterns = (rule.regex,)
+        whole = whole_match_group(rule.regex)
+        # A group that is the whole match costs RE2 its submatch engine on every match.
+        self.patterns = (rule.regex,) if whole is None else (whole,)
+        self.group = 1 if whole is None else 0
         self.prefilter = (rule.prefilter,) if rule.prefilter else ()
         self.keywords = rule.keywords
         self.score = rule.confidence
@@ -54,6 +57,45 @@ class SecretRuleRecognizer(Recognizer):
         elif r.subtype == "github_token":
             prefix = value[:4] if not value.startswith("github_pat_") else "github_pat_"
         return Hit(self.score, value, subtype=r.subtype, mask_prefix=prefix)
+
+
+def whole_match_group(regex: str) -> str | None:
+    """``regex`` with its capture group made plain, where that group is the whole match
+    bar word boundaries (``\\b(SG\\.[...]{22})\\b``); None where the group is less."""
+    lead = "\\b" if regex.startswith("\\b") else ""
+    if not regex.startswith("(", len(lead)) or regex.startswith("(?", len(lead)):
+        return None
+    close = _closing_paren(regex, len(lead))
+    if close < 0 or regex[close + 1:] not in ("", "\\b"):
+        return None
+    return lead + "(?:" + regex[len(lead) + 1:]
+
+
+def _closing_paren(regex: str, opening: int) -> int:
+    """The index of the parenthesis that closes the one at ``opening``, skipping escapes
+    and character classes; -1 if there is none."""
+    depth = 0
+    in_class = False
+    i = opening
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if regex.startswith("]", i + 1) or regex.startswith("^]", i + 1):
+                i += 1 + regex.startswith("^", i + 1)  # a leading "]" is a member
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
 
 
 # Verdicts on the JWT headers seen: a service signs all its tokens under one header
