@@ -526,8 +526,10 @@ class Scanner:
                         cands.append(direct(seg, s, e, Category.PERSON, "ner", 0.75, " ".join(words), t[s:e]))
 
 
-# Shorter values cost less to scan than to look up.
-_QUIET_MIN_CHARS: Final = 16
+# Shorter values (flags, counts, short ids) cost less to scan than to look up. From eight
+# characters a value may be a shop's or an event's name ("Example Shop", "Signed Up")
+# that the person recogniser reads on every request.
+_QUIET_MIN_CHARS: Final = 8
 _UNREMEMBERED: Final[tuple] = ()
 
 
