@@ -13,12 +13,12 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 # Modules compiled: the scan path. Interpreted: the package entry, the optional spaCy
-# bridge, codings.py, mail.py and htmltext.py (their work is in the codec libraries and
-# the standard library's e-mail and HTML parsers), and config.py, which
+# bridge, htmltext.py (its reader subclasses the standard library's HTML parser), and
+# config.py, which
 # validates user input after building it (compiled dataclasses would reject a wrong type
 # before the error could name the key).
 PURE = {"detectors/pii/__init__.py", "detectors/pii/ner.py", "detectors/pii/config.py",
-        "detectors/pii/codings.py", "detectors/pii/mail.py", "detectors/pii/htmltext.py"}
+        "detectors/pii/htmltext.py"}
 
 
 def compiled_modules() -> list[str]:

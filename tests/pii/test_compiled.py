@@ -14,8 +14,7 @@ from detectors.pii import context, masking, rx, structure
 
 PII = Path(detectors.pii.__file__).parent
 # What setup.py leaves interpreted.
-INTERPRETED = {"detectors.pii", "detectors.pii.ner", "detectors.pii.config", "detectors.pii.codings",
-               "detectors.pii.mail", "detectors.pii.htmltext"}
+INTERPRETED = {"detectors.pii", "detectors.pii.ner", "detectors.pii.config", "detectors.pii.htmltext"}
 
 
 def scan_path_modules() -> list[str]:
