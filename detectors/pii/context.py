@@ -194,13 +194,17 @@ def has_uuid(text: str) -> bool:
 
 def is_machine_value(token: str) -> bool:
     """UUIDs, ISO timestamps, dotted versions and long hex ids."""
-    if not token:
+    n = len(token)
+    # Each pattern's shortest match and separators first, before a call into the regex engine.
+    if n < 5:
         return False
-    if _UUID.search(token) or _ISO_TS.fullmatch(token) or _VERSION.fullmatch(token):
+    if n >= 36 and "-" in token and _UUID.search(token):
         return True
-    if _HEXID.fullmatch(token) and any(c in "abcdefABCDEF" for c in token):
+    if n >= 16 and token[4] == "-" and _ISO_TS.fullmatch(token):
         return True
-    return False
+    if "." in token and _VERSION.fullmatch(token):
+        return True
+    return n >= 12 and _HEXID.fullmatch(token) is not None and any(c in "abcdefABCDEF" for c in token)
 
 
 _HEXCHARS: Final = "0123456789abcdefABCDEF"
