@@ -118,7 +118,8 @@ class PhoneRecognizer(Recognizer):
         if in_field:
             contextual = True  # the field says phone: the metadata check alone decides
         elif not intl:
-            if _DATE_SHAPE.fullmatch(core) or _IP_SHAPE.fullmatch(core):
+            # Bare digits have neither shape's separators: no regex call for them.
+            if not core.isdigit() and (_DATE_SHAPE.fullmatch(core) or _IP_SHAPE.fullmatch(core)):
                 return None
             contextual = _cued(ctx)
             if len(digits) == len(core):  # bare digits
