@@ -76,6 +76,11 @@ def _part(fields: list[Segment], names: frozenset[str], top: int) -> int:
     return 0
 
 
+def _iso_date(y: int, m: int, d: int) -> str:
+    """The normal form a birth date is hashed in, however it was written: YYYY-MM-DD."""
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
 def _whole_date(year: int, fields: list[Segment]) -> str:
     """The birth date a year's object spells in parts, Stripe's individual[dob][day],
     [month] and [year], as YYYY-MM-DD; "" when a part is missing or no date."""
@@ -83,7 +88,7 @@ def _whole_date(year: int, fields: list[Segment]) -> str:
     month = _part(fields, _MONTH_FIELD, 12)
     if not day or not month or not plausible_birth_date(year, month, day):
         return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    return _iso_date(year, month, day)
 
 
 def _short_year(a: int, b: int, yy: int) -> list[tuple[int, int, int]]:
@@ -180,7 +185,7 @@ class DateOfBirthRecognizer(Recognizer):
             return ()
         for y, mo, d in cands:
             if plausible_birth_date(y, mo, d):
-                return field_hit(Hit(self.score, f"{y:04d}-{mo:02d}-{d:02d}"), value, v)
+                return field_hit(Hit(self.score, _iso_date(y, mo, d)), value, v)
         return ()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
@@ -199,8 +204,8 @@ class DateOfBirthRecognizer(Recognizer):
         for y, m, d in cands:
             if plausible_birth_date(y, m, d):
                 if short is not None:
-                    return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}", start=ctx.start + short.start(), end=ctx.end)
-                return Hit(self.score, f"{y:04d}-{m:02d}-{d:02d}")
+                    return Hit(self.score, _iso_date(y, m, d), start=ctx.start + short.start(), end=ctx.end)
+                return Hit(self.score, _iso_date(y, m, d))
         return None
 
 
