@@ -1,8 +1,10 @@
 """Checksums and structural rules, valid and invalid side by side."""
 
 import collections
+import datetime
 import math
 import string
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -184,11 +186,7 @@ def test_plausible_birth_date(ymd, ok):
     assert v.plausible_birth_date(*ymd) is ok
 
 
-
 def test_current_date_is_read_again_once_its_second_is_over():
-    import datetime
-    import time
-
     assert v.current_date() == datetime.date.today()
     v._TODAY[0] = (time.time() - 2.0, datetime.date(2000, 1, 1))  # a reading two seconds old
     assert v.current_date() == datetime.date.today()
