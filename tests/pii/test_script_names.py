@@ -25,6 +25,8 @@ PROSE = [
     ("鈴木 修平様、ご注文ありがとうございます", "鈴木 修平"),
     ("私の名前は太田 真綾です。", "太田 真綾"),  # the particle after the given name is not part of it
     ("私の名前は三浦 くみ子です。", "三浦 くみ子"),  # a given name in kana
+    ("私の名前は清水 さゆりです。", "清水 さゆり"),  # all kana: "です" is not part of it
+    ("私の名前は佐々木 あすかと申します。", "佐々木 あすか"),
     ("제 이름은 김민준입니다", "김민준"),
     ("안녕하세요 김민준님, 주문이 접수되었습니다", "김민준"),
     ("이름: 박지성", "박지성"),
@@ -32,11 +34,24 @@ PROSE = [
     ("السيدة فاطمة الزهراء", "فاطمة الزهراء"),
     ("السيد مهيب كانو طلب استرداد المبلغ", "مهيب كانو"),  # "requested a refund" follows the name
     ("مرحبا، اسمي ضحّاك آل بن ظافر وأحتاج مساعدة", "ضحّاك آل بن ظافر"),  # a shadda, and "Al", "bin"
+    ("مرحبا، اسمي عبد الملك الدباغ وأحتاج مساعدة", "عبد الملك الدباغ"),  # "Abd al-Malik" is one given name
+    ("السيد عبد المجيد آل سعود طلب استرداد المبلغ", "عبد المجيد آل سعود"),
+    ("مرحبا، اسمي فكري أبا الخيل وأحتاج مساعدة", "فكري أبا الخيل"),  # "Aba al-Khail" is one family name
+    ("السيد شريف آل محمد بن علي بن جماز طلب استرداد المبلغ", "شريف آل محمد بن علي بن جماز"),  # a lineage
+    ("اسمي محمد بن علي بن محمد", "محمد بن علي بن محمد"),  # a lineage repeats its words
+    ("السيد عبد الله طلب استرداد المبلغ", "عبد الله"),
+    ("مرحبا، اسمي نور الدّين شربتلي وأحتاج مساعدة", "نور الدّين شربتلي"),  # "Nur ad-Din" is one given name
+    ("姓名：賴淑芬", "賴淑芬"),  # Lai and Hong, among Taiwan's twenty commonest family names
+    ("洪玉梅小姐您好", "洪玉梅"),  # the verb after a one-part name is not its family name
+    ("姓名：簡麗華", "簡麗華"),  # traditional forms of the list's family names
+    ("連美玉小姐您好", "連美玉"),
+    ("我的名字是歐秀珠。", "歐秀珠"),
     # Words, not names.
     ("顧客様各位", None),  # "dear customers": 顧 is a family name too
     ("お客様へのお知らせ", None),
     ("王様のレストラン", None),  # "the king's restaurant"
     ("管理者様", None),
+    ("看護師さん、ありがとうございました", None),  # "the nurse": 師 is a family name in simplified form only
     ("고객님 안녕하세요", None),  # "dear customer"
     ("이용자님께 알려드립니다", None),  # "to the user": a role
     ("저는 정말 좋아요", None),

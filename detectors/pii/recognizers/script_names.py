@@ -24,9 +24,12 @@ _CHINESE_SURNAMES: Final = frozenset(
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
     "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛"
     "靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵"
-    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝傅云强芮禹钮阎蔺邰"
+    "苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝傅云强芮禹钮阎蔺邰权洪赖萧"
     # The same names in traditional characters (Taiwan, Hong Kong, the diaspora).
-    "陳楊黃趙吳劉張鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒龍顧龔錢嚴湯羅馬孫郭葉蔣餘魏");
+    "陳楊黃趙吳劉張鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸範賈韋鄒龍顧龔錢嚴湯羅馬孫郭葉蔣餘魏"
+    "莊簡顏溫藍紀連歐駱饒關麥鄺喬龐畢聶榮賀遲鄔鈕閻閔魯鮑齊婁竇繆藺叢鞏蘭欒閆蘆賴");
+# Left out in traditional form: characters that are common words too, and would read a
+# word before an honorific as a family name ("看護師さん", the nurse; "時", "車", "費").
 _COMPOUND_SURNAMES: Final = frozenset({"欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "东方", "東方", "皇甫",
                                        "尉迟", "尉遲", "公孙", "公孫", "慕容", "令狐", "长孙", "長孫", "夏侯", "司徒"})
 _JAPANESE_SURNAMES: Final = frozenset({
@@ -55,17 +58,30 @@ _ARABIC_GIVEN: Final = frozenset({
     "فاطمة", "عائشة", "مريم", "خديجة", "زينب", "نور", "سارة", "ساره", "ليلى", "هدى", "أمل", "امل", "سلمى", "رنا",
     "ريم", "دينا", "هند", "منى", "نادية", "ياسمين", "لينا", "رغد", "شيماء", "آمنة", "حنان", "سميرة", "لطيفة",
     "وليد", "وائل", "وفاء", "وسام", "وداد", "وعد"})
-# Words inside an Arabic name that join it to the next: "آل سعود", "بن زايد", "أبو بكر".
-_ARABIC_LINKS: Final = frozenset({"آل", "بن", "بنت", "ابن", "أبو", "ابو", "عبد"})
+# Words inside an Arabic name that join it to the next: "آل سعود", "بن زايد", "أبو بكر",
+# "عبد الملك" (one given name), "أبا الخيل" (one family name).
+_ARABIC_LINKS: Final = frozenset({"آل", "بن", "بنت", "ابن", "أبو", "ابو", "أبا", "ابا", "عبد"})
+# Second words of a given name: "نور الدين" (Nur ad-Din), "نصر الله" (Nasrallah).
+_ARABIC_SECOND: Final = frozenset({"الدين", "الله"})
+_ARABIC_MARKS: Final = {c: None for c in range(0x064B, 0x0653)}  # short vowels and the shadda, often left out
+# Links that carry a name on past its given and family name: a lineage ("شريف آل محمد بن
+# علي بن جماز", Sharif of the Al Muhammad, son of Ali, son of Jammaz).
+_ARABIC_LINEAGE: Final = frozenset({"آل", "بن", "بنت", "ابن"})
 # Words that end an Arabic name after a cue ("اسمي محمد ورقمي ..."): pronouns, prepositions.
 _ARABIC_STOP: Final = frozenset({"و", "هو", "هي", "أنا", "انا", "من", "في", "على", "عن", "إلى", "الى", "مع", "رقم",
-                                 "رقمي", "هاتفي", "بريدي", "عنواني", "وعمري", "عمري", "وأنا", "وانا", "أسكن", "اسكن"})
+                                 "رقمي", "هاتفي", "بريدي", "عنواني", "وعمري", "عمري", "وأنا", "وانا", "أسكن", "اسكن",
+                                 # verbs a ticket puts after the name: requested, wants, said, called, wrote, sent, asked, paid
+                                 "طلب", "طلبت", "يطلب", "تطلب", "يريد", "تريد", "قال", "قالت", "اتصل", "اتصلت", "كتب",
+                                 "كتبت", "أرسل", "أرسلت", "ارسل", "ارسلت", "سأل", "سألت", "دفع", "دفعت", "لديه", "لديها"})
 # Han characters that end a Chinese name read after a cue ("我叫王伟今天..."): common words'
 # characters that are rare in given names (明, 小, 月 and 可 are common in them: not here).
 _HAN_STOP: Final = frozenset("今昨是的了在和与我你他她们电手邮地住来去说要想有也就都很不请谢好吗呢吧啊从到给把被让叫姓名号日年先女"
                              "您对现已会能这那里个电話電号碼码客者员户")
 _HAN_CUES: Final = ("我叫", "我的名字是", "我的名字叫", "我姓", "姓名", "联系人", "聯絡人", "收件人", "收货人", "收貨人",
                     "私の名前は", "名前", "氏名", "お名前", "担当者")
+# How "my name is" ends in Japanese, as far as a given name in kana can run on into it:
+# です, でした, でございます, と申します, といいます, と言います.
+_COPULAS: Final = ("です", "でし", "でご", "と申", "とい", "と言")
 _HAN_HONORIFICS: Final = ("先生", "女士", "小姐", "さん", "様", "さま", "老师", "老師")
 _NOT_WITH_HONORIFIC: Final = frozenset({"王"})  # 王様: "the king"
 # "感谢王伟先生": 谢 here is "thank", not the family name Xie.
@@ -94,11 +110,11 @@ class ScriptNameRecognizer(Recognizer):
     name: str = "person_script"
     category: str = Category.PERSON
     patterns: tuple[str, ...] = (
-        r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?",
+        r"(?:" + _alternation(_HAN_CUES) + ")" + _SEP + r"\p{Han}{1,4}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,6})?",
         r"\p{Han}{1,6}(?:[ 　][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?[ 　]?(?:" + _alternation(_HAN_HONORIFICS) + ")",
         _KOREAN_CUE + r"\p{Hangul}{2,8}",
         r"\p{Hangul}{3,4}[ \t]?(?:님|씨)",
-        r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"[\x{0600}-\x{06FF}]+(?:[ \t]+[\x{0600}-\x{06FF}]+){0,3}",
+        r"(?:" + _alternation(_ARABIC_CUES) + r")" + _SEP + r"[\x{0600}-\x{06FF}]+(?:[ \t]+[\x{0600}-\x{06FF}]+){0,7}",
     )
     # The cues and honorifics themselves, in the prefilter's byte mode.
     prefilter: tuple[str, ...] = (_bytes(_HAN_CUES), _bytes(_HAN_HONORIFICS),
@@ -157,13 +173,18 @@ class ScriptNameRecognizer(Recognizer):
         if cue not in _ARABIC_CUES:
             return None
         kept: list[str] = []
+        parts = 0  # a given name, a family name, a lineage's links; a link and its word are one
         for w in words[1:]:
             w = w.strip(":：")
             if not w or w in _ARABIC_STOP or (kept and w[0] == "و" and w not in _ARABIC_GIVEN):
                 break  # "وأحتاج", "ورقمي": "and I need", "and my number"
-            if len(kept) >= 2 and kept[-1] not in _ARABIC_LINKS:
-                break  # a given and a family name; a third word is as often the verb ("طلب")
+            if not kept or (kept[-1] not in _ARABIC_LINKS and w.translate(_ARABIC_MARKS) not in _ARABIC_SECOND):
+                if parts >= 2 and w not in _ARABIC_LINEAGE:
+                    break  # a given and a family name; a third word is as often the verb ("طلب")
+                parts += 1
             kept.append(w)
+        while kept and kept[-1] in _ARABIC_LINKS:
+            kept.pop()  # a link the match cut off from its word
         if not kept:
             return None
         # After a title ("السيد", also "the master") a given name follows, not a word with
@@ -171,8 +192,9 @@ class ScriptNameRecognizer(Recognizer):
         if cue not in _ARABIC_NAME_CUES and kept[0].startswith("ال") and \
                 not any(w in _ARABIC_GIVEN for w in kept):
             return None
-        first = value.index(kept[0], len(words[0]))
-        end = value.index(kept[-1], first) + len(kept[-1])
+        first = end = value.index(kept[0], len(words[0]))
+        for w in kept:  # word by word: a lineage repeats its words ("محمد بن علي بن محمد")
+            end = value.index(w, end) + len(w)
         return self._hit(ctx, first, value[first:end])
 
 
@@ -222,6 +244,8 @@ def _han_after_cue(text: str) -> str:
         # particle after a kanji ends the name ("佐藤 健です").
         for j in range(1, len(given)):
             if "\u3040" <= given[j] <= "\u309f" and _han(given[j - 1]):  # hiragana after a kanji
+                return text[: len(head) + 1 + j]
+            if given.startswith(_COPULAS, j):  # a given name in kana, then "です" ("三浦 さゆりです")
                 return text[: len(head) + 1 + j]
         return text
     text = head
