@@ -1031,6 +1031,33 @@ def closing_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[in
     return planted_names(_CLOSING_TEMPLATES, _CLOSING_NEGATIVES, _given_and_family, seed, per_template)
 
 
+# Names whose case says nothing: in capitals throughout (forms, airline and bank systems)
+# and in lower case (chat). {name} is a given and a family name, cased as the template set.
+_CAPITALS_TEMPLATES = {locale: ["PASSENGER: MR {name}", "CUSTOMER NAME: {name}, DOB 04/12/1985",
+                                "PLEASE CALL {name} TODAY", "CARDHOLDER {name}"]
+                       for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
+_LOWER_TEMPLATES = {locale: ["my name is {name} and my order is late", "hi, i'm {name} from billing",
+                             "my name's {name}, order 5532"] for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
+_UNCASED_NEGATIVES = ["PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED", "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
+                      "WELLS FARGO", "SELECT NAME FROM USERS WHERE ID = 1", "DALLAS TEXAS", "VIRGINIA BEACH",
+                      "i am sure this works", "my name is not important", "call me back later", "i'm in london"]
+
+
+def uncased_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]],
+                                                              int, int]:
+    """Faker's names in capitals, then in lower case, per locale (found whole, planted);
+    then the findings in capitals and lower-case sentences that name no one."""
+    def cased(case):
+        def make(fk, locale: str) -> tuple[str, str, str]:
+            full, first, last = _given_and_family(fk, locale)
+            return case(full), case(first), case(last)
+        return make
+    capitals, false, n_negative = planted_names(_CAPITALS_TEMPLATES, _UNCASED_NEGATIVES, cased(str.upper), seed,
+                                                per_template)
+    lower, _, _ = planted_names(_LOWER_TEMPLATES, [], cased(str.lower), seed, per_template)
+    return capitals, lower, false, n_negative
+
+
 def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
     """Whether a finding of ``category`` spans the planted ``value`` exactly."""
     at = text.index(value)
@@ -1573,6 +1600,11 @@ def main(argv=None) -> int:
     print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
           + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
           + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
+    capitals, lower, false, n_negative = uncased_names(args.seed)
+    print("  names in capitals and in lower case (Faker's names after a title, label or cue; found whole of planted): "
+          "capitals " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in capitals.items())
+          + "; lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in lower.items())
+          + f"; {false} PERSON findings in {n_negative} sentences that name no one")
     by_locale, false, n_negative = letter_names(args.seed)
     print("  names in European letters and tickets (Faker's names after a title, greeting or label of the language; "
           "found whole of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())

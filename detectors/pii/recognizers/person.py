@@ -27,6 +27,36 @@ _WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p
 _LU_B: Final = r"(?:[A-Z]|[\xc0-\xff][\x80-\xbf]{1,3})"
 _CAP_B: Final = r"[A-Z\xc0-\xff]"
 _LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
+# A word in capitals ("O'BRIEN", "JEAN-LUC", "JOSÉ"), and its byte-level superset after an
+# ASCII capital; a cue that names the writer, in lower case ("my name is john smith").
+# No \b: RE2's is ASCII's, and "ÉTIENNE" starts with no word character; validate() checks
+# the characters around the match instead.
+_CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['\-]\p{Lu}+)?"
+_CAPITAL_B: Final = r"(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"  # and À-Þ, Latin Extended-A
+_UPPER_B: Final = r"(?:[A-Z'\-]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"
+_LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+"
+_MOST_CAPITALS_WORDS: Final = 6  # a run of words in capitals is read in matches of up to six
+
+
+def _unknown_name_word(word: str) -> bool:
+    """A word in capitals that may be a name the lists lack: letters (a hyphen or an
+    apostrophe inside), and no word that labels, greets or names a thing."""
+    w = word.capitalize()
+    return word.replace("-", "").replace("'", "").isalpha() and w not in _NOT_NAME and w not in _ORG and \
+        w not in _ROLES and w.lower() not in _GREETINGS and w.lower() not in _LABELS
+
+
+def _capitals_after(text: str, end: int) -> list[str]:
+    """Up to two words in capitals right after ``end``, one space apart: where a match of
+    six words ended inside a name ("... FOR CUSTOMER JOHN" "SMITH")."""
+    out: list[str] = []
+    while len(out) < 2 and text[end:end + 1] == " ":
+        word = text[end + 1:end + 41].split(" ", 1)[0]
+        if not word.isupper() or not word.replace("-", "").replace("'", "").isalpha():
+            break
+        out.append(word)
+        end += 1 + len(word)
+    return out
 # Lower-case particles between the words of a name ("Sanne van Dijk", "Maria de la Cruz").
 _PARTICLE_WORDS: Final[tuple[str, ...]] = ("van", "von", "de", "der", "den", "del", "della", "di", "da", "das", "do", "dos", "du", "la",
                    "le", "ter", "ten", "zu")
@@ -340,6 +370,9 @@ class PersonRecognizer(Recognizer):
         r"[ \t\n]+(?:" + _TITLE + r"[ \t\n]+)?|" + _TITLE + r"[ \t\n]+)"
         + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
         _WORD + r"(?:[ \t]+(?:\p{Lu}\.[ \t]+)?(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){1,3}",
+        # Written in capitals throughout, or without any after a naming cue: see _uncased.
+        _CAPITALS_WORD + r"(?:[ \t]+" + _CAPITALS_WORD + r"){1," + str(_MOST_CAPITALS_WORDS - 1) + r"}",
+        _LOWER_CUE + r"\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,}){0,2}",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -349,6 +382,8 @@ class PersonRecognizer(Recognizer):
         r"\b(?:" + _GREETING_RX + r"|is|am|I'm|me|Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|"
         + _ADDRESSING_RX + r"),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
+        _CAPITAL_B + _UPPER_B + r"+[ \t]+" + _CAPITAL_B + _UPPER_B,
+        _LOWER_CUE + r"[a-z](?:[a-z]|[\xc3-\xc5])",  # "pío", "rómulo"
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
@@ -477,6 +512,8 @@ class PersonRecognizer(Recognizer):
         if a in "@_/\\" or a.isdigit() or (a == "." and ctx.text[ctx.end + 1:ctx.end + 2].isalpha()):
             return None  # part of an address, path or identifier
         words = value.split()
+        if value.isupper() or words[-1][:1].islower():
+            return self._uncased(words, ctx)
         if "." in value:
             words = _without_initials(words)
         start = ctx.start
@@ -566,6 +603,97 @@ class PersonRecognizer(Recognizer):
                 return None
         return Hit(score, " ".join(words), start=start, end=end)
 
+    def _plain_given(self, word: str, cued: bool = False) -> bool:
+        """A word of any case that is a given name ("JOHN", "maria"); without a cue, not one
+        that is also a word, month or place ("MARK", "HOLLY", "CHAD")."""
+        w = word.capitalize()
+        if w in _NOT_NAME:
+            return False
+        if cued:
+            return self._is_first(w) or w in self.word_first
+        return self._is_first(w) and w not in _PLACES and w not in _PHRASE_FIRST_NAMES \
+            and w not in _MONTH_FIRST_NAMES and w not in self.word_last
+
+    def _plain_family(self, word: str, cued: bool = False) -> bool:
+        """A word of any case that is a family name ("SMITH"); without a cue, not one that is
+        an everyday word too ("BROWN", "HALL", "YORK")."""
+        w = word.capitalize()
+        if not self._is_last(w) and not (cued and w in self.word_family) or w in _NOT_NAME or w in _ORG:
+            return False
+        return cued or (w not in self.word_last and w not in self.word_family and w not in self.suffixes
+                        and w not in _PLACES)
+
+    def _plain_name(self, words: list[str], cued: bool = False, family_cued: bool = False) -> int:
+        """How many of ``words``, from the first, are a given name, a middle name or
+        particles ("DE", "van der"), and a family name that case cannot tell from words: 0
+        when they are not."""
+        if len(words) < 2 or not self._plain_given(words[0], cued):
+            return 0
+        best = 0
+        for j in range(1, min(len(words), 4)):
+            w = words[j]
+            if self._plain_family(w, cued or family_cued):
+                best = j + 1  # the longest: "JOHN MICHAEL SMITH", not "JOHN MICHAEL"
+            if w.lower() in _PARTICLE_WORDS:
+                continue
+            middle = w.capitalize()
+            if not (self._is_first(middle) or self._is_last(middle)):
+                break
+        return best
+
+    def _uncased(self, words: list[str], ctx: Ctx) -> Hit | None:
+        """A name whose case says nothing: in capitals throughout ("PASSENGER: MR JOHN SMITH",
+        as forms and older systems write), or in lower case after a cue ("my name is john
+        smith", chat). The dictionaries must then say it: a given name and a family name; with
+        no title, label or greeting before, neither may be an everyday word or place ("JOHN
+        BROWN", "MARK DOWN", "DALLAS TEXAS" stay unread). Also a family name after a title
+        ("MR SMITH") and, after "my name is", a given name alone."""
+        text = ctx.text
+        lower = words[-1][:1].islower()
+        at = 0
+        naming = False
+        if lower:
+            # The match starts with its cue: "name is", "name's", "call me", "i am", "i'm".
+            at = 2 if words[0] in ("name", "call", "i") else 1
+            naming = words[0] in ("name", "name's", "call")
+        elif len(words) == _MOST_CAPITALS_WORDS:
+            words = words + _capitals_after(text, ctx.end)  # a name across the pattern's limit
+        cues = ctx.before()
+        i = at
+        while i < len(words):
+            in_match = [w.lower().strip(",.:;") for w in words[:i]]
+            before = cues + in_match
+            title = bool(before) and before[-1] in _TITLES
+            # In lower case, after its cue, only a plain given name counts ("i'm in london": "In"
+            # is a given name), then any family name ("my name is amy brown").
+            cued = title or (not lower and _introduces(before, in_match))
+            n = self._plain_name(words[i:], cued, lower)
+            if n == 0 and title and self._plain_family(words[i], True) and \
+                    not (i + 1 < len(words) and self._plain_family(words[i + 1], True)):
+                n = 1  # "MR SMITH"; not "MR AMY" of "MR AMY BROWN"
+            elif n == 0 and naming and len(words) == at + 1 and self._plain_given(words[i]):
+                n = 1  # "my name is john"
+            elif n == 0 and (title or (bool(before) and before[-1] in _LABELS)) and i + 1 < len(words) and \
+                    _unknown_name_word(words[i]) and _unknown_name_word(words[i + 1]):
+                # After a title or label, as in mixed case ("Customer: Jan Nowakowski"), two words
+                # the lists lack ("CARDHOLDER WULF SCHOLZ"); a third only if it is a family name.
+                n = 3 if i + 2 < len(words) and self._plain_family(words[i + 2], True) else 2
+            if n:
+                name = words[i:i + n]
+                # The span by the words' places in the text, from the match's start.
+                end = ctx.start
+                for w in words[:i]:
+                    end = text.index(w, end) + len(w)
+                start = end = text.index(name[0], end)
+                for w in name:
+                    end = text.index(w, end) + len(w)
+                score = 0.75 if n == 1 and not title else 0.85 if cued or lower else 0.8
+                return Hit(score, " ".join(name), start=start, end=end)
+            if lower:
+                return None  # the name is the words right after the cue, or none
+            i += 1
+        return None
+
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         field = self._name_field(ctx.tokens, ctx.seg.parent_tokens)
         if not field:
@@ -601,6 +729,8 @@ class PersonRecognizer(Recognizer):
             score = 0.85
         elif capitalised and 2 <= len(words) <= 3:
             score = 0.75  # two or three capitalised words under a "name" field
+        elif v.islower() and self._plain_name(words) == len(words):
+            score = 0.8  # "john smith": typed in lower case, a known given and family name
         elif name_in_script(v):
             score = 0.8  # "王伟", "佐藤 健", "محمد أحمد": scripts without capitals
         else:
