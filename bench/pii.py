@@ -1058,6 +1058,30 @@ def uncased_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[in
     return capitals, lower, false, n_negative
 
 
+# Street lines in capitals (a label, with and without the cue before) and in lower case
+# after a cue. {addr} is Faker's street line ("60181 Aguilar Parkways Apt. 016").
+_UNCASED_STREETS = {"capitals after a cue": ("SHIP TO: {addr}", "BILLING ADDRESS: {addr}", str.upper),
+                    "capitals alone": ("{addr}", "RETURN {addr}", str.upper),
+                    "lower case after a cue": ("my address is {addr}", "please ship to {addr} thanks", str.lower)}
+
+
+def uncased_streets(seed: int, per_template: int = 100) -> dict[str, tuple[int, int]]:
+    """Faker's street lines, cased and placed as each template set says: (found whole, planted)."""
+    scanner = Scanner(key=KEY)
+    out = {}
+    for label, (*templates, case) in _UNCASED_STREETS.items():
+        fk = Faker("en_US")
+        fk.seed_instance(seed)
+        found = planted = 0
+        for template in templates:
+            for _ in range(per_template):
+                addr = case(fk.street_address())
+                planted += 1
+                found += _found_whole(scanner, template.format(addr=addr), addr, "STREET_ADDRESS")
+        out[label] = (found, planted)
+    return out
+
+
 def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
     """Whether a finding of ``category`` spans the planted ``value`` exactly."""
     at = text.index(value)
@@ -1605,6 +1629,9 @@ def main(argv=None) -> int:
           "capitals " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in capitals.items())
           + "; lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in lower.items())
           + f"; {false} PERSON findings in {n_negative} sentences that name no one")
+    streets = uncased_streets(args.seed)
+    print("  street lines in capitals and in lower case (Faker's, found whole of planted): "
+          + ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in streets.items()))
     by_locale, false, n_negative = letter_names(args.seed)
     print("  names in European letters and tickets (Faker's names after a title, greeting or label of the language; "
           "found whole of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())

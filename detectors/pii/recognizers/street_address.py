@@ -49,7 +49,7 @@ _L: Final = "[A-Za-zß-öø-ÿ\\x{0100}-\\x{017F}'\\-]"
 _CAP: Final = _U + _L + "*\\.?"
 # Unit and "City, ST 12345" after the street; anchored at the suffix end, bounded: linear.
 _TAIL: Final = re.compile(
-    r"(?:,?[ \t]+(?:Apt|APT|Apartment|Suite|Ste|STE|Unit|Fl|Floor|Rm|Room|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
+    r"(?:,?[ \t]+(?:(?i:apt|apartment|suite|ste|unit|floor|rm|room)|Fl|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
     r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
 )
 # English words that end like a street ("Monitoring 5 hosts", "Spring 2024", "Brigade 7"):
@@ -85,6 +85,22 @@ _PROSE: Final = frozenset({"address", "live", "living", "lives", "located", "shi
 # Words that say an address follows: then "2093 Melinda Gateway" has a house number, not
 # a year.
 _ADDRESS_CUES: Final = _PROSE - {"at", "home", "street", "mail", "billing"}
+# Street types that are no everyday word: in capitals throughout ("1600 PENNSYLVANIA AVE NW",
+# as shipping labels write) or in lower case, where case marks no name, only these end a
+# street without a cue ("3 NEW ITEMS AT THE STATION" is none).
+_STREET_TYPES: Final = frozenset({
+    "Street", "St", "Avenue", "Ave", "Av", "Road", "Rd", "Boulevard", "Blvd", "Drive", "Dr", "Lane", "Ln", "Court",
+    "Ct", "Place", "Pl", "Parkway", "Pkwy", "Highway", "Hwy", "Terrace", "Ter", "Circle", "Cir", "Square", "Sq",
+    "Plaza", "Plz", "Alley", "Aly", "Expressway", "Expy", "Freeway", "Fwy", "Crescent", "Cres", "Boulevard"})
+# Phrases that put an address after them in lower case ("my address is 350 5th ave"): the
+# lower-case pattern starts with one, so that digits and words in prose cost nothing.
+_LOWER_CUES: Final = (r"address(?:[ \t]+is)?", r"ship(?:ping)?[ \t]+to", r"deliver(?:ed|y)?[ \t]+to", r"lives?[ \t]+at",
+                      r"located[ \t]+at", r"send[ \t]+it[ \t]+to")
+_LOWER_CUE_STARTS: Final = frozenset({"addr", "ship", "deli", "live", "loca", "send"})
+# Of those, the cues after which any USPS suffix ends a street ("my address is 597 jones
+# course"); after "ship to" only a street type does ("ship to 3 stores in the park").
+_NAMING_CUES: Final = ("address", "live", "lives")
+_LOWER_WORD: Final = r"(?:[a-z][a-z'\-]*\.?|\d{1,3}(?:st|nd|rd|th))"
 
 
 class StreetAddressRecognizer(Recognizer):
@@ -102,6 +118,8 @@ class StreetAddressRecognizer(Recognizer):
         # Calle Mayor 5, Avenida de la Constitución 12, Via Roma, 40, Rua Augusta 89, ul. Długa 90/2
         _FIRST + r"[ \t]+(?:(?:de|del|della|di|da|do|dos|das|la|los|las|i)[ \t]+){0,2}"
         + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3},?[ \t]+\d{1,4}[a-zA-Z]?(?:[/\-]\d{1,4})?\b",
+        # my address is 350 5th ave, ship to 12 main st (in lower case, after a cue)
+        r"\b(?i:" + "|".join(_LOWER_CUES) + r")[ \t:]+\d{1,6}[a-z]?(?:-\d{1,4})?(?:[ \t]+" + _LOWER_WORD + r"){2,6}",
     )
     # Hyperscan superset in byte mode: the start of each pattern, up to its first
     # capital or the digits after a street word (À-Þ are \xc3\x80-\xc3\x9e in UTF-8).
@@ -110,6 +128,7 @@ class StreetAddressRecognizer(Recognizer):
         _bytes_rx(_COMPOUND) + r"[ \t]+\d",
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|all\xc3\xa9e|allee|impasse|chemin|quai|route|cours)[ \t]",
         _bytes_rx(_FIRST) + r"[ \t]",
+        r"(?i:" + "|".join(_LOWER_CUES) + r")[ \t:]+\d{1,6}[a-z]?(?:-\d{1,4})?[ \t]+[a-z0-9]",
     )
     context: frozenset[str] = ADDRESS_FIELD | _PROSE
     score: float = 0.75
@@ -124,7 +143,15 @@ class StreetAddressRecognizer(Recognizer):
         if b.isalnum() or b in "-./_#$":
             return None
         end = ctx.end
-        if value[:1].isdigit() and not value.split()[1][:1].islower():
+        start = ctx.start
+        cued = False
+        if value[:4].lower() in _LOWER_CUE_STARTS:
+            # The lower-case pattern: its cue first, then the street from the house number.
+            at = next(i for i, c in enumerate(value) if c.isdigit())
+            start += at
+            value = value[at:]
+            cued = True
+        if value[:1].isdigit() and (cued or not value.split()[1][:1].islower()):
             words = value.split()
             num = words[0]
             digits = "".join(c for c in num if c.isdigit())
@@ -132,12 +159,21 @@ class StreetAddressRecognizer(Recognizer):
             if len(digits) > 5 or (len(digits) == 4 and digits[:2] in ("19", "20") and not ctx.field_has(ADDRESS_FIELD)
                                    and not ctx.near(_ADDRESS_CUES)):
                 return None
-            # The street ends at the last suffix word after at least one name word.
+            # The street ends at the last suffix word after at least one name word. In
+            # capitals or lower case, where "3 NEW ITEMS AT THE STATION" has a suffix too, a
+            # street type ends it; any suffix does after a cue that names an address, or
+            # before a unit or a "City, ST 12345" line ("91390 WILLIAMS FORGES APT. 824").
+            uncased = cued or value.isupper()
+            any_suffix = not uncased or ctx.near(_ADDRESS_CUES) or ctx.field_has(ADDRESS_FIELD) or \
+                (cued and ctx.text[ctx.start:start].lower().startswith(_NAMING_CUES))
             cut = -1
             for i in range(len(words) - 1, 1, -1):
                 w = words[i].rstrip(".,")
+                if uncased:
+                    w = w.capitalize()
                 # USPS lists plural forms too ("Villages", "Shoals"): accept any plural.
-                if w in self.suffixes or (w.endswith("s") and w[:-1] in self.suffixes):
+                if (w in self.suffixes or (w.endswith("s") and w[:-1] in self.suffixes)) and \
+                        (any_suffix or w in _STREET_TYPES or self._tail_after(ctx.text, start, value, words, i)):
                     cut = i
                     break
             if cut < 0:
@@ -145,16 +181,27 @@ class StreetAddressRecognizer(Recognizer):
             if all(w in _DIRS for w in words[1:cut]):
                 return None
             last = words[cut]
-            end = ctx.start + value.index(last, len(" ".join(words[:cut]))) + len(last.rstrip(",."))
-            if last.endswith(".") and value[end - ctx.start:end - ctx.start + 1] == ".":
+            end = start + value.index(last, len(" ".join(words[:cut]))) + len(last.rstrip(",."))
+            if last.endswith(".") and value[end - start:end - start + 1] == ".":
                 end += 1
             m = _TAIL.match(ctx.text, end)
             if m:
                 end = m.end()
         elif not value[:1].isdigit() and not _compound_ok(value.split()[0]):
             return None
-        norm = " ".join(ctx.text[ctx.start:end].split())
-        return Hit(self.contextual(self.score, ctx), norm, end=end)
+        norm = " ".join(ctx.text[start:end].split())
+        score = self.contextual(self.score, ctx)
+        if cued:
+            score = max(score, self.score + self.context_boost)  # the pattern held its cue
+        return Hit(score, norm, start=start, end=end)
+
+    @staticmethod
+    def _tail_after(text: str, start: int, value: str, words: list[str], i: int) -> bool:
+        """Whether a unit or a "City, ST 12345" line follows ``words[i]`` (of ``value``,
+        at ``start`` in ``text``)."""
+        end = start + value.index(words[i], len(" ".join(words[:i]))) + len(words[i].rstrip(",."))
+        m = _TAIL.match(text, end)
+        return m is not None and m.end() > end
 
     def _street_word(self, v: str) -> bool:
         for w in v.split():

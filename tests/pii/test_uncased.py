@@ -1,15 +1,21 @@
-"""Names whose case says nothing: in capitals throughout, as forms, airline and bank
-systems write them ("PASSENGER: MR JOHN SMITH"), and in lower case, as people type in
-chat ("my name is john smith"). The dictionaries decide then: a given name and a family
-name that is no everyday word; and the same words where no one is named."""
+"""Names and street addresses whose case says nothing: in capitals throughout, as forms,
+shipping labels, airline and bank systems write them ("PASSENGER: MR JOHN SMITH", "1600
+PENNSYLVANIA AVE NW"), and in lower case, as people type in chat ("my name is john
+smith", "my address is 350 5th ave"). The dictionaries decide then: a given name and a
+family name that is no everyday word, a street type that is no everyday word; and the same
+words where no one and nowhere is named."""
 
 import json
 
 import pytest
 
 
+def found(scanner, text, category):
+    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == category]
+
+
 def persons(scanner, text):
-    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
+    return found(scanner, text, "PERSON")
 
 
 @pytest.mark.parametrize("text,name", [
@@ -70,3 +76,35 @@ def test_lower_case_names_under_a_name_field(scanner, value, found):
     findings = scanner.scan_request("POST", "https://api.example-crm.com/contacts", [],
                                     json.dumps({"name": value}).encode(), "application/json")
     assert any(f.category == "PERSON" for f in findings) is found
+
+
+@pytest.mark.parametrize("text,street", [
+    ("SHIP TO: 1600 PENNSYLVANIA AVE NW, WASHINGTON DC 20500", "1600 PENNSYLVANIA AVE"),
+    ("DELIVER TO 221B BAKER STREET LONDON", "221B BAKER STREET"),
+    ("1600 AMPHITHEATRE PKWY, MOUNTAIN VIEW, CA 94043", "1600 AMPHITHEATRE PKWY, MOUNTAIN VIEW, CA 94043"),
+    ("my address is 350 5th ave, new york, ny 10118", "350 5th ave"),  # the cue is not part of it
+    ("please ship to 12 main st apt 4", "12 main st apt 4"),  # the unit too, in any case
+    ("i live at 742 evergreen terrace", "742 evergreen terrace"),
+    ("my address is 597 jones course", "597 jones course"),  # any USPS suffix after "address"
+    ("91390 WILLIAMS FORGES APT. 824", "91390 WILLIAMS FORGES APT. 824"),  # or before a unit
+    ("Address: 14 Baker Street", "14 Baker Street"),  # mixed case, as before
+    ("adres: ul. Długa 90/2", "ul. Długa 90/2"),  # a street type first, in lower case, as before
+])
+def test_streets_in_capitals_or_lower_case(scanner, text, street):
+    assert found(scanner, text, "STREET_ADDRESS") == [street]
+
+
+@pytest.mark.parametrize("text", [
+    "ORDER 3 NEW ITEMS AT THE STATION",  # "Station" is a USPS suffix, and an everyday word
+    "SAVE 20 PERCENT AT OUR MAIN STORE", "TOP 10 HIKING TRAIL", "FOUND 3 DEAD PIXELS IN THE CENTER",
+    "we have 3 new items in the park",  # lower case without a cue: not read
+    "address is 10 times faster now", "ship to 3 regions by noon", "deliver to 3 stores in the park",
+])
+def test_capitals_and_lower_case_that_name_no_street(scanner, text):
+    assert found(scanner, text, "STREET_ADDRESS") == []
+
+
+def test_a_street_hashes_the_same_in_any_case(scanner):
+    hashes = {f.value_hash for text in ("Ship to 12 Main St", "SHIP TO 12 MAIN ST", "ship to 12 main st")
+              for f in scanner.scan_text(text) if f.category == "STREET_ADDRESS"}
+    assert len(hashes) == 1
