@@ -21,6 +21,7 @@ PROSE = [
     ("DRIVER LICENSE NUMBER: 071 881 817", "071 881 817"),  # a phone's shape, but named a licence
     ("driver’s license: D7654321", "D7654321"),  # a typographic apostrophe
     ("DL# B2345678", "B2345678"),
+    ("dl# D1234567 (CA)", "D1234567"),  # as typed, in lower case
     ("Führerscheinnummer: B072RRE2I55", "B072RRE2I55"),
     ("numéro de permis de conduire 12AB34567", "12AB34567"),
     ("mi licencia de conducir es 12345678Z", "12345678Z"),

@@ -19,7 +19,7 @@ _CUES: Final = (
     r"(?i:\bdriv(?:er(?:'|’)?s?|ing)[ \t]+licen[cs]e|\bpermis[ \t]+de[ \t]+conduire"
     r"|\b(?:licencia|carnet|permiso)[ \t]+de[ \t]+conducir|\bpatente[ \t]+di[ \t]+guida|\brijbewijs"
     r"|\bprawo[ \t]+jazdy|\bcarteira[ \t]+de[ \t]+motorista|\bcarta[ \t]+de[ \t]+condu)"
-    r"|[Ff](?:ü|ue)hrerschein|\bDL(?:[ \t]*#|[ \t]+(?:[Nn]o\b|[Nn]umber|NO\b|NUMBER))"
+    r"|[Ff](?:ü|ue)hrerschein|\b(?:DL|Dl|dl)(?:[ \t]*#|[ \t]+(?:[Nn]o\b|[Nn]umber|NO\b|NUMBER))"
 )
 # Up to five letters, then a digit, then letters and digits; groups after a space, a dash
 # or a slash start with a digit ("A123-456-78-901-0", "123 456 789"), so "D1234567 EXP" ends
