@@ -1082,6 +1082,36 @@ def uncased_streets(seed: int, per_template: int = 100) -> dict[str, tuple[int, 
     return out
 
 
+# Names family name first: after a label with a comma (records), and the airline's
+# SURNAME/GIVEN TITLE (bookings, boarding passes). {name} is written that way.
+_FAMILY_FIRST = {"after a label": ("Patient: {name}", "Customer: {name}", lambda first, last: f"{last}, {first}"),
+                 "airline": ("PAX {name} MR SEAT 12A", "NAME: {name} MRS",
+                             lambda first, last: f"{last}/{first}".upper())}
+_FAMILY_FIRST_NEGATIVES = ["Customer: Acme, Inc", "Client: Paris, France", "Contact: Sales, Support", "TCP/IP", "USD/EUR",
+                           "AC/DC", "LONDON/PARIS", "AUSTIN/DALLAS", "NEW YORK/BOSTON", "MAY/JUNE", "YES/NO", "ON/OFF"]
+
+
+def family_first_names(seed: int, per_template: int = 100) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Faker's names (en_US, de_DE, fr_FR, es_ES in turn) written family name first, as each
+    template set writes them: (found whole, planted); then the findings in shapes that name no one."""
+    scanner = Scanner(key=KEY)
+    out = {}
+    for label, (*templates, write) in _FAMILY_FIRST.items():
+        fakers = [Faker(locale) for locale in ("en_US", "de_DE", "fr_FR", "es_ES")]
+        for fk in fakers:
+            fk.seed_instance(seed)
+        found = planted = 0
+        for template in templates:
+            for i in range(per_template):
+                fk = fakers[i % len(fakers)]
+                name = write(fk.first_name(), fk.last_name())
+                planted += 1
+                found += _found_whole(scanner, template.format(name=name), name, "PERSON")
+        out[label] = (found, planted)
+    false = sum(1 for t in _FAMILY_FIRST_NEGATIVES for f in scanner.scan_text(t) if f.category == "PERSON")
+    return out, false, len(_FAMILY_FIRST_NEGATIVES)
+
+
 def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
     """Whether a finding of ``category`` spans the planted ``value`` exactly."""
     at = text.index(value)
@@ -1629,6 +1659,10 @@ def main(argv=None) -> int:
           "capitals " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in capitals.items())
           + "; lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in lower.items())
           + f"; {false} PERSON findings in {n_negative} sentences that name no one")
+    orders, false, n_negative = family_first_names(args.seed)
+    print("  names family name first (Faker's names of four locales; found whole of planted): "
+          + ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in orders.items())
+          + f"; {false} PERSON findings in {n_negative} routes, pairs and firms that name no one")
     streets = uncased_streets(args.seed)
     print("  street lines in capitals and in lower case (Faker's, found whole of planted): "
           + ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in streets.items()))

@@ -208,6 +208,11 @@ _LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", 
                      "attention", "signed", "passenger", "guest", "employee", "applicant",
                      # "Kunde Hans Müller", "klant Jan de Vries", "cliente María López"
                      "kunde", "kundin", "klant", "klient", "klientin", "cliente", "patientin", "paciente", "paziente"})
+_LABELS_RX: Final = "|".join(sorted(_LABELS, key=lambda w: (-len(w), w)))  # the same in every process
+# A name word in either case: "Smith", "SMITH", "O'BRIEN".
+_ANY_CASE_WORD: Final = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+|'\p{Lu}\p{Ll}+|'\p{Lu}+)(?:-\p{Lu}?\p{L}+)?"
+# Titles airline data puts after the given name: "SMITH/JOHN MR".
+_PNR_TITLES: Final = frozenset({"MR", "MRS", "MS", "MISS", "MSTR", "DR", "PROF"})
 # What follows a greeting or a label without being anyone's name.
 _ROLES: Final = frozenset({
     "Manager", "Customer", "Customers", "Holder", "Colleague", "Colleagues", "All", "Everyone", "Friend", "Friends",
@@ -362,6 +367,15 @@ class PersonRecognizer(Recognizer):
     # The cue pattern first: where both match at one place, the scanner's RE2 takes the
     # first alternative, and "Dear Mr. Smith" must not be read as the words "Dear Mr".
     patterns: tuple[str, ...] = (
+        # Family name first after a label, as records write it ("Patient: Smith, John"); and
+        # the airline's SURNAME/GIVEN ("SMITH/JOHN MR"). First: a label is a capitalised word.
+        r"\b(?i:" + _LABELS_RX + r")[ \t]*:[ \t]*" + _ANY_CASE_WORD + r"(?:[ \t]+" + _ANY_CASE_WORD + r")?,[ \t]+"
+        + _ANY_CASE_WORD
+        + r"(?:[ \t]+(?:" + _ANY_CASE_WORD + r"|\p{Lu}\.))?",
+        # (Capitals before it are taken too: else the capitals pattern below, starting there,
+        # would end at the slash: "PAX NGUYEN" of "PAX NGUYEN/EDWARD MR".)
+        r"(?:" + _CAPITALS_WORD + r"[ \t]+){0,3}" + _CAPITALS_WORD + r"/" + _CAPITALS_WORD
+        + r"(?:[ \t]+" + _CAPITALS_WORD + r"){0,2}",
         # A comma may follow a greeting or verb and a dot a title ("... not me. Cheers,
         # Stephanie" is no cue "me" before a name "Cheers"); a title may follow a
         # greeting.
@@ -383,6 +397,8 @@ class PersonRecognizer(Recognizer):
         + _ADDRESSING_RX + r"),?\.?[ \t\n]+"
         + _LU_B + _LL_B,
         _CAPITAL_B + _UPPER_B + r"+[ \t]+" + _CAPITAL_B + _UPPER_B,
+        r"(?i:" + _LABELS_RX + r")[ \t]*:[ \t]*" + _CAP_B + r"[A-Za-z\x80-\xff'\-]*,[ \t]+" + _CAP_B,
+        r"[A-Z]{2}[A-Z'\-]*/[A-Z]{2}",
         _LOWER_CUE + r"[a-z](?:[a-z]|[\xc3-\xc5])",  # "pío", "rómulo"
     )
     context: frozenset[str] = NAME_FIELD
@@ -512,6 +528,10 @@ class PersonRecognizer(Recognizer):
         if a in "@_/\\" or a.isdigit() or (a == "." and ctx.text[ctx.end + 1:ctx.end + 2].isalpha()):
             return None  # part of an address, path or identifier
         words = value.split()
+        if "," in value and words[0].rstrip(":").lower() in _LABELS:
+            return self._inverted(value, ctx)
+        if "/" in value:
+            return self._surname_slash(value, ctx)
         if value.isupper() or words[-1][:1].islower():
             return self._uncased(words, ctx)
         if "." in value:
@@ -640,6 +660,51 @@ class PersonRecognizer(Recognizer):
             if not (self._is_first(middle) or self._is_last(middle)):
                 break
         return best
+
+    def _inverted(self, value: str, ctx: Ctx) -> Hit | None:
+        """"Patient: Smith, John", "NAME: DOE, JANE A.": a family name, a comma, a given name
+        (and a middle name or initial), after a label. Read, and hashed, as "John Smith", as
+        scan_field reads "Müller, Jürgen" under a name field."""
+        head, _, given = value.partition(",")
+        family = head.partition(":")[2].strip()
+        family_words = family.split()
+        given_words = _without_initials(given.split())
+        if not family_words or not given_words:
+            return None
+        if any(w.capitalize() in _NOT_NAME or w.capitalize() in _ORG or w.capitalize() in _PLACES
+               for w in family_words + given_words):
+            return None  # "Client: Acme, Inc", "Customer: Paris, France"
+        if not (any(self._is_last(w.capitalize()) for w in family_words) or self._is_first(given_words[0].capitalize())):
+            return None
+        start = ctx.start + value.index(family, len(head) - len(family))
+        return Hit(0.85, " ".join(given_words + family_words), start=start, end=ctx.end)
+
+    def _surname_slash(self, value: str, ctx: Ctx) -> Hit | None:
+        """The airline's SURNAME/GIVEN TITLE ("SMITH/JOHN MR", "GARCIA/MARIA ELENA MRS"), as
+        booking and boarding-pass data write a passenger: both names known (not "TCP/IP",
+        "USD/EUR")."""
+        head, _, rest = value.partition("/")
+        lead = head.split()
+        family = lead[-1]
+        # The given names run to the title; without one, a second word only if it is a given name.
+        given_words: list[str] = []
+        titled = False
+        for w in rest.split():
+            if w in _PNR_TITLES:
+                titled = True
+                break
+            if given_words and not self._is_first(w.capitalize()):
+                break
+            given_words.append(w)
+        if not given_words or not self._is_last(family.capitalize()) or \
+                not self._is_first(given_words[0].capitalize()) or family.capitalize() in _NOT_NAME:
+            return None
+        before = ctx.before() + [w.lower() for w in lead[:-1]]
+        if not titled and not (before and (before[-1] in _LABELS or before[-1] in ("pax", "traveller", "traveler"))):
+            return None  # "LONDON/PARIS", "AUSTIN/DALLAS": a route, not a passenger
+        start = ctx.start + len(head) - len(family)
+        end = ctx.start + value.index(given_words[-1], len(head)) + len(given_words[-1])
+        return Hit(0.85, " ".join(given_words + [family]), start=start, end=end)
 
     def _uncased(self, words: list[str], ctx: Ctx) -> Hit | None:
         """A name whose case says nothing: in capitals throughout ("PASSENGER: MR JOHN SMITH",

@@ -1,0 +1,40 @@
+"""Names written family name first, as records and airlines write them: after a label
+with a comma ("Patient: Smith, John"), and SURNAME/GIVEN TITLE ("SMITH/JOHN MR"). Read,
+and hashed, as the same person written given name first; and the same shapes where no
+one is named ("Client: Acme, Inc", "TCP/IP", a route "LONDON/PARIS")."""
+
+import pytest
+
+
+def persons(scanner, text):
+    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Patient: Smith, John", "Smith, John"),
+    ("PATIENT: SMITH, JOHN", "SMITH, JOHN"),
+    ("Name: Doe, Jane A.", "Doe, Jane A."),
+    ("Customer: García López, María", "García López, María"),  # two family names
+    ("Boarding pass GARCIA/MARIA ELENA MRS seat 12A", "GARCIA/MARIA ELENA"),  # the title is not part of it
+    ("NAME: DOE/JANE MS", "DOE/JANE"),
+    ("PASSENGER: SMITH/JOHN", "SMITH/JOHN"),  # no title: a label says it is a passenger
+    ("PAX NGUYEN/EDWARD MR SEAT 12A", "NGUYEN/EDWARD"),  # capitals before and after it
+])
+def test_family_name_first(scanner, text, name):
+    assert persons(scanner, text) == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Customer: Acme, Inc", "Client: Paris, France", "Contact: Sales, Support", "Name: Required, Optional",
+    "TCP/IP", "USD/EUR", "AC/DC", "MAY/JUNE", "YES/NO",
+    "LONDON/PARIS", "AUSTIN/DALLAS",  # routes: given and family names both, but no title or label
+    "SMITH/JOHN",
+])
+def test_the_same_shapes_name_no_one(scanner, text):
+    assert persons(scanner, text) == []
+
+
+def test_family_name_first_hashes_as_given_name_first(scanner):
+    hashes = {f.value_hash for text in ("Jane Doe called", "Name: Doe, Jane", "NAME: DOE/JANE MS")
+              for f in scanner.scan_text(text) if f.category == "PERSON"}
+    assert len(hashes) == 1
