@@ -3,10 +3,13 @@ message never carries the input (it may hold personal data)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import sentinel.collect.logs
 from sentinel.collect.logs import FAMILIES, ParseError, make_parser
 from sentinel.collect.logs.base import REASONS
 from sentinel.collect.logs.records import iter_records
@@ -14,6 +17,12 @@ from sentinel.collect.logs.records import iter_records
 from .conftest import DATA
 
 OPTIONS = {"jsonl": {"mapping": {"ts": "time", "dst_host": "req.host", "url": "req.url", "bytes_out": "n"}}}
+
+
+# The parsers' own source: a fuzzed line that is their own wording ("invalid JSON", which
+# Hypothesis once drew) may stand in a message without having been echoed.
+_PARSER_SOURCE = "".join(p.read_text(encoding="utf-8")
+                         for p in Path(sentinel.collect.logs.__file__).parent.glob("*.py"))
 
 
 def _sample_lines(rel: str) -> list[str]:
@@ -68,7 +77,7 @@ def _check(family: str, lines: list[str]) -> None:
         for r in results:
             if isinstance(r, ParseError):
                 assert r.reason in REASONS
-                if len(line) >= 12:
+                if len(line) >= 12 and line.strip() not in _PARSER_SOURCE:
                     assert line not in str(r) and line.strip() not in str(r)
 
 
@@ -87,6 +96,7 @@ def test_mutated_real_lines(family, data):
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 @settings(max_examples=150, deadline=None)
 @given(lines=st.lists(st.text(max_size=300), min_size=1, max_size=5))
+@example(lines=["invalid JSON"])  # the not_json message's own words, drawn by Hypothesis once
 @example(lines=["[" * 5000])
 @example(lines=["{" * 3000 + "}" * 3000])
 @example(lines=["#fields\tts", "#separator \\x", "1"])
