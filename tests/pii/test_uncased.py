@@ -89,6 +89,8 @@ def test_lower_case_names_under_a_name_field(scanner, value, found):
     ("91390 WILLIAMS FORGES APT. 824", "91390 WILLIAMS FORGES APT. 824"),  # or before a unit
     ("Address: 14 Baker Street", "14 Baker Street"),  # mixed case, as before
     ("adres: ul. Długa 90/2", "ul. Długa 90/2"),  # a street type first, in lower case, as before
+    ("Deliusstraße 12, Berlin", "Deliusstraße 12"),  # starts like "deliver", is no cue
+    ("Locarnostrasse 5, Zürich", "Locarnostrasse 5"),
 ])
 def test_streets_in_capitals_or_lower_case(scanner, text, street):
     assert found(scanner, text, "STREET_ADDRESS") == [street]

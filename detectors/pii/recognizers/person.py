@@ -364,8 +364,9 @@ class PersonRecognizer(Recognizer):
     category: str = Category.PERSON
     # Two or three capitalised words, or one after a cue word or title ("Hi Jane",
     # "Mr. Smith", "name is Jane"): single capitalised words alone are too common to try.
-    # The cue pattern first: where both match at one place, the scanner's RE2 takes the
-    # first alternative, and "Dear Mr. Smith" must not be read as the words "Dear Mr".
+    # Where two patterns match at one place, the scanner's RE2 takes the first: the cue
+    # pattern comes before the plain one ("Dear Mr. Smith" must not be read as the words
+    # "Dear Mr"), and the family-name-first patterns before both.
     patterns: tuple[str, ...] = (
         # Family name first after a label, as records write it ("Patient: Smith, John"); and
         # the airline's SURNAME/GIVEN ("SMITH/JOHN MR"). First: a label is a capitalised word.
@@ -638,7 +639,7 @@ class PersonRecognizer(Recognizer):
         """A word of any case that is a family name ("SMITH"); without a cue, not one that is
         an everyday word too ("BROWN", "HALL", "YORK")."""
         w = word.capitalize()
-        if not self._is_last(w) and not (cued and w in self.word_family) or w in _NOT_NAME or w in _ORG:
+        if (not self._is_last(w) and not (cued and w in self.word_family)) or w in _NOT_NAME or w in _ORG:
             return False
         return cued or (w not in self.word_last and w not in self.word_family and w not in self.suffixes
                         and w not in _PLACES)

@@ -58,6 +58,11 @@ _NOT_STREETS: Final = frozenset({"spring", "string", "bring", "wring", "brigade"
                           "drawstring", "bowstring", "shoestring"})
 
 
+def _word_end(start: int, value: str, words: list[str], i: int) -> int:
+    """Where ``words[i]`` (of ``value``, at ``start`` in the text) ends, a comma or dot after it left out."""
+    return start + value.index(words[i], len(" ".join(words[:i]))) + len(words[i].rstrip(",."))
+
+
 def _compound_ok(word: str) -> bool:
     w = word.lower().rstrip(",.")
     if w in _NOT_STREETS:
@@ -91,12 +96,15 @@ _ADDRESS_CUES: Final = _PROSE - {"at", "home", "street", "mail", "billing"}
 _STREET_TYPES: Final = frozenset({
     "Street", "St", "Avenue", "Ave", "Av", "Road", "Rd", "Boulevard", "Blvd", "Drive", "Dr", "Lane", "Ln", "Court",
     "Ct", "Place", "Pl", "Parkway", "Pkwy", "Highway", "Hwy", "Terrace", "Ter", "Circle", "Cir", "Square", "Sq",
-    "Plaza", "Plz", "Alley", "Aly", "Expressway", "Expy", "Freeway", "Fwy", "Crescent", "Cres", "Boulevard"})
+    "Plaza", "Plz", "Alley", "Aly", "Expressway", "Expy", "Freeway", "Fwy", "Crescent", "Cres"})
 # Phrases that put an address after them in lower case ("my address is 350 5th ave"): the
 # lower-case pattern starts with one, so that digits and words in prose cost nothing.
 _LOWER_CUES: Final = (r"address(?:[ \t]+is)?", r"ship(?:ping)?[ \t]+to", r"deliver(?:ed|y)?[ \t]+to", r"lives?[ \t]+at",
                       r"located[ \t]+at", r"send[ \t]+it[ \t]+to")
-_LOWER_CUE_STARTS: Final = frozenset({"addr", "ship", "deli", "live", "loca", "send"})
+# Their first words: a match that starts with one is the lower-case pattern's (whole words:
+# "Deliusstraße 12" and "Locarnostrasse 5" are German and Swiss streets).
+_LOWER_CUE_WORDS: Final = frozenset({"address", "ship", "shipping", "deliver", "delivered", "delivery", "live", "lives",
+                                     "located", "send"})
 # Of those, the cues after which any USPS suffix ends a street ("my address is 597 jones
 # course"); after "ship to" only a street type does ("ship to 3 stores in the park").
 _NAMING_CUES: Final = ("address", "live", "lives")
@@ -145,7 +153,7 @@ class StreetAddressRecognizer(Recognizer):
         end = ctx.end
         start = ctx.start
         cued = False
-        if value[:4].lower() in _LOWER_CUE_STARTS:
+        if value.split(None, 1)[0].rstrip(":").lower() in _LOWER_CUE_WORDS:
             # The lower-case pattern: its cue first, then the street from the house number.
             at = next(i for i, c in enumerate(value) if c.isdigit())
             start += at
@@ -181,7 +189,7 @@ class StreetAddressRecognizer(Recognizer):
             if all(w in _DIRS for w in words[1:cut]):
                 return None
             last = words[cut]
-            end = start + value.index(last, len(" ".join(words[:cut]))) + len(last.rstrip(",."))
+            end = _word_end(start, value, words, cut)
             if last.endswith(".") and value[end - start:end - start + 1] == ".":
                 end += 1
             m = _TAIL.match(ctx.text, end)
@@ -199,7 +207,7 @@ class StreetAddressRecognizer(Recognizer):
     def _tail_after(text: str, start: int, value: str, words: list[str], i: int) -> bool:
         """Whether a unit or a "City, ST 12345" line follows ``words[i]`` (of ``value``,
         at ``start`` in ``text``)."""
-        end = start + value.index(words[i], len(" ".join(words[:i]))) + len(words[i].rstrip(",."))
+        end = _word_end(start, value, words, i)
         m = _TAIL.match(text, end)
         return m is not None and m.end() > end
 
