@@ -1040,6 +1040,7 @@ _LOWER_TEMPLATES = {locale: ["my name is {name} and my order is late", "hi, i'm 
                              "my name's {name}, order 5532"] for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
 _UNCASED_NEGATIVES = ["PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED", "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
                       "WELLS FARGO", "SELECT NAME FROM USERS WHERE ID = 1", "DALLAS TEXAS", "VIRGINIA BEACH",
+                      "IF THE COPYRIGHT HOLDER HAS BEEN ADVISED", "THE CUSTOMER HAS BEEN NOTIFIED",
                       "i am sure this works", "my name is not important", "call me back later", "i'm in london"]
 
 

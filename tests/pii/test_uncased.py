@@ -31,7 +31,8 @@ def persons(scanner, text):
     ("NAME: ISABELLE DE SOUSA", "ISABELLE DE SOUSA"),
     ("CLIENT: ÉTIENNE POULAIN", "ÉTIENNE POULAIN"),  # capitals outside ASCII, first and last
     ("CARDHOLDER CAROLINE HERVÉ", "CAROLINE HERVÉ"),
-    ("PASSENGER: MR WULF SCHOLZ", "WULF SCHOLZ"),  # after a title or label, names the lists lack
+    ("PASSENGER: MR WULF SCHOLZ", "WULF SCHOLZ"),  # after a title, or a label and its colon,
+    ("CARDHOLDER: WULF SCHOLZ", "WULF SCHOLZ"),  # names the lists lack
     ("PLEASE CALL SCOTT WHITE TODAY", "SCOTT WHITE"),  # after a verb that addresses someone
     ("CARDHOLDER JEAN-LUC PICARD", "JEAN-LUC PICARD"),
     ("my name is john smith", "john smith"),
@@ -54,6 +55,8 @@ def test_names_in_capitals_or_lower_case(scanner, text, name):
     "i'm frank with you",  # a given name alone after "i'm" is as often a word
     "i am looking for help", "name is required", "i'm in london",
     "CUSTOMER NAME: NOT PROVIDED", "CARDHOLDER NAME REQUIRED", "PLEASE CALL CUSTOMER SERVICE",
+    "IF THE COPYRIGHT HOLDER HAS BEEN ADVISED",  # a label without its colon: the words after it are no name
+    "THE CUSTOMER HAS BEEN NOTIFIED",
 ])
 def test_capitals_and_lower_case_that_name_no_one(scanner, text):
     assert persons(scanner, text) == []

@@ -739,10 +739,13 @@ class PersonRecognizer(Recognizer):
                 n = 1  # "MR SMITH"; not "MR AMY" of "MR AMY BROWN"
             elif n == 0 and naming and len(words) == at + 1 and self._plain_given(words[i]):
                 n = 1  # "my name is john"
-            elif n == 0 and (title or (bool(before) and before[-1] in _LABELS)) and i + 1 < len(words) and \
-                    _unknown_name_word(words[i]) and _unknown_name_word(words[i + 1]):
-                # After a title or label, as in mixed case ("Customer: Jan Nowakowski"), two words
-                # the lists lack ("CARDHOLDER WULF SCHOLZ"); a third only if it is a family name.
+            elif n == 0 and (title or (i == 0 and bool(before) and before[-1] in _LABELS
+                                       and text[:ctx.start].rstrip(" \t").endswith(":"))) and \
+                    i + 1 < len(words) and _unknown_name_word(words[i]) and _unknown_name_word(words[i + 1]):
+                # After a title or a label and its colon, as in mixed case ("Customer: Jan
+                # Nowakowski"), two words the lists lack ("CARDHOLDER: WULF SCHOLZ"); a third only
+                # if it is a family name. Not after a bare label: in capitals every word is
+                # capitalised ("THE COPYRIGHT HOLDER HAS BEEN ADVISED").
                 n = 3 if i + 2 < len(words) and self._plain_family(words[i + 2], True) else 2
             if n:
                 name = words[i:i + n]
