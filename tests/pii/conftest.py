@@ -36,6 +36,17 @@ def scanner(_shared_scanner) -> Scanner:
     assert _shared_scanner.stats["errors"] == before
 
 
+def spans(scanner: Scanner, text: str, category: str) -> list[str]:
+    """What each ``category`` finding of ``text`` covers, in order."""
+    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == category]
+
+
+def text_hashes(scanner: Scanner, texts, category: str) -> set[str]:
+    """The value hashes of every ``category`` finding in ``texts``: one when they name one
+    person or place, however written."""
+    return {f.value_hash for text in texts for f in scanner.scan_text(text) if f.category == category}
+
+
 def scan_json(scanner: Scanner, obj, url: str = "https://api.example.net/v1/x", headers=()):
     return scanner.scan_request("POST", url, list(headers), json.dumps(obj).encode(), "application/json")
 

@@ -5,9 +5,11 @@ one is named ("Client: Acme, Inc", "TCP/IP", a route "LONDON/PARIS")."""
 
 import pytest
 
+from tests.pii.conftest import spans, text_hashes
+
 
 def persons(scanner, text):
-    return [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
+    return spans(scanner, text, "PERSON")
 
 
 @pytest.mark.parametrize("text,name", [
@@ -35,6 +37,4 @@ def test_the_same_shapes_name_no_one(scanner, text):
 
 
 def test_family_name_first_hashes_as_given_name_first(scanner):
-    hashes = {f.value_hash for text in ("Jane Doe called", "Name: Doe, Jane", "NAME: DOE/JANE MS")
-              for f in scanner.scan_text(text) if f.category == "PERSON"}
-    assert len(hashes) == 1
+    assert len(text_hashes(scanner, ("Jane Doe called", "Name: Doe, Jane", "NAME: DOE/JANE MS"), "PERSON")) == 1

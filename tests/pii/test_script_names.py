@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.pii.conftest import spans, text_hashes
+
 # (text, the name it holds or None)
 PROSE = [
     ("我叫王伟，电话是多少？", "王伟"),
@@ -62,8 +64,7 @@ PROSE = [
 
 @pytest.mark.parametrize("text, name", PROSE, ids=[p[0] for p in PROSE])
 def test_names_in_scripts_without_capitals(scanner, text, name):
-    found = [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"]
-    assert found == ([name] if name else [])
+    assert spans(scanner, text, "PERSON") == ([name] if name else [])
 
 
 FIELDS = [
@@ -88,8 +89,7 @@ def test_name_fields_in_scripts_without_capitals(scanner, doc, is_name):
 
 
 def test_a_name_s_hash_is_the_same_wherever_it_is_found(scanner):
-    hashes = {f.value_hash for text in ("我叫张晓明。", "张晓明先生您好", "姓名：张晓明")
-              for f in scanner.scan_text(text) if f.category == "PERSON"}
+    hashes = text_hashes(scanner, ("我叫张晓明。", "张晓明先生您好", "姓名：张晓明"), "PERSON")
     by_field = {f.value_hash for f in scanner.scan_request("POST", "https://x.example/", [],
                                                            json.dumps({"name": "张晓明"}).encode(),
                                                            "application/json")}
