@@ -14,9 +14,8 @@ from setuptools.command.build_ext import build_ext
 
 # Modules compiled: the scan path. Interpreted: the package entry, the optional spaCy
 # bridge, htmltext.py (its reader subclasses the standard library's HTML parser), and
-# config.py, which
-# validates user input after building it (compiled dataclasses would reject a wrong type
-# before the error could name the key).
+# config.py, which validates user input after building it (compiled dataclasses would
+# reject a wrong type before the error could name the key).
 PURE = {"detectors/pii/__init__.py", "detectors/pii/ner.py", "detectors/pii/config.py",
         "detectors/pii/htmltext.py"}
 

@@ -243,9 +243,8 @@ def _han_after_cue(text: str) -> str:
         # "佐藤 健", "三浦 くみ子": family and given name apart, as Japanese writes them; a
         # particle after a kanji ends the name ("佐藤 健です").
         for j in range(1, len(given)):
-            if "\u3040" <= given[j] <= "\u309f" and _han(given[j - 1]):  # hiragana after a kanji
-                return text[: len(head) + 1 + j]
-            if given.startswith(_COPULAS, j):  # a given name in kana, then "です" ("三浦 さゆりです")
+            # Hiragana after a kanji, or a given name in kana then "です" ("三浦 さゆりです").
+            if ("\u3040" <= given[j] <= "\u309f" and _han(given[j - 1])) or given.startswith(_COPULAS, j):
                 return text[: len(head) + 1 + j]
         return text
     text = head
