@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from faker import Faker  # noqa: E402
+from Crypto.Hash import keccak  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
 from detectors.pii import COMPILED, NATIVE, Scanner, normalise  # noqa: E402
@@ -1266,6 +1267,7 @@ _NAMED_IN_NOTES = [
     ("Medicare number {v} on file", "HEALTH_ID", "mbi"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "btc"),
     ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
+    ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "eth_checksummed"),
 ]
 # The same values where nothing names them as personal data: (template, category not to report).
 _NOT_NAMED_IN_NOTES = [
@@ -1277,6 +1279,7 @@ _NOT_NAMED_IN_NOTES = [
     ("order {v} shipped to the ward", "HEALTH_ID", "mrn"),
     ("ref {v} closed", "CRYPTO_WALLET", "btc_typo"),  # one character off: the checksum fails
     ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
+    ("ref {v} closed", "CRYPTO_WALLET", "eth_miscased"),  # EIP-55 with one letter's case turned
 ]
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -1290,6 +1293,14 @@ def _bitcoin_address(rnd: random.Random) -> str:
         n, r = divmod(n, 58)
         out = _BASE58[r] + out
     return "1" * (len(raw) - len(raw.lstrip(b"\x00"))) + out
+
+
+def _eip55(address: str) -> str:
+    """An Ethereum address as EIP-55 writes it: each hex letter in upper case where the
+    Keccak-256 of the lower-case hex has a digit of 8 or more."""
+    hex_ = address[2:].lower()
+    digest = keccak.new(digest_bits=256, data=hex_.encode()).hexdigest()
+    return "0x" + "".join(c.upper() if h >= "8" else c for c, h in zip(hex_, digest))
 
 
 def _note_value(kind: str, rnd: random.Random) -> str:
@@ -1314,6 +1325,12 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return v[:-1] + rnd.choice(_BASE58.replace(v[-1], ""))
     if kind == "eth":
         return "0x" + rnd.randbytes(20).hex()
+    if kind == "eth_checksummed":
+        return _eip55("0x" + rnd.randbytes(20).hex())
+    if kind == "eth_miscased":
+        v = _eip55("0x" + rnd.randbytes(20).hex())
+        i = max(i for i, c in enumerate(v) if c.isalpha() and i > 1)
+        return v[:i] + v[i].swapcase() + v[i + 1:]
     letters = "ACDEFGHJKMNPQRTUVWXY"  # an MBI's: no S, L, O, I, B or Z
     pick = rnd.choice
     mbi = f"{pick('123456789')}{pick(letters)}{pick(letters + digits)}{pick(digits)}{pick(letters)}" \
@@ -1684,7 +1701,8 @@ def main(argv=None) -> int:
           f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
     by_category, false, n_clean = named_in_notes(args.seed)
     print("  identifiers named in notes and tickets (two-digit-year birth dates, bank accounts beside a bank's "
-          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers, wallet addresses; found whole): "
+          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers, wallet addresses "
+          "named or checksummed; found whole): "
           + ", ".join(f"{c} {found}/{planted}" for c, (found, planted) in by_category.items())
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     print()

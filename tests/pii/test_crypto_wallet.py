@@ -1,6 +1,7 @@
-"""Cryptocurrency wallet addresses: Bitcoin's wherever they are (their checksum is the
-evidence), Ethereum's after a wallet's name or under a wallet's field. The addresses are
-the published examples of BIP 13, BIP 173, BIP 350 and EIP-55, and the genesis block's."""
+"""Cryptocurrency wallet addresses: Bitcoin's and checksummed Ethereum ones wherever they
+are (their checksum is the evidence), Ethereum's in one case after a wallet's name or
+under a wallet's field. The addresses are the published examples of BIP 13, BIP 173,
+BIP 350 and EIP-55, and the genesis block's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from detectors.pii import Scanner
 from detectors.pii.masking import normalise
-from detectors.pii.recognizers.crypto_wallet import base58check_ok, bech32_ok
+from detectors.pii.recognizers.crypto_wallet import base58check_ok, bech32_ok, eip55_ok
 from tests.pii.conftest import scan_json
 
 GENESIS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
@@ -16,6 +17,11 @@ P2SH = "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
 SEGWIT = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
 TAPROOT = "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"
 ETH = "0x52908400098527886E0F7030069857D2E4169EE7"
+# EIP-55's own examples.
+EIP55 = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+         "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"]
+# ETH with the case of one letter (its last "E") turned.
+ETH_MISCASED = ETH[:-2] + "e" + ETH[-1]
 
 # (text, the address found in it, subtype)
 FOUND = [
@@ -27,6 +33,9 @@ FOUND = [
     (f"My ETH wallet is {ETH}, thanks", ETH, "ethereum"),
     (f"deposit address: {ETH.lower()}", ETH.lower(), "ethereum"),
     (f"USDT (ERC20) {ETH}", ETH, "ethereum"),
+    # Checksummed, so unnamed: pasted from a wallet into a chat or a ticket.
+    (f"please send it to {ETH} by Friday", ETH, "ethereum"),
+    (f"{EIP55[0]}", EIP55[0], "ethereum"),
 ]
 
 
@@ -44,7 +53,10 @@ def test_wallet_addresses_in_text(scanner, text, address, subtype):
     SEGWIT[:8] + SEGWIT[8:].upper(),  # bech32 is one case or the other
     "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx",  # testnet: no one's money
     "order 1234567891234567891234567891 shipped",  # digits only: base58, no checksum
-    f"commit {ETH}",  # 40 hex digits unnamed: a SHA-1 as often as a wallet
+    f"commit {ETH.lower()}",  # 40 hex digits in one case unnamed: a SHA-1 as often as a wallet
+    f"hash {EIP55[0].upper().replace('0X', '0x')}",  # capitals whose checksum fails: no evidence
+    f"please send it to {ETH_MISCASED}",  # a checksum that fails: no address
+    f"my wallet is {ETH_MISCASED}",  # not even named: wallets refuse it
     "wallet 0x0000000000000000000000000000000000000000",  # the zero address
     "wallet 0x000000000000000000000000000000000000dEaD",  # the burn address
 ])
@@ -61,7 +73,10 @@ def test_wallet_fields_and_json_rpc(scanner):
         ("CRYPTO_WALLET", "$.params[].from"), ("CRYPTO_WALLET", "$.params[].to")]
     assert [(f.category, f.subtype) for f in scan_json(scanner, {"wallet_address": ETH})] == \
         [("CRYPTO_WALLET", "ethereum")]
-    assert scan_json(scanner, {"commit_sha": ETH, "tx_hash": "0x" + "ab12" * 16}) == []
+    assert scan_json(scanner, {"commit_sha": ETH.lower(), "tx_hash": "0x" + "ab12" * 16}) == []
+    # Checksummed, an address is one under any field name.
+    assert [(f.category, f.field_path) for f in scan_json(scanner, {"recipient": ETH})] == \
+        [("CRYPTO_WALLET", "$.recipient")]
 
 
 def test_an_address_hashes_the_same_however_it_is_written(scanner):
@@ -73,6 +88,17 @@ def test_an_address_hashes_the_same_however_it_is_written(scanner):
     assert scanner.scan_text(SEGWIT)[0].value_hash == scanner.scan_text(SEGWIT.upper())[0].value_hash
     assert normalise("CRYPTO_WALLET", GENESIS) == GENESIS
     assert normalise("CRYPTO_WALLET", ETH) == ETH.lower()
+
+
+def test_eip55_checksum():
+    for address in EIP55 + [ETH]:
+        assert eip55_ok(address)
+        hex_ = address[2:]
+        # Every letter turned, one at a time, breaks it.
+        for i, c in enumerate(hex_):
+            if c.isalpha():
+                turned = "0x" + hex_[:i] + c.swapcase() + hex_[i + 1:]
+                assert not eip55_ok(turned), turned
 
 
 def test_checksums_accept_only_their_own_network():

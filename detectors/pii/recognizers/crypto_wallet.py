@@ -7,10 +7,14 @@ report it; a sub-processor (an analytics SDK, a KYC vendor, a node provider such
 Infura) that receives it with a user id receives that person's history.
 
 A Bitcoin address carries a checksum (double SHA-256 for base58check, BCH for bech32),
-so it is reported wherever it is. An Ethereum address has none in lower case, and 40
-hex digits are as often a SHA-1 or a commit id: it is reported only after a wallet's
-name in text ("wallet 0x...", "ETH address: 0x...") or under a wallet's field name
-(``wallet``, ``address``, and ``from``/``to`` as JSON-RPC transactions name them).
+so it is reported wherever it is. So is an Ethereum address in mixed case: EIP-55 writes
+each hex letter in the case its Keccak-256 hash says, the form wallets copy and
+explorers show; a SHA-1 or a commit id is written in lower case. In lower case an
+address carries no checksum, and 40 hex digits are as often a hash: it is reported only
+after a wallet's name in text ("wallet 0x...", "ETH address: 0x...") or under a
+wallet's field name (``wallet``, ``address``, and ``from``/``to`` as JSON-RPC
+transactions name them). A mixed-case address whose checksum fails is no address:
+wallets refuse it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Final, Iterable
+
+from Crypto.Hash import keccak
 
 from ..finding import Category
 from .base import Ctx, Hit, Recognizer, field_hit
@@ -38,6 +44,13 @@ _WALLET_CUE: Final = (r"(?i:\b(?:wallet|eth(?:ereum)?|erc-?20|metamask|usdt|usdc
                       r"(?:[ \t]+address|[ \t]+addr\b|[ \t]+#)?)")
 _ETH_ADDRESS: Final = r"0x[0-9a-fA-F]{40}"
 _ETH: Final = re.compile(_ETH_ADDRESS)
+# The cue, ending up to 24 characters before an address, as the text pattern allows.
+_CUED: Final = re.compile(_WALLET_CUE + r"[^\n]{0,24}$")
+_CUE_REACH: Final = 64  # longer than a cue and the 24 characters after it
+# With fewer hex letters than this the checksum says too little (at five, one random
+# string in 32 passes; an address has fifteen on average). Hex with capitals is rare but
+# for addresses.
+_MIN_CHECKED_LETTERS: Final = 5
 # "from" and "to": eth_sendTransaction's parameters, as a node provider receives them.
 _WALLET_FIELDS: Final = frozenset({"wallet", "walletaddress", "walletaddr", "ethaddress", "ethereumaddress",
                                    "cryptoaddress", "address", "from", "to", "depositaddress", "withdrawaladdress"})
@@ -93,26 +106,56 @@ def bech32_ok(value: str) -> bool:
 
 
 def _eth_ok(value: str) -> bool:
-    """40 hex digits that are no placeholder (the zero or burn address, "0xdeadbeef...")."""
-    return _ETH.fullmatch(value) is not None and len(set(value[2:].lower())) >= 6
+    """40 hex digits that are no placeholder (the zero or burn address, "0xdeadbeef...")
+    and, in mixed case, carry a valid EIP-55 checksum."""
+    if _ETH.fullmatch(value) is None or len(set(value[2:].lower())) < 6:
+        return False
+    return not _mixed_case(value) or eip55_ok(value)
+
+
+def _mixed_case(value: str) -> bool:
+    hex_ = value[2:]
+    return hex_ != hex_.lower() and hex_ != hex_.upper()
+
+
+def eip55_ok(value: str) -> bool:
+    """EIP-55: the i-th hex letter is upper case where the i-th hex digit of the
+    Keccak-256 of the lower-case address (without "0x") is 8 or more."""
+    hex_ = value[2:]
+    digest = keccak.new(digest_bits=256, data=hex_.lower().encode()).hexdigest()
+    for c, h in zip(hex_, digest):
+        if c.isalpha() and c.isupper() != (h >= "8"):
+            return False
+    return True
+
+
+def _checksummed(value: str) -> bool:
+    """An address with capitals, enough letters that its checksum is evidence, and a
+    valid one. (Its letters may all be capitals: "0x5290...D2E4169EE7" is EIP-55's.)"""
+    hex_ = value[2:]
+    return hex_ != hex_.lower() and sum(c.isalpha() for c in hex_) >= _MIN_CHECKED_LETTERS and eip55_ok(value)
 
 
 class CryptoWalletRecognizer(Recognizer):
     name: str = "crypto_wallet"
     category: str = Category.CRYPTO_WALLET
-    # An Ethereum address is group 1, after a wallet's name and up to 24 characters on
-    # its line; the Bitcoin forms take no group and are the whole match.
+    # An Ethereum address is group 1 after a wallet's name and up to 24 characters on
+    # its line, or the whole match alone; the Bitcoin forms take no group either.
     patterns: tuple[str, ...] = (
         _BECH32_ADDRESS,
         _BASE58_ADDRESS,
         _WALLET_CUE + r"[^\n]{0,24}?\b(" + _ETH_ADDRESS + r")\b",
+        r"\b" + _ETH_ADDRESS + r"\b",
     )
-    prefilter: tuple[str, ...] = (_BECH32_ADDRESS, _BASE58_ADDRESS, _WALLET_CUE + r"[^\n]*0x")
+    prefilter: tuple[str, ...] = (_BECH32_ADDRESS, _BASE58_ADDRESS, r"\b" + _ETH_ADDRESS + r"\b")
     group: int = 1
     field_hints: frozenset[str] = _WALLET_FIELDS
     score: float = 0.9
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if value[:2] in ("0x", "0X") and not _checksummed(value) and \
+                _CUED.search(ctx.text, max(0, ctx.start - _CUE_REACH), ctx.start) is None:
+            return None  # one case and unnamed: a hash as often as a wallet
         return self._read(value, 0.8)
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
