@@ -1265,6 +1265,8 @@ _NAMED_IN_NOTES = [
     ("客户的身份证号码是{v}，请核实。", "NATIONAL_ID", "cn_ric"),
     ("Patient Jane Roe, MRN {v}, admitted overnight.", "HEALTH_ID", "mrn"),
     ("Medicare number {v} on file", "HEALTH_ID", "mbi"),
+    ("Her Medicare card is {v}, expiry 05/27", "HEALTH_ID", "au_medicare"),
+    ("Applicant NRIC/FIN: {v}", "NATIONAL_ID", "sg_nric"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "btc"),
     ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "eth_checksummed"),
@@ -1277,6 +1279,8 @@ _NOT_NAMED_IN_NOTES = [
     ("switch port {v} is up", "DEVICE_ID", "mac"),
     ("订单号 {v} 已发货", "NATIONAL_ID", "cn_ric"),
     ("order {v} shipped to the ward", "HEALTH_ID", "mrn"),
+    ("invoice {v} paid", "HEALTH_ID", "au_medicare"),
+    ("parcel {v} delivered", "NATIONAL_ID", "sg_nric"),
     ("ref {v} closed", "CRYPTO_WALLET", "btc_typo"),  # one character off: the checksum fails
     ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
     ("ref {v} closed", "CRYPTO_WALLET", "eth_miscased"),  # EIP-55 with one letter's case turned
@@ -1318,6 +1322,15 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return body + ric.calc_check_digit(body + "0")  # it reads all but the last character
     if kind == "mrn":
         return "".join(rnd.choice(digits) for _ in range(rnd.randint(6, 10)))
+    if kind == "au_medicare":  # a card number, its check digit (weights 1 3 7 9), an issue number
+        card = rnd.choice("23456") + "".join(rnd.choice(digits) for _ in range(7))
+        check = sum(w * int(d) for w, d in zip((1, 3, 7, 9, 1, 3, 7, 9), card)) % 10
+        return f"{card[:4]} {card[4:]}{check} {rnd.randint(1, 9)}"
+    if kind == "sg_nric":  # ICA's check letter: weights 2 7 6 5 4 3 2 and a series offset
+        series = rnd.choice("STFGM")
+        body = "".join(rnd.choice(digits) for _ in range(7))
+        r = ({"T": 4, "G": 4, "M": 3}.get(series, 0) + sum(w * int(d) for w, d in zip((2, 7, 6, 5, 4, 3, 2), body))) % 11
+        return series + body + {"S": "JZIHGFEDCBA", "T": "JZIHGFEDCBA", "M": "XWUTRQPNJLK"}.get(series, "XWUTRQPNMLK")[r]
     if kind == "btc":
         return _bitcoin_address(rnd)
     if kind == "btc_typo":
@@ -1701,7 +1714,8 @@ def main(argv=None) -> int:
           f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
     by_category, false, n_clean = named_in_notes(args.seed)
     print("  identifiers named in notes and tickets (two-digit-year birth dates, bank accounts beside a bank's "
-          "name, MAC addresses, a Chinese identity card, medical record and Medicare numbers, wallet addresses "
+          "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
+          "Australian Medicare numbers, wallet addresses "
           "named or checksummed; found whole): "
           + ", ".join(f"{c} {found}/{planted}" for c, (found, planted) in by_category.items())
           + f"; {false} findings of those categories in {n_clean} samples that name none")

@@ -237,6 +237,41 @@ def is_es_dni(compact: str) -> bool:
     return _DNI_LETTERS[int(head) % 23] == letter
 
 
+# --- Singapore NRIC and FIN ---------------------------------------------------------
+
+_NRIC_WEIGHTS: Final = (2, 7, 6, 5, 4, 3, 2)
+# The check letter by the weighted sum's remainder: citizens and permanent residents (S
+# before 2000, T after), foreigners (F, G), and the M series issued from 2022.
+_NRIC_LETTERS: Final = {"S": (0, "JZIHGFEDCBA"), "T": (4, "JZIHGFEDCBA"), "F": (0, "XWUTRQPNMLK"),
+                        "G": (4, "XWUTRQPNMLK"), "M": (3, "XWUTRQPNJLK")}
+
+
+def sg_nric(value: str) -> str:
+    """The NRIC or FIN in upper case if its check letter is right, else ""."""
+    v = value.strip().upper()
+    if len(v) != 9 or not v[1:8].isdigit() or v[0] not in _NRIC_LETTERS:
+        return ""
+    offset, letters = _NRIC_LETTERS[v[0]]
+    total = offset + sum(w * int(d) for w, d in zip(_NRIC_WEIGHTS, v[1:8]))
+    return v if letters[total % 11] == v[8] else ""
+
+
+# --- Australian Medicare number --------------------------------------------------------
+
+_MEDICARE_WEIGHTS: Final = (1, 3, 7, 9, 1, 3, 7, 9)
+
+
+def au_medicare(value: str) -> str:
+    """The card number and its issue number, ten digits, if the card's first digit is 2
+    to 6 and its ninth is the check digit; a reference number after them (the person on
+    the card, "/1") is read past. Else ""."""
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) not in (10, 11) or digits[0] not in "23456" or digits[9] == "0":
+        return ""
+    check = sum(w * int(d) for w, d in zip(_MEDICARE_WEIGHTS, digits)) % 10
+    return digits[:10] if check == int(digits[8]) else ""
+
+
 # --- Brazilian CPF ---------------------------------------------------------------
 
 

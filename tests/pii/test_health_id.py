@@ -15,6 +15,10 @@ NAMED = [
     ("Patient ID 88123456 in room 4", "88123456", "medical_record"),
     ("Medicare number 1EG4-TE5-MK73, thanks", "1EG4-TE5-MK73", "us_mbi"),  # CMS's printed form
     ("MBI: 1EG4TE5MK73", "1EG4TE5MK73", "us_mbi"),
+    # Australia's, as printed on the card, with the person's reference number after "/"
+    ("Medicare number 2123 45670 1, thanks", "2123 45670 1", "au_medicare"),
+    ("Medicare card 2123 45670 1/1 exp 05/27", "2123 45670 1/1", "au_medicare"),
+    ("medicare no. 2123456701", "2123456701", "au_medicare"),
 ]
 
 
@@ -33,6 +37,9 @@ def test_named_in_text(scanner, text, number, subtype):
     "Medicare number 1EG4-TE5-MK7S",  # S is not in an MBI
     "Medicare Part B 2024 premiums",
     "MBI 12345678901",  # digits only: not the layout
+    "Medicare number 2123 45671 1",  # Australia's layout, its check digit wrong
+    "Medicare number 7123 45670 1",  # no card number starts with 7
+    "MRN 2123 45670 1",  # a record number is not read across blanks ("2123" is too short)
 ])
 def test_not_a_health_id(scanner, text):
     assert not [f for f in scanner.scan_text(text) if f.category == "HEALTH_ID"]
@@ -43,6 +50,7 @@ def test_not_a_health_id(scanner, text):
     ({"medical_record_number": "A1234567"}, "$.medical_record_number", "medical_record"),
     ({"mbi": "1EG4TE5MK73"}, "$.mbi", "us_mbi"),
     ({"medicare_number": "1eg4-te5-mk73"}, "$.medicare_number", "us_mbi"),
+    ({"medicare_number": "2123 45670 1"}, "$.medicare_number", "au_medicare"),
 ])
 def test_named_by_field(scanner, doc, path, subtype):
     assert [(f.category, f.field_path, f.subtype) for f in scan_json(scanner, doc)] == [("HEALTH_ID", path, subtype)]
@@ -57,6 +65,10 @@ def test_one_record_hashes_alike_in_text_and_field(scanner):
     (text,) = scanner.scan_text("Medicare number 1EG4-TE5-MK73")
     (field,) = scan_json(scanner, {"mbi": "1eg4te5mk73"})
     assert text.value_hash == field.value_hash
+    # Australia's: the card and issue number, whether the person's number follows or not
+    (card,) = scanner.scan_text("Medicare card 2123 45670 1/2")
+    (field,) = scan_json(scanner, {"medicare_number": "2123456701"})
+    assert card.value_hash == field.value_hash
 
 
 def test_the_category_can_be_turned_off():

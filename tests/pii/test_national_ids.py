@@ -33,6 +33,8 @@ SCHEMES = [
     ("myNumber", "6214 9832 0257", "6214 9832 0258", "jp_my_number"),
     ("pan", "ACUPA7085R", "ACUPA70851", "in_pan"),
     ("mykad", "770305-02-1234", "771305-02-1234", "my_nric"),
+    ("nric", "S1234567D", "S1234567A", "sg_nric"),  # Malaysia's name too: the shape tells them apart
+    ("fin_number", "G1234567X", "G1234567W", "sg_nric"),
     ("thai_id", "3100600445635", "3100600445636", "th_pin"),
     ("teudat_zehut", "3933742-3", "3933742-2", "il_idnr"),
     ("rsa_id", "7503305044089", "8503305044089", "za_idnr"),
@@ -70,6 +72,8 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("AHV-Nr. 756.9217.0769.85 bitte", "756.9217.0769.85", "ch_ahv"),
     ("rodne cislo 710319/2745", "710319/2745", "cz_rc"),  # a slash inside
     ("TC Kimlik No: 17291716060", "17291716060", "tr_tckimlik"),
+    ("my NRIC/FIN is t0123456g, thanks", "t0123456g", "sg_nric"),  # typed in lower case
+    ("NRIC: M1234567K", "M1234567K", "sg_nric"),  # the M series, from 2022
     ("resident registration number 971013-9019902", "971013-9019902", "kr_rrn"),
     # Names in scripts without spaces, glued to the number or to the words around it
     ("身份证号 11010519491231002X", "11010519491231002X", "cn_ric"),

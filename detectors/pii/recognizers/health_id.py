@@ -1,9 +1,11 @@
-"""Health identifiers: a hospital's medical record number ("MRN 00482913") and the US
-Medicare Beneficiary Identifier ("MBI 1EG4-TE5-MK73"). Either says that someone is a
-patient, and where: health data, a special category under GDPR and PHI under HIPAA.
+"""Health identifiers: a hospital's medical record number ("MRN 00482913"), the US
+Medicare Beneficiary Identifier ("MBI 1EG4-TE5-MK73") and the Australian Medicare
+number ("Medicare number 2123 45670 1"). Each says that someone is a patient, and
+where: health data, a special category under GDPR and PHI under HIPAA.
 
 Each hospital numbers its records its own way, so the name is the evidence, as for a
-driving licence; the MBI has a fixed layout of letters and digits, which is checked.
+driving licence; the MBI has a fixed layout of letters and digits, and the Australian
+number a check digit, which are checked.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Final, Iterable
 
 from ..finding import Category
 from ..masking import alnum_upper
+from ..validators import au_medicare
 from .base import Ctx, Hit, Recognizer, field_hit
 
 # The names in text; "patient" alone precedes names, rooms and dates.
@@ -27,6 +30,11 @@ _L: Final = "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y]"
 _A: Final = "[0-9AC-HJKMNP-RT-Yac-hjkmnp-rt-y]"
 _MBI_NUMBER: Final = f"[1-9]{_L}{_A}\\d-?{_L}{_A}\\d-?{_L}{_L}\\d\\d"
 _MBI: Final = re.compile(_MBI_NUMBER)
+# Australia's: a card number of 4 and 5 digits, its issue number, and the person's
+# reference number on the card after a blank or "/" ("2123 45670 1/1").
+_AU_MEDICARE_NUMBER: Final = r"[2-6]\d{3} ?\d{5} ?[1-9](?:[ /]?[1-9])?\b"
+# Where an MRN was read, Australia's blanks end it, as before ("MRN 2123 45670 1": 2123).
+_BLANK: Final = re.compile(r"[ /]")
 _MBI_WORD: Final = re.compile(r"\bmbi\b")
 
 _MRN_FIELDS: Final = frozenset({"mrn", "medicalrecordnumber", "medicalrecordno", "medrecno", "patientmrn", "mrnumber"})
@@ -50,7 +58,8 @@ class HealthIdRecognizer(Recognizer):
     # The number is group 1: a name, then up to 16 characters that are not digits ("MRN:",
     # "Medicare number is"). One group for both: validate reads which name it was.
     patterns: tuple[str, ...] = (
-        "(?:" + _MRN_CUE + "|" + _MBI_CUE + r")[^\d\n]{0,16}\b(" + _MBI_NUMBER + r"\b|" + _MRN_NUMBER + ")",
+        "(?:" + _MRN_CUE + "|" + _MBI_CUE + r")[^\d\n]{0,16}\b(" + _MBI_NUMBER + r"\b|" + _AU_MEDICARE_NUMBER + "|"
+        + _MRN_NUMBER + ")",
     )
     prefilter: tuple[str, ...] = (_MRN_CUE, _MBI_CUE)
     keywords: tuple[str, ...] = ("mrn", "medical", "med", "patient", "mbi", "medicare")
@@ -59,18 +68,32 @@ class HealthIdRecognizer(Recognizer):
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
-        return field_hit(self._mbi(v) if not _MBI_FIELDS.isdisjoint(ctx.tokens) else self._mrn(v), value, v)
+        if _MBI_FIELDS.isdisjoint(ctx.tokens):
+            return field_hit(self._mrn(v), value, v)
+        return field_hit(self._mbi(v) or self._au_medicare(v), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         before = ctx.text[max(0, ctx.start - 48):ctx.start].lower()
-        if "medicare" in before or _MBI_WORD.search(before) is not None:
+        if "medicare" in before:
+            return self._mbi(value) or self._au_medicare(value)
+        if _MBI_WORD.search(before) is not None:
             return self._mbi(value)
-        return self._mrn(value)
+        blank = _BLANK.search(value)
+        if blank is None:
+            return self._mrn(value)
+        hit = self._mrn(value[:blank.start()])
+        if hit is not None:
+            hit.end = ctx.start + blank.start()
+        return hit
 
     def _mbi(self, v: str) -> Hit | None:
         if _MBI.fullmatch(v) is None:
             return None
         return Hit(self.score, alnum_upper(v), subtype="us_mbi")
+
+    def _au_medicare(self, v: str) -> Hit | None:
+        found = au_medicare(v)
+        return Hit(self.score, found, subtype="au_medicare") if found else None
 
     def _mrn(self, v: str) -> Hit | None:
         found = _record_number(v)

@@ -4,7 +4,9 @@ Norwegian fødselsnummer, Belgian national number, Swiss AHV number, Romanian CN
 rodné číslo, Estonian isikukood, Greek AMKA and Turkish T.C. Kimlik No; in the Americas
 the Canadian SIN, US ITIN, Mexican CURP and Chilean RUT; elsewhere the Australian TFN,
 Chinese resident identity card, Korean resident registration number, Japanese My Number,
-Indian PAN, Malaysian MyKad, Thai ID, Israeli Teudat Zehut and South African ID number.
+Indian PAN, Malaysian MyKad, Singapore NRIC and FIN, Thai ID, Israeli Teudat Zehut and
+South African ID number. (Singapore's check letter is not in python-stdnum: validators.py
+has it.)
 
 Most are bare runs of 9 to 13 digits with a one-in-ten or one-in-eleven check: alone
 they cannot be told from order numbers, amounts or phone numbers. So they are reported
@@ -18,9 +20,10 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
-from typing import Final, Iterable
+from typing import Callable, Final, Iterable
 
 from ..finding import Category
+from ..validators import sg_nric
 from .base import Ctx, Hit, Recognizer, field_hit
 
 
@@ -30,6 +33,8 @@ class Scheme:
     module: str  # python-stdnum module
     fields: frozenset[str]  # field-name tokens that name it
     cues: tuple[str, ...]  # words that name it in text (lower case; Chinese, Japanese, Korean as written)
+    # The check where python-stdnum has none: the compact value if valid, else "".
+    check: Callable[[str], str] | None = None
 
 
 SCHEMES: Final = (
@@ -73,14 +78,19 @@ SCHEMES: Final = (
     Scheme("in_pan", "stdnum.in_.pan", frozenset({"pan", "pannumber", "pancard", "panno"}),
            ("pan card", "pan no", "pan number", "permanent account number")),
     Scheme("my_nric", "stdnum.my.nric", frozenset({"mykad", "nric"}), ("mykad", "nric")),
+    # Singapore's NRIC shares the name with Malaysia's (12 digits there, a letter, 7 digits
+    # and a letter here); "fin" alone is a word in English, Finnish and French.
+    Scheme("sg_nric", "", frozenset({"nric", "nricfin", "nricno", "finno", "finnumber", "uin"}),
+           ("nric", "nric/fin", "fin no", "fin number", "foreign identification number"), sg_nric),
     Scheme("th_pin", "stdnum.th.pin", frozenset({"thaiid", "thainationalid"}), ("thai id", "thai national id")),
     Scheme("il_idnr", "stdnum.il.idnr", frozenset({"teudatzehut"}), ("teudat zehut",)),
     Scheme("za_idnr", "stdnum.za.idnr", frozenset({"rsaid", "saidnumber", "southafricanid"}),
            ("rsa id", "south african id")),
 )
-# Digits with separators ("880320-0016", "710319/2745"), or letters then digits (the
-# Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R").
-_NUMBER: Final = r"\d[\d .\-+/]{7,16}[\dA-Y]|[A-Z]{4,5}\d[\dA-Z]{4,13}"
+# Digits with separators ("880320-0016", "710319/2745"), letters then digits (the
+# Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R"), or a letter, seven
+# digits and a letter (Singapore's "S1234567D", in either case as people type it).
+_NUMBER: Final = r"\d[\d .\-+/]{7,16}[\dA-Y]|[A-Z]{4,5}\d[\dA-Z]{4,13}|[STFGMstfgm]\d{7}[A-Za-z]"
 
 
 def _cue_rx(cue: str) -> str:
@@ -110,7 +120,7 @@ class StdnumIdRecognizer(Recognizer):
     group: int = 1
 
     def __init__(self):
-        self._valid = {s.name: importlib.import_module(s.module) for s in SCHEMES}
+        self._valid = {s.name: importlib.import_module(s.module) for s in SCHEMES if s.check is None}
 
     def _schemes_for(self, tokens: frozenset[str]) -> list[Scheme]:
         return [s for s in SCHEMES if not s.fields.isdisjoint(tokens)]
@@ -119,6 +129,8 @@ class StdnumIdRecognizer(Recognizer):
         return bool(self._schemes_for(tokens))
 
     def _check(self, scheme: Scheme, value: str) -> str | None:
+        if scheme.check is not None:
+            return scheme.check(value) or None
         module = self._valid[scheme.name]
         return module.compact(value) if module.is_valid(value) else None
 
