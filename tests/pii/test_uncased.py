@@ -39,6 +39,14 @@ def persons(scanner, text):
     ("my name's david miller, order 5532", "david miller"),
     ("my name is amy brown and my order is late", "amy brown"),  # after the cue, a family name that is a word
     ("hi, i'm rómulo portillo from billing", "rómulo portillo"),
+    # A given name alone after a greeting, as "Hi Irmhild," is read in mixed case
+    ("Hi JOHN, your order has shipped", "JOHN"),
+    ("Dear MARIA, thanks for writing", "MARIA"),
+    ("HI JOHN, WELCOME ABOARD", "JOHN"),
+    ("Thanks, MARK", "MARK"),  # after a greeting a given name that is a word counts
+    ("Kind regards,\nJOHN", "JOHN"),
+    ("Best regards, JOHN SMITH", "JOHN SMITH"),
+    ("Hello JOHN SMITH, welcome to ACME", "JOHN SMITH"),
 ])
 def test_names_in_capitals_or_lower_case(scanner, text, name):
     assert persons(scanner, text) == [name]
@@ -55,6 +63,11 @@ def test_names_in_capitals_or_lower_case(scanner, text, name):
     "CUSTOMER NAME: NOT PROVIDED", "CARDHOLDER NAME REQUIRED", "PLEASE CALL CUSTOMER SERVICE",
     "IF THE COPYRIGHT HOLDER HAS BEEN ADVISED",  # a label without its colon: the words after it are no name
     "THE CUSTOMER HAS BEEN NOTIFIED",
+    "Hi ALL, the build is green", "Dear CUSTOMER, your invoice", "Hi TEAM, standup moved", "Hello WORLD",
+    "Dear SIR OR MADAM", "Cheers,\nTODO LIST",
+    # One word after a greeting is a name only if the lists know it: in capitals every word
+    # looks like one
+    "THANKS AGAIN!", "HI GUYS!", "HELLO EVERYBODY", "Hi SOMEONE,", "Dear PARENTS,", "Hi MOM,", "Thanks, ACME",
 ])
 def test_capitals_and_lower_case_that_name_no_one(scanner, text):
     assert persons(scanner, text) == []

@@ -388,6 +388,10 @@ class PersonRecognizer(Recognizer):
         # Written in capitals throughout, or without any after a naming cue: see _uncased.
         _CAPITALS_WORD + r"(?:[ \t]+" + _CAPITALS_WORD + r"){1," + str(_MOST_CAPITALS_WORDS - 1) + r"}",
         _LOWER_CUE + r"\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,}){0,2}",
+        # A greeting before capitals: "Hi JOHN,", "Dear MARIA", "Thanks, JOHN SMITH". Last:
+        # where another pattern matches from the greeting, it is read as before.
+        r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITALS_WORD + r"(?:[ \t]+" + _CAPITALS_WORD + r"){0,"
+        + str(_MOST_CAPITALS_WORDS - 2) + r"}",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -401,6 +405,7 @@ class PersonRecognizer(Recognizer):
         r"(?i:" + _LABELS_RX + r")[ \t]*:[ \t]*" + _CAP_B + r"[A-Za-z\x80-\xff'\-]*,[ \t]+" + _CAP_B,
         r"[A-Z]{2}[A-Z'\-]*/[A-Z]{2}",
         _LOWER_CUE + r"[a-z](?:[a-z]|[\xc3-\xc5])",  # "pío", "rómulo"
+        r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITAL_B + _UPPER_B,
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
@@ -533,7 +538,7 @@ class PersonRecognizer(Recognizer):
             return self._inverted(value, ctx)
         if "/" in value:
             return self._surname_slash(value, ctx)
-        if value.isupper() or words[-1][:1].islower():
+        if value.isupper() or words[-1][:1].islower() or (words[-1].isupper() and len(words[-1]) > 1):
             return self._uncased(words, ctx)
         if "." in value:
             words = _without_initials(words)
@@ -739,6 +744,11 @@ class PersonRecognizer(Recognizer):
                 n = 1  # "MR SMITH"; not "MR AMY" of "MR AMY BROWN"
             elif n == 0 and naming and len(words) == at + 1 and self._plain_given(words[i]):
                 n = 1  # "my name is john"
+            elif n == 0 and not lower and i + 1 == len(words) and _greeted(before) and \
+                    self._plain_given(words[i], True) and (ctx.char_after() in ",!\n" or ctx.end >= len(text) - 2):
+                # "Hi JOHN,", "Thanks, MARIA": a given name alone after a greeting. Only one the
+                # lists know: in capitals, "HI GUYS!" and "THANKS AGAIN!" look the same.
+                n = 1
             elif n == 0 and (title or (i == 0 and bool(before) and before[-1] in _LABELS
                                        and text[:ctx.start].rstrip(" \t").endswith(":"))) and \
                     i + 1 < len(words) and _unknown_name_word(words[i]) and _unknown_name_word(words[i + 1]):
