@@ -206,6 +206,31 @@ def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
     assert found == dates
 
 
+# Birth dates as clinical, airline and passport systems print them: the month in capitals,
+# glued to day and year, after a dotted "D.O.B.".
+PRINTED_BIRTHS = [
+    ("D.O.B. 03/12/1985", "03/12/1985"),  # M/D/Y first, as elsewhere
+    ("Pt seen today, d.o.b.: 1985-03-12.", "1985-03-12"),
+    ("DATE OF BIRTH 12-MAR-1985", "12-MAR-1985"),
+    ("DOB 12MAR1985 NATIONALITY GBR", "12MAR1985"),
+    ("BORN 12 MARCH 1985", "12 MARCH 1985"),
+]
+
+
+@pytest.mark.parametrize("text,date", PRINTED_BIRTHS, ids=[t[0][:30] for t in PRINTED_BIRTHS])
+def test_printed_birth_dates(scanner, text, date):
+    found = [f for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"]
+    assert [text[f.start:f.end] for f in found] == [date]
+    # hashed as the date written any other way
+    assert found[0].value_hash == scanner.scan_text("date of birth 1985-03-12")[0].value_hash
+
+
+@pytest.mark.parametrize("text", ["FLIGHT 12MAR1985", "ISSUED 12-MAR-1985", "the d.o.b field is required",
+                                  "EXPIRY 12MAR2030"])
+def test_printed_dates_without_a_birth_cue(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "DATE_OF_BIRTH"] == []
+
+
 # Two-digit years, as clinical notes and forms write a birth date: only right after a cue.
 SHORT_YEAR_BIRTHS = [
     ("Patient DOB: 03/14/82, seen today.", ["03/14/82"], "1982-03-14"),

@@ -41,6 +41,13 @@ _INTL_MONTHS: Final = {
     **dict.fromkeys(("décembre", "dezember", "diciembre", "dicembre", "dezembro", "december", "desember", "grudnia"), 12),
 }
 _MONTHS.update(_INTL_MONTHS)
+# In capitals, as clinical, airline and passport systems print a date ("12-MAR-1985",
+# "12MAR1985", "12 MARCH 1985").
+_MON_UPPER: Final = r"(?:JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?|SEPT?(?:EMBER)?" \
+    r"|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
+_GLUED: Final = re.compile(r"(\d{1,2})([A-Za-z]{3})(\d{4})")  # "12MAR1985"
+# "D.O.B." in its dotted form: prose_words reads it as three letters.
+_DOTTED_CUE: Final = re.compile(r"\bd\.o\.b\b")
 _MON_INTL: Final = "(?:" + "|".join("[" + m[0].upper() + m[0] + "]" + m[1:] for m in sorted(_INTL_MONTHS, key=len, reverse=True)) + ")"
 _DATETIME: Final = re.compile(r"((?:19|20)\d{2})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SHORT_YEAR: Final = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
@@ -100,7 +107,9 @@ def _short_year(a: int, b: int, yy: int) -> list[tuple[int, int, int]]:
 
 def _parse(value: str) -> list[tuple[int, int, int]] | None:
     """(y, m, d) candidates; numeric D/M order is ambiguous, so both are tried."""
-    v = value.replace(",", " ").replace(".", " ").replace("/", " ").replace("-", " ")
+    glued = _GLUED.fullmatch(value)
+    v = " ".join(glued.groups()) if glued is not None else \
+        value.replace(",", " ").replace(".", " ").replace("/", " ").replace("-", " ")
     parts = v.split()
     if len(parts) != 3:
         # "12th of March 1985"
@@ -142,6 +151,9 @@ class DateOfBirthRecognizer(Recognizer):
         r"\b\d{1,2}(?:st|nd|rd|th|\.)?(?: of)? " + _MON + r"\.?,? (?:19|20)\d{2}\b",
         # 12-Mar-1985, as banks and KYC forms print it
         r"\b\d{1,2}-" + _MON + r"-(?:19|20)\d{2}\b",
+        # In capitals: 12-MAR-1985, 12 MARCH 1985, and glued as airlines and passports print it
+        r"\b\d{1,2}[- ]" + _MON_UPPER + r"[- ](?:19|20)\d{2}\b",
+        r"\b\d{2}(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)(?:19|20)\d{2}\b",
         r"\b\d{1,2}\.?[ \t]+(?:de[ \t]+)?" + _MON_INTL + r"[ \t]+(?:de[ \t]+)?(?:19|20)\d{2}\b",
         # The cue, then the date: validate reports the date alone. (No capture group:
         # RE2 then finds every match with its DFA alone, without a submatch engine.)
@@ -192,7 +204,7 @@ class DateOfBirthRecognizer(Recognizer):
         # A cue and a two-digit year: the cued pattern's match (a month name, which also
         # starts one, is followed by no such date). Its cue is its own, nothing between.
         short = _SHORT_YEAR.search(value) if not value[:1].isdigit() else None
-        if short is None and not ctx.field_has(DOB_FIELD) and not (ctx.near(_PROSE, last=8) and _cue_is_its_own(ctx)):
+        if short is None and not ctx.field_has(DOB_FIELD) and not (_cued(ctx) and _cue_is_its_own(ctx)):
             return None
         after = ctx.char_after()
         if after in ("T", ":") or (after == " " and ctx.text[ctx.end + 1:ctx.end + 3].rstrip(":").isdigit()
@@ -207,6 +219,12 @@ class DateOfBirthRecognizer(Recognizer):
                     return Hit(self.score, _iso_date(y, m, d), start=ctx.start + short.start(), end=ctx.end)
                 return Hit(self.score, _iso_date(y, m, d))
         return None
+
+
+def _cued(ctx: Ctx) -> bool:
+    """A birth cue among the words before the date, "D.O.B." included."""
+    return ctx.near(_PROSE, last=8) or \
+        _DOTTED_CUE.search(ctx.text[max(0, ctx.start - 32):ctx.start].lower()) is not None
 
 
 def _cue_is_its_own(ctx: Ctx) -> bool:
