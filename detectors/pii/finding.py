@@ -22,7 +22,7 @@ class Category(StrEnum):
     GEO_COORDINATES = "GEO_COORDINATES"
     DEVICE_ID = "DEVICE_ID"  # advertising IDs, Android IDs, IMEIs, MAC addresses (named by their field)
     HEALTH_ID = "HEALTH_ID"  # medical record numbers, Medicare numbers: health data, named by field or text
-    CRYPTO_WALLET = "CRYPTO_WALLET"  # Bitcoin (checksummed) and Ethereum (named) addresses
+    CRYPTO_WALLET = "CRYPTO_WALLET"  # Bitcoin and Ethereum addresses (checksummed, or named)
     SECRET = "SECRET"
     # A registered canary value whose shape is none of the above.
     CANARY = "CANARY"

@@ -206,6 +206,22 @@ def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
     assert found == dates
 
 
+# A direction after the street type belongs to the street: "Pennsylvania Ave NW" and
+# "Pennsylvania Ave SE" are different places.
+@pytest.mark.parametrize("text,street", [
+    ("Send it to 77 Massachusetts Ave NW", "77 Massachusetts Ave NW"),
+    ("SHIP TO: 1600 PENNSYLVANIA AVE NW", "1600 PENNSYLVANIA AVE NW"),
+    ("Office: 100 King Street West, Toronto", "100 King Street West"),
+    ("my address is 77 massachusetts ave nw, dc", "77 massachusetts ave nw"),
+    ("Deliver to 1600 Pennsylvania Ave NW Apt 4, Washington, DC 20500",
+     "1600 Pennsylvania Ave NW Apt 4, Washington, DC 20500"),  # the unit and city line after it, as without
+    ("Meet at 12 Main St E-mail me first", "12 Main St"),  # a letter glued to a word is no direction
+])
+def test_street_directions_after_the_type(scanner, text, street):
+    found = [f for f in scanner.scan_text(text) if f.category == "STREET_ADDRESS"]
+    assert [text[f.start:f.end] for f in found] == [street]
+
+
 # Birth dates as clinical, airline and passport systems print them: the month in capitals,
 # glued to day and year, after a dotted "D.O.B.".
 PRINTED_BIRTHS = [

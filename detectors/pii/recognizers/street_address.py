@@ -71,6 +71,11 @@ def _compound_ok(word: str) -> bool:
 
 
 _DIRS: Final = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "South", "East", "West"})
+# A direction after the street type is part of the street: Washington's "1600 Pennsylvania
+# Ave NW" and its "SE" namesake are miles apart, Toronto's "King Street West" too. Not
+# glued to a word ("St E-mail").
+_POST_DIR: Final = re.compile(r"[ \t]+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\.?(?![\w\-])")
+_POST_DIR_LOWER: Final = re.compile(r"[ \t]+(?:ne|nw|se|sw)(?![\w\-])")  # after a lower-case cue
 # Street words that make an address-field value a street without a house number:
 # "rue Clémence Samson", "Rodovia Otto Pereira" (lower-cased; the USPS suffixes too).
 _STREET_WORDS: Final = frozenset({
@@ -192,6 +197,9 @@ class StreetAddressRecognizer(Recognizer):
             end = _word_end(start, value, words, cut)
             if last.endswith(".") and value[end - start:end - start + 1] == ".":
                 end += 1
+            d = (_POST_DIR_LOWER if cued and not value.isupper() else _POST_DIR).match(ctx.text, end)
+            if d is not None:
+                end = d.end()
             m = _TAIL.match(ctx.text, end)
             if m:
                 end = m.end()
