@@ -1042,18 +1042,22 @@ _LOWER_TEMPLATES = {locale: ["my name is {name} and my order is late", "hi, i'm 
 # A given name alone in capitals after a greeting: "Hi JOHN,".
 _GREETED_CAPITALS = {locale: ["Hi {first}, your order has shipped", "Dear {first}, thanks for writing",
                               "Thanks,\n{first}"] for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
+_GREETED_LOWER = {locale: ["hi {first}, can you reset my password", "thanks {first}!"]
+                  for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
 _UNCASED_NEGATIVES = ["Hi ALL, the build is green", "Dear CUSTOMER, your invoice", "Hi TEAM, standup moved",
-                      "Hello WORLD", "Dear SIR OR MADAM", "PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED", "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
+                      "Hello WORLD", "Dear SIR OR MADAM", "hi all, the build is green", "hey guys, lunch?",
+                      "thanks again, see you", "hi there, how are you", "PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED", "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
                       "WELLS FARGO", "SELECT NAME FROM USERS WHERE ID = 1", "DALLAS TEXAS", "VIRGINIA BEACH",
                       "IF THE COPYRIGHT HOLDER HAS BEEN ADVISED", "THE CUSTOMER HAS BEEN NOTIFIED",
                       "i am sure this works", "my name is not important", "call me back later", "i'm in london"]
 
 
 def uncased_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]],
-                                                              dict[str, tuple[int, int]], int, int]:
-    """Faker's names in capitals, then in lower case, then given names alone in capitals
-    after a greeting, per locale (found whole, planted); then the findings in capitals and
-    lower-case sentences that name no one."""
+                                                              dict[str, tuple[int, int]], dict[str, tuple[int, int]],
+                                                              int, int]:
+    """Faker's names in capitals, then in lower case, then given names alone after a
+    greeting in capitals and in lower case, per locale (found whole, planted); then the
+    findings in capitals and lower-case sentences that name no one."""
     def cased(case):
         def make(fk, locale: str) -> tuple[str, str, str]:
             full, first, last = _given_and_family(fk, locale)
@@ -1063,7 +1067,8 @@ def uncased_names(seed: int, per_template: int = 50) -> tuple[dict[str, tuple[in
                                                 per_template)
     lower, _, _ = planted_names(_LOWER_TEMPLATES, [], cased(str.lower), seed, per_template)
     greeted, _, _ = planted_names(_GREETED_CAPITALS, [], cased(str.upper), seed, per_template)
-    return capitals, lower, greeted, false, n_negative
+    greeted_lower, _, _ = planted_names(_GREETED_LOWER, [], cased(str.lower), seed, per_template)
+    return capitals, lower, greeted, greeted_lower, false, n_negative
 
 
 # Street lines in capitals (a label, with and without the cue before) and in lower case
@@ -1697,12 +1702,13 @@ def main(argv=None) -> int:
     print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
           + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
           + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
-    capitals, lower, greeted, false, n_negative = uncased_names(args.seed)
+    capitals, lower, greeted, greeted_lower, false, n_negative = uncased_names(args.seed)
     print("  names in capitals and in lower case (Faker's names after a title, label or cue; found whole of planted): "
           "capitals " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in capitals.items())
           + "; lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in lower.items())
-          + "; a given name alone in capitals after a greeting "
+          + "; a given name alone after a greeting, in capitals "
           + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in greeted.items())
+          + ", in lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in greeted_lower.items())
           + f"; {false} PERSON findings in {n_negative} sentences that name no one")
     orders, false, n_negative = family_first_names(args.seed)
     print("  names family name first (Faker's names of four locales; found whole of planted): "

@@ -52,7 +52,7 @@ SAMPLES = [
     "2345 6789 0123", "1 85 05 78 006 084 36", "12345678Z", "X-1234567-L", "123.456.789-09",
     "RSSMRA85T10A562S", "C01X00T47", "born 1985-03-12", "12/03/1985", "March 12th, 1985", "12. März 1985",
     "12 de março de 1985", "12-Mar-1985", "12 Août 1985", "12-MAR-1985", "12MAR1985", "12 SEPTEMBER 1985",
-    "Hi JOHN,", "Thanks,\nMARIA SMITH", "0x52908400098527886E0F7030069857D2E4169EE7", "NRIC S1234567D",
+    "Hi JOHN,", "Thanks,\nMARIA SMITH", "hi john,", "hola maría, gracias", "Hey élodie dupont!", "0x52908400098527886E0F7030069857D2E4169EE7", "NRIC S1234567D",
     "Medicare card 2123 45670 1/1",
     "52.91047, -107.32004", "8.8.4.4", "2001:db8::1", "fe80:0:0:0:0:0:0:1",
     "AKIAIOSFODNN7ABCDEFG", "ghp_" + "a1B2" * 9, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "xoxb-1234567890-abcdefghij",

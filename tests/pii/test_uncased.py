@@ -47,6 +47,11 @@ def persons(scanner, text):
     ("Kind regards,\nJOHN", "JOHN"),
     ("Best regards, JOHN SMITH", "JOHN SMITH"),
     ("Hello JOHN SMITH, welcome to ACME", "JOHN SMITH"),
+    # In lower case after a greeting, as chat types it: a comma or "!" after the name
+    ("hi john, can you reset my password", "john"),
+    ("thanks maria!", "maria"),
+    ("hey john smith, long time", "john smith"),
+    ("hola maría, gracias", "maría"),
 ])
 def test_names_in_capitals_or_lower_case(scanner, text, name):
     assert persons(scanner, text) == [name]
@@ -68,6 +73,9 @@ def test_names_in_capitals_or_lower_case(scanner, text, name):
     # One word after a greeting is a name only if the lists know it: in capitals every word
     # looks like one
     "THANKS AGAIN!", "HI GUYS!", "HELLO EVERYBODY", "Hi SOMEONE,", "Dear PARENTS,", "Hi MOM,", "Thanks, ACME",
+    "hi all, the build is green", "hey guys, lunch?", "thanks again, see you", "hi there, how are you",
+    "hello world!", "hi team, standup moved", "thanks for your help, bye", "dear customer, your invoice",
+    "thanks mark, will do", "hey june, welcome",  # given names that are words or months, in lower case
 ])
 def test_capitals_and_lower_case_that_name_no_one(scanner, text):
     assert persons(scanner, text) == []

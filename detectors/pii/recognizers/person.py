@@ -35,6 +35,10 @@ _CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['\-]\p{Lu}+)?"
 _CAPITAL_B: Final = r"(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"  # and À-Þ, Latin Extended-A
 _UPPER_B: Final = r"(?:[A-Z'\-]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"
 _LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+"
+# Greetings before a name typed in lower case, as chat does ("hi john,", "thanks sarah!").
+_LOWER_GREETINGS: Final = ("hi", "hey", "hello", "dear", "thanks", "thx", "cheers", "hallo", "hola", "bonjour", "salut",
+                           "ciao")
+_LOWER_GREETING_RX: Final = "(?:" + "|".join(f"[{g[0].upper()}{g[0]}]{g[1:]}" for g in _LOWER_GREETINGS) + ")"
 _MOST_CAPITALS_WORDS: Final = 6  # a run of words in capitals is read in matches of up to six
 
 
@@ -392,6 +396,8 @@ class PersonRecognizer(Recognizer):
         # where another pattern matches from the greeting, it is read as before.
         r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITALS_WORD + r"(?:[ \t]+" + _CAPITALS_WORD + r"){0,"
         + str(_MOST_CAPITALS_WORDS - 2) + r"}",
+        # In lower case, one or two words between a greeting and a comma or "!": "hi john,".
+        r"\b" + _LOWER_GREETING_RX + r",?[ \t]+\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,})?[,!]",
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -406,6 +412,7 @@ class PersonRecognizer(Recognizer):
         r"[A-Z]{2}[A-Z'\-]*/[A-Z]{2}",
         _LOWER_CUE + r"[a-z](?:[a-z]|[\xc3-\xc5])",  # "pío", "rómulo"
         r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITAL_B + _UPPER_B,
+        r"\b" + _LOWER_GREETING_RX + r",?[ \t]+[a-z](?:[a-z]|[\xc3-\xc5])",
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
@@ -722,9 +729,13 @@ class PersonRecognizer(Recognizer):
         text = ctx.text
         lower = words[-1][:1].islower()
         at = 0
-        naming = False
+        naming = greeting = False
         if lower:
-            # The match starts with its cue: "name is", "name's", "call me", "i am", "i'm".
+            # The match starts with its cue: "name is", "name's", "call me", "i am", "i'm"; or
+            # a greeting, and ends with a comma or "!" ("hi john,").
+            greeting = words[0].rstrip(",").lower() in _LOWER_GREETINGS
+            if greeting:
+                words = words[:-1] + [words[-1].rstrip(",!")]
             at = 2 if words[0] in ("name", "call", "i") else 1
             naming = words[0] in ("name", "name's", "call")
         elif len(words) == _MOST_CAPITALS_WORDS:
@@ -742,8 +753,8 @@ class PersonRecognizer(Recognizer):
             if n == 0 and title and self._plain_family(words[i], True) and \
                     not (i + 1 < len(words) and self._plain_family(words[i + 1], True)):
                 n = 1  # "MR SMITH"; not "MR AMY" of "MR AMY BROWN"
-            elif n == 0 and naming and len(words) == at + 1 and self._plain_given(words[i]):
-                n = 1  # "my name is john"
+            elif n == 0 and (naming or greeting) and len(words) == at + 1 and self._plain_given(words[i]):
+                n = 1  # "my name is john", "hi john," (not "hi mark,": a word as often)
             elif n == 0 and not lower and i + 1 == len(words) and _greeted(before) and \
                     self._plain_given(words[i], True) and (ctx.char_after() in ",!\n" or ctx.end >= len(text) - 2):
                 # "Hi JOHN,", "Thanks, MARIA": a given name alone after a greeting. Only one the
