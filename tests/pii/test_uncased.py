@@ -52,6 +52,11 @@ def persons(scanner, text):
     ("thanks maria!", "maria"),
     ("hey john smith, long time", "john smith"),
     ("hola maría, gracias", "maría"),
+    # A mail display name in lower case, as people sign up with theirs
+    ("To: john smith <john.smith@example.com>", "john smith"),
+    ('From: "maria garcia" <maria@example.es>', "maria garcia"),
+    ("mail from mark brown <mb@example.com> arrived", "mark brown"),  # a display name's everyday words count
+    ("sent by: jürgen müller <jm@example.de>", "jürgen müller"),
 ])
 def test_names_in_capitals_or_lower_case(scanner, text, name):
     assert persons(scanner, text) == [name]
@@ -76,6 +81,8 @@ def test_names_in_capitals_or_lower_case(scanner, text, name):
     "hi all, the build is green", "hey guys, lunch?", "thanks again, see you", "hi there, how are you",
     "hello world!", "hi team, standup moved", "thanks for your help, bye", "dear customer, your invoice",
     "thanks mark, will do", "hey june, welcome",  # given names that are words or months, in lower case
+    "reply to support team <support@acme.io>", "notifications <no-reply@github.com>", "dear john <br>",
+    '<li>click here <a href="mailto:x@y.com">',
 ])
 def test_capitals_and_lower_case_that_name_no_one(scanner, text):
     assert persons(scanner, text) == []

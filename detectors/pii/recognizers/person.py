@@ -9,6 +9,7 @@ backend (spaCy) can add to it when enabled in config; see ``ner.py``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final, Iterable
 
@@ -38,6 +39,8 @@ _LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+
 # Greetings before a name typed in lower case, as chat does ("hi john,", "thanks sarah!").
 _LOWER_GREETINGS: Final = ("hi", "hey", "hello", "dear", "thanks", "thx", "cheers", "hallo", "hola", "bonjour", "salut",
                            "ciao")
+_ADDR_LOCAL: Final = r"[^<>@\s]{1,64}@"  # an address's local part and its "@", after "<"
+_DISPLAY_WORD: Final = re.compile(r'[^\s"]+')
 _LOWER_GREETING_RX: Final = "(?:" + "|".join(f"[{g[0].upper()}{g[0]}]{g[1:]}" for g in _LOWER_GREETINGS) + ")"
 _MOST_CAPITALS_WORDS: Final = 6  # a run of words in capitals is read in matches of up to six
 
@@ -398,6 +401,8 @@ class PersonRecognizer(Recognizer):
         + str(_MOST_CAPITALS_WORDS - 2) + r"}",
         # In lower case, one or two words between a greeting and a comma or "!": "hi john,".
         r"\b" + _LOWER_GREETING_RX + r",?[ \t]+\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,})?[,!]",
+        # A mail display name in lower case, up to the address's "@": "john smith <john@...".
+        r"\b\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,}){0,2}\"?[ \t]*<" + _ADDR_LOCAL,
     )
     # Hyperscan superset in byte mode (UTF-8 classes for \p{Lu}/\p{Ll} compile and scan
     # several times slower): a capitalised word, blanks, an optional initial and the
@@ -413,6 +418,7 @@ class PersonRecognizer(Recognizer):
         _LOWER_CUE + r"[a-z](?:[a-z]|[\xc3-\xc5])",  # "pío", "rómulo"
         r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITAL_B + _UPPER_B,
         r"\b" + _LOWER_GREETING_RX + r",?[ \t]+[a-z](?:[a-z]|[\xc3-\xc5])",
+        r"(?:[a-z]|[\xc3-\xc5][\x80-\xbf])\"?[ \t]*<" + _ADDR_LOCAL,
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
@@ -541,6 +547,8 @@ class PersonRecognizer(Recognizer):
         if a in "@_/\\" or a.isdigit() or (a == "." and ctx.text[ctx.end + 1:ctx.end + 2].isalpha()):
             return None  # part of an address, path or identifier
         words = value.split()
+        if value.endswith("@"):
+            return self._lower_display(value, ctx)
         if "," in value and words[0].rstrip(":").lower() in _LABELS:
             return self._inverted(value, ctx)
         if "/" in value:
@@ -673,6 +681,20 @@ class PersonRecognizer(Recognizer):
             if not (self._is_first(middle) or self._is_last(middle)):
                 break
         return best
+
+    def _lower_display(self, value: str, ctx: Ctx) -> Hit | None:
+        """A mail display name in lower case ("To: john smith <john@example.com>"): the last
+        words before "<" that the dictionaries read as a name, a given name alone too. A
+        display name is a name's place, so everyday words count ("mark brown <...>"); "reply
+        to support team <...>" and "notifications <...>" name no one."""
+        head = value[:value.rindex("<")].rstrip(' \t"')
+        places = [m.span() for m in _DISPLAY_WORD.finditer(head)]
+        words = [head[a:b] for a, b in places]
+        for k in range(min(len(words), 3), 0, -1):
+            name = words[-k:]
+            if (k > 1 and self._plain_name(name, True) == k) or (k == 1 and self._plain_given(name[0])):
+                return Hit(0.85, " ".join(name), start=ctx.start + places[-k][0], end=ctx.start + len(head))
+        return None
 
     def _inverted(self, value: str, ctx: Ctx) -> Hit | None:
         """"Patient: Smith, John", "NAME: DOE, JANE A.": a family name, a comma, a given name
