@@ -1271,6 +1271,7 @@ _NAMED_IN_NOTES = [
     ("Patient DOB: {v}, seen today for follow-up.", "DATE_OF_BIRTH", "short_date"),
     ("geb. {v}, Versicherte seit 2019", "DATE_OF_BIRTH", "short_date_dots"),
     ("PAX SMITH/JOHN MR D.O.B. {v} NATIONALITY GBR", "DATE_OF_BIRTH", "printed_date"),
+    ("Please reach me at {v}, not the old address", "EMAIL", "spelt_email"),
     ("Please pay into sort code 20-00-00 account {v}, thanks", "BANK_ACCOUNT", "account"),
     ("my routing number is 021000021 and checking account number {v}", "BANK_ACCOUNT", "account"),
     ("The MAC address of her phone is {v} and it keeps dropping off the Wi-Fi.", "DEVICE_ID", "mac"),
@@ -1287,6 +1288,7 @@ _NAMED_IN_NOTES = [
 _NOT_NAMED_IN_NOTES = [
     ("Scores this week: {v} and 5/6/80.", "DATE_OF_BIRTH", "short_date"),
     ("FLIGHT BA117 DEPARTS {v}", "DATE_OF_BIRTH", "printed_date"),
+    ("Our new shop is at {v}, come and see", "EMAIL", "spelt_site"),  # a website spelt out
     ("account number {v} for your streaming login", "BANK_ACCOUNT", "account"),
     ("my order number is 415{v}", "PHONE_NUMBER", "account"),
     ("switch port {v} is up", "DEVICE_ID", "mac"),
@@ -1329,6 +1331,12 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         y, m, d = rnd.randint(1931, 2005), rnd.randint(1, 12), rnd.randint(1, 28)
         mon = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")[m - 1]
         return f"{d:02d}{mon}{y}" if rnd.random() < 0.5 else f"{d:02d}-{mon}-{y}"
+    if kind == "spelt_email":  # an address spelt against harvesters, in one of its usual marks
+        at, dot = rnd.choice([(" [at] ", " [dot] "), ("(at)", "(dot)"), (" AT ", " DOT "), (" at ", " dot ")])
+        local = "".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 9)))
+        return f"{local}{rnd.randint(1, 99)}{at}{rnd.choice(('gmail', 'example', 'proton'))}{dot}{rnd.choice(('com', 'org', 'de'))}"
+    if kind == "spelt_site":
+        return f"shop{rnd.randint(1, 999)} dot {rnd.choice(('com', 'org', 'de'))}"
     if kind == "account":
         return rnd.choice("123456789") + "".join(rnd.choice(digits) for _ in range(rnd.randint(7, 11)))
     if kind == "mac":
@@ -1733,7 +1741,7 @@ def main(argv=None) -> int:
     print(f"  driving licences named in text or by their field (5 layouts, 7 phrasings in 4 languages, 5 field names; "
           f"found whole): {found}/{planted}; {false} licence findings in {n_clean} samples that name none")
     by_category, false, n_clean = named_in_notes(args.seed)
-    print("  identifiers named in notes and tickets (two-digit-year and printed birth dates, bank accounts beside a bank's "
+    print("  identifiers named in notes and tickets (two-digit-year and printed birth dates, e-mail addresses spelt out, bank accounts beside a bank's "
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
           "named or checksummed; found whole): "

@@ -195,8 +195,9 @@ def _masked(cat: str, sub: str, enc: str, normalised: str, value: str, prefix: s
         return watch.masked
     if enc in _HASH_ENCODINGS:
         return mask_hash(normalised, enc)
-    # Phones and IPs mask their normal form: "+1 (415)..." and "::ffff:81.2..." alike.
-    return mask(cat, normalised if cat in _MASK_NORMALISED else value, sub, prefix)
+    # Phones and IPs mask their normal form: "+1 (415)..." and "::ffff:81.2..." alike; an
+    # address spelt out, the address it spells.
+    return mask(cat, normalised if cat in _MASK_NORMALISED or sub == "spelt" else value, sub, prefix)
 
 
 def _not_reported(seg: Segment, s: int, e: int, cat: str, sub: str, det: str, conf: float, normalised: str,

@@ -206,6 +206,32 @@ def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
     assert found == dates
 
 
+# Addresses spelt out against harvesters, as tickets and forum posts write them: read as
+# the address they spell, masked and hashed as it.
+@pytest.mark.parametrize("text,spelt,address", [
+    ("reach me: john [at] example [dot] com", "john [at] example [dot] com", "john@example.com"),
+    ("contact jane(at)example.org please", "jane(at)example.org", "jane@example.org"),
+    ("email me at john at example dot com thanks", "john at example dot com", "john@example.com"),
+    ("my email is Kate.Smith AT gmail DOT com", "Kate.Smith AT gmail DOT com", "kate.smith@gmail.com"),
+    ("mail: j.doe {at} mail {dot} example {dot} co {dot} uk", "j.doe {at} mail {dot} example {dot} co {dot} uk",
+     "j.doe@mail.example.co.uk"),
+])
+def test_spelt_addresses(scanner, text, spelt, address):
+    (f,) = [f for f in scanner.scan_text(text) if f.category == "EMAIL"]
+    assert (text[f.start:f.end], f.subtype) == (spelt, "spelt")
+    (plain,) = scanner.scan_text(address)
+    assert (f.value_hash, f.masked) == (plain.value_hash, plain.masked)
+    assert address.split("@")[0] not in f.masked
+
+
+@pytest.mark.parametrize("text", [
+    "visit us at example dot com",  # "at" and "dot" as words spell a website as often
+    "Look at example dot com", "the dot com boom at last", "we are at example.com today",
+])
+def test_spelt_look_alikes(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "EMAIL"] == []
+
+
 # A direction after the street type belongs to the street: "Pennsylvania Ave NW" and
 # "Pennsylvania Ave SE" are different places.
 @pytest.mark.parametrize("text,street", [

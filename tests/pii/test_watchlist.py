@@ -59,6 +59,14 @@ def test_email_every_form(scanner, encoding, upper):
         assert f.masked == "j***@e***.com"
 
 
+def test_email_spelt_out(scanner):
+    # "Jane.Canary [at] Example [dot] com" in a ticket: the address it spells is the watched one
+    local, domain = EMAIL.split("@")
+    text = f"please write to {local} [at] {domain.replace('.', ' [dot] ')} asap"
+    (f,) = _hits(scanner.scan_text(text))
+    assert (f.category, f.detector, f.masked) == ("EMAIL", "watchlist", "j***@e***.com")
+
+
 @pytest.mark.parametrize("wire", ["+14155550142", "(415) 555-0142", "415.555.0142", "14155550142",
                                   hashlib.sha256(b"14155550142").hexdigest(), hashlib.sha256(b"+14155550142").hexdigest()])
 def test_phone_forms(scanner, wire):
