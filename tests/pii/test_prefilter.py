@@ -54,7 +54,7 @@ SAMPLES = [
     "12 de março de 1985", "12-Mar-1985", "12 Août 1985", "12-MAR-1985", "12MAR1985", "12 SEPTEMBER 1985",
     "Hi JOHN,", "Thanks,\nMARIA SMITH", "hi john,", "hola maría, gracias", "Hey élodie dupont!",
     "To: john smith <js@example.com>", "john [at] example [dot] com", "jane(AT)example.org",
-    "email john at example dot com", 'From: "élodie" <e@example.fr>',  "jürgen müller<jm@example.de>", "0x52908400098527886E0F7030069857D2E4169EE7", "NRIC S1234567D",
+    "email john at example dot com", "my wife Sarah", "Our fiancée Zoë", "her stepdaughter, Émilie Roy", 'From: "élodie" <e@example.fr>',  "jürgen müller<jm@example.de>", "0x52908400098527886E0F7030069857D2E4169EE7", "NRIC S1234567D",
     "Medicare card 2123 45670 1/1",
     "52.91047, -107.32004", "8.8.4.4", "2001:db8::1", "fe80:0:0:0:0:0:0:1",
     "AKIAIOSFODNN7ABCDEFG", "ghp_" + "a1B2" * 9, "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "xoxb-1234567890-abcdefghij",

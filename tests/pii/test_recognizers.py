@@ -206,6 +206,20 @@ def test_birth_cue_reaches_the_next_date_only(scanner, text, dates):
     assert found == dates
 
 
+# People named by how they relate to the writer, as support chats and prompts name them.
+@pytest.mark.parametrize("text,names", [
+    ("My wife Sarah and I booked the room", ["Sarah"]),
+    ("please refund my son Michael, he paid twice", ["Michael"]),
+    ("our daughter Emily Clarke starts in May", ["Emily Clarke"]),  # two words: read as before
+    ("I share the account with my roommate, Jessica", ["Jessica"]),
+    ("my friend Will be there", []),  # a given name that is a word
+    ("my son Soccer practice", []),  # no given name
+    ("her landlord Acme Properties", []),
+])
+def test_names_after_a_relation(scanner, text, names):
+    assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == names
+
+
 # Addresses spelt out against harvesters, as tickets and forum posts write them: read as
 # the address they spell, masked and hashed as it.
 @pytest.mark.parametrize("text,spelt,address", [
@@ -230,6 +244,13 @@ def test_spelt_addresses(scanner, text, spelt, address):
 ])
 def test_spelt_look_alikes(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "EMAIL"] == []
+
+
+def test_an_address_after_the_word_at_is_read_whole(scanner):
+    # "me at jo" must not start a spelt address that swallows the real one's start
+    text = "please email me at jo.doe@example.com or call"
+    assert [(text[f.start:f.end], f.subtype) for f in scanner.scan_text(text) if f.category == "EMAIL"] == \
+        [("jo.doe@example.com", "")]
 
 
 # A direction after the street type belongs to the street: "Pennsylvania Ave NW" and

@@ -39,6 +39,17 @@ _LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+
 # Greetings before a name typed in lower case, as chat does ("hi john,", "thanks sarah!").
 _LOWER_GREETINGS: Final = ("hi", "hey", "hello", "dear", "thanks", "thx", "cheers", "hallo", "hola", "bonjour", "salut",
                            "ciao")
+# People named by how they relate to the writer: "my wife Sarah", "our son Tom", "her
+# landlord Mr Patel". Before a given name alone, the possessive and the word are the cue.
+_RELATIONS: Final = frozenset({
+    "wife", "husband", "son", "daughter", "mother", "father", "mom", "mum", "dad", "brother", "sister", "friend",
+    "boss", "colleague", "coworker", "partner", "girlfriend", "boyfriend", "fiancé", "fiancée", "fiance", "fiancee",
+    "grandmother", "grandfather", "grandma", "grandpa", "aunt", "uncle", "cousin", "nephew", "niece", "child", "kid",
+    "neighbour", "neighbor", "roommate", "flatmate", "manager", "landlord", "tenant", "stepson", "stepdaughter",
+})
+_POSSESSIVES: Final = frozenset({"my", "our", "his", "her", "your", "their"})
+_RELATION_RX: Final = "(?:" + "|".join(f"[{p[0].upper()}{p[0]}]{p[1:]}" for p in sorted(_POSSESSIVES)) + r")[ \t]+(?:" \
+    + "|".join(sorted(_RELATIONS, key=lambda w: (-len(w), w))) + ")"  # a fixed order: the prefilter cache key
 _ADDR_LOCAL: Final = r"[^<>@\s]{1,64}@"  # an address's local part and its "@", after "<"
 _DISPLAY_WORD: Final = re.compile(r'[^\s"]+')
 _LOWER_GREETING_RX: Final = "(?:" + "|".join(f"[{g[0].upper()}{g[0]}]{g[1:]}" for g in _LOWER_GREETINGS) + ")"
@@ -401,6 +412,8 @@ class PersonRecognizer(Recognizer):
         + str(_MOST_CAPITALS_WORDS - 2) + r"}",
         # In lower case, one or two words between a greeting and a comma or "!": "hi john,".
         r"\b" + _LOWER_GREETING_RX + r",?[ \t]+\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,})?[,!]",
+        # After a relation: "my wife Sarah", "our son Tom Baker".
+        r"\b" + _RELATION_RX + r",?[ \t]+" + _WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"){0,2}" + _WORD + r"){0,2}",
         # A mail display name in lower case, up to the address's "@": "john smith <john@...".
         r"\b\p{Ll}{2,}(?:[ \t]+\p{Ll}{2,}){0,2}\"?[ \t]*<" + _ADDR_LOCAL,
     )
@@ -419,6 +432,7 @@ class PersonRecognizer(Recognizer):
         r"\b(?:" + _GREETING_RX + r"),?[ \t\n]+" + _CAPITAL_B + _UPPER_B,
         r"\b" + _LOWER_GREETING_RX + r",?[ \t]+[a-z](?:[a-z]|[\xc3-\xc5])",
         r"(?:[a-z]|[\xc3-\xc5][\x80-\xbf])\"?[ \t]*<" + _ADDR_LOCAL,
+        r"\b" + _RELATION_RX + r",?[ \t]+" + _LU_B + _LL_B,
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
@@ -638,6 +652,8 @@ class PersonRecognizer(Recognizer):
                 score = 0.7  # "Hi Irmhild," / a sign-off at the end: "Thanks, Gretl"
             elif addressed and first_known and words[0] not in _ROLES:
                 score = 0.7  # "Call Linda back", "please ask Priya"
+            elif first_known and len(cue_words) >= 2 and cue_words[-1] in _RELATIONS and cue_words[-2] in _POSSESSIVES:
+                score = 0.7  # "my wife Sarah", "our son Tom"
             elif strong_cue and words[0][1:].islower():
                 score = 0.7
             else:
