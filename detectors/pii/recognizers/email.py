@@ -20,8 +20,8 @@ _FILE_TLDS: Final = frozenset({
 
 
 _LOCAL: Final = r"[\p{L}\p{N}_+\-]+(?:\.[\p{L}\p{N}_+\-]+)*"
-# "[at]", "(at)", "{at}", "<at>" in any case, blanks around them optional; " at " in words.
 _LABEL: Final = r"[\p{L}\p{N}][\p{L}\p{N}\-]*"
+# "[at]", "(at)", "{at}", "<at>" in any case, blanks around them optional; " at " in words.
 _AT_MARK: Final = r"[ \t]*[\[({<](?i:at)[\])}>][ \t]*"
 _DOT_MARK: Final = r"[ \t]*[\[({<](?i:dot)[\])}>][ \t]*"
 _AT_WORD: Final = r"[ \t]+(?:at|AT)[ \t]+"
