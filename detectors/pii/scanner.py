@@ -143,9 +143,24 @@ class Scanner:
             from .ner import load_spacy
 
             self._ner = load_spacy(cfg.ner.model)
+        if not _WARMED[0]:
+            _WARMED[0] = True
+            self._warm_up()
 
     def __repr__(self) -> str:
         return f"Scanner({len(self.recognizers)} recognizers, watchlist={len(self.watchlist or ())})"
+
+    def _warm_up(self) -> None:
+        """One synthetic request, scanned when a process builds its first Scanner. RE2
+        builds its DFA states as input first reaches them (the compiled patterns are shared
+        by every Scanner of the process): the first real request paid 0.1-0.15 s for them,
+        and on a slower host could run past its time budget, its findings cut short. The
+        request leaves no trace: counters and the quiet-segment cache are reset."""
+        walker, _ = self._walk_request("POST", _WARM_UP_URL, _WARM_UP_HEADERS, _WARM_UP_BODY, None)
+        self._candidates(walker, time.perf_counter() + 60.0)
+        self.stats = dict.fromkeys(STAT_KEYS, 0)
+        if self._quiet is not None:
+            self._quiet.clear()
 
     # --- public API ------------------------------------------------------------------
 
@@ -529,6 +544,21 @@ class Scanner:
 # Shorter values (flags, counts, short ids) cost less to scan than to look up. From eight
 # characters a value may be a shop's or an event's name ("Example Shop", "Signed Up")
 # that the person recogniser reads on every request.
+# The warm-up request (see Scanner._warm_up): the shapes the recognisers meet most, all
+# of them synthetic.
+_WARMED: Final[list[bool]] = [False]
+_WARM_UP_URL: Final = "https://api.example.com/v1/track?email=jane.doe%40example.com&ph=14155550132"
+_WARM_UP_HEADERS: Final = [("Content-Type", "application/json"), ("User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"),
+                           ("Authorization", "Bearer sk_test_4eC39HqLyjWDarjtT1zdp7dc")]
+_WARM_UP_BODY: Final = (
+    b'{"customer": {"email": "jane.doe@example.com", "first_name": "Jane", "name": "Jane Doe", '
+    b'"phone": "+1 415 555 0132", "address": {"line1": "742 Evergreen Terrace", "city": "Springfield"}, '
+    b'"dob": "1985-03-12", "ip": "81.2.69.142"}, "content": "<html><body><p>Hi Jane,</p><p>Thanks for '
+    b'your order #5797543. It will ship to 60181 Aguilar Parkways Apt. 016, Jonesland, OH 56143 within 2-3 '
+    b'business days.</p><p>Example Shop</p></body></html>", "messages": [{"role": "user", "content": "My name '
+    b'is John Smith, born 04/12/1987. Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN '
+    b'536-22-1234. Call me at (415) 555-0199 or write to john.smith@example.org."}]}'
+)
 _QUIET_MIN_CHARS: Final = 8
 _UNREMEMBERED: Final[tuple] = ()
 
