@@ -541,9 +541,6 @@ class Scanner:
                         cands.append(direct(seg, s, e, Category.PERSON, "ner", 0.75, " ".join(words), t[s:e]))
 
 
-# Shorter values (flags, counts, short ids) cost less to scan than to look up. From eight
-# characters a value may be a shop's or an event's name ("Example Shop", "Signed Up")
-# that the person recogniser reads on every request.
 # The warm-up request (see Scanner._warm_up): the shapes the recognisers meet most, all
 # of them synthetic.
 _WARMED: Final[list[bool]] = [False]
@@ -559,6 +556,10 @@ _WARM_UP_BODY: Final = (
     b'is John Smith, born 04/12/1987. Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, SSN '
     b'536-22-1234. Call me at (415) 555-0199 or write to john.smith@example.org."}]}'
 )
+
+# Shorter values (flags, counts, short ids) cost less to scan than to look up. From eight
+# characters a value may be a shop's or an event's name ("Example Shop", "Signed Up")
+# that the person recogniser reads on every request.
 _QUIET_MIN_CHARS: Final = 8
 _UNREMEMBERED: Final[tuple] = ()
 
