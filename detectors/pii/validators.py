@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, Final
 
 from .cmodules import c_module
+from .masking import digits_of
 
 _C_TEXT: Final = c_module("_text")  # Luhn and entropy over ASCII values, in C; or None
 _C_LUHN: Final[Any] = _C_TEXT.luhn if _C_TEXT is not None else None
@@ -265,7 +266,7 @@ def au_medicare(value: str) -> str:
     """The card number and its issue number, ten digits, if the card's first digit is 2
     to 6 and its ninth is the check digit; a reference number after them (the person on
     the card, "/1") is read past. Else ""."""
-    digits = "".join(c for c in value if c.isdigit())
+    digits = digits_of(value)
     if len(digits) not in (10, 11) or digits[0] not in "23456" or digits[9] == "0":
         return ""
     check = sum(w * int(d) for w, d in zip(_MEDICARE_WEIGHTS, digits)) % 10

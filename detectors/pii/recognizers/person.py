@@ -48,11 +48,8 @@ _RELATIONS: Final = frozenset({
     "neighbour", "neighbor", "roommate", "flatmate", "manager", "landlord", "tenant", "stepson", "stepdaughter",
 })
 _POSSESSIVES: Final = frozenset({"my", "our", "his", "her", "your", "their"})
-_RELATION_RX: Final = "(?:" + "|".join(f"[{p[0].upper()}{p[0]}]{p[1:]}" for p in sorted(_POSSESSIVES)) + r")[ \t]+(?:" \
-    + "|".join(sorted(_RELATIONS, key=lambda w: (-len(w), w))) + ")"  # a fixed order: the prefilter cache key
 _ADDR_LOCAL: Final = r"[^<>@\s]{1,64}@"  # an address's local part and its "@", after "<"
 _DISPLAY_WORD: Final = re.compile(r'[^\s"]+')
-_LOWER_GREETING_RX: Final = "(?:" + "|".join(f"[{g[0].upper()}{g[0]}]{g[1:]}" for g in _LOWER_GREETINGS) + ")"
 _MOST_CAPITALS_WORDS: Final = 6  # a run of words in capitals is read in matches of up to six
 
 
@@ -109,6 +106,10 @@ def _either_case(phrases: Iterable[str]) -> str:
 
 
 _ADDRESSING_RX: Final = _either_case(sorted(_ADDRESSING))
+_LOWER_GREETING_RX: Final = "(?:" + _either_case(_LOWER_GREETINGS) + ")"
+# Sorted: a fixed order in every process, as the prefilter's cache key needs.
+_RELATION_RX: Final = "(?:" + _either_case(sorted(_POSSESSIVES)) + r")[ \t]+(?:" \
+    + "|".join(sorted(_RELATIONS, key=lambda w: (-len(w), w))) + ")"
 # Greetings in English and those that open a letter in German, French, Spanish, Italian,
 # Dutch, Portuguese, Polish and the Nordic languages: "Hallo Hans,", "Liebe Anna,", "Sehr
 # geehrter Herr Müller", "Geachte mevrouw", "Querida María", "Olá João", "Buongiorno Luca".

@@ -74,8 +74,9 @@ _DIRS: Final = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW", "North", "
 # A direction after the street type is part of the street: Washington's "1600 Pennsylvania
 # Ave NW" and its "SE" namesake are miles apart, Toronto's "King Street West" too. Not
 # glued to a word ("St E-mail").
-_POST_DIR: Final = re.compile(r"[ \t]+(?:NE|NW|SE|SW|N|S|E|W|North|South|East|West)\.?(?![\w\-])")
-_POST_DIR_LOWER: Final = re.compile(r"[ \t]+(?:ne|nw|se|sw)(?![\w\-])")  # after a lower-case cue
+_POST_DIR: Final = re.compile(r"[ \t]+(?:" + "|".join(sorted(_DIRS, key=lambda d: (-len(d), d))) + r")\.?(?![\w\-])")
+_POST_DIR_LOWER: Final = re.compile(r"[ \t]+(?:" + "|".join(sorted(d.lower() for d in _DIRS if len(d) == 2))
+                                    + r")(?![\w\-])")  # the diagonals, after a lower-case cue
 # Street words that make an address-field value a street without a house number:
 # "rue Clémence Samson", "Rodovia Otto Pereira" (lower-cased; the USPS suffixes too).
 _STREET_WORDS: Final = frozenset({
