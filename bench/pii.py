@@ -1046,7 +1046,8 @@ _GREETED_LOWER = {locale: ["hi {first}, can you reset my password", "thanks {fir
                   for locale in ("en_US", "de_DE", "fr_FR", "es_ES")}
 _UNCASED_NEGATIVES = ["Hi ALL, the build is green", "Dear CUSTOMER, your invoice", "Hi TEAM, standup moved",
                       "Hello WORLD", "Dear SIR OR MADAM", "hi all, the build is green", "hey guys, lunch?",
-                      "thanks again, see you", "hi there, how are you", "PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED", "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
+                      "thanks again, see you", "hi there, how are you", "PLEASE NOTE THE NEW TERMS", "ORDER CONFIRMED",
+                      "UNITED STATES OF AMERICA", "BLACK FRIDAY SALE",
                       "WELLS FARGO", "SELECT NAME FROM USERS WHERE ID = 1", "DALLAS TEXAS", "VIRGINIA BEACH",
                       "IF THE COPYRIGHT HOLDER HAS BEEN ADVISED", "THE CUSTOMER HAS BEEN NOTIFIED",
                       "i am sure this works", "my name is not important", "call me back later", "i'm in london"]
@@ -1123,6 +1124,11 @@ def family_first_names(seed: int, per_template: int = 100) -> tuple[dict[str, tu
         out[label] = (found, planted)
     false = sum(1 for t in _FAMILY_FIRST_NEGATIVES for f in scanner.scan_text(t) if f.category == "PERSON")
     return out, false, len(_FAMILY_FIRST_NEGATIVES)
+
+
+def _fractions(counts: dict[str, tuple[int, int]]) -> str:
+    """"label found/planted" for each entry, as the bench prints them."""
+    return ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in counts.items())
 
 
 def _found_whole(scanner: Scanner, text: str, value: str, category: str) -> bool:
@@ -1733,30 +1739,30 @@ def main(argv=None) -> int:
           f"{mail_rate:.2f} MB/s")
     by_locale, false, n_negative = script_names(args.seed)
     print("  names in scripts without capitals (Faker's names in sentences that name someone; found whole of planted): "
-          + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          + _fractions(by_locale)
           + f"; {false} PERSON findings in {n_negative} sentences with the same cues and no name")
     capitals, lower, greeted, greeted_lower, false, n_negative = uncased_names(args.seed)
     print("  names in capitals and in lower case (Faker's names after a title, label or cue; found whole of planted): "
-          "capitals " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in capitals.items())
-          + "; lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in lower.items())
+          "capitals " + _fractions(capitals)
+          + "; lower case " + _fractions(lower)
           + "; a given name alone after a greeting, in capitals "
-          + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in greeted.items())
-          + ", in lower case " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in greeted_lower.items())
+          + _fractions(greeted)
+          + ", in lower case " + _fractions(greeted_lower)
           + f"; {false} PERSON findings in {n_negative} sentences that name no one")
     orders, false, n_negative = family_first_names(args.seed)
     print("  names family name first (Faker's names of four locales; found whole of planted): "
-          + ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in orders.items())
+          + _fractions(orders)
           + f"; {false} PERSON findings in {n_negative} routes, pairs and firms that name no one")
     streets = uncased_streets(args.seed)
     print("  street lines in capitals and in lower case (Faker's, found whole of planted): "
-          + ", ".join(f"{label} {found}/{planted}" for label, (found, planted) in streets.items()))
+          + _fractions(streets))
     by_locale, false, n_negative = letter_names(args.seed)
     print("  names in European letters and tickets (Faker's names after a title, greeting or label of the language; "
-          "found whole of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          "found whole of planted): " + _fractions(by_locale)
           + f"; {false} PERSON findings in {n_negative} greetings and salutations that name no one")
     by_locale, false, n_negative = closing_names(args.seed)
     print("  names after closings and greetings of two words (Faker's names, often the given name alone; found whole "
-          "of planted): " + ", ".join(f"{loc} {found}/{planted}" for loc, (found, planted) in by_locale.items())
+          "of planted): " + _fractions(by_locale)
           + f"; {false} PERSON findings in {n_negative} closings that name no one")
     found, planted, false, n_clean = pasted_secrets(args.seed)
     print(f"  secrets pasted into prompts and tickets (.env and compose files, curl -u, Basic headers, --password, "
@@ -1770,7 +1776,7 @@ def main(argv=None) -> int:
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
           "named or checksummed; found whole): "
-          + ", ".join(f"{c} {found}/{planted}" for c, (found, planted) in by_category.items())
+          + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
