@@ -1403,6 +1403,78 @@ def named_in_notes(seed: int, per_template: int = 30) -> tuple[dict[str, tuple[i
     return by_category, false, len(_NOT_NAMED_IN_NOTES) * per_template
 
 
+def _nhs_number(rnd: random.Random) -> str:
+    """An NHS number: nine digits and a mod-11 check (weights 10 to 2); none ends in 10."""
+    while True:
+        body = "".join(rnd.choice(string.digits) for _ in range(9))
+        check = 11 - sum((10 - i) * int(d) for i, d in enumerate(body)) % 11
+        if check != 10:
+            return body + str(check % 11)
+
+
+# An HL7 FHIR Patient's identifiers, each by its system: (system, value kind, category).
+_FHIR_IDENTIFIERS = [
+    ("http://hl7.org/fhir/sid/us-ssn", "ssn", "US_SSN"),
+    ("urn:oid:2.16.840.1.113883.4.1", "ssn", "US_SSN"),
+    ("https://fhir.nhs.uk/Id/nhs-number", "nhs", "NATIONAL_ID"),
+    ("http://hl7.org/fhir/sid/us-mbi", "mbi", "HEALTH_ID"),
+    ("http://ns.electronichealth.net.au/id/medicare-number", "au_medicare", "HEALTH_ID"),
+]
+
+
+def fhir_resources(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """HL7 FHIR Patient resources, as an EHR integration sends them: the values found by
+    their field (found, planted) by field, then the findings in as many Observations
+    (codes, quantities, code systems), which hold none."""
+    v = Values(seed)
+    rnd = v.rng
+    scanner = Scanner(key=KEY)
+    counts: dict[str, tuple[int, int]] = {}
+
+    def count(field: str, hit: bool) -> None:
+        found, planted = counts.get(field, (0, 0))
+        counts[field] = (found + hit, planted + 1)
+
+    for _ in range(n):
+        first, last = v.person()
+        phone, _ = v.phone()
+        email = v.email(first, last)
+        _, dob = v.dob()
+        system, kind, category = rnd.choice(_FHIR_IDENTIFIERS)
+        ident = v.ssn().replace("-", "") if kind == "ssn" else _nhs_number(rnd) if kind == "nhs" else \
+            _note_value(kind, rnd).replace("-", "").replace(" ", "")
+        patient = {"resourceType": "Patient", "id": v.uuid(), "meta": {"lastUpdated": v.iso_ts()},
+                   "identifier": [{"use": "official", "system": system, "value": ident}],
+                   "name": [{"use": "official", "family": last, "given": [first]}],
+                   "telecom": [{"system": "phone", "value": phone, "use": "mobile"},
+                               {"system": "email", "value": email}],
+                   "gender": rnd.choice(("male", "female", "other")), "birthDate": dob}
+        body = json.dumps(patient).encode()
+        fs = scanner.scan_request("PUT", f"https://fhir.example.net/r4/Patient/{patient['id']}",
+                                  [("Content-Type", "application/fhir+json")], body, "application/fhir+json")
+        got = {(f.category, f.field_path) for f in fs}
+        count("family", ("PERSON", "$.name[].family") in got)
+        count("given", ("PERSON", "$.name[].given[]") in got)
+        count("phone", ("PHONE_NUMBER", "$.telecom[].value") in got)
+        count("email", ("EMAIL", "$.telecom[].value") in got)
+        count("birthDate", ("DATE_OF_BIRTH", "$.birthDate") in got)
+        count("identifier", (category, "$.identifier[].value") in got)
+    false = 0
+    for _ in range(n):
+        observation = {"resourceType": "Observation", "id": v.uuid(), "status": "final",
+                       "code": {"coding": [{"system": "http://loinc.org", "code": f"{rnd.randint(1000, 99999)}-"
+                                            f"{rnd.randint(0, 9)}", "display": "Heart rate"}]},
+                       "identifier": [{"system": "http://snomed.info/sct", "value": v.digits(rnd.randint(8, 10))}],
+                       "effectiveDateTime": v.iso_ts(),
+                       "valueQuantity": {"value": rnd.randint(40, 180), "unit": "beats/minute",
+                                         "system": "http://unitsofmeasure.org", "code": "/min"},
+                       "device": {"display": f"Monitor {v.digits(10)}"}}
+        body = json.dumps(observation).encode()
+        false += len(scanner.scan_request("POST", "https://fhir.example.net/r4/Observation",
+                                          [("Content-Type", "application/fhir+json")], body, "application/fhir+json"))
+    return counts, false, n
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1778,6 +1850,10 @@ def main(argv=None) -> int:
           "named or checksummed; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
+    counts, false, n_clean = fhir_resources(args.seed)
+    print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
+          "their system's URI or OID; found by field): " + _fractions(counts)
+          + f"; {false} findings in {n_clean} Observations (codes, quantities, SNOMED identifiers)")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

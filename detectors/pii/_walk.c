@@ -19,7 +19,7 @@
 
 /* Bound once by structure.py (bind()): its caches, helpers and vocabularies. */
 static PyObject *TOKEN_CACHE, *TOK_FN, *KEY_CACHE, *KEY_FN, *EMPTY, *GEO_PAIR, *GEO_PAIR_FN,
-    *MACHINE_FIELD, *AGENT, *NEW_SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL;
+    *MACHINE_FIELD, *AGENT, *NEW_SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL, *URI_NAME_FN;
 /* Interned strings. */
 static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_NESTED_TEXT, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED;
 
@@ -904,8 +904,9 @@ done:
 /* --- name/value pairs (structure._pair_name) ------------------------------------------ */
 
 static const char *const PAIR_NAME_KEYS[] = {"name", "key", "field", "attribute", "property", "type", "kind", "label", "idtype",
-                                             "id_type", "documenttype", "document_type", "doctype", "doc_type", NULL};
-static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", "idvalue", "number", "documentnumber",
+                                             "id_type", "documenttype", "document_type", "doctype", "doc_type", "system",
+                                             NULL};
+static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", "idvalue", "id_value", "number", "documentnumber",
                                               "document_number", "docnumber", "doc_number", "idnumber", "id_number",
                                               NULL};
 
@@ -944,6 +945,26 @@ key_in(Parser *p, Tok *t, const char *const *words)
     return r;
 }
 
+/* Whether ``s`` starts as an identifier system's URI does: "http://", "https://", "urn:". */
+static int
+is_uri(PyObject *s)
+{
+    static const char *const prefixes[] = {"http://", "https://", "urn:", NULL};
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *d = PyUnicode_DATA(s);
+    for (const char *const *p = prefixes; *p; p++) {
+        Py_ssize_t m = (Py_ssize_t)strlen(*p), i = 0;
+        if (m > n)
+            continue;
+        while (i < m && PyUnicode_READ(kind, d, i) == (Py_UCS4)(unsigned char)(*p)[i])
+            i++;
+        if (i == m)
+            return 1;
+    }
+    return 0;
+}
+
 /* The field name an object of 2 to 4 members gives its value members ({"name": "email",
  * "value": ...}) into *name (a new reference, or NULL when it is no such pair), and a bit
  * per value member into *value_at. -1 on error. The value keys are looked for first:
@@ -979,6 +1000,16 @@ pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
                 if (eq > 0) {
                     *name = s;
                     return 0;
+                }
+                if (eq == 0 && is_uri(s)) {
+                    /* An identifier system's URI names its value (structure._uri_name). */
+                    Py_SETREF(s, PyObject_CallOneArg(URI_NAME_FN, s));
+                    if (s == NULL)
+                        return -1;
+                    if (PyUnicode_Check(s) && PyUnicode_GET_LENGTH(s) > 0) {
+                        *name = s;
+                        return 0;
+                    }
                 }
                 Py_XDECREF(s);
                 if (eq < 0)
@@ -1418,12 +1449,12 @@ done:
 }
 
 /* bind(token_cache, tok, key_cache, key, empty, geo_pair_names, geo_pair, machine_field, agent, new_segment,
- *      path_cache, path_name, pct_decode, Encoding.PLAIN, Encoding.URL) */
+ *      path_cache, path_name, pct_decode, Encoding.PLAIN, Encoding.URL, uri_name) */
 static PyObject *
 bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 15) {
-        PyErr_SetString(PyExc_TypeError, "bind() takes 15 arguments");
+    if (nargs != 16) {
+        PyErr_SetString(PyExc_TypeError, "bind() takes 16 arguments");
         return NULL;
     }
     if (!PyDict_Check(args[0]) || !PyDict_Check(args[2]) || !PyDict_Check(args[10]) || !PyAnySet_Check(args[4]) || !PyAnySet_Check(args[5]) ||
@@ -1431,10 +1462,11 @@ bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "bind(): caches must be dicts and vocabularies sets");
         return NULL;
     }
-    PyObject **slots[15] = {&TOKEN_CACHE, &TOK_FN,      &KEY_CACHE,  &KEY_FN,        &EMPTY,
+    PyObject **slots[16] = {&TOKEN_CACHE, &TOK_FN,      &KEY_CACHE,  &KEY_FN,        &EMPTY,
                             &GEO_PAIR,    &GEO_PAIR_FN, &MACHINE_FIELD, &AGENT,       &NEW_SEGMENT,
-                            &PATH_CACHE,  &PATH_NAME_FN, &PCT_DECODE_FN, &ENC_PLAIN,  &ENC_URL};
-    for (int k = 0; k < 15; k++)
+                            &PATH_CACHE,  &PATH_NAME_FN, &PCT_DECODE_FN, &ENC_PLAIN,  &ENC_URL,
+                            &URI_NAME_FN};
+    for (int k = 0; k < 16; k++)
         Py_XSETREF(*slots[k], Py_NewRef(args[k]));
     Py_RETURN_NONE;
 }

@@ -765,15 +765,21 @@ _PATH_CACHE: Final[dict[str, str]] = {}
 # {"idType": "SHA256_EMAIL", "idValue": ...}, SCIM's {"type": "mobile", "value": ...}).
 # An identity document's type names its number too: {"type": "passport", "number": ...},
 # {"document_type": "driving_licence", "document_number": ...}, as KYC APIs send them.
+# HL7 FHIR names a contact point by its "system" ({"system": "phone", "value": ...}) and an
+# identifier by a URI ({"system": "https://fhir.nhs.uk/Id/nhs-number", "value": ...}).
 _PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "property", "type", "kind", "label", "idtype",
-                                    "id_type", "documenttype", "document_type", "doctype", "doc_type"})
-_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue", "number", "documentnumber",
+                                    "id_type", "documenttype", "document_type", "doctype", "doc_type", "system"})
+_PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue", "id_value", "number", "documentnumber",
                                      "document_number", "docnumber", "doc_number", "idnumber", "id_number"})
+# Identifier systems named by an OID, not a URL: the OIDs HL7 registers for them.
+_IDENTIFIER_OIDS: Final = {"2.16.840.1.113883.4.1": "us_ssn", "2.16.840.1.113883.2.1.4.1": "nhs_number"}
+_URI_NAME_END: Final = re.compile(r"[?#]")
 
 
 def _pair_name(fields: dict) -> str:
     """The field name such an object gives its value, or "": the first name key (ASCII,
-    any case) holding a string that reads as a field name, when a value key is there too.
+    any case) holding a string that reads as a field name, or an identifier system's URI
+    that names one, when a value key is there too.
     The value key is looked for first: {"name": "analytics.js", "version": ...} is common."""
     for k in fields:
         if type(k) is str and k.isascii() and k.lower() in _PAIR_VALUE_KEYS:
@@ -781,10 +787,26 @@ def _pair_name(fields: dict) -> str:
     else:
         return ""
     for k, v in fields.items():
-        if type(k) is str and k.isascii() and k.lower() in _PAIR_NAME_KEYS and type(v) is str and v and \
-                _path_name(v) == v:
-            return v
+        if type(k) is str and k.isascii() and k.lower() in _PAIR_NAME_KEYS and type(v) is str and v:
+            if _path_name(v) == v:
+                return v
+            named = _uri_name(v) if v.startswith(("http://", "https://", "urn:")) else ""
+            if named:
+                return named
     return ""
+
+
+def _uri_name(uri: str) -> str:
+    """The field name an identifier system's URI gives its value, or "": its last path
+    segment ("http://hl7.org/fhir/sid/us-ssn" -> "us-ssn"), or a registered OID's name."""
+    if uri.startswith("urn:oid:"):
+        return _IDENTIFIER_OIDS.get(uri[8:], "")
+    if uri.startswith("urn:"):
+        return ""
+    path = _URI_NAME_END.split(uri.split("://", 1)[1], 1)[0].rstrip("/")
+    slash = path.find("/")
+    last = path[path.rfind("/") + 1:] if slash >= 0 else ""  # a host alone names nothing
+    return last if last and _path_name(last) == last else ""
 
 
 # Field-name words the detectors know. A protobuf key that is one of them ("email"), or
@@ -983,7 +1005,7 @@ def _bind_c_walk() -> Any:
     if _walk is None:
         return None
     _walk.bind(_TOKEN_CACHE, _tok, _KEY_CACHE, _key, _EMPTY, _GEO_PAIR, _geo_pair, MACHINE_FIELD, _AGENT, _new_segment,
-               _PATH_CACHE, _path_name, _pct_decode, Encoding.PLAIN, Encoding.URL)
+               _PATH_CACHE, _path_name, _pct_decode, Encoding.PLAIN, Encoding.URL, _uri_name)
     return _walk
 
 

@@ -228,15 +228,65 @@ def test_a_wrapped_pair_value_goes_by_the_pair_name(scanner):
                              ("PHONE_NUMBER", "$.attributes[].value.intValue")]
 
 
+def _patient(identifiers: list[dict]) -> dict:
+    """An HL7 FHIR Patient resource as an EHR's API sends it (the shape of FHIR's own
+    example, with synthetic values)."""
+    return {"resourceType": "Patient", "id": "example", "identifier": identifiers,
+            "name": [{"use": "official", "family": "Chalmers", "given": ["Peter", "James"]}],
+            "telecom": [{"system": "phone", "value": "4155550132", "use": "work"},
+                        {"system": "email", "value": "peter.chalmers@example.org"}],
+            "gender": "male", "birthDate": "1974-12-25"}
+
+
+def test_a_fhir_patient_is_read_by_its_field_names(scanner):
+    # A bare family name, a given name and a phone number are personal data only by
+    # FHIR's names: HumanName's "family" and "given", ContactPoint's "system".
+    found = sorted((f.category, f.field_path, f.masked) for f in scan_json(scanner, _patient([])))
+    assert found == [("DATE_OF_BIRTH", "$.birthDate", "****-**-**"),
+                     ("EMAIL", "$.telecom[].value", "p***@e***.org"),
+                     ("PERSON", "$.name[].family", "C***"),
+                     ("PERSON", "$.name[].given[]", "J***"),
+                     ("PERSON", "$.name[].given[]", "P***"),
+                     ("PHONE_NUMBER", "$.telecom[].value", "+*******0132")]
+
+
+@pytest.mark.parametrize("system, value, category", [
+    ("http://hl7.org/fhir/sid/us-ssn", "536228726", "US_SSN"),
+    ("urn:oid:2.16.840.1.113883.4.1", "536228726", "US_SSN"),  # the SSN's OID
+    ("https://fhir.nhs.uk/Id/nhs-number", "9434765919", "NATIONAL_ID"),
+    ("http://hl7.org/fhir/sid/us-mbi", "1EG4TE5MK73", "HEALTH_ID"),
+    ("http://hl7.org/fhir/sid/us-medicare", "1EG4TE5MK73", "HEALTH_ID"),
+    ("http://ns.electronichealth.net.au/id/medicare-number", "2953701501", "HEALTH_ID"),
+])
+def test_a_fhir_identifier_goes_by_its_system(scanner, system, value, category):
+    found = [(f.category, f.field_path) for f in scan_json(scanner, {"identifier": [{"system": system,
+                                                                                      "value": value}]})]
+    assert found == [(category, "$.identifier[].value")]
+
+
+@pytest.mark.parametrize("doc", [
+    {"identifier": [{"system": "http://snomed.info/sct", "value": "4155550132"}]},  # a code system
+    {"identifier": [{"system": "urn:oid:1.2.36.146.595.217.0.1", "value": "536228726"}]},  # an OID unknown
+    {"identifier": [{"system": "https://ehr.example.org", "value": "536228726"}]},  # a host names nothing
+    {"identifier": [{"system": "urn:ietf:rfc:3986", "value": "536228726"}]},
+    {"font": {"family": "Chalmers", "size": 12}},  # "family" outside a name
+    {"valueQuantity": {"value": 4155550132, "system": "http://unitsofmeasure.org", "code": "/min"}},
+])
+def test_a_fhir_code_system_or_another_family_names_nothing(scanner, doc):
+    assert scan_json(scanner, doc) == []
+
+
 def test_an_identity_document_goes_by_its_type(scanner):
     # KYC APIs send a document as its type and its number: the number alone is an order
     # or a part number; the type makes it a passport or a driving licence.
     doc = {"documents": [{"type": "PASSPORT", "number": "C01234567", "issuing_country": "GB"},
                          {"document_type": "driving_licence", "document_number": "MORGA657054SM9IJ"},
-                         {"type": "invoice", "number": "C01234567"}]}
+                         {"type": "invoice", "number": "C01234567"},
+                         {"id_type": "SSN", "id_value": "536-22-8726"}]}
     found = sorted((f.category, f.subtype, f.field_path) for f in scan_json(scanner, doc))
     assert found == [("NATIONAL_ID", "driver_license", "$.documents[].document_number"),
-                     ("PASSPORT", "", "$.documents[].number")]
+                     ("PASSPORT", "", "$.documents[].number"),
+                     ("US_SSN", "", "$.documents[].id_value")]
 
 
 def test_kind_and_label_name_a_pair_too(scanner):

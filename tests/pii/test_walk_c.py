@@ -132,11 +132,13 @@ def test_walk_json_escapes_and_top_level_values(text):
 
 
 _PAIR_NAMES = st.sampled_from(["email", "first_name", "user.phone", "Blue Shirt", "jane@example.com", "", "1234567",
-                               "PASSPORT", "driving_licence"])
+                               "PASSPORT", "driving_licence", "http://hl7.org/fhir/sid/us-ssn", "https://ehr.example.org",
+                               "https://x.example/Id/nhs-number?v=2#a", "urn:oid:2.16.840.1.113883.4.1", "urn:uuid:1",
+                               "HTTP://hl7.org/fhir/sid/us-ssn"])
 _PAIR_NAME_KEYS = st.sampled_from(["name", "Name", "KEY", "field", "property", "type", "idType", "@escaped name@",
-                                   "\u212aey", "document_type", "DocType", "id_type", "doc_types"])
+                                   "\u212aey", "document_type", "DocType", "id_type", "doc_types", "system", "System"])
 _PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "idValue", "@escaped value@", "number",
-                                    "Document_Number", "docNumber", "id_number", "numbers"])
+                                    "Document_Number", "docNumber", "id_number", "numbers", "id_value"])
 
 
 def _pair_object(name_key, name, value, extra, value_first) -> dict:

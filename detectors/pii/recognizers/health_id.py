@@ -38,7 +38,7 @@ _BLANK: Final = re.compile(r"[ /]")
 _MBI_WORD: Final = re.compile(r"\bmbi\b")
 
 _MRN_FIELDS: Final = frozenset({"mrn", "medicalrecordnumber", "medicalrecordno", "medrecno", "patientmrn", "mrnumber"})
-_MBI_FIELDS: Final = frozenset({"mbi", "medicarenumber", "medicareid", "medicarebeneficiaryidentifier", "medicareno"})
+_MBI_FIELDS: Final = frozenset({"mbi", "medicare", "medicarenumber", "medicareid", "medicarebeneficiaryidentifier", "medicareno"})
 
 
 def _record_number(value: str) -> str:

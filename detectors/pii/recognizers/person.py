@@ -378,6 +378,10 @@ def _fold(word: str) -> str:
     return w
 
 
+# The parts of a name object: HL7 FHIR's {"name": [{"family": "Chalmers", "given": ["Peter"]}]}.
+_NAME_PARTS: Final = frozenset({"family", "given"})
+
+
 class PersonRecognizer(Recognizer):
     name: str = "person"
     category: str = Category.PERSON
@@ -437,7 +441,7 @@ class PersonRecognizer(Recognizer):
     )
     context: frozenset[str] = NAME_FIELD
     score: float = 0.8
-    field_hints: frozenset[str] = NAME_FIELD
+    field_hints: frozenset[str] = NAME_FIELD | _NAME_PARTS
 
     def __init__(self) -> None:
         self.first = first_names()
@@ -543,7 +547,7 @@ class PersonRecognizer(Recognizer):
     @staticmethod
     def _name_field(tokens: frozenset[str], parent_tokens: frozenset[str]) -> int:
         """2: the field holds a person name; 1: probably; 0: no."""
-        if not STRONG_NAME_FIELD.isdisjoint(tokens):
+        if not STRONG_NAME_FIELD.isdisjoint(tokens) or ("name" in parent_tokens and not _NAME_PARTS.isdisjoint(tokens)):
             return 2
         # "product_name", "app.name", "notifier.name": the thing named is not a person.
         if not NAME_FIELD.isdisjoint(tokens) and NOT_PERSON_PARENT.isdisjoint(parent_tokens) \
