@@ -1444,7 +1444,9 @@ def fhir_resources(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]],
         ident = v.ssn().replace("-", "") if kind == "ssn" else _nhs_number(rnd) if kind == "nhs" else \
             _note_value(kind, rnd).replace("-", "").replace(" ", "")
         patient = {"resourceType": "Patient", "id": v.uuid(), "meta": {"lastUpdated": v.iso_ts()},
-                   "identifier": [{"use": "official", "system": system, "value": ident}],
+                   "identifier": [{"use": "official", "system": system, "value": ident}
+                                  | ({"type": {"text": kind.upper()}, "period": {"start": "2001-05-06"},
+                                      "assigner": {"display": "Registry"}} if rnd.random() < 0.5 else {})],
                    "name": [{"use": "official", "family": last, "given": [first]}],
                    "telecom": [{"system": "phone", "value": phone, "use": "mobile"},
                                {"system": "email", "value": email}],
@@ -1852,7 +1854,7 @@ def main(argv=None) -> int:
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     counts, false, n_clean = fhir_resources(args.seed)
     print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
-          "their system's URI or OID; found by field): " + _fractions(counts)
+          "their system's URI or OID, half with their type, period and assigner; found by field): " + _fractions(counts)
           + f"; {false} findings in {n_clean} Observations (codes, quantities, SNOMED identifiers)")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"

@@ -910,6 +910,9 @@ static const char *const PAIR_VALUE_KEYS[] = {"value", "values", "val", "idvalue
                                               "document_number", "docnumber", "doc_number", "idnumber", "id_number",
                                               NULL};
 
+static const char *const SYSTEM_KEY[] = {"system", NULL};
+static const char *const PLAIN_VALUE_KEYS[] = {"value", "values", NULL};
+
 /* Whether characters [start, start + n) are one of ``words`` in any ASCII case. */
 static int
 ascii_word_in(int kind, const void *d, Py_ssize_t start, Py_ssize_t n, const char *const *words)
@@ -965,34 +968,45 @@ is_uri(PyObject *s)
     return 0;
 }
 
-/* The field name an object of 2 to 4 members gives its value members ({"name": "email",
+/* The field name an object of up to 6 members gives its value members ({"name": "email",
  * "value": ...}) into *name (a new reference, or NULL when it is no such pair), and a bit
- * per value member into *value_at. -1 on error. The value keys are looked for first:
- * {"name": "analytics.js", "version": ...} is common and needs no name decoded. */
+ * per value member into *value_at; without a name key, a plain "value" goes by the
+ * object's own name ``own`` ({"first_name": {"value": ...}}). With 5 or 6 members only "system" names a value (a
+ * FHIR identifier; {"type": "scheme", "number": ..., "cvc": ...} is a record). -1 on
+ * error. The value keys are looked for first: {"name": "analytics.js", "version": ...}
+ * is common and needs no name decoded. structure._pair_name's twin. */
 static int
-pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
+pair_name(Parser *p, Py_ssize_t i, PyObject *own, PyObject **name, unsigned *value_at)
 {
     Tok *toks = p->toks;
     Py_ssize_t size = toks[i].size;
     *name = NULL;
     *value_at = 0;
+    int plain = 1; /* every value key is a plain "value" */
     for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
         int is_value = key_in(p, &toks[kt], PAIR_VALUE_KEYS);
         if (is_value < 0)
             return -1;
-        if (is_value)
+        if (is_value) {
             *value_at |= 1u << k;
+            int is_plain = key_in(p, &toks[kt], PLAIN_VALUE_KEYS);
+            if (is_plain < 0)
+                return -1;
+            plain &= is_plain;
+        }
         kt = toks[kt + 1].next;
     }
     if (*value_at == 0)
         return 0;
+    int named = 0, wide = size > 4;
     for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
         Py_ssize_t v = kt + 1;
-        if (!(*value_at >> k & 1) && toks[v].type == T_STR && toks[v].end > toks[v].start) {
-            int is_name = key_in(p, &toks[kt], PAIR_NAME_KEYS);
+        if (!(*value_at >> k & 1)) {
+            int is_name = key_in(p, &toks[kt], wide ? SYSTEM_KEY : PAIR_NAME_KEYS);
             if (is_name < 0)
                 return -1;
-            if (is_name) {
+            named |= is_name;
+            if (is_name && toks[v].type == T_STR && toks[v].end > toks[v].start) {
                 PyObject *s = token_text(p, &toks[v]);
                 PyObject *safe = s ? cached(PATH_CACHE, PATH_NAME_FN, s) : NULL;
                 int eq = safe ? PyObject_RichCompareBool(safe, s, Py_EQ) : -1;
@@ -1018,6 +1032,8 @@ pair_name(Parser *p, Py_ssize_t i, PyObject **name, unsigned *value_at)
         }
         kt = toks[v].next;
     }
+    if (plain && !named && !wide && PyUnicode_GET_LENGTH(own) > 0)
+        *name = Py_NewRef(own);
     return 0;
 }
 
@@ -1064,7 +1080,7 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
     Py_ssize_t size = toks[i].size;
     PyObject *pair = NULL;
     unsigned value_at = 0;
-    if (size >= 2 && size <= 4 && pair_name(w->p, i, &pair, &value_at) < 0)
+    if (size <= 6 && pair_name(w->p, i, name, &pair, &value_at) < 0)
         return -1;
     for (Py_ssize_t k = 0, kt = i + 1; k < size; k++) {
         Py_ssize_t v = kt + 1; /* a key is one token */

@@ -627,7 +627,7 @@ class Walker:
                     self._scalar(v, loc, sp, name, parent, depth, enc)
             return
         fields: dict = node
-        pair = _pair_name(fields) if 2 <= len(fields) <= 4 else ""
+        pair = _pair_name(fields, name) if len(fields) <= 6 else ""
         for k, v in fields.items():
             tv = type(v)
             if k == "":
@@ -771,29 +771,44 @@ _PAIR_NAME_KEYS: Final = frozenset({"name", "key", "field", "attribute", "proper
                                     "id_type", "documenttype", "document_type", "doctype", "doc_type", "system"})
 _PAIR_VALUE_KEYS: Final = frozenset({"value", "values", "val", "idvalue", "id_value", "number", "documentnumber",
                                      "document_number", "docnumber", "doc_number", "idnumber", "id_number"})
+_PLAIN_VALUE_KEYS: Final = frozenset({"value", "values"})  # keys that say nothing of their value
 # Identifier systems named by an OID, not a URL: the OIDs HL7 registers for them.
 _IDENTIFIER_OIDS: Final = {"2.16.840.1.113883.4.1": "us_ssn", "2.16.840.1.113883.2.1.4.1": "nhs_number"}
 _URI_NAME_END: Final = re.compile(r"[?#]")
 
 
-def _pair_name(fields: dict) -> str:
+def _pair_name(fields: dict, own: str) -> str:
     """The field name such an object gives its value, or "": the first name key (ASCII,
     any case) holding a string that reads as a field name, or an identifier system's URI
-    that names one, when a value key is there too.
-    The value key is looked for first: {"name": "analytics.js", "version": ...} is common."""
+    that names one, when a value key is there too. A "value" without a name key goes by
+    the object's own name ``own``: {"first_name": {"value": ...}}, as GA4's user
+    properties send it ({"card": {"number": ...}} keeps its "number"). An object of 5 or
+    6 members is a record with a type more often than a pair ({"type": "scheme",
+    "number": ..., "cvc": ...}): only a FHIR identifier's "system" names its value there.
+    The value keys are looked for first: {"name": "analytics.js", "version": ...} is
+    common."""
+    found = False
+    plain = True  # every value key is a plain "value"
     for k in fields:
-        if type(k) is str and k.isascii() and k.lower() in _PAIR_VALUE_KEYS:
-            break
-    else:
+        if type(k) is str and k.isascii():
+            low = k.lower()
+            if low in _PAIR_VALUE_KEYS:
+                found = True
+                plain = plain and low in _PLAIN_VALUE_KEYS
+    if not found:
         return ""
+    wide = len(fields) > 4
+    named = False
     for k, v in fields.items():
-        if type(k) is str and k.isascii() and k.lower() in _PAIR_NAME_KEYS and type(v) is str and v:
-            if _path_name(v) == v:
-                return v
-            named = _uri_name(v) if v.startswith(("http://", "https://", "urn:")) else ""
-            if named:
-                return named
-    return ""
+        if type(k) is str and k.isascii() and (k.lower() == "system" if wide else k.lower() in _PAIR_NAME_KEYS):
+            named = True
+            if type(v) is str and v:
+                if _path_name(v) == v:
+                    return v
+                uri_named = _uri_name(v) if v.startswith(("http://", "https://", "urn:")) else ""
+                if uri_named:
+                    return uri_named
+    return own if plain and not named and not wide else ""
 
 
 def _uri_name(uri: str) -> str:

@@ -228,6 +228,20 @@ def test_a_wrapped_pair_value_goes_by_the_pair_name(scanner):
                              ("PHONE_NUMBER", "$.attributes[].value.intValue")]
 
 
+def test_a_lone_value_goes_by_its_object_name(scanner):
+    # GA4's Measurement Protocol wraps each user property: {"first_name": {"value": ...}}.
+    # A first name alone is personal data only by that name.
+    doc = {"client_id": "123.456", "user_properties": {"first_name": {"value": "Sarah"},
+                                                       "plan": {"value": "Sarah", "set_timestamp_micros": 1700000000000000}},
+           "events": [{"name": "purchase", "params": {"value": 42.5, "currency": "EUR"}}]}
+    found = [(f.category, f.field_path) for f in scan_json(scanner, doc)]
+    assert found == [("PERSON", "$.user_properties.first_name.value")]
+    # A record's "number" keeps its own name: {"card": {"number": ...}}.
+    [alone] = scan_json(scanner, {"paymentMethod": {"number": "4111111111111111"}})
+    [top] = scan_json(scanner, {"number": "4111111111111111"})
+    assert alone.confidence == top.confidence
+
+
 def _patient(identifiers: list[dict]) -> dict:
     """An HL7 FHIR Patient resource as an EHR's API sends it (the shape of FHIR's own
     example, with synthetic values)."""
@@ -262,6 +276,30 @@ def test_a_fhir_identifier_goes_by_its_system(scanner, system, value, category):
     found = [(f.category, f.field_path) for f in scan_json(scanner, {"identifier": [{"system": system,
                                                                                       "value": value}]})]
     assert found == [(category, "$.identifier[].value")]
+
+
+def test_a_fhir_identifier_with_its_period_and_assigner_goes_by_its_system(scanner):
+    ident = {"use": "official", "type": {"text": "SSN"}, "system": "http://hl7.org/fhir/sid/us-ssn",
+             "value": "536228726", "period": {"start": "2001-05-06"}, "assigner": {"display": "SSA"}}
+    found = [(f.category, f.field_path) for f in scan_json(scanner, {"identifier": [ident]})]
+    assert found == [("US_SSN", "$.identifier[].value")]
+
+
+def test_a_record_with_a_type_does_not_name_its_number_by_the_type(scanner):
+    # Adyen's payment method: its "type" is the kind of payment, not the number's name.
+    method = {"type": "scheme", "number": "4111111111111111", "expiryMonth": "03", "expiryYear": "2030",
+              "cvc": "737", "holderName": "Jane Roe"}
+    named = {"number": "4111111111111111"}
+    [card] = [f for f in scan_json(scanner, {"paymentMethod": method}) if f.field_path == "$.paymentMethod.number"]
+    [alone] = scan_json(scanner, {"paymentMethod": named})
+    assert card.confidence == alone.confidence  # read under "number" either way
+
+
+def test_a_wide_object_is_named_by_its_system_only(scanner):
+    # "type" names nothing in a record of five members.
+    doc = {"identifier": [{"system": "http://snomed.info/sct", "value": "4155550132", "use": "usual",
+                           "type": "phone", "rank": 1}]}
+    assert scan_json(scanner, doc) == []
 
 
 @pytest.mark.parametrize("doc", [

@@ -141,19 +141,23 @@ _PAIR_VALUE_KEYS = st.sampled_from(["value", "Value", "values", "val", "idValue"
                                     "Document_Number", "docNumber", "id_number", "numbers", "id_value"])
 
 
-def _pair_object(name_key, name, value, extra, value_first) -> dict:
-    members = [(name_key, name)] + ([value] if value else [])
+def _pair_object(name_key, name, value, extra, value_first, padding) -> dict:
+    # Without a name key, a value goes by the object's own name ({"first_name": {"value": ...}});
+    # with 5 or 6 members, only "system" names it.
+    members = ([(name_key, name)] if name_key else []) + ([value] if value else [])
     if value_first:
         members.reverse()
-    return dict(members + ([("id", extra)] if extra is not None else []))
+    pad = [("use", "official"), ("rank", 1.5), ("assigner", "Acme"), ("period", {"start": "2020"})][:padding]
+    return dict(members + ([("id", extra)] if extra is not None else []) + pad)
 
 
 # OTLP/JSON and Struct wrap a pair's value: {"stringValue": ...}, whose one scalar goes by
 # the pair's name (small integers, booleans, nulls, empty and data keys stay as they are).
 _WRAPPED = st.dictionaries(st.sampled_from(["stringValue", "intValue", "doubleValue", "", "jane@example.com",
                                             "@escaped value@"]), _SCALARS, min_size=1, max_size=1)
-_PAIRS = st.builds(_pair_object, _PAIR_NAME_KEYS, _PAIR_NAMES,
-                   st.none() | st.tuples(_PAIR_VALUE_KEYS, _DOCS | _WRAPPED), st.none() | _SCALARS, st.booleans())
+_PAIRS = st.builds(_pair_object, st.none() | _PAIR_NAME_KEYS, _PAIR_NAMES,
+                   st.none() | st.tuples(_PAIR_VALUE_KEYS, _DOCS | _WRAPPED), st.none() | _SCALARS, st.booleans(),
+                   st.integers(0, 4))
 
 
 @SETTINGS
@@ -161,7 +165,7 @@ _PAIRS = st.builds(_pair_object, _PAIR_NAME_KEYS, _PAIR_NAMES,
 def test_walk_json_agrees_on_name_value_pairs(pairs, ascii_only):
     # Escaped keys, and "\u212aey" (its Kelvin sign lower-cases to "k" in Python), must
     # decide alike.
-    text = json.dumps({"fields": pairs}, ensure_ascii=ascii_only)
+    text = json.dumps({"fields": pairs, "first_name": pairs[-1] if pairs else {}}, ensure_ascii=ascii_only)
     text = text.replace('"@escaped name@"', '"n\\u0061me"').replace('"@escaped value@"', '"v\\u0061lue"')
     assert_same_walk(text)
 
