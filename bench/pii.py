@@ -1096,6 +1096,33 @@ def uncased_streets(seed: int, per_template: int = 100) -> dict[str, tuple[int, 
     return out
 
 
+# Faker's addresses of European locales as one line ("Berliner Straße 12, 10115 Berlin"),
+# where its format is the country's: street, postcode and town, or a UK town and postcode.
+_EUROPEAN_ADDRESS_LOCALES = ("de_DE", "de_AT", "de_CH", "fr_FR", "pl_PL", "pt_PT", "sv_SE", "da_DK", "en_GB")
+# A street with a year, a sum or a word after it, which no town follows.
+_NO_TOWN_AFTER = ["Hauptstraße 5, 2024 Bericht folgt", "Wir zahlen für Lindenweg 12, 1000 Euro Miete",
+                  "Meet at 10 Downing Street, London is lovely", "Via Roma 15, 20 Persone sono arrivate",
+                  "Berliner Straße 12, 3 Zimmer frei"]
+
+
+def european_addresses(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Faker's European address lines in a sentence, found whole with their postcode and
+    town (found, planted) by locale; then the findings that ran past the street in
+    sentences where no town follows it, and how many sentences."""
+    scanner = Scanner(key=KEY)
+    out = {}
+    for loc in _EUROPEAN_ADDRESS_LOCALES:
+        fk = Faker(loc)
+        fk.seed_instance(seed)
+        found = 0
+        for _ in range(n):
+            addr = fk.address().replace("\n", ", ")
+            found += _found_whole(scanner, f"Please ship the order to {addr}.", addr, "STREET_ADDRESS")
+        out[loc] = (found, n)
+    overrun = sum(any("," in text[f.start:f.end] for f in scanner.scan_text(text)) for text in _NO_TOWN_AFTER)
+    return out, overrun, len(_NO_TOWN_AFTER)
+
+
 # Names family name first: after a label with a comma (records), and the airline's
 # SURNAME/GIVEN TITLE (bookings, boarding passes). {name} is written that way.
 _FAMILY_FIRST = {"after a label": ("Patient: {name}", "Customer: {name}", lambda first, last: f"{last}, {first}"),
@@ -1852,6 +1879,9 @@ def main(argv=None) -> int:
           "named or checksummed; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
+    by_locale, overrun, n_clean = european_addresses(args.seed)
+    print("  European address lines (Faker's, street, postcode and town in one sentence; found whole): "
+          + _fractions(by_locale) + f"; {overrun} of {n_clean} streets read past into a year, a sum or a word")
     counts, false, n_clean = fhir_resources(args.seed)
     print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
           "their system's URI or OID, half with their type, period and assigner; found by field): " + _fractions(counts)

@@ -269,6 +269,40 @@ def test_street_directions_after_the_type(scanner, text, street):
     assert [text[f.start:f.end] for f in found] == [street]
 
 
+# The postcode and town after a street, as Europe writes them, belong to it: "Hauptstraße 5"
+# is on thousands of towns' maps, and its hash would count them as one person's address.
+@pytest.mark.parametrize("text,street", [
+    ("Please ship to Hauptstraße 5, 10115 Berlin by Friday", "Hauptstraße 5, 10115 Berlin"),
+    ("Envoyez-le au 12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+    ("Mijn adres is Kerkstraat 12, 1017 GC Amsterdam, Nederland", "Kerkstraat 12, 1017 GC Amsterdam"),
+    ("My new address: ul. Marszałkowska 84/92, 00-514 Warszawa", "ul. Marszałkowska 84/92, 00-514 Warszawa"),
+    ("Rua Augusta 89, 1100-048 Lisboa", "Rua Augusta 89, 1100-048 Lisboa"),
+    ("Storgatan 12, 114 55 Stockholm", "Storgatan 12, 114 55 Stockholm"),
+    ("Adresse: Bahnhofstrasse 1, 8001 Zürich", "Bahnhofstrasse 1, 8001 Zürich"),
+    ("Wohnt jetzt Lindenweg 3, 60311 Frankfurt am Main.", "Lindenweg 3, 60311 Frankfurt am Main"),
+    ("ship it to 221B Baker Street, London NW1 6XE please", "221B Baker Street, London NW1 6XE"),
+    ("I live at 27 Acacia Avenue, LS6 2AB", "27 Acacia Avenue, LS6 2AB"),
+    ("Lieferadresse: Berliner Straße 12, 10115 Berlin", "Berliner Straße 12, 10115 Berlin"),  # the type a word
+    ("Adresse: Vestre Allé 9, 2666 Sorø", "Vestre Allé 9, 2666 Sorø"),
+    ("Wilhelmplatz 8/4, 7563 Bruck an der Leitha", "Wilhelmplatz 8/4, 7563 Bruck an der Leitha"),
+    ("Steigerstrasse 449, 2000 Neuchâtel.", "Steigerstrasse 449, 2000 Neuchâtel"),  # a year-like code ending the line
+    # neither a year, a sum nor a word after the street is its town
+    ("Hauptstraße 5, 2024 Bericht folgt", "Hauptstraße 5"),
+    ("Wir zahlen für Lindenweg 12, 1000 Euro Miete", "Lindenweg 12"),
+    ("Meet at 10 Downing Street, London is lovely", "10 Downing Street"),
+    ("Via Roma 15, 20 Persone", "Via Roma 15"),
+    ("Berliner Straße 12, 3 Zimmer frei", "Berliner Straße 12"),
+])
+def test_street_with_its_postcode_and_town(scanner, text, street):
+    found = [f for f in scanner.scan_text(text) if f.category == "STREET_ADDRESS"]
+    assert [text[f.start:f.end] for f in found] == [street]
+
+
+def test_a_street_in_two_towns_hashes_as_two_addresses(scanner):
+    berlin, hamburg = (scanner.scan_text(f"ship to Hauptstraße 5, {town}")[0] for town in ("10115 Berlin", "20095 Hamburg"))
+    assert berlin.value_hash != hamburg.value_hash
+
+
 # Birth dates as clinical, airline and passport systems print them: the month in capitals,
 # glued to day and year, after a dotted "D.O.B.".
 PRINTED_BIRTHS = [

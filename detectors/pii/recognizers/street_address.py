@@ -34,11 +34,14 @@ def _bytes_rx(pattern: str) -> str:
 
 # Street words that end a one-word street name before its number: German, Dutch,
 # Scandinavian ("Hauptstraße 5", "Mayalaan 9", "Storgatan 12", "Strandvejen 3").
-_COMPOUND_WORDS: Final[tuple[str, ...]] = ("straße", "strasse", "str.", "weg", "allee", "gasse", "platz", "ring", "damm", "straat", "laan",
+_COMPOUND_WORDS: Final[tuple[str, ...]] = ("straße", "strasse", "str.", "weg", "allee", "boulevard", "gasse", "platz", "ring", "damm", "straat", "laan",
                    "singel", "gracht", "plein", "kade", "dijk", "dreef", "steeg", "baan", "hof", "markt", "gatan",
                    "vägen", "väg", "stigen", "torget", "gränd", "backen", "vej", "vejen", "gade", "stræde", "veien", "vei",
                    "gata", "gaten")
 _COMPOUND: Final = "(?:" + "|".join(_word_rx(w) for w in _COMPOUND_WORDS) + ")"
+# Street types that follow an adjective as a word of their own: German, Danish ("Berliner
+# Straße", "Vestre Allé"). "Ring" and "Weg" are left out: "Boxing Ring 3".
+_TYPE_WORD: Final = "(?:Straße|Strasse|Str\\.|Allee|Allé|Gasse|Platz|Damm|Chaussee|Ufer|Vej|Gade)"
 # Street types written first: Spanish, Catalan, Italian, Portuguese, Polish ("al." and
 # "pl." are left out: "et al. Jones 2019").
 _FIRST_WORDS: Final[tuple[str, ...]] = ("Calle", "C/", "Avenida", "Avda.", "Paseo", "Plaza", "Camino", "Carrer", "Via", "Viale", "Piazza",
@@ -52,6 +55,22 @@ _TAIL: Final = re.compile(
     r"(?:,?[ \t]+(?:(?i:apt|apartment|suite|ste|unit|floor|rm|room)|Fl|#)\.?[ \t]*#?[A-Za-z0-9\-]{1,6}\b)?"
     r"(?:,?[ \t\n]{1,3}[A-Z][A-Za-z.\-]{0,30}(?:[ \t][A-Z][A-Za-z.\-]{0,30}){0,3},[ \t]{1,3}[A-Z]{2}[ \t]{1,3}\d{5}(?:-\d{4})?\b)?"
 )
+# A postcode and town after the street, as Europe writes them ("Hauptstraße 5, 10115 Berlin",
+# "Kerkstraat 12, 1017 GC Amsterdam", "ul. Długa 9, 00-238 Warszawa", "Rua Augusta 89,
+# 1100-048 Lisboa", "Storgatan 12, 114 55 Stockholm"), or a town and a UK postcode
+# ("10 Downing Street, London SW1A 2AA"): the street's line alone is on thousands of
+# towns' maps. After four digits alone (Swiss, Austrian, Belgian, Nordic codes), the town
+# must end the line or the sentence: "Hauptstraße 5, 2024 Bericht folgt" and "1000 Euro"
+# name none. Anchored at the street's end, bounded: linear.
+_TOWN_PART: Final = "[A-ZÀ-ÖØ-Þ\u0100-\u017f][a-zß-öø-ÿ\u0100-\u017f']{1,30}"
+_TOWN_WORD: Final = _TOWN_PART + "(?:-(?:[a-zß-öø-ÿ']{1,4}-)?" + _TOWN_PART + "){0,3}"  # "Saint-Denis", "Tour-de-Peilz"
+_TOWN: Final = (_TOWN_WORD + "(?:[ \t](?:(?:am|an|der|im|bei|sur|en|de|la|le|del|di|du|da|do|dos|das|ob|in)[ \t]){0,2}"
+                + _TOWN_WORD + "){0,2}")
+_POSTAL_TAIL: Final = re.compile(
+    r",?[ \t]{1,3}(?:"
+    r"(?:[A-Z]{1,2}-)?(?:\d{5}|\d{4}[ \t]?[A-Z]{2}(?![A-Za-z])|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})[ \t]{1,3}"
+    + _TOWN + r"|(?:[A-Z]{1,2}-)?\d{4}[ \t]{1,3}(?!(?:Euro|Euros|Franken|Kronen|Kronor|Kroner)\b)" + _TOWN
+    + r"(?=[ \t]*(?:[,.;)\n]|$))|(?:" + _TOWN + r",?[ \t]{1,3})?[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})(?![\w\-])")
 # English words that end like a street ("Monitoring 5 hosts", "Spring 2024", "Brigade 7"):
 # "-ring" after a vowel is a gerund, not a Ring.
 _NOT_STREETS: Final = frozenset({"spring", "string", "bring", "wring", "brigade", "renegade", "offspring", "hamstring",
@@ -126,6 +145,8 @@ class StreetAddressRecognizer(Recognizer):
         + r"|\d{1,3}(?:st|nd|rd|th))){1,5}",
         # Hauptstraße 5, Lindenweg 12a, Kurt-Zahn-Gasse 8/7, Mayalaan 9, Storgatan 12
         _U + _L + "*" + _COMPOUND + r"[ \t]+\d{1,4}[a-z]?(?:[/\-]\d{1,4})?\b",
+        # Berliner Straße 12, Lange Gasse 3, Vestre Allé 9: the street type a word of its own
+        _U + _L + "+[ \t]+" + _TYPE_WORD + r"[ \t]+\d{1,4}[a-z]?(?:[/\-]\d{1,4})?\b",
         # 12 rue de la Paix, 5 bis avenue Victor Hugo
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|allée|allee|impasse|chemin|quai|route|cours)[ \t]+(?:(?:de|du|des|la|le|l'|d')[ \t]*){0,2}"
         + _U + _L + r"*(?:[ \t]+" + _U + _L + r"*){0,3}",
@@ -140,6 +161,7 @@ class StreetAddressRecognizer(Recognizer):
     prefilter: tuple[str, ...] = (
         r"\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf]|\d{1,3}(?:st|nd|rd|th))",
         _bytes_rx(_COMPOUND) + r"[ \t]+\d",
+        _bytes_rx(_TYPE_WORD) + r"[ \t]+\d",
         r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|boulevard|bd|place|all\xc3\xa9e|allee|impasse|chemin|quai|route|cours)[ \t]",
         _bytes_rx(_FIRST) + r"[ \t]",
         r"(?i:" + "|".join(_LOWER_CUES) + r")[ \t:]+\d{1,6}[a-z]?(?:-\d{1,4})?[ \t]+[a-z0-9]",
@@ -206,6 +228,9 @@ class StreetAddressRecognizer(Recognizer):
                 end = m.end()
         elif not value[:1].isdigit() and not _compound_ok(value.split()[0]):
             return None
+        t = _POSTAL_TAIL.match(ctx.text, end)
+        if t is not None:
+            end = t.end()
         norm = " ".join(ctx.text[start:end].split())
         score = self.contextual(self.score, ctx)
         if cued:
