@@ -1316,6 +1316,7 @@ _NAMED_IN_NOTES = [
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "btc"),
     ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "eth_checksummed"),
+    ("here is my card 4111 1111 1111 1111 exp 09/28 cvv {v}", "CREDIT_CARD", "security_code"),
 ]
 # The same values where nothing names them as personal data: (template, category not to report).
 _NOT_NAMED_IN_NOTES = [
@@ -1332,6 +1333,7 @@ _NOT_NAMED_IN_NOTES = [
     ("ref {v} closed", "CRYPTO_WALLET", "btc_typo"),  # one character off: the checksum fails
     ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
     ("ref {v} closed", "CRYPTO_WALLET", "eth_miscased"),  # EIP-55 with one letter's case turned
+    ("your security code is {v}", "CREDIT_CARD", "security_code"),  # a one-time code
 ]
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -1389,6 +1391,8 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         body = "".join(rnd.choice(digits) for _ in range(7))
         r = ({"T": 4, "G": 4, "M": 3}.get(series, 0) + sum(w * int(d) for w, d in zip((2, 7, 6, 5, 4, 3, 2), body))) % 11
         return series + body + {"S": "JZIHGFEDCBA", "T": "JZIHGFEDCBA", "M": "XWUTRQPNJLK"}.get(series, "XWUTRQPNMLK")[r]
+    if kind == "security_code":
+        return "".join(rnd.choice(digits) for _ in range(rnd.choice((3, 4))))
     if kind == "btc":
         return _bitcoin_address(rnd)
     if kind == "btc_typo":
@@ -1876,7 +1880,7 @@ def main(argv=None) -> int:
     print("  identifiers named in notes and tickets (two-digit-year and printed birth dates, e-mail addresses spelt out, bank accounts beside a bank's "
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
-          "named or checksummed; found whole): "
+          "named or checksummed, a card's security code after its name; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     by_locale, overrun, n_clean = european_addresses(args.seed)

@@ -793,6 +793,26 @@ def test_card_security_code_negatives(scanner, doc):
     assert not [f for f in scan_json(scanner, doc) if f.subtype == "security_code"]
 
 
+# A security code named in a sentence: a card pasted into a chat or a prompt whole.
+@pytest.mark.parametrize("text,code", [
+    ("card 4111-1111-1111-1111 exp 12/27 cvv 123", "123"),
+    ("my card is 4111 1111 1111 1111, CVC: 1234", "1234"),
+    ("the card security code is 737", "737"),
+    ("CVV2 456 on the back", "456"),
+])
+def test_card_security_code_in_text(scanner, text, code):
+    (f,) = [f for f in scanner.scan_text(text) if f.subtype == "security_code"]
+    assert (text[f.start:f.end], f.category, f.masked) == (code, "CREDIT_CARD", "***")
+
+
+@pytest.mark.parametrize("text", [
+    "the cvv field is required", "CVC 12345", "your security code is 4821", "cvv 123/456", "cvc 12.50",
+    "see cid 123", "recvv 123",
+])
+def test_card_security_code_in_text_negatives(scanner, text):
+    assert not [f for f in scanner.scan_text(text) if f.subtype == "security_code"]
+
+
 def test_bank_account_number_under_a_bank_field(scanner):
     # Stripe's ACH bank account, form-encoded; Plaid's auth numbers.
     fs = scanner.scan_request("POST", "https://api.stripe.com/v1/customers/cus_1/sources", [],

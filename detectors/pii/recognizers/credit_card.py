@@ -51,12 +51,29 @@ _SECURITY_CODE_FIELD: Final = frozenset({
 })
 
 
+# A security code named in a sentence, as people paste a card into a chat or a prompt:
+# "cvv 123", "CVC: 1234", "card security code is 123". "Security code" alone names a
+# one-time code as often ("your security code is 4821"); "CID" and "CSC" name customers
+# and courses.
+_CODE_CUE: Final = r"\b(?i:cvv2?|cvc2?|card[ \t]+(?:security|verification)[ \t]+(?:code|value|number))\b"
+
+
 class CardSecurityCodeRecognizer(Recognizer):
-    """Three or four digits under a security-code field (``card[cvc]``, ``cvv``)."""
+    """Three or four digits under a security-code field (``card[cvc]``, ``cvv``) or after
+    its name in text."""
 
     name: str = "card_security_code"
     category: str = Category.CREDIT_CARD
+    patterns: tuple[str, ...] = (_CODE_CUE + r"[ \t]*(?:[:#=]|is|no\.?|number)?[ \t]*(\d{3,4})\b",)
+    keywords: tuple[str, ...] = ("cvv", "cvc", "card")
+    group: int = 1
     field_hints: frozenset[str] = _SECURITY_CODE_FIELD
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        after = ctx.char_after()
+        if after.isalnum() or (after in "/-.,:" and ctx.text[ctx.end + 1:ctx.end + 2].isdigit()):
+            return None  # a longer number, a date or an amount ("cvv 123/4", "CVC 12.50")
+        return Hit(0.85, value, subtype="security_code")
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
