@@ -1123,6 +1123,46 @@ def european_addresses(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
     return out, overrun, len(_NO_TOWN_AFTER)
 
 
+# Records as logs and code print them: {first}, {last}, {ssn} and {phone} planted.
+_TEXT_RECORDS = {
+    "logfmt": 'level=info msg="customer created" first_name={first} last_name={last} ssn={ssn} phone="{phone}"',
+    "Python dict": "INFO created customer {{'first_name': '{first}', 'last_name': '{last}', 'ssn': '{ssn}', "
+                   "'phone': '{phone}'}}",
+    "Python repr": "Customer(first_name='{first}', last_name='{last}', ssn='{ssn}', phone='{phone}')",
+    "GraphQL": 'mutation {{ createCustomer(input: {{firstName: "{first}", lastName: "{last}", ssn: "{ssn}", '
+               'phone: "{phone}"}}) {{ id }} }}',
+    "SQL": "UPDATE customers SET first_name = '{first}', last_name = '{last}', ssn = '{ssn}', phone = '{phone}' "
+           "WHERE id = 42",
+}
+# Code that assigns and calls, with keys a name's field would have: no record.
+_CODE_LINES = ["fn = ir.Function(ir_mod, fn_type, name=\"multi3\")", "def f(self, name, full_name=None, *, lazy: int):",
+               "def frame(class_fullname: str, *, is_final: bool) -> str:", "L_n = np.empty((n, n), dtype=object)",
+               "_Fn = TypeVar(\"_Fn\", bound=Callable[..., Any])", "jitted_fn = njit(sig, fastmath=flags['fastmath'])",
+               "user = User(name=name, email=email)", "first_name = form.cleaned_data['first_name']"]
+
+
+def text_records(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Faker's names, SSNs and phones in records written as text (found with their
+    category, of planted) by format; then the PERSON findings in lines of code."""
+    v = Values(seed)
+    scanner = Scanner(key=KEY)
+    out = {}
+    for label, template in _TEXT_RECORDS.items():
+        found = planted = 0
+        for _ in range(n):
+            first, last = v.person()
+            phone, _ = v.phone()
+            planted_values = {first: "PERSON", last: "PERSON", v.ssn().replace("-", ""): "US_SSN",
+                              phone: "PHONE_NUMBER"}
+            text = template.format(first=first, last=last, ssn=list(planted_values)[2], phone=phone)
+            got = {(text[f.start:f.end], f.category) for f in scanner.scan_text(text)}
+            planted += len(planted_values)
+            found += sum((value, cat) in got for value, cat in planted_values.items())
+        out[label] = (found, planted)
+    false = sum(f.category == "PERSON" for line in _CODE_LINES for f in scanner.scan_text(line))
+    return out, false, len(_CODE_LINES)
+
+
 # Names family name first: after a label with a comma (records), and the airline's
 # SURNAME/GIVEN TITLE (bookings, boarding passes). {name} is written that way.
 _FAMILY_FIRST = {"after a label": ("Patient: {name}", "Customer: {name}", lambda first, last: f"{last}, {first}"),
@@ -1883,6 +1923,10 @@ def main(argv=None) -> int:
           "named or checksummed, a card's security code after its name; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
+    by_format, false, n_clean = text_records(args.seed)
+    print("  records written in text, as logs and code print them (Faker's given and family names, SSNs and phones; "
+          "found with their category): " + _fractions(by_format)
+          + f"; {false} PERSON findings in {n_clean} lines of code")
     by_locale, overrun, n_clean = european_addresses(args.seed)
     print("  European address lines (Faker's, street, postcode and town in one sentence; found whole): "
           + _fractions(by_locale) + f"; {overrun} of {n_clean} streets read past into a year, a sum or a word")

@@ -642,6 +642,19 @@ tokens_of(PyObject *name)
     return cached(TOKEN_CACHE, TOK_FN, name);
 }
 
+/* Whether the ':' at i has a quote before it or, after at most one blank, after it: a
+ * record's key or value ("'ssn': ...", 'firstName: "Sarah"'), as textpairs.may_hold_pairs
+ * looks for it. */
+static int
+quoted_colon(int kind, const void *d, Py_ssize_t n, Py_ssize_t i)
+{
+    Py_UCS4 before = i > 0 ? PyUnicode_READ(kind, d, i - 1) : 0;
+    Py_UCS4 after = i + 1 < n ? PyUnicode_READ(kind, d, i + 1) : 0;
+    if (after == ' ' && i + 2 < n)
+        after = PyUnicode_READ(kind, d, i + 2);
+    return before == '\'' || before == '"' || after == '\'' || after == '"';
+}
+
 /* Walker._value: a string value dropped or kept as a segment; one that may hide a layer
  * (JSON, XML, HTML, a URL or query, %-escapes, character references) first goes to Walker._nested_text, which may
  * replace it by its parts. */
@@ -674,7 +687,7 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
         int layered = c0 == '{' || c0 == '[' || c0 == '<';
         for (Py_ssize_t i = 0; i < n && !layered; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, d, i);
-            layered = c == '?' || c == '=' || c == '%' || c == '&';
+            layered = c == '?' || c == '=' || c == '%' || c == '&' || (c == ':' && quoted_colon(kind, d, n, i));
         }
         if (layered) {
             PyObject *args[10] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};

@@ -225,8 +225,7 @@ class Scanner:
             self.stats["truncated"] += 1
         walker = self._walker()
         if text:
-            root = Segment(text, Location.TEXT, "")
-            walker.out.append(root)
+            root = walker.text(text)
             if "%" in text:
                 # Percent-encoded runs ("jane%40example.com") decoded in place, each a child
                 # whose findings point at the encoded run.

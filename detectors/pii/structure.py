@@ -32,6 +32,7 @@ from .htmltext import ENTITY, html_fields, looks_like_html
 from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
+from .textpairs import blanked, may_hold_pairs, text_pairs
 from .validators import shannon_entropy
 from .xmlfields import xml_fields
 
@@ -154,7 +155,8 @@ class Walker:
         # %-escapes): most values skip the call.
         if depth < self._max_depth:
             c0 = text[0]
-            if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text or "&" in text) and \
+            if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text or "&" in text
+                    or may_hold_pairs(text)) and \
                     self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
@@ -201,7 +203,43 @@ class Walker:
             self._layer(text, _pct_decode(text), Encoding.URL, location, path, tokens, ptokens, encoding, depth, span)
         if "&" in text and ENTITY.search(text) is not None:  # "jane&#64;example.com": escaped for HTML
             self._layer(text, unescape(text), Encoding.HTML, location, path, tokens, ptokens, encoding, depth, span)
-        return False
+        return may_hold_pairs(text) and self._record(text, location, path, tokens, ptokens, encoding, depth, span)
+
+    def text(self, text: str) -> Segment:
+        """Free text as its root segment, returned. A record written in it (a log line's
+        "ssn=...", a repr's 'first_name': ...) gives each value a field-name recogniser
+        reads a child segment under its key, whose findings point at the value; the root
+        keeps the rest, those values blanked."""
+        keyed = self.keyed_values(text) if may_hold_pairs(text) else []
+        root = Segment(blanked(text, [(s, e) for _, s, e in keyed]) if keyed else text, Location.TEXT, "")
+        self.out.append(root)
+        for key, s, e in keyed:
+            self.out.append(Segment(text[s:e], Location.TEXT, key, _tok(key), _EMPTY, Encoding.PLAIN, 1, (s, e)))
+        return root
+
+    def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
+        """The values of a record written in text (textpairs.py) whose key a field-name
+        recogniser reads: (key, start, end). A secret's key stays with its value: the
+        secret rules read "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
+        hints = self.hints
+        return [(key, vs, ve) for key, _, vs, ve in text_pairs(text)
+                if vs < ve and _path_name(key) == key and not hints.isdisjoint(toks := _tok(key))
+                and SECRET_FIELD.isdisjoint(toks)]
+
+    def _record(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
+                encoding: str, depth: int, span: tuple[int, int] | None) -> bool:
+        """A record written in a value (a logfmt line, a repr, GraphQL arguments): each
+        value whose key a field-name recogniser reads goes by that key, one level down
+        ("$.message.ssn"); the rest stays one value, those values blanked out of it
+        (offsets kept). True when it was split."""
+        keyed = self.keyed_values(text)
+        if not keyed:
+            return False
+        rest = blanked(text, [(s, e) for _, s, e in keyed])
+        self.out.append(Segment(rest, location, path, tokens, ptokens, encoding, depth, span))
+        for key, s, e in keyed:
+            self._value(text[s:e], location, path + "." + key, _tok(key), tokens, encoding, depth + 1, span)
+        return True
 
     def _layer(self, text: str, dec: str, layer: str, location: str, path: str, tokens: frozenset[str],
                ptokens: frozenset[str], encoding: str, depth: int, span: tuple[int, int] | None) -> None:

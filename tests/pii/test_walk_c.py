@@ -324,3 +324,14 @@ def test_scanner_uses_the_c_walk_and_finds_the_same():
                        "context": {"ip": "81.2.69.142", "library": {"name": "analytics.js"}}}).encode()
     found = {(f.field_path, f.category) for f in scanner.scan_request("POST", "/v1/t", [], body, "application/json")}
     assert found == {("$.user.email", "EMAIL"), ("$.user.phone", "PHONE_NUMBER"), ("$.context.ip", "IP_ADDRESS")}
+
+
+@pytest.mark.parametrize("value", [
+    "level=info first_name=Sarah ssn=536228726", "{'first_name': 'Sarah', 'ssn': '536228726'}",
+    'createCustomer(input: {firstName: "Sarah", lastName: "Connor"})', "note: 'quoted' after a colon",
+    "a:'b'", "key:\"v\" other:\"w\"", "first_name: Sarah\nlast_name: Connor", "x=5", "fn = ir.Function(a, b)",
+])
+def test_walk_json_agrees_on_records_in_values(value):
+    # A record written in a value (textpairs.py) is split alike: the C walk hands the same
+    # values to Walker._nested_text.
+    assert_same_walk(json.dumps({"message": value, "nested": [value]}))

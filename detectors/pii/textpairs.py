@@ -1,0 +1,69 @@
+"""Key-value pairs written inside text, as logs and code print records: logfmt
+(``level=info first_name=Sarah ssn=536228726``), Python reprs
+(``{'first_name': 'Sarah'}``, ``Customer(first_name='Sarah')``), GraphQL arguments
+(``createCustomer(input: {firstName: "Sarah"})``), SQL (``WHERE email='jo@example.org'``),
+Ruby hashes (``"email" => "jo@example.org"``).
+
+A value in such a record goes by its key, as a JSON field goes by its name: "Sarah"
+after ``first_name=`` is a given name, and the nine digits after ``ssn=`` an SSN, not a
+phone number cued by a ``phone=`` two pairs back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_KEY: Final = r"[A-Za-z_$][\w.$\-]{0,63}"
+# key=value, key="value", 'key': 'value', "key": value, key: "value", "key" => "value".
+# Bounded quantifiers over plain classes: linear in the text.
+_PAIR: Final = re.compile(
+    r"(?:(?<![\w.$\-'\"])(" + _KEY + r")[ \t]*(=>?|:)|(['\"])(" + _KEY + r")\3[ \t]*(=>?|:))[ \t]*"
+    r"(?:'((?:[^'\\\n]|\\.){0,2000})'|\"((?:[^\"\\\n]|\\.){0,2000})\"|([^\s,;(){}\[\]='\"|&][^\s,;(){}\[\]'\"|&]{0,199}))"
+)
+# Code, not data: "fn = ir.Function(...)", "name=None", "jitted_fn = njit(...)".
+_NULLS: Final = frozenset({"none", "null", "nil", "undefined", "true", "false"})
+
+
+def text_pairs(text: str) -> list[tuple[str, int, int, int]]:
+    """The pairs of a text that reads as a record, else []: (key, pair start, value start,
+    value end) in order, quotes left out of the value. A record has two pairs or more;
+    one pair alone ("x=5", a base64 blob's padding) is text. A bare word before ":" is a
+    key only before a quoted value ("Note: the meeting" and "name: str" are prose and
+    code). A value without quotes is a record's only glued to its "=" or after a quoted
+    key, and not a call, a member or a null: "fn = ir.Function(...)" is code."""
+    pairs: list[tuple[str, int, int, int]] = []
+    for m in _PAIR.finditer(text):
+        bare = m.group(8)
+        key = m.group(1)
+        if bare is not None:
+            if key is not None and (m.group(2) == ":" or m.end(1) != m.start(8) - 1):
+                continue
+            after = text[m.end(8):m.end(8) + 2]
+            if after[:1] in ("(", "[") or (after[:1] == "." and after[1:].isalpha()) or bare.lower() in _NULLS:
+                continue
+        if key is None:
+            key = m.group(4)
+        g = 6 if m.group(6) is not None else 7 if m.group(7) is not None else 8
+        pairs.append((key, m.start(), m.start(g), m.end(g)))
+    return pairs if len(pairs) >= 2 else []
+
+
+def may_hold_pairs(text: str) -> bool:
+    """Whether ``text`` may hold a record's pairs: a blank or a comma between them, and an
+    "=" or a quoted key or value by a ":" ("'ssn': ...", 'firstName: "Sarah"'). A base64
+    blob's padding is no pair. The walk asks before it looks."""
+    return (" " in text or "," in text) and ("=" in text or "':" in text or "\":" in text or ": \"" in text
+                                             or ": '" in text or ":\"" in text or ":'" in text)
+
+
+def blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span's characters turned to blanks: the rest keeps its offsets."""
+    parts: list[str] = []
+    at = 0
+    for s, e in spans:
+        parts.append(text[at:s])
+        parts.append(" " * (e - s))
+        at = e
+    parts.append(text[at:])
+    return "".join(parts)

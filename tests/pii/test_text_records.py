@@ -1,0 +1,77 @@
+"""Records written inside text, as logs and code print them (logfmt, Python reprs,
+GraphQL arguments, SQL): a value goes by its key, as a JSON field goes by its name, in
+free text and in a request's field alike; code and prose are no records."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.pii.textpairs import text_pairs
+
+from tests.pii.conftest import scan_json
+
+SSN, PHONE = "536228726", "4155550132"
+
+# (text, the values found with their category): "Sarah" alone is a name only by its key,
+# and nine digits after ssn= are an SSN, not a phone cued by the phone= before them.
+RECORDS = [
+    (f"level=info msg=\"user signed up\" phone={PHONE} first_name=Sarah ssn={SSN}",
+     {("Sarah", "PERSON"), (PHONE, "PHONE_NUMBER"), (SSN, "US_SSN")}),
+    (f"INFO created customer {{'first_name': 'Sarah', 'last_name': 'Connor', 'ssn': '{SSN}'}}",
+     {("Sarah", "PERSON"), ("Connor", "PERSON"), (SSN, "US_SSN")}),
+    (f"Customer(first_name='Sarah', last_name='Connor', phone='{PHONE}')",
+     {("Sarah", "PERSON"), ("Connor", "PERSON"), (PHONE, "PHONE_NUMBER")}),
+    (f'mutation {{ createCustomer(input: {{firstName: "Sarah", lastName: "Connor", ssn: "{SSN}"}}) {{ id }} }}',
+     {("Sarah", "PERSON"), ("Connor", "PERSON"), (SSN, "US_SSN")}),
+    (f"UPDATE users SET first_name = 'Sarah', ssn = '{SSN}' WHERE id = 7",
+     {("Sarah", "PERSON"), (SSN, "US_SSN")}),
+    (f'{{"level": "info", "customer": {{"first_name": "Sarah", "ssn": "{SSN}"}}}}',
+     {("Sarah", "PERSON"), (SSN, "US_SSN")}),
+]
+
+
+@pytest.mark.parametrize("text,want", RECORDS, ids=[r[0][:24] for r in RECORDS])
+def test_a_value_in_a_text_record_goes_by_its_key(scanner, text, want):
+    found = scanner.scan_text(text)
+    assert {(text[f.start:f.end], f.category) for f in found} == want
+    # offsets into the text, and the key as the field
+    person = [f for f in found if text[f.start:f.end] == "Sarah"]
+    assert [f.field_path for f in person] in (["first_name"], ["firstName"])
+
+
+def test_a_log_message_field_is_read_as_its_record(scanner):
+    # A log shipper's JSON, the application's logfmt line in its "message".
+    doc = [{"service": "signup", "message": f"user created first_name=Sarah ssn={SSN} plan=pro"}]
+    found = sorted((f.category, f.field_path, f.masked) for f in scan_json(scanner, doc))
+    assert found == [("PERSON", "$[].message.first_name", "S***"), ("US_SSN", "$[].message.ssn", "***-**-8726")]
+
+
+def test_a_secret_keeps_its_key_in_the_text(scanner):
+    # The secret rules read "AWS_SECRET_ACCESS_KEY=..." whole and name the issuer.
+    text = "export AWS_REGION=eu-west-1 AWS_SECRET_ACCESS_KEY=q8Vd2LmT0pWx7RkZ3nYb9FhJc4GsA1eUoN6iQyXw"
+    (f,) = [f for f in scanner.scan_text(text) if f.category == "SECRET"]
+    assert (f.detector, f.field_path) == ("secret.aws_secret_access_key", "")
+
+
+@pytest.mark.parametrize("text", [
+    "fn = ir.Function(ir_mod, fn_type, name=\"multi3\")",  # code: a call, blanks around "="
+    "def __init__(self, name, source, full_name=None, *, is_lazy: int):",  # a null default
+    "def frame(class_fullname: str, *, is_final_class: bool) -> str:",  # type annotations
+    "L_n = np.empty((n, n), dtype=object)",
+    "Note: the meeting is at 10:30, first_name: pending",
+])
+def test_code_and_prose_are_no_records(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "PERSON"] == []
+
+
+@pytest.mark.parametrize("text,pairs", [
+    ("a=1 b=2", [("a", "1"), ("b", "2")]),
+    ("x=5", []),  # one pair alone is text
+    ("dGVzdA== and more", []),  # a base64 blob's padding
+    ("context=dob=1985-03-12|city=Paris", [("context", "dob=1985-03-12"), ("city", "Paris")]),
+    ("{'a': 1, \"b\": 'two', c: \"three\"}", [("a", "1"), ("b", "two"), ("c", "three")]),
+    ('msg="say \\"hi\\"" user=jo', [("msg", 'say \\"hi\\"'), ("user", "jo")]),
+    ("x == y and z == w", []),
+])
+def test_text_pairs(text, pairs):
+    assert [(k, text[s:e]) for k, _, s, e in text_pairs(text)] == pairs
