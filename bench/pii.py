@@ -1134,11 +1134,47 @@ _TEXT_RECORDS = {
     "SQL": "UPDATE customers SET first_name = '{first}', last_name = '{last}', ssn = '{ssn}', phone = '{phone}' "
            "WHERE id = 42",
 }
+# Tables pasted into a prompt: the rows' delimiter and how a header line is written.
+_TEXT_TABLES = {"CSV": (",", "{}", "Please dedupe this list:\n"), "TSV": ("\t", "{}", "From my spreadsheet:\n"),
+                "markdown": (" | ", "| {} |", "Summarise this table:\n\n")}
+# Prose with a comma on consecutive lines, as letters and tickets write it: no table.
+_NOT_TABLES = ["Dear team, thanks for the call\nI spoke to Sarah, twice", "Hi Mark, hope you are well\nBest, Anna",
+               "Apples, pears\nPlums, cherries", "Thanks again, Mark\nSee you soon, Anna"]
 # Code that assigns and calls, with keys a name's field would have: no record.
 _CODE_LINES = ["fn = ir.Function(ir_mod, fn_type, name=\"multi3\")", "def f(self, name, full_name=None, *, lazy: int):",
                "def frame(class_fullname: str, *, is_final: bool) -> str:", "L_n = np.empty((n, n), dtype=object)",
                "_Fn = TypeVar(\"_Fn\", bound=Callable[..., Any])", "jitted_fn = njit(sig, fastmath=flags['fastmath'])",
                "user = User(name=name, email=email)", "first_name = form.cleaned_data['first_name']"]
+
+
+def text_tables(seed: int, n: int = 30, rows: int = 5) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Faker's names, e-mail addresses, phones and SSNs in tables pasted into a prompt
+    (found under their column with their category, of planted) by format; then the
+    findings given a column in prose that only looks like rows."""
+    v = Values(seed)
+    scanner = Scanner(key=KEY)
+    out = {}
+    for label, (delim, line, lead) in _TEXT_TABLES.items():
+        found = planted = 0
+        for _ in range(n):
+            lines = [line.format(delim.join(("first_name", "last_name", "email", "phone", "ssn")))]
+            if label == "markdown":
+                lines.append(line.format(delim.join(["---"] * 5)))
+            want = []
+            for _ in range(rows):
+                first, last = v.person()
+                phone, _ = v.phone()
+                cells = [(first, "PERSON"), (last, "PERSON"), (v.email(first, last), "EMAIL"), (phone, "PHONE_NUMBER"),
+                         (v.ssn(), "US_SSN")]
+                lines.append(line.format(delim.join(c for c, _ in cells)))
+                want += cells
+            text = lead + "\n".join(lines)
+            got = {(text[f.start:f.end], f.category) for f in scanner.scan_text(text)}
+            planted += len(want)
+            found += sum(cell in got for cell in want)
+        out[label] = (found, planted)
+    false = sum(bool(f.field_path) for text in _NOT_TABLES for f in scanner.scan_text(text))
+    return out, false, len(_NOT_TABLES)
 
 
 def text_records(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int]], int, int]:
@@ -1927,6 +1963,10 @@ def main(argv=None) -> int:
     print("  records written in text, as logs and code print them (Faker's given and family names, SSNs and phones; "
           "found with their category): " + _fractions(by_format)
           + f"; {false} PERSON findings in {n_clean} lines of code")
+    by_format, false, n_clean = text_tables(args.seed)
+    print("  tables pasted into prompts (Faker's given and family names, e-mail addresses, phones and SSNs, five rows "
+          "a table; found with their category): " + _fractions(by_format)
+          + f"; {false} findings given a column in {n_clean} lines of prose with commas")
     by_locale, overrun, n_clean = european_addresses(args.seed)
     print("  European address lines (Faker's, street, postcode and town in one sentence; found whole): "
           + _fractions(by_locale) + f"; {overrun} of {n_clean} streets read past into a year, a sum or a word")

@@ -656,8 +656,8 @@ quoted_colon(int kind, const void *d, Py_ssize_t n, Py_ssize_t i)
 }
 
 /* Walker._value: a string value dropped or kept as a segment; one that may hide a layer
- * (JSON, XML, HTML, a URL or query, %-escapes, character references) first goes to Walker._nested_text, which may
- * replace it by its parts. */
+ * (JSON, XML, HTML, a URL or query, %-escapes, character references, a record or a table written in text) first
+ * goes to Walker._nested_text, which may replace it by its parts. */
 static int
 emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObject *ptokens, PyObject *enc,
               int machine)
@@ -687,7 +687,7 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
         int layered = c0 == '{' || c0 == '[' || c0 == '<';
         for (Py_ssize_t i = 0; i < n && !layered; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, d, i);
-            layered = c == '?' || c == '=' || c == '%' || c == '&' || (c == ':' && quoted_colon(kind, d, n, i));
+            layered = c == '?' || c == '=' || c == '%' || c == '&' || c == '\n' || (c == ':' && quoted_colon(kind, d, n, i));
         }
         if (layered) {
             PyObject *args[10] = {NULL, w->walker, text, w->loc, path, tokens, ptokens, enc, w->depth, Py_None};

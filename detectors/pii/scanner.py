@@ -228,12 +228,14 @@ class Scanner:
             root = walker.text(text)
             if "%" in text:
                 # Percent-encoded runs ("jane%40example.com") decoded in place, each a child
-                # whose findings point at the encoded run.
-                raw = text.encode("utf-8", "replace")
+                # whose findings point at the encoded run. Read in the root's text: the
+                # values of a record written in it are children of their own.
+                rest = root.text
+                raw = rest.encode("utf-8", "replace")
                 for s, e in spans(self._pct, raw):
-                    cs, ce = _chars(text, raw, s, e)
-                    dec = unquote(text[cs:ce])
-                    if dec != text[cs:ce]:
+                    cs, ce = _chars(rest, raw, s, e)
+                    dec = unquote(rest[cs:ce])
+                    if dec != rest[cs:ce]:
                         child = root.child(dec, Encoding.URL, cs, ce)
                         walker.out.append(child)
         return walker, deadline

@@ -33,6 +33,7 @@ from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
 from .textpairs import blanked, may_hold_pairs, text_pairs
+from .texttables import table_cells
 from .validators import shannon_entropy
 from .xmlfields import xml_fields
 
@@ -152,11 +153,11 @@ class Walker:
                 out.append(seg)
             return
         # Only values with one of these characters can hide a layer (JSON, URL, query,
-        # %-escapes): most values skip the call.
+        # %-escapes, a record or a table written in text): most values skip the call.
         if depth < self._max_depth:
             c0 = text[0]
             if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text or "&" in text
-                    or may_hold_pairs(text)) and \
+                    or "\n" in text or may_hold_pairs(text)) and \
                     self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
@@ -203,28 +204,42 @@ class Walker:
             self._layer(text, _pct_decode(text), Encoding.URL, location, path, tokens, ptokens, encoding, depth, span)
         if "&" in text and ENTITY.search(text) is not None:  # "jane&#64;example.com": escaped for HTML
             self._layer(text, unescape(text), Encoding.HTML, location, path, tokens, ptokens, encoding, depth, span)
-        return may_hold_pairs(text) and self._record(text, location, path, tokens, ptokens, encoding, depth, span)
+        return (may_hold_pairs(text) or "\n" in text) and \
+            self._record(text, location, path, tokens, ptokens, encoding, depth, span)
 
     def text(self, text: str) -> Segment:
         """Free text as its root segment, returned. A record written in it (a log line's
         "ssn=...", a repr's 'first_name': ...) gives each value a field-name recogniser
         reads a child segment under its key, whose findings point at the value; the root
         keeps the rest, those values blanked."""
-        keyed = self.keyed_values(text) if may_hold_pairs(text) else []
+        keyed = self.keyed_values(text)
         root = Segment(blanked(text, [(s, e) for _, s, e in keyed]) if keyed else text, Location.TEXT, "")
         self.out.append(root)
         for key, s, e in keyed:
-            self.out.append(Segment(text[s:e], Location.TEXT, key, _tok(key), _EMPTY, Encoding.PLAIN, 1, (s, e)))
+            tokens = _tok(key)
+            child = Segment(text[s:e], Location.TEXT, key, tokens, _EMPTY, Encoding.PLAIN, 1, (s, e))
+            child.scan = not _machine_shape(child.text, tokens)  # a timestamp or an id, as in a request's field
+            self.out.append(child)
         return root
 
     def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
-        """The values of a record written in text (textpairs.py) whose key a field-name
-        recogniser reads: (key, start, end). A secret's key stays with its value: the
-        secret rules read "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
+        """The values of a record (textpairs.py) or a table (texttables.py) written in
+        text whose key a field-name recogniser reads: (key, start, end), in order. A
+        secret's key stays with its value: the secret rules read
+        "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
+        found = [(key, vs, ve) for key, _, vs, ve in text_pairs(text)] if may_hold_pairs(text) else []
+        if "\n" in text:
+            found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
+            found.sort(key=_value_start)
         hints = self.hints
-        return [(key, vs, ve) for key, _, vs, ve in text_pairs(text)
-                if vs < ve and _path_name(key) == key and not hints.isdisjoint(toks := _tok(key))
-                and SECRET_FIELD.isdisjoint(toks)]
+        keyed: list[tuple[str, int, int]] = []
+        end = 0
+        for key, s, e in found:
+            if s >= end and s < e and _path_name(key) == key and not hints.isdisjoint(toks := _tok(key)) and \
+                    SECRET_FIELD.isdisjoint(toks):
+                keyed.append((key, s, e))
+                end = e
+        return keyed
 
     def _record(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
                 encoding: str, depth: int, span: tuple[int, int] | None) -> bool:
@@ -847,6 +862,10 @@ def _pair_name(fields: dict, own: str) -> str:
                 if uri_named:
                     return uri_named
     return own if plain and not named and not wide else ""
+
+
+def _value_start(keyed: tuple[str, int, int]) -> int:
+    return keyed[1]
 
 
 def _uri_name(uri: str) -> str:

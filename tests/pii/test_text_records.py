@@ -75,3 +75,35 @@ def test_code_and_prose_are_no_records(scanner, text):
 ])
 def test_text_pairs(text, pairs):
     assert [(k, text[s:e]) for k, _, s, e in text_pairs(text)] == pairs
+
+
+# Tables pasted into text: a spreadsheet's rows in a prompt, a markdown table. Each cell
+# goes by its column's name.
+TABLES = [
+    f"Please dedupe this list:\nfirst_name,last_name,ssn\nSarah,Connor,{SSN}\nJohn,Smith,536228727\n",
+    f"first_name\tlast_name\tssn\r\nSarah\tConnor\t{SSN}\r\nJohn\tSmith\t536228727\r\n",
+    f"| First Name | Last Name | SSN |\n|---|---|---|\n| Sarah | Connor | {SSN} |\n| John | Smith | 536228727 |\n",
+]
+
+
+@pytest.mark.parametrize("text", TABLES, ids=["csv", "tsv", "markdown"])
+def test_a_table_in_text_goes_by_its_columns(scanner, text):
+    found = sorted((text[f.start:f.end], f.category) for f in scanner.scan_text(text))
+    assert found == [("536228726", "US_SSN"), ("536228727", "US_SSN"), ("Connor", "PERSON"), ("John", "PERSON"),
+                     ("Sarah", "PERSON"), ("Smith", "PERSON")]
+
+
+def test_a_table_in_a_prompt_goes_by_its_columns(scanner):
+    doc = {"model": "gpt-4o", "messages": [{"role": "user", "content": TABLES[0]}]}
+    found = sorted({(f.category, f.field_path) for f in scan_json(scanner, doc)})
+    assert found == [("PERSON", "$.messages[].content.first_name"), ("PERSON", "$.messages[].content.last_name"),
+                     ("US_SSN", "$.messages[].content.ssn")]
+
+
+@pytest.mark.parametrize("text", [
+    "Dear team, thanks\nI called Sarah, twice",  # prose with a comma on two lines: no column is a name's
+    "first_name,last_name\n",  # a header without rows
+    "first_name,last_name\nSarah,Connor,extra\n",  # a row that does not fit
+])
+def test_no_table(scanner, text):
+    assert [f.field_path for f in scanner.scan_text(text) if f.field_path] == []

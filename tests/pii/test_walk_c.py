@@ -330,8 +330,9 @@ def test_scanner_uses_the_c_walk_and_finds_the_same():
     "level=info first_name=Sarah ssn=536228726", "{'first_name': 'Sarah', 'ssn': '536228726'}",
     'createCustomer(input: {firstName: "Sarah", lastName: "Connor"})', "note: 'quoted' after a colon",
     "a:'b'", "key:\"v\" other:\"w\"", "first_name: Sarah\nlast_name: Connor", "x=5", "fn = ir.Function(a, b)",
+    "first_name,ssn\nSarah,536228726\n", "| Name | Phone |\n|---|---|\n| Sarah | 4155550132 |", "line one\nline two",
 ])
 def test_walk_json_agrees_on_records_in_values(value):
-    # A record written in a value (textpairs.py) is split alike: the C walk hands the same
-    # values to Walker._nested_text.
+    # A record or a table written in a value (textpairs.py, texttables.py) is split alike:
+    # the C walk hands the same values to Walker._nested_text.
     assert_same_walk(json.dumps({"message": value, "nested": [value]}))
