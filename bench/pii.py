@@ -1133,6 +1133,9 @@ _TEXT_RECORDS = {
                'phone: "{phone}"}}) {{ id }} }}',
     "SQL": "UPDATE customers SET first_name = '{first}', last_name = '{last}', ssn = '{ssn}', phone = '{phone}' "
            "WHERE id = 42",
+    "labelled lines": "Hi, please update my account.\n\nFirst name: {first}\nLast name: {last}\nPhone: {phone}\n"
+                      "SSN: {ssn}\n\nThanks",
+    "YAML": "customer:\n  first_name: {first}\n  last_name: {last}\n  phone: \"{phone}\"\n  ssn: \"{ssn}\"",
 }
 # Tables pasted into a prompt: the rows' delimiter and how a header line is written.
 _TEXT_TABLES = {"CSV": (",", "{}", "Please dedupe this list:\n"), "TSV": ("\t", "{}", "From my spreadsheet:\n"),
@@ -1960,7 +1963,8 @@ def main(argv=None) -> int:
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     by_format, false, n_clean = text_records(args.seed)
-    print("  records written in text, as logs and code print them (Faker's given and family names, SSNs and phones; "
+    print("  records written in text, as logs, code, forms and YAML write them (Faker's given and family names, SSNs "
+          "and phones; "
           "found with their category): " + _fractions(by_format)
           + f"; {false} PERSON findings in {n_clean} lines of code")
     by_format, false, n_clean = text_tables(args.seed)

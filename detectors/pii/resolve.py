@@ -156,8 +156,7 @@ class Resolver:
                 continue
             enc = enc or seg.encoding
             masked = _masked(cat, sub, enc, normalised, value, prefix, watch)
-            span = seg.span  # offsets point at the encoded blob when there is one
-            start, end = (s, e) if span is None else span
+            start, end = seg.place(s, e)  # the encoded blob's when there is one
             out.append(_tuple_new(Finding, (str(cat), sub, str(enc), str(seg.location), path, start, end,
                                             _round3(conf), det, masked, vh, watch is not None)))
         out.sort(key=by_place)
@@ -179,8 +178,7 @@ def _inside_reported(secrets: dict[tuple[str, str], list[tuple[int, int]]], seg:
     """Why a generic secret (no issuer) is not reported: it lies within a secret reported
     already in the same field. Else the secret is recorded and "" returned. A key that
     names its issuer is kept: the policy judges it by where its issuer is."""
-    span = seg.span
-    start, end = (s, e) if span is None else span
+    start, end = seg.place(s, e)
     reported = secrets.setdefault((seg.location, seg.path), [])
     if generic:
         for rs, re_ in reported:
@@ -202,7 +200,7 @@ def _masked(cat: str, sub: str, enc: str, normalised: str, value: str, prefix: s
 
 def _not_reported(seg: Segment, s: int, e: int, cat: str, sub: str, det: str, conf: float, normalised: str,
                   value: str, enc: str, prefix: str, reason: str, watch: WatchEntry | None = None) -> NotReported:
-    start, end = (s, e) if seg.span is None else seg.span
+    start, end = seg.place(s, e)
     enc = enc or seg.encoding
     masked = _masked(cat, sub, enc, normalised, value, prefix, watch)
     return NotReported(str(cat), sub, str(enc), str(seg.location), seg.path, start, end, _round3(conf), det, masked,

@@ -32,7 +32,7 @@ from .htmltext import ENTITY, html_fields, looks_like_html
 from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
-from .textpairs import blanked, may_hold_pairs, text_pairs
+from .textpairs import blanked, labelled_lines, may_hold_pairs, text_pairs
 from .texttables import table_cells
 from .validators import shannon_entropy
 from .xmlfields import xml_fields
@@ -71,7 +71,7 @@ class Segment:
     """One decoded string to scan. Offsets of matches map back through ``anchor``."""
 
     __slots__ = ("text", "location", "path", "tokens", "parent_tokens", "encoding", "depth",
-                 "span", "scan", "derived")
+                 "span", "scan", "derived", "shift")
 
     def __init__(self, text: str, location: str, path: str, tokens: frozenset[str] = _EMPTY,
                  parent_tokens: frozenset[str] = _EMPTY, encoding: str = Encoding.PLAIN,
@@ -92,9 +92,16 @@ class Segment:
         # True for a decoded blob of the same field (base64, gzip): the field name
         # describes the encoded value, so field-name recognisers skip it.
         self.derived = False
+        # Where ``text`` starts in the enclosing field when it is a plain part of it (a
+        # value of a record written in free text), so that offsets stay exact.
+        self.shift = 0
 
     def anchor(self, start: int, end: int) -> tuple[int, int]:
         return (start, end) if self.span is None else self.span
+
+    def place(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets of ``text`` as the field's: the encoded blob's when there is one."""
+        return (start + self.shift, end + self.shift) if self.span is None else self.span
 
     def child(self, text: str, encoding: str, start: int, end: int) -> "Segment":
         """A decoded layer of text[start:end], same field."""
@@ -210,26 +217,30 @@ class Walker:
     def text(self, text: str) -> Segment:
         """Free text as its root segment, returned. A record written in it (a log line's
         "ssn=...", a repr's 'first_name': ...) gives each value a field-name recogniser
-        reads a child segment under its key, whose findings point at the value; the root
+        reads a child segment under its key, whose findings point into the text; the root
         keeps the rest, those values blanked."""
         keyed = self.keyed_values(text)
         root = Segment(blanked(text, [(s, e) for _, s, e in keyed]) if keyed else text, Location.TEXT, "")
         self.out.append(root)
         for key, s, e in keyed:
             tokens = _tok(key)
-            child = Segment(text[s:e], Location.TEXT, key, tokens, _EMPTY, Encoding.PLAIN, 1, (s, e))
+            child = Segment(text[s:e], Location.TEXT, key, tokens, _EMPTY, Encoding.PLAIN, 1)
+            child.shift = s
             child.scan = not _machine_shape(child.text, tokens)  # a timestamp or an id, as in a request's field
             self.out.append(child)
         return root
 
     def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
-        """The values of a record (textpairs.py) or a table (texttables.py) written in
-        text whose key a field-name recogniser reads: (key, start, end), in order. A
+        """The values of a record (textpairs.py: pairs, labelled lines) or a table
+        (texttables.py) written in text whose key a field-name recogniser reads: (key,
+        start, end), in order. A
         secret's key stays with its value: the secret rules read
         "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
         found = [(key, vs, ve) for key, _, vs, ve in text_pairs(text)] if may_hold_pairs(text) else []
         if "\n" in text:
             found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
+            if ":" in text:
+                found += [(label.replace(" ", "_"), s, e) for label, s, e in labelled_lines(text)]
             found.sort(key=_value_start)
         hints = self.hints
         keyed: list[tuple[str, int, int]] = []

@@ -67,3 +67,37 @@ def blanked(text: str, spans: list[tuple[int, int]]) -> str:
         at = e
     parts.append(text[at:])
     return "".join(parts)
+
+
+# A record written as labelled lines, as forms, tickets and YAML write one:
+# "Name: Sarah\nPhone: 4155550134\nSSN: 536228726". A label of up to three words, a ":"
+# and the rest of the line; two such lines in a row at least.
+_LABEL_LINE: Final = re.compile(
+    r"^[ \t]*(?:- )?([A-Za-z][\w.\-]{0,30}(?: [A-Za-z][\w.\-]{0,30}){0,2})[ \t]*:[ \t]+(\S[^\n]{0,199}?)[ \t\r]*$", re.M)
+# Code, not a value: a lower-case word alone ("name: str"), a call, an index, a default or
+# a block's opening ("full_name: Optional[str] = None", "def f(x): pass:").
+_CODE_VALUE: Final = re.compile(r"[a-z_][\w.]*|.*[(\[{=].*|.*:")
+
+
+def labelled_lines(text: str) -> list[tuple[str, int, int]]:
+    """(label, value start, value end) of each block of two labelled lines or more, in
+    order, quotes around a value left out."""
+    out: list[tuple[str, int, int]] = []
+    block: list[tuple[str, int, int]] = []
+    line_end = -2
+    for m in _LABEL_LINE.finditer(text):
+        if m.start() > line_end + 1 or _CODE_VALUE.fullmatch(m.group(2)):
+            if len(block) >= 2:
+                out += block
+            block = []
+            if _CODE_VALUE.fullmatch(m.group(2)):
+                line_end = -2
+                continue
+        s, e = m.start(2), m.end(2)
+        if e - s >= 2 and text[s] == text[e - 1] and text[s] in "'\"":
+            s, e = s + 1, e - 1
+        block.append((m.group(1), s, e))
+        line_end = m.end()
+    if len(block) >= 2:
+        out += block
+    return out

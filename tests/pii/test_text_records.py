@@ -107,3 +107,33 @@ def test_a_table_in_a_prompt_goes_by_its_columns(scanner):
 ])
 def test_no_table(scanner, text):
     assert [f.field_path for f in scanner.scan_text(text) if f.field_path] == []
+
+
+# A record written as labelled lines, as support tickets, forms and YAML write one.
+@pytest.mark.parametrize("text", [
+    f"Name: Sarah\nPhone: {PHONE}\nSSN: {SSN}\nDOB: 1985-03-12",
+    f"first_name: Sarah\nlast_name: Connor\nphone: {PHONE}\nssn: {SSN}",
+    f"- name: Sarah\n  phone: \"{PHONE}\"\n  ssn: {SSN}",
+])
+def test_labelled_lines_go_by_their_labels(scanner, text):
+    found = {(text[f.start:f.end], f.category) for f in scanner.scan_text(text)}
+    assert {("Sarah", "PERSON"), (PHONE, "PHONE_NUMBER"), (SSN, "US_SSN")} <= found
+    assert (SSN, "PHONE_NUMBER") not in found  # the "Phone:" line before it cues nothing
+
+
+def test_a_labelled_value_keeps_exact_offsets(scanner):
+    # A mail header block: the display name and the address inside one value, each found
+    # where it is.
+    text = "From: John Smith <js@example.com>\nTo: Jane Roe <jr@example.com>\nSubject: Hello"
+    found = sorted((text[f.start:f.end], f.category, f.field_path) for f in scanner.scan_text(text))
+    assert found == [("Jane Roe", "PERSON", "To"), ("John Smith", "PERSON", "From"), ("jr@example.com", "EMAIL", "To"),
+                     ("js@example.com", "EMAIL", "From")]
+
+
+@pytest.mark.parametrize("text", [
+    "class Customer:\n    name: str\n    full_name: Optional[str] = None\n",  # code's annotations
+    "Note: the meeting is moved\nto: tomorrow",  # lower-case words alone
+    "Name: pending",  # one line is no record
+])
+def test_code_and_single_lines_are_no_labelled_record(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.field_path] == []
