@@ -24,7 +24,7 @@ from typing import Any, Callable, Final
 
 from .allowlist import AllowMatcher
 from .config import DetectorSettings, ScannerConfig
-from .finding import Category, Encoding, Explanation, Finding, Location, NotReported
+from .finding import Category, Encoding, Explanation, Finding, NotReported
 from .fold import fold
 from .masking import Hasher
 from .percent import unquote

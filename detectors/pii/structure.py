@@ -68,7 +68,7 @@ class Limits:
 
 
 class Segment:
-    """One decoded string to scan. Offsets of matches map back through ``anchor``."""
+    """One decoded string to scan. Offsets of matches map back through ``place``."""
 
     __slots__ = ("text", "location", "path", "tokens", "parent_tokens", "encoding", "depth",
                  "span", "scan", "derived", "shift")
@@ -215,10 +215,10 @@ class Walker:
             self._record(text, location, path, tokens, ptokens, encoding, depth, span)
 
     def text(self, text: str) -> Segment:
-        """Free text as its root segment, returned. A record written in it (a log line's
-        "ssn=...", a repr's 'first_name': ...) gives each value a field-name recogniser
-        reads a child segment under its key, whose findings point into the text; the root
-        keeps the rest, those values blanked."""
+        """Free text as its root segment, returned. A record or a table written in it (a
+        log line's "ssn=...", a repr's 'first_name': ...) gives each value a field-name
+        recogniser reads a child segment under its key, whose findings point into the
+        text; the root keeps the rest, those values blanked."""
         keyed = self.keyed_values(text)
         root = Segment(blanked(text, [(s, e) for _, s, e in keyed]) if keyed else text, Location.TEXT, "")
         self.out.append(root)
@@ -233,9 +233,8 @@ class Walker:
     def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
         """The values of a record (textpairs.py: pairs, labelled lines) or a table
         (texttables.py) written in text whose key a field-name recogniser reads: (key,
-        start, end), in order. A
-        secret's key stays with its value: the secret rules read
-        "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
+        start, end), in order, none overlapping. A secret's key stays with its value: the
+        secret rules read "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
         found = [(key, vs, ve) for key, _, vs, ve in text_pairs(text)] if may_hold_pairs(text) else []
         if "\n" in text:
             found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
@@ -254,8 +253,9 @@ class Walker:
 
     def _record(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
                 encoding: str, depth: int, span: tuple[int, int] | None) -> bool:
-        """A record written in a value (a logfmt line, a repr, GraphQL arguments): each
-        value whose key a field-name recogniser reads goes by that key, one level down
+        """A record or a table written in a value (a logfmt line, a repr, labelled lines,
+        a pasted spreadsheet): each value whose key a field-name recogniser reads goes by
+        that key, one level down
         ("$.message.ssn"); the rest stays one value, those values blanked out of it
         (offsets kept). True when it was split."""
         keyed = self.keyed_values(text)
