@@ -930,9 +930,14 @@ static const char *const PLAIN_VALUE_KEYS[] = {"value", "values", NULL};
 static int
 ascii_word_in(int kind, const void *d, Py_ssize_t start, Py_ssize_t n, const char *const *words)
 {
+    if (n == 0)
+        return 0;
+    Py_UCS4 first = PyUnicode_READ(kind, d, start);
+    if (first >= 'A' && first <= 'Z')
+        first += 'a' - 'A';
     for (const char *const *w = words; *w; w++) {
-        if ((Py_ssize_t)strlen(*w) != n)
-            continue;
+        if ((Py_UCS4)(unsigned char)(*w)[0] != first || (Py_ssize_t)strlen(*w) != n)
+            continue; /* the first letter first: most keys are none of the words */
         Py_ssize_t i = 0;
         for (; i < n; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, d, start + i);

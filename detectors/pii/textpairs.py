@@ -31,9 +31,19 @@ def text_pairs(text: str) -> list[tuple[str, int, int, int]]:
     one pair alone ("x=5", a base64 blob's padding) is text. A bare word before ":" is a
     key only before a quoted value ("Note: the meeting" and "name: str" are prose and
     code). A value without quotes is a record's only glued to its "=" or after a quoted
-    key, and not a call, a member or a null: "fn = ir.Function(...)" is code."""
+    key, and not a call, a member or a null: "fn = ir.Function(...)" is code.
+
+    The pattern is tried only where a key ends at an "=" or a ":": a line of code or
+    prose costs a scan for those two characters, not a match attempt at every word."""
     pairs: list[tuple[str, int, int, int]] = []
-    for m in _PAIR.finditer(text):
+    taken = 0
+    for sep in _SEPARATOR.finditer(text):
+        k = _key_start(text, sep.start())
+        if k < taken:
+            continue  # no key, or inside the last pair
+        m = _PAIR.match(text, k)
+        if m is None:
+            continue
         bare = m.group(8)
         key = m.group(1)
         if bare is not None:
@@ -46,15 +56,45 @@ def text_pairs(text: str) -> list[tuple[str, int, int, int]]:
             key = m.group(4)
         g = 6 if m.group(6) is not None else 7 if m.group(7) is not None else 8
         pairs.append((key, m.start(), m.start(g), m.end(g)))
+        taken = m.end()
     return pairs if len(pairs) >= 2 else []
 
 
+_SEPARATOR: Final = re.compile(r"[=:]")
+_KEY_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.$-")
+
+
+def _key_start(text: str, sep: int) -> int:
+    """Where the key that ends at the separator ``sep`` starts (its opening quote when
+    quoted), or -1: back over blanks, a closing quote and up to 64 key characters."""
+    j = sep
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    quote = ""
+    if j > 0 and text[j - 1] in "'\"":
+        quote = text[j - 1]
+        j -= 1
+    k = j
+    while k > 0 and j - k < 64 and text[k - 1] in _KEY_CHARS:
+        k -= 1
+    if k == j:
+        return -1
+    if quote:
+        if k == 0 or text[k - 1] != quote:
+            return -1
+        k -= 1
+    return k
+
+
 def may_hold_pairs(text: str) -> bool:
-    """Whether ``text`` may hold a record's pairs: a blank or a comma between them, and an
+    """Whether ``text`` may hold a record's pairs: a blank or a comma between them, and two
     "=" or a quoted key or value by a ":" ("'ssn': ...", 'firstName: "Sarah"'). A base64
-    blob's padding is no pair. The walk asks before it looks."""
-    return (" " in text or "," in text) and ("=" in text or "':" in text or "\":" in text or ": \"" in text
-                                             or ": '" in text or ":\"" in text or ":'" in text)
+    blob's padding and an Accept header's "q=0.9" are no record. The walk asks of most
+    values it sees: the usual answer, no "=" and no ":", comes first."""
+    if "=" in text and text.count("=") >= 2:
+        return " " in text or "," in text
+    return ":" in text and (" " in text or "," in text) and (
+        "':" in text or "\":" in text or ": \"" in text or ": '" in text or ":\"" in text or ":'" in text)
 
 
 def blanked(text: str, spans: list[tuple[int, int]]) -> str:
