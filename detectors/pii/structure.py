@@ -258,6 +258,8 @@ class Walker:
         that key, one level down
         ("$.message.ssn"); the rest stays one value, those values blanked out of it
         (offsets kept). True when it was split."""
+        if not _SOURCE_FIELDS.isdisjoint(tokens):
+            return False  # a line of source code: its "x = f(y)" is no record
         keyed = self.keyed_values(text)
         if not keyed:
             return False
@@ -873,6 +875,12 @@ def _pair_name(fields: dict, own: str) -> str:
                 if uri_named:
                     return uri_named
     return own if plain and not named and not wide else ""
+
+
+# Lines of source code around a stack frame, as error trackers send them (Sentry's
+# context_line, pre_context, post_context): their assignments and calls are no records,
+# and looking for one in each cost the walk microseconds a request.
+_SOURCE_FIELDS: Final = frozenset({"contextline", "precontext", "postcontext"})
 
 
 def _value_start(keyed: tuple[str, int, int]) -> int:

@@ -137,3 +137,14 @@ def test_a_labelled_value_keeps_exact_offsets(scanner):
 ])
 def test_code_and_single_lines_are_no_labelled_record(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.field_path] == []
+
+
+def test_a_stack_frames_source_lines_are_no_records(scanner):
+    # Sentry's context lines are source code: "x = f(y, k=v)" there is not looked into
+    # as a record (the walk's time), and a value in one is still scanned as text.
+    line = f"    result = create_order(payload, timeout=33, ssn='{SSN}', first_name='Sarah')"
+    frame = {"context_line": line, "pre_context": [line], "vars": {"first_name": "'Sarah'"}}
+    doc = {"exception": {"values": [{"stacktrace": {"frames": [frame]}}]}}
+    paths = {f.field_path for f in scan_json(scanner, doc)}
+    assert not any(p.endswith((".ssn", ".first_name")) and "context" in p for p in paths)
+    assert "$.exception.values[].stacktrace.frames[].vars.first_name" in paths  # the frame's variables are data
