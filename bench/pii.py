@@ -41,6 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from faker import Faker  # noqa: E402
 from Crypto.Hash import keccak  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
+from stdnum.gb import nhs  # noqa: E402
 
 from detectors.pii import COMPILED, NATIVE, Scanner, normalise  # noqa: E402
 from detectors.pii.masking import Hasher  # noqa: E402
@@ -1514,12 +1515,13 @@ def named_in_notes(seed: int, per_template: int = 30) -> tuple[dict[str, tuple[i
 
 
 def _nhs_number(rnd: random.Random) -> str:
-    """An NHS number: nine digits and a mod-11 check (weights 10 to 2); none ends in 10."""
+    """An NHS number: nine digits and the check digit python-stdnum accepts (a body
+    whose check would be 10 has none, and is drawn again)."""
     while True:
         body = "".join(rnd.choice(string.digits) for _ in range(9))
-        check = 11 - sum((10 - i) * int(d) for i, d in enumerate(body)) % 11
-        if check != 10:
-            return body + str(check % 11)
+        for d in string.digits:
+            if nhs.is_valid(body + d):
+                return body + d
 
 
 # An HL7 FHIR Patient's identifiers, each by its system: (system, value kind, category).

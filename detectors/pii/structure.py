@@ -19,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 from html import unescape
+from operator import itemgetter
 from typing import Any, Callable, Final
 
 from . import codings
@@ -96,9 +97,6 @@ class Segment:
         # value of a record written in free text), so that offsets stay exact.
         self.shift = 0
 
-    def anchor(self, start: int, end: int) -> tuple[int, int]:
-        return (start, end) if self.span is None else self.span
-
     def place(self, start: int, end: int) -> tuple[int, int]:
         """Offsets of ``text`` as the field's: the encoded blob's when there is one."""
         return (start + self.shift, end + self.shift) if self.span is None else self.span
@@ -107,7 +105,7 @@ class Segment:
         """A decoded layer of text[start:end], same field."""
         enc = encoding if encoding != Encoding.URL or self.encoding == Encoding.PLAIN else self.encoding
         return Segment(text, self.location, self.path, self.tokens, self.parent_tokens, enc,
-                       self.depth + 1, self.anchor(start, end))
+                       self.depth + 1, self.place(start, end))
 
     def __repr__(self) -> str:  # no text: it may hold personal data
         return f"<Segment {self.location} {self.path} {self.encoding} {len(self.text)} chars>"
@@ -240,7 +238,7 @@ class Walker:
             found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
             if ":" in text:
                 found += [(label.replace(" ", "_"), s, e) for label, s, e in labelled_lines(text)]
-            found.sort(key=_value_start)
+            found.sort(key=itemgetter(1))
         hints = self.hints
         keyed: list[tuple[str, int, int]] = []
         end = 0
@@ -767,7 +765,7 @@ class Walker:
         """``raw`` came out of seg.text[start:end]; scan it as a nested document."""
         self.decoded += len(raw)
         d = seg.depth + 1
-        span = seg.anchor(start, end)
+        span = seg.place(start, end)
         if raw[:2] == codings.GZIP_MAGIC:
             unz = self._decompressed(raw, ["gzip"])
             if unz is None:
@@ -881,10 +879,6 @@ def _pair_name(fields: dict, own: str) -> str:
 # context_line, pre_context, post_context): their assignments and calls are no records,
 # and looking for one in each cost the walk microseconds a request.
 _SOURCE_FIELDS: Final = frozenset({"contextline", "precontext", "postcontext"})
-
-
-def _value_start(keyed: tuple[str, int, int]) -> int:
-    return keyed[1]
 
 
 def _uri_name(uri: str) -> str:

@@ -4,6 +4,8 @@ free text and in a request's field alike; code and prose are no records."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from detectors.pii.textpairs import text_pairs
@@ -148,3 +150,12 @@ def test_a_stack_frames_source_lines_are_no_records(scanner):
     paths = {f.field_path for f in scan_json(scanner, doc)}
     assert not any(p.endswith((".ssn", ".first_name")) and "context" in p for p in paths)
     assert "$.exception.values[].stacktrace.frames[].vars.first_name" in paths  # the frame's variables are data
+
+
+def test_a_blob_in_a_keyed_value_points_into_the_text(scanner):
+    # A base64 blob under a record's key, decoded a layer down: its finding points at the
+    # blob where it stands in the text, as a blob elsewhere in free text does.
+    blob = base64.b64encode(b'{"email": "john.doe.long.name@example.com"}').decode()
+    text = f"level=info user_email={blob} first_name=Sarah"
+    (f,) = [f for f in scanner.scan_text(text) if f.category == "EMAIL"]
+    assert (text[f.start:f.end], f.encoding) == (blob, "base64")
