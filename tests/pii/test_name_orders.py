@@ -38,3 +38,15 @@ def test_the_same_shapes_name_no_one(scanner, text):
 
 def test_family_name_first_hashes_as_given_name_first(scanner):
     assert len(text_hashes(scanner, ("Jane Doe called", "Name: Doe, Jane", "NAME: DOE/JANE MS"), "PERSON")) == 1
+
+
+# A label, a name, a comma and the next field's label: the name is the words before the
+# comma, not a family name followed by a given name "DOB".
+@pytest.mark.parametrize("text,name", [
+    ("Patient: Robert Smith, DOB 1962-07-14", "Robert Smith"),
+    ("Patient: Robert O'Neil, DOB 1962-07-14", "Robert O'Neil"),
+    ("Customer: Maria Garcia, SSN 536-22-8726", "Maria Garcia"),
+])
+def test_a_label_after_the_comma_is_not_a_given_name(scanner, text, name):
+    assert persons(scanner, text) == [name]
+

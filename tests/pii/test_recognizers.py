@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from tests.pii.conftest import aadhaar_number, by_path, cats, nir_number, scan_json
+from tests.pii.conftest import aadhaar_number, by_path, cats, nir_number, scan_json, text_hashes
 
 # (text, category expected or None, why)
 PROSE = [
@@ -227,6 +227,8 @@ def test_names_after_a_relation(scanner, text, names):
     ("contact jane(at)example.org please", "jane(at)example.org", "jane@example.org"),
     ("email me at john at example dot com thanks", "john at example dot com", "john@example.com"),
     ("my email is Kate.Smith AT gmail DOT com", "Kate.Smith AT gmail DOT com", "kate.smith@gmail.com"),
+    ("her email is jane dot doe at gmail dot com", "jane dot doe at gmail dot com", "jane.doe@gmail.com"),
+    ("mail: jo [dot] ann [at] example [dot] org", "jo [dot] ann [at] example [dot] org", "jo.ann@example.org"),
     ("mail: j.doe {at} mail {dot} example {dot} co {dot} uk", "j.doe {at} mail {dot} example {dot} co {dot} uk",
      "j.doe@mail.example.co.uk"),
 ])
@@ -241,6 +243,7 @@ def test_spelt_addresses(scanner, text, spelt, address):
 @pytest.mark.parametrize("text", [
     "visit us at example dot com",  # "at" and "dot" as words spell a website as often
     "Look at example dot com", "the dot com boom at last", "we are at example.com today",
+    "the score dot matrix at example dot com is down",  # no mail word before it
 ])
 def test_spelt_look_alikes(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "EMAIL"] == []
@@ -904,3 +907,23 @@ def test_french_cues_raise_a_nir_as_their_unaccented_forms_do(scanner, cue):
     accented = confidence(f"{cue} {number}")
     assert accented == confidence(f"{cue.replace('é', 'e')} {number}")
     assert accented[0] > confidence(f"ref {number}")[0]
+
+
+# Family names the lists lack, known by their Gaelic or Norman prefix; and the
+# typographic apostrophe phones type, read (and hashed) as a plain one.
+@pytest.mark.parametrize("text,names", [
+    ("Robert O'Neil called about his refund", ["Robert O'Neil"]),
+    ("Ask John McAllister about it", ["John McAllister"]),
+    ("Thanks, Sean O’Brien", ["Sean O’Brien"]),
+    ("Dear Ms D’Souza,", ["D’Souza"]),
+    ("I bought a MacBook Pro yesterday", []),
+    ("Mac OS and McAfee updates", []),
+])
+def test_prefixed_family_names(scanner, text, names):
+    assert [text[f.start:f.end] for f in scanner.scan_text(text) if f.category == "PERSON"] == names
+
+
+def test_a_typographic_apostrophe_hashes_as_a_plain_one(scanner):
+    assert len(text_hashes(scanner, ("Thanks, Sean O’Brien", "Thanks, Sean O'Brien"), "PERSON")) == 1
+    (f,) = scan_json(scanner, {"customer": {"name": "Sean O’Brien"}})
+    assert f.category == "PERSON" and f.value_hash in text_hashes(scanner, ("Thanks, Sean O'Brien",), "PERSON")

@@ -21,7 +21,7 @@ from .base import Ctx, Hit, Recognizer
 from .script_names import name_in_script
 
 # A hyphen may join a lower-case part: "Min-jun", "Seo-yeon" (Korean given names).
-_WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
+_WORD: Final = r"\p{Lu}(?:\p{Ll}+|['’]\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
 # Byte-level supersets for the prefilter: an upper-case letter (ASCII, or any non-ASCII
 # character as its UTF-8 bytes), a word's first byte, and what follows a capital
 # (\p{Ll} or an apostrophe).
@@ -32,9 +32,9 @@ _LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
 # ASCII capital; a cue that names the writer, in lower case ("my name is john smith").
 # No \b: RE2's is ASCII's, and "ÉTIENNE" starts with no word character; validate() checks
 # the characters around the match instead.
-_CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['\-]\p{Lu}+)?"
+_CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['’\-]\p{Lu}+)?"
 _CAPITAL_B: Final = r"(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"  # and À-Þ, Latin Extended-A
-_UPPER_B: Final = r"(?:[A-Z'\-]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"
+_UPPER_B: Final = r"(?:[A-Z'\-]|\xe2\x80\x99|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"
 _LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+"
 # Greetings before a name typed in lower case, as chat does ("hi john,", "thanks sarah!").
 _LOWER_GREETINGS: Final = ("hi", "hey", "hello", "dear", "thanks", "thx", "cheers", "hallo", "hola", "bonjour", "salut",
@@ -363,6 +363,15 @@ _PHRASE_FIRST_NAMES: Final = frozenset({
 _PLACE_CUES: Final = frozenset({"the", "a", "an", "at", "in", "near", "on", "st", "saint"})
 
 
+# Family names by their Gaelic or Norman prefix, which the lists cannot hold all of:
+# "O'Neil", "D'Souza", "McAllister", "MacLeod".
+_PREFIXED_FAMILY: Final = re.compile(r"(?:O'|D'|Mc|Mac)[A-Z][a-z]{2,}")
+_PREFIXED_NOT_NAMES: Final = frozenset({"MacBook", "MacPorts", "McAfee"})
+# A typographic apostrophe ("O’Brien", as phones and word processors type it) is read as
+# a plain one: one character for one, so offsets hold.
+_CURLY: Final = "’"
+
+
 def _without_initials(words: list[str]) -> list[str]:
     """``words`` without initials ("A.")."""
     return [w for w in words if not (len(w) == 2 and w[1] == ".")]
@@ -464,7 +473,9 @@ class PersonRecognizer(Recognizer):
         if w in self.last:
             return True
         f = _fold(w)
-        return f is not w and f != w and f in self.last
+        if f is not w and f != w and f in self.last:
+            return True
+        return w[:1] in "OMD" and _PREFIXED_FAMILY.fullmatch(w) is not None and w not in _PREFIXED_NOT_NAMES
 
     def _word_name(self, words: list[str]) -> bool:
         """A first name that is also a word, before a family name: "Grace Hopper", "Bill Gates",
@@ -559,6 +570,9 @@ class PersonRecognizer(Recognizer):
         return self._name_field(tokens, parent_tokens) > 0
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if _CURLY in value:
+            value = value.replace(_CURLY, "'")
+            ctx.text = ctx.text.replace(_CURLY, "'")  # this candidate's own Ctx
         b = ctx.char_before()
         if b.isalpha() or b in "@_/\\.-#$":
             return None
@@ -569,7 +583,14 @@ class PersonRecognizer(Recognizer):
         if value.endswith("@"):
             return self._lower_display(value, ctx)
         if "," in value and words[0].rstrip(":").lower() in _LABELS:
-            return self._inverted(value, ctx)
+            hit = self._inverted(value, ctx)
+            if hit is not None:
+                return hit
+            # "Patient: Robert Smith, DOB ...": the words before the comma are the name.
+            head = value[:value.index(",")]
+            name = Ctx(ctx.seg, ctx.start, ctx.start + len(head))
+            name.text = ctx.text
+            return self.validate(head, name)
         if "/" in value:
             return self._surname_slash(value, ctx)
         if value.isupper() or words[-1][:1].islower() or (words[-1].isupper() and len(words[-1]) > 1):
@@ -727,6 +748,8 @@ class PersonRecognizer(Recognizer):
         given_words = _without_initials(given.split())
         if not family_words or not given_words:
             return None
+        if given_words[0].isupper() and not family.isupper():
+            return None  # "Patient: Robert Smith, DOB 1962-07-14": a field's label after the name
         if any(w.capitalize() in _NOT_NAME or w.capitalize() in _ORG or w.capitalize() in _PLACES
                for w in family_words + given_words):
             return None  # "Client: Acme, Inc", "Customer: Paris, France"
@@ -834,6 +857,9 @@ class PersonRecognizer(Recognizer):
         v = value.strip()
         if not v or len(v) > 80 or "@" in v or "://" in v:
             return ()
+        if _CURLY in v:
+            value = value.replace(_CURLY, "'")
+            v = v.replace(_CURLY, "'")
         inverted = "," in v
         if inverted:
             # "Müller, Jürgen", "Doe, Jane A.": family name first, as CRMs, payroll and
