@@ -26,6 +26,8 @@ _AT_MARK: Final = r"[ \t]*[\[({<](?i:at)[\])}>][ \t]*"
 _DOT_MARK: Final = r"[ \t]*[\[({<](?i:dot)[\])}>][ \t]*"
 _AT_WORD: Final = r"[ \t]+(?:at|AT)[ \t]+"
 _DOT_WORD: Final = r"[ \t]+(?:dot|DOT)[ \t]+"
+# A spelt address's local part may spell its dots too: "jane dot doe at example dot com".
+_LOCAL_SPELT: Final = _LOCAL + "(?:(?:" + _DOT_MARK + "|" + _DOT_WORD + ")" + _LOCAL + ")*"
 _SPELT_AT: Final = re.compile(r"\s*[\[({<](?i:at)[\])}>]\s*|\s+(?:at|AT)\s+")
 _SPELT_DOT: Final = re.compile(r"\s*[\[({<](?i:dot)[\])}>]\s*|\s+(?:dot|DOT)\s+")
 # "at" and "dot" as words spell a website as often ("visit us at example dot com"): only
@@ -46,7 +48,7 @@ class EmailRecognizer(Recognizer):
         # as words ("we are at example.com" spells no address, and "mail me at jo.doe@..."
         # must leave the address to the pattern above). Labels unbounded: RE2 would unroll
         # a {0,61} of Unicode classes into a program whose DFA costs a first scan 0.2 s.
-        r"\b" + _LOCAL + "(?:" + _AT_MARK + "(?:" + _LABEL + r"(?:" + _DOT_MARK + "|" + _DOT_WORD + r"|\.))+"
+        r"\b" + _LOCAL_SPELT + "(?:" + _AT_MARK + "(?:" + _LABEL + r"(?:" + _DOT_MARK + "|" + _DOT_WORD + r"|\.))+"
         + "|" + _AT_WORD + "(?:" + _LABEL + "(?:" + _DOT_MARK + "|" + _DOT_WORD + "))+)" + r"[A-Za-z]{2,24}\b",
     )
     # Every address has "x@d": one report per "@", and no Unicode classes to compile (in
