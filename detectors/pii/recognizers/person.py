@@ -33,8 +33,11 @@ _LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
 # No \b: RE2's is ASCII's, and "ÉTIENNE" starts with no word character; validate() checks
 # the characters around the match instead.
 _CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['’\-]\p{Lu}+)?"
-_CAPITAL_B: Final = r"(?:[A-Z]|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"  # and À-Þ, Latin Extended-A
-_UPPER_B: Final = r"(?:[A-Z'\-]|\xe2\x80\x99|\xc3[\x80-\x9e]|[\xc4\xc5][\x80-\xbf])"
+# Capitals beyond ASCII: any character of U+00C0-U+057F (Latin, Greek, Cyrillic, Armenian)
+# and the Georgian, Latin and Greek extended blocks; lower case among them is let through.
+_NON_ASCII_CAPITAL_B: Final = r"[\xc3-\xd5][\x80-\xbf]|\xe1[\x82\x83\xb8-\xbf][\x80-\xbf]"
+_CAPITAL_B: Final = r"(?:[A-Z]|" + _NON_ASCII_CAPITAL_B + ")"
+_UPPER_B: Final = r"(?:[A-Z'\-]|\xe2\x80\x99|" + _NON_ASCII_CAPITAL_B + ")"
 _LOWER_CUE: Final = r"\b(?:name[ \t]+is|name's|call[ \t]+me|i[ \t]+am|i'm)[ \t]+"
 # Greetings before a name typed in lower case, as chat does ("hi john,", "thanks sarah!").
 _LOWER_GREETINGS: Final = ("hi", "hey", "hello", "dear", "thanks", "thx", "cheers", "hallo", "hola", "bonjour", "salut",
