@@ -1589,6 +1589,87 @@ def fhir_resources(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]],
     return counts, false, n
 
 
+# What pharmacy, telehealth and sign-up pages send about a visitor's health, as sites name
+# it; the last four are conditions the detector's vocabulary lacks, to show its limit
+# where a field's name alone does not say (a product's "condition").
+_BENCH_CONDITIONS = ("Acid Reflux", "ADHD", "Anxiety", "Asthma", "Depression", "Type 2 Diabetes",
+                     "Erectile Dysfunction", "High Blood Pressure", "High Cholesterol", "HIV", "Hypothyroidism",
+                     "Insomnia", "Migraine", "Osteoporosis", "Bipolar Disorder", "Psoriasis", "COPD", "Herpes",
+                     "Menopause", "Rheumatoid Arthritis", "Rosacea", "Vertigo", "Shingles", "Tinnitus")
+_BENCH_DRUGS = ("Sertraline", "Metformin", "Atorvastatin", "Lisinopril", "Levothyroxine", "Bupropion",
+                "Adderall", "Truvada", "Sildenafil", "Fluoxetine", "Ozempic", "Valacyclovir")
+_BENCH_ICD10 = ("F32.9", "E11.65", "I10", "F41.1", "J45.909", "B20", "F90.0", "E78.5")
+_BENCH_ETHNICITIES = ("Hispanic or Latino", "Black or African American", "Asian", "White", "Two or more races",
+                      "American Indian or Alaska Native")
+_BENCH_RELIGIONS = ("Catholic", "Muslim", "Jewish", "Hindu", "Buddhist", "Protestant", "Sikh", "Atheist")
+_BENCH_ORIENTATIONS = ("Gay", "Lesbian", "Bisexual", "Heterosexual", "Queer")
+
+
+def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """Special categories of personal data (GDPR Art. 9) in the shapes trackers and forms
+    send them: (found, planted) by shape; then the findings in as many requests whose
+    fields have the same names and mean something else (a product's condition, a running
+    race, a screen's orientation, a banknote's denomination) or decline to answer."""
+    v = Values(seed)
+    rnd = v.rng
+    scanner = Scanner(key=KEY)
+    counts: dict[str, tuple[int, int]] = {}
+
+    def count(shape: str, findings, path: str) -> None:
+        found, planted = counts.get(shape, (0, 0))
+        hit = any(f.category == "SPECIAL_CATEGORY" and f.field_path == path for f in findings)
+        counts[shape] = (found + hit, planted + 1)
+
+    def post(url: str, obj) -> list:
+        return scanner.scan_request("POST", url, [("Content-Type", "application/json")], json.dumps(obj).encode(),
+                                    "application/json")
+
+    for _ in range(n):
+        condition, drug = rnd.choice(_BENCH_CONDITIONS), rnd.choice(_BENCH_DRUGS)
+        fs = post("https://api.segment.io/v1/track", {
+            "userId": v.uuid(), "event": "Drug Price Viewed", "timestamp": v.iso_ts(),
+            "properties": {"drug_name": drug, "condition": condition, "quantity": 30}})
+        count("analytics drug", fs, "$.properties.drug_name")
+        count("analytics condition", fs, "$.properties.condition")
+        query = urlencode({"id": v.digits(15), "ev": "ViewContent", "cd[condition]": condition.lower(),
+                           "cd[drug]": drug.lower()})
+        fs = scanner.scan_request("GET", "https://www.facebook.com/tr?" + query, [], b"")
+        count("pixel condition", fs, "query.cd[condition]")
+        count("pixel drug", fs, "query.cd[drug]")
+        query = urlencode({"id": v.digits(15), "ev": "ViewContent", "cd[condition]": condition.lower()})
+        fs = scanner.scan_request("GET", "https://www.facebook.com/tr?" + query, [], b"")
+        count("pixel condition alone", fs, "query.cd[condition]")
+        form = urlencode({"email": v.email(*v.person()), "ethnicity": rnd.choice(_BENCH_ETHNICITIES),
+                          "religion": rnd.choice(_BENCH_RELIGIONS),
+                          "sexual_orientation": rnd.choice(_BENCH_ORIENTATIONS)}).encode()
+        fs = scanner.scan_request("POST", "https://api.hsforms.com/submissions/v3/integration/submit", [], form,
+                                  "application/x-www-form-urlencoded")
+        for field in ("ethnicity", "religion", "sexual_orientation"):
+            count("sign-up " + field, fs, "form." + field)
+        fs = post("https://www.google-analytics.com/mp/collect", {
+            "client_id": f"{v.digits(10)}.{v.digits(10)}",
+            "user_properties": {"health_condition": {"value": condition}}, "events": [{"name": "sign_up"}]})
+        count("GA4 user property", fs, "$.user_properties.health_condition.value")
+        fs = post("https://api.example-intake.com/v1/patients", {
+            "patient": {"id": v.uuid(), "medications": [{"name": drug, "dose": "50 mg"}],
+                        "diagnosis": {"code": rnd.choice(_BENCH_ICD10), "system": "ICD-10"}}})
+        count("intake medication", fs, "$.patient.medications[].name")
+        count("intake ICD-10", fs, "$.patient.diagnosis.code")
+    false = 0
+    for _ in range(n):
+        fs = post("https://api.segment.io/v1/track", {
+            "userId": v.uuid(), "event": "Product Viewed",
+            "properties": {"condition": rnd.choice(("new", "used", "refurbished", "Used - Like New", "open box")),
+                           "race": rnd.choice(("5K", "10K", "Half Marathon", "Boston Marathon")),
+                           "orientation": rnd.choice(("landscape", "portrait", "portrait-primary")),
+                           "denomination": rnd.choice(("USD 20", "50", "EUR 100")),
+                           "weather": {"condition": rnd.choice(("Clear", "Rain", "Partly cloudy"))},
+                           "ethnicity": rnd.choice(("Prefer not to say", "Unknown", "Declined")),
+                           "religion": rnd.choice(("none", "N/A", "")), "symptoms": "{{symptoms}}"}})
+        false += sum(f.category == "SPECIAL_CATEGORY" for f in fs)
+    return counts, false, n
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -1980,6 +2061,11 @@ def main(argv=None) -> int:
     print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
           "their system's URI or OID, half with their type, period and assigner; found by field): " + _fractions(counts)
           + f"; {false} findings in {n_clean} Observations (codes, quantities, SNOMED identifiers)")
+    counts, false, n_clean = special_categories(args.seed)
+    print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
+          "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "
+          "intake's medication and ICD-10 code; found by field): " + _fractions(counts)
+          + f"; {false} findings in {n_clean} events whose fields mean something else or decline to answer")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

@@ -23,6 +23,9 @@ class Category(StrEnum):
     DEVICE_ID = "DEVICE_ID"  # advertising IDs, Android IDs, IMEIs, MAC addresses (named by their field)
     HEALTH_ID = "HEALTH_ID"  # medical record numbers, Medicare numbers: health data, named by field or text
     CRYPTO_WALLET = "CRYPTO_WALLET"  # Bitcoin and Ethereum addresses (checksummed, or named)
+    # Health, ethnic origin, religion, sexual orientation, political opinions, trade-union
+    # membership, genetic and biometric data (GDPR Art. 9), named by their field.
+    SPECIAL_CATEGORY = "SPECIAL_CATEGORY"
     SECRET = "SECRET"
     # A registered canary value whose shape is none of the above.
     CANARY = "CANARY"

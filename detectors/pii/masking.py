@@ -74,6 +74,7 @@ _SECRET: Final = Category.SECRET.value
 _DEVICE: Final = Category.DEVICE_ID.value
 _HEALTH: Final = Category.HEALTH_ID.value
 _CRYPTO: Final = Category.CRYPTO_WALLET.value
+_SPECIAL: Final = Category.SPECIAL_CATEGORY.value
 
 
 def normalise(category: str, value: str) -> str:
@@ -91,6 +92,8 @@ def normalise(category: str, value: str) -> str:
         return _phone(value)
     if category == _CARD or category == _SSN or category == _BANK:
         return digits_of(value)
+    if category == _SPECIAL:
+        return _words_lower(value.replace("’", "'"))
     if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT or category == _HEALTH:
         return alnum_upper(value)
     if category == _CRYPTO:
@@ -266,4 +269,6 @@ def mask(category: str, value: str, subtype: str = "", prefix: str = "") -> str:
         return mask_last(value, 3)
     if c == _CRYPTO:
         return mask_wallet(value, prefix)
+    if c == _SPECIAL:
+        return "****"  # "HIV", "Muslim": any letter of it says too much; the subtype says what it is
     return mask_canary(value)

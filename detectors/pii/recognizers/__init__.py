@@ -21,6 +21,7 @@ from .person import PersonRecognizer
 from .phone import PhoneRecognizer
 from .script_names import ScriptNameRecognizer
 from .secret import AuthorizationRecognizer, GenericSecretRecognizer, SecretAssignmentRecognizer, build_rule_recognizers
+from .special_category import SpecialCategoryRecognizer
 from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
 from .us_ssn import UsSsnRecognizer
@@ -43,6 +44,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         PassportRecognizer(),
         DriverLicenseRecognizer(),
         HealthIdRecognizer(),
+        SpecialCategoryRecognizer(),
         CryptoWalletRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),

@@ -1,0 +1,211 @@
+"""Special categories of personal data (GDPR Article 9; "sensitive personal information"
+under the CPRA): health, racial or ethnic origin, religion, sexual orientation, political
+opinions, trade-union membership, genetic and biometric data, where a field names them.
+
+These are the leaks regulators have fined: a pharmacy's pixel sending the drug and the
+condition a visitor looked up to an ad network, a therapy app's sign-up form telling an
+analytics SDK about past therapy. The value alone says little ("Asian", "Sertraline",
+"F32.9"); the field says what it is. So:
+
+- under a field whose name says it all (``ethnicity``, ``diagnosis``, ``medication``,
+  ``sexual_orientation``, ``religion``), any value that states something;
+- under a name that means other things too (``race`` of a running event, a product's
+  ``condition``, a screen's ``orientation``, a banknote's ``denomination``), only a value
+  from the category's vocabulary, or an ICD-10 code with its dot;
+- under such a field's object, its name, code or label (``{"medications": [{"name":
+  "Sertraline"}]}``).
+
+Values that decline to say ("prefer not to say", "unknown", "none") state nothing and are
+left out. The finding's subtype names the category; its mask shows nothing of the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Iterable
+
+from ..finding import Category
+from .base import Ctx, Hit, Recognizer
+
+HEALTH: Final = "health"
+ETHNICITY: Final = "ethnicity"
+RELIGION: Final = "religion"
+SEXUAL_ORIENTATION: Final = "sexual_orientation"
+POLITICAL_OPINION: Final = "political_opinion"
+TRADE_UNION: Final = "trade_union"
+GENETIC: Final = "genetic"
+BIOMETRIC: Final = "biometric"
+
+# Field-name tokens (context.field_tokens: "sexualOrientation" gives "sexualorientation")
+# that name the category whatever the value.
+_NAMED: Final[dict[str, str]] = {
+    **dict.fromkeys(("diagnosis", "diagnoses", "diagnosiscode", "diagnosiscodes", "medicalcondition",
+                     "medicalconditions", "healthcondition", "healthconditions", "chroniccondition",
+                     "chronicconditions", "preexistingconditions", "medication", "medications", "medicationname",
+                     "prescription", "prescriptions", "drug", "drugs", "drugname", "symptom", "symptoms",
+                     "disability", "disabilities", "allergy", "allergies", "icd10", "icd10code", "icdcode", "icd",
+                     "bloodtype", "hivstatus", "mentalhealth", "pregnancystatus", "medicalhistory"), HEALTH),
+    **dict.fromkeys(("ethnicity", "ethnicities", "ethnic", "ethnicorigin", "ethnicgroup", "racialorigin",
+                     "raceethnicity", "ethnicityrace"), ETHNICITY),
+    **dict.fromkeys(("religion", "religious", "religiousaffiliation", "religiousbelief", "religiousbeliefs"),
+                    RELIGION),
+    **dict.fromkeys(("sexualorientation", "sexuality"), SEXUAL_ORIENTATION),
+    **dict.fromkeys(("politicalparty", "politicalaffiliation", "politicalopinion", "politicalopinions",
+                     "politicalview", "politicalviews", "votingintention"), POLITICAL_OPINION),
+    **dict.fromkeys(("tradeunion", "unionmembership", "unionmember", "laborunion", "labourunion"), TRADE_UNION),
+    **dict.fromkeys(("genotype", "geneticdata", "geneticmarker", "geneticmarkers", "dnaprofile", "dnasequence",
+                     "haplogroup"), GENETIC),
+    **dict.fromkeys(("biometric", "biometrics", "biometricdata", "biometrictemplate", "faceprint", "facetemplate",
+                     "faceembedding", "voiceprint", "irisscan", "iristemplate", "fingerprinttemplate"), BIOMETRIC),
+}
+
+_ETHNICITY_VALUES: Final = frozenset({
+    "white", "black", "asian", "hispanic", "latino", "latina", "latinx", "caucasian", "african american",
+    "black or african american", "american indian", "alaska native", "american indian or alaska native",
+    "native american", "native hawaiian", "pacific islander", "native hawaiian or other pacific islander",
+    "middle eastern", "arab", "south asian", "east asian", "southeast asian", "multiracial", "mixed",
+    "mixed race", "two or more races", "hispanic or latino", "not hispanic or latino", "aboriginal",
+    "indigenous", "first nations", "roma", "romani", "white british", "black british", "asian british",
+    "african", "caribbean", "black caribbean", "black african",
+})
+_RELIGION_VALUES: Final = frozenset({
+    "christian", "christianity", "catholic", "roman catholic", "protestant", "orthodox", "eastern orthodox",
+    "evangelical", "baptist", "methodist", "lutheran", "presbyterian", "anglican", "episcopalian",
+    "pentecostal", "mormon", "lds", "jehovah's witness", "muslim", "islam", "sunni", "shia", "jewish",
+    "judaism", "hindu", "hinduism", "buddhist", "buddhism", "sikh", "sikhism", "jain", "bahai", "baha'i",
+    "shinto", "taoist", "atheist", "agnostic",
+})
+_ORIENTATION_VALUES: Final = frozenset({
+    "gay", "lesbian", "bisexual", "heterosexual", "straight", "homosexual", "queer", "pansexual", "asexual",
+    "demisexual", "lgbt", "lgbtq", "lgbtq+",
+})
+# Conditions a product's "condition" never is: what pharmacy, telehealth and insurance
+# sites send as one.
+_CONDITION_VALUES: Final = frozenset({
+    "diabetes", "type 1 diabetes", "type 2 diabetes", "prediabetes", "depression", "anxiety", "asthma", "hiv",
+    "aids", "cancer", "breast cancer", "prostate cancer", "lung cancer", "hypertension", "high blood pressure",
+    "high cholesterol", "adhd", "autism", "bipolar", "bipolar disorder", "schizophrenia", "ptsd", "ocd",
+    "epilepsy", "migraine", "migraines", "arthritis", "rheumatoid arthritis", "osteoarthritis", "copd",
+    "heart disease", "heart failure", "obesity", "alzheimer's", "alzheimers", "dementia", "parkinson's",
+    "parkinsons", "multiple sclerosis", "crohn's disease", "ulcerative colitis", "ibs", "psoriasis", "eczema",
+    "hepatitis", "hepatitis b", "hepatitis c", "herpes", "chlamydia", "gonorrhea", "syphilis", "std", "sti",
+    "erectile dysfunction", "infertility", "insomnia", "eating disorder", "anorexia", "bulimia", "addiction",
+    "alcoholism", "opioid use disorder", "substance use disorder", "tuberculosis", "lupus", "fibromyalgia",
+    "celiac disease", "kidney disease", "chronic kidney disease", "stroke", "glaucoma", "hypothyroidism",
+    "hyperthyroidism", "osteoporosis", "gout", "endometriosis", "pcos", "menopause", "pregnancy", "pregnant",
+    "covid-19", "long covid", "sleep apnea", "panic disorder", "postpartum depression", "acid reflux", "gerd",
+    "allergies", "birth control", "contraception", "weight loss", "smoking cessation", "chronic pain",
+    "hair loss", "acne", "overactive bladder", "urinary tract infection", "uti", "yeast infection",
+    "hiv prep", "prep", "opioid addiction",
+})
+# An ICD-10 code with its dot ("F32.9", "E11.65"): bare, "A12" is as likely a seat or a grid.
+_ICD10_DOTTED: Final = re.compile(r"[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{1,4}")
+_ICD10: Final = re.compile(r"[A-TV-Z][0-9][0-9AB](?:\.?[0-9A-TV-Z]{1,4})?")
+_CODE_FIELDS: Final = frozenset({"icd10", "icd10code", "icdcode", "icd", "diagnosiscode", "diagnosiscodes"})
+
+# Names that mean these categories and other things, with the vocabulary that tells them apart.
+_AMBIGUOUS: Final[dict[str, tuple[str, frozenset[str]]]] = {
+    "race": (ETHNICITY, _ETHNICITY_VALUES),
+    "denomination": (RELIGION, _RELIGION_VALUES),
+    "faith": (RELIGION, _RELIGION_VALUES),
+    "orientation": (SEXUAL_ORIENTATION, _ORIENTATION_VALUES),
+    "condition": (HEALTH, _CONDITION_VALUES),
+    "conditions": (HEALTH, _CONDITION_VALUES),
+}
+# Under a named field's object, the members that hold what it names.
+_MEMBER_FIELDS: Final = frozenset({"name", "display", "text", "label", "title", "value", "description", "code"})
+
+# Answers that state nothing.
+_DECLINED: Final = frozenset({
+    "none", "n/a", "na", "unknown", "not specified", "unspecified", "prefer not to say", "prefer not to answer",
+    "prefer not to disclose", "declined", "decline", "decline to state", "declined to answer", "not disclosed",
+    "undisclosed", "withheld", "other", "null", "undefined", "nil", "-", "no", "false", "0", "not applicable",
+    "not provided", "not stated", "not set", "nan",
+})
+
+
+def _folded(v: str) -> str:
+    return " ".join(v.lower().replace("’", "'").split())
+
+
+def _states(v: str) -> bool:
+    """Whether a stripped value states something: not a declined answer or a template's
+    placeholder."""
+    return bool(v) and _folded(v) not in _DECLINED and "{{" not in v and "${" not in v and "%(" not in v
+
+
+class SpecialCategoryRecognizer(Recognizer):
+    name: str = "special_category"
+    category: str = Category.SPECIAL_CATEGORY
+    field_hints: frozenset[str] = frozenset(_NAMED) | frozenset(_AMBIGUOUS) | _MEMBER_FIELDS
+    # A "condition" beside a drug or a diagnosis is a health condition, in the vocabulary or not.
+    sibling_hints: frozenset[str] = frozenset({"condition", "conditions"})
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        return not tokens.isdisjoint(_NAMED) or not tokens.isdisjoint(_AMBIGUOUS) or (
+            not tokens.isdisjoint(_MEMBER_FIELDS) and (not parent_tokens.isdisjoint(_NAMED)
+                                                       or not parent_tokens.isdisjoint(_AMBIGUOUS)))
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        tokens = ctx.tokens
+        subtype = self._named(tokens, ctx.parent_tokens)
+        # A biometric template is long (a face embedding in base64); a statement is not.
+        if not _states(v) or (len(v) > 200 and subtype != BIOMETRIC):
+            return ()
+        folded = _folded(v)
+        score = 0.85
+        if subtype:
+            if subtype != BIOMETRIC and subtype != GENETIC and not any(c.isalpha() for c in v):
+                return ()  # a count or an id, not a statement
+            if not tokens.isdisjoint(_CODE_FIELDS) and _ICD10.fullmatch(v.upper()) is None:
+                return ()
+        else:
+            subtype = self._vocabulary(tokens, ctx.parent_tokens, folded, v)
+            if not subtype and any(c.isalpha() for c in v) and _beside_health(ctx):
+                subtype = HEALTH
+            if not subtype:
+                return ()
+            score = 0.8
+        off = value.index(v)
+        return (Hit(score, folded, subtype, start=off, end=off + len(v)),)
+
+    @staticmethod
+    def _named(tokens: frozenset[str], parent_tokens: frozenset[str]) -> str:
+        """The category the field's own name, or its object's name under a member such as
+        "name", says whatever the value; "" when neither does."""
+        for t in tokens:
+            found = _NAMED.get(t)
+            if found is not None:
+                return found
+        if not tokens.isdisjoint(_MEMBER_FIELDS):
+            for t in parent_tokens:
+                found = _NAMED.get(t)
+                if found is not None:
+                    return found
+        return ""
+
+    @staticmethod
+    def _vocabulary(tokens: frozenset[str], parent_tokens: frozenset[str], folded: str, v: str) -> str:
+        """Under a name that means other things too, the category when the value is in its
+        vocabulary (or, for a condition, an ICD-10 code with its dot)."""
+        names = tokens if tokens.isdisjoint(_MEMBER_FIELDS) else tokens | parent_tokens
+        for t in names:
+            entry = _AMBIGUOUS.get(t)
+            if entry is None:
+                continue
+            subtype, values = entry
+            if folded in values or (subtype == HEALTH and _ICD10_DOTTED.fullmatch(v.upper()) is not None):
+                return subtype
+        return ""
+
+
+def _beside_health(ctx: Ctx) -> bool:
+    """Whether another field of the value's object names health data ({"drug_name": ...,
+    "condition": ...}, a pixel's cd[drug] beside its cd[condition])."""
+    for sibling in ctx.siblings:
+        if sibling is not ctx.seg and any(_NAMED.get(t) == HEALTH for t in sibling.tokens) and \
+                _states(sibling.text.strip()):
+            return True
+    return False
+

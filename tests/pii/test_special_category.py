@@ -1,0 +1,88 @@
+"""Special categories of personal data (GDPR Art. 9) named by their field: health,
+ethnic origin, religion, sexual orientation, political opinions, trade-union membership,
+genetic and biometric data; and the same names where they mean something else."""
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.pii.conftest import scan_json
+
+
+def special(findings):
+    return [(f.field_path, f.subtype) for f in findings if f.category == "SPECIAL_CATEGORY"]
+
+
+@pytest.mark.parametrize("body,path,subtype", [
+    # GoodRx's shape: what a pharmacy page told an ad network about its visitor
+    ({"event": "Viewed Drug", "properties": {"drug_name": "Sertraline", "dosage": "50mg"}},
+     "$.properties.drug_name", "health"),
+    ({"traits": {"diagnosis": "Type 2 diabetes"}}, "$.traits.diagnosis", "health"),
+    ({"medications": ["Metformin"]}, "$.medications[]", "health"),
+    ({"user": {"allergies": "Penicillin"}}, "$.user.allergies", "health"),
+    ({"icd10": "F32.9"}, "$.icd10", "health"),
+    ({"properties": {"condition": "Depression"}}, "$.properties.condition", "health"),  # in the vocabulary
+    ({"condition": "E11.65"}, "$.condition", "health"),  # an ICD-10 code with its dot
+    # beside a drug, any condition: the vocabulary lacks rosacea
+    ({"properties": {"drug_name": "Metronidazole", "condition": "Rosacea"}}, "$.properties.condition", "health"),
+    ({"user": {"ethnicity": "Hispanic or Latino"}}, "$.user.ethnicity", "ethnicity"),
+    ({"race": "Black or African American"}, "$.race", "ethnicity"),
+    ({"profile": {"religion": "Muslim"}}, "$.profile.religion", "religion"),
+    ({"denomination": "Roman Catholic"}, "$.denomination", "religion"),
+    ({"sexualOrientation": "Bisexual"}, "$.sexualOrientation", "sexual_orientation"),
+    ({"orientation": "gay"}, "$.orientation", "sexual_orientation"),
+    ({"political_party": "Green Party"}, "$.political_party", "political_opinion"),
+    ({"union_membership": "Unite the Union"}, "$.union_membership", "trade_union"),
+    ({"genotype": "rs53576 AG"}, "$.genotype", "genetic"),
+    ({"face_template": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+P0BB"
+                       "QkNERUZHSElKS0xNTk9QUVJTVFVWV1hZWltcXV5fYGFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKD"
+                       "hIWGh4iJiouMjY6PkJGSk5SVlpeYmZqbnJ2en6ChoqOkpaanqKmqq6ytrq8="}, "$.face_template", "biometric"),
+    # under a named field's object: its name, code or label
+    ({"patient": {"medications": [{"name": "Sertraline", "dose": "50 mg"}]}}, "$.patient.medications[].name", "health"),
+    ({"diagnosis": {"code": "F32.9", "system": "ICD-10"}}, "$.diagnosis.code", "health"),
+    ({"conditions": [{"name": "asthma"}]}, "$.conditions[].name", "health"),
+    # GA4's user properties: a lone "value" goes by its object's name
+    ({"user_properties": {"health_condition": {"value": "asthma"}}}, "$.user_properties.health_condition.value",
+     "health"),
+])
+def test_named_by_the_field(scanner, body, path, subtype):
+    assert (path, subtype) in special(scan_json(scanner, body))
+
+
+@pytest.mark.parametrize("body", [
+    {"race": "5K"}, {"race": {"name": "Boston Marathon"}},  # a running race
+    {"condition": "new"}, {"condition": "Used - Like New"}, {"item": {"condition": "refurbished"}},  # a product's
+    {"conditions": [{"name": "Free shipping"}]}, {"weather": {"condition": "Clear"}},
+    {"orientation": "landscape"}, {"screen": {"orientation": "portrait-primary"}},
+    {"denomination": "USD 20"}, {"faith": "Hope and Charity Ltd"},
+    {"condition": "A12"},  # no dot: a seat, a grid square
+    {"ethnicity": "Prefer not to say"}, {"religion": "none"}, {"allergies": "N/A"}, {"symptoms": ""},  # declined
+    {"medication": "{{medication_name}}"}, {"diagnosis": "${diagnosis}"},  # templates
+    {"diagnosis_code": "12345"}, {"icd10": "hello"},  # not a code
+    {"disability_count": 3, "medications_total": 2},  # counts
+    {"name": "Sertraline"},  # a name of nothing named
+    {"condition": "Rosacea"},  # alone, a condition outside the vocabulary is not known for one
+    {"condition": "new", "symptoms": "{{symptoms}}"},  # a sibling that states nothing says nothing
+])
+def test_the_same_names_meaning_something_else(scanner, body):
+    assert special(scan_json(scanner, body)) == []
+
+
+def test_in_a_pixel_query_and_a_form(scanner):
+    url = "https://www.facebook.com/tr?" + urlencode({"id": "1", "ev": "ViewContent", "cd[condition]": "diabetes",
+                                                      "cd[drug]": "metformin"})
+    assert sorted(special(scanner.scan_request("GET", url, {}, b""))) == \
+        [("query.cd[condition]", "health"), ("query.cd[drug]", "health")]
+    form = urlencode({"email": "a@example.com", "ethnicity": "Asian"}).encode()
+    found = scanner.scan_request("POST", "https://api.example.net/signup", {}, form,
+                                 "application/x-www-form-urlencoded")
+    assert special(found) == [("form.ethnicity", "ethnicity")]
+
+
+def test_the_mask_shows_nothing_and_the_hash_ignores_case(scanner):
+    findings = [f for body in ({"diagnosis": "HIV"}, {"diagnosis": " hiv "}, {"condition": "HIV"})
+                for f in scan_json(scanner, body)]
+    assert [f.masked for f in findings] == ["****"] * 3
+    assert len({f.value_hash for f in findings}) == 1
+    assert all("hiv" not in json.dumps(f._asdict()).lower() for f in findings)
