@@ -1599,6 +1599,19 @@ _BENCH_CONDITIONS = ("Acid Reflux", "ADHD", "Anxiety", "Asthma", "Depression", "
 _BENCH_DRUGS = ("Sertraline", "Metformin", "Atorvastatin", "Lisinopril", "Levothyroxine", "Bupropion",
                 "Adderall", "Truvada", "Sildenafil", "Fluoxetine", "Ozempic", "Valacyclovir")
 _BENCH_ICD10 = ("F32.9", "E11.65", "I10", "F41.1", "J45.909", "B20", "F90.0", "E78.5")
+# Tickets and prompts that say someone has a condition, and text that names one of no one.
+_CONDITION_TICKETS = (
+    "Hi, my mother was diagnosed with {condition} last month, can we add her to my plan?",
+    "Member {name} is being treated for {condition}; please expedite the prior authorization.",
+    "Summarize: patient suffers from {condition} and reports poor sleep.",
+    "{name} has been living with {condition} for years and asked about the copay card.",
+    "I tested positive for {condition} and need to reschedule my appointment.",
+)
+_CONDITION_NO_ONE = (
+    "Our guide to {condition} awareness month is live on the blog.",
+    "The app helps people living with {condition} track their symptoms.",
+    "Search results for {condition} treatments near you",
+)
 _BENCH_ETHNICITIES = ("Hispanic or Latino", "Black or African American", "Asian", "White", "Two or more races",
                       "American Indian or Alaska Native")
 _BENCH_RELIGIONS = ("Catholic", "Muslim", "Jewish", "Hindu", "Buddhist", "Protestant", "Sikh", "Atheist")
@@ -1607,9 +1620,11 @@ _BENCH_ORIENTATIONS = ("Gay", "Lesbian", "Bisexual", "Heterosexual", "Queer")
 
 def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int]], int, int]:
     """Special categories of personal data (GDPR Art. 9) in the shapes trackers and forms
-    send them: (found, planted) by shape; then the findings in as many requests whose
-    fields have the same names and mean something else (a product's condition, a running
-    race, a screen's orientation, a banknote's denomination) or decline to answer."""
+    send them, and conditions someone has in tickets and prompts: (found, planted) by
+    shape; then the findings in as many requests whose fields have the same names and mean
+    something else (a product's condition, a running race, a screen's orientation, a
+    banknote's denomination) or decline to answer, and in as many sentences that name a
+    condition of no one."""
     v = Values(seed)
     rnd = v.rng
     scanner = Scanner(key=KEY)
@@ -1655,8 +1670,17 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
                         "diagnosis": {"code": rnd.choice(_BENCH_ICD10), "system": "ICD-10"}}})
         count("intake medication", fs, "$.patient.medications[].name")
         count("intake ICD-10", fs, "$.patient.diagnosis.code")
+    for _ in range(n):
+        condition = rnd.choice(_BENCH_CONDITIONS)
+        first, _ = v.person()
+        text = rnd.choice(_CONDITION_TICKETS).format(name=first, condition=condition)
+        found, planted = counts.get("ticket text", (0, 0))
+        counts["ticket text"] = (found + _found_whole(scanner, text, condition, "SPECIAL_CATEGORY"), planted + 1)
     false = 0
     for _ in range(n):
+        condition = rnd.choice(_BENCH_CONDITIONS)
+        false += sum(f.category == "SPECIAL_CATEGORY"
+                     for f in scanner.scan_text(rnd.choice(_CONDITION_NO_ONE).format(condition=condition)))
         fs = post("https://api.segment.io/v1/track", {
             "userId": v.uuid(), "event": "Product Viewed",
             "properties": {"condition": rnd.choice(("new", "used", "refurbished", "Used - Like New", "open box")),
@@ -2064,8 +2088,9 @@ def main(argv=None) -> int:
     counts, false, n_clean = special_categories(args.seed)
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "
-          "intake's medication and ICD-10 code; found by field): " + _fractions(counts)
-          + f"; {false} findings in {n_clean} events whose fields mean something else or decline to answer")
+          "intake's medication and ICD-10 code; found by field; a condition someone has in a ticket or prompt, found "
+          "whole): " + _fractions(counts) + f"; {false} findings in {n_clean} events whose fields mean something else "
+          f"or decline to answer and {n_clean} sentences that name a condition of no one")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

@@ -62,6 +62,7 @@ def test_named_by_the_field(scanner, body, path, subtype):
     {"diagnosis_code": "12345"}, {"icd10": "hello"},  # not a code
     {"disability_count": 3, "medications_total": 2},  # counts
     {"name": "Sertraline"},  # a name of nothing named
+    {"talk.religion.misc": "not it you in is that and to of the"},  # a sentence under a column
     {"condition": "Rosacea"},  # alone, a condition outside the vocabulary is not known for one
     {"condition": "new", "symptoms": "{{symptoms}}"},  # a sibling that states nothing says nothing
 ])
@@ -86,3 +87,29 @@ def test_the_mask_shows_nothing_and_the_hash_ignores_case(scanner):
     assert [f.masked for f in findings] == ["****"] * 3
     assert len({f.value_hash for f in findings}) == 1
     assert all("hiv" not in json.dumps(f._asdict()).lower() for f in findings)
+
+
+# In free text, a condition after a phrase that says someone has it.
+@pytest.mark.parametrize("text,condition", [
+    ("I was diagnosed with depression last year", "depression"),
+    ("My son is living with HIV and needs his refill", "HIV"),
+    ("Patient suffers from severe anxiety", "anxiety"),
+    ("She has been treated for breast cancer since 2021", "breast cancer"),
+    ("Family history of Alzheimer's disease", "Alzheimer's disease"),
+    ("He tested positive for COVID-19 on Monday", "COVID-19"),
+])
+def test_a_condition_someone_has_in_text(scanner, text, condition):
+    found = [(text[f.start:f.end], f.subtype, f.masked) for f in scanner.scan_text(text)
+             if f.category == "SPECIAL_CATEGORY"]
+    assert found == [(condition, "health", "****")]
+
+
+@pytest.mark.parametrize("text", [
+    "We are living with our parents this summer",  # no condition
+    "The history of cancer research is long",  # no one's history
+    "Our app helps people living with diabetes manage insulin",  # a population, not someone
+    "diagnosed with a bug in the parser", "I'm struggling with the deadline",
+    "Depression and diabetes are common",  # no phrase that says someone has them
+])
+def test_conditions_no_one_is_said_to_have(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"] == []

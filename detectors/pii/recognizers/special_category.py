@@ -96,7 +96,7 @@ _CONDITION_VALUES: Final = frozenset({
     "covid-19", "long covid", "sleep apnea", "panic disorder", "postpartum depression", "acid reflux", "gerd",
     "allergies", "birth control", "contraception", "weight loss", "smoking cessation", "chronic pain",
     "hair loss", "acne", "overactive bladder", "urinary tract infection", "uti", "yeast infection",
-    "hiv prep", "prep", "opioid addiction",
+    "hiv prep", "prep", "opioid addiction", "alzheimer's disease", "parkinson's disease",
 })
 # An ICD-10 code with its dot ("F32.9", "E11.65"): bare, "A12" is as likely a seat or a grid.
 _ICD10_DOTTED: Final = re.compile(r"[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{1,4}")
@@ -113,8 +113,10 @@ _AMBIGUOUS: Final[dict[str, tuple[str, frozenset[str]]]] = {
     "conditions": (HEALTH, _CONDITION_VALUES),
 }
 # Under a named field's object, the members that hold what it names.
-_MEMBER_FIELDS: Final = frozenset({"name", "display", "text", "label", "title", "value", "description", "code"})
+_MEMBER_FIELDS: Final = frozenset({"name", "code", "display"})
 
+# A statement of these is a few words: "Type 2 diabetes mellitus without complications".
+_MOST_WORDS: Final = 8
 # Answers that state nothing.
 _DECLINED: Final = frozenset({
     "none", "n/a", "na", "unknown", "not specified", "unspecified", "prefer not to say", "prefer not to answer",
@@ -122,6 +124,23 @@ _DECLINED: Final = frozenset({
     "undisclosed", "withheld", "other", "null", "undefined", "nil", "-", "no", "false", "0", "not applicable",
     "not provided", "not stated", "not set", "nan",
 })
+
+
+# In text, a condition after a phrase that says someone has it: "diagnosed with type 2
+# diabetes", "living with HIV", "being treated for depression". English only.
+_CONDITION_CUE: Final = (r"(?i:\b(?:diagnosed[ \t]+with|diagnosis[ \t]+of|suffer(?:s|ing|ed)?[ \t]+from|"
+                         r"(?:being[ \t]+)?treated[ \t]+for|treatment[ \t]+for|living[ \t]+with|"
+                         r"tested[ \t]+positive[ \t]+for|recovering[ \t]+from|(?:family|medical)[ \t]+history[ \t]+of|"
+                         r"medications?[ \t]+for|meds[ \t]+for|struggling[ \t]+with))")
+_CONDITION_WORDS: Final = "|".join(re.escape(c).replace(r"\ ", r"[ \t]+")
+                                   for c in sorted(_CONDITION_VALUES, key=lambda c: (-len(c), c)))
+# Before the phrase, words that speak of a population, not of someone.
+_GENERIC_PEOPLE: Final = frozenset({
+    "people", "patients", "those", "anyone", "individuals", "adults", "children", "kids", "millions", "thousands",
+    "users", "members", "everyone", "families", "women", "men", "persons", "americans", "veterans", "customers",
+})
+# Up to two words between: "diagnosed with early-onset ...", "treated for severe depression".
+_CONDITION_ADJECTIVES: Final = r"(?:(?i:a|an|the|early|mild|moderate|severe|chronic|acute|advanced|major)[ \t]+){0,2}"
 
 
 def _folded(v: str) -> str:
@@ -153,6 +172,8 @@ class SpecialCategoryRecognizer(Recognizer):
         # A biometric template is long (a face embedding in base64); a statement is not.
         if not _states(v) or (len(v) > 200 and subtype != BIOMETRIC):
             return ()
+        if subtype != BIOMETRIC and subtype != GENETIC and v.count(" ") >= _MOST_WORDS:
+            return ()  # a sentence under a column that names a category ("talk.religion.misc")
         folded = _folded(v)
         score = 0.85
         if subtype:
@@ -208,4 +229,25 @@ def _beside_health(ctx: Ctx) -> bool:
                 _states(sibling.text.strip()):
             return True
     return False
+
+
+class HealthConditionTextRecognizer(Recognizer):
+    """A health condition in free text after a phrase that says someone has it: support
+    tickets and AI prompts about patients, members or the writer."""
+
+    name: str = "special_category.condition"
+    category: str = Category.SPECIAL_CATEGORY
+    patterns: tuple[str, ...] = (
+        _CONDITION_CUE + r"[ \t]+" + _CONDITION_ADJECTIVES + r"((?i:" + _CONDITION_WORDS + r"))\b",)
+    prefilter: tuple[str, ...] = (_CONDITION_CUE,)
+    keywords: tuple[str, ...] = ("diagnos", "suffer", "treat", "living", "positive", "recovering", "history", "med",
+                                 "struggling")
+    group: int = 1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if ctx.char_after() == "-":
+            return None  # "living with HIV-related stigma research": a compound, not the condition
+        if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]):
+            return None  # "helps people living with diabetes": no one in particular
+        return Hit(0.8, _folded(value), HEALTH)
 
