@@ -257,6 +257,20 @@ def sg_nric(value: str) -> str:
     return v if letters[total % 11] == v[8] else ""
 
 
+# --- UAE Emirates ID ---------------------------------------------------------------------
+
+def ae_emirates_id(value: str) -> str:
+    """The 15 digits of an Emirates ID if written as one (784-YYYY-NNNNNNN-C, dashes or
+    blanks optional): the UAE's country code 784, a birth year, and a Luhn check digit.
+    Else ""."""
+    compact = value.strip().replace("-", "").replace(" ", "")
+    if len(compact) != 15 or not compact.isdigit() or not compact.startswith("784"):
+        return ""
+    if not 1900 <= int(compact[3:7]) <= current_date().year or not luhn(compact):
+        return ""
+    return compact
+
+
 # --- Australian Medicare number --------------------------------------------------------
 
 _MEDICARE_WEIGHTS: Final = (1, 3, 7, 9, 1, 3, 7, 9)

@@ -38,6 +38,8 @@ SCHEMES = [
     ("thai_id", "3100600445635", "3100600445636", "th_pin"),
     ("teudat_zehut", "3933742-3", "3933742-2", "il_idnr"),
     ("rsa_id", "7503305044089", "8503305044089", "za_idnr"),
+    ("emirates_id", "784-1987-1234567-1", "784-1987-1234567-2", "ae_emirates_id"),
+    ("emiratesIdNumber", "784198712345671", "784287512345674", "ae_emirates_id"),  # year 2875, Luhn valid
 ]
 IDS = [s[3] for s in SCHEMES]
 
@@ -75,6 +77,7 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("my NRIC/FIN is t0123456g, thanks", "t0123456g", "sg_nric"),  # typed in lower case
     ("NRIC: M1234567K", "M1234567K", "sg_nric"),  # the M series, from 2022
     ("resident registration number 971013-9019902", "971013-9019902", "kr_rrn"),
+    ("Emirates ID: 784-1987-1234567-1", "784-1987-1234567-1", "ae_emirates_id"),
     # Names in scripts without spaces, glued to the number or to the words around it
     ("身份证号 11010519491231002X", "11010519491231002X", "cn_ric"),
     ("我的身份证号码是11010519491231002X。", "11010519491231002X", "cn_ric"),

@@ -4,9 +4,9 @@ Norwegian fødselsnummer, Belgian national number, Swiss AHV number, Romanian CN
 rodné číslo, Estonian isikukood, Greek AMKA and Turkish T.C. Kimlik No; in the Americas
 the Canadian SIN, US ITIN, Mexican CURP and Chilean RUT; elsewhere the Australian TFN,
 Chinese resident identity card, Korean resident registration number, Japanese My Number,
-Indian PAN, Malaysian MyKad, Singapore NRIC and FIN, Thai ID, Israeli Teudat Zehut and
-South African ID number. (Singapore's check letter is not in python-stdnum: validators.py
-has it.)
+Indian PAN, Malaysian MyKad, Singapore NRIC and FIN, Thai ID, Israeli Teudat Zehut,
+South African ID number and UAE Emirates ID. (Singapore's check letter and the Emirates
+ID are not in python-stdnum: validators.py has them.)
 
 Most are bare runs of 9 to 13 digits with a one-in-ten or one-in-eleven check: alone
 they cannot be told from order numbers, amounts or phone numbers. So they are reported
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Final, Iterable
 
 from ..finding import Category
-from ..validators import sg_nric
+from ..validators import ae_emirates_id, sg_nric
 from .base import Ctx, Hit, Recognizer, field_hit
 
 
@@ -86,6 +86,9 @@ SCHEMES: Final = (
     Scheme("il_idnr", "stdnum.il.idnr", frozenset({"teudatzehut"}), ("teudat zehut",)),
     Scheme("za_idnr", "stdnum.za.idnr", frozenset({"rsaid", "saidnumber", "southafricanid"}),
            ("rsa id", "south african id")),
+    # Not in python-stdnum: validators.py checks its prefix, birth year and Luhn digit.
+    Scheme("ae_emirates_id", "", frozenset({"emiratesid", "emiratesidnumber", "eidnumber", "eidno"}),
+           ("emirates id", "emirates identity card", "eid number", "eid no"), ae_emirates_id),
 )
 # Digits with separators ("880320-0016", "710319/2745"), letters then digits (the
 # Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R"), or a letter, seven
