@@ -76,6 +76,26 @@ def test_no_ssn_last_four(scanner, doc):
     assert [f for f in scan_json(scanner, doc) if f.category == "US_SSN"] == []
 
 
+# Named in text, as a support agent verifies a caller; hashed as the field's value is.
+@pytest.mark.parametrize("text", [
+    "SSN (last 4): 6789", "last four of my social is 6789", "caller verified with SSN ending in 6789 and DOB",
+    "social security number last four digits 6789", "Last 4 of SSN: 6789, thanks",
+])
+def test_ssn_last_four_in_text(scanner, text):
+    (f,) = [f for f in scanner.scan_text(text) if f.category == "US_SSN"]
+    assert (text[f.start:f.end], f.subtype, f.masked) == ("6789", "last4", "****")
+    (field,) = scan_json(scanner, {"ssn_last_4": "6789"})
+    assert f.value_hash == field.value_hash
+
+
+@pytest.mark.parametrize("text", [
+    "SSN last 4: 0000", "the ssn last 4 digits field is required", "card ending in 6789",
+    "SSN ending in 6789-12 of the batch",
+])
+def test_no_ssn_last_four_in_text(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "US_SSN"] == []
+
+
 def test_a_card_security_code_sent_as_a_number(scanner):
     fs = scan_json(scanner, {"card": {"number": "4242424242424242", "cvc": 123}})
     assert sorted((f.subtype, f.field_path, f.masked) for f in fs if f.category == "CREDIT_CARD") == [

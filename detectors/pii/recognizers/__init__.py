@@ -24,7 +24,7 @@ from .secret import AuthorizationRecognizer, GenericSecretRecognizer, SecretAssi
 from .special_category import HealthConditionTextRecognizer, SpecialCategoryRecognizer
 from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
-from .us_ssn import UsSsnRecognizer
+from .us_ssn import UsSsnLastFourRecognizer, UsSsnRecognizer
 
 __all__ = ["Ctx", "Hit", "Recognizer", "builtin_recognizers"]
 
@@ -35,6 +35,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         PhoneRecognizer(phone),
         CreditCardRecognizer(),
         UsSsnRecognizer(),
+        UsSsnLastFourRecognizer(),
         IbanRecognizer(),
         IpAddressRecognizer(report_private_ips),
         PersonRecognizer(),

@@ -60,3 +60,26 @@ class UsSsnRecognizer(Recognizer):
         if contextual:
             score += self.context_boost
         return Hit(min(1.0, score), digits)
+
+
+# The last four digits named in text: "SSN (last 4): 6789", "last four of my social is
+# 6789", "SSN ending in 6789", as support tickets verify a caller.
+_SOCIAL: Final = r"(?:ssn|social[ \t]+security(?:[ \t]+(?:number|no\.?|#))?|social)"
+_LAST_FOUR: Final = r"last[ \t]+(?:4|four)(?:[ \t]+digits)?"
+_LAST_FOUR_CUE: Final = (r"(?i:\b" + _SOCIAL + r"[ \t]*[(\[]?[ \t]*(?:" + _LAST_FOUR + r"|ending[ \t]+in)[ \t]*[)\]]?"
+                         r"|\b" + _LAST_FOUR + r"[ \t]+of[ \t]+(?:(?:my|his|her|their|the|your)[ \t]+)?" + _SOCIAL + ")")
+
+
+class UsSsnLastFourRecognizer(Recognizer):
+    name: str = "us_ssn.last4"
+    category: str = Category.US_SSN
+    patterns: tuple[str, ...] = (_LAST_FOUR_CUE + r"[ \t]*[:=\-]?[ \t]*(?i:is[ \t]+)?(\d{4})\b",)
+    prefilter: tuple[str, ...] = (_LAST_FOUR_CUE,)
+    keywords: tuple[str, ...] = ("ssn", "social")
+    group: int = 1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        if value == "0000" or ctx.char_after() in "-/.,:" and ctx.text[ctx.end + 1:ctx.end + 2].isdigit():
+            return None  # "SSN ending in 6789-12", a date "1985/03": not four digits alone
+        return Hit(0.9, value, subtype="last4")
+
