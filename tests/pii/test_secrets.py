@@ -229,6 +229,26 @@ def test_password_fields_in_other_languages(scanner, field):
     assert value not in fs[0].masked
 
 
+# Knowledge-based authentication and PINs: they unlock an account as a password does.
+@pytest.mark.parametrize("doc,path,subtype", [
+    ({"security_answer": "Fluffy", "security_question": "First pet's name?"}, "$.security_answer", "security_answer"),
+    ({"user": {"memorable_word": "orchid"}}, "$.user.memorable_word", "security_answer"),
+    ({"card": {"pin": "4821"}}, "$.card.pin", "pin"),
+])
+def test_security_answers_and_pins(scanner, doc, path, subtype):
+    fs = [f for f in scan_json(scanner, doc) if f.category == "SECRET"]
+    assert [(f.field_path, f.subtype, f.masked) for f in fs] == [(path, subtype, "****")]
+
+
+@pytest.mark.parametrize("doc", [
+    {"pin": "123456789012345678"},  # a Pinterest pin's id
+    {"pincode": "560001"},  # an Indian postal code
+    {"security_answer": "null"}, {"security_question": "First pet's name?"},
+])
+def test_not_answers_or_pins(scanner, doc):
+    assert [f for f in scan_json(scanner, doc) if f.category == "SECRET"] == []
+
+
 # -- secrets written after their names in free text (log lines, tickets, prompts) -------------
 _TOKEN = rnd(28)
 _PASSWORD = "Tr0ub4dor!3xyz"

@@ -15,7 +15,7 @@ from ..context import PASSWORD_FIELD, has_uuid, secret_like
 from ..finding import Category
 from ..secrets import RULES, SecretRule, allowlisted, entropy_ok
 from ..validators import shannon_entropy
-from .base import Ctx, Hit, Recognizer
+from .base import Ctx, Hit, Recognizer, field_hit
 
 
 class SecretRuleRecognizer(Recognizer):
@@ -152,8 +152,17 @@ _TOKEN_QUALIFIERS: Final = frozenset({"access", "auth", "api", "refresh", "sessi
 _ID_OWNERS: Final = frozenset({"user", "anonymous", "anon", "visitor", "customer"})
 
 
+# Knowledge-based authentication: the answer to a security question unlocks the account
+# as a password does. And a card's or an account's PIN, four to six digits (Pinterest's
+# "pin" ids are 18).
+_SECURITY_ANSWER_FIELDS: Final = frozenset({"securityanswer", "secretanswer", "challengeanswer", "kbaanswer",
+                                            "securityquestionanswer", "memorableword", "memorableinformation"})
+_PIN_FIELDS: Final = frozenset({"pin", "cardpin", "atmpin", "pinnumber"})
+
+
 class GenericSecretRecognizer(Recognizer):
-    """A value under a secret-like field name (``api_key``, ``client_secret``, ``password``)."""
+    """A value under a secret-like field name (``api_key``, ``client_secret``, ``password``,
+    ``security_answer``, ``pin``)."""
 
     name: str = "secret.generic"
     category: str = Category.SECRET
@@ -161,17 +170,20 @@ class GenericSecretRecognizer(Recognizer):
         "secret", "secrets", "token", "tokens", "apikey", "accesstoken", "refreshtoken", "authtoken", "idtoken",
         "auth", "credential", "credentials", "privatekey", "clientsecret", "secretkey", "accesskey", "signingkey",
         "webhooksecret", "bearer", "sessiontoken", "xapikey", "apitoken", "key",
-    }) | PASSWORD_FIELD
+    }) | PASSWORD_FIELD | _SECURITY_ANSWER_FIELDS | _PIN_FIELDS
     min_entropy = 3.0
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
-        return super().field_applies(tokens, parent_tokens) and secret_like(tokens) and "authorization" not in tokens
+        return super().field_applies(tokens, parent_tokens) and "authorization" not in tokens and (
+            secret_like(tokens) or not _SECURITY_ANSWER_FIELDS.isdisjoint(tokens) or not _PIN_FIELDS.isdisjoint(tokens))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         tokens = ctx.tokens
-        if not secret_like(tokens) or "authorization" in tokens:
+        if "authorization" in tokens:
             return ()
         v = value.strip()
+        if not secret_like(tokens):
+            return _answer_or_pin(tokens, value, v)
         if allowlisted(v):
             return ()
         off = value.index(v[0]) if v else 0
@@ -196,6 +208,16 @@ class GenericSecretRecognizer(Recognizer):
         if "aws" in tokens and "secret" in tokens and _AWS_SECRET.fullmatch(v):
             return (Hit(0.9, v, subtype="aws_secret_access_key", start=off, end=off + len(v)),)
         return (Hit(0.7, v, subtype="generic_high_entropy", start=off, end=off + len(v)),)
+
+
+def _answer_or_pin(tokens: frozenset[str], value: str, v: str) -> tuple[Hit, ...]:
+    if not _SECURITY_ANSWER_FIELDS.isdisjoint(tokens):
+        if not 1 <= len(v) <= 128 or allowlisted(v) or v.lower() in ("null", "undefined", "none"):
+            return ()
+        return field_hit(Hit(0.8, v, subtype="security_answer"), value, v)
+    if not _PIN_FIELDS.isdisjoint(tokens) and 4 <= len(v) <= 6 and v.isdigit():
+        return field_hit(Hit(0.8, v, subtype="pin"), value, v)
+    return ()
 
 
 def _basic_pair(cred: str) -> str | None:
