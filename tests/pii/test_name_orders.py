@@ -5,7 +5,7 @@ one is named ("Client: Acme, Inc", "TCP/IP", a route "LONDON/PARIS")."""
 
 import pytest
 
-from tests.pii.conftest import spans, text_hashes
+from tests.pii.conftest import scan_json, spans, text_hashes
 
 
 def persons(scanner, text):
@@ -50,3 +50,13 @@ def test_family_name_first_hashes_as_given_name_first(scanner):
 def test_a_label_after_the_comma_is_not_a_given_name(scanner, text, name):
     assert persons(scanner, text) == [name]
 
+
+
+def test_a_prefixed_family_name_first_in_any_case(scanner):
+    # Read word by word with str.capitalize(), "O'NEILL" is "O'neill": its prefix's capital comes back.
+    texts = ("Thanks, Robert O'Neill", "PATIENT: O'NEILL, ROBERT", "Customer: McAllister, Jane", "Dear Jane McAllister")
+    assert [len(persons(scanner, t)) for t in texts] == [1, 1, 1, 1]
+    assert len(text_hashes(scanner, texts[:2], "PERSON")) == 1
+    (f,) = [f for f in scan_json(scanner, {"name": "O'Neill, Robert"}) if f.category == "PERSON"]
+    assert f.value_hash in text_hashes(scanner, texts[:1], "PERSON")
+    assert persons(scanner, "Customer: Machine, Learning") == []  # "Mac" stays a word's start

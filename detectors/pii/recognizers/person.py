@@ -232,7 +232,7 @@ _LABELS: Final = frozenset({"name", "customer", "client", "patient", "contact", 
                      "kunde", "kundin", "klant", "klient", "klientin", "cliente", "patientin", "paciente", "paziente"})
 _LABELS_RX: Final = "|".join(sorted(_LABELS, key=lambda w: (-len(w), w)))  # the same in every process
 # A name word in either case: "Smith", "SMITH", "O'BRIEN".
-_ANY_CASE_WORD: Final = r"\p{Lu}(?:\p{Ll}+|\p{Lu}+|'\p{Lu}\p{Ll}+|'\p{Lu}+)(?:-\p{Lu}?\p{L}+)?"
+_ANY_CASE_WORD: Final = r"\p{Lu}(?:\p{Ll}+(?:\p{Lu}\p{Ll}+)?|\p{Lu}+|['’]\p{Lu}\p{Ll}+|['’]\p{Lu}+)(?:-\p{Lu}?\p{L}+)?"
 # Titles airline data puts after the given name: "SMITH/JOHN MR".
 _PNR_TITLES: Final = frozenset({"MR", "MRS", "MS", "MISS", "MSTR", "DR", "PROF"})
 # What follows a greeting or a label without being anyone's name.
@@ -375,6 +375,17 @@ _PREFIXED_NOT_NAMES: Final = frozenset({"MacBook", "MacPorts", "McAfee"})
 _CURLY: Final = "’"
 
 
+def _prefix_recased(w: str) -> str:
+    """"O'neill" -> "O'Neill", "Mcdonald" -> "McDonald": a prefixed family name with the
+    capital after its prefix that str.capitalize() took away. Not "Mac": "Machine",
+    "Macro" and "Mackerel" are words."""
+    for prefix in ("O'", "D'", "Mc"):
+        if w.startswith(prefix) and len(w) > len(prefix) + 2:
+            n = len(prefix)
+            return w[:n] + w[n].upper() + w[n + 1:]
+    return w
+
+
 def _without_initials(words: list[str]) -> list[str]:
     """``words`` without initials ("A.")."""
     return [w for w in words if not (len(w) == 2 and w[1] == ".")]
@@ -478,7 +489,14 @@ class PersonRecognizer(Recognizer):
         f = _fold(w)
         if f is not w and f != w and f in self.last:
             return True
-        return w[:1] in "OMD" and _PREFIXED_FAMILY.fullmatch(w) is not None and w not in _PREFIXED_NOT_NAMES
+        if w[:1] not in "OMD":
+            return False
+        if _PREFIXED_FAMILY.fullmatch(w) is None:
+            # str.capitalize() of "O'NEILL" or "MCDONALD", as capitals are read: "O'neill".
+            w = _prefix_recased(w)
+            if w in self.last:
+                return True
+        return _PREFIXED_FAMILY.fullmatch(w) is not None and w not in _PREFIXED_NOT_NAMES
 
     def _word_name(self, words: list[str]) -> bool:
         """A first name that is also a word, before a family name: "Grace Hopper", "Bill Gates",
