@@ -927,3 +927,22 @@ def test_a_typographic_apostrophe_hashes_as_a_plain_one(scanner):
     assert len(text_hashes(scanner, ("Thanks, Sean O’Brien", "Thanks, Sean O'Brien"), "PERSON")) == 1
     (f,) = scan_json(scanner, {"customer": {"name": "Sean O’Brien"}})
     assert f.category == "PERSON" and f.value_hash in text_hashes(scanner, ("Thanks, Sean O'Brien",), "PERSON")
+
+
+# An IBAN typed in lower case, as forms receive it: under its field, or right after its
+# name in text; read, masked and hashed as the IBAN in capitals.
+@pytest.mark.parametrize("where", ["field", "text"])
+def test_a_lower_case_iban(scanner, where):
+    iban = "de89 3704 0044 0532 0130 00"
+    fs = scan_json(scanner, {"iban": iban}) if where == "field" else scanner.scan_text(f"pay to iban {iban} thanks")
+    (f,) = [f for f in fs if f.category == "IBAN"]
+    (upper,) = scanner.scan_text("IBAN DE89 3704 0044 0532 0130 00")
+    assert (f.value_hash, f.masked) == (upper.value_hash, upper.masked)
+
+
+@pytest.mark.parametrize("text", [
+    "iban de89 3704 0044 0532 0130 01",  # its check digits fail
+    "order de89370400440532013000 shipped",  # no name before it: a token's case says nothing
+])
+def test_lower_case_iban_look_alikes(scanner, text):
+    assert [f for f in scanner.scan_text(text) if f.category == "IBAN"] == []

@@ -13,7 +13,7 @@ from .email import EmailRecognizer
 from .geo import GeoRecognizer
 from .hashed import HashedIdentifierRecognizer
 from .health_id import HealthIdRecognizer
-from .iban import BankAccountRecognizer, IbanRecognizer
+from .iban import BankAccountRecognizer, IbanRecognizer, LowerCaseIbanRecognizer
 from .ip_address import IpAddressRecognizer
 from .national_id import NATIONAL_ID_RECOGNIZERS
 from .passport import PassportRecognizer
@@ -37,6 +37,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         UsSsnRecognizer(),
         UsSsnLastFourRecognizer(),
         IbanRecognizer(),
+        LowerCaseIbanRecognizer(),
         IpAddressRecognizer(report_private_ips),
         PersonRecognizer(),
         ScriptNameRecognizer(),

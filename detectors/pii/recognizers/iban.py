@@ -22,28 +22,62 @@ class IbanRecognizer(Recognizer):
     context: frozenset[str] = IBAN_FIELD | {"transfer", "sepa", "wire"}
     score: float = 0.9
     context_boost: float = 0.1
+    # An IBAN typed in lower case ("de89 3704 ..."), as forms receive it, under its field:
+    # the pattern reads capitals only, where a random token's case says nothing.
+    field_hints: frozenset[str] = frozenset({"iban"})
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        v = value.strip()
+        if v.upper() == v or not 15 <= len(v) <= 42:
+            return ()  # in capitals the pattern finds it
+        compact = v.replace(" ", "").upper()
+        if len(compact) != IBAN_LENGTHS.get(compact[:2]) or not is_iban(compact):
+            return ()
+        return field_hit(Hit(0.95, compact), value, v)
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         want = IBAN_LENGTHS.get(value[:2])
-        if want is None:
-            return None
-        # The pattern may run into a following upper-case word ("... 00 EUR"): cut at the
-        # country's length and require the cut to fall on a group boundary.
-        n = 0
-        for i, ch in enumerate(value):
-            if ch != " ":
-                n += 1
-                if n == want:
-                    break
-        else:
-            return None
-        end = i + 1
-        if end < len(value) and value[end] != " ":
+        end = -1 if want is None else _iban_end(value, want)
+        if end < 0:
             return None
         compact = value[:end].replace(" ", "")
         if not is_iban(compact):
             return None
         return Hit(self.contextual(self.score, ctx), compact, end=ctx.start + end)
+
+
+def _iban_end(value: str, want: int) -> int:
+    """Where an IBAN of ``want`` characters ends in ``value`` (blanks between its groups
+    not counted): the pattern may run into a following word ("... 00 EUR"). -1 when the
+    value is shorter or the cut falls inside a group."""
+    n = 0
+    for i, ch in enumerate(value):
+        if ch != " ":
+            n += 1
+            if n == want:
+                end = i + 1
+                return end if end == len(value) or value[end] == " " else -1
+    return -1
+
+
+class LowerCaseIbanRecognizer(Recognizer):
+    """An IBAN typed in lower case right after its name: "iban: de89 3704 0044 ...". Read
+    as the IBAN in capitals."""
+
+    name: str = "iban.lower_case"
+    category: str = Category.IBAN
+    patterns: tuple[str, ...] = (r"(?i:\biban)[ \t]*[:#=\-]?[ \t]*(?:is[ \t]+)?\b([a-z]{2}\d{2}(?: ?[a-z0-9]){11,30})\b",)
+    prefilter: tuple[str, ...] = (r"(?i:\biban)",)
+    keywords: tuple[str, ...] = ("iban",)
+    group: int = 1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        want = IBAN_LENGTHS.get(value[:2].upper())
+        end = -1 if want is None else _iban_end(value, want)
+        if end < 0:
+            return None
+        compact = value[:end].replace(" ", "").upper()
+        return Hit(0.95, compact, end=ctx.start + end) if is_iban(compact) else None
 
 
 # A bank account number named by its field: "bank_account[account_number]" (Stripe),
