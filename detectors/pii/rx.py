@@ -25,7 +25,12 @@ _C_RX: Final = c_module("_rx")  # without it (no libre2-dev at install), the whe
 _COMPILED: Final[dict[tuple[str, int], Any]] = {}
 
 
-def compile_raw(pattern: str, max_mem: int = 64 << 20) -> Any:
+# RE2's memory for one pattern's program and DFA (tests/pii/test_rx_budget.py holds every
+# built-in pattern's DFA within it).
+DEFAULT_MAX_MEM: Final = 64 << 20
+
+
+def compile_raw(pattern: str, max_mem: int = DEFAULT_MAX_MEM) -> Any:
     """The pattern compiled, with ``spans(data, pos, end, last, group)``."""
     if _C_RX is not None:
         got = _COMPILED.get((pattern, max_mem))

@@ -108,8 +108,7 @@ class Scanner:
         for r in self.recognizers:
             if not r.patterns:
                 continue
-            pat = "|".join(f"(?:{p})" for p in r.patterns) if len(r.patterns) > 1 else r.patterns[0]
-            entry = (r, compile_raw(pat), tuple(k.encode() for k in r.keywords))
+            entry = (r, compile_raw(combined_pattern(r.patterns)), tuple(k.encode() for k in r.keywords))
             if id(r) in builtin_gid:
                 self._by_gid[builtin_gid[id(r)]] = entry
             else:
@@ -563,6 +562,11 @@ _WARM_UP_BODY: Final = (
 # that the person recogniser reads on every request.
 _QUIET_MIN_CHARS: Final = 8
 _UNREMEMBERED: Final[tuple] = ()
+
+
+def combined_pattern(patterns: tuple[str, ...]) -> str:
+    """A recogniser's patterns as the one RE2 program the scanner runs."""
+    return "|".join(f"(?:{p})" for p in patterns) if len(patterns) > 1 else patterns[0]
 
 
 def _once(findings: list[Finding], dropped: list[NotReported]) -> list[NotReported]:
