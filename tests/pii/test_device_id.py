@@ -113,3 +113,32 @@ def test_mac_address_named_in_text(scanner, text, mac):
     if mac:  # the same device as under a "mac" field
         assert [found[0].value_hash] == [f.value_hash for f in scan_json(scanner, {"mac": mac})]
         assert mac not in found[0].masked
+
+
+# Vehicles' VINs: under their field, or named just before them in text; upper case.
+@pytest.mark.parametrize("doc,path", [
+    ({"vehicle": {"vin": "1HGCM82633A004352"}}, "$.vehicle.vin"),
+    ({"vin": "wvwzzz1jzxw000001"}, "$.vin"),  # a European VIN, typed in lower case: no check digit to ask for
+])
+def test_vin_fields(scanner, doc, path):
+    (f,) = [f for f in scan_json(scanner, doc) if f.category == "DEVICE_ID"]
+    assert (f.subtype, f.field_path) == ("vin", path)
+    (plain,) = [f for f in scan_json(scanner, {"vin": json.dumps(doc).split('"vin": "')[1][:17].upper()})]
+    assert f.value_hash == plain.value_hash and "*" in f.masked
+
+
+@pytest.mark.parametrize("text", ["The VIN is 1HGCM82633A004352, plate 7ABC123", "VIN: 1HGCM82633A004352",
+                                  "vehicle identification number 1HGCM82633A004352"])
+def test_vin_in_text(scanner, text):
+    found = [(text[f.start:f.end], f.subtype) for f in scanner.scan_text(text) if f.category == "DEVICE_ID"]
+    assert found == [("1HGCM82633A004352", "vin")]
+
+
+@pytest.mark.parametrize("doc", [
+    {"vin": "12345678901234567"},  # digits only
+    {"vin": "1HGCM82633A00435"},  # 16 characters
+    {"vin": "1HGCM82633I004352"},  # an I, which no VIN holds
+    {"build": "1HGCM82633A004352"},  # not named
+])
+def test_not_vins(scanner, doc):
+    assert [f for f in scan_json(scanner, doc) if f.category == "DEVICE_ID"] == []

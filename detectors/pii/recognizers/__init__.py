@@ -7,7 +7,7 @@ from .base import Ctx, Hit, Recognizer
 from .credit_card import CardSecurityCodeRecognizer, CreditCardRecognizer
 from .crypto_wallet import CryptoWalletRecognizer
 from .date_of_birth import DateOfBirthRecognizer
-from .device_id import DeviceIdRecognizer, MacAddressRecognizer, PushTokenRecognizer
+from .device_id import DeviceIdRecognizer, MacAddressRecognizer, PushTokenRecognizer, VinRecognizer
 from .driver_license import DriverLicenseRecognizer
 from .email import EmailRecognizer
 from .geo import GeoRecognizer
@@ -56,6 +56,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         DeviceIdRecognizer(),
         PushTokenRecognizer(),
         MacAddressRecognizer(),
+        VinRecognizer(),
         GenericSecretRecognizer(),
         AuthorizationRecognizer(),
         SecretAssignmentRecognizer(),

@@ -1,9 +1,10 @@
 """Device identifiers where the field names them: advertising IDs (Apple's IDFA and
 IDFV, Google's advertising ID, OpenRTB's ``device.ifa``, Huawei's OAID, Roku's RIDA),
-Android IDs, IMEIs and MAC addresses.
+Android IDs, IMEIs, MAC addresses and vehicles' VINs.
 
 Each follows one device, across apps for the advertising IDs, for its life for an
-IMEI or a MAC address: personal data that ad and analytics SDKs send to third parties.
+IMEI, a MAC address or a VIN: personal data that ad and analytics SDKs, connected-car
+and insurance APIs send to third parties.
 UUIDs are everywhere, so only the field's name makes one a device identifier, and the
 value must have the identifier's shape: the zeroed IDFA a device sends when tracking is
 limited, iOS's constant 02:00:00:00:00:00 MAC and the Android ID many Android 2.2
@@ -33,6 +34,10 @@ _FCM_TOKEN: Final = re.compile(_FCM_PATTERN)
 _ANDROID: Final = frozenset({"androidid", "ssaid"})
 _IMEI: Final = frozenset({"imei", "imeisv", "deviceimei"})
 _MAC: Final = frozenset({"mac", "macaddress", "macaddr", "wifimac", "bssid", "devicemac"})
+# A vehicle's identification number (ISO 3779): connected-car, insurance and dealer APIs
+# send it, and it leads to the registered keeper.
+_VIN: Final = frozenset({"vin", "vinnumber", "vehicleidentificationnumber", "vehiclevin", "chassisnumber"})
+_VIN_CHARS: Final = frozenset("0123456789ABCDEFGHJKLMNPRSTUVWXYZ")  # no I, O or Q
 
 _HEX: Final = frozenset("0123456789abcdef")
 _NOBODY_MACS: Final = frozenset({"000000000000", "ffffffffffff", "020000000000"})
@@ -70,7 +75,7 @@ def _mac_hex(v: str) -> str:
 class DeviceIdRecognizer(Recognizer):
     name: str = "device_id"
     category: str = Category.DEVICE_ID
-    field_hints: frozenset[str] = _ADVERTISING | _VENDOR | _ANDROID | _IMEI | _MAC | _PUSH
+    field_hints: frozenset[str] = _ADVERTISING | _VENDOR | _ANDROID | _IMEI | _MAC | _PUSH | _VIN
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
@@ -96,9 +101,20 @@ class DeviceIdRecognizer(Recognizer):
                 found, subtype = digits[:14], "imei"  # an IMEISV's software version is not the device
         elif not _MAC.isdisjoint(tokens):
             found, subtype = _mac_hex(v), "mac_address"
+        elif not _VIN.isdisjoint(tokens):
+            found, subtype = vin(v), "vin"
         if not found:
             return ()
         return (Hit(0.85, found, subtype, start=off, end=off + len(v)),)
+
+
+def vin(v: str) -> str:
+    """The VIN in capitals: 17 characters without I, O or Q, letters and digits both (the
+    check digit is North America's only, so it is not asked for); else ""."""
+    u = v.upper()
+    if len(u) != 17 or not _VIN_CHARS.issuperset(u) or u.isdigit() or u.isalpha() or len(set(u)) < 5:
+        return ""
+    return u
 
 
 def _push_token(value: str, v: str) -> tuple[Hit, ...]:
@@ -161,3 +177,22 @@ def _after_pair(text: str, start: int) -> bool:
         i -= 1
     group = text[i:start - 1]
     return len(group) in (2, 4) and _HEX.issuperset(group.lower())
+
+
+_VIN_CUE: Final = r"(?i:\bvin\b(?:[ \t]*(?:#|no\b\.?|number\b))?|\bvehicle[ \t]+identification[ \t]+number\b)"
+
+
+class VinRecognizer(Recognizer):
+    """A VIN named just before it in text: "VIN 1HGCM82633A004352", "vehicle identification
+    number: ..."."""
+
+    name: str = "device_id.vin"
+    category: str = Category.DEVICE_ID
+    patterns: tuple[str, ...] = (_VIN_CUE + r"[^\w\n]{0,4}(?:is[ \t]+)?\b([A-HJ-NPR-Za-hj-npr-z0-9]{17})\b",)
+    prefilter: tuple[str, ...] = (_VIN_CUE,)
+    group: int = 1
+
+    def validate(self, value: str, ctx: Ctx) -> Hit | None:
+        found = vin(value)
+        return Hit(0.85, found, "vin") if found else None
+
