@@ -223,8 +223,9 @@ class PolicyEngine:
         if category == "SECRET":
             return self._judge_secret(sub, destination, finding, base)
         if not sub:
-            return Violation("pii_to_unknown", self.config.unknown.pii_severity, "", destination,
-                             "personal data sent to a destination no sub-processor in the registry covers", **base)
+            return Violation("pii_to_unknown", self._severity(category, self.config.unknown.pii_severity), "",
+                             destination, "personal data sent to a destination no sub-processor in the registry covers",
+                             **base)
         allowed, rule = self.allows(sub, facts.method, facts.path, category, path)
         first_time = (sub, category, path) not in self.known_paths
         self.known_paths.add((sub, category, path))
@@ -233,11 +234,20 @@ class PolicyEngine:
                              f"a guarded identifier (watchlist or canary) left for {sub}; {rule}", **base)
         if not allowed:
             kind = "unapproved_field" if rule.startswith("field") else "unapproved_category"
-            return Violation(kind, self.policies[sub].severity, sub, destination, rule.split(": ", 1)[-1], **base)
+            return Violation(kind, self._severity(category, self.policies[sub].severity), sub, destination,
+                             rule.split(": ", 1)[-1], **base)
         if first_time:
             return Violation("new_field_path", "low", sub, destination,
                              f"{category} at {path} sent to {sub} for the first time (allowed by policy)", **base)
         return None
+
+    def _severity(self, category: str, severity: str) -> str:
+        """``severity``, raised to [special_categories]' for GDPR Art. 9 data."""
+        if category == "SPECIAL_CATEGORY":
+            floor = self.config.special_categories.severity
+            if SEVERITY_ORDER[floor] > SEVERITY_ORDER[severity]:
+                return floor
+        return severity
 
     def _judge_secret(self, sub: str, destination: str, finding, base: dict) -> Violation | None:
         subtype = getattr(finding, "subtype", "") or "secret"

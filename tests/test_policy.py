@@ -67,6 +67,13 @@ def match(sub):
     ("stripe", finding("PERSON", "form.name"), "GET", "/v1/tokens", "new_field_path", "low"),  # rule is POST-only
     ("mixpanel", finding("EMAIL", "query.data", watchlist=True), "GET", "/track", "watchlist_hit", "critical"),
     ("legacy", finding("NATIONAL_ID", "form.nino"), "POST", "/x", "new_field_path", "low"),
+    # GDPR Art. 9 data: raised to [special_categories]' severity (critical by default)
+    ("stripe", finding("SPECIAL_CATEGORY", "form.metadata[diagnosis]", subtype="health"), "POST", "/v1/charges",
+     "unapproved_category", "critical"),
+    ("", finding("SPECIAL_CATEGORY", "query.cd[condition]", subtype="health"), "GET", "/tr", "pii_to_unknown",
+     "critical"),
+    ("legacy", finding("SPECIAL_CATEGORY", "form.religion", subtype="religion"), "POST", "/x", "new_field_path",
+     "low"),  # allowed: no violation to raise
 ])
 def test_finding_decisions(sub, found, method, path, kind, severity):
     engine = PolicyEngine(REGISTRY)
@@ -77,6 +84,17 @@ def test_finding_decisions(sub, found, method, path, kind, severity):
     else:
         assert [(v.kind, v.severity) for v in violations] == [(kind, severity)]
         assert violations[0].masked == ("j***@e***.com",) and violations[0].rule
+
+
+def test_the_special_categories_severity_is_configurable():
+    registry = Registry.model_validate({**REGISTRY.model_dump(), "special_categories": {"severity": "medium"}})
+    engine = PolicyEngine(registry)
+    found = finding("SPECIAL_CATEGORY", "$.properties.condition", subtype="health")
+    # never lowered below the sub-processor's own severity
+    assert [(v.kind, v.severity) for v in engine.evaluate(facts(), match("mixpanel"), [found])] == \
+        [("unapproved_category", "high")]
+    assert [(v.kind, v.severity) for v in engine.evaluate(facts(), match("stripe"), [found])] == \
+        [("unapproved_category", "medium")]
 
 
 def test_a_key_in_a_login_field_of_another_vendor_says_whose_it_is():

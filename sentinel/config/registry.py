@@ -234,6 +234,12 @@ class SecretsPolicy(Strict):
     allow_to: list[str] = []
 
 
+class SpecialCategories(Strict):
+    # A violation carrying health, ethnic origin, religion, sexual orientation and the rest
+    # of GDPR Art. 9 is raised to at least this severity.
+    severity: Severity = "critical"
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
@@ -255,6 +261,7 @@ class Registry(Strict):
     # Before secrets, which names sub-processors: fields are validated in this order.
     subprocessor: list[Subprocessor] = Field(default_factory=list)
     secrets: SecretsPolicy = SecretsPolicy()
+    special_categories: SpecialCategories = SpecialCategories()
 
     def summary(self) -> str:
         """What was loaded, in one line: "3 sub-processors (acme, ...), 5 domain rules, ..."."""
