@@ -110,6 +110,8 @@ def test_a_condition_someone_has_in_text(scanner, text, condition):
     "Our app helps people living with diabetes manage insulin",  # a population, not someone
     "diagnosed with a bug in the parser", "I'm struggling with the deadline",
     "Depression and diabetes are common",  # no phrase that says someone has them
+    "new treatment for pregnant women",  # a population after it
+    "she is living with a prep cook",  # PrEP only as "HIV PrEP"
 ])
 def test_conditions_no_one_is_said_to_have(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"] == []

@@ -96,7 +96,7 @@ _CONDITION_VALUES: Final = frozenset({
     "covid-19", "long covid", "sleep apnea", "panic disorder", "postpartum depression", "acid reflux", "gerd",
     "allergies", "birth control", "contraception", "weight loss", "smoking cessation", "chronic pain",
     "hair loss", "acne", "overactive bladder", "urinary tract infection", "uti", "yeast infection",
-    "hiv prep", "prep", "opioid addiction", "alzheimer's disease", "parkinson's disease",
+    "hiv prep", "opioid addiction", "alzheimer's disease", "parkinson's disease",
 })
 # An ICD-10 code with its dot ("F32.9", "E11.65"): bare, "A12" is as likely a seat or a grid.
 _ICD10_DOTTED: Final = re.compile(r"[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{1,4}")
@@ -247,7 +247,8 @@ class HealthConditionTextRecognizer(Recognizer):
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         if ctx.char_after() == "-":
             return None  # "living with HIV-related stigma research": a compound, not the condition
-        if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]):
-            return None  # "helps people living with diabetes": no one in particular
+        after = ctx.text[ctx.end:ctx.end + 24].split(None, 1)
+        if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]) or (after and after[0].lower() in _GENERIC_PEOPLE):
+            return None  # "helps people living with diabetes", "treatment for pregnant women": no one in particular
         return Hit(0.8, _folded(value), HEALTH)
 
