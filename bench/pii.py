@@ -41,6 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from faker import Faker  # noqa: E402
 from Crypto.Hash import keccak  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
+from stdnum import luhn  # noqa: E402
 from stdnum.gb import nhs  # noqa: E402
 
 from detectors.pii import COMPILED, NATIVE, Scanner, normalise  # noqa: E402
@@ -1397,6 +1398,11 @@ _NAMED_IN_NOTES = [
     ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "eth_checksummed"),
     ("here is my card 4111 1111 1111 1111 exp 09/28 cvv {v}", "CREDIT_CARD", "security_code"),
+    ("Caller verified with SSN ending in {v} and their zip code", "US_SSN", "last4"),
+    ("SSN (last 4): {v}", "US_SSN", "last4"),
+    ("please send it to iban {v}, thanks", "IBAN", "iban_lower"),
+    ("The VIN is {v}, plate 7ABC123", "DEVICE_ID", "vin"),
+    ("Emirates ID: {v}", "NATIONAL_ID", "ae_eid"),
 ]
 # The same values where nothing names them as personal data: (template, category not to report).
 _NOT_NAMED_IN_NOTES = [
@@ -1414,6 +1420,10 @@ _NOT_NAMED_IN_NOTES = [
     ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
     ("ref {v} closed", "CRYPTO_WALLET", "eth_miscased"),  # EIP-55 with one letter's case turned
     ("your security code is {v}", "CREDIT_CARD", "security_code"),  # a one-time code
+    ("card ending in {v}", "US_SSN", "last4"),
+    ("order {v} shipped", "IBAN", "iban_lower"),  # no name before it
+    ("build {v} passed", "DEVICE_ID", "vin"),
+    ("invoice {v} paid", "NATIONAL_ID", "ae_eid"),
 ]
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -1473,6 +1483,19 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return series + body + {"S": "JZIHGFEDCBA", "T": "JZIHGFEDCBA", "M": "XWUTRQPNJLK"}.get(series, "XWUTRQPNMLK")[r]
     if kind == "security_code":
         return "".join(rnd.choice(digits) for _ in range(rnd.choice((3, 4))))
+    if kind == "last4":
+        return f"{rnd.randint(1, 9999):04d}"
+    if kind == "iban_lower":  # a German IBAN as a form receives it typed: lower case, in groups
+        bban = "".join(rnd.choice(digits) for _ in range(18))
+        iban = f"DE{98 - int(bban + '131400') % 97:02d}{bban}"
+        return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)).lower()
+    if kind == "vin":
+        chars = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        return "".join(rnd.choice(chars if i < 3 else chars + digits) for i in range(11)) + \
+            "".join(rnd.choice(digits) for _ in range(6))
+    if kind == "ae_eid":  # 784, a birth year, seven digits and a Luhn digit
+        body = f"784{rnd.randint(1950, 2005)}{rnd.randint(0, 9999999):07d}"
+        return f"{body[:3]}-{body[3:7]}-{body[7:]}-{luhn.calc_check_digit(body)}"
     if kind == "btc":
         return _bitcoin_address(rnd)
     if kind == "btc_typo":
@@ -2066,7 +2089,8 @@ def main(argv=None) -> int:
     print("  identifiers named in notes and tickets (two-digit-year and printed birth dates, e-mail addresses spelt out, bank accounts beside a bank's "
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
-          "named or checksummed, a card's security code after its name; found whole): "
+          "named or checksummed, a card's security code after its name, an SSN's last four, an IBAN in lower case, a "
+          "VIN and an Emirates ID after their names; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     by_format, false, n_clean = text_records(args.seed)
