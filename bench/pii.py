@@ -1717,6 +1717,47 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
     return counts, false, n
 
 
+def hl7_messages(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """HL7 v2 ADT messages as a hospital's interface engine sends them to a cloud
+    integration (the message in a JSON field, half of them; else the raw body): the PID,
+    NK1 and DG1 values found by their place, then the findings in as many
+    acknowledgements (MSH and MSA only), which hold none."""
+    v = Values(seed)
+    rnd = v.rng
+    scanner = Scanner(key=KEY)
+    counts: dict[str, tuple[int, int]] = {}
+    for i in range(n):
+        first, last = v.person()
+        kin_first, _ = v.person()
+        phone = f"({rnd.randint(201, 989)}){rnd.randint(200, 999)}-{rnd.randint(0, 9999):04d}"
+        _, dob = v.dob()
+        street, city, state, zipcode = v.address()
+        msg = (f"MSH|^~\\&|EPIC|HOSP|REDOX|CLOUD|{dob.replace('-', '')}1200||ADT^A01|MSG{v.digits(8)}|P|2.5\r"
+               f"PID|1||{v.digits(8)}^^^HOSP^MR||{last.upper()}^{first.upper()}||{dob.replace('-', '')}|U|||"
+               f"{street}^^{city}^{state}^{zipcode}||{phone}||||||{v.ssn()}\r"
+               f"NK1|1|{last.upper()}^{kin_first.upper()}|SPO||{phone}\r"
+               f"DG1|1||{rnd.choice(_BENCH_ICD10)}^^I10||{dob.replace('-', '')}|A\r")
+        if i % 2:
+            body, ctype, prefix = msg.encode(), "x-application/hl7-v2+er7", "body."
+        else:
+            body, ctype, prefix = json.dumps({"Message": msg}).encode(), "application/json", "$.Message."
+        got = {(f.category, f.field_path) for f in scanner.scan_request("POST", "https://api.example-health.com/in",
+                                                                        [("Content-Type", ctype)], body, ctype)}
+        for field, category in (("PID-3_mrn", "HEALTH_ID"), ("PID-5_familyname", "PERSON"),
+                                ("PID-5_givenname", "PERSON"), ("PID-7_birthdate", "DATE_OF_BIRTH"),
+                                ("PID-11_street_address", "STREET_ADDRESS"), ("PID-13_home_phone", "PHONE_NUMBER"),
+                                ("PID-19_ssn", "US_SSN"), ("NK1-2_givenname", "PERSON"),
+                                ("DG1-3_diagnosis_code", "SPECIAL_CATEGORY")):
+            found, planted = counts.get(field, (0, 0))
+            counts[field] = (found + ((category, prefix + field) in got), planted + 1)
+    false = 0
+    for _ in range(n):
+        ack = f"MSH|^~\\&|REDOX|CLOUD|EPIC|HOSP|{v.digits(12)}||ACK^A01|ACK{v.digits(8)}|P|2.5\rMSA|AA|MSG{v.digits(8)}\r"
+        false += len(scanner.scan_request("POST", "https://hospital.example/ack", [], ack.encode(),
+                                          "x-application/hl7-v2+er7"))
+    return counts, false, n
+
+
 def _rejecting(rec, phones):
     """A recogniser that keeps ``rec``'s capture group and accepts nothing. A real
     Recognizer: the compiled regex pass calls validate as a native method."""
@@ -2109,6 +2150,9 @@ def main(argv=None) -> int:
     print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
           "their system's URI or OID, half with their type, period and assigner; found by field): " + _fractions(counts)
           + f"; {false} findings in {n_clean} Observations (codes, quantities, SNOMED identifiers)")
+    counts, false, n_clean = hl7_messages(args.seed)
+    print("  HL7 v2 ADT messages (Faker's patients, in a JSON field or as the raw body; found by their place): "
+          + _fractions(counts) + f"; {false} findings in {n_clean} acknowledgements")
     counts, false, n_clean = special_categories(args.seed)
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "

@@ -684,7 +684,10 @@ emit_value_as(Walk *w, PyObject *text, PyObject *path, PyObject *tokens, PyObjec
         int kind = PyUnicode_KIND(text);
         const void *d = PyUnicode_DATA(text);
         Py_UCS4 c0 = PyUnicode_READ(kind, d, 0);
-        int layered = c0 == '{' || c0 == '[' || c0 == '<';
+        /* and an HL7 v2 message, "MSH|^~\&|...": hl7v2.is_hl7v2 */
+        int layered = c0 == '{' || c0 == '[' || c0 == '<' ||
+                      (c0 == 'M' && n > 8 && PyUnicode_READ(kind, d, 1) == 'S' && PyUnicode_READ(kind, d, 2) == 'H' &&
+                       PyUnicode_READ(kind, d, 3) == '|');
         for (Py_ssize_t i = 0; i < n && !layered; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, d, i);
             layered = c == '?' || c == '=' || c == '%' || c == '&' || c == '\n' || (c == ':' && quoted_colon(kind, d, n, i));

@@ -33,6 +33,7 @@ from .htmltext import ENTITY, html_fields, looks_like_html
 from .mail import looks_like_message, mail_fields
 from .percent import unquote, unquote_plus
 from .protobuf import grpc_frames, looks_binary, pb_fields
+from .hl7v2 import hl7_fields, is_hl7v2
 from .textpairs import blanked, labelled_lines, may_hold_pairs, text_pairs
 from .texttables import table_cells
 from .validators import shannon_entropy
@@ -158,11 +159,12 @@ class Walker:
                 out.append(seg)
             return
         # Only values with one of these characters can hide a layer (JSON, URL, query,
-        # %-escapes, a record or a table written in text): most values skip the call.
+        # %-escapes, a record, a table or an HL7 v2 message written in text): most values
+        # skip the call.
         if depth < self._max_depth:
             c0 = text[0]
             if (c0 == "{" or c0 == "[" or c0 == "<" or "?" in text or "=" in text or "%" in text or "&" in text
-                    or "\n" in text or may_hold_pairs(text)) and \
+                    or "\n" in text or may_hold_pairs(text) or is_hl7v2(text)) and \
                     self._nested_text(text, location, path, tokens, ptokens, encoding, depth, span):
                 return
         out.append(Segment(text, location, path, tokens, ptokens, encoding, depth, span))
@@ -209,7 +211,7 @@ class Walker:
             self._layer(text, _pct_decode(text), Encoding.URL, location, path, tokens, ptokens, encoding, depth, span)
         if "&" in text and ENTITY.search(text) is not None:  # "jane&#64;example.com": escaped for HTML
             self._layer(text, unescape(text), Encoding.HTML, location, path, tokens, ptokens, encoding, depth, span)
-        return (may_hold_pairs(text) or "\n" in text) and \
+        return (may_hold_pairs(text) or "\n" in text or is_hl7v2(text)) and \
             self._record(text, location, path, tokens, ptokens, encoding, depth, span)
 
     def text(self, text: str) -> Segment:
@@ -229,16 +231,20 @@ class Walker:
         return root
 
     def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
-        """The values of a record (textpairs.py: pairs, labelled lines) or a table
-        (texttables.py) written in text whose key a field-name recogniser reads: (key,
+        """The values of a record (textpairs.py: pairs, labelled lines), a table
+        (texttables.py) or an HL7 v2 message (hl7v2.py) written in text whose key a
+        field-name recogniser reads: (key,
         start, end), in order, none overlapping. A secret's key stays with its value: the
         secret rules read "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
-        found = [(key, vs, ve) for key, _, vs, ve in text_pairs(text)] if may_hold_pairs(text) else []
-        if "\n" in text:
-            found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
-            if ":" in text:
-                found += [(label.replace(" ", "_"), s, e) for label, s, e in labelled_lines(text)]
-            found.sort(key=itemgetter(1))
+        if is_hl7v2(text):
+            found = hl7_fields(text)  # its "|" rows are no table, its fields no labelled lines
+        else:
+            found = [(key, vs, ve) for key, _, vs, ve in text_pairs(text)] if may_hold_pairs(text) else []
+            if "\n" in text:
+                found += [(name.replace(" ", "_"), s, e) for name, s, e in table_cells(text)]
+                if ":" in text:
+                    found += [(label.replace(" ", "_"), s, e) for label, s, e in labelled_lines(text)]
+                found.sort(key=itemgetter(1))
         hints = self.hints
         keyed: list[tuple[str, int, int]] = []
         end = 0
@@ -447,6 +453,8 @@ class Walker:
         ):
             self.query(text, location, (prefix + ".form") if prefix else "form", depth)
             return
+        if is_hl7v2(text) and self._record(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth, span):
+            return  # an HL7 v2 message (x-application/hl7-v2+er7, or sent as text)
         if span is None:
             self.out.append(Segment(text, location, prefix or "body", _EMPTY, _EMPTY, encoding, depth))
         else:

@@ -331,6 +331,7 @@ def test_scanner_uses_the_c_walk_and_finds_the_same():
     'createCustomer(input: {firstName: "Sarah", lastName: "Connor"})', "note: 'quoted' after a colon",
     "a:'b'", "key:\"v\" other:\"w\"", "first_name: Sarah\nlast_name: Connor", "x=5", "fn = ir.Function(a, b)",
     "first_name,ssn\nSarah,536228726\n", "| Name | Phone |\n|---|---|\n| Sarah | 4155550132 |", "line one\nline two",
+    "MSH|^~\\&|EPIC|HOSP\rPID|1||00482913^^^HOSP^MR||DOE^JANE||19620714", "MSH|", "MSHX|^~\\&|a|b|c",
 ])
 def test_walk_json_agrees_on_records_in_values(value):
     # A record or a table written in a value (textpairs.py, texttables.py) is split alike:
