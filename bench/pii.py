@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from faker import Faker  # noqa: E402
 from Crypto.Hash import keccak  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
-from stdnum import luhn  # noqa: E402
+from stdnum import iban, luhn  # noqa: E402
 from stdnum.gb import nhs  # noqa: E402
 
 from detectors.pii import COMPILED, NATIVE, Scanner, normalise  # noqa: E402
@@ -1487,8 +1487,7 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return f"{rnd.randint(1, 9999):04d}"
     if kind == "iban_lower":  # a German IBAN as a form receives it typed: lower case, in groups
         bban = "".join(rnd.choice(digits) for _ in range(18))
-        iban = f"DE{98 - int(bban + '131400') % 97:02d}{bban}"
-        return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)).lower()
+        return iban.format("DE" + iban.calc_check_digits("DE00" + bban) + bban).lower()
     if kind == "vin":
         chars = "ABCDEFGHJKLMNPRSTUVWXYZ"
         return "".join(rnd.choice(chars if i < 3 else chars + digits) for i in range(11)) + \

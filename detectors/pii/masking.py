@@ -50,6 +50,12 @@ def _words_lower(v: str) -> str:
     return " ".join(v.lower().split())
 
 
+def folded_words(v: str) -> str:
+    """Lower case, one blank between words, a typographic apostrophe as a plain one:
+    "Alzheimer’s  Disease" -> "alzheimer's disease"."""
+    return " ".join(v.lower().replace("’", "'").split())
+
+
 def _phone(v: str) -> str:
     d = digits_of(v)
     return "+" + d if v.lstrip().startswith("+") else d
@@ -93,7 +99,7 @@ def normalise(category: str, value: str) -> str:
     if category == _CARD or category == _SSN or category == _BANK:
         return digits_of(value)
     if category == _SPECIAL:
-        return _words_lower(value.replace("’", "'"))
+        return folded_words(value)
     if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT or category == _HEALTH:
         return alnum_upper(value)
     if category == _CRYPTO:

@@ -233,9 +233,9 @@ class Walker:
     def keyed_values(self, text: str) -> list[tuple[str, int, int]]:
         """The values of a record (textpairs.py: pairs, labelled lines), a table
         (texttables.py) or an HL7 v2 message (hl7v2.py) written in text whose key a
-        field-name recogniser reads: (key,
-        start, end), in order, none overlapping. A secret's key stays with its value: the
-        secret rules read "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
+        field-name recogniser reads: (key, start, end), in order, none overlapping. A
+        secret's key stays with its value: the secret rules read
+        "AWS_SECRET_ACCESS_KEY=..." whole, and name the issuer."""
         if is_hl7v2(text):
             found = hl7_fields(text)  # its "|" rows are no table, its fields no labelled lines
         else:
@@ -258,10 +258,10 @@ class Walker:
     def _record(self, text: str, location: str, path: str, tokens: frozenset[str], ptokens: frozenset[str],
                 encoding: str, depth: int, span: tuple[int, int] | None) -> bool:
         """A record or a table written in a value (a logfmt line, a repr, labelled lines,
-        a pasted spreadsheet): each value whose key a field-name recogniser reads goes by
-        that key, one level down
-        ("$.message.ssn"); the rest stays one value, those values blanked out of it
-        (offsets kept). True when it was split."""
+        a pasted spreadsheet, an HL7 v2 message): each value whose key a field-name
+        recogniser reads goes by that key, one level down ("$.message.ssn"); the rest
+        stays one value, those values blanked out of it (offsets kept). True when it was
+        split."""
         if not _SOURCE_FIELDS.isdisjoint(tokens):
             return False  # a line of source code: its "x = f(y)" is no record
         keyed = self.keyed_values(text)

@@ -25,6 +25,7 @@ import re
 from typing import Final, Iterable
 
 from ..finding import Category
+from ..masking import folded_words
 from .base import Ctx, Hit, Recognizer
 
 HEALTH: Final = "health"
@@ -143,14 +144,10 @@ _GENERIC_PEOPLE: Final = frozenset({
 _CONDITION_ADJECTIVES: Final = r"(?:(?i:a|an|the|early|mild|moderate|severe|chronic|acute|advanced|major)[ \t]+){0,2}"
 
 
-def _folded(v: str) -> str:
-    return " ".join(v.lower().replace("’", "'").split())
-
-
 def _states(v: str) -> bool:
     """Whether a stripped value states something: not a declined answer or a template's
     placeholder."""
-    return bool(v) and _folded(v) not in _DECLINED and "{{" not in v and "${" not in v and "%(" not in v
+    return bool(v) and folded_words(v) not in _DECLINED and "{{" not in v and "${" not in v and "%(" not in v
 
 
 class SpecialCategoryRecognizer(Recognizer):
@@ -174,7 +171,7 @@ class SpecialCategoryRecognizer(Recognizer):
             return ()
         if subtype != BIOMETRIC and subtype != GENETIC and v.count(" ") >= _MOST_WORDS:
             return ()  # a sentence under a column that names a category ("talk.religion.misc")
-        folded = _folded(v)
+        folded = folded_words(v)
         score = 0.85
         if subtype:
             if subtype != BIOMETRIC and subtype != GENETIC and not any(c.isalpha() for c in v):
@@ -250,5 +247,5 @@ class HealthConditionTextRecognizer(Recognizer):
         after = ctx.text[ctx.end:ctx.end + 24].split(None, 1)
         if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]) or (after and after[0].lower() in _GENERIC_PEOPLE):
             return None  # "helps people living with diabetes", "treatment for pregnant women": no one in particular
-        return Hit(0.8, _folded(value), HEALTH)
+        return Hit(0.8, folded_words(value), HEALTH)
 
