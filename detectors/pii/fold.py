@@ -7,6 +7,8 @@
 - The no-break, figure, thin and ideographic spaces, and Unicode hyphens, that word
   processors and chat apps put inside numbers ("06 12 34 56 78" with no-break spaces, as
   French typography writes a phone number).
+- Typographic apostrophes: phones and word processors type "O’Brien" and "don’t", read
+  as "O'Brien" and "don't" are (the opening one too, as ASCII writes both the same).
 
 One character for one: offsets into the folded text are offsets into the original, so
 findings still point at what was sent.
@@ -49,6 +51,8 @@ def _table() -> dict[int, str]:
     # Not the en dash: "1990–2000" and "pages 10–20" are ranges, not one number.
     for c in (0x2010, 0x2011, 0x2012, 0x2212, 0xFE63):
         table[c] = "-"
+    for c in (0x2018, 0x2019):
+        table[c] = "'"
     for zero in SCRIPT_ZEROS:
         for d in range(10):
             table[zero + d] = str(d)
@@ -59,8 +63,8 @@ _FOLD: Final[dict[int, str]] = _table()
 
 
 def fold(text: str) -> str:
-    """``text`` with its fullwidth forms, digits of other scripts and odd spaces and
-    hyphens in ASCII; the same string when there are none."""
+    """``text`` with its fullwidth forms, digits of other scripts, odd spaces and hyphens
+    and typographic apostrophes in ASCII; the same string when there are none."""
     if text.isascii():
         return text
     folded = text.translate(_FOLD)

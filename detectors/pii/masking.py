@@ -51,9 +51,8 @@ def _words_lower(v: str) -> str:
 
 
 def folded_words(v: str) -> str:
-    """Lower case, one blank between words, a typographic apostrophe as a plain one:
-    "Alzheimer’s  Disease" -> "alzheimer's disease"."""
-    return " ".join(v.lower().replace("’", "'").split())
+    """Lower case, one blank between words: "Alzheimer's  Disease" -> "alzheimer's disease"."""
+    return " ".join(v.lower().split())
 
 
 def _phone(v: str) -> str:

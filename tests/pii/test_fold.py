@@ -1,5 +1,6 @@
-"""Values written in fullwidth forms, digits of other scripts, or with no-break spaces and
-Unicode hyphens inside: found as their ASCII spelling is, at their place in the text as sent."""
+"""Values written in fullwidth forms, digits of other scripts, typographic apostrophes, or
+with no-break spaces and Unicode hyphens inside: found as their ASCII spelling is, at their
+place in the text as sent."""
 
 import unicodedata
 
@@ -26,6 +27,8 @@ TEXTS = [
     ("メール：ｊｏｈｎ．ｓｍｉｔｈ＠ｅｘａｍｐｌｅ．ｃｏｍ", "EMAIL", "fullwidth e-mail"),
     ("カード番号 ４２４２ ４２４２ ４２４２ ４２４２", "CREDIT_CARD", "fullwidth card number"),
     ("カード番号4242424242424242です", "CREDIT_CARD", "card number between Japanese words"),
+    ("Please call Sean O’Brien tomorrow", "PERSON", "a typographic apostrophe in a family name"),
+    ("my driver’s license is D1234567", "NATIONAL_ID", "a typographic apostrophe in a cue"),
     ("注文番号は12345678です", None, "an order number (注文番号) is no phone"),
     ("注文番号 2024-0315-7788", None, "an order number in groups"),
     ("カード番号 ４２４２ ４２４２ ４２４２ ４２４１", None, "fullwidth, Luhn fails"),
@@ -73,7 +76,7 @@ def test_every_script_zero_starts_a_run_of_ten_digits():
 
 
 def test_folding_keeps_every_offset():
-    samples = ["", "plain ascii", "０１２ａｂｃ！～", "\u3000\u00a0x\u2212", "é٣४", "混合 text ０９０"]
+    samples = ["", "plain ascii", "０１２ａｂｃ！～", "\u3000\u00a0x\u2212", "é٣४", "混合 text ０９０", "‘it’s’"]
     for s in samples:
         folded = fold(s)
         assert len(folded) == len(s)

@@ -16,7 +16,7 @@ from .base import Ctx, Hit, Recognizer, field_hit
 
 # The names in text. "license" alone is not one: a software licence key is no person's.
 _CUES: Final = (
-    r"(?i:\bdriv(?:er(?:'|’)?s?|ing)[ \t]+licen[cs]e|\bpermis[ \t]+de[ \t]+conduire"
+    r"(?i:\bdriv(?:er'?s?|ing)[ \t]+licen[cs]e|\bpermis[ \t]+de[ \t]+conduire"
     r"|\b(?:licencia|carnet|permiso)[ \t]+de[ \t]+conducir|\bpatente[ \t]+di[ \t]+guida|\brijbewijs"
     r"|\bprawo[ \t]+jazdy|\bcarteira[ \t]+de[ \t]+motorista|\bcarta[ \t]+de[ \t]+condu)"
     r"|[Ff](?:ü|ue)hrerschein|\b(?:DL|Dl|dl)(?:[ \t]*#|[ \t]+(?:[Nn]o\b|[Nn]umber|NO\b|NUMBER))"

@@ -21,7 +21,7 @@ from .base import Ctx, Hit, Recognizer
 from .script_names import name_in_script
 
 # A hyphen may join a lower-case part: "Min-jun", "Seo-yeon" (Korean given names).
-_WORD: Final = r"\p{Lu}(?:\p{Ll}+|['’]\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
+_WORD: Final = r"\p{Lu}(?:\p{Ll}+|'\p{Lu}\p{Ll}+)(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}?\p{Ll}+)?"
 # Byte-level supersets for the prefilter: an upper-case letter (ASCII, or any non-ASCII
 # character as its UTF-8 bytes), a word's first byte, and what follows a capital
 # (\p{Ll} or an apostrophe).
@@ -32,7 +32,7 @@ _LL_B: Final = r"(?:[a-z']|[\xc0-\xff])"
 # ASCII capital; a cue that names the writer, in lower case ("my name is john smith").
 # No \b: RE2's is ASCII's, and "ÉTIENNE" starts with no word character; validate() checks
 # the characters around the match instead.
-_CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['’\-]\p{Lu}+)?"
+_CAPITALS_WORD: Final = r"\p{Lu}{2,}(?:['\-]\p{Lu}+)?"
 # Capitals beyond ASCII: any character of U+00C0-U+057F (Latin, Greek, Cyrillic, Armenian)
 # and the Georgian, Latin and Greek extended blocks; lower case among them is let through.
 _NON_ASCII_CAPITAL_B: Final = r"[\xc3-\xd5][\x80-\xbf]|\xe1[\x82\x83\xb8-\xbf][\x80-\xbf]"
@@ -234,7 +234,7 @@ _LABELS_RX: Final = "|".join(sorted(_LABELS, key=lambda w: (-len(w), w)))  # the
 # A name word in either case: "Smith", "SMITH", "O'BRIEN", "McAllister". The Gaelic
 # prefix is spelt out: a second \p{Lu}\p{Ll}+ in each of this word's four places grew the
 # recogniser's RE2 DFA past its memory budget, and RE2 then matched 25 times as slowly.
-_ANY_CASE_WORD: Final = r"(?:Ma?c)?\p{Lu}(?:\p{Ll}+|\p{Lu}+|['’]\p{Lu}\p{Ll}+|['’]\p{Lu}+)(?:-\p{Lu}?\p{L}+)?"
+_ANY_CASE_WORD: Final = r"(?:Ma?c)?\p{Lu}(?:\p{Ll}+|\p{Lu}+|'\p{Lu}\p{Ll}+|'\p{Lu}+)(?:-\p{Lu}?\p{L}+)?"
 # Titles airline data puts after the given name: "SMITH/JOHN MR".
 _PNR_TITLES: Final = frozenset({"MR", "MRS", "MS", "MISS", "MSTR", "DR", "PROF"})
 # What follows a greeting or a label without being anyone's name.
@@ -372,9 +372,6 @@ _PLACE_CUES: Final = frozenset({"the", "a", "an", "at", "in", "near", "on", "st"
 # "O'Neil", "D'Souza", "McAllister", "MacLeod".
 _PREFIXED_FAMILY: Final = re.compile(r"(?:O'|D'|Mc|Mac)[A-Z][a-z]{2,}")
 _PREFIXED_NOT_NAMES: Final = frozenset({"MacBook", "MacPorts", "McAfee"})
-# A typographic apostrophe ("O’Brien", as phones and word processors type it) is read as
-# a plain one: one character for one, so offsets hold.
-_CURLY: Final = "’"
 
 
 def _prefix_recased(w: str) -> str:
@@ -567,7 +564,7 @@ class PersonRecognizer(Recognizer):
         cue_words = ctx.before() + dropped
         # After an article or a preposition of place, a place: "at Morgan Hall", unless a
         # possessive says it is someone's ("in Margaret Brown's account").
-        return not cue_words or cue_words[-1] not in _PLACE_CUES or ctx.text.startswith(("'s", "\u2019s"), end)
+        return not cue_words or cue_words[-1] not in _PLACE_CUES or ctx.text.startswith("'s", end)
 
     def _month_name(self, words: list[str], ctx: Ctx, dropped: list[str]) -> bool:
         """A month that is someone's first name here: "April Chandler", "Hi June"."""
@@ -593,9 +590,6 @@ class PersonRecognizer(Recognizer):
         return self._name_field(tokens, parent_tokens) > 0
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if _CURLY in value:
-            value = value.replace(_CURLY, "'")
-            ctx.text = ctx.text.replace(_CURLY, "'")  # this candidate's own Ctx
         b = ctx.char_before()
         if b.isalpha() or b in "@_/\\.-#$":
             return None
@@ -880,9 +874,6 @@ class PersonRecognizer(Recognizer):
         v = value.strip()
         if not v or len(v) > 80 or "@" in v or "://" in v:
             return ()
-        if _CURLY in v:
-            value = value.replace(_CURLY, "'")
-            v = v.replace(_CURLY, "'")
         inverted = "," in v
         if inverted:
             # "Müller, Jürgen", "Doe, Jane A.": family name first, as CRMs, payroll and
