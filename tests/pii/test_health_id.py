@@ -51,12 +51,17 @@ def test_not_a_health_id(scanner, text):
     ({"mbi": "1EG4TE5MK73"}, "$.mbi", "us_mbi"),
     ({"medicare_number": "1eg4-te5-mk73"}, "$.medicare_number", "us_mbi"),
     ({"medicare_number": "2123 45670 1"}, "$.medicare_number", "au_medicare"),
+    ({"coverage": {"health_plan_id": "XYZ812345678"}}, "$.coverage.health_plan_id", "health_plan"),
+    ({"insuranceMemberId": "W123456789"}, "$.insuranceMemberId", "health_plan"),
 ])
 def test_named_by_field(scanner, doc, path, subtype):
     assert [(f.category, f.field_path, f.subtype) for f in scan_json(scanner, doc)] == [("HEALTH_ID", path, subtype)]
 
 
-@pytest.mark.parametrize("doc", [{"mrn": "abc"}, {"mbi": "12345"}, {"mbi": "1EG4TE5MK7Z"}, {"record": "00482913"}])
+@pytest.mark.parametrize("doc", [{"mrn": "abc"}, {"mbi": "12345"}, {"mbi": "1EG4TE5MK7Z"}, {"record": "00482913"},
+                                 {"health_plan_id": "GOLD-PPO"}, {"insurance_member_id": "1111111"},
+                                 # A loyalty scheme's member, a car's policy: no health plan named.
+                                 {"member_id": "W123456789"}, {"policy_number": "XYZ812345678"}])
 def test_field_values_that_are_not_health_ids(scanner, doc):
     assert scan_json(scanner, doc) == []
 

@@ -1,6 +1,7 @@
 """Health identifiers: a hospital's medical record number ("MRN 00482913"), the US
-Medicare Beneficiary Identifier ("MBI 1EG4-TE5-MK73") and the Australian Medicare
-number ("Medicare number 2123 45670 1"). Each says that someone is a patient, and
+Medicare Beneficiary Identifier ("MBI 1EG4-TE5-MK73"), the Australian Medicare
+number ("Medicare number 2123 45670 1") and, under its field, a health plan's member or
+policy number (one of HIPAA's eighteen identifiers). Each says that someone is a patient, and
 where: health data, a special category under GDPR and PHI under HIPAA.
 
 Each hospital numbers its records its own way, so the name is the evidence, as for a
@@ -39,6 +40,10 @@ _MBI_WORD: Final = re.compile(r"\bmbi\b")
 
 _MRN_FIELDS: Final = frozenset({"mrn", "medicalrecordnumber", "medicalrecordno", "medrecno", "patientmrn", "mrnumber"})
 _MBI_FIELDS: Final = frozenset({"mbi", "medicare", "medicarenumber", "medicareid", "medicarebeneficiaryidentifier", "medicareno"})
+# Not "memberid" or "policynumber" alone: a loyalty scheme's member, a car's policy.
+_PLAN_FIELDS: Final = frozenset({"healthplanid", "healthplanmemberid", "healthplannumber", "insurancememberid",
+                                 "insurancepolicynumber", "healthinsuranceid", "healthinsurancenumber",
+                                 "healthinsurancememberid"})
 
 
 def _record_number(value: str) -> str:
@@ -64,10 +69,12 @@ class HealthIdRecognizer(Recognizer):
     prefilter: tuple[str, ...] = (_MRN_CUE, _MBI_CUE)
     keywords: tuple[str, ...] = ("mrn", "medical", "med", "patient", "mbi", "medicare")
     group: int = 1
-    field_hints: frozenset[str] = _MRN_FIELDS | _MBI_FIELDS
+    field_hints: frozenset[str] = _MRN_FIELDS | _MBI_FIELDS | _PLAN_FIELDS
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
+        if not _PLAN_FIELDS.isdisjoint(ctx.tokens):
+            return field_hit(self._plan(v), value, v)
         if _MBI_FIELDS.isdisjoint(ctx.tokens):
             return field_hit(self._mrn(v), value, v)
         return field_hit(self._mbi(v) or self._au_medicare(v), value, v)
@@ -94,6 +101,13 @@ class HealthIdRecognizer(Recognizer):
     def _au_medicare(self, v: str) -> Hit | None:
         found = au_medicare(v)
         return Hit(self.score, found, subtype="au_medicare") if found else None
+
+    def _plan(self, v: str) -> Hit | None:
+        compact = alnum_upper(v)
+        # Insurers' own layouts: "W123456789", "XYZ812345678901"; a prefix of letters.
+        if not 6 <= len(compact) <= 16 or sum(c.isdigit() for c in compact) < 5 or len(set(compact)) < 3:
+            return None
+        return Hit(self.score, compact, subtype="health_plan")
 
     def _mrn(self, v: str) -> Hit | None:
         found = _record_number(v)
