@@ -1716,45 +1716,82 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
     return counts, false, n
 
 
-def hl7_messages(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]], int, int]:
+# HL7's CDC race and ethnicity codes and its religion table (0006), as PID-10, -22 and
+# -17 carry them; "asked but unknown" and "refused" state nothing, and are not reported.
+_HL7_RACES = ("2106-3^White", "2054-5^Black or African American", "2028-9^Asian",
+              "1002-5^American Indian or Alaska Native", "2076-8^Native Hawaiian or Other Pacific Islander")
+_HL7_ETHNIC_GROUPS = ("2135-2^Hispanic or Latino", "2186-5^Not Hispanic or Latino")
+_HL7_RELIGIONS = ("CAT^Roman Catholic", "BAP^Baptist", "JEW^Jewish", "MOS^Muslim", "LUT^Lutheran", "HIN^Hindu")
+_HL7_UNSTATED = ("ASKU^Asked but unknown", "UNK^Unknown", "ASKU^Refused")
+_HL7_ALLERGENS = ("PENICILLIN", "SULFA DRUGS", "LATEX", "PEANUTS", "CODEINE", "ASPIRIN")
+_HL7_TESTS = ("2345-7^Glucose [Mass/volume] in Serum or Plasma", "718-7^Hemoglobin [Mass/volume] in Blood",
+              "4548-4^Hemoglobin A1c/Hemoglobin.total in Blood", "2093-3^Cholesterol [Mass/volume] in Serum or Plasma")
+_HL7_EXPECTED = (
+    ("PID-3_mrn", "HEALTH_ID"), ("PID-5_familyname", "PERSON"), ("PID-5_givenname", "PERSON"),
+    ("PID-7_birthdate", "DATE_OF_BIRTH"), ("PID-10_racialorigin", "SPECIAL_CATEGORY"),
+    ("PID-11_street_address", "STREET_ADDRESS"), ("PID-13_home_phone", "PHONE_NUMBER"), ("PID-13_email", "EMAIL"),
+    ("PID-17_religion", "SPECIAL_CATEGORY"), ("PID-19_ssn", "US_SSN"), ("PID-22_ethnicgroup", "SPECIAL_CATEGORY"),
+    ("NK1-2_givenname", "PERSON"), ("GT1-3_givenname", "PERSON"), ("GT1-12_ssn", "US_SSN"),
+    ("IN1-16_familyname", "PERSON"), ("IN1-18_birthdate", "DATE_OF_BIRTH"),
+    ("IN1-36_insurancepolicynumber", "HEALTH_ID"), ("DG1-3_diagnosis_code", "SPECIAL_CATEGORY"),
+    ("AL1-3_allergy", "SPECIAL_CATEGORY"), ("OBX-3_labtest", "SPECIAL_CATEGORY"),
+)
+
+
+def hl7_messages(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]], int, int, int]:
     """HL7 v2 ADT messages as a hospital's interface engine sends them to a cloud
     integration (the message in a JSON field, half of them; else the raw body): the PID,
-    NK1 and DG1 values found by their place, then the findings in as many
-    acknowledgements (MSH and MSA only), which hold none."""
+    NK1, GT1, IN1, DG1, AL1 and OBX values found by their place; every fourth patient's
+    race, religion and ethnic group unstated, whose findings are counted apart; then the
+    findings in as many acknowledgements (MSH and MSA only), which hold none."""
     v = Values(seed)
     rnd = v.rng
     scanner = Scanner(key=KEY)
     counts: dict[str, tuple[int, int]] = {}
+    unstated = 0
     for i in range(n):
         first, last = v.person()
         kin_first, _ = v.person()
         phone = f"({rnd.randint(201, 989)}){rnd.randint(200, 999)}-{rnd.randint(0, 9999):04d}"
         _, dob = v.dob()
+        _, kin_dob = v.dob()
         street, city, state, zipcode = v.address()
+        address = f"{street}^^{city}^{state}^{zipcode}"
+        stated = i % 4 != 3
+        race, religion, ethnic = (rnd.choice(_HL7_RACES), rnd.choice(_HL7_RELIGIONS), rnd.choice(_HL7_ETHNIC_GROUPS)) \
+            if stated else (rnd.choice(_HL7_UNSTATED), rnd.choice(_HL7_UNSTATED), rnd.choice(_HL7_UNSTATED))
+        policy = rnd.choice(("XYZ", "W", "BCX", "")) + v.digits(rnd.choice((8, 9, 10)))
         msg = (f"MSH|^~\\&|EPIC|HOSP|REDOX|CLOUD|{dob.replace('-', '')}1200||ADT^A01|MSG{v.digits(8)}|P|2.5\r"
-               f"PID|1||{v.digits(8)}^^^HOSP^MR||{last.upper()}^{first.upper()}||{dob.replace('-', '')}|U|||"
-               f"{street}^^{city}^{state}^{zipcode}||{phone}||||||{v.ssn()}\r"
-               f"NK1|1|{last.upper()}^{kin_first.upper()}|SPO||{phone}\r"
-               f"DG1|1||{rnd.choice(_BENCH_ICD10)}^^I10||{dob.replace('-', '')}|A\r")
+               f"PID|1||{v.digits(8)}^^^HOSP^MR||{last.upper()}^{first.upper()}||{dob.replace('-', '')}|U||"
+               f"{race}^CDCREC|{address}||{phone}~^NET^Internet^{v.email(first, last)}||||{religion}^HL70006||"
+               f"{v.ssn()}|||{ethnic}^CDCREC\r"
+               f"NK1|1|{last.upper()}^{kin_first.upper()}|SPO|{address}|{phone}\r"
+               f"GT1|1||{last.upper()}^{kin_first.upper()}||{address}|{phone}||{kin_dob.replace('-', '')}|U|P|SPO|"
+               f"{v.ssn()}\r"
+               f"IN1|1|PLAN01|60054|ACME HEALTH||||||||||||{last.upper()}^{kin_first.upper()}|SPO|"
+               f"{kin_dob.replace('-', '')}|{address}|||||||||||||||||{policy}\r"
+               f"DG1|1||{rnd.choice(_BENCH_ICD10)}^^I10||{dob.replace('-', '')}|A\r"
+               f"AL1|1|DA|^{rnd.choice(_HL7_ALLERGENS)}|MO|RASH\r"
+               f"OBX|1|NM|{rnd.choice(_HL7_TESTS)}^LN||{rnd.randint(50, 300)}|mg/dL|||N|||F\r")
         if i % 2:
             body, ctype, prefix = msg.encode(), "x-application/hl7-v2+er7", "body."
         else:
             body, ctype, prefix = json.dumps({"Message": msg}).encode(), "application/json", "$.Message."
         got = {(f.category, f.field_path) for f in scanner.scan_request("POST", "https://api.example-health.com/in",
                                                                         [("Content-Type", ctype)], body, ctype)}
-        for field, category in (("PID-3_mrn", "HEALTH_ID"), ("PID-5_familyname", "PERSON"),
-                                ("PID-5_givenname", "PERSON"), ("PID-7_birthdate", "DATE_OF_BIRTH"),
-                                ("PID-11_street_address", "STREET_ADDRESS"), ("PID-13_home_phone", "PHONE_NUMBER"),
-                                ("PID-19_ssn", "US_SSN"), ("NK1-2_givenname", "PERSON"),
-                                ("DG1-3_diagnosis_code", "SPECIAL_CATEGORY")):
+        for field, category in _HL7_EXPECTED:
+            if field.split("_")[0] in ("PID-10", "PID-17", "PID-22") and not stated:
+                unstated += (category, prefix + field) in got
+                continue
             found, planted = counts.get(field, (0, 0))
             counts[field] = (found + ((category, prefix + field) in got), planted + 1)
     false = 0
     for _ in range(n):
-        ack = f"MSH|^~\\&|REDOX|CLOUD|EPIC|HOSP|{v.digits(12)}||ACK^A01|ACK{v.digits(8)}|P|2.5\rMSA|AA|MSG{v.digits(8)}\r"
+        sent = f"2024{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}{rnd.randint(0, 23):02d}{rnd.randint(0, 59):02d}"
+        ack = f"MSH|^~\\&|REDOX|CLOUD|EPIC|HOSP|{sent}||ACK^A01|ACK{v.digits(8)}|P|2.5\rMSA|AA|MSG{v.digits(8)}\r"
         false += len(scanner.scan_request("POST", "https://hospital.example/ack", [], ack.encode(),
                                           "x-application/hl7-v2+er7"))
-    return counts, false, n
+    return counts, unstated, false, n
 
 
 def _rejecting(rec, phones):
@@ -2149,9 +2186,10 @@ def main(argv=None) -> int:
     print("  HL7 FHIR Patient resources (HumanName's family and given, ContactPoints by system, identifiers by "
           "their system's URI or OID, half with their type, period and assigner; found by field): " + _fractions(counts)
           + f"; {false} findings in {n_clean} Observations (codes, quantities, SNOMED identifiers)")
-    counts, false, n_clean = hl7_messages(args.seed)
+    counts, unstated, false, n_clean = hl7_messages(args.seed)
     print("  HL7 v2 ADT messages (Faker's patients, in a JSON field or as the raw body; found by their place): "
-          + _fractions(counts) + f"; {false} findings in {n_clean} acknowledgements")
+          + _fractions(counts) + f"; {unstated} findings in {n_clean // 4 * 3} races, religions and ethnic groups "
+          f"unstated; {false} findings in {n_clean} acknowledgements")
     counts, false, n_clean = special_categories(args.seed)
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "

@@ -45,7 +45,8 @@ _NAMED: Final[dict[str, str]] = {
                      "chronicconditions", "preexistingconditions", "medication", "medications", "medicationname",
                      "prescription", "prescriptions", "drug", "drugs", "drugname", "symptom", "symptoms",
                      "disability", "disabilities", "allergy", "allergies", "icd10", "icd10code", "icdcode", "icd",
-                     "bloodtype", "hivstatus", "mentalhealth", "pregnancystatus", "medicalhistory"), HEALTH),
+                     "bloodtype", "hivstatus", "mentalhealth", "pregnancystatus", "medicalhistory", "labtest",
+                     "labtests", "labtestname", "labresult", "labresults"), HEALTH),
     **dict.fromkeys(("ethnicity", "ethnicities", "ethnic", "ethnicorigin", "ethnicgroup", "racialorigin",
                      "raceethnicity", "ethnicityrace"), ETHNICITY),
     **dict.fromkeys(("religion", "religious", "religiousaffiliation", "religiousbelief", "religiousbeliefs"),
@@ -123,7 +124,8 @@ _DECLINED: Final = frozenset({
     "none", "n/a", "na", "unknown", "not specified", "unspecified", "prefer not to say", "prefer not to answer",
     "prefer not to disclose", "declined", "decline", "decline to state", "declined to answer", "not disclosed",
     "undisclosed", "withheld", "other", "null", "undefined", "nil", "-", "no", "false", "0", "not applicable",
-    "not provided", "not stated", "not set", "nan",
+    "not provided", "not stated", "not set", "nan", "asked but unknown", "refused", "refused to answer",
+    "patient declined", "not asked",
 })
 
 
