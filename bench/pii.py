@@ -1681,8 +1681,8 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
                           "sexual_orientation": rnd.choice(_BENCH_ORIENTATIONS)}).encode()
         fs = scanner.scan_request("POST", "https://api.hsforms.com/submissions/v3/integration/submit", [], form,
                                   "application/x-www-form-urlencoded")
-        for field in ("ethnicity", "religion", "sexual_orientation"):
-            count("sign-up " + field, fs, "form." + field)
+        for name in ("ethnicity", "religion", "sexual_orientation"):
+            count("sign-up " + name, fs, "form." + name)
         fs = post("https://www.google-analytics.com/mp/collect", {
             "client_id": f"{v.digits(10)}.{v.digits(10)}",
             "user_properties": {"health_condition": {"value": condition}}, "events": [{"name": "sign_up"}]})
@@ -1779,12 +1779,12 @@ def hl7_messages(seed: int, n: int = 100) -> tuple[dict[str, tuple[int, int]], i
             body, ctype, prefix = json.dumps({"Message": msg}).encode(), "application/json", "$.Message."
         got = {(f.category, f.field_path) for f in scanner.scan_request("POST", "https://api.example-health.com/in",
                                                                         [("Content-Type", ctype)], body, ctype)}
-        for field, category in _HL7_EXPECTED:
-            if field.split("_")[0] in ("PID-10", "PID-17", "PID-22") and not stated:
-                unstated += (category, prefix + field) in got
+        for key, category in _HL7_EXPECTED:
+            if key.split("_")[0] in ("PID-10", "PID-17", "PID-22") and not stated:
+                unstated += (category, prefix + key) in got
                 continue
-            found, planted = counts.get(field, (0, 0))
-            counts[field] = (found + ((category, prefix + field) in got), planted + 1)
+            found, planted = counts.get(key, (0, 0))
+            counts[key] = (found + ((category, prefix + key) in got), planted + 1)
     false = 0
     for _ in range(n):
         sent = f"2024{rnd.randint(1, 12):02d}{rnd.randint(1, 28):02d}{rnd.randint(0, 23):02d}{rnd.randint(0, 59):02d}"
