@@ -1634,6 +1634,11 @@ _CONDITION_NO_ONE = (
     "The app helps people living with {condition} track their symptoms.",
     "Search results for {condition} treatments near you",
 )
+# Events and page titles that name no one's condition, some with a condition's word in them.
+_EVENTS_NO_CONDITION = ("Order Completed", "Product Viewed", "Checkout Started", "Signed Up", "Hearing Aids Added",
+                        "Swim Stroke Logged", "StdLibUpdated", "Insomnia Cookies Ordered", "Covid-19 Notice Dismissed")
+_TITLES_NO_CONDITION = ("Running Shoes | Acme Store", "The Great Depression: A History", "Our COVID-19 Response",
+                        "Cancer Horoscope for Today", "Visual Aids for Teachers", "Acne Studios Jeans")
 _BENCH_ETHNICITIES = ("Hispanic or Latino", "Black or African American", "Asian", "White", "Two or more races",
                       "American Indian or Alaska Native")
 _BENCH_RELIGIONS = ("Catholic", "Muslim", "Jewish", "Hindu", "Buddhist", "Protestant", "Sikh", "Atheist")
@@ -1645,8 +1650,8 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
     send them, and conditions someone has in tickets and prompts: (found, planted) by
     shape; then the findings in as many requests whose fields have the same names and mean
     something else (a product's condition, a running race, a screen's orientation, a
-    banknote's denomination) or decline to answer, and in as many sentences that name a
-    condition of no one."""
+    banknote's denomination) or decline to answer, in as many sentences that name a
+    condition of no one, and in as many events and page titles that name none."""
     v = Values(seed)
     rnd = v.rng
     scanner = Scanner(key=KEY)
@@ -1692,6 +1697,27 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
                         "diagnosis": {"code": rnd.choice(_BENCH_ICD10), "system": "ICD-10"}}})
         count("intake medication", fs, "$.patient.medications[].name")
         count("intake ICD-10", fs, "$.patient.diagnosis.code")
+        # What the visitor did or looked at, as the tracker names it.
+        words = condition.split()
+        shape = rnd.randrange(4)
+        if shape == 0:
+            event = rnd.choice(("{} Screening Booked", "Viewed {} Program", "{}QuizCompleted")).format(
+                " ".join(words) if rnd.random() < 0.5 else "".join(words))
+            fs, path = post("https://api.segment.io/v1/track", {"userId": v.uuid(), "event": event}), "$.event"
+        elif shape == 1:
+            fs, path = post("https://www.google-analytics.com/mp/collect", {
+                "client_id": f"{v.digits(10)}.{v.digits(10)}",
+                "events": [{"name": "_".join(words).lower() + "_assessment_started"}]}), "$.events[].name"
+        elif shape == 2:
+            query = urlencode({"id": v.digits(15), "ev": "Search", "cd[search_string]": condition.lower() + " treatment"})
+            fs, path = scanner.scan_request("GET", "https://www.facebook.com/tr?" + query, [], b""), \
+                "query.cd[search_string]"
+        else:
+            query = urlencode({"v": "2", "tid": "G-" + v.digits(8), "en": "page_view",
+                               "dt": f"{condition} Treatment Options | Acme Health"})
+            fs, path = scanner.scan_request("GET", "https://www.google-analytics.com/g/collect?" + query, [], b""), \
+                "query.dt"
+        count("event, search or page title", fs, path)
     for _ in range(n):
         condition = rnd.choice(_BENCH_CONDITIONS)
         first, _ = v.person()
@@ -1712,6 +1738,11 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
                            "weather": {"condition": rnd.choice(("Clear", "Rain", "Partly cloudy"))},
                            "ethnicity": rnd.choice(("Prefer not to say", "Unknown", "Declined")),
                            "religion": rnd.choice(("none", "N/A", "")), "symptoms": "{{symptoms}}"}})
+        false += sum(f.category == "SPECIAL_CATEGORY" for f in fs)
+        fs = post("https://api.segment.io/v1/track", {"userId": v.uuid(), "event": rnd.choice(_EVENTS_NO_CONDITION),
+                                                      "properties": {"title": rnd.choice(_TITLES_NO_CONDITION)}})
+        query = urlencode({"v": "2", "en": "page_view", "dt": rnd.choice(_TITLES_NO_CONDITION)})
+        fs += scanner.scan_request("GET", "https://www.google-analytics.com/g/collect?" + query, [], b"")
         false += sum(f.category == "SPECIAL_CATEGORY" for f in fs)
     return counts, false, n
 
@@ -2193,9 +2224,10 @@ def main(argv=None) -> int:
     counts, false, n_clean = special_categories(args.seed)
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "
-          "intake's medication and ICD-10 code; found by field; a condition someone has in a ticket or prompt, found "
-          "whole): " + _fractions(counts) + f"; {false} findings in {n_clean} events whose fields mean something else "
-          f"or decline to answer and {n_clean} sentences that name a condition of no one")
+          "intake's medication and ICD-10 code; found by field; a condition in an event's name, a search or a page "
+          "title; a condition someone has in a ticket or prompt, found whole): " + _fractions(counts)
+          + f"; {false} findings in {n_clean} events whose fields mean something else or decline to answer, "
+          f"{n_clean} sentences that name a condition of no one and {n_clean} events and page titles that name none")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

@@ -115,3 +115,46 @@ def test_a_condition_someone_has_in_text(scanner, text, condition):
 ])
 def test_conditions_no_one_is_said_to_have(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"] == []
+
+
+def scan_url(scanner, url):
+    return scanner.scan_request("GET", url, [], b"")
+
+
+@pytest.mark.parametrize("url,body,path,condition", [
+    # Flo's and GoodRx's shape: the condition in what the visitor did or looked at
+    ("https://api.segment.io/v1/track", {"userId": "u_1", "event": "Diabetes Screening Booked"}, "$.event",
+     "Diabetes"),
+    ("https://api.mixpanel.com/track", {"event": "HIVTestKitOrdered"}, "$.event", "HIV"),
+    ("https://www.google-analytics.com/mp/collect",
+     {"client_id": "1.2", "events": [{"name": "pregnancy_week_viewed", "params": {"week": 12}}]},
+     "$.events[].name", "pregnancy"),
+    ("https://www.facebook.com/tr/?id=1&ev=ViewContent&cd[content_name]=Type%202%20Diabetes%20Test%20Kit", None,
+     "query.cd[content_name]", "Type 2 Diabetes"),
+    ("https://www.facebook.com/tr/?id=1&ev=Search&cd[search_string]=hiv%20prep%20near%20me", None,
+     "query.cd[search_string]", "hiv prep"),
+    ("https://www.google-analytics.com/g/collect?v=2&tid=G-1&en=page_view&dt=Alzheimer%27s%20Disease%20Care", None,
+     "query.dt", "Alzheimer's Disease"),
+])
+def test_a_condition_in_what_trackers_say_a_visitor_did(scanner, url, body, path, condition):
+    found = scan_json(scanner, body, url) if body else scan_url(scanner, url)
+    (f,) = [f for f in found if f.category == "SPECIAL_CATEGORY"]
+    assert (f.field_path, f.subtype, f.detector) == (path, "health", "special_category.event")
+    assert condition.lower() not in f.masked.lower()
+    # The same condition under a field that names it: the same hash.
+    (named,) = scan_json(scanner, {"condition": condition})
+    assert named.value_hash == f.value_hash
+
+
+@pytest.mark.parametrize("url,body", [
+    ("https://api.segment.io/v1/track", {"event": "Order Completed", "event_id": "diabetes-guide-123"}),
+    ("https://www.google-analytics.com/mp/collect", {"client_id": "1.2", "events": [{"name": "purchase", "params": {
+        "items": [{"item_name": "Hearing Aids Pro"}, {"item_name": "Insomnia Cookies Box"}]}}]}),
+    ("https://api.mixpanel.com/track", {"event": "Swim Stroke Logged"}),
+    ("https://api.mixpanel.com/track", {"event": "Read: The Great Depression"}),
+    ("https://www.google-analytics.com/g/collect?v=2&en=page_view&dt=Our%20COVID-19%20Response", None),
+    ("https://www.google-analytics.com/g/collect?v=2&en=page_view&dt=Cancer%20Horoscope%20Today", None),
+])
+def test_event_names_that_name_no_condition(scanner, url, body):
+    found = scan_json(scanner, body, url) if body else scan_url(scanner, url)
+    assert special(found) == []

@@ -21,7 +21,7 @@ from .person import PersonRecognizer
 from .phone import PhoneRecognizer
 from .script_names import ScriptNameRecognizer
 from .secret import AuthorizationRecognizer, GenericSecretRecognizer, SecretAssignmentRecognizer, build_rule_recognizers
-from .special_category import HealthConditionTextRecognizer, SpecialCategoryRecognizer
+from .special_category import HealthConditionTextRecognizer, HealthEventRecognizer, SpecialCategoryRecognizer
 from .stdnum_ids import StdnumIdRecognizer
 from .street_address import StreetAddressRecognizer
 from .us_ssn import UsSsnLastFourRecognizer, UsSsnRecognizer
@@ -48,6 +48,7 @@ def builtin_recognizers(phone: PhoneValidator, report_private_ips: bool = False)
         HealthIdRecognizer(),
         SpecialCategoryRecognizer(),
         HealthConditionTextRecognizer(),
+        HealthEventRecognizer(),
         CryptoWalletRecognizer(),
         GeoRecognizer(),
         HashedIdentifierRecognizer(),

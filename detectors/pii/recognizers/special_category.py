@@ -15,6 +15,10 @@ analytics SDK about past therapy. The value alone says little ("Asian", "Sertral
 - under such a field's object, its name, code or label (``{"medications": [{"name":
   "Sertraline"}]}``).
 
+A condition of the vocabulary in what a tracker says the visitor did or viewed (an event's
+name, a page title, a search) is reported too: "Diabetes Screening Booked" sent with a
+visitor's id tells the ad network about the visitor.
+
 Values that decline to say ("prefer not to say", "unknown", "none") state nothing and are
 left out. The finding's subtype names the category; its mask shows nothing of the value.
 """
@@ -251,3 +255,66 @@ class HealthConditionTextRecognizer(Recognizer):
             return None  # "helps people living with diabetes", "treatment for pregnant women": no one in particular
         return Hit(0.8, folded_words(value), HEALTH)
 
+
+
+# Where trackers name what a visitor did or looked at: an event's name or label, a page's
+# title, a search, a product viewed. A condition there tells the ad network about the
+# visitor ("Diabetes Screening Booked", "HIV Test Kit"), as the FTC's GoodRx and Flo
+# orders and the HHS tracking-technologies bulletin describe. Whole names only: an
+# event's id, time or source URL is no event name.
+_EVENT_NAMES: Final = frozenset({
+    "event", "eventname", "eventaction", "eventcategory", "eventlabel", "ev", "en", "ea", "ec", "el", "dt",
+    "pagetitle", "searchstring", "searchterm", "searchquery", "itemname", "productname", "itemcategory",
+    "productcategory", "contentname", "contentcategory", "cdcontentname", "cdcontentcategory", "cdsearchstring",
+})
+_EVENT_PARENTS: Final = frozenset({"event", "events"})  # GA4's {"events": [{"name": ...}]}
+# Conditions that are as often something else in a product or page name: "hearing aids",
+# "std::", a swimming stroke, the zodiac's Cancer, a site's COVID-19 notice.
+_NOT_IN_EVENTS: Final = frozenset({"aids", "std", "sti", "stroke", "cancer", "covid 19", "weight loss", "hair loss",
+                                   "acne", "allergies"})
+# Words of an event name however it is written: "DiabetesScreeningBooked", "hiv_test_kit",
+# "HIVTestOrdered", "Type 2 Diabetes".
+_EVENT_WORD: Final = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def _event_words(v: str) -> list[re.Match[str]]:
+    return list(_EVENT_WORD.finditer(v))
+
+
+# The words of each condition -> the condition as the vocabulary spells it ("alzheimer s
+# disease" -> "alzheimer's disease"), hashed alike wherever it is found.
+# A word before or after that makes it no one's condition.
+_NOT_AFTER: Final = frozenset({("great", "depression"), ("economic", "depression"), ("tropical", "depression")})
+_NOT_BEFORE: Final = frozenset({("insomnia", "cookies")})
+_EVENT_CONDITIONS: Final = {words: c for c in sorted(_CONDITION_VALUES)
+                            if (words := " ".join(m.group().lower() for m in _event_words(c))) not in _NOT_IN_EVENTS}
+_EVENT_MOST_WORDS: Final = max(c.count(" ") + 1 for c in _EVENT_CONDITIONS)
+
+
+class HealthEventRecognizer(Recognizer):
+    """A health condition in what trackers say a visitor did or viewed: an event's name,
+    a page's title, a search, a product. Reported at the condition's words."""
+
+    name: str = "special_category.event"
+    category: str = Category.SPECIAL_CATEGORY
+    field_hints: frozenset[str] = _EVENT_NAMES | {"name"}
+
+    def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
+        whole = max(tokens, key=len, default="")  # "event_id" -> "eventid", not "event"
+        return whole in _EVENT_NAMES or (whole == "name" and not parent_tokens.isdisjoint(_EVENT_PARENTS))
+
+    def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
+        if len(value) > 160:
+            return ()
+        words = _event_words(value)
+        if len(words) > 16:
+            return ()  # a sentence, not a name
+        lower = [m.group().lower() for m in words]
+        for i in range(len(words)):
+            for n in range(min(_EVENT_MOST_WORDS, len(words) - i), 0, -1):
+                phrase = " ".join(lower[i:i + n])
+                found = _EVENT_CONDITIONS.get(phrase)
+                if found is not None and not (i and (lower[i - 1], phrase) in _NOT_AFTER) and \
+                        not (i + n < len(lower) and (phrase, lower[i + n]) in _NOT_BEFORE):
+                    return (Hit(0.75, found, HEALTH, start=words[i].start(), end=words[i + n - 1].end()),)
+        return ()
