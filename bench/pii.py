@@ -1634,6 +1634,9 @@ _CONDITION_NO_ONE = (
     "The app helps people living with {condition} track their symptoms.",
     "Search results for {condition} treatments near you",
 )
+# Yes-or-no questions of health intake forms, as their fields are named.
+_HEALTH_QUESTIONS = ("previously_in_therapy", "has_diabetes", "is_pregnant", "smoker", "hasAsthma",
+                     "taking_medication", "depressed", "hiv_positive")
 # Events and page titles that name no one's condition, some with a condition's word in them.
 _EVENTS_NO_CONDITION = ("Order Completed", "Product Viewed", "Checkout Started", "Signed Up", "Hearing Aids Added",
                         "Swim Stroke Logged", "StdLibUpdated", "Insomnia Cookies Ordered", "Covid-19 Notice Dismissed")
@@ -1651,7 +1654,8 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
     shape; then the findings in as many requests whose fields have the same names and mean
     something else (a product's condition, a running race, a screen's orientation, a
     banknote's denomination) or decline to answer, in as many sentences that name a
-    condition of no one, and in as many events and page titles that name none."""
+    condition of no one, in as many events and page titles that name none, and in as many
+    health questions answered no."""
     v = Values(seed)
     rnd = v.rng
     scanner = Scanner(key=KEY)
@@ -1718,6 +1722,12 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
             fs, path = scanner.scan_request("GET", "https://www.google-analytics.com/g/collect?" + query, [], b""), \
                 "query.dt"
         count("event, search or page title", fs, path)
+        # An intake questionnaire's answer in an ad platform's server event (BetterHelp's shape).
+        flag = rnd.choice(_HEALTH_QUESTIONS)
+        fs = post("https://graph.facebook.com/v18.0/" + v.digits(15) + "/events", {"data": [{
+            "event_name": "Lead", "user_data": {"em": [hashlib.sha256(v.email(*v.person()).encode()).hexdigest()]},
+            "custom_data": {flag: rnd.choice((True, "yes", "Yes", "true")), "plan": "monthly"}}]})
+        count("a yes to a health question", fs, "$.data[].custom_data." + flag)
     for _ in range(n):
         condition = rnd.choice(_BENCH_CONDITIONS)
         first, _ = v.person()
@@ -1741,6 +1751,9 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
         false += sum(f.category == "SPECIAL_CATEGORY" for f in fs)
         fs = post("https://api.segment.io/v1/track", {"userId": v.uuid(), "event": rnd.choice(_EVENTS_NO_CONDITION),
                                                       "properties": {"title": rnd.choice(_TITLES_NO_CONDITION)}})
+        fs += post("https://graph.facebook.com/v18.0/" + v.digits(15) + "/events", {"data": [{
+            "event_name": "Lead", "custom_data": {rnd.choice(_HEALTH_QUESTIONS): rnd.choice((False, "no", "No")),
+                                                  "email_verified": True, "marketing_opt_in": True}}]})
         query = urlencode({"v": "2", "en": "page_view", "dt": rnd.choice(_TITLES_NO_CONDITION)})
         fs += scanner.scan_request("GET", "https://www.google-analytics.com/g/collect?" + query, [], b"")
         false += sum(f.category == "SPECIAL_CATEGORY" for f in fs)
@@ -2225,9 +2238,10 @@ def main(argv=None) -> int:
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "
           "intake's medication and ICD-10 code; found by field; a condition in an event's name, a search or a page "
-          "title; a condition someone has in a ticket or prompt, found whole): " + _fractions(counts)
+          "title; a yes to a health question; a condition someone has in a ticket or prompt, found whole): " + _fractions(counts)
           + f"; {false} findings in {n_clean} events whose fields mean something else or decline to answer, "
-          f"{n_clean} sentences that name a condition of no one and {n_clean} events and page titles that name none")
+          f"{n_clean} sentences that name a condition of no one, {n_clean} events and page titles that name none "
+          f"and {n_clean} health questions answered no")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"
     for label in pres:

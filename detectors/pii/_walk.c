@@ -21,7 +21,8 @@
 static PyObject *TOKEN_CACHE, *TOK_FN, *KEY_CACHE, *KEY_FN, *EMPTY, *GEO_PAIR, *GEO_PAIR_FN,
     *MACHINE_FIELD, *AGENT, *NEW_SEGMENT, *PATH_CACHE, *PATH_NAME_FN, *PCT_DECODE_FN, *ENC_PLAIN, *ENC_URL, *URI_NAME_FN;
 /* Interned strings. */
-static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_NESTED_TEXT, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED;
+static PyObject *EMPTY_STR, *DOT, *BRACKETS, *STAR, *S_NESTED_TEXT, *S_DEPTH_LIMITED, *S_FIELDS_DROPPED, *S_TRUNCATED,
+    *TRUE_TEXT;
 
 #define MAX_NESTING 256 /* deeper documents are left to the Python walker */
 
@@ -596,7 +597,7 @@ typedef struct {
     Parser *p;
     PyObject *walker, *text, *loc, *enc, *depth;
     /* The walker's state, read once per document. */
-    PyObject *out, *stats, *hints;
+    PyObject *out, *stats, *hints, *flags;
     long max_level, depth_value, max_depth;
     Py_ssize_t max_fields, max_chars;
     int keep_all;
@@ -1108,7 +1109,7 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
         Tok *vt = &toks[v];
         Py_ssize_t after = vt->next;
         PyObject *sp = NULL, *sn = NULL, *spar = NULL, *ktok = NULL, *ptok = NULL;
-        int r = -1;
+        int r = -1, flag = 0;
         if (toks[kt].end == toks[kt].start) {
             /* An empty key reads as a list item. */
             sp = PyUnicode_Concat(path, BRACKETS);
@@ -1154,7 +1155,17 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
                     goto next;
                 }
             }
-            if (small_int || vt->type == T_TRUE || vt->type == T_FALSE || vt->type == T_NULL) {
+            /* A true under a flag's name is read ({"has_diabetes": true}); other booleans are not. */
+            if (vt->type == T_TRUE) {
+                int dj = disjoint(w->flags, PyTuple_GET_ITEM(entry, 2));
+                if (dj < 0) {
+                    Py_DECREF(entry);
+                    Py_DECREF(key);
+                    goto next;
+                }
+                flag = !dj;
+            }
+            if (small_int || (vt->type == T_TRUE && !flag) || vt->type == T_FALSE || vt->type == T_NULL) {
                 Py_DECREF(entry);
                 Py_DECREF(key);
                 r = 0;
@@ -1179,7 +1190,7 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
                     goto next;
             }
         }
-        r = emit_child(w, v, sp, ktok, ptok, sn, spar, level);
+        r = flag ? emit_named(w, TRUE_TEXT, sp, sn, spar, 1) : emit_child(w, v, sp, ktok, ptok, sn, spar, level);
     next:
         Py_XDECREF(sp);
         Py_XDECREF(sn);
@@ -1216,7 +1227,7 @@ emit_node(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *paren
     return r;
 }
 
-static PyObject *S_OUT, *S_STATS, *S_HINTS, *S_KEEP_ALL, *S_MAX_DEPTH, *S_MAX_FIELDS, *S_MAX_CHARS;
+static PyObject *S_OUT, *S_STATS, *S_HINTS, *S_FLAG_HINTS, *S_KEEP_ALL, *S_MAX_DEPTH, *S_MAX_FIELDS, *S_MAX_CHARS;
 
 static long
 long_attr(PyObject *obj, PyObject *name)
@@ -1236,7 +1247,8 @@ read_walker(Walk *w)
     w->out = PyObject_GetAttr(w->walker, S_OUT);
     w->stats = w->out ? PyObject_GetAttr(w->walker, S_STATS) : NULL;
     w->hints = w->stats ? PyObject_GetAttr(w->walker, S_HINTS) : NULL;
-    if (w->hints == NULL)
+    w->flags = w->hints ? PyObject_GetAttr(w->walker, S_FLAG_HINTS) : NULL;
+    if (w->flags == NULL)
         return -1;
     if (!PyList_Check(w->out) || !PyDict_Check(w->stats)) {
         PyErr_SetString(PyExc_TypeError, "Walker.out must be a list and Walker.stats a dict");
@@ -1302,6 +1314,7 @@ done:
     Py_XDECREF(w.out);
     Py_XDECREF(w.stats);
     Py_XDECREF(w.hints);
+    Py_XDECREF(w.flags);
     PyMem_Free(p.toks);
     PyMem_Free(p.keys);
     return result;
@@ -1482,6 +1495,7 @@ done:
     Py_XDECREF(w.out);
     Py_XDECREF(w.stats);
     Py_XDECREF(w.hints);
+    Py_XDECREF(w.flags);
     return result;
 }
 
@@ -1537,12 +1551,15 @@ PyInit__walk(void)
     S_OUT = PyUnicode_InternFromString("out");
     S_STATS = PyUnicode_InternFromString("stats");
     S_HINTS = PyUnicode_InternFromString("hints");
+    S_FLAG_HINTS = PyUnicode_InternFromString("flag_hints");
+    TRUE_TEXT = PyUnicode_InternFromString("true");
     S_KEEP_ALL = PyUnicode_InternFromString("keep_all");
     S_MAX_DEPTH = PyUnicode_InternFromString("_max_depth");
     S_MAX_FIELDS = PyUnicode_InternFromString("_max_fields");
     S_MAX_CHARS = PyUnicode_InternFromString("_max_chars");
     if (!EMPTY_STR || !DOT || !BRACKETS || !STAR || !S_NESTED_TEXT || !S_DEPTH_LIMITED || !S_FIELDS_DROPPED || !S_TRUNCATED ||
-        !S_OUT || !S_STATS || !S_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS)
+        !S_OUT || !S_STATS || !S_HINTS || !S_FLAG_HINTS || !S_KEEP_ALL || !S_MAX_DEPTH || !S_MAX_FIELDS || !S_MAX_CHARS ||
+        !TRUE_TEXT)
         return NULL;
     return PyModule_Create(&module);
 }

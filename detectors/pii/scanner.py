@@ -118,6 +118,7 @@ class Scanner:
         self._pct = compile_raw(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*)+")
         self._field = [r for r in self.recognizers if r.field_hints]
         self._field_hints = frozenset().union(*(r.field_hints for r in self._field)) if self._field else frozenset()
+        self._flag_hints = frozenset().union(*(r.flag_hints for r in self._field)) if self._field else frozenset()
         # Field recognisers that also read a field's siblings, and the names under which
         # they do. Such fields are never remembered as quiet: their verdict depends on
         # the rest of their object.
@@ -276,7 +277,7 @@ class Scanner:
         return walker, deadline
 
     def _walker(self) -> Walker:
-        return Walker(self._limits, self.stats, self._field_hints, self.watchlist is not None)
+        return Walker(self._limits, self.stats, self._field_hints, self.watchlist is not None, self._flag_hints)
 
     def _run(self, walker: Walker, deadline: float, subprocessor: str | None) -> list[Finding]:
         findings = self._resolver.findings(self._candidates(walker, deadline), subprocessor)

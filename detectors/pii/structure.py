@@ -115,7 +115,8 @@ class Segment:
 class Walker:
     """Builds the segments of one sample; bounded by ``Limits``."""
 
-    def __init__(self, limits: Limits, stats: dict, hints: frozenset[str] = _EMPTY, keep_all: bool = True):
+    def __init__(self, limits: Limits, stats: dict, hints: frozenset[str] = _EMPTY, keep_all: bool = True,
+                 flag_hints: frozenset[str] = _EMPTY):
         self.limits = limits
         self.stats = stats
         self.out: list[Segment] = []
@@ -125,6 +126,7 @@ class Walker:
         # watchlist must see every value (``keep_all``).
         self.hints = hints
         self.keep_all = keep_all
+        self.flag_hints = flag_hints  # names under which a JSON true is read (Recognizer.flag_hints)
         self.request_target = ""  # the URL's path and query, once url() walked it
         self.deadline = 0.0  # perf_counter time at which a long parse stops (0: none)
         # Limits as plain attributes: read once per value on the hot path.
@@ -717,9 +719,10 @@ class Walker:
                     self._value(str(k), loc, p + ".*", _EMPTY, _EMPTY, enc, depth)
                 # Small numbers, booleans and nulls hold nothing: no path to build. A small
                 # number under a field a recogniser reads by name may ({"dob": {"year":
-                # 1982}}, {"ssn_last_4": 1234}, {"cvc": 123}).
-                if (tv is int and -1_000_000 < v < 1_000_000 and self.hints.isdisjoint(ktok)) or tv is bool or \
-                        v is None:
+                # 1982}}, {"ssn_last_4": 1234}, {"cvc": 123}), and a true under a flag's
+                # ({"has_diabetes": true}).
+                if (tv is int and -1_000_000 < v < 1_000_000 and self.hints.isdisjoint(ktok)) or v is None or \
+                        (tv is bool and (not v or self.flag_hints.isdisjoint(ktok))):
                     continue
                 sp, sn, spar = p + suffix, (str(k) if safe else ""), name
                 ptok = ntok
@@ -743,7 +746,10 @@ class Walker:
                     self._value(v, loc, sp, ktok, ptok, enc, depth)
             elif tv is dict or tv is list:
                 self._json(v, loc, sp, sn, spar, depth, enc, level + 1)
-            elif tv is not bool and v is not None:
+            elif tv is bool:
+                if k != "":  # a flag's true: other booleans were passed over above
+                    self._add("true", loc, sp, sn, spar, enc, depth, machine=True)
+            elif v is not None:
                 self._scalar(v, loc, sp, sn, spar, depth, enc)
 
     def _scalar(self, v: object, loc: str, p: str, name: str, parent: str, depth: int, enc: str) -> None:

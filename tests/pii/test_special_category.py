@@ -158,3 +158,36 @@ def test_a_condition_in_what_trackers_say_a_visitor_did(scanner, url, body, path
 def test_event_names_that_name_no_condition(scanner, url, body):
     found = scan_json(scanner, body, url) if body else scan_url(scanner, url)
     assert special(found) == []
+
+
+@pytest.mark.parametrize("body,path,ctype", [
+    # BetterHelp's shape: an intake questionnaire's answers in an ad platform's event
+    ({"user_data": {"em": "ab12"}, "custom_data": {"previously_in_therapy": True}},
+     "$.custom_data.previously_in_therapy", "application/json"),
+    ({"traits": {"has_diabetes": True}}, "$.traits.has_diabetes", "application/json"),
+    ({"answers": {"pregnant": "Yes"}}, "$.answers.pregnant", "application/json"),
+    ({"profile": {"is_smoker": True}}, "$.profile.is_smoker", "application/json"),
+    ({"medication": True}, "$.medication", "application/json"),  # a health field's name, answered yes
+    (b"email=a%40example.com&diabetic=on", "form.diabetic", "application/x-www-form-urlencoded"),
+])
+def test_a_yes_to_a_health_question(scanner, body, path, ctype):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    found = scanner.scan_request("POST", "https://api.example.net/v1/x", [], raw, ctype)
+    assert special(found) == [(path, "health")]
+    assert all(f.masked == "****" for f in found if f.category == "SPECIAL_CATEGORY")
+
+
+@pytest.mark.parametrize("body", [
+    {"has_diabetes": False, "pregnant": "no", "hiv_positive": None, "is_smoker": "false"},
+    {"email_verified": True, "dark_mode": True, "disabled": True, "marketing_opt_in": True},
+    {"hearing_aids": True, "stroke_width": 2, "std": True},  # not a condition there
+    {"flags": [True, True]},
+])
+def test_answers_that_say_no_or_name_no_condition(scanner, body):
+    assert special(scan_json(scanner, body)) == []
+
+
+def test_a_yes_hashes_as_the_condition_it_answers(scanner):
+    (flag,) = scan_json(scanner, {"has_diabetes": True})
+    (named,) = scan_json(scanner, {"condition": "Diabetes"})
+    assert flag.value_hash == named.value_hash

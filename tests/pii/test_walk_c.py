@@ -32,15 +32,20 @@ def segments(walker: Walker) -> list[tuple]:
             for s in walker.out]
 
 
-def pair(limits: Limits | None = None, hints: frozenset[str] = frozenset(), keep_all: bool = True):
+def pair(limits: Limits | None = None, hints: frozenset[str] = frozenset(), keep_all: bool = True,
+         flag_hints: frozenset[str] = frozenset()):
     limits = limits or Limits()
-    return Walker(limits, {}, hints, keep_all), Walker(limits, {}, hints, keep_all)
+    return Walker(limits, {}, hints, keep_all, flag_hints), Walker(limits, {}, hints, keep_all, flag_hints)
+
+
+# Names under which a JSON true is read ({"has_diabetes": true}); a subset of the hints.
+FLAGS = frozenset({"diabetes", "pregnant"})
 
 
 def walked_both(text: str, limits: Limits | None = None, hints: frozenset[str] = frozenset(),
-                keep_all: bool = True, depth: int = 0) -> tuple[Walker, Walker]:
+                keep_all: bool = True, depth: int = 0, flag_hints: frozenset[str] = FLAGS) -> tuple[Walker, Walker]:
     """(C walk, Python walk) of one JSON document."""
-    c_walker, py_walker = pair(limits, hints, keep_all)
+    c_walker, py_walker = pair(limits, hints | flag_hints, keep_all, flag_hints)
     assert native.walk_json(c_walker, text, "body", "$", depth, "plain") is True
     py_walker.walk_json(json.loads(text), "body", "$", depth, "plain")
     return c_walker, py_walker
@@ -80,7 +85,8 @@ def test_machine_shape_on_each_kind_of_value(text, tokens):
 _KEYS = st.one_of(
     st.sampled_from(["email", "phone", "first_name", "userId", "id", "coordinates", "loc", "ua", "library",
                      "name", "ip", "", "ts", "version", "properties", "items", "ll", "a-b", "x.y",
-                     "value", "Key", "VALUES", "field", "val", "attribute", "year", "cvc"]),
+                     "value", "Key", "VALUES", "field", "val", "attribute", "year", "cvc", "has_diabetes",
+                     "pregnant"]),
     st.sampled_from(["jane@example.com", "+14155550132", "1234567", "0123456789abcdef01", "a b", "ünï"]),
     st.text(max_size=8),
 )
@@ -120,6 +126,13 @@ def test_walk_json_agrees_under_limits(doc, max_fields, max_chars, max_depth, ke
     limits = Limits(max_depth=max_depth, max_fields=max_fields, max_field_chars=max_chars)
     assert_same_walk(json.dumps(doc), limits=limits, hints=frozenset({"ua", "id", "year"}), keep_all=keep_all,
                      depth=depth)
+
+
+def test_a_flags_true_is_walked_and_other_booleans_are_not():
+    c_walker, py_walker = walked_both('{"has_diabetes": true, "pregnant": false, "x": true, "": true, '
+                                      '"diabetes": [true], "pair": {"name": "pregnant", "value": true}}')
+    assert segments(c_walker) == segments(py_walker)
+    assert [(s.path, s.scan) for s in c_walker.out if s.text == "true"] == [("$.has_diabetes", False)]
 
 
 @pytest.mark.parametrize("text", [

@@ -164,6 +164,10 @@ class Recognizer:
     # a field its names alone do not, and scan_field reads the other fields of the
     # object in ``ctx.siblings``.
     sibling_hints: frozenset[str] = frozenset()
+    # Field names (a subset of ``field_hints``) under which a JSON ``true`` is a value to
+    # read: {"has_diabetes": true} says as much as {"diagnosis": "diabetes"}. Read as the
+    # text "true"; other booleans hold nothing and are not walked.
+    flag_hints: frozenset[str] = frozenset()
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
         return Hit(self.contextual(self.score, ctx))

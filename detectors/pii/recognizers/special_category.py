@@ -15,8 +15,10 @@ analytics SDK about past therapy. The value alone says little ("Asian", "Sertral
 - under such a field's object, its name, code or label (``{"medications": [{"name":
   "Sertraline"}]}``).
 
-A condition of the vocabulary in what a tracker says the visitor did or viewed (an event's
-name, a page title, a search) is reported too: "Diabetes Screening Booked" sent with a
+A yes to a health question ({"has_diabetes": true}, "pregnant=yes") says the condition;
+the walk reads a JSON true only under such names (Recognizer.flag_hints). A condition of
+the vocabulary in what a tracker says the visitor did or viewed (an event's name, a page
+title, a search) is reported too: "Diabetes Screening Booked" sent with a
 visitor's id tells the ad network about the visitor.
 
 Values that decline to say ("prefer not to say", "unknown", "none") state nothing and are
@@ -121,6 +123,16 @@ _AMBIGUOUS: Final[dict[str, tuple[str, frozenset[str]]]] = {
 # Under a named field's object, the members that hold what it names.
 _MEMBER_FIELDS: Final = frozenset({"name", "code", "display"})
 
+# Names of yes-or-no questions about a condition: {"has_diabetes": true}, a therapy app's
+# {"previously_in_therapy": true} (the FTC's BetterHelp order), a form's "pregnant=yes".
+# A condition of one word, or a word that says someone has one -> the condition.
+_FLAGS: Final = {
+    **{c: c for c in _CONDITION_VALUES if c.isalnum() and c not in ("aids", "std", "sti", "stroke", "acne")},
+    "diabetic": "diabetes", "asthmatic": "asthma", "epileptic": "epilepsy", "depressed": "depression",
+    "hivpositive": "hiv", "smoker": "smoker", "therapy": "therapy",
+}
+# What answers yes.
+_TRUE: Final = frozenset({"true", "yes", "y", "1", "on", "checked"})
 # A statement of these is a few words: "Type 2 diabetes mellitus without complications".
 _MOST_WORDS: Final = 8
 # Answers that state nothing.
@@ -159,18 +171,21 @@ def _states(v: str) -> bool:
 class SpecialCategoryRecognizer(Recognizer):
     name: str = "special_category"
     category: str = Category.SPECIAL_CATEGORY
-    field_hints: frozenset[str] = frozenset(_NAMED) | frozenset(_AMBIGUOUS) | _MEMBER_FIELDS
+    field_hints: frozenset[str] = frozenset(_NAMED) | frozenset(_AMBIGUOUS) | _MEMBER_FIELDS | frozenset(_FLAGS)
+    flag_hints: frozenset[str] = frozenset(_FLAGS) | frozenset(t for t, s in _NAMED.items() if s == HEALTH)
     # A "condition" beside a drug or a diagnosis is a health condition, in the vocabulary or not.
     sibling_hints: frozenset[str] = frozenset({"condition", "conditions"})
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
-        return not tokens.isdisjoint(_NAMED) or not tokens.isdisjoint(_AMBIGUOUS) or (
+        return not tokens.isdisjoint(_NAMED) or not tokens.isdisjoint(_AMBIGUOUS) or not tokens.isdisjoint(_FLAGS) or (
             not tokens.isdisjoint(_MEMBER_FIELDS) and (not parent_tokens.isdisjoint(_NAMED)
                                                        or not parent_tokens.isdisjoint(_AMBIGUOUS)))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         v = value.strip()
         tokens = ctx.tokens
+        if v.lower() in _TRUE:
+            return self._answered(tokens, value.index(v), len(v))
         subtype = self._named(tokens, ctx.parent_tokens)
         # A biometric template is long (a face embedding in base64); a statement is not.
         if not _states(v) or (len(v) > 200 and subtype != BIOMETRIC):
@@ -193,6 +208,16 @@ class SpecialCategoryRecognizer(Recognizer):
             score = 0.8
         off = value.index(v)
         return (Hit(score, folded, subtype, start=off, end=off + len(v)),)
+
+    @staticmethod
+    def _answered(tokens: frozenset[str], start: int, n: int) -> tuple[Hit, ...]:
+        """A yes under a health field's or a condition's name: the condition (or the
+        field's name) is what the value says."""
+        said = next((t for t in sorted(tokens) if t in _FLAGS), "")
+        if said:
+            return (Hit(0.75, _FLAGS[said], HEALTH, start=start, end=start + n),)
+        said = next((t for t in sorted(tokens) if _NAMED.get(t) == HEALTH), "")
+        return (Hit(0.75, said, HEALTH, start=start, end=start + n),) if said else ()
 
     @staticmethod
     def _named(tokens: frozenset[str], parent_tokens: frozenset[str]) -> str:
