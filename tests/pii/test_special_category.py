@@ -191,3 +191,8 @@ def test_a_yes_hashes_as_the_condition_it_answers(scanner):
     (flag,) = scan_json(scanner, {"has_diabetes": True})
     (named,) = scan_json(scanner, {"condition": "Diabetes"})
     assert flag.value_hash == named.value_hash
+
+
+def test_an_event_labelled_in_a_ticket_is_no_tracker_event(scanner):
+    text = "Event: Diabetes Awareness Walk\nDate: May 4\nVenue: City Park"
+    assert special(scanner.scan_text(text)) == []

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import Final, Iterable
 
-from ..finding import Category
+from ..finding import Category, Location
 from ..masking import folded_words
 from .base import Ctx, Hit, Recognizer
 
@@ -329,8 +329,8 @@ class HealthEventRecognizer(Recognizer):
         return whole in _EVENT_NAMES or (whole == "name" and not parent_tokens.isdisjoint(_EVENT_PARENTS))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
-        if len(value) > 160:
-            return ()
+        if len(value) > 160 or ctx.seg.location == Location.TEXT:
+            return ()  # long, or a label in a ticket ("Event: Diabetes Awareness Walk"), not a tracker's
         words = _event_words(value)
         if len(words) > 16:
             return ()  # a sentence, not a name
