@@ -1141,7 +1141,8 @@ _TEXT_RECORDS = {
 }
 # Tables pasted into a prompt: the rows' delimiter and how a header line is written.
 _TEXT_TABLES = {"CSV": (",", "{}", "Please dedupe this list:\n"), "TSV": ("\t", "{}", "From my spreadsheet:\n"),
-                "markdown": (" | ", "| {} |", "Summarise this table:\n\n")}
+                "markdown": (" | ", "| {} |", "Summarise this table:\n\n"),
+                "CSV quoted": ('","', '"{}"', "Exported from the CRM:\n")}  # as spreadsheets export
 # Prose with a comma on consecutive lines, as letters and tickets write it: no table.
 _NOT_TABLES = ["Dear team, thanks for the call\nI spoke to Sarah, twice", "Hi Mark, hope you are well\nBest, Anna",
                "Apples, pears\nPlums, cherries", "Thanks again, Mark\nSee you soon, Anna"]

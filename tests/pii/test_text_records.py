@@ -85,14 +85,25 @@ TABLES = [
     f"Please dedupe this list:\nfirst_name,last_name,ssn\nSarah,Connor,{SSN}\nJohn,Smith,536228727\n",
     f"first_name\tlast_name\tssn\r\nSarah\tConnor\t{SSN}\r\nJohn\tSmith\t536228727\r\n",
     f"| First Name | Last Name | SSN |\n|---|---|---|\n| Sarah | Connor | {SSN} |\n| John | Smith | 536228727 |\n",
+    # A spreadsheet's export: names and cells in quotes, a "" inside one
+    f'"first_name","last_name","ssn"\n"Sarah","Connor","{SSN}"\n"John" , "Smith","536228727"\n',
 ]
 
 
-@pytest.mark.parametrize("text", TABLES, ids=["csv", "tsv", "markdown"])
+@pytest.mark.parametrize("text", TABLES, ids=["csv", "tsv", "markdown", "csv quoted"])
 def test_a_table_in_text_goes_by_its_columns(scanner, text):
     found = sorted((text[f.start:f.end], f.category) for f in scanner.scan_text(text))
     assert found == [("536228726", "US_SSN"), ("536228727", "US_SSN"), ("Connor", "PERSON"), ("John", "PERSON"),
                      ("Sarah", "PERSON"), ("Smith", "PERSON")]
+
+
+def test_a_quoted_cell_holds_its_delimiter(scanner):
+    text = ('Please dedupe:\nname,diagnosis,ssn\n"Connor, Sarah","Type 2 diabetes, uncontrolled",536228726\n'
+            '"O\'Neil, ""Bob""",Asthma,536228727\n')
+    found = {(text[f.start:f.end], f.category, f.field_path) for f in scanner.scan_text(text)}
+    assert {("Connor, Sarah", "PERSON", "name"), ("Type 2 diabetes, uncontrolled", "SPECIAL_CATEGORY", "diagnosis"),
+            ("536228726", "US_SSN", "ssn"), ("Asthma", "SPECIAL_CATEGORY", "diagnosis"),
+            ("536228727", "US_SSN", "ssn")} <= found
 
 
 def test_a_table_in_a_prompt_goes_by_its_columns(scanner):
@@ -106,6 +117,7 @@ def test_a_table_in_a_prompt_goes_by_its_columns(scanner):
     "Dear team, thanks\nI called Sarah, twice",  # prose with a comma on two lines: no column is a name's
     "first_name,last_name\n",  # a header without rows
     "first_name,last_name\nSarah,Connor,extra\n",  # a row that does not fit
+    'first_name,last_name\n"Sarah,Connor\n',  # a quote left open
 ])
 def test_no_table(scanner, text):
     assert [f.field_path for f in scanner.scan_text(text) if f.field_path] == []
