@@ -1630,6 +1630,27 @@ _CONDITION_TICKETS = (
     "{name} has been living with {condition} for years and asked about the copay card.",
     "I tested positive for {condition} and need to reschedule my appointment.",
 )
+# The same in French, Spanish and German, with conditions as each language names them.
+_CONDITION_TICKETS_EU = (
+    ("Bonjour, ma mère est atteinte {fr_article}{condition} depuis l'an dernier.", "fr"),
+    ("Mon fils souffre {fr_article}{condition}, merci de rappeler.", "fr"),
+    ("Mi padre fue diagnosticado con {condition} y necesita la receta.", "es"),
+    ("Padezco {condition} y necesito cambiar la cita.", "es"),
+    ("Meine Frau leidet an {condition}, bitte um Rückruf.", "de"),
+    ("Mein Sohn ist erkrankt an {condition}.", "de"),
+)
+_BENCH_CONDITIONS_EU = {
+    "fr": ("dépression", "diabète", "asthme", "épilepsie", "sclérose en plaques", "schizophrénie", "endométriose",
+           "maladie de Crohn", "VIH", "anxiété"),
+    "es": ("depresión", "diabetes", "asma", "epilepsia", "esclerosis múltiple", "esquizofrenia", "endometriosis",
+           "cáncer de mama", "VIH", "ansiedad"),
+    "de": ("Depressionen", "Diabetes", "Asthma", "Epilepsie", "Multipler Sklerose", "Schizophrenie", "Endometriose",
+           "Morbus Crohn", "HIV", "Migräne"),
+}
+_CONDITION_NO_ONE_EU = (
+    "Des millions de personnes souffrent de {condition}.", "La aplicación ayuda a personas que viven con {condition}.",
+    "Die App hilft Menschen, die an {condition} leiden.",
+)
 _CONDITION_NO_ONE = (
     "Our guide to {condition} awareness month is live on the blog.",
     "The app helps people living with {condition} track their symptoms.",
@@ -1735,11 +1756,22 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
         text = rnd.choice(_CONDITION_TICKETS).format(name=first, condition=condition)
         found, planted = counts.get("ticket text", (0, 0))
         counts["ticket text"] = (found + _found_whole(scanner, text, condition, "SPECIAL_CATEGORY"), planted + 1)
+        template, lang = rnd.choice(_CONDITION_TICKETS_EU)
+        condition = rnd.choice(_BENCH_CONDITIONS_EU[lang])
+        article = "du " if condition.isupper() else ("d'" if condition[0] in "aeéiou" else "de ")
+        text = template.format(condition=condition, fr_article=article)
+        found, planted = counts.get("ticket text fr/es/de", (0, 0))
+        counts["ticket text fr/es/de"] = (found + _found_whole(scanner, text, condition, "SPECIAL_CATEGORY"),
+                                          planted + 1)
     false = 0
     for _ in range(n):
         condition = rnd.choice(_BENCH_CONDITIONS)
         false += sum(f.category == "SPECIAL_CATEGORY"
                      for f in scanner.scan_text(rnd.choice(_CONDITION_NO_ONE).format(condition=condition)))
+        lang = rnd.choice(("fr", "es", "de"))
+        text = _CONDITION_NO_ONE_EU[("fr", "es", "de").index(lang)].format(
+            condition=rnd.choice(_BENCH_CONDITIONS_EU[lang]))
+        false += sum(f.category == "SPECIAL_CATEGORY" for f in scanner.scan_text(text))
         fs = post("https://api.segment.io/v1/track", {
             "userId": v.uuid(), "event": "Product Viewed",
             "properties": {"condition": rnd.choice(("new", "used", "refurbished", "Used - Like New", "open box")),
@@ -2239,9 +2271,11 @@ def main(argv=None) -> int:
     print("  special categories (GDPR Art. 9) as trackers and forms send them (drug and condition in a Segment "
           "event and a Meta pixel, a condition alone (by the vocabulary), ethnicity, religion and orientation in a sign-up form, a GA4 user property, an "
           "intake's medication and ICD-10 code; found by field; a condition in an event's name, a search or a page "
-          "title; a yes to a health question; a condition someone has in a ticket or prompt, found whole): " + _fractions(counts)
+          "title; a yes to a health question; a condition someone has in a ticket or prompt, in English and in "
+          "French, Spanish or German, found whole): " + _fractions(counts)
           + f"; {false} findings in {n_clean} events whose fields mean something else or decline to answer, "
-          f"{n_clean} sentences that name a condition of no one, {n_clean} events and page titles that name none "
+          f"{n_clean * 2} sentences that name a condition of no one (half in French, Spanish or German), "
+          f"{n_clean} events and page titles that name none "
           f"and {n_clean} health questions answered no")
     print()
     head = f"{'category':16s} | {'Sentinel (all)':^23s} | {'Sentinel (subset)':^23s}"

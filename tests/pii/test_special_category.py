@@ -97,6 +97,15 @@ def test_the_mask_shows_nothing_and_the_hash_ignores_case(scanner):
     ("She has been treated for breast cancer since 2021", "breast cancer"),
     ("Family history of Alzheimer's disease", "Alzheimer's disease"),
     ("He tested positive for COVID-19 on Monday", "COVID-19"),
+    # French, Spanish and German, their articles taken with the phrase
+    ("Ma mère est atteinte d'une dépression sévère depuis 2019.", "dépression"),
+    ("Je souffre de diabète de type 2, merci de rappeler.", "diabète de type 2"),
+    ("Il vit avec le VIH depuis dix ans.", "VIH"),
+    ("Mon fils souffre d'anxiété, merci de rappeler.", "anxiété"),  # an accented last letter
+    ("Mi padre fue diagnosticado con cáncer de mama.", "cáncer de mama"),
+    ("Padezco de ansiedad y necesito cambiar la cita.", "ansiedad"),
+    ("Meine Frau leidet an Depressionen.", "Depressionen"),
+    ("Er ist erkrankt an Multipler Sklerose.", "Multipler Sklerose"),
 ])
 def test_a_condition_someone_has_in_text(scanner, text, condition):
     found = [(text[f.start:f.end], f.subtype, f.masked) for f in scanner.scan_text(text)
@@ -112,6 +121,9 @@ def test_a_condition_someone_has_in_text(scanner, text, condition):
     "Depression and diabetes are common",  # no phrase that says someone has them
     "new treatment for pregnant women",  # a population after it
     "she is living with a prep cook",  # PrEP only as "HIV PrEP"
+    "Des millions de personnes souffrent de migraine.",  # a population
+    "La aplicación ayuda a personas que viven con diabetes.",
+    "Le portrait est traité pour la lumière.", "Ich lebe mit meiner Familie in Berlin.",
 ])
 def test_conditions_no_one_is_said_to_have(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"] == []
@@ -185,6 +197,13 @@ def test_a_yes_to_a_health_question(scanner, body, path, ctype):
 ])
 def test_answers_that_say_no_or_name_no_condition(scanner, body):
     assert special(scan_json(scanner, body)) == []
+
+
+def test_a_condition_hashes_alike_in_each_language(scanner):
+    hashes = {f.value_hash for text in ("I was diagnosed with diabetes.", "Je souffre de diabète.",
+                                        "Fue diagnosticada con diabetes.", "Sie leidet an Diabetes.")
+              for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"}
+    assert len(hashes) == 1
 
 
 def test_a_yes_hashes_as_the_condition_it_answers(scanner):

@@ -146,7 +146,7 @@ _DECLINED: Final = frozenset({
 
 
 # In text, a condition after a phrase that says someone has it: "diagnosed with type 2
-# diabetes", "living with HIV", "being treated for depression". English only.
+# diabetes", "living with HIV", "being treated for depression". French, Spanish and German below.
 _CONDITION_CUE: Final = (r"(?i:\b(?:diagnosed[ \t]+with|diagnosis[ \t]+of|suffer(?:s|ing|ed)?[ \t]+from|"
                          r"(?:being[ \t]+)?treated[ \t]+for|treatment[ \t]+for|living[ \t]+with|"
                          r"tested[ \t]+positive[ \t]+for|recovering[ \t]+from|(?:family|medical)[ \t]+history[ \t]+of|"
@@ -157,9 +157,62 @@ _CONDITION_WORDS: Final = "|".join(re.escape(c).replace(r"\ ", r"[ \t]+")
 _GENERIC_PEOPLE: Final = frozenset({
     "people", "patients", "those", "anyone", "individuals", "adults", "children", "kids", "millions", "thousands",
     "users", "members", "everyone", "families", "women", "men", "persons", "americans", "veterans", "customers",
+    "personnes", "patients", "enfants", "femmes", "hommes", "personas", "pacientes", "niños", "mujeres", "hombres",
+    "menschen", "patienten", "kinder", "frauen", "männer", "millionen",
 })
 # Up to two words between: "diagnosed with early-onset ...", "treated for severe depression".
 _CONDITION_ADJECTIVES: Final = r"(?:(?i:a|an|the|early|mild|moderate|severe|chronic|acute|advanced|major)[ \t]+){0,2}"
+
+# The same in French, Spanish and German, their articles taken with the phrase: "atteinte
+# d'une dépression", "diagnosticado con diabetes", "leidet an Depressionen", "lebt mit HIV".
+_FR_ARTICLE: Final = r"(?:d'une?[ \t]+|d'|du[ \t]+|de[ \t]+la[ \t]+|de[ \t]+l'|des[ \t]+|de[ \t]+)"
+_FR_ES_DE_CUE: Final = (
+    r"(?i:\batteint(?:e|s|es)?[ \t]+" + _FR_ARTICLE + r"|\bsouffr(?:e|es|ent|ait|ant)[ \t]+" + _FR_ARTICLE
+    + r"|\bdiagnostiqu(?:é|ée|és|ées)[ \t]+(?:avec[ \t]+(?:une?[ \t]+|le[ \t]+|la[ \t]+|l')?|" + _FR_ARTICLE + ")"
+    + r"|\btrait(?:é|ée|és|ées)[ \t]+pour[ \t]+(?:une?[ \t]+|le[ \t]+|la[ \t]+|l')?"
+    + r"|\bvi(?:s|t|vre|vant)[ \t]+avec[ \t]+(?:une?[ \t]+|le[ \t]+|la[ \t]+|l')?"
+    + r"|\bdiagnosticad(?:o|a|os|as)[ \t]+con[ \t]+(?:una?[ \t]+)?"
+    + r"|\b(?:sufr(?:e|o|es|en|ía)|padec(?:e|es|en|ía)|padezco)[ \t]+(?:de[ \t]+)?(?:una?[ \t]+)?"
+    + r"|\btratad(?:o|a|os|as)[ \t]+(?:por|de)[ \t]+(?:una?[ \t]+)?"
+    + r"|\bviv(?:e|o|en|ir)[ \t]+con[ \t]+(?:el[ \t]+|la[ \t]+|una?[ \t]+)?"
+    + r"|\b(?:leide|leidet|leiden|litt)[ \t]+(?:an|unter)[ \t]+(?:einer[ \t]+|einem[ \t]+)?"
+    + r"|\berkrankt[ \t]+an[ \t]+(?:einer[ \t]+|einem[ \t]+)?"
+    + r"|\b(?:lebe|lebt|leben)[ \t]+mit[ \t]+(?:einer[ \t]+)?"
+    + r"|\bbehandelt[ \t]+wegen[ \t]+(?:einer[ \t]+|eines[ \t]+)?)")
+# Their conditions, each -> the vocabulary's English, so a condition hashes alike in any
+# of the four languages.
+_EU_CONDITIONS: Final = {
+    # French
+    "diabète": "diabetes", "diabète de type 2": "type 2 diabetes", "diabète de type 1": "type 1 diabetes",
+    "dépression": "depression", "asthme": "asthma", "cancer": "cancer", "cancer du sein": "breast cancer",
+    "vih": "hiv", "sida": "aids", "hypertension": "hypertension", "épilepsie": "epilepsy", "migraine": "migraine",
+    "migraines": "migraines", "anxiété": "anxiety", "sclérose en plaques": "multiple sclerosis",
+    "maladie d'alzheimer": "alzheimer's disease", "maladie de parkinson": "parkinson's disease",
+    "schizophrénie": "schizophrenia", "trouble bipolaire": "bipolar disorder", "hépatite c": "hepatitis c",
+    "bpco": "copd", "obésité": "obesity", "autisme": "autism", "tdah": "adhd", "maladie de crohn": "crohn's disease",
+    "endométriose": "endometriosis", "démence": "dementia", "tuberculose": "tuberculosis", "anorexie": "anorexia",
+    "alcoolisme": "alcoholism", "polyarthrite rhumatoïde": "rheumatoid arthritis",
+    # Spanish
+    "diabetes tipo 2": "type 2 diabetes", "depresión": "depression", "asma": "asthma", "cáncer": "cancer",
+    "cáncer de mama": "breast cancer", "hipertensión": "hypertension", "epilepsia": "epilepsy",
+    "migraña": "migraine", "ansiedad": "anxiety", "esclerosis múltiple": "multiple sclerosis",
+    "esquizofrenia": "schizophrenia",
+    "trastorno bipolar": "bipolar disorder", "artritis reumatoide": "rheumatoid arthritis", "epoc": "copd",
+    "obesidad": "obesity", "autismo": "autism", "enfermedad de crohn": "crohn's disease",
+    "endometriosis": "endometriosis", "demencia": "dementia", "tuberculosis": "tuberculosis",
+    "alcoholismo": "alcoholism", "alzhéimer": "alzheimer's", "párkinson": "parkinson's",
+    # German
+    "typ-2-diabetes": "type 2 diabetes", "typ 2 diabetes": "type 2 diabetes", "depressionen": "depression",
+    "krebs": "cancer", "brustkrebs": "breast cancer", "bluthochdruck": "hypertension", "epilepsie": "epilepsy",
+    "migräne": "migraine", "angststörung": "anxiety", "angststörungen": "anxiety",
+    "multipler sklerose": "multiple sclerosis", "multiple sklerose": "multiple sclerosis",
+    "schizophrenie": "schizophrenia", "bipolarer störung": "bipolar disorder", "adipositas": "obesity",
+    "autismus": "autism", "adhs": "adhd", "morbus crohn": "crohn's disease", "endometriose": "endometriosis",
+    "demenz": "dementia", "tuberkulose": "tuberculosis", "magersucht": "anorexia", "alkoholismus": "alcoholism",
+    "rheumatoider arthritis": "rheumatoid arthritis", "hepatitis c": "hepatitis c", "copd": "copd",
+}
+_EU_CONDITION_WORDS: Final = "|".join(re.escape(c).replace(r"\ ", r"[ \t]+")
+                                      for c in sorted(_EU_CONDITIONS, key=lambda c: (-len(c), c)))
 
 
 def _states(v: str) -> bool:
@@ -266,10 +319,16 @@ class HealthConditionTextRecognizer(Recognizer):
     name: str = "special_category.condition"
     category: str = Category.SPECIAL_CATEGORY
     patterns: tuple[str, ...] = (
-        _CONDITION_CUE + r"[ \t]+" + _CONDITION_ADJECTIVES + r"((?i:" + _CONDITION_WORDS + r"))\b",)
-    prefilter: tuple[str, ...] = (_CONDITION_CUE,)
+        "(?:" + _CONDITION_CUE + r"[ \t]+" + _CONDITION_ADJECTIVES + "|" + _FR_ES_DE_CUE + r")((?i:" + _CONDITION_WORDS
+        + "|" + _EU_CONDITION_WORDS + r"))(?:[^\p{L}\p{N}_]|$)",)  # not \b: RE2's is ASCII's ("anxiété,")
+    # The phrases' stems, in ASCII (the prefilter reads bytes): "diagnostiqué", "sufría".
+    prefilter: tuple[str, ...] = (
+        _CONDITION_CUE,
+        r"(?i)\b(?:atteint|souffr|diagnostiqu|trait\xc3\xa9|vi(?:s|t|vre|vant)[ \t]+avec|diagnosticad|sufr|padec|padezc"
+        r"|tratad|viv(?:e|o|en|ir)[ \t]+con|leide|leidet|litt|erkrankt|lebe|lebt|behandelt[ \t]+wegen)")
     keywords: tuple[str, ...] = ("diagnos", "suffer", "treat", "living", "positive", "recovering", "history", "med",
-                                 "struggling")
+                                 "struggling", "atteint", "souffr", "trait", "avec", "sufr", "padec", "padez",
+                                 "tratad", "con", "leid", "litt", "erkrankt", "mit", "wegen")
     group: int = 1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
@@ -278,7 +337,8 @@ class HealthConditionTextRecognizer(Recognizer):
         after = ctx.text[ctx.end:ctx.end + 24].split(None, 1)
         if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]) or (after and after[0].lower() in _GENERIC_PEOPLE):
             return None  # "helps people living with diabetes", "treatment for pregnant women": no one in particular
-        return Hit(0.8, folded_words(value), HEALTH)
+        folded = folded_words(value)
+        return Hit(0.8, _EU_CONDITIONS.get(folded, folded), HEALTH)
 
 
 
