@@ -1398,6 +1398,7 @@ _NAMED_IN_NOTES = [
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "btc"),
     ("My ETH wallet address is {v}", "CRYPTO_WALLET", "eth"),
     ("Please send my refund to {v}, thanks", "CRYPTO_WALLET", "eth_checksummed"),
+    ("Withdraw my USDT (TRC20) to {v}", "CRYPTO_WALLET", "tron_ltc_doge"),
     ("here is my card 4111 1111 1111 1111 exp 09/28 cvv {v}", "CREDIT_CARD", "security_code"),
     ("Caller verified with SSN ending in {v} and their zip code", "US_SSN", "last4"),
     ("SSN (last 4): {v}", "US_SSN", "last4"),
@@ -1418,6 +1419,7 @@ _NOT_NAMED_IN_NOTES = [
     ("invoice {v} paid", "HEALTH_ID", "au_medicare"),
     ("parcel {v} delivered", "NATIONAL_ID", "sg_nric"),
     ("ref {v} closed", "CRYPTO_WALLET", "btc_typo"),  # one character off: the checksum fails
+    ("ref {v} closed", "CRYPTO_WALLET", "tron_ltc_doge_typo"),
     ("build {v} passed", "CRYPTO_WALLET", "eth"),  # 40 hex digits, unnamed
     ("ref {v} closed", "CRYPTO_WALLET", "eth_miscased"),  # EIP-55 with one letter's case turned
     ("your security code is {v}", "CREDIT_CARD", "security_code"),  # a one-time code
@@ -1429,9 +1431,10 @@ _NOT_NAMED_IN_NOTES = [
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
-def _bitcoin_address(rnd: random.Random) -> str:
-    """A pay-to-public-key-hash address of a random key hash, in base58check."""
-    payload = b"\x00" + rnd.randbytes(20)
+def _bitcoin_address(rnd: random.Random, version: int = 0x00) -> str:
+    """A pay-to-public-key-hash address of a random key hash, in base58check: Bitcoin's
+    by default, else the chain's of ``version`` (Tron 0x41, Litecoin 0x30, Dogecoin 0x1E)."""
+    payload = bytes([version]) + rnd.randbytes(20)
     raw = payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
     n, out = int.from_bytes(raw, "big"), ""
     while n:
@@ -1500,6 +1503,11 @@ def _note_value(kind: str, rnd: random.Random) -> str:
         return _bitcoin_address(rnd)
     if kind == "btc_typo":
         v = _bitcoin_address(rnd)
+        return v[:-1] + rnd.choice(_BASE58.replace(v[-1], ""))
+    if kind == "tron_ltc_doge":
+        return _bitcoin_address(rnd, rnd.choice((0x41, 0x30, 0x1E)))
+    if kind == "tron_ltc_doge_typo":
+        v = _bitcoin_address(rnd, rnd.choice((0x41, 0x30, 0x1E)))
         return v[:-1] + rnd.choice(_BASE58.replace(v[-1], ""))
     if kind == "eth":
         return "0x" + rnd.randbytes(20).hex()
@@ -2243,7 +2251,7 @@ def main(argv=None) -> int:
     print("  identifiers named in notes and tickets (two-digit-year and printed birth dates, e-mail addresses spelt out, bank accounts beside a bank's "
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
-          "named or checksummed, a card's security code after its name, an SSN's last four, an IBAN in lower case, a "
+          "named or checksummed (Bitcoin, Ethereum, and Tron, Litecoin and Dogecoin by theirs), a card's security code after its name, an SSN's last four, an IBAN in lower case, a "
           "VIN and an Emirates ID after their names; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")

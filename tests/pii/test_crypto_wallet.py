@@ -1,7 +1,9 @@
 """Cryptocurrency wallet addresses: Bitcoin's and checksummed Ethereum ones wherever they
 are (their checksum is the evidence), Ethereum's in one case after a wallet's name or
-under a wallet's field. The addresses are the published examples of BIP 13, BIP 173,
-BIP 350 and EIP-55, and the genesis block's."""
+under a wallet's field; Litecoin's, Dogecoin's and Tron's by the same checksums. The
+addresses are the published examples of BIP 13, BIP 173, BIP 350 and EIP-55, the
+genesis block's, BIP 173's program under Litecoin's "ltc", and Tether's USDT contract on
+Tron."""
 
 from __future__ import annotations
 
@@ -20,6 +22,11 @@ ETH = "0x52908400098527886E0F7030069857D2E4169EE7"
 # EIP-55's own examples.
 EIP55 = ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
          "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"]
+LITECOIN = "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9"
+LITECOIN_P2SH = "MGxNPPB7eBoWPUaprtX9v9CXJZoD2465zN"
+LITECOIN_SEGWIT = "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9"
+DOGECOIN = "DH5yaieqoZN36fDVciNyRueRGvGLR3mr7L"
+TRON = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 # ETH with the case of one letter (its last "E") turned.
 ETH_MISCASED = ETH[:-2] + "e" + ETH[-1]
 
@@ -36,6 +43,11 @@ FOUND = [
     # Checksummed, so unnamed: pasted from a wallet into a chat or a ticket.
     (f"please send it to {ETH} by Friday", ETH, "ethereum"),
     (f"{EIP55[0]}", EIP55[0], "ethereum"),
+    (f"LTC to {LITECOIN} please", LITECOIN, "litecoin"),
+    (f"{LITECOIN_P2SH}", LITECOIN_P2SH, "litecoin"),
+    (f"withdraw to {LITECOIN_SEGWIT}", LITECOIN_SEGWIT, "litecoin"),
+    (f"doge: {DOGECOIN}", DOGECOIN, "dogecoin"),
+    (f"USDT (TRC20) {TRON}", TRON, "tron"),
 ]
 
 
@@ -52,6 +64,8 @@ def test_wallet_addresses_in_text(scanner, text, address, subtype):
     SEGWIT[:-1] + "5",
     SEGWIT[:8] + SEGWIT[8:].upper(),  # bech32 is one case or the other
     "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx",  # testnet: no one's money
+    TRON[:-1] + "u", LITECOIN_SEGWIT[:-1] + "8", DOGECOIN[:5] + DOGECOIN[6] + DOGECOIN[5] + DOGECOIN[7:],
+    "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",  # Bitcoin's checksum under Litecoin's name
     "order 1234567891234567891234567891 shipped",  # digits only: base58, no checksum
     f"commit {ETH.lower()}",  # 40 hex digits in one case unnamed: a SHA-1 as often as a wallet
     f"hash {EIP55[0].upper().replace('0X', '0x')}",  # capitals whose checksum fails: no evidence

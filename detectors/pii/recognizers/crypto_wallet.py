@@ -1,5 +1,7 @@
 """Cryptocurrency wallet addresses: Bitcoin's (base58check "1..." and "3...", bech32
-"bc1...") and Ethereum's ("0x" and 40 hex digits).
+"bc1..."), Ethereum's ("0x" and 40 hex digits), and those of the chains that share
+Bitcoin's checksums: Litecoin ("L...", "M...", "ltc1..."), Dogecoin ("D...") and Tron
+("T...", where most USDT is sent).
 
 An address is pseudonymous, like a hashed e-mail: every payment to or from it is public,
 so whoever learns whose it is learns what they paid for. Presidio and commercial DLP
@@ -7,7 +9,8 @@ report it; a sub-processor (an analytics SDK, a KYC vendor, a node provider such
 Infura) that receives it with a user id receives that person's history.
 
 A Bitcoin address carries a checksum (double SHA-256 for base58check, BCH for bech32),
-so it is reported wherever it is. So is an Ethereum address in mixed case: EIP-55 writes
+so it is reported wherever it is, as are Litecoin's, Dogecoin's and Tron's: the version
+byte names the chain. So is an Ethereum address in mixed case: EIP-55 writes
 each hex letter in the case its Keccak-256 hash says, the form wallets copy and
 explorers show; a SHA-1 or a commit id is written in lower case. In lower case an
 address carries no checksum, and 40 hex digits are as often a hash: it is reported only
@@ -30,16 +33,21 @@ from .base import Ctx, Hit, Recognizer, field_hit
 
 _BASE58: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX: Final = {c: i for i, c in enumerate(_BASE58)}
-# Mainnet version bytes: pay to a public key hash ("1..."), to a script hash ("3...").
-_VERSIONS: Final = (0x00, 0x05)
+# Mainnet version bytes -> the chain: Bitcoin's pay to a public key hash ("1...") and to
+# a script hash ("3...", which Litecoin used before "M..."), Litecoin's ("L...", "M..."),
+# Dogecoin's ("D...") and Tron's ("T...").
+_VERSIONS: Final = {0x00: "bitcoin", 0x05: "bitcoin", 0x30: "litecoin", 0x32: "litecoin", 0x1E: "dogecoin",
+                    0x41: "tron"}
+# Segwit's human-readable parts -> the chain.
+_SEGWIT_HRPS: Final = {"bc": "bitcoin", "ltc": "litecoin"}
 _BECH32: Final = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_INDEX: Final = {c: i for i, c in enumerate(_BECH32)}
 _BECH32_GENERATOR: Final = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
 _BECH32_CONST: Final = 1  # BIP 173, segwit version 0
 _BECH32M_CONST: Final = 0x2BC830A3  # BIP 350, versions 1 to 16 (taproot)
 
-_BASE58_ADDRESS: Final = r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b"
-_BECH32_ADDRESS: Final = r"\b(?:bc1[02-9ac-hj-np-z]{11,71}|BC1[02-9AC-HJ-NP-Z]{11,71})\b"
+_BASE58_ADDRESS: Final = r"\b[13LMDT][1-9A-HJ-NP-Za-km-z]{25,34}\b"
+_BECH32_ADDRESS: Final = r"\b(?:(?:bc|ltc)1[02-9ac-hj-np-z]{11,71}|(?:BC|LTC)1[02-9AC-HJ-NP-Z]{11,71})\b"
 _WALLET_CUE: Final = (r"(?i:\b(?:wallet|eth(?:ereum)?|erc-?20|metamask|usdt|usdc|crypto|deposit|withdrawal)"
                       r"(?:[ \t]+address|[ \t]+addr\b|[ \t]+#)?)")
 _ETH_ADDRESS: Final = r"0x[0-9a-fA-F]{40}"
@@ -56,23 +64,29 @@ _WALLET_FIELDS: Final = frozenset({"wallet", "walletaddress", "walletaddr", "eth
                                    "cryptoaddress", "address", "from", "to", "depositaddress", "withdrawaladdress"})
 
 
-def base58check_ok(value: str) -> bool:
-    """A mainnet Bitcoin address in base58check: 25 bytes whose last four are the double
-    SHA-256 of the first 21, led by a mainnet version byte."""
+def base58check_chain(value: str) -> str:
+    """The chain of a mainnet address in base58check: 25 bytes whose last four are the
+    double SHA-256 of the first 21, led by a version byte that names it; "" for none."""
     n = 0
     for c in value:
         i = _BASE58_INDEX.get(c)
         if i is None:
-            return False
+            return ""
         n = n * 58 + i
     if n >> 200:
-        return False
+        return ""
     raw = n.to_bytes(25, "big")
     # Each leading "1" stands for a zero byte, and only those.
     ones = len(value) - len(value.lstrip("1"))
-    if len(raw) - len(raw.lstrip(b"\x00")) != ones or raw[0] not in _VERSIONS:
-        return False
-    return hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+    chain = _VERSIONS.get(raw[0], "")
+    if len(raw) - len(raw.lstrip(b"\x00")) != ones or not chain:
+        return ""
+    return chain if hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:] else ""
+
+
+def base58check_ok(value: str) -> bool:
+    """A mainnet Bitcoin address in base58check."""
+    return base58check_chain(value) == "bitcoin"
 
 
 def _polymod(values: list[int]) -> int:
@@ -86,23 +100,32 @@ def _polymod(values: list[int]) -> int:
     return chk
 
 
-def bech32_ok(value: str) -> bool:
-    """A mainnet segwit address: "bc1", a witness version, a program of the length that
-    version allows, and the checksum of that version's variant (bech32 or bech32m)."""
+def bech32_chain(value: str) -> str:
+    """The chain of a mainnet segwit address ("bc1...", "ltc1..."): its human-readable
+    part, a witness version, a program of the length that version allows, and the
+    checksum of that version's variant (bech32 or bech32m); "" for none."""
     v = value.lower()
-    if not v.startswith("bc1") or not 14 <= len(v) <= 90:
-        return False
-    data = [_BECH32_INDEX.get(c, -1) for c in v[3:]]
+    hrp, one, rest = v.partition("1")
+    chain = _SEGWIT_HRPS.get(hrp, "")
+    if not one or not chain or not 14 <= len(v) <= 90:
+        return ""
+    data = [_BECH32_INDEX.get(c, -1) for c in rest]
     if -1 in data:
-        return False
+        return ""
     version = data[0]
     program = len(data) - 7  # 5-bit groups, without the version and the 6-group checksum
     if version > 16 or not 2 * 8 <= program * 5 < 41 * 8:
-        return False
+        return ""
     if version == 0 and program not in (32, 52):  # 20 or 32 bytes
-        return False
+        return ""
     expected = _BECH32_CONST if version == 0 else _BECH32M_CONST
-    return _polymod([3, 3, 0, 2, 3] + data) == expected  # [3, 3, 0, 2, 3]: "bc" expanded
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]  # BIP 173's hrp expansion
+    return chain if _polymod(expanded + data) == expected else ""
+
+
+def bech32_ok(value: str) -> bool:
+    """A mainnet Bitcoin segwit address ("bc1...")."""
+    return bech32_chain(value) == "bitcoin"
 
 
 def _eth_ok(value: str) -> bool:
@@ -167,6 +190,9 @@ class CryptoWalletRecognizer(Recognizer):
     def _read(self, value: str, eth_score: float) -> Hit | None:
         if value[:2] in ("0x", "0X"):
             return Hit(eth_score, value, "ethereum", mask_prefix="0x") if _eth_ok(value) else None
-        if value[:3] in ("bc1", "BC1"):
-            return Hit(self.score, value, "bitcoin", mask_prefix="bc1") if bech32_ok(value) else None
-        return Hit(self.score, value, "bitcoin", mask_prefix=value[0]) if base58check_ok(value) else None
+        if value[:3].lower() == "bc1" or value[:4].lower() == "ltc1":
+            chain = bech32_chain(value)
+            if chain:
+                return Hit(self.score, value, chain, mask_prefix=value[:value.index("1") + 1])
+        chain = base58check_chain(value)
+        return Hit(self.score, value, chain, mask_prefix=value[0]) if chain else None
