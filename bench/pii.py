@@ -1405,6 +1405,7 @@ _NAMED_IN_NOTES = [
     ("please send it to iban {v}, thanks", "IBAN", "iban_lower"),
     ("The VIN is {v}, plate 7ABC123", "DEVICE_ID", "vin"),
     ("Emirates ID: {v}", "NATIONAL_ID", "ae_eid"),
+    ("Please update my address, voter ID card {v} attached", "NATIONAL_ID", "in_epic"),
 ]
 # The same values where nothing names them as personal data: (template, category not to report).
 _NOT_NAMED_IN_NOTES = [
@@ -1427,6 +1428,7 @@ _NOT_NAMED_IN_NOTES = [
     ("order {v} shipped", "IBAN", "iban_lower"),  # no name before it
     ("build {v} passed", "DEVICE_ID", "vin"),
     ("invoice {v} paid", "NATIONAL_ID", "ae_eid"),
+    ("ticket {v} closed", "NATIONAL_ID", "in_epic"),
 ]
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -1499,6 +1501,8 @@ def _note_value(kind: str, rnd: random.Random) -> str:
     if kind == "ae_eid":  # 784, a birth year, seven digits and a Luhn digit
         body = f"784{rnd.randint(1950, 2005)}{rnd.randint(0, 9999999):07d}"
         return f"{body[:3]}-{body[3:7]}-{body[7:]}-{luhn.calc_check_digit(body)}"
+    if kind == "in_epic":  # three letters, seven digits
+        return "".join(rnd.choice(string.ascii_uppercase) for _ in range(3)) + f"{rnd.randint(0, 9999999):07d}"
     if kind == "btc":
         return _bitcoin_address(rnd)
     if kind == "btc_typo":
@@ -2252,7 +2256,7 @@ def main(argv=None) -> int:
           "name, MAC addresses, a Chinese identity card and a Singapore NRIC, medical record numbers, US and "
           "Australian Medicare numbers, wallet addresses "
           "named or checksummed (Bitcoin, Ethereum, and Tron, Litecoin and Dogecoin by theirs), a card's security code after its name, an SSN's last four, an IBAN in lower case, a "
-          "VIN and an Emirates ID after their names; found whole): "
+          "VIN, an Emirates ID and an Indian voter ID after their names; found whole): "
           + _fractions(by_category)
           + f"; {false} findings of those categories in {n_clean} samples that name none")
     by_format, false, n_clean = text_records(args.seed)

@@ -271,6 +271,18 @@ def ae_emirates_id(value: str) -> str:
     return compact
 
 
+# --- Indian voter ID (EPIC) -------------------------------------------------------------
+
+def in_epic(value: str) -> str:
+    """An Elector's Photo Identity Card number in upper case: three letters and seven
+    digits ("ABC1234567"), the digits not one repeated. It has no public check digit, so
+    only its name says what it is. Else ""."""
+    v = value.strip().upper()
+    if len(v) != 10 or not v[:3].isalpha() or not v[:3].isascii() or not v[3:].isdigit() or len(set(v[3:])) < 3:
+        return ""
+    return v
+
+
 # --- Australian Medicare number --------------------------------------------------------
 
 _MEDICARE_WEIGHTS: Final = (1, 3, 7, 9, 1, 3, 7, 9)

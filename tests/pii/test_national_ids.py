@@ -40,6 +40,7 @@ SCHEMES = [
     ("rsa_id", "7503305044089", "8503305044089", "za_idnr"),
     ("emirates_id", "784-1987-1234567-1", "784-1987-1234567-2", "ae_emirates_id"),
     ("emiratesIdNumber", "784198712345671", "784287512345674", "ae_emirates_id"),  # year 2875, Luhn valid
+    ("voter_id", "ABC1234567", "ABC0000000", "in_epic"),  # no check digit: a repeated one is a placeholder
 ]
 IDS = [s[3] for s in SCHEMES]
 
@@ -78,6 +79,8 @@ def test_unnamed_field_is_not_enough(scanner, field, valid, invalid, subtype):
     ("NRIC: M1234567K", "M1234567K", "sg_nric"),  # the M series, from 2022
     ("resident registration number 971013-9019902", "971013-9019902", "kr_rrn"),
     ("Emirates ID: 784-1987-1234567-1", "784-1987-1234567-1", "ae_emirates_id"),
+    ("My voter ID is ABC1234567", "ABC1234567", "in_epic"),
+    ("EPIC No. TNA0123456, address proof attached", "TNA0123456", "in_epic"),
     # Names in scripts without spaces, glued to the number or to the words around it
     ("身份证号 11010519491231002X", "11010519491231002X", "cn_ric"),
     ("我的身份证号码是11010519491231002X。", "11010519491231002X", "cn_ric"),
@@ -101,6 +104,8 @@ def test_named_in_text(scanner, text, value, subtype):
     "ticket 7569217076985 closed",  # a valid AHV number, but nothing names it
     "身份证号 11010519491231002Y",  # wrong check character
     "订单号 11010519491231002X",  # an order number's name, not the card's
+    "an epic ABC1234567 win",  # "epic" alone is a word
+    "ticket ABC1234567 closed",  # a voter ID's shape, unnamed
 ])
 def test_unnamed_or_invalid_in_text(scanner, text):
     assert not _national(scanner.scan_text(text))

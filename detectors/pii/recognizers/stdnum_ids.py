@@ -4,9 +4,10 @@ Norwegian fødselsnummer, Belgian national number, Swiss AHV number, Romanian CN
 rodné číslo, Estonian isikukood, Greek AMKA and Turkish T.C. Kimlik No; in the Americas
 the Canadian SIN, US ITIN, Mexican CURP and Chilean RUT; elsewhere the Australian TFN,
 Chinese resident identity card, Korean resident registration number, Japanese My Number,
-Indian PAN, Malaysian MyKad, Singapore NRIC and FIN, Thai ID, Israeli Teudat Zehut,
-South African ID number and UAE Emirates ID. (Singapore's check letter and the Emirates
-ID are not in python-stdnum: validators.py has them.)
+Indian PAN and voter ID (EPIC), Malaysian MyKad, Singapore NRIC and FIN, Thai ID, Israeli
+Teudat Zehut, South African ID number and UAE Emirates ID. (Singapore's check letter, the
+Emirates ID and the EPIC's layout are not in python-stdnum: validators.py has them; the
+EPIC has no check digit, and its name is all the evidence.)
 
 Most are bare runs of 9 to 13 digits with a one-in-ten or one-in-eleven check: alone
 they cannot be told from order numbers, amounts or phone numbers. So they are reported
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Final, Iterable
 
 from ..finding import Category
-from ..validators import ae_emirates_id, sg_nric
+from ..validators import ae_emirates_id, in_epic, sg_nric
 from .base import Ctx, Hit, Recognizer, field_hit
 
 
@@ -89,11 +90,15 @@ SCHEMES: Final = (
     # Not in python-stdnum: validators.py checks its prefix, birth year and Luhn digit.
     Scheme("ae_emirates_id", "", frozenset({"emiratesid", "emiratesidnumber", "eidnumber", "eidno"}),
            ("emirates id", "emirates identity card", "eid number", "eid no"), ae_emirates_id),
+    # Not "epic" alone: a word, and the name of a hospital software's patient ids.
+    Scheme("in_epic", "", frozenset({"voterid", "voteridnumber", "voteridcard", "epicnumber", "epicno"}),
+           ("voter id", "voter id card", "voter card", "epic no", "epic number", "epic card"), in_epic),
 )
 # Digits with separators ("880320-0016", "710319/2745"), letters then digits (the
-# Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R"), or a letter, seven
-# digits and a letter (Singapore's "S1234567D", in either case as people type it).
-_NUMBER: Final = r"\d[\d .\-+/]{7,16}[\dA-Y]|[A-Z]{4,5}\d[\dA-Z]{4,13}|[STFGMstfgm]\d{7}[A-Za-z]"
+# Mexican CURP "BOXW310820HNERXN09", the Indian PAN "ACUPA7085R", the voter ID
+# "ABC1234567"), or a letter, seven digits and a letter (Singapore's "S1234567D", in
+# either case as people type it).
+_NUMBER: Final = r"\d[\d .\-+/]{7,16}[\dA-Y]|[A-Z]{3,5}\d[\dA-Z]{4,13}|[STFGMstfgm]\d{7}[A-Za-z]"
 
 
 def _cue_rx(cue: str) -> str:
