@@ -1157,7 +1157,11 @@ emit_object(Walk *w, Py_ssize_t i, PyObject *path, PyObject *name, PyObject *par
             }
             /* A true under a flag's name is read ({"has_diabetes": true}); other booleans are not. */
             if (vt->type == T_TRUE) {
-                int dj = disjoint(w->flags, PyTuple_GET_ITEM(entry, 2));
+                /* Its own name or its pair's ({"name": "pregnant", "value": true}). */
+                PyObject *named = pair != NULL && (value_at >> k & 1) ? tokens_of(pair)
+                                                                       : Py_NewRef(PyTuple_GET_ITEM(entry, 2));
+                int dj = named ? disjoint(w->flags, named) : -1;
+                Py_XDECREF(named);
                 if (dj < 0) {
                     Py_DECREF(entry);
                     Py_DECREF(key);

@@ -720,9 +720,11 @@ class Walker:
                 # Small numbers, booleans and nulls hold nothing: no path to build. A small
                 # number under a field a recogniser reads by name may ({"dob": {"year":
                 # 1982}}, {"ssn_last_4": 1234}, {"cvc": 123}), and a true under a flag's
-                # ({"has_diabetes": true}).
+                # name ({"has_diabetes": true}), its own or its pair's ({"name":
+                # "pregnant", "value": true}).
                 if (tv is int and -1_000_000 < v < 1_000_000 and self.hints.isdisjoint(ktok)) or v is None or \
-                        (tv is bool and (not v or self.flag_hints.isdisjoint(ktok))):
+                        (tv is bool and (not v or self.flag_hints.isdisjoint(
+                            _tok(pair) if pair and k.lower() in _PAIR_VALUE_KEYS else ktok))):
                     continue
                 sp, sn, spar = p + suffix, (str(k) if safe else ""), name
                 ptok = ntok

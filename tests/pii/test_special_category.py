@@ -215,3 +215,9 @@ def test_a_yes_hashes_as_the_condition_it_answers(scanner):
 def test_an_event_labelled_in_a_ticket_is_no_tracker_event(scanner):
     text = "Event: Diabetes Awareness Walk\nDate: May 4\nVenue: City Park"
     assert special(scanner.scan_text(text)) == []
+
+
+def test_a_yes_in_a_form_builders_pair(scanner):
+    body = {"answers": [{"field": "has_diabetes", "value": True}, {"field": "newsletter", "value": True},
+                        {"field": "pregnant", "value": False}]}
+    assert special(scan_json(scanner, body)) == [("$.answers[].value", "health")]

@@ -94,7 +94,8 @@ _STRINGS = st.one_of(
     st.sampled_from(["jane.doe@example.com", "+1 415 555 0132", "4242 4242 4242 4242", "a=1&email=j%40e.com",
                      "https://x.example/p?em=j%40example.com", "{\"email\": \"j@example.com\"}", "[1, 2]",
                      "<a>jane@example.com</a>", "jane%40example.com", "Mozilla/5.0", "4.1.0", "", "x",
-                     "123e4567-e89b-12d3-a456-426614174000", "line\nbreak \"quoted\" \\ tab\t", "é ü ß 中文 😀"]),
+                     "123e4567-e89b-12d3-a456-426614174000", "line\nbreak \"quoted\" \\ tab\t", "é ü ß 中文 😀",
+                     "has_diabetes"]),
     st.text(max_size=30),
 )
 _NUMBERS = st.one_of(
@@ -132,7 +133,9 @@ def test_a_flags_true_is_walked_and_other_booleans_are_not():
     c_walker, py_walker = walked_both('{"has_diabetes": true, "pregnant": false, "x": true, "": true, '
                                       '"diabetes": [true], "pair": {"name": "pregnant", "value": true}}')
     assert segments(c_walker) == segments(py_walker)
-    assert [(s.path, s.scan) for s in c_walker.out if s.text == "true"] == [("$.has_diabetes", False)]
+    assert [(s.path, s.tokens, s.scan) for s in c_walker.out if s.text == "true"] == [
+        ("$.has_diabetes", frozenset({"has", "diabetes", "hasdiabetes"}), False),
+        ("$.pair.value", frozenset({"pregnant"}), False)]  # by its pair's name
 
 
 @pytest.mark.parametrize("text", [
