@@ -374,6 +374,7 @@ _NOT_BEFORE: Final = frozenset({("insomnia", "cookies")})
 _EVENT_CONDITIONS: Final = {words: c for c in sorted(_CONDITION_VALUES)
                             if (words := " ".join(m.group().lower() for m in _event_words(c))) not in _NOT_IN_EVENTS}
 _EVENT_MOST_WORDS: Final = max(c.count(" ") + 1 for c in _EVENT_CONDITIONS)
+_EVENT_FIRST_WORDS: Final = frozenset(c.split()[0] for c in _EVENT_CONDITIONS)  # most words start none
 
 
 class HealthEventRecognizer(Recognizer):
@@ -396,6 +397,8 @@ class HealthEventRecognizer(Recognizer):
             return ()  # a sentence, not a name
         lower = [m.group().lower() for m in words]
         for i in range(len(words)):
+            if lower[i] not in _EVENT_FIRST_WORDS:
+                continue
             for n in range(min(_EVENT_MOST_WORDS, len(words) - i), 0, -1):
                 phrase = " ".join(lower[i:i + n])
                 found = _EVENT_CONDITIONS.get(phrase)
