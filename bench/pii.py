@@ -1650,6 +1650,7 @@ _CONDITION_TICKETS_EU = (
     ("Padezco {condition} y necesito cambiar la cita.", "es"),
     ("Meine Frau leidet an {condition}, bitte um Rückruf.", "de"),
     ("Mein Sohn ist erkrankt an {condition}.", "de"),
+    ("Meine Mutter ist an {condition} erkrankt, bitte um Rückruf.", "de"),
 )
 _BENCH_CONDITIONS_EU = {
     "fr": ("dépression", "diabète", "asthme", "épilepsie", "sclérose en plaques", "schizophrénie", "endométriose",
@@ -1659,10 +1660,11 @@ _BENCH_CONDITIONS_EU = {
     "de": ("Depressionen", "Diabetes", "Asthma", "Epilepsie", "Multipler Sklerose", "Schizophrenie", "Endometriose",
            "Morbus Crohn", "HIV", "Migräne"),
 }
-_CONDITION_NO_ONE_EU = (
-    "Des millions de personnes souffrent de {condition}.", "La aplicación ayuda a personas que viven con {condition}.",
-    "Die App hilft Menschen, die an {condition} leiden.",
-)
+_CONDITION_NO_ONE_EU = {
+    "fr": ("Des millions de personnes souffrent de {condition}.",),
+    "es": ("La aplicación ayuda a personas que viven con {condition}.",),
+    "de": ("Die App hilft Menschen, die an {condition} leiden.", "Viele Menschen sind an {condition} erkrankt."),
+}
 _CONDITION_NO_ONE = (
     "Our guide to {condition} awareness month is live on the blog.",
     "The app helps people living with {condition} track their symptoms.",
@@ -1781,8 +1783,7 @@ def special_categories(seed: int, n: int = 60) -> tuple[dict[str, tuple[int, int
         false += sum(f.category == "SPECIAL_CATEGORY"
                      for f in scanner.scan_text(rnd.choice(_CONDITION_NO_ONE).format(condition=condition)))
         lang = rnd.choice(("fr", "es", "de"))
-        text = _CONDITION_NO_ONE_EU[("fr", "es", "de").index(lang)].format(
-            condition=rnd.choice(_BENCH_CONDITIONS_EU[lang]))
+        text = rnd.choice(_CONDITION_NO_ONE_EU[lang]).format(condition=rnd.choice(_BENCH_CONDITIONS_EU[lang]))
         false += sum(f.category == "SPECIAL_CATEGORY" for f in scanner.scan_text(text))
         fs = post("https://api.segment.io/v1/track", {
             "userId": v.uuid(), "event": "Product Viewed",

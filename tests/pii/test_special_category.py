@@ -106,6 +106,8 @@ def test_the_mask_shows_nothing_and_the_hash_ignores_case(scanner):
     ("Padezco de ansiedad y necesito cambiar la cita.", "ansiedad"),
     ("Meine Frau leidet an Depressionen.", "Depressionen"),
     ("Er ist erkrankt an Multipler Sklerose.", "Multipler Sklerose"),
+    ("Mein Vater ist an Krebs erkrankt, bitte um Rückruf.", "Krebs"),  # the verb last
+    ("Bei mir wurde Diabetes diagnostiziert.", "Diabetes"),
 ])
 def test_a_condition_someone_has_in_text(scanner, text, condition):
     found = [(text[f.start:f.end], f.subtype, f.masked) for f in scanner.scan_text(text)
@@ -124,6 +126,7 @@ def test_a_condition_someone_has_in_text(scanner, text, condition):
     "Des millions de personnes souffrent de migraine.",  # a population
     "La aplicación ayuda a personas que viven con diabetes.",
     "Le portrait est traité pour la lumière.", "Ich lebe mit meiner Familie in Berlin.",
+    "Viele Menschen sind an Diabetes erkrankt.",
 ])
 def test_conditions_no_one_is_said_to_have(scanner, text):
     assert [f for f in scanner.scan_text(text) if f.category == "SPECIAL_CATEGORY"] == []

@@ -213,6 +213,12 @@ _EU_CONDITIONS: Final = {
 }
 _EU_CONDITION_WORDS: Final = "|".join(re.escape(c).replace(r"\ ", r"[ \t]+")
                                       for c in sorted(_EU_CONDITIONS, key=lambda c: (-len(c), c)))
+# German puts the verb last: "ist an Krebs erkrankt", "wurde mit Diabetes diagnostiziert".
+# Matched whole (the pattern's group is the other form's); validate() finds the condition.
+_DE_VERB_LAST: Final = (r"(?i:\b(?:an|mit|wurde(?:[ \t]+mit)?)[ \t]+(?:einer[ \t]+|einem[ \t]+)?(?:"
+                        + _EU_CONDITION_WORDS + "|" + _CONDITION_WORDS + r")[ \t]+(?:erkrankt|diagnostiziert)\b)")
+_DE_CONDITION: Final = re.compile(
+    r"(?i)(?:an|mit|wurde(?:[ \t]+mit)?)[ \t]+(?:einer[ \t]+|einem[ \t]+)?(.+?)[ \t]+(?:erkrankt|diagnostiziert)")
 
 
 def _states(v: str) -> bool:
@@ -320,25 +326,35 @@ class HealthConditionTextRecognizer(Recognizer):
     category: str = Category.SPECIAL_CATEGORY
     patterns: tuple[str, ...] = (
         "(?:" + _CONDITION_CUE + r"[ \t]+" + _CONDITION_ADJECTIVES + "|" + _FR_ES_DE_CUE + r")((?i:" + _CONDITION_WORDS
-        + "|" + _EU_CONDITION_WORDS + r"))(?:[^\p{L}\p{N}_]|$)",)  # not \b: RE2's is ASCII's ("anxiété,")
+        + "|" + _EU_CONDITION_WORDS + r"))(?:[^\p{L}\p{N}_]|$)",  # not \b: RE2's is ASCII's ("anxiété,")
+        _DE_VERB_LAST,
+    )
     # The phrases' stems, in ASCII (the prefilter reads bytes): "diagnostiqué", "sufría".
     prefilter: tuple[str, ...] = (
         _CONDITION_CUE,
         r"(?i)\b(?:atteint|souffr|diagnostiqu|trait\xc3\xa9|vi(?:s|t|vre|vant)[ \t]+avec|diagnosticad|sufr|padec|padezc"
-        r"|tratad|viv(?:e|o|en|ir)[ \t]+con|leide|leidet|litt|erkrankt|lebe|lebt|behandelt[ \t]+wegen)")
+        r"|tratad|viv(?:e|o|en|ir)[ \t]+con|leide|leidet|litt|erkrankt|diagnostiziert|lebe|lebt|behandelt[ \t]+wegen)")
     keywords: tuple[str, ...] = ("diagnos", "suffer", "treat", "living", "positive", "recovering", "history", "med",
                                  "struggling", "atteint", "souffr", "trait", "avec", "sufr", "padec", "padez",
                                  "tratad", "con", "leid", "litt", "erkrankt", "mit", "wegen")
     group: int = 1
 
     def validate(self, value: str, ctx: Ctx) -> Hit | None:
-        if ctx.char_after() == "-":
-            return None  # "living with HIV-related stigma research": a compound, not the condition
-        after = ctx.text[ctx.end:ctx.end + 24].split(None, 1)
-        if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]) or (after and after[0].lower() in _GENERIC_PEOPLE):
-            return None  # "helps people living with diabetes", "treatment for pregnant women": no one in particular
+        verb_last = _DE_CONDITION.fullmatch(value)
+        if verb_last is not None:
+            start, end = ctx.start + verb_last.start(1), ctx.start + verb_last.end(1)
+            value = verb_last.group(1)
+        else:
+            start = end = -1
+            if ctx.char_after() == "-":
+                return None  # "living with HIV-related stigma research": a compound, not the condition
+            after = ctx.text[ctx.end:ctx.end + 24].split(None, 1)
+            if after and after[0].lower() in _GENERIC_PEOPLE:
+                return None  # "treatment for pregnant women": no one in particular
+        if not _GENERIC_PEOPLE.isdisjoint(ctx.before()[-6:]):
+            return None  # "helps people living with diabetes", "viele Menschen sind an Diabetes erkrankt"
         folded = folded_words(value)
-        return Hit(0.8, _EU_CONDITIONS.get(folded, folded), HEALTH)
+        return Hit(0.8, _EU_CONDITIONS.get(folded, folded), HEALTH, start=start, end=end)
 
 
 
