@@ -157,7 +157,7 @@ _CONDITION_WORDS: Final = "|".join(re.escape(c).replace(r"\ ", r"[ \t]+")
 _GENERIC_PEOPLE: Final = frozenset({
     "people", "patients", "those", "anyone", "individuals", "adults", "children", "kids", "millions", "thousands",
     "users", "members", "everyone", "families", "women", "men", "persons", "americans", "veterans", "customers",
-    "personnes", "patients", "enfants", "femmes", "hommes", "personas", "pacientes", "niños", "mujeres", "hombres",
+    "personnes", "enfants", "femmes", "hommes", "personas", "pacientes", "niños", "mujeres", "hombres",
     "menschen", "patienten", "kinder", "frauen", "männer", "millionen",
 })
 # Up to two words between: "diagnosed with early-onset ...", "treated for severe depression".
@@ -196,8 +196,8 @@ _EU_CONDITIONS: Final = {
     "diabetes tipo 2": "type 2 diabetes", "depresión": "depression", "asma": "asthma", "cáncer": "cancer",
     "cáncer de mama": "breast cancer", "hipertensión": "hypertension", "epilepsia": "epilepsy",
     "migraña": "migraine", "ansiedad": "anxiety", "esclerosis múltiple": "multiple sclerosis",
-    "esquizofrenia": "schizophrenia",
-    "trastorno bipolar": "bipolar disorder", "artritis reumatoide": "rheumatoid arthritis", "epoc": "copd",
+    "esquizofrenia": "schizophrenia", "trastorno bipolar": "bipolar disorder",
+    "artritis reumatoide": "rheumatoid arthritis", "epoc": "copd",
     "obesidad": "obesity", "autismo": "autism", "enfermedad de crohn": "crohn's disease",
     "endometriosis": "endometriosis", "demencia": "dementia", "tuberculosis": "tuberculosis",
     "alcoholismo": "alcoholism", "alzhéimer": "alzheimer's", "párkinson": "parkinson's",
@@ -355,7 +355,6 @@ class HealthConditionTextRecognizer(Recognizer):
             return None  # "helps people living with diabetes", "viele Menschen sind an Diabetes erkrankt"
         folded = folded_words(value)
         return Hit(0.8, _EU_CONDITIONS.get(folded, folded), HEALTH, start=start, end=end)
-
 
 
 # Where trackers name what a visitor did or looked at: an event's name or label, a page's
