@@ -148,6 +148,8 @@ def scan_url(scanner, url):
      "query.cd[content_name]", "Type 2 Diabetes"),
     ("https://www.facebook.com/tr/?id=1&ev=Search&cd[search_string]=hiv%20prep%20near%20me", None,
      "query.cd[search_string]", "hiv prep"),
+    ("https://www.google-analytics.com/g/collect?v=2&tid=G-1&en=search&ep.search_term=asthma%20inhaler", None,
+     "query.ep.search_term", "asthma"),
     ("https://www.google-analytics.com/g/collect?v=2&tid=G-1&en=page_view&dt=Alzheimer%27s%20Disease%20Care", None,
      "query.dt", "Alzheimer's Disease"),
 ])

@@ -365,8 +365,10 @@ class HealthConditionTextRecognizer(Recognizer):
 _EVENT_NAMES: Final = frozenset({
     "event", "eventname", "eventaction", "eventcategory", "eventlabel", "ev", "en", "ea", "ec", "el", "dt",
     "pagetitle", "searchstring", "searchterm", "searchquery", "itemname", "productname", "itemcategory",
-    "productcategory", "contentname", "contentcategory", "cdcontentname", "cdcontentcategory", "cdsearchstring",
+    "productcategory", "contentname", "contentcategory",
 })
+# The custom-data prefixes of the names: Meta's cd[content_name], GA4's ep.search_term.
+_EVENT_PREFIXES: Final = ("cd", "ep")
 _EVENT_PARENTS: Final = frozenset({"event", "events"})  # GA4's {"events": [{"name": ...}]}
 # Conditions that are as often something else in a product or page name: "hearing aids",
 # "std::", a swimming stroke, the zodiac's Cancer, a site's COVID-19 notice.
@@ -398,11 +400,12 @@ class HealthEventRecognizer(Recognizer):
 
     name: str = "special_category.event"
     category: str = Category.SPECIAL_CATEGORY
-    field_hints: frozenset[str] = _EVENT_NAMES | {"name"}
+    field_hints: frozenset[str] = _EVENT_NAMES | {p + n for p in _EVENT_PREFIXES for n in _EVENT_NAMES} | {"name"}
 
     def field_applies(self, tokens: frozenset[str], parent_tokens: frozenset[str]) -> bool:
         whole = max(tokens, key=len, default="")  # "event_id" -> "eventid", not "event"
-        return whole in _EVENT_NAMES or (whole == "name" and not parent_tokens.isdisjoint(_EVENT_PARENTS))
+        return whole in _EVENT_NAMES or (whole[:2] in _EVENT_PREFIXES and whole[2:] in _EVENT_NAMES) or (
+            whole == "name" and not parent_tokens.isdisjoint(_EVENT_PARENTS))
 
     def scan_field(self, value: str, ctx: Ctx) -> Iterable[Hit]:
         if len(value) > 160 or ctx.seg.location == Location.TEXT:
