@@ -46,10 +46,6 @@ def _lower_strip(v: str) -> str:
     return v.strip().lower()
 
 
-def _words_lower(v: str) -> str:
-    return " ".join(v.lower().split())
-
-
 def folded_words(v: str) -> str:
     """Lower case, one blank between words: "Alzheimer's  Disease" -> "alzheimer's disease"."""
     return " ".join(v.lower().split())
@@ -90,7 +86,7 @@ def normalise(category: str, value: str) -> str:
     # An if-chain in order of frequency: compiled, each branch is a direct call, where
     # a dict of functions went through the generic calling convention once per candidate.
     if category == _PERSON or category == _STREET:
-        return _words_lower(value)
+        return folded_words(value)
     if category == _EMAIL or category == _IP:
         return _lower_strip(value)
     if category == _PHONE:
@@ -98,7 +94,7 @@ def normalise(category: str, value: str) -> str:
     if category == _CARD or category == _SSN or category == _BANK:
         return digits_of(value)
     if category == _SPECIAL:
-        return folded_words(value)
+        return folded_words(value)  # as names and streets: lower case, one blank between words
     if category == _IBAN or category == _NATIONAL_ID or category == _PASSPORT or category == _HEALTH:
         return alnum_upper(value)
     if category == _CRYPTO:

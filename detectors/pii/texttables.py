@@ -39,7 +39,7 @@ def table_cells(text: str) -> list[tuple[str, int, int]]:
 def _table(text: str, start: int, end: int, out: list[tuple[str, int, int]]) -> int:
     """The rows under the header line text[start:end] into ``out``; where the table ends."""
     delim = max(_DELIMITERS, key=text[start:end].count)
-    hs, head = _cells_of(text, start, end, delim)
+    _, head = _cells_of(text, start, end, delim)
     head_cells = _split(head, delim)
     names = [c.strip() for _, c in head_cells] if head_cells else []
     if not names or not all(_HEADER_CELL.fullmatch(c) for c in names):

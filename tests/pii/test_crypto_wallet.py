@@ -11,7 +11,7 @@ import pytest
 
 from detectors.pii import Scanner
 from detectors.pii.masking import normalise
-from detectors.pii.recognizers.crypto_wallet import base58check_ok, bech32_ok, eip55_ok
+from detectors.pii.recognizers.crypto_wallet import base58check_chain, bech32_chain, eip55_ok
 from tests.pii.conftest import scan_json
 
 GENESIS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
@@ -116,12 +116,12 @@ def test_eip55_checksum():
 
 
 def test_checksums_accept_only_their_own_network():
-    assert base58check_ok(GENESIS) and base58check_ok(P2SH)
+    assert base58check_chain(GENESIS) == base58check_chain(P2SH) == "bitcoin"
     # A Litecoin address is base58check too, under another version byte.
-    assert not base58check_ok("LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9")
-    assert bech32_ok(SEGWIT) and bech32_ok(TAPROOT)
+    assert base58check_chain("LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9") == "litecoin"
+    assert bech32_chain(SEGWIT) == bech32_chain(TAPROOT) == "bitcoin"
     # A version 0 program under bech32m's constant (BIP 350's invalid vector).
-    assert not bech32_ok("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh")
+    assert bech32_chain("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh") == ""
 
 
 def test_the_category_can_be_turned_off():

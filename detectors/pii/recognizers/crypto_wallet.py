@@ -84,10 +84,6 @@ def base58check_chain(value: str) -> str:
     return chain if hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:] else ""
 
 
-def base58check_ok(value: str) -> bool:
-    """A mainnet Bitcoin address in base58check."""
-    return base58check_chain(value) == "bitcoin"
-
 
 def _polymod(values: list[int]) -> int:
     chk = 1
@@ -122,10 +118,6 @@ def bech32_chain(value: str) -> str:
     expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]  # BIP 173's hrp expansion
     return chain if _polymod(expanded + data) == expected else ""
 
-
-def bech32_ok(value: str) -> bool:
-    """A mainnet Bitcoin segwit address ("bc1...")."""
-    return bech32_chain(value) == "bitcoin"
 
 
 def _eth_ok(value: str) -> bool:

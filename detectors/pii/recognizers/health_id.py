@@ -46,12 +46,13 @@ _PLAN_FIELDS: Final = frozenset({"healthplanid", "healthplanmemberid", "healthpl
                                  "healthinsurancememberid"})
 
 
-def _record_number(value: str) -> str:
-    """The record number, upper case without dashes; "" when it is not 5 to 12 characters
-    with at least four digits, or one repeated digit ("00000")."""
+def _record_number(value: str, shortest: int = 5, longest: int = 12, min_digits: int = 4) -> str:
+    """The number, upper case without dashes; "" when it is not ``shortest`` to
+    ``longest`` characters with at least ``min_digits`` digits, or one repeated digit
+    ("00000"). A hospital's record number by default."""
     compact = alnum_upper(value)
     digits = sum(c.isdigit() for c in compact)
-    if not 5 <= len(compact) <= 12 or digits < 4 or len(set(compact)) < 3:
+    if not shortest <= len(compact) <= longest or digits < min_digits or len(set(compact)) < 3:
         return ""
     return compact
 
@@ -103,11 +104,9 @@ class HealthIdRecognizer(Recognizer):
         return Hit(self.score, found, subtype="au_medicare") if found else None
 
     def _plan(self, v: str) -> Hit | None:
-        compact = alnum_upper(v)
         # Insurers' own layouts: "W123456789", "XYZ812345678901"; a prefix of letters.
-        if not 6 <= len(compact) <= 16 or sum(c.isdigit() for c in compact) < 5 or len(set(compact)) < 3:
-            return None
-        return Hit(self.score, compact, subtype="health_plan")
+        found = _record_number(v, shortest=6, longest=16, min_digits=5)
+        return Hit(self.score, found, subtype="health_plan") if found else None
 
     def _mrn(self, v: str) -> Hit | None:
         found = _record_number(v)
