@@ -383,11 +383,11 @@ def _event_words(v: str) -> list[re.Match[str]]:
     return list(_EVENT_WORD.finditer(v))
 
 
-# The words of each condition -> the condition as the vocabulary spells it ("alzheimer s
-# disease" -> "alzheimer's disease"), hashed alike wherever it is found.
 # A word before or after that makes it no one's condition.
 _NOT_AFTER: Final = frozenset({("great", "depression"), ("economic", "depression"), ("tropical", "depression")})
 _NOT_BEFORE: Final = frozenset({("insomnia", "cookies")})
+# The words of each condition -> the condition as the vocabulary spells it ("alzheimer s
+# disease" -> "alzheimer's disease"), hashed alike wherever it is found.
 _EVENT_CONDITIONS: Final = {words: c for c in sorted(_CONDITION_VALUES)
                             if (words := " ".join(m.group().lower() for m in _event_words(c))) not in _NOT_IN_EVENTS}
 _EVENT_MOST_WORDS: Final = max(c.count(" ") + 1 for c in _EVENT_CONDITIONS)
